@@ -1,0 +1,327 @@
+//! Reading a briefings folder: walk it, read every card even when some are broken, and
+//! report every problem found. Walking is fixed-depth (`<topic>/<file>` and
+//! `<topic>/actors/<file>`), so symlink loops cannot make it spin: a looping link is an I/O
+//! error on that entry, reported like any other.
+
+use super::parse::{MAX_CARD_BYTES, decode, parse};
+use super::raw::*;
+use super::validate::Validator;
+use crate::cards::model::Topic;
+use crate::diag::{Diagnostic, Report, Severity};
+use crate::text::did_you_mean;
+use chrono::NaiveDate;
+use serde::de::DeserializeOwned;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// The files a topic folder may hold, besides the `actors/` folder.
+pub const TOPIC_FILES: [&str; 4] = ["topic.toml", "sources.toml", "timeline.toml", "experts.toml"];
+
+/// The folder of actor cards inside a topic.
+pub const ACTORS_DIR: &str = "actors";
+
+/// What a load produced: the topics that validated, and everything found on the way.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub topics: Vec<Topic>,
+    pub report: Report,
+}
+
+impl Loaded {
+    /// The topics, only if no card had an error: a library is served all or nothing.
+    pub fn valid_topics(&self) -> Option<&[Topic]> {
+        (!self.report.has_errors()).then_some(&self.topics[..])
+    }
+}
+
+/// The briefings folder itself could not be read: a usage or I/O error, not a card error.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot read the briefings folder {}: {source}", path.display())]
+    Unreadable {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{} is not a folder; point --briefings (or DOSSIER_BRIEFINGS) at the folder that holds the topic folders", path.display())]
+    NotAFolder { path: PathBuf },
+}
+
+/// A card file's path and text, kept for pointing diagnostics into it.
+pub struct File {
+    pub path: PathBuf,
+    pub text: String,
+}
+
+/// Load and validate every topic under `root`. `today` decides what is stale.
+pub fn load(root: &Path, today: NaiveDate) -> Result<Loaded, LoadError> {
+    let meta = std::fs::metadata(root).map_err(|source| LoadError::Unreadable {
+        path: root.to_path_buf(),
+        source,
+    })?;
+    if !meta.is_dir() {
+        return Err(LoadError::NotAFolder {
+            path: root.to_path_buf(),
+        });
+    }
+    let entries = std::fs::read_dir(root).map_err(|source| LoadError::Unreadable {
+        path: root.to_path_buf(),
+        source,
+    })?;
+    let mut report = Report::default();
+    let mut dirs = Vec::new();
+    for entry in entries {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                report.push(io_diag(root, &e));
+                continue;
+            }
+        };
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') || name.starts_with('_') {
+            continue;
+        }
+        // Follow symlinks: a topic folder may be a link. A loop shows up as an error here.
+        match std::fs::metadata(&path) {
+            Ok(m) if m.is_dir() => dirs.push((name, path)),
+            Ok(_) if name.ends_with(".toml") => report.push(
+                Diagnostic::file(
+                    Severity::Error,
+                    "misplaced-file",
+                    &path,
+                    format!("`{name}` is directly in the briefings folder, where only topic folders are read"),
+                )
+                .help("move it into a topic folder (briefings/<topic-id>/), or rename it so it does not end in .toml"),
+            ),
+            Ok(_) => {}
+            Err(e) => report.push(io_diag(&path, &e)),
+        }
+    }
+    dirs.sort();
+    let mut topics = Vec::new();
+    let mut v = Validator::new(today);
+    for (name, dir) in &dirs {
+        if let Some(topic) = load_topic(&mut v, name, dir) {
+            topics.push(topic);
+        }
+    }
+    v.check_topic_names(&topics);
+    report.diagnostics.append(&mut v.report.diagnostics);
+    if dirs.is_empty() {
+        report.push(
+            Diagnostic::file(
+                Severity::Warning,
+                "no-topics",
+                root,
+                "the briefings folder holds no topic folders".into(),
+            )
+            .help("create briefings/<topic-id>/topic.toml (see briefings/README.md)"),
+        );
+    }
+    report.sort();
+    Ok(Loaded { topics, report })
+}
+
+fn io_diag(path: &Path, e: &std::io::Error) -> Diagnostic {
+    let help = match e.kind() {
+        std::io::ErrorKind::PermissionDenied => "make the file readable by the user dossier runs as",
+        std::io::ErrorKind::NotFound => "the entry vanished or is a broken symlink; fix or remove it",
+        _ if e.raw_os_error() == Some(40) => "this symlink points back into itself; remove the loop",
+        _ => "check the file system entry; dossier reads plain files and folders",
+    };
+    Diagnostic::file(
+        Severity::Error,
+        "io",
+        path,
+        format!("cannot read {}: {e}", path.display()),
+    )
+    .help(help)
+}
+
+/// Read a card file: `Ok(None)` when it does not exist (the caller decides if that is fine).
+fn read_file(v: &mut Validator, path: &Path) -> Option<File> {
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && path.symlink_metadata().is_err() => {
+            return None;
+        }
+        Err(e) => {
+            v.report.push(io_diag(path, &e));
+            return None;
+        }
+    };
+    if meta.is_dir() {
+        v.report.push(
+            Diagnostic::file(
+                Severity::Error,
+                "not-a-file",
+                path,
+                format!("{} is a folder, but a card file was expected here", path.display()),
+            )
+            .help("replace the folder with a TOML file of that name, or remove it"),
+        );
+        return None;
+    }
+    if meta.len() > MAX_CARD_BYTES {
+        v.report.push(too_big(path, meta.len()));
+        return None;
+    }
+    let mut bytes = Vec::new();
+    let read = std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_CARD_BYTES + 1).read_to_end(&mut bytes));
+    if let Err(e) = read {
+        v.report.push(io_diag(path, &e));
+        return None;
+    }
+    if bytes.len() as u64 > MAX_CARD_BYTES {
+        // It grew while we read it.
+        v.report.push(too_big(path, bytes.len() as u64));
+        return None;
+    }
+    match decode(path, bytes) {
+        Ok(text) => Some(File {
+            path: path.to_path_buf(),
+            text,
+        }),
+        Err(d) => {
+            v.report.push(d);
+            None
+        }
+    }
+}
+
+fn too_big(path: &Path, len: u64) -> Diagnostic {
+    Diagnostic::file(
+        Severity::Error,
+        "file-too-large",
+        path,
+        format!(
+            "the file is {:.1} MB; a card may be at most {} KiB",
+            len as f64 / 1_000_000.0,
+            MAX_CARD_BYTES / 1024
+        ),
+    )
+    .help("split it into smaller cards, or remove it if it is not a card")
+}
+
+/// Read and parse one card; `None` (with diagnostics) when it is missing or broken.
+fn card<T: DeserializeOwned>(
+    v: &mut Validator,
+    path: &Path,
+    required: bool,
+) -> Option<(T, File)> {
+    let Some(file) = read_file(v, path) else {
+        if required && path.symlink_metadata().is_err() {
+            let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+            v.report.push(
+                Diagnostic::file(
+                    Severity::Error,
+                    "missing-file",
+                    path,
+                    format!("the topic folder has no {name}"),
+                )
+                .help(format!(
+                    "create {} (see briefings/README.md); folders whose names start with `_` or `.` are skipped",
+                    path.display()
+                )),
+            );
+        }
+        return None;
+    };
+    match parse::<T>(&file.path, &file.text) {
+        Ok(raw) => Some((raw, file)),
+        Err(diags) => {
+            v.report.diagnostics.extend(diags);
+            None
+        }
+    }
+}
+
+fn load_topic(v: &mut Validator, name: &str, dir: &Path) -> Option<Topic> {
+    let errors_before = v.report.errors();
+    check_folder_entries(v, dir);
+    let topic = card::<RawTopic>(v, &dir.join("topic.toml"), true);
+    let sources = card::<RawSources>(v, &dir.join("sources.toml"), true);
+    let timeline = card::<RawTimeline>(v, &dir.join("timeline.toml"), false);
+    let experts = card::<RawExperts>(v, &dir.join("experts.toml"), false);
+    let mut actors = Vec::new();
+    let actors_dir = dir.join(ACTORS_DIR);
+    for path in actor_files(v, &actors_dir) {
+        if let Some(a) = card::<RawActor>(v, &path, false) {
+            actors.push(a);
+        }
+    }
+    // Validate what parsed even if some files did not: the moderator sees every problem at once.
+    let topic = v.topic(name, dir, topic, sources, actors, timeline, experts);
+    (v.report.errors() == errors_before).then_some(topic).flatten()
+}
+
+/// Unknown `.toml` files in a topic folder are errors: a misspelt `timline.toml` would
+/// otherwise be ignored without a word.
+fn check_folder_entries(v: &mut Validator, dir: &Path) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            v.report.push(io_diag(dir, &e));
+            return;
+        }
+    };
+    for entry in entries {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                v.report.push(io_diag(dir, &e));
+                continue;
+            }
+        };
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.ends_with(".toml") || TOPIC_FILES.contains(&name.as_str()) {
+            continue;
+        }
+        let mut known: Vec<&str> = TOPIC_FILES.to_vec();
+        known.push("actors/");
+        let help = match did_you_mean(&name, known.iter().copied(), 1).first() {
+            Some(s) => format!("did you mean `{s}`? A topic folder holds {}", TOPIC_FILES.join(", ")),
+            None => format!(
+                "a topic folder holds {} and actors/<actor-id>.toml; move or rename this file",
+                TOPIC_FILES.join(", ")
+            ),
+        };
+        v.report.push(
+            Diagnostic::file(
+                Severity::Error,
+                "unexpected-file",
+                &entry.path(),
+                format!("`{name}` is not a card file dossier knows"),
+            )
+            .help(help),
+        );
+    }
+}
+
+fn actor_files(v: &mut Validator, dir: &Path) -> Vec<PathBuf> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Vec::new(),
+        Err(e) => {
+            v.report.push(io_diag(dir, &e));
+            return Vec::new();
+        }
+    };
+    let mut files = Vec::new();
+    for entry in entries {
+        match entry {
+            Ok(e) => {
+                let path = e.path();
+                if path.extension().is_some_and(|x| x == "toml") {
+                    files.push(path);
+                }
+            }
+            Err(e) => v.report.push(io_diag(dir, &e)),
+        }
+    }
+    files.sort();
+    files
+}

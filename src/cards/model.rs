@@ -1,0 +1,180 @@
+//! The validated briefing model the rest of dossier uses. Every value here has passed
+//! `validate`: ids are slugs, references resolve, dates are real. No spans, no serde.
+
+use crate::date::Date;
+use chrono::NaiveDate;
+use std::path::PathBuf;
+
+/// A closed set of words a card field may take, with their spelling in the TOML.
+pub trait Choice: Copy + Sized + 'static {
+    const ALL: &'static [(&'static str, Self)];
+    fn as_str(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(_, v)| std::mem::discriminant(v) == std::mem::discriminant(&self))
+            .map_or("?", |(s, _)| s)
+    }
+    fn parse(s: &str) -> Option<Self> {
+        Self::ALL.iter().find(|(n, _)| *n == s).map(|(_, v)| *v)
+    }
+}
+
+macro_rules! choice {
+    ($(#[$m:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum $name { $($variant),+ }
+        impl Choice for $name {
+            const ALL: &'static [(&'static str, Self)] = &[$(($text, $name::$variant)),+];
+        }
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+choice!(
+    /// Where a story stands.
+    Status { Active = "active", Paused = "paused", Concluded = "concluded", Superseded = "superseded" }
+);
+choice!(
+    /// What kind of document a source is.
+    SourceKind { News = "news", Analysis = "analysis", Primary = "primary", Reference = "reference" }
+);
+choice!(
+    /// What kind of party an actor is.
+    ActorKind { State = "state", Person = "person", Organisation = "organisation", GroupOfStates = "group-of-states" }
+);
+choice!(
+    /// How sure the card's authors are of a position.
+    Confidence { High = "high", Medium = "medium", Low = "low" }
+);
+choice!(
+    /// How well an event is established.
+    Verification { Confirmed = "confirmed", Reported = "reported", Claimed = "claimed", Disputed = "disputed" }
+);
+
+/// One briefing topic: everything under `briefings/<topic-id>/`.
+#[derive(Clone, Debug)]
+pub struct Topic {
+    pub id: String,
+    pub title: String,
+    pub aliases: Vec<String>,
+    pub bottom_line: String,
+    pub why_it_matters: String,
+    pub sources_cited: Vec<String>,
+    /// Actor ids for the brief, in order.
+    pub main_actors: Vec<String>,
+    pub status: Status,
+    pub status_note: Option<String>,
+    pub as_of: NaiveDate,
+    pub stale_after_days: u32,
+    pub tags: Vec<String>,
+    pub key_questions: Vec<String>,
+    pub watch: Vec<WatchItem>,
+    pub sources: Vec<Source>,
+    pub actors: Vec<Actor>,
+    /// Chronological.
+    pub events: Vec<Event>,
+    pub experts: Vec<ExpertView>,
+    pub dir: PathBuf,
+}
+
+#[derive(Clone, Debug)]
+pub struct WatchItem {
+    pub item: String,
+    pub expected: Option<Date>,
+    pub sources: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Source {
+    pub id: String,
+    pub title: String,
+    pub publisher: String,
+    pub url: String,
+    /// When the source was published, where that is known.
+    pub published: Option<Date>,
+    pub accessed: Option<Date>,
+    pub kind: SourceKind,
+    pub note: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Actor {
+    pub id: String,
+    pub name: String,
+    pub aliases: Vec<String>,
+    pub kind: ActorKind,
+    pub role: String,
+    pub people: Vec<Person>,
+    pub position: Position,
+}
+
+#[derive(Clone, Debug)]
+pub struct Person {
+    pub name: String,
+    pub role: String,
+    pub as_of: Date,
+    pub note: Option<String>,
+    pub sources: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Position {
+    pub stance: String,
+    pub summary: String,
+    pub demands: Vec<String>,
+    pub red_lines: Vec<String>,
+    pub signals: Vec<String>,
+    pub as_of: NaiveDate,
+    pub confidence: Confidence,
+    pub sources: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Event {
+    pub date: Date,
+    pub title: String,
+    pub detail: String,
+    pub actors: Vec<String>,
+    pub verification: Verification,
+    pub sources: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ExpertView {
+    pub id: String,
+    pub name: String,
+    pub affiliation: String,
+    pub role: Option<String>,
+    pub date: Date,
+    pub summary: String,
+    pub quote: Option<Quote>,
+    pub about: Vec<String>,
+    pub sources: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Quote {
+    pub text: String,
+    pub source: String,
+}
+
+impl Topic {
+    /// The day after which the topic card counts as stale.
+    pub fn stale_since(&self, as_of: NaiveDate) -> NaiveDate {
+        as_of + chrono::Days::new(u64::from(self.stale_after_days))
+    }
+
+    /// Whether a card last checked on `as_of` is stale on `today`.
+    pub fn is_stale(&self, as_of: NaiveDate, today: NaiveDate) -> bool {
+        today > self.stale_since(as_of)
+    }
+
+    pub fn source(&self, id: &str) -> Option<&Source> {
+        self.sources.iter().find(|s| s.id == id)
+    }
+}

@@ -1,0 +1,189 @@
+//! The one list of commands: names, arguments and help text. The terminal and chat parsers,
+//! the `help` reply and (later) Discord's slash-command registrations are all built from it,
+//! so they cannot drift apart.
+
+/// What an argument holds; decides parsing, validation and autocomplete.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArgKind {
+    Actor,
+    Topic,
+    Expert,
+    Date,
+    Page,
+    Text,
+    Command,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct ArgSpec {
+    pub name: &'static str,
+    pub kind: ArgKind,
+    pub required: bool,
+    /// Given by position (`position iran`) rather than by keyword (`since 2026-01-01`).
+    pub positional: bool,
+    pub help: &'static str,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct CommandSpec {
+    pub name: &'static str,
+    pub aliases: &'static [&'static str],
+    pub summary: &'static str,
+    pub args: &'static [ArgSpec],
+    pub examples: &'static [&'static str],
+}
+
+const fn pos(name: &'static str, kind: ArgKind, required: bool, help: &'static str) -> ArgSpec {
+    ArgSpec { name, kind, required, positional: true, help }
+}
+
+const fn kw(name: &'static str, kind: ArgKind, help: &'static str) -> ArgSpec {
+    ArgSpec { name, kind, required: false, positional: false, help }
+}
+
+const TOPIC_KW: ArgSpec = kw("topic", ArgKind::Topic, "which topic, when several are loaded");
+const TOPIC_POS: ArgSpec = pos("topic", ArgKind::Topic, false, "which topic, when several are loaded");
+const PAGE: ArgSpec = kw("page", ArgKind::Page, "which page of a long answer (1, 2, …)");
+
+pub const COMMANDS: &[CommandSpec] = &[
+    CommandSpec {
+        name: "brief",
+        aliases: &["briefing", "summary"],
+        summary: "The bottom line: status, where each main actor stands, the latest events and what to watch.",
+        args: &[TOPIC_POS],
+        examples: &["brief"],
+    },
+    CommandSpec {
+        name: "position",
+        aliases: &["pos", "stance"],
+        summary: "One actor's position: stance, demands, red lines, signals, key people, with sources.",
+        args: &[pos("actor", ArgKind::Actor, true, "the actor: id, name or alias (iran, tehran, us, washington)"), TOPIC_KW],
+        examples: &["position iran", "position united states", "position turkey"],
+    },
+    CommandSpec {
+        name: "actors",
+        aliases: &["who"],
+        summary: "The actors in a topic, each with its role and one-line stance.",
+        args: &[TOPIC_POS],
+        examples: &["actors"],
+    },
+    CommandSpec {
+        name: "timeline",
+        aliases: &["events", "history"],
+        summary: "Dated events, oldest first, ten a page; filter by dates or by actor.",
+        args: &[
+            TOPIC_POS,
+            kw("since", ArgKind::Date, "only events on or after this date (YYYY, YYYY-MM or YYYY-MM-DD)"),
+            kw("until", ArgKind::Date, "only events on or before this date"),
+            kw("actor", ArgKind::Actor, "only events involving this actor"),
+            PAGE,
+        ],
+        examples: &["timeline", "timeline since 2026-02", "timeline actor oman", "timeline page 2"],
+    },
+    CommandSpec {
+        name: "experts",
+        aliases: &["expert", "views", "analysts"],
+        summary: "What experts and observers said: who, affiliation, date, summary, quote, source.",
+        args: &[TOPIC_POS, kw("about", ArgKind::Actor, "only views about this actor")],
+        examples: &["experts", "experts about israel"],
+    },
+    CommandSpec {
+        name: "compare",
+        aliases: &["vs"],
+        summary: "Two actors' positions side by side (stance, demands, red lines) and where they clash.",
+        args: &[
+            pos("first", ArgKind::Actor, true, "the first actor"),
+            pos("second", ArgKind::Actor, true, "the second actor"),
+            TOPIC_KW,
+        ],
+        examples: &["compare iran united-states", "compare iran vs \"gulf states\""],
+    },
+    CommandSpec {
+        name: "sources",
+        aliases: &["refs", "references"],
+        summary: "Every source behind a topic's cards, with publisher, date and link.",
+        args: &[TOPIC_POS],
+        examples: &["sources"],
+    },
+    CommandSpec {
+        name: "search",
+        aliases: &["find"],
+        summary: "Ranked matches across every card, saying where each match is.",
+        args: &[pos("query", ArgKind::Text, true, "words to look for"), TOPIC_KW, PAGE],
+        examples: &["search hormuz", "search missile range"],
+    },
+    CommandSpec {
+        name: "topics",
+        aliases: &["list"],
+        summary: "The loaded topics, with status and as-of date.",
+        args: &[],
+        examples: &["topics"],
+    },
+    CommandSpec {
+        name: "help",
+        aliases: &["?", "commands"],
+        summary: "How to use dossier, or one command in detail.",
+        args: &[pos("command", ArgKind::Command, false, "a command name")],
+        examples: &["help", "help timeline"],
+    },
+];
+
+/// The command called `name` (or one of its aliases), ignoring case.
+pub fn find(name: &str) -> Option<&'static CommandSpec> {
+    let name = name.to_ascii_lowercase();
+    COMMANDS
+        .iter()
+        .find(|c| c.name == name || c.aliases.contains(&name.as_str()))
+}
+
+impl CommandSpec {
+    /// "position <actor> [topic TOPIC]"
+    pub fn usage(&self) -> String {
+        let mut s = self.name.to_owned();
+        for a in self.args {
+            let body = if a.positional {
+                format!("<{}>", a.name)
+            } else {
+                format!("{} {}", a.name, a.name.to_uppercase())
+            };
+            if a.required {
+                s.push_str(&format!(" {body}"));
+            } else if a.positional {
+                s.push_str(&format!(" [{}]", a.name));
+            } else {
+                s.push_str(&format!(" [{body}]"));
+            }
+        }
+        s
+    }
+
+    pub fn arg(&self, name: &str) -> Option<&ArgSpec> {
+        self.args.iter().find(|a| a.name == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_aliases_are_unique() {
+        let mut all: Vec<&str> = Vec::new();
+        for c in COMMANDS {
+            for n in std::iter::once(&c.name).chain(c.aliases) {
+                assert!(!all.contains(n), "{n} twice");
+                all.push(n);
+            }
+        }
+    }
+
+    #[test]
+    fn usage_is_generated() {
+        assert_eq!(find("position").unwrap().usage(), "position <actor> [topic TOPIC]");
+        assert_eq!(
+            find("TIMELINE").unwrap().usage(),
+            "timeline [topic] [since SINCE] [until UNTIL] [actor ACTOR] [page PAGE]"
+        );
+        assert_eq!(find("vs").unwrap().name, "compare");
+    }
+}

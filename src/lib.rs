@@ -1,0 +1,15 @@
+//! dossier: curated briefing cards, checked and answered on any chat surface.
+//!
+//! The core is platform-neutral: [`cards`] loads and checks the TOML cards, [`library`] holds
+//! an immutable indexed snapshot, [`commands`] parses and answers commands as a [`reply::Reply`],
+//! and [`render`] turns a reply into text for a surface.
+
+pub mod cards;
+pub mod cli;
+pub mod commands;
+pub mod date;
+pub mod diag;
+pub mod library;
+pub mod render;
+pub mod reply;
+pub mod text;

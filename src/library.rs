@@ -1,0 +1,312 @@
+//! The library: an immutable, indexed snapshot of every validated topic. Lookups by id, name
+//! or alias are hash lookups on folded keys, and search is an inverted index, so answer time
+//! does not grow with the size of the library. Built once per load; swapped whole on reload.
+
+use crate::cards::{Actor, ExpertView, Topic};
+use crate::text::{did_you_mean, fold, words};
+use std::collections::{BTreeMap, HashMap};
+
+/// Where in the cards a search hit is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Place {
+    Topic(&'static str),
+    Watch(usize),
+    Actor(usize, &'static str),
+    Person(usize, usize),
+    Event(usize),
+    Expert(usize),
+    Source(usize),
+}
+
+/// One indexed field of one card.
+#[derive(Debug)]
+struct Doc {
+    topic: usize,
+    place: Place,
+    weight: f32,
+}
+
+#[derive(Debug, Default)]
+struct SearchIndex {
+    docs: Vec<Doc>,
+    /// Folded word → (doc, how often the word occurs in it).
+    postings: BTreeMap<String, Vec<(u32, u16)>>,
+}
+
+/// A search result, best first.
+#[derive(Clone, Debug)]
+pub struct Hit {
+    pub topic: usize,
+    pub place: Place,
+    pub score: f32,
+    /// How many of the query's words it matched.
+    pub matched: usize,
+}
+
+struct TopicIndex {
+    actors: HashMap<String, usize>,
+    sources: HashMap<String, usize>,
+    experts: HashMap<String, usize>,
+}
+
+/// Every loaded topic, indexed.
+pub struct Library {
+    topics: Vec<Topic>,
+    index: Vec<TopicIndex>,
+    topic_names: HashMap<String, usize>,
+    search: SearchIndex,
+}
+
+const STOP_WORDS: [&str; 12] = [
+    "the", "a", "an", "of", "and", "in", "on", "to", "for", "is", "what", "with",
+];
+
+impl Library {
+    pub fn new(topics: Vec<Topic>) -> Self {
+        let mut topic_names = HashMap::new();
+        let mut index = Vec::with_capacity(topics.len());
+        let mut search = SearchIndex::default();
+        for (ti, t) in topics.iter().enumerate() {
+            for name in std::iter::once(&t.id).chain([&t.title]).chain(&t.aliases) {
+                topic_names.entry(fold(name)).or_insert(ti);
+            }
+            let mut actors = HashMap::new();
+            for (ai, a) in t.actors.iter().enumerate() {
+                for name in std::iter::once(&a.id).chain([&a.name]).chain(&a.aliases) {
+                    actors.entry(fold(name)).or_insert(ai);
+                }
+            }
+            let sources = t.sources.iter().enumerate().map(|(i, s)| (s.id.clone(), i)).collect();
+            let mut experts = HashMap::new();
+            for (i, e) in t.experts.iter().enumerate() {
+                experts.entry(fold(&e.id)).or_insert(i);
+                experts.entry(fold(&e.name)).or_insert(i);
+            }
+            index.push(TopicIndex { actors, sources, experts });
+            search.add_topic(ti, t);
+        }
+        Library { topics, index, topic_names, search }
+    }
+
+    pub fn topics(&self) -> &[Topic] {
+        &self.topics
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.topics.is_empty()
+    }
+
+    /// The topic called `name` (id, title or alias; case, accents and punctuation ignored).
+    pub fn topic_index(&self, name: &str) -> Option<usize> {
+        self.topic_names.get(&fold(name)).copied()
+    }
+
+    pub fn topic(&self, i: usize) -> &Topic {
+        &self.topics[i]
+    }
+
+    /// Close topic names for a "did you mean".
+    pub fn suggest_topics(&self, name: &str) -> Vec<String> {
+        let ids = self.topics.iter().map(|t| t.id.as_str());
+        did_you_mean(name, ids, 3).into_iter().map(str::to_owned).collect()
+    }
+
+    /// The actor called `name` in topic `t`.
+    pub fn actor(&self, t: usize, name: &str) -> Option<&Actor> {
+        let i = *self.index.get(t)?.actors.get(&fold(name))?;
+        self.topics[t].actors.get(i)
+    }
+
+    /// Actor ids close to `name`, best first, matching on ids, names and aliases.
+    pub fn suggest_actors(&self, t: usize, name: &str) -> Vec<String> {
+        let topic = &self.topics[t];
+        let names = topic
+            .actors
+            .iter()
+            .flat_map(|a| std::iter::once(&a.id).chain([&a.name]).chain(&a.aliases))
+            .map(String::as_str);
+        let mut out: Vec<String> = Vec::new();
+        for n in did_you_mean(name, names, 8) {
+            if let Some(a) = self.actor(t, n)
+                && !out.contains(&a.id)
+            {
+                out.push(a.id.clone());
+            }
+        }
+        out.truncate(3);
+        out
+    }
+
+    pub fn expert(&self, t: usize, name: &str) -> Option<&ExpertView> {
+        let i = *self.index.get(t)?.experts.get(&fold(name))?;
+        self.topics[t].experts.get(i)
+    }
+
+    /// The source with id `id` in topic `t`.
+    pub fn source(&self, t: usize, id: &str) -> Option<&crate::cards::Source> {
+        let i = *self.index.get(t)?.sources.get(id)?;
+        self.topics[t].sources.get(i)
+    }
+
+    /// Topics in which `name` is an actor.
+    pub fn topics_with_actor(&self, name: &str) -> Vec<usize> {
+        let key = fold(name);
+        (0..self.topics.len()).filter(|&t| self.index[t].actors.contains_key(&key)).collect()
+    }
+
+    /// Ranked matches for `query` across every card (or one topic). Hits that match every
+    /// word come first; when none does, hits that match some words are returned.
+    pub fn search(&self, query: &str, only_topic: Option<usize>) -> Vec<Hit> {
+        self.search.query(query, only_topic)
+    }
+
+    /// The text of the field a hit points at, for snippets.
+    pub fn place_text(&self, t: usize, place: Place) -> &str {
+        let topic = &self.topics[t];
+        match place {
+            Place::Topic(field) => match field {
+                "title" => &topic.title,
+                "bottom line" => &topic.bottom_line,
+                "why it matters" => &topic.why_it_matters,
+                "status" => topic.status_note.as_deref().unwrap_or(""),
+                "tags" => topic.tags.first().map_or("", String::as_str),
+                _ => "",
+            },
+            Place::Watch(i) => &topic.watch[i].item,
+            Place::Actor(a, field) => {
+                let actor = &topic.actors[a];
+                let p = &actor.position;
+                match field {
+                    "name" => &actor.name,
+                    "role" => &actor.role,
+                    "stance" => &p.stance,
+                    "summary" => &p.summary,
+                    _ => "",
+                }
+            }
+            Place::Person(a, i) => &topic.actors[a].people[i].role,
+            Place::Event(i) => &topic.events[i].detail,
+            Place::Expert(i) => &topic.experts[i].summary,
+            Place::Source(i) => &topic.sources[i].title,
+        }
+    }
+}
+
+impl SearchIndex {
+    fn add(&mut self, topic: usize, place: Place, weight: f32, texts: &[&str]) {
+        let doc = self.docs.len() as u32;
+        let mut counts: HashMap<String, u16> = HashMap::new();
+        for text in texts {
+            for w in words(text) {
+                let c = counts.entry(w).or_insert(0);
+                *c = c.saturating_add(1);
+            }
+        }
+        if counts.is_empty() {
+            return;
+        }
+        self.docs.push(Doc { topic, place, weight });
+        for (w, n) in counts {
+            self.postings.entry(w).or_default().push((doc, n));
+        }
+    }
+
+    fn add_topic(&mut self, ti: usize, t: &Topic) {
+        self.add(ti, Place::Topic("title"), 3.0, &[&t.title, &t.id]);
+        self.add(ti, Place::Topic("bottom line"), 1.5, &[&t.bottom_line]);
+        self.add(ti, Place::Topic("why it matters"), 1.0, &[&t.why_it_matters]);
+        self.add(ti, Place::Topic("status"), 1.0, &[t.status_note.as_deref().unwrap_or("")]);
+        let tags: Vec<&str> = t.tags.iter().chain(&t.key_questions).map(String::as_str).collect();
+        self.add(ti, Place::Topic("tags"), 1.0, &tags);
+        for (i, w) in t.watch.iter().enumerate() {
+            self.add(ti, Place::Watch(i), 1.0, &[&w.item]);
+        }
+        for (ai, a) in t.actors.iter().enumerate() {
+            let mut names: Vec<&str> = vec![&a.name, &a.id];
+            names.extend(a.aliases.iter().map(String::as_str));
+            self.add(ti, Place::Actor(ai, "name"), 3.0, &names);
+            self.add(ti, Place::Actor(ai, "role"), 1.0, &[&a.role]);
+            let p = &a.position;
+            self.add(ti, Place::Actor(ai, "stance"), 1.5, &[&p.stance]);
+            self.add(ti, Place::Actor(ai, "summary"), 1.0, &[&p.summary]);
+            for (field, list) in [("demands", &p.demands), ("red lines", &p.red_lines), ("signals", &p.signals)] {
+                let texts: Vec<&str> = list.iter().map(String::as_str).collect();
+                self.add(ti, Place::Actor(ai, field), 1.2, &texts);
+            }
+            for (pi, person) in a.people.iter().enumerate() {
+                let note = person.note.as_deref().unwrap_or("");
+                self.add(ti, Place::Person(ai, pi), 2.0, &[&person.name, &person.role, note]);
+            }
+        }
+        for (i, e) in t.events.iter().enumerate() {
+            self.add(ti, Place::Event(i), 1.2, &[&e.title, &e.title, &e.detail]);
+        }
+        for (i, e) in t.experts.iter().enumerate() {
+            let quote = e.quote.as_ref().map_or("", |q| q.text.as_str());
+            let role = e.role.as_deref().unwrap_or("");
+            self.add(ti, Place::Expert(i), 1.2, &[&e.name, &e.name, &e.affiliation, role, &e.summary, quote]);
+        }
+        for (i, s) in t.sources.iter().enumerate() {
+            self.add(ti, Place::Source(i), 0.8, &[&s.title, &s.publisher]);
+        }
+    }
+
+    fn query(&self, query: &str, only_topic: Option<usize>) -> Vec<Hit> {
+        let mut terms: Vec<String> = words(query).collect();
+        if terms.iter().any(|w| !STOP_WORDS.contains(&w.as_str())) {
+            terms.retain(|w| !STOP_WORDS.contains(&w.as_str()));
+        }
+        terms.dedup();
+        let n_docs = self.docs.len().max(1) as f32;
+        // doc → (score, bitmask of matched terms)
+        let mut acc: HashMap<u32, (f32, u64)> = HashMap::new();
+        for (qi, term) in terms.iter().enumerate().take(64) {
+            let mut visit = |postings: &Vec<(u32, u16)>, factor: f32| {
+                let idf = (1.0 + n_docs / postings.len() as f32).ln();
+                for &(doc, tf) in postings {
+                    let d = &self.docs[doc as usize];
+                    if only_topic.is_some_and(|t| t != d.topic) {
+                        continue;
+                    }
+                    let e = acc.entry(doc).or_insert((0.0, 0));
+                    e.0 += factor * d.weight * idf * (1.0 + f32::from(tf).ln());
+                    e.1 |= 1 << qi;
+                }
+            };
+            if let Some(p) = self.postings.get(term) {
+                visit(p, 1.0);
+            }
+            // Prefix matches ("negotiat" → "negotiations"), for words long enough to mean it.
+            if term.len() >= 3 {
+                for (w, p) in self.postings.range(term.clone()..) {
+                    if !w.starts_with(term.as_str()) {
+                        break;
+                    }
+                    if w != term {
+                        visit(p, 0.5);
+                    }
+                }
+            }
+        }
+        let mut hits: Vec<Hit> = acc
+            .into_iter()
+            .map(|(doc, (score, mask))| {
+                let d = &self.docs[doc as usize];
+                Hit { topic: d.topic, place: d.place, score, matched: mask.count_ones() as usize }
+            })
+            .collect();
+        let best = hits.iter().map(|h| h.matched).max().unwrap_or(0);
+        let wanted = terms.len().min(64);
+        if best == wanted {
+            hits.retain(|h| h.matched == wanted);
+        }
+        hits.sort_by(|a, b| {
+            b.matched
+                .cmp(&a.matched)
+                .then(b.score.total_cmp(&a.score))
+                .then(a.topic.cmp(&b.topic))
+                .then(a.place.cmp(&b.place))
+        });
+        hits
+    }
+}

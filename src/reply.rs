@@ -1,0 +1,173 @@
+//! `Reply`: what dossier says, as data. Commands build it; renderers (text, Discord, Matrix)
+//! turn it into something a surface can show. Text in a reply is plain: renderers escape it for
+//! their markup. Citations are numbered in order of first use.
+
+use chrono::NaiveDate;
+
+/// What a reply is, so surfaces can style it and the terminal can choose an exit code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReplyKind {
+    Answer,
+    Help,
+    /// The user asked for something that is not there or not well formed; the reply says how
+    /// to ask instead.
+    UserError,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reply {
+    pub kind: ReplyKind,
+    pub title: String,
+    pub summary: Option<Line>,
+    pub sections: Vec<Section>,
+    pub citations: Vec<Citation>,
+    pub footer: Option<Footer>,
+    pub pager: Option<Pager>,
+}
+
+/// A headed part of a reply.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Section {
+    pub heading: String,
+    pub body: Block,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Block {
+    Text(Line),
+    Bullets(Vec<Line>),
+    /// Labelled values, e.g. two actors side by side.
+    Fields(Vec<Field>),
+}
+
+/// A piece of text with the citation numbers that back it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Line {
+    /// Optional lead-in shown emphasised before the text ("6 Feb 2026", "Iran").
+    pub label: Option<String>,
+    pub text: String,
+    pub cites: Vec<u32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Field {
+    pub name: String,
+    pub lines: Vec<Line>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Citation {
+    pub n: u32,
+    pub source_id: String,
+    pub title: String,
+    pub publisher: String,
+    /// "6 Feb 2026", when known.
+    pub published: Option<String>,
+    pub url: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Footer {
+    pub topic: String,
+    pub as_of: NaiveDate,
+    /// Present when the card is older than its topic allows.
+    pub stale: Option<String>,
+    pub note: Option<String>,
+}
+
+/// Where a paged answer is, and the commands that show the neighbouring pages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pager {
+    pub page: u32,
+    pub pages: u32,
+    pub total: usize,
+    /// "events", "results".
+    pub noun: &'static str,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+impl Line {
+    pub fn new(text: impl Into<String>) -> Self {
+        Line { label: None, text: text.into(), cites: Vec::new() }
+    }
+
+    pub fn cited(text: impl Into<String>, cites: Vec<u32>) -> Self {
+        Line { label: None, text: text.into(), cites }
+    }
+
+    pub fn label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+}
+
+impl Reply {
+    pub fn new(kind: ReplyKind, title: impl Into<String>) -> Self {
+        Reply {
+            kind,
+            title: title.into(),
+            summary: None,
+            sections: Vec::new(),
+            citations: Vec::new(),
+            footer: None,
+            pager: None,
+        }
+    }
+
+    pub fn summary(mut self, line: Line) -> Self {
+        self.summary = Some(line);
+        self
+    }
+
+    pub fn section(&mut self, heading: impl Into<String>, body: Block) {
+        self.sections.push(Section { heading: heading.into(), body });
+    }
+
+    /// A bullet section, left out when there is nothing to list.
+    pub fn bullets(&mut self, heading: impl Into<String>, lines: Vec<Line>) {
+        if !lines.is_empty() {
+            self.section(heading, Block::Bullets(lines));
+        }
+    }
+
+    pub fn is_user_error(&self) -> bool {
+        self.kind == ReplyKind::UserError
+    }
+
+    /// Every piece of text in the reply, for checks such as mention safety.
+    pub fn all_text(&self) -> Vec<&str> {
+        let mut out = vec![self.title.as_str()];
+        fn push_line<'a>(l: &'a Line, out: &mut Vec<&'a str>) {
+            if let Some(label) = &l.label {
+                out.push(label);
+            }
+            out.push(&l.text);
+        }
+        if let Some(s) = &self.summary {
+            push_line(s, &mut out);
+        }
+        for s in &self.sections {
+            out.push(&s.heading);
+            match &s.body {
+                Block::Text(l) => push_line(l, &mut out),
+                Block::Bullets(ls) => ls.iter().for_each(|l| push_line(l, &mut out)),
+                Block::Fields(fs) => {
+                    for f in fs {
+                        out.push(&f.name);
+                        f.lines.iter().for_each(|l| push_line(l, &mut out));
+                    }
+                }
+            }
+        }
+        for c in &self.citations {
+            out.extend([c.title.as_str(), &c.publisher, &c.url]);
+        }
+        if let Some(f) = &self.footer {
+            out.push(&f.topic);
+            out.extend(f.stale.as_deref());
+            out.extend(f.note.as_deref());
+        }
+        out
+    }
+}
