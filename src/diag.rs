@@ -166,9 +166,8 @@ impl Report {
 
     pub fn sort(&mut self) {
         self.diagnostics.sort_by(|a, b| {
-            (&a.path, a.line, a.column, a.severity, a.code).cmp(&(
-                &b.path, b.line, b.column, b.severity, b.code,
-            ))
+            (&a.path, a.line, a.column, a.severity, a.code)
+                .cmp(&(&b.path, b.line, b.column, b.severity, b.code))
         });
         self.diagnostics.dedup();
     }
@@ -232,12 +231,16 @@ mod tests {
         assert!(shown.contains("--> b/t/actors/x.toml:2:1"), "{shown}");
         assert!(shown.contains("2 | red_line = [\"a\"]"), "{shown}");
         assert!(shown.contains("  | ^^^^^^^^\n"), "{shown}");
-        assert!(shown.contains("= help: did you mean `red_lines`?"), "{shown}");
+        assert!(
+            shown.contains("= help: did you mean `red_lines`?"),
+            "{shown}"
+        );
     }
 
     #[test]
     fn spans_out_of_range_or_inside_characters_do_not_panic() {
         let text = "tï = 1";
+        #[allow(clippy::reversed_empty_ranges)]
         for span in [0..100, 2..3, 50..60, 3..1] {
             let d = Diagnostic::at(Severity::Error, "x", Path::new("f"), text, span, "m".into());
             assert!(d.line >= 1);

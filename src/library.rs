@@ -76,16 +76,30 @@ impl Library {
                     actors.entry(fold(name)).or_insert(ai);
                 }
             }
-            let sources = t.sources.iter().enumerate().map(|(i, s)| (s.id.clone(), i)).collect();
+            let sources = t
+                .sources
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (s.id.clone(), i))
+                .collect();
             let mut experts = HashMap::new();
             for (i, e) in t.experts.iter().enumerate() {
                 experts.entry(fold(&e.id)).or_insert(i);
                 experts.entry(fold(&e.name)).or_insert(i);
             }
-            index.push(TopicIndex { actors, sources, experts });
+            index.push(TopicIndex {
+                actors,
+                sources,
+                experts,
+            });
             search.add_topic(ti, t);
         }
-        Library { topics, index, topic_names, search }
+        Library {
+            topics,
+            index,
+            topic_names,
+            search,
+        }
     }
 
     pub fn topics(&self) -> &[Topic] {
@@ -107,8 +121,21 @@ impl Library {
 
     /// Close topic names for a "did you mean".
     pub fn suggest_topics(&self, name: &str) -> Vec<String> {
-        let ids = self.topics.iter().map(|t| t.id.as_str());
-        did_you_mean(name, ids, 3).into_iter().map(str::to_owned).collect()
+        let names = self
+            .topics
+            .iter()
+            .flat_map(|t| std::iter::once(&t.id).chain([&t.title]).chain(&t.aliases))
+            .map(String::as_str);
+        let mut out: Vec<String> = Vec::new();
+        for n in did_you_mean(name, names, 8) {
+            if let Some(t) = self.topic_index(n)
+                && !out.contains(&self.topics[t].id)
+            {
+                out.push(self.topics[t].id.clone());
+            }
+        }
+        out.truncate(3);
+        out
     }
 
     /// The actor called `name` in topic `t`.
@@ -151,7 +178,9 @@ impl Library {
     /// Topics in which `name` is an actor.
     pub fn topics_with_actor(&self, name: &str) -> Vec<usize> {
         let key = fold(name);
-        (0..self.topics.len()).filter(|&t| self.index[t].actors.contains_key(&key)).collect()
+        (0..self.topics.len())
+            .filter(|&t| self.index[t].actors.contains_key(&key))
+            .collect()
     }
 
     /// Ranked matches for `query` across every card (or one topic). Hits that match every
@@ -205,7 +234,11 @@ impl SearchIndex {
         if counts.is_empty() {
             return;
         }
-        self.docs.push(Doc { topic, place, weight });
+        self.docs.push(Doc {
+            topic,
+            place,
+            weight,
+        });
         for (w, n) in counts {
             self.postings.entry(w).or_default().push((doc, n));
         }
@@ -214,9 +247,24 @@ impl SearchIndex {
     fn add_topic(&mut self, ti: usize, t: &Topic) {
         self.add(ti, Place::Topic("title"), 3.0, &[&t.title, &t.id]);
         self.add(ti, Place::Topic("bottom line"), 1.5, &[&t.bottom_line]);
-        self.add(ti, Place::Topic("why it matters"), 1.0, &[&t.why_it_matters]);
-        self.add(ti, Place::Topic("status"), 1.0, &[t.status_note.as_deref().unwrap_or("")]);
-        let tags: Vec<&str> = t.tags.iter().chain(&t.key_questions).map(String::as_str).collect();
+        self.add(
+            ti,
+            Place::Topic("why it matters"),
+            1.0,
+            &[&t.why_it_matters],
+        );
+        self.add(
+            ti,
+            Place::Topic("status"),
+            1.0,
+            &[t.status_note.as_deref().unwrap_or("")],
+        );
+        let tags: Vec<&str> = t
+            .tags
+            .iter()
+            .chain(&t.key_questions)
+            .map(String::as_str)
+            .collect();
         self.add(ti, Place::Topic("tags"), 1.0, &tags);
         for (i, w) in t.watch.iter().enumerate() {
             self.add(ti, Place::Watch(i), 1.0, &[&w.item]);
@@ -229,13 +277,22 @@ impl SearchIndex {
             let p = &a.position;
             self.add(ti, Place::Actor(ai, "stance"), 1.5, &[&p.stance]);
             self.add(ti, Place::Actor(ai, "summary"), 1.0, &[&p.summary]);
-            for (field, list) in [("demands", &p.demands), ("red lines", &p.red_lines), ("signals", &p.signals)] {
+            for (field, list) in [
+                ("demands", &p.demands),
+                ("red lines", &p.red_lines),
+                ("signals", &p.signals),
+            ] {
                 let texts: Vec<&str> = list.iter().map(String::as_str).collect();
                 self.add(ti, Place::Actor(ai, field), 1.2, &texts);
             }
             for (pi, person) in a.people.iter().enumerate() {
                 let note = person.note.as_deref().unwrap_or("");
-                self.add(ti, Place::Person(ai, pi), 2.0, &[&person.name, &person.role, note]);
+                self.add(
+                    ti,
+                    Place::Person(ai, pi),
+                    2.0,
+                    &[&person.name, &person.role, note],
+                );
             }
         }
         for (i, e) in t.events.iter().enumerate() {
@@ -244,7 +301,12 @@ impl SearchIndex {
         for (i, e) in t.experts.iter().enumerate() {
             let quote = e.quote.as_ref().map_or("", |q| q.text.as_str());
             let role = e.role.as_deref().unwrap_or("");
-            self.add(ti, Place::Expert(i), 1.2, &[&e.name, &e.name, &e.affiliation, role, &e.summary, quote]);
+            self.add(
+                ti,
+                Place::Expert(i),
+                1.2,
+                &[&e.name, &e.name, &e.affiliation, role, &e.summary, quote],
+            );
         }
         for (i, s) in t.sources.iter().enumerate() {
             self.add(ti, Place::Source(i), 0.8, &[&s.title, &s.publisher]);
@@ -292,7 +354,12 @@ impl SearchIndex {
             .into_iter()
             .map(|(doc, (score, mask))| {
                 let d = &self.docs[doc as usize];
-                Hit { topic: d.topic, place: d.place, score, matched: mask.count_ones() as usize }
+                Hit {
+                    topic: d.topic,
+                    place: d.place,
+                    score,
+                    matched: mask.count_ones() as usize,
+                }
             })
             .collect();
         let best = hits.iter().map(|h| h.matched).max().unwrap_or(0);

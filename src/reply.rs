@@ -89,11 +89,19 @@ pub struct Pager {
 
 impl Line {
     pub fn new(text: impl Into<String>) -> Self {
-        Line { label: None, text: text.into(), cites: Vec::new() }
+        Line {
+            label: None,
+            text: text.into(),
+            cites: Vec::new(),
+        }
     }
 
     pub fn cited(text: impl Into<String>, cites: Vec<u32>) -> Self {
-        Line { label: None, text: text.into(), cites }
+        Line {
+            label: None,
+            text: text.into(),
+            cites,
+        }
     }
 
     pub fn label(mut self, label: impl Into<String>) -> Self {
@@ -121,7 +129,10 @@ impl Reply {
     }
 
     pub fn section(&mut self, heading: impl Into<String>, body: Block) {
-        self.sections.push(Section { heading: heading.into(), body });
+        self.sections.push(Section {
+            heading: heading.into(),
+            body,
+        });
     }
 
     /// A bullet section, left out when there is nothing to list.

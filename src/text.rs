@@ -51,7 +51,12 @@ pub fn is_slug(id: &str) -> bool {
 pub fn slugify(s: &str) -> String {
     let folded = fold(s).replace(' ', "-");
     let trimmed = folded.trim_start_matches(|c: char| c.is_ascii_digit() || c == '-');
-    trimmed.chars().take(64).collect::<String>().trim_end_matches('-').to_owned()
+    trimmed
+        .chars()
+        .take(64)
+        .collect::<String>()
+        .trim_end_matches('-')
+        .to_owned()
 }
 
 /// Up to `max` candidates close to `wanted`, best first. Closeness is Jaro-Winkler on folded
@@ -139,7 +144,16 @@ mod tests {
         assert!(is_slug("iran"));
         assert!(is_slug("united-states"));
         assert!(is_slug("g7-2026"));
-        for bad in ["", "Iran", "united_states", "-x", "x-", "a--b", "9lives", "é"] {
+        for bad in [
+            "",
+            "Iran",
+            "united_states",
+            "-x",
+            "x-",
+            "a--b",
+            "9lives",
+            "é",
+        ] {
             assert!(!is_slug(bad), "{bad}");
         }
         assert_eq!(slugify("United States"), "united-states");

@@ -15,7 +15,12 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// The files a topic folder may hold, besides the `actors/` folder.
-pub const TOPIC_FILES: [&str; 4] = ["topic.toml", "sources.toml", "timeline.toml", "experts.toml"];
+pub const TOPIC_FILES: [&str; 4] = [
+    "topic.toml",
+    "sources.toml",
+    "timeline.toml",
+    "experts.toml",
+];
 
 /// The folder of actor cards inside a topic.
 pub const ACTORS_DIR: &str = "actors";
@@ -126,9 +131,15 @@ pub fn load(root: &Path, today: NaiveDate) -> Result<Loaded, LoadError> {
 
 fn io_diag(path: &Path, e: &std::io::Error) -> Diagnostic {
     let help = match e.kind() {
-        std::io::ErrorKind::PermissionDenied => "make the file readable by the user dossier runs as",
-        std::io::ErrorKind::NotFound => "the entry vanished or is a broken symlink; fix or remove it",
-        _ if e.raw_os_error() == Some(40) => "this symlink points back into itself; remove the loop",
+        std::io::ErrorKind::PermissionDenied => {
+            "make the file readable by the user dossier runs as"
+        }
+        std::io::ErrorKind::NotFound => {
+            "the entry vanished or is a broken symlink; fix or remove it"
+        }
+        _ if e.raw_os_error() == Some(40) => {
+            "this symlink points back into itself; remove the loop"
+        }
         _ => "check the file system entry; dossier reads plain files and folders",
     };
     Diagnostic::file(
@@ -158,7 +169,10 @@ fn read_file(v: &mut Validator, path: &Path) -> Option<File> {
                 Severity::Error,
                 "not-a-file",
                 path,
-                format!("{} is a folder, but a card file was expected here", path.display()),
+                format!(
+                    "{} is a folder, but a card file was expected here",
+                    path.display()
+                ),
             )
             .help("replace the folder with a TOML file of that name, or remove it"),
         );
@@ -169,8 +183,8 @@ fn read_file(v: &mut Validator, path: &Path) -> Option<File> {
         return None;
     }
     let mut bytes = Vec::new();
-    let read = std::fs::File::open(path)
-        .and_then(|f| f.take(MAX_CARD_BYTES + 1).read_to_end(&mut bytes));
+    let read =
+        std::fs::File::open(path).and_then(|f| f.take(MAX_CARD_BYTES + 1).read_to_end(&mut bytes));
     if let Err(e) = read {
         v.report.push(io_diag(path, &e));
         return None;
@@ -207,14 +221,13 @@ fn too_big(path: &Path, len: u64) -> Diagnostic {
 }
 
 /// Read and parse one card; `None` (with diagnostics) when it is missing or broken.
-fn card<T: DeserializeOwned>(
-    v: &mut Validator,
-    path: &Path,
-    required: bool,
-) -> Option<(T, File)> {
+fn card<T: DeserializeOwned>(v: &mut Validator, path: &Path, required: bool) -> Option<(T, File)> {
     let Some(file) = read_file(v, path) else {
         if required && path.symlink_metadata().is_err() {
-            let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default();
             v.report.push(
                 Diagnostic::file(
                     Severity::Error,
@@ -248,14 +261,28 @@ fn load_topic(v: &mut Validator, name: &str, dir: &Path) -> Option<Topic> {
     let experts = card::<RawExperts>(v, &dir.join("experts.toml"), false);
     let mut actors = Vec::new();
     let actors_dir = dir.join(ACTORS_DIR);
-    for path in actor_files(v, &actors_dir) {
+    let files = actor_files(v, &actors_dir);
+    let n_files = files.len();
+    for path in files {
         if let Some(a) = card::<RawActor>(v, &path, false) {
             actors.push(a);
         }
     }
+    let actors_complete = actors.len() == n_files;
     // Validate what parsed even if some files did not: the moderator sees every problem at once.
-    let topic = v.topic(name, dir, topic, sources, actors, timeline, experts);
-    (v.report.errors() == errors_before).then_some(topic).flatten()
+    let topic = v.topic(
+        name,
+        dir,
+        topic,
+        sources,
+        actors,
+        actors_complete,
+        timeline,
+        experts,
+    );
+    (v.report.errors() == errors_before)
+        .then_some(topic)
+        .flatten()
 }
 
 /// Unknown `.toml` files in a topic folder are errors: a misspelt `timline.toml` would
@@ -283,7 +310,10 @@ fn check_folder_entries(v: &mut Validator, dir: &Path) {
         let mut known: Vec<&str> = TOPIC_FILES.to_vec();
         known.push("actors/");
         let help = match did_you_mean(&name, known.iter().copied(), 1).first() {
-            Some(s) => format!("did you mean `{s}`? A topic folder holds {}", TOPIC_FILES.join(", ")),
+            Some(s) => format!(
+                "did you mean `{s}`? A topic folder holds {}",
+                TOPIC_FILES.join(", ")
+            ),
             None => format!(
                 "a topic folder holds {} and actors/<actor-id>.toml; move or rename this file",
                 TOPIC_FILES.join(", ")

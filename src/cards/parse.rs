@@ -17,6 +17,7 @@ pub const MAX_CARD_BYTES: u64 = 1024 * 1024;
 const MAX_UNKNOWN_KEYS: usize = 32;
 
 /// Decode a card's bytes as UTF-8, or say where the first bad byte is.
+#[allow(clippy::result_large_err)] // once per broken file; not worth a box
 pub fn decode(path: &Path, bytes: Vec<u8>) -> Result<String, Diagnostic> {
     String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
@@ -138,6 +139,8 @@ fn field_error(path: &Path, text: &str, span: Range<usize>, message: &str) -> Di
             "write dates as quoted text: \"2026-02-06\" (or \"2026-02\", \"2026\")".to_owned()
         } else if message.contains("expected a sequence") {
             "this key takes a list: key = [\"…\", \"…\"]".to_owned()
+        } else if message.contains("expected i64") || message.contains("expected u") {
+            "this key takes a whole number without quotes, e.g. key = 14".to_owned()
         } else if message.contains("expected a string") {
             "this key takes quoted text: key = \"…\"".to_owned()
         } else {
@@ -187,7 +190,10 @@ fn unknown_field(message: &str) -> Option<(&str, Vec<&str>)> {
 
 /// Remove the key whose name sits at `span`, wherever it is in the tree.
 fn remove_key_at(table: &mut DeTable<'_>, span: &Range<usize>) -> bool {
-    let key = table.iter().find(|(k, _)| k.span() == *span).map(|(k, _)| k.clone());
+    let key = table
+        .iter()
+        .find(|(k, _)| k.span() == *span)
+        .map(|(k, _)| k.clone());
     if let Some(key) = key {
         return table.remove(&key).is_some();
     }
@@ -195,11 +201,8 @@ fn remove_key_at(table: &mut DeTable<'_>, span: &Range<usize>) -> bool {
 }
 
 fn remove_in_value(value: &mut Spanned<DeValue<'_>>, span: &Range<usize>) -> bool {
-    let outer = value.span();
-    // Only descend into values that contain the span: keeps this linear in the path length.
-    if !(outer.start <= span.start && span.end <= outer.end) && outer != (0..0) {
-        return false;
-    }
+    // Table and array spans do not always cover their contents (array-of-tables headers), so
+    // search the whole tree; cards are small.
     match value.get_mut() {
         DeValue::Table(t) => remove_key_at(t, span),
         DeValue::Array(a) => remove_in_array(a, span),
@@ -239,8 +242,10 @@ mod tests {
 
     #[test]
     fn every_unknown_key_is_reported_with_a_suggestion() {
-        let text = "id = \"a\"\nred_line = []\nred_lines = []\n[[inner]]\nnmae = \"x\"\nname = \"y\"\n";
-        let errs = p(text).unwrap_err();
+        let text =
+            "id = \"a\"\nred_line = []\nred_lines = []\n[[inner]]\nnmae = \"x\"\nname = \"y\"\n";
+        let mut errs = p(text).unwrap_err();
+        errs.sort_by_key(|d| d.line);
         assert_eq!(errs.len(), 2, "{errs:#?}");
         assert_eq!(errs[0].code, "unknown-key");
         assert_eq!((errs[0].line, errs[0].column), (2, 1));

@@ -27,11 +27,14 @@ pub struct Validator {
 struct Known {
     what: &'static str,
     ids: Vec<String>,
+    /// False when a file that defines these ids could not be read: then an unknown id may be
+    /// defined there, and reporting it would only bury the real error.
+    complete: bool,
 }
 
 impl Known {
     fn contains(&self, id: &str) -> bool {
-        self.ids.iter().any(|k| k == id)
+        !self.complete || self.ids.iter().any(|k| k == id)
     }
 }
 
@@ -60,7 +63,14 @@ impl Validator {
         self.emit(Severity::Error, f, span, code, msg, help);
     }
 
-    fn warn(&mut self, f: &File, span: Range<usize>, code: &'static str, msg: String, help: String) {
+    fn warn(
+        &mut self,
+        f: &File,
+        span: Range<usize>,
+        code: &'static str,
+        msg: String,
+        help: String,
+    ) {
         self.emit(Severity::Warning, f, span, code, msg, help);
     }
 
@@ -73,7 +83,10 @@ impl Validator {
                 v.span(),
                 "empty-text",
                 format!("`{key}` is empty"),
-                format!("write the {} in a sentence or two, or remove the entry", key.replace('_', " ")),
+                format!(
+                    "write the {} in a sentence or two, or remove the entry",
+                    key.replace('_', " ")
+                ),
             );
         }
         t.to_owned()
@@ -114,7 +127,10 @@ impl Validator {
                         v.span(),
                         "bad-date",
                         format!("`{key}` must be a full date, not `{}`", d.iso()),
-                        format!("write the day the card was last checked, e.g. \"{}\"", d.first_day()),
+                        format!(
+                            "write the day the card was last checked, e.g. \"{}\"",
+                            d.first_day()
+                        ),
                     );
                     NaiveDate::MIN
                 }
@@ -182,7 +198,10 @@ impl Validator {
                     "add `{key} = [\"{first}\"]` with the ids of the {}s behind this entry",
                     known.what
                 ),
-                None => format!("add the {}s behind this entry to sources.toml and cite them here with `{key} = [\"…\"]`", known.what),
+                None => format!(
+                    "add the {}s behind this entry to sources.toml and cite them here with `{key} = [\"…\"]`",
+                    known.what
+                ),
             };
             self.err(
                 f,
@@ -240,7 +259,10 @@ impl Validator {
                 f,
                 v.span(),
                 "stale",
-                format!("{what} is stale: as of {}, {age} days ago (stale after {after} days)", human_day(as_of)),
+                format!(
+                    "{what} is stale: as of {}, {age} days ago (stale after {after} days)",
+                    human_day(as_of)
+                ),
                 "check the card against current reporting, then update `as_of`".into(),
             );
         }
@@ -255,6 +277,7 @@ impl Validator {
         topic: Option<(RawTopic, File)>,
         sources: Option<(RawSources, File)>,
         actors: Vec<(RawActor, File)>,
+        actors_complete: bool,
         timeline: Option<(RawTimeline, File)>,
         experts: Option<(RawExperts, File)>,
     ) -> Option<Topic> {
@@ -269,7 +292,13 @@ impl Validator {
                 let s = s.get_ref();
                 let id = self.slug(f, "source", &s.id);
                 if let Some(line) = seen.get(&id) {
-                    self.err(f, s.id.span(), "duplicate-id", format!("source `{id}` is defined twice"), format!("the first is at line {line}; give each source its own id"));
+                    self.err(
+                        f,
+                        s.id.span(),
+                        "duplicate-id",
+                        format!("source `{id}` is defined twice"),
+                        format!("the first is at line {line}; give each source its own id"),
+                    );
                 }
                 seen.insert(id.clone(), line_of(&f.text, s.id.span().start));
                 let url = s.url.get_ref().trim().to_owned();
@@ -280,8 +309,14 @@ impl Validator {
                     title: self.text(f, "title", &s.title),
                     publisher: self.text(f, "publisher", &s.publisher),
                     url,
-                    published: s.published.as_ref().and_then(|p| self.date(f, "published", p)),
-                    accessed: s.accessed.as_ref().and_then(|a| self.date(f, "accessed", a)),
+                    published: s
+                        .published
+                        .as_ref()
+                        .and_then(|p| self.date(f, "published", p)),
+                    accessed: s
+                        .accessed
+                        .as_ref()
+                        .and_then(|a| self.date(f, "accessed", a)),
                     kind: self.choice(f, "kind", &s.kind).unwrap_or(SourceKind::News),
                     note: self.opt_text(f, "note", &s.note),
                 });
@@ -290,6 +325,7 @@ impl Validator {
         let source_ids = Known {
             what: "source",
             ids: source_list.iter().map(|s| s.id.clone()).collect(),
+            complete: sources.is_some(),
         };
 
         // Topic settings next: staleness of positions depends on them.
@@ -305,9 +341,19 @@ impl Validator {
         let mut names: HashMap<String, (String, String)> = HashMap::new();
         for (raw, f) in &actors {
             let id = self.slug(f, "actor", &raw.id);
-            let stem = f.path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            let stem = f
+                .path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
             if id != stem && !id.is_empty() {
-                self.err(f, raw.id.span(), "id-mismatch", format!("actor id `{id}` does not match its file name `{stem}.toml`"), format!("rename the file to `{id}.toml`, or set id = \"{stem}\""));
+                self.err(
+                    f,
+                    raw.id.span(),
+                    "id-mismatch",
+                    format!("actor id `{id}` does not match its file name `{stem}.toml`"),
+                    format!("rename the file to `{id}.toml`, or set id = \"{stem}\""),
+                );
             }
             let name = self.text(f, "name", &raw.name);
             let aliases = self.texts(f, "aliases", &raw.aliases);
@@ -322,8 +368,13 @@ impl Validator {
                 }
                 match names.get(&key) {
                     Some((other, other_path)) if *other != id => {
-                        let msg = format!("the {what} `{}` also names actor `{other}`", value.get_ref());
-                        let help = format!("every id, name and alias must lead to one actor; remove it here or from {other_path}");
+                        let msg = format!(
+                            "the {what} `{}` also names actor `{other}`",
+                            value.get_ref()
+                        );
+                        let help = format!(
+                            "every id, name and alias must lead to one actor; remove it here or from {other_path}"
+                        );
                         self.err(f, value.span(), "alias-collision", msg, help);
                     }
                     _ => {
@@ -333,16 +384,31 @@ impl Validator {
             }
             let p = raw.position.get_ref();
             let as_of = self.day(f, "as_of", &p.as_of);
-            self.stale_warning(f, &p.as_of, &format!("the position of `{id}`"), as_of, stale_after);
+            self.stale_warning(
+                f,
+                &p.as_of,
+                &format!("the position of `{id}`"),
+                as_of,
+                stale_after,
+            );
             let mut people = Vec::new();
             for person in &raw.people {
                 let person = person.get_ref();
                 people.push(Person {
                     name: self.text(f, "name", &person.name),
                     role: self.text(f, "role", &person.role),
-                    as_of: self.date(f, "as_of", &person.as_of).unwrap_or(PLACEHOLDER_DATE),
+                    as_of: self
+                        .date(f, "as_of", &person.as_of)
+                        .unwrap_or(PLACEHOLDER_DATE),
                     note: self.opt_text(f, "note", &person.note),
-                    sources: self.refs(f, "sources", &person.sources, &source_ids, None, &mut cited),
+                    sources: self.refs(
+                        f,
+                        "sources",
+                        &person.sources,
+                        &source_ids,
+                        None,
+                        &mut cited,
+                    ),
                 });
             }
             let position = Position {
@@ -352,14 +418,25 @@ impl Validator {
                 red_lines: self.texts(f, "red_lines", &p.red_lines),
                 signals: self.texts(f, "signals", &p.signals),
                 as_of,
-                confidence: self.choice(f, "confidence", &p.confidence).unwrap_or(Confidence::Low),
-                sources: self.refs(f, "sources", &p.sources, &source_ids, Some(raw.position.span()), &mut cited),
+                confidence: self
+                    .choice(f, "confidence", &p.confidence)
+                    .unwrap_or(Confidence::Low),
+                sources: self.refs(
+                    f,
+                    "sources",
+                    &p.sources,
+                    &source_ids,
+                    Some(raw.position.span()),
+                    &mut cited,
+                ),
             };
             actor_list.push(Actor {
                 id,
                 name,
                 aliases,
-                kind: self.choice(f, "kind", &raw.kind).unwrap_or(ActorKind::State),
+                kind: self
+                    .choice(f, "kind", &raw.kind)
+                    .unwrap_or(ActorKind::State),
                 role: self.text(f, "role", &raw.role),
                 people,
                 position,
@@ -368,6 +445,7 @@ impl Validator {
         let actor_ids = Known {
             what: "actor",
             ids: actor_list.iter().map(|a| a.id.clone()).collect(),
+            complete: actors_complete,
         };
 
         let (raw_topic, tf) = match &topic {
@@ -381,23 +459,50 @@ impl Validator {
         };
         let id = self.slug(tf, "topic", &raw_topic.id);
         if id != folder {
-            self.err(tf, raw_topic.id.span(), "id-mismatch", format!("topic id `{id}` does not match its folder name `{folder}`"), format!("rename the folder to `{id}`, or set id = \"{folder}\""));
+            self.err(
+                tf,
+                raw_topic.id.span(),
+                "id-mismatch",
+                format!("topic id `{id}` does not match its folder name `{folder}`"),
+                format!("rename the folder to `{id}`, or set id = \"{folder}\""),
+            );
         }
         if let Some(d) = &raw_topic.stale_after_days
             && !(1..=3650).contains(d.get_ref())
         {
-            self.err(tf, d.span(), "bad-value", format!("`stale_after_days` is {}, outside 1–3650", d.get_ref()), format!("use a number of days such as {DEFAULT_STALE_AFTER_DAYS} (the default)"));
+            self.err(
+                tf,
+                d.span(),
+                "bad-value",
+                format!("`stale_after_days` is {}, outside 1–3650", d.get_ref()),
+                format!("use a number of days such as {DEFAULT_STALE_AFTER_DAYS} (the default)"),
+            );
         }
         let as_of = self.day(tf, "as_of", &raw_topic.as_of);
-        self.stale_warning(tf, &raw_topic.as_of, &format!("topic `{id}`"), as_of, stale_after);
+        self.stale_warning(
+            tf,
+            &raw_topic.as_of,
+            &format!("topic `{id}`"),
+            as_of,
+            stale_after,
+        );
         let mut watch = Vec::new();
         for w in &raw_topic.watch {
             let wr = w.get_ref();
-            let expected = wr.expected.as_ref().and_then(|e| self.date(tf, "expected", e));
+            let expected = wr
+                .expected
+                .as_ref()
+                .and_then(|e| self.date(tf, "expected", e));
             if let (Some(e), Some(span)) = (expected, wr.expected.as_ref().map(Spanned::span))
                 && e.last_day() < self.today
             {
-                self.warn(tf, span, "past-watch", format!("this watch item was expected by {e}, which has passed"), "say what happened (in the timeline) and remove or re-date the item".into());
+                self.warn(
+                    tf,
+                    span,
+                    "past-watch",
+                    format!("this watch item was expected by {e}, which has passed"),
+                    "say what happened (in the timeline) and remove or re-date the item".into(),
+                );
             }
             watch.push(WatchItem {
                 item: self.text(tf, "item", &wr.item),
@@ -411,9 +516,25 @@ impl Validator {
             aliases: self.texts(tf, "aliases", &raw_topic.aliases),
             bottom_line: self.text(tf, "bottom_line", &raw_topic.bottom_line),
             why_it_matters: self.text(tf, "why_it_matters", &raw_topic.why_it_matters),
-            sources_cited: self.refs(tf, "sources", &raw_topic.sources, &source_ids, Some(raw_topic.bottom_line.span()), &mut cited),
-            main_actors: self.refs(tf, "main_actors", &raw_topic.main_actors, &actor_ids, None, &mut cited),
-            status: self.choice(tf, "status", &raw_topic.status).unwrap_or(Status::Active),
+            sources_cited: self.refs(
+                tf,
+                "sources",
+                &raw_topic.sources,
+                &source_ids,
+                Some(raw_topic.bottom_line.span()),
+                &mut cited,
+            ),
+            main_actors: self.refs(
+                tf,
+                "main_actors",
+                &raw_topic.main_actors,
+                &actor_ids,
+                None,
+                &mut cited,
+            ),
+            status: self
+                .choice(tf, "status", &raw_topic.status)
+                .unwrap_or(Status::Active),
             status_note: self.opt_text(tf, "status_note", &raw_topic.status_note),
             as_of,
             stale_after_days: stale_after,
@@ -426,13 +547,20 @@ impl Validator {
             experts: Vec::new(),
             dir: dir.to_path_buf(),
         };
-        topic_model.events = self.check_timeline(&timeline, &actor_ids, &source_ids, &mut cited, Some(as_of));
+        topic_model.events =
+            self.check_timeline(&timeline, &actor_ids, &source_ids, &mut cited, Some(as_of));
         topic_model.experts = self.check_experts(&experts, &actor_ids, &source_ids, &mut cited);
 
         if let Some((_, f)) = &sources {
             for (sid, span) in &source_spans {
                 if !cited.contains(sid) {
-                    self.warn(f, span.clone(), "uncited-source", format!("source `{sid}` is never cited"), "cite it from the entry it supports, or remove it".into());
+                    self.warn(
+                        f,
+                        span.clone(),
+                        "uncited-source",
+                        format!("source `{sid}` is never cited"),
+                        "cite it from the entry it supports, or remove it".into(),
+                    );
                 }
             }
         }
@@ -466,12 +594,14 @@ impl Validator {
                 title: self.text(f, "title", &er.title),
                 detail: self.text(f, "detail", &er.detail),
                 actors: self.refs(f, "actors", &er.actors, actors, None, cited),
-                verification: self.choice(f, "verification", &er.verification).unwrap_or(Verification::Reported),
+                verification: self
+                    .choice(f, "verification", &er.verification)
+                    .unwrap_or(Verification::Reported),
                 sources: self.refs(f, "sources", &er.sources, sources, Some(e.span()), cited),
             });
         }
         // Stable: events on the same date keep their order in the file.
-        events.sort_by(|a, b| a.date.cmp(&b.date));
+        events.sort_by_key(|e| e.date);
         events
     }
 
@@ -490,7 +620,13 @@ impl Validator {
             let vr = v.get_ref();
             let id = self.slug(f, "expert view", &vr.id);
             if out.iter().any(|o| o.id == id) {
-                self.err(f, vr.id.span(), "duplicate-id", format!("expert view `{id}` is defined twice"), "give each view its own id, e.g. `name-2026-02`".into());
+                self.err(
+                    f,
+                    vr.id.span(),
+                    "duplicate-id",
+                    format!("expert view `{id}` is defined twice"),
+                    "give each view its own id, e.g. `name-2026-02`".into(),
+                );
             }
             let quote = match (&vr.quote, &vr.quote_source) {
                 (Some(q), Some(s)) => {
@@ -503,7 +639,13 @@ impl Validator {
                     None
                 }
                 (None, Some(s)) => {
-                    self.err(f, s.span(), "bad-value", "`quote_source` without a `quote`".into(), "add the verbatim `quote`, or remove `quote_source`".into());
+                    self.err(
+                        f,
+                        s.span(),
+                        "bad-value",
+                        "`quote_source` without a `quote`".into(),
+                        "add the verbatim `quote`, or remove `quote_source`".into(),
+                    );
                     None
                 }
                 (None, None) => None,
@@ -528,7 +670,10 @@ impl Validator {
         let mut seen: HashMap<String, &str> = HashMap::new();
         for t in topics {
             let mut own = HashSet::new();
-            for name in std::iter::once(&t.id).chain(std::iter::once(&t.title)).chain(&t.aliases) {
+            for name in std::iter::once(&t.id)
+                .chain(std::iter::once(&t.title))
+                .chain(&t.aliases)
+            {
                 let key = fold(name);
                 if !own.insert(key.clone()) {
                     continue;
@@ -550,20 +695,32 @@ impl Validator {
 const PLACEHOLDER_DATE: Date = Date::year_only(1970);
 
 fn line_of(text: &str, offset: usize) -> usize {
-    text.get(..offset).map_or(1, |t| t.matches('\n').count() + 1)
+    text.get(..offset)
+        .map_or(1, |t| t.matches('\n').count() + 1)
 }
 
 fn check_url(v: &mut Validator, f: &File, url: &Text) {
     let raw = url.get_ref().trim();
     let problem = match url::Url::parse(raw) {
-        Ok(u) if !matches!(u.scheme(), "http" | "https") => Some(format!("`{raw}` is not an http(s) URL")),
-        Ok(u) if u.host_str().is_none_or(|h| !h.contains('.') && h != "localhost") => {
+        Ok(u) if !matches!(u.scheme(), "http" | "https") => {
+            Some(format!("`{raw}` is not an http(s) URL"))
+        }
+        Ok(u)
+            if u.host_str()
+                .is_none_or(|h| !h.contains('.') && h != "localhost") =>
+        {
             Some(format!("`{raw}` has no proper host"))
         }
         Ok(_) => None,
         Err(e) => Some(format!("`{raw}` is not an absolute URL ({e})")),
     };
     if let Some(msg) = problem {
-        v.err(f, url.span(), "bad-url", msg, "write the full address of the page, starting with https://".into());
+        v.err(
+            f,
+            url.span(),
+            "bad-url",
+            msg,
+            "write the full address of the page, starting with https://".into(),
+        );
     }
 }

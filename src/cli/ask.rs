@@ -20,11 +20,28 @@ pub fn run(args: Args) -> ExitCode {
         Ok(l) => l,
         Err(code) => return code,
     };
-    let ctx = Ctx { library: &library, today: args.common.today(), default_topic: args.common.default_topic.as_deref() };
+    let ctx = Ctx {
+        library: &library,
+        today: args.common.today(),
+        default_topic: args.common.default_topic.as_deref(),
+    };
     // Re-quote words that held spaces, so `ask position "united states"` keeps them together.
-    let line: Vec<String> =
-        args.words.iter().map(|w| if w.contains(char::is_whitespace) { format!("\"{w}\"") } else { w.clone() }).collect();
+    let line: Vec<String> = args
+        .words
+        .iter()
+        .map(|w| {
+            if w.contains(char::is_whitespace) {
+                format!("\"{w}\"")
+            } else {
+                w.clone()
+            }
+        })
+        .collect();
     let reply = respond(&ctx, &line.join(" "));
     print!("{}", render(&reply, args.common.text_style()));
-    if reply.is_user_error() { ExitCode::from(1) } else { ExitCode::SUCCESS }
+    if reply.is_user_error() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }

@@ -21,7 +21,11 @@ fn history_path() -> Option<PathBuf> {
     let base = std::env::var_os("XDG_STATE_HOME")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").filter(|v| !v.is_empty()).map(|h| PathBuf::from(h).join(".local/state")))?;
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .filter(|v| !v.is_empty())
+                .map(|h| PathBuf::from(h).join(".local/state"))
+        })?;
     Some(base.join("dossier").join("history"))
 }
 
@@ -31,7 +35,11 @@ pub fn run(args: Args) -> ExitCode {
         Err(code) => return code,
     };
     let today = args.common.today();
-    let ctx = Ctx { library: &library, today, default_topic: args.common.default_topic.as_deref() };
+    let ctx = Ctx {
+        library: &library,
+        today,
+        default_topic: args.common.default_topic.as_deref(),
+    };
     let style = args.common.text_style();
     let mut editor = match rustyline::DefaultEditor::new() {
         Ok(e) => e,
@@ -40,13 +48,22 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let history = if args.no_history { None } else { history_path() };
+    let history = if args.no_history {
+        None
+    } else {
+        history_path()
+    };
     if let Some(h) = &history {
         // No history yet is normal; anything else is not worth failing over.
         let _ = editor.load_history(h);
     }
     let titles: Vec<&str> = library.topics().iter().map(|t| t.title.as_str()).collect();
-    println!("dossier: {} topic{} loaded ({}).", titles.len(), if titles.len() == 1 { "" } else { "s" }, titles.join("; "));
+    println!(
+        "dossier: {} topic{} loaded ({}).",
+        titles.len(),
+        if titles.len() == 1 { "" } else { "s" },
+        titles.join("; ")
+    );
     println!("Type `brief` to start, `help` for every command, `quit` to leave.");
     loop {
         match editor.readline("dossier> ") {
@@ -56,7 +73,10 @@ pub fn run(args: Args) -> ExitCode {
                     continue;
                 }
                 let _ = editor.add_history_entry(line);
-                if matches!(line.to_ascii_lowercase().trim_start_matches(['/', '!']), "quit" | "exit" | "q" | "bye") {
+                if matches!(
+                    line.to_ascii_lowercase().trim_start_matches(['/', '!']),
+                    "quit" | "exit" | "q" | "bye"
+                ) {
                     break;
                 }
                 let reply = respond(&ctx, line);

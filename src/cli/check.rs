@@ -24,7 +24,10 @@ pub enum Format {
 }
 
 pub fn run(args: Args) -> ExitCode {
-    let dir = args.dir.clone().unwrap_or_else(|| args.common.briefings.clone());
+    let dir = args
+        .dir
+        .clone()
+        .unwrap_or_else(|| args.common.briefings.clone());
     let loaded = match cards::load(&dir, args.common.today()) {
         Ok(l) => l,
         Err(e) => {
@@ -46,10 +49,18 @@ pub fn run(args: Args) -> ExitCode {
                 let actors: usize = t.iter().map(|t| t.actors.len()).sum();
                 let events: usize = t.iter().map(|t| t.events.len()).sum();
                 let sources: usize = t.iter().map(|t| t.sources.len()).sum();
-                println!("{} topic(s), {actors} actors, {events} events, {sources} sources in {}", t.len(), dir.display());
+                println!(
+                    "{} topic(s), {actors} actors, {events} events, {sources} sources in {}",
+                    t.len(),
+                    dir.display()
+                );
             }
         }
         Format::Json => println!("{}", loaded.report.json()),
     }
-    if loaded.report.has_errors() { ExitCode::from(1) } else { ExitCode::SUCCESS }
+    if loaded.report.has_errors() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }

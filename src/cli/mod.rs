@@ -27,7 +27,12 @@ pub struct Cli {
 #[derive(Debug, clap::Args, Clone)]
 pub struct Common {
     /// The briefings folder: one folder per topic.
-    #[arg(long, env = "DOSSIER_BRIEFINGS", default_value = "briefings", value_name = "DIR")]
+    #[arg(
+        long,
+        env = "DOSSIER_BRIEFINGS",
+        default_value = "briefings",
+        value_name = "DIR"
+    )]
     pub briefings: PathBuf,
     /// Fix "today" (YYYY-MM-DD) for staleness checks, so output is reproducible.
     #[arg(long, env = "DOSSIER_TODAY", value_parser = parse_day, value_name = "DATE")]
@@ -58,12 +63,14 @@ pub enum Cmd {
 }
 
 fn parse_day(s: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| format!("`{s}` is not a date in the form YYYY-MM-DD ({e})"))
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|e| format!("`{s}` is not a date in the form YYYY-MM-DD ({e})"))
 }
 
 impl Common {
     pub fn today(&self) -> NaiveDate {
-        self.today.unwrap_or_else(|| chrono::Local::now().date_naive())
+        self.today
+            .unwrap_or_else(|| chrono::Local::now().date_naive())
     }
 
     /// Whether to style output written to stdout.
@@ -71,12 +78,19 @@ impl Common {
         match self.color {
             Color::Always => true,
             Color::Never => false,
-            Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            Color::Auto => {
+                std::io::stdout().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
         }
     }
 
     pub fn text_style(&self) -> crate::render::text::TextStyle {
-        if self.styled() { crate::render::text::TextStyle::TERMINAL } else { crate::render::text::TextStyle::PLAIN }
+        if self.styled() {
+            crate::render::text::TextStyle::TERMINAL
+        } else {
+            crate::render::text::TextStyle::PLAIN
+        }
     }
 
     /// Load the library for answering; on invalid cards print the diagnostics and refuse.
@@ -84,7 +98,9 @@ impl Common {
         match cards::load(&self.briefings, self.today()) {
             Ok(loaded) if loaded.report.has_errors() => {
                 eprint!("{}", only_errors(&loaded.report).human());
-                eprintln!("dossier will not answer from invalid cards; fix them (see `dossier check`) and try again.");
+                eprintln!(
+                    "dossier will not answer from invalid cards; fix them (see `dossier check`) and try again."
+                );
                 Err(ExitCode::from(1))
             }
             Ok(loaded) => Ok(Library::new(loaded.topics)),
@@ -97,7 +113,14 @@ impl Common {
 }
 
 fn only_errors(report: &Report) -> Report {
-    Report { diagnostics: report.diagnostics.iter().filter(|d| d.is_error()).cloned().collect() }
+    Report {
+        diagnostics: report
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .cloned()
+            .collect(),
+    }
 }
 
 pub fn load_error_code(_: &LoadError) -> ExitCode {

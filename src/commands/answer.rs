@@ -2,6 +2,10 @@
 //! command and day give the same reply. A user's mistake (unknown actor, bad page) is answered
 //! with a reply that says how to ask instead, never with an empty one.
 
+// A user's mistake travels as `Err(Reply)`: the reply that explains it. It is the cold path,
+// and boxing it would buy nothing.
+#![allow(clippy::result_large_err)]
+
 use super::parse::{Command, ParseError};
 use super::spec::{self, COMMANDS};
 use crate::cards::{Actor, Choice, Status, Topic};
@@ -39,7 +43,11 @@ pub fn answer(ctx: &Ctx<'_>, cmd: &Command) -> Reply {
         Command::Actors { topic } => ctx.topic(topic.as_deref()).map(|t| actors(ctx, t)),
         Command::Timeline { .. } => timeline(ctx, cmd),
         Command::Experts { topic, about } => experts(ctx, topic.as_deref(), about.as_deref()),
-        Command::Compare { first, second, topic } => compare(ctx, first, second.as_deref(), topic.as_deref()),
+        Command::Compare {
+            first,
+            second,
+            topic,
+        } => compare(ctx, first, second.as_deref(), topic.as_deref()),
         Command::Sources { topic } => ctx.topic(topic.as_deref()).map(|t| sources(ctx, t)),
         Command::Search { query, topic, page } => search(ctx, cmd, query, topic.as_deref(), *page),
         Command::Topics => Ok(topics(ctx)),
@@ -95,7 +103,11 @@ impl<'a> Ctx<'a> {
 
     /// For `timeline iran` and `experts iran`: a positional word that names no topic but an
     /// actor of the current topic is taken as the actor filter.
-    fn topic_or_actor<'n>(&self, topic: Option<&'n str>, actor: Option<&'n str>) -> Result<(usize, Option<&'n str>), Reply> {
+    fn topic_or_actor<'n>(
+        &self,
+        topic: Option<&'n str>,
+        actor: Option<&'n str>,
+    ) -> Result<(usize, Option<&'n str>), Reply> {
         if let (Some(name), None) = (topic, actor)
             && self.library.topic_index(name).is_none()
             && let Ok(ti) = self.topic(None)
@@ -115,12 +127,19 @@ impl<'a> Ctx<'a> {
                 self.library.topic(0).id
             ),
         );
-        r.bullets("Try", vec![Line::new("topics — lists every loaded topic with its status")]);
+        r.bullets(
+            "Try",
+            vec![Line::new(
+                "topics — lists every loaded topic with its status",
+            )],
+        );
         r
     }
 
     fn actor(&self, t: usize, name: &str) -> Result<&'a Actor, Reply> {
-        self.library.actor(t, name).ok_or_else(|| self.unknown_actor(t, name))
+        self.library
+            .actor(t, name)
+            .ok_or_else(|| self.unknown_actor(t, name))
     }
 
     fn unknown_actor(&self, t: usize, name: &str) -> Reply {
@@ -128,12 +147,23 @@ impl<'a> Ctx<'a> {
         let close = self.library.suggest_actors(t, name);
         let summary = if close.is_empty() {
             let ids: Vec<String> = topic.actors.iter().map(|a| a.id.clone()).collect();
-            format!("No actor called “{name}” in {}. The actors are {}.", topic.title, quote_list(&ids))
+            format!(
+                "No actor called “{name}” in {}. The actors are {}.",
+                topic.title,
+                quote_list(&ids)
+            )
         } else {
-            format!("No actor called “{name}” in {}. Did you mean {}?", topic.title, quote_list(&close))
+            format!(
+                "No actor called “{name}” in {}. Did you mean {}?",
+                topic.title,
+                quote_list(&close)
+            )
         };
         let mut r = user_error(format!("Unknown actor “{name}”"), summary);
-        r.bullets("Try", vec![Line::new("actors — lists every actor with its aliases")]);
+        r.bullets(
+            "Try",
+            vec![Line::new("actors — lists every actor with its aliases")],
+        );
         r
     }
 
@@ -146,7 +176,12 @@ impl<'a> Ctx<'a> {
                 t.stale_after_days
             )
         });
-        Footer { topic: t.title.clone(), as_of, stale, note: None }
+        Footer {
+            topic: t.title.clone(),
+            as_of,
+            stale,
+            note: None,
+        }
     }
 }
 
@@ -159,7 +194,11 @@ struct Cites<'a> {
 
 impl<'a> Cites<'a> {
     fn new(lib: &'a Library, topic: usize) -> Self {
-        Cites { lib, topic, list: Vec::new() }
+        Cites {
+            lib,
+            topic,
+            list: Vec::new(),
+        }
     }
 
     fn cite(&mut self, ids: &[String]) -> Vec<u32> {
@@ -168,7 +207,9 @@ impl<'a> Cites<'a> {
             let n = match self.list.iter().find(|c| &c.source_id == id) {
                 Some(c) => c.n,
                 None => {
-                    let Some(s) = self.lib.source(self.topic, id) else { continue };
+                    let Some(s) = self.lib.source(self.topic, id) else {
+                        continue;
+                    };
                     let n = self.list.len() as u32 + 1;
                     self.list.push(Citation {
                         n,
@@ -192,7 +233,9 @@ impl<'a> Cites<'a> {
 fn status_word(s: Status) -> String {
     let w = s.as_str();
     let mut c = w.chars();
-    c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
 }
 
 fn brief(ctx: &Ctx<'_>, ti: usize) -> Reply {
@@ -200,14 +243,21 @@ fn brief(ctx: &Ctx<'_>, ti: usize) -> Reply {
     let t = lib.topic(ti);
     let mut cites = Cites::new(lib, ti);
     let top = cites.cite(&t.sources_cited);
-    let mut r = Reply::new(ReplyKind::Answer, &t.title).summary(Line::cited(&t.bottom_line, top.clone()));
+    let mut r =
+        Reply::new(ReplyKind::Answer, &t.title).summary(Line::cited(&t.bottom_line, top.clone()));
     let status = Line::new(t.status_note.clone().unwrap_or_default()).label(status_word(t.status));
     r.section("Status", Block::Text(status));
-    r.section("Why it matters", Block::Text(Line::cited(&t.why_it_matters, top)));
+    r.section(
+        "Why it matters",
+        Block::Text(Line::cited(&t.why_it_matters, top)),
+    );
     let main: Vec<&Actor> = if t.main_actors.is_empty() {
         t.actors.iter().collect()
     } else {
-        t.main_actors.iter().filter_map(|id| lib.actor(ti, id)).collect()
+        t.main_actors
+            .iter()
+            .filter_map(|id| lib.actor(ti, id))
+            .collect()
     };
     let stances: Vec<Line> = main
         .iter()
@@ -215,7 +265,9 @@ fn brief(ctx: &Ctx<'_>, ti: usize) -> Reply {
         .collect();
     let oldest = main.iter().map(|a| a.position.as_of).min();
     let heading = match oldest {
-        Some(d) if d < t.as_of => format!("Where the actors stood (positions as of {})", human_day(d)),
+        Some(d) if d < t.as_of => {
+            format!("Where the actors stood (positions as of {})", human_day(d))
+        }
         _ => "Where the actors stand".to_owned(),
     };
     r.bullets(heading, stances);
@@ -242,7 +294,8 @@ fn brief(ctx: &Ctx<'_>, ti: usize) -> Reply {
     r.bullets("What to watch", watch);
     r.citations = cites.list;
     let mut footer = ctx.footer(t, t.as_of, "this briefing");
-    footer.note = Some("More: position <actor> · timeline · experts · compare <actor> <actor>".into());
+    footer.note =
+        Some("More: position <actor> · timeline · experts · compare <actor> <actor>".into());
     r.footer = Some(footer);
     r
 }
@@ -262,7 +315,11 @@ fn position(ctx: &Ctx<'_>, actor: &str, topic: Option<&str>) -> Result<Reply, Re
                     let ids: Vec<String> = many.iter().map(|&t| lib.topic(t).id.clone()).collect();
                     return Err(user_error(
                         format!("“{actor}” is in several topics"),
-                        format!("It appears in {}. Say which: `position {actor} topic {}`.", quote_list(&ids), ids[0]),
+                        format!(
+                            "It appears in {}. Say which: `position {actor} topic {}`.",
+                            quote_list(&ids),
+                            ids[0]
+                        ),
                     ));
                 }
             }
@@ -304,9 +361,18 @@ fn position(ctx: &Ctx<'_>, actor: &str, topic: Option<&str>) -> Result<Reply, Re
     r.section(
         "Assessment",
         Block::Fields(vec![
-            Field { name: "Confidence".into(), lines: vec![Line::new(p.confidence.as_str())] },
-            Field { name: "As of".into(), lines: vec![Line::new(human_day(p.as_of))] },
-            Field { name: "Role".into(), lines: vec![Line::new(&a.role)] },
+            Field {
+                name: "Confidence".into(),
+                lines: vec![Line::new(p.confidence.as_str())],
+            },
+            Field {
+                name: "As of".into(),
+                lines: vec![Line::new(human_day(p.as_of))],
+            },
+            Field {
+                name: "Role".into(),
+                lines: vec![Line::new(&a.role)],
+            },
         ]),
     );
     r.citations = cites.list;
@@ -330,13 +396,23 @@ fn actors(ctx: &Ctx<'_>, ti: usize) -> Reply {
         .actors
         .iter()
         .map(|a| {
-            let aka = if a.aliases.is_empty() { String::new() } else { format!(" Also: {}.", a.aliases.join(", ")) };
-            let text = format!("`{}` · {} · {} Stance: {}{aka}", a.id, a.kind, a.role, a.position.stance);
+            let aka = if a.aliases.is_empty() {
+                String::new()
+            } else {
+                format!(" Also: {}.", a.aliases.join(", "))
+            };
+            let text = format!(
+                "`{}` · {} · {} Stance: {}{aka}",
+                a.id, a.kind, a.role, a.position.stance
+            );
             Line::cited(text, cites.cite(&a.position.sources)).label(&a.name)
         })
         .collect();
-    let mut r = Reply::new(ReplyKind::Answer, format!("Actors: {}", t.title))
-        .summary(Line::new(format!("{} actors. Ask `position <actor>` for any of them.", t.actors.len())));
+    let mut r =
+        Reply::new(ReplyKind::Answer, format!("Actors: {}", t.title)).summary(Line::new(format!(
+            "{} actors. Ask `position <actor>` for any of them.",
+            t.actors.len()
+        )));
     r.bullets("Actors", lines);
     r.citations = cites.list;
     r.footer = Some(ctx.footer(t, t.as_of, "this topic"));
@@ -349,8 +425,14 @@ fn pager(cmd: &Command, page: u32, pages: u32, total: usize, noun: &'static str)
         pages,
         total,
         noun,
-        prev: (page > 1).then(|| cmd.with_page(page - 1)).flatten().map(|c| c.to_line()),
-        next: (page < pages).then(|| cmd.with_page(page + 1)).flatten().map(|c| c.to_line()),
+        prev: (page > 1)
+            .then(|| cmd.with_page(page - 1))
+            .flatten()
+            .map(|c| c.to_line()),
+        next: (page < pages)
+            .then(|| cmd.with_page(page + 1))
+            .flatten()
+            .map(|c| c.to_line()),
     })
 }
 
@@ -361,15 +443,28 @@ fn page_bounds(total: usize, page: u32) -> (u32, std::ops::Range<usize>) {
 }
 
 fn no_such_page(page: u32, pages: u32, noun: &str, cmd: &Command) -> Reply {
-    let last = cmd.with_page(pages).map(|c| c.to_line()).unwrap_or_default();
+    let last = cmd
+        .with_page(pages)
+        .map(|c| c.to_line())
+        .unwrap_or_default();
     user_error(
         format!("There is no page {page}"),
-        format!("The {noun} fill {pages} page{}; the last is `{last}`.", if pages == 1 { "" } else { "s" }),
+        format!(
+            "The {noun} fill {pages} page{}; the last is `{last}`.",
+            if pages == 1 { "" } else { "s" }
+        ),
     )
 }
 
 fn timeline(ctx: &Ctx<'_>, cmd: &Command) -> Result<Reply, Reply> {
-    let Command::Timeline { topic, since, until, actor, page } = cmd else {
+    let Command::Timeline {
+        topic,
+        since,
+        until,
+        actor,
+        page,
+    } = cmd
+    else {
         return Err(help(None));
     };
     let lib = ctx.library;
@@ -393,11 +488,17 @@ fn timeline(ctx: &Ctx<'_>, cmd: &Command) -> Result<Reply, Reply> {
     if let Some(a) = who {
         filters.push(format!("involving {}", a.name));
     }
-    let filter = if filters.is_empty() { String::new() } else { format!(" {}", filters.join(", ")) };
+    let filter = if filters.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", filters.join(", "))
+    };
     let title = format!("Timeline: {}", t.title);
     if events.is_empty() {
-        let mut r = Reply::new(ReplyKind::Answer, title)
-            .summary(Line::new(format!("No events{filter}. The timeline has {} events in all.", t.events.len())));
+        let mut r = Reply::new(ReplyKind::Answer, title).summary(Line::new(format!(
+            "No events{filter}. The timeline has {} events in all.",
+            t.events.len()
+        )));
         r.footer = Some(ctx.footer(t, t.as_of, "this timeline"));
         return Ok(r);
     }
@@ -434,7 +535,11 @@ fn experts(ctx: &Ctx<'_>, topic: Option<&str>, about: Option<&str>) -> Result<Re
     let (ti, about) = ctx.topic_or_actor(topic, about)?;
     let t = lib.topic(ti);
     let who = about.map(|a| ctx.actor(ti, a)).transpose()?;
-    let views: Vec<_> = t.experts.iter().filter(|v| who.is_none_or(|a| v.about.contains(&a.id))).collect();
+    let views: Vec<_> = t
+        .experts
+        .iter()
+        .filter(|v| who.is_none_or(|a| v.about.contains(&a.id)))
+        .collect();
     let title = match who {
         Some(a) => format!("Expert views on {}", a.name),
         None => format!("Expert views: {}", t.title),
@@ -448,18 +553,38 @@ fn experts(ctx: &Ctx<'_>, topic: Option<&str>, about: Option<&str>) -> Result<Re
         }
         let mut lines = vec![Line::cited(&v.summary, cites.cite(&v.sources))];
         if let Some(q) = &v.quote {
-            lines.push(Line::cited(format!("“{}”", q.text), cites.cite(std::slice::from_ref(&q.source))).label("Quote"));
+            lines.push(
+                Line::cited(
+                    format!("“{}”", q.text),
+                    cites.cite(std::slice::from_ref(&q.source)),
+                )
+                .label("Quote"),
+            );
         }
         if !v.about.is_empty() {
-            let names: Vec<&str> = v.about.iter().filter_map(|id| lib.actor(ti, id)).map(|a| a.name.as_str()).collect();
+            let names: Vec<&str> = v
+                .about
+                .iter()
+                .filter_map(|id| lib.actor(ti, id))
+                .map(|a| a.name.as_str())
+                .collect();
             lines.push(Line::new(names.join(", ")).label("About"));
         }
-        r.section(format!("{} — {who_line} ({})", v.name, v.date), Block::Bullets(lines));
+        r.section(
+            format!("{} — {who_line} ({})", v.name, v.date),
+            Block::Bullets(lines),
+        );
     }
     r.summary = Some(Line::new(match (views.len(), who) {
-        (0, Some(a)) => format!("No expert view in the cards is about {}. Try `experts` for all of them.", a.name),
+        (0, Some(a)) => format!(
+            "No expert view in the cards is about {}. Try `experts` for all of them.",
+            a.name
+        ),
         (0, None) => "The cards hold no expert views yet.".to_owned(),
-        (n, _) => format!("{n} view{}, in the experts' words as summarised by the card authors; quotes are verbatim.", if n == 1 { "" } else { "s" }),
+        (n, _) => format!(
+            "{n} view{}, in the experts' words as summarised by the card authors; quotes are verbatim.",
+            if n == 1 { "" } else { "s" }
+        ),
     }));
     r.citations = cites.list;
     r.footer = Some(ctx.footer(t, t.as_of, "this topic"));
@@ -467,7 +592,12 @@ fn experts(ctx: &Ctx<'_>, topic: Option<&str>, about: Option<&str>) -> Result<Re
 }
 
 /// Resolve two actor names, splitting unseparated words at every point if needed.
-fn two_actors<'a>(ctx: &Ctx<'a>, ti: usize, first: &str, second: Option<&str>) -> Result<(&'a Actor, &'a Actor), Reply> {
+fn two_actors<'a>(
+    ctx: &Ctx<'a>,
+    ti: usize,
+    first: &str,
+    second: Option<&str>,
+) -> Result<(&'a Actor, &'a Actor), Reply> {
     if let Some(b) = second {
         return Ok((ctx.actor(ti, first)?, ctx.actor(ti, b)?));
     }
@@ -480,14 +610,17 @@ fn two_actors<'a>(ctx: &Ctx<'a>, ti: usize, first: &str, second: Option<&str>) -
     }
     Err(user_error(
         "Which two actors?",
-        format!("I could not read two actors in “{first}”. Separate them with `vs` or quotes: `compare iran vs \"united states\"`."),
+        format!(
+            "I could not read two actors in “{first}”. Separate them with `vs` or quotes: `compare iran vs \"united states\"`."
+        ),
     ))
 }
 
 /// Words that carry meaning, cut to a stem so "missiles" meets "missile".
 fn stems(s: &str) -> Vec<String> {
     const SKIP: [&str; 16] = [
-        "that", "this", "with", "from", "into", "must", "will", "would", "should", "their", "there", "about", "only", "than", "other", "which",
+        "that", "this", "with", "from", "into", "must", "will", "would", "should", "their",
+        "there", "about", "only", "than", "other", "which",
     ];
     let mut v: Vec<String> = fold(s)
         .split(' ')
@@ -517,14 +650,22 @@ fn clashes(a: &Actor, b: &Actor) -> Vec<Line> {
                     _ => Some(c),
                 });
             if let Some((_, rl)) = best {
-                out.push(Line::new(format!("{d} — {}'s red line: {rl}", y.name)).label(format!("{} wants", x.name)));
+                out.push(
+                    Line::new(format!("{d} — {}'s red line: {rl}", y.name))
+                        .label(format!("{} wants", x.name)),
+                );
             }
         }
     }
     out
 }
 
-fn compare(ctx: &Ctx<'_>, first: &str, second: Option<&str>, topic: Option<&str>) -> Result<Reply, Reply> {
+fn compare(
+    ctx: &Ctx<'_>,
+    first: &str,
+    second: Option<&str>,
+    topic: Option<&str>,
+) -> Result<Reply, Reply> {
     let lib = ctx.library;
     let ti = match topic {
         Some(_) => ctx.topic(topic)?,
@@ -540,23 +681,64 @@ fn compare(ctx: &Ctx<'_>, first: &str, second: Option<&str>, topic: Option<&str>
     let t = lib.topic(ti);
     let (a, b) = two_actors(ctx, ti, first, second)?;
     if a.id == b.id {
-        return Err(user_error("Two different actors, please", format!("Both names lead to {}. Compare it with another actor.", a.name)));
+        return Err(user_error(
+            "Two different actors, please",
+            format!(
+                "Both names lead to {}. Compare it with another actor.",
+                a.name
+            ),
+        ));
     }
     let mut cites = Cites::new(lib, ti);
-    let (ca, cb) = (cites.cite(&a.position.sources), cites.cite(&b.position.sources));
-    let mut r = Reply::new(ReplyKind::Answer, format!("{} and {} compared", a.name, b.name));
-    let side = |x: &Actor, lines: Vec<Line>| Field { name: x.name.clone(), lines };
-    let list = |v: &Vec<String>| {
-        if v.is_empty() { vec![Line::new("none recorded")] } else { v.iter().map(Line::new).collect() }
+    let (ca, cb) = (
+        cites.cite(&a.position.sources),
+        cites.cite(&b.position.sources),
+    );
+    let mut r = Reply::new(
+        ReplyKind::Answer,
+        format!("{} and {} compared", a.name, b.name),
+    );
+    let side = |x: &Actor, lines: Vec<Line>| Field {
+        name: x.name.clone(),
+        lines,
     };
-    r.section("Stance", Block::Fields(vec![side(a, vec![Line::cited(&a.position.stance, ca)]), side(b, vec![Line::cited(&b.position.stance, cb)])]));
-    r.section("Demands", Block::Fields(vec![side(a, list(&a.position.demands)), side(b, list(&b.position.demands))]));
-    r.section("Red lines", Block::Fields(vec![side(a, list(&a.position.red_lines)), side(b, list(&b.position.red_lines))]));
+    let list = |v: &Vec<String>| {
+        if v.is_empty() {
+            vec![Line::new("none recorded")]
+        } else {
+            v.iter().map(Line::new).collect()
+        }
+    };
+    r.section(
+        "Stance",
+        Block::Fields(vec![
+            side(a, vec![Line::cited(&a.position.stance, ca)]),
+            side(b, vec![Line::cited(&b.position.stance, cb)]),
+        ]),
+    );
+    r.section(
+        "Demands",
+        Block::Fields(vec![
+            side(a, list(&a.position.demands)),
+            side(b, list(&b.position.demands)),
+        ]),
+    );
+    r.section(
+        "Red lines",
+        Block::Fields(vec![
+            side(a, list(&a.position.red_lines)),
+            side(b, list(&b.position.red_lines)),
+        ]),
+    );
     let clash = clashes(a, b);
     r.summary = Some(Line::new(if clash.is_empty() {
         "No demand of one side touches a red line of the other in these cards.".to_owned()
     } else {
-        format!("{} point{} where a demand of one side meets a red line of the other.", clash.len(), if clash.len() == 1 { "" } else { "s" })
+        format!(
+            "{} point{} where a demand of one side meets a red line of the other.",
+            clash.len(),
+            if clash.len() == 1 { "" } else { "s" }
+        )
     }));
     r.bullets("Where they clash", clash);
     r.citations = cites.list;
@@ -571,10 +753,11 @@ fn sources(ctx: &Ctx<'_>, ti: usize) -> Reply {
     let mut cites = Cites::new(lib, ti);
     let ids: Vec<String> = t.sources.iter().map(|s| s.id.clone()).collect();
     cites.cite(&ids);
-    let mut r = Reply::new(ReplyKind::Answer, format!("Sources: {}", t.title)).summary(Line::new(format!(
-        "{} sources behind this topic's cards, in the order listed in sources.toml.",
-        t.sources.len()
-    )));
+    let mut r =
+        Reply::new(ReplyKind::Answer, format!("Sources: {}", t.title)).summary(Line::new(format!(
+            "{} sources behind this topic's cards, in the order listed in sources.toml.",
+            t.sources.len()
+        )));
     r.citations = cites.list;
     r.footer = Some(ctx.footer(t, t.as_of, "this topic"));
     r
@@ -588,13 +771,22 @@ fn describe(lib: &Library, h: &Hit) -> (String, String) {
         Place::Watch(_) => (format!("{} › what to watch", t.title), "brief".into()),
         Place::Actor(a, field) => {
             let actor = &t.actors[a];
-            (format!("{} › {field}", actor.name), format!("position {}", actor.id))
+            (
+                format!("{} › {field}", actor.name),
+                format!("position {}", actor.id),
+            )
         }
         Place::Person(a, p) => {
             let actor = &t.actors[a];
-            (format!("{} › key people › {}", actor.name, actor.people[p].name), format!("position {}", actor.id))
+            (
+                format!("{} › key people › {}", actor.name, actor.people[p].name),
+                format!("position {}", actor.id),
+            )
         }
-        Place::Event(i) => (format!("Timeline › {}", t.events[i].date), format!("timeline since {}", t.events[i].date.iso())),
+        Place::Event(i) => (
+            format!("Timeline › {}", t.events[i].date),
+            format!("timeline since {}", t.events[i].date.iso()),
+        ),
         Place::Expert(i) => (format!("Experts › {}", t.experts[i].name), "experts".into()),
         Place::Source(_) => ("Sources".into(), "sources".into()),
     }
@@ -605,7 +797,9 @@ fn snippet(lib: &Library, h: &Hit, terms: &[String]) -> String {
     let t = lib.topic(h.topic);
     let matches = |s: &str| {
         let f = fold(s);
-        terms.iter().any(|w| f.split(' ').any(|x| x.starts_with(w.as_str())))
+        terms
+            .iter()
+            .any(|w| f.split(' ').any(|x| x.starts_with(w.as_str())))
     };
     let text: String = match h.place {
         Place::Actor(a, field @ ("demands" | "red lines" | "signals")) => {
@@ -615,7 +809,11 @@ fn snippet(lib: &Library, h: &Hit, terms: &[String]) -> String {
                 "red lines" => &p.red_lines,
                 _ => &p.signals,
             };
-            list.iter().find(|s| matches(s)).or(list.first()).cloned().unwrap_or_default()
+            list.iter()
+                .find(|s| matches(s))
+                .or(list.first())
+                .cloned()
+                .unwrap_or_default()
         }
         Place::Actor(a, "name") => {
             let actor = &t.actors[a];
@@ -623,27 +821,43 @@ fn snippet(lib: &Library, h: &Hit, terms: &[String]) -> String {
         }
         Place::Event(i) => format!("{}. {}", t.events[i].title, t.events[i].detail),
         Place::Source(i) => format!("{} ({})", t.sources[i].title, t.sources[i].publisher),
-        Place::Topic("tags") => {
-            t.tags.iter().chain(&t.key_questions).find(|s| matches(s)).cloned().unwrap_or_default()
-        }
+        Place::Topic("tags") => t
+            .tags
+            .iter()
+            .chain(&t.key_questions)
+            .find(|s| matches(s))
+            .cloned()
+            .unwrap_or_default(),
         place => {
             let whole = lib.place_text(h.topic, place);
             // The sentence that matched, when the field has several.
-            whole.split_inclusive(". ").find(|s| matches(s)).unwrap_or(whole).trim().to_owned()
+            whole
+                .split_inclusive(". ")
+                .find(|s| matches(s))
+                .unwrap_or(whole)
+                .trim()
+                .to_owned()
         }
     };
     truncate_words(&text, 200)
 }
 
-fn search(ctx: &Ctx<'_>, cmd: &Command, query: &str, topic: Option<&str>, page: u32) -> Result<Reply, Reply> {
+fn search(
+    ctx: &Ctx<'_>,
+    cmd: &Command,
+    query: &str,
+    topic: Option<&str>,
+    page: u32,
+) -> Result<Reply, Reply> {
     let lib = ctx.library;
     let only = topic.map(|t| ctx.topic(Some(t))).transpose()?;
     let hits = lib.search(query, only);
     let terms: Vec<String> = crate::text::words(query).collect();
     let title = format!("Search: {}", truncate_words(query, 80));
     if hits.is_empty() {
-        let r = Reply::new(ReplyKind::Answer, title)
-            .summary(Line::new("Nothing in the cards matches. Try fewer or other words, or `brief` for the overview."));
+        let r = Reply::new(ReplyKind::Answer, title).summary(Line::new(
+            "Nothing in the cards matches. Try fewer or other words, or `brief` for the overview.",
+        ));
         return Ok(r);
     }
     let (pages, range) = page_bounds(hits.len(), page);
@@ -667,7 +881,11 @@ fn search(ctx: &Ctx<'_>, cmd: &Command, query: &str, topic: Option<&str>, page: 
         range.start + 1,
         range.end,
         hits.len(),
-        if partial { "; nothing matched every word, so these match some of them" } else { "" }
+        if partial {
+            "; nothing matched every word, so these match some of them"
+        } else {
+            ""
+        }
     )));
     r.bullets("Matches", lines);
     r.pager = pager(cmd, page, pages, hits.len(), "results");
@@ -680,8 +898,18 @@ fn topics(ctx: &Ctx<'_>) -> Reply {
         .topics()
         .iter()
         .map(|t| {
-            let stale = if t.is_stale(t.as_of, ctx.today) { " (stale)" } else { "" };
-            Line::new(format!("`{}` · {} · as of {}{stale}", t.id, t.status, human_day(t.as_of))).label(&t.title)
+            let stale = if t.is_stale(t.as_of, ctx.today) {
+                " (stale)"
+            } else {
+                ""
+            };
+            Line::new(format!(
+                "`{}` · {} · as of {}{stale}",
+                t.id,
+                t.status,
+                human_day(t.as_of)
+            ))
+            .label(&t.title)
         })
         .collect();
     let n = lines.len();
@@ -701,9 +929,21 @@ pub fn help(command: Option<&str>) -> Reply {
             let mut r = Reply::new(ReplyKind::Help, "dossier: commands").summary(Line::new(
                 "Ask about the briefing topics. Names of actors and topics ignore case and accents; aliases work too.",
             ));
-            let lines = COMMANDS.iter().map(|c| Line::new(c.summary).label(c.usage())).collect();
+            let lines = COMMANDS
+                .iter()
+                .map(|c| Line::new(c.summary).label(c.usage()))
+                .collect();
             r.bullets("Commands", lines);
-            r.bullets("Examples", vec![Line::new("brief"), Line::new("position iran"), Line::new("compare iran vs united-states"), Line::new("timeline since 2026-03"), Line::new("help timeline")]);
+            r.bullets(
+                "Examples",
+                vec![
+                    Line::new("brief"),
+                    Line::new("position iran"),
+                    Line::new("compare iran vs united-states"),
+                    Line::new("timeline since 2026-03"),
+                    Line::new("help timeline"),
+                ],
+            );
             r
         }
         Some(name) => match spec::find(name.trim_start_matches(['/', '!'])) {
@@ -712,17 +952,31 @@ pub fn help(command: Option<&str>) -> Reply {
                 suggestions: crate::text::did_you_mean(name, COMMANDS.iter().map(|c| c.name), 3),
             }),
             Some(c) => {
-                let mut r = Reply::new(ReplyKind::Help, format!("help: {}", c.name)).summary(Line::new(c.summary));
+                let mut r = Reply::new(ReplyKind::Help, format!("help: {}", c.name))
+                    .summary(Line::new(c.summary));
                 r.section("Usage", Block::Text(Line::new(c.usage())));
                 let args = c
                     .args
                     .iter()
-                    .map(|a| Line::new(format!("{}{}", a.help, if a.required { " (required)" } else { "" })).label(a.name))
+                    .map(|a| {
+                        Line::new(format!(
+                            "{}{}",
+                            a.help,
+                            if a.required { " (required)" } else { "" }
+                        ))
+                        .label(a.name)
+                    })
                     .collect();
                 r.bullets("Arguments", args);
-                r.bullets("Examples", c.examples.iter().map(|e| Line::new(*e)).collect());
+                r.bullets(
+                    "Examples",
+                    c.examples.iter().map(|e| Line::new(*e)).collect(),
+                );
                 if !c.aliases.is_empty() {
-                    r.section("Also answers to", Block::Text(Line::new(c.aliases.join(", "))));
+                    r.section(
+                        "Also answers to",
+                        Block::Text(Line::new(c.aliases.join(", "))),
+                    );
                 }
                 r
             }
@@ -734,38 +988,61 @@ pub fn help(command: Option<&str>) -> Reply {
 pub fn parse_error_reply(e: &ParseError) -> Reply {
     let usage = |c: &str| spec::find(c).map(|s| s.usage()).unwrap_or_default();
     let mut r = match e {
-        ParseError::Empty => user_error("Nothing to answer", "Type a command, for example `brief`; `help` lists them all."),
+        ParseError::Empty => user_error(
+            "Nothing to answer",
+            "Type a command, for example `brief`; `help` lists them all.",
+        ),
         ParseError::UnknownCommand { name, suggestions } => {
             let names: Vec<&str> = COMMANDS.iter().map(|c| c.name).collect();
             let s = if suggestions.is_empty() {
                 format!("The commands are {}.", or_list(&names))
             } else {
-                format!("Did you mean {}? `help` lists every command.", or_list(suggestions))
+                format!(
+                    "Did you mean {}? `help` lists every command.",
+                    or_list(suggestions)
+                )
             };
             user_error(format!("Unknown command “{}”", truncate_words(name, 40)), s)
         }
-        ParseError::Missing { command, arg } => user_error(format!("`{command}` needs {}", article(arg)), format!("Usage: {}", usage(command))),
+        ParseError::Missing { command, arg } => user_error(
+            format!("`{command}` needs {}", article(arg)),
+            format!("Usage: {}", usage(command)),
+        ),
         ParseError::BadDate { command, arg, why } => user_error(
             format!("That date for `{arg}` does not work"),
             format!("{why}. Usage: {}", usage(command)),
         ),
         ParseError::BadPage { command, value } => user_error(
             "Pages are numbered 1, 2, 3…",
-            format!("“{}” is not a page number. Usage: {}", truncate_words(value, 20), usage(command)),
+            format!(
+                "“{}” is not a page number. Usage: {}",
+                truncate_words(value, 20),
+                usage(command)
+            ),
         ),
         ParseError::DateOrder { since, until } => user_error(
             "Those dates are the wrong way round",
-            format!("`since {}` is after `until {}`; swap them.", since.iso(), until.iso()),
+            format!(
+                "`since {}` is after `until {}`; swap them.",
+                since.iso(),
+                until.iso()
+            ),
         ),
         ParseError::Unexpected { command, text } => user_error(
-            format!("`{command}` takes no words like “{}”", truncate_words(text, 40)),
+            format!(
+                "`{command}` takes no words like “{}”",
+                truncate_words(text, 40)
+            ),
             format!("Usage: {}", usage(command)),
         ),
     };
     if let ParseError::Missing { command, .. } | ParseError::BadDate { command, .. } = e
         && let Some(c) = spec::find(command)
     {
-        r.bullets("Examples", c.examples.iter().map(|x| Line::new(*x)).collect());
+        r.bullets(
+            "Examples",
+            c.examples.iter().map(|x| Line::new(*x)).collect(),
+        );
     }
     r
 }

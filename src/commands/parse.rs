@@ -14,30 +14,77 @@ pub const MAX_PAGE: u32 = 1000;
 /// A parsed command, ready to answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
-    Brief { topic: Option<String> },
-    Position { actor: String, topic: Option<String> },
-    Actors { topic: Option<String> },
-    Timeline { topic: Option<String>, since: Option<Date>, until: Option<Date>, actor: Option<String>, page: u32 },
-    Experts { topic: Option<String>, about: Option<String> },
+    Brief {
+        topic: Option<String>,
+    },
+    Position {
+        actor: String,
+        topic: Option<String>,
+    },
+    Actors {
+        topic: Option<String>,
+    },
+    Timeline {
+        topic: Option<String>,
+        since: Option<Date>,
+        until: Option<Date>,
+        actor: Option<String>,
+        page: u32,
+    },
+    Experts {
+        topic: Option<String>,
+        about: Option<String>,
+    },
     /// `second` is `None` when the two names were not separated ("compare iran united states"):
     /// the answer then tries each split of the words.
-    Compare { first: String, second: Option<String>, topic: Option<String> },
-    Sources { topic: Option<String> },
-    Search { query: String, topic: Option<String>, page: u32 },
+    Compare {
+        first: String,
+        second: Option<String>,
+        topic: Option<String>,
+    },
+    Sources {
+        topic: Option<String>,
+    },
+    Search {
+        query: String,
+        topic: Option<String>,
+        page: u32,
+    },
     Topics,
-    Help { command: Option<String> },
+    Help {
+        command: Option<String>,
+    },
 }
 
 /// Why a line could not be parsed; the reply tells the user how to fix it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ParseError {
     Empty,
-    UnknownCommand { name: String, suggestions: Vec<&'static str> },
-    Missing { command: &'static str, arg: &'static str },
-    BadDate { command: &'static str, arg: &'static str, why: String },
-    BadPage { command: &'static str, value: String },
-    DateOrder { since: Date, until: Date },
-    Unexpected { command: &'static str, text: String },
+    UnknownCommand {
+        name: String,
+        suggestions: Vec<&'static str>,
+    },
+    Missing {
+        command: &'static str,
+        arg: &'static str,
+    },
+    BadDate {
+        command: &'static str,
+        arg: &'static str,
+        why: String,
+    },
+    BadPage {
+        command: &'static str,
+        value: String,
+    },
+    DateOrder {
+        since: Date,
+        until: Date,
+    },
+    Unexpected {
+        command: &'static str,
+        text: String,
+    },
 }
 
 /// Arguments by name, as typed.
@@ -89,7 +136,9 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
         return parse(&rest);
     }
     let Some(spec) = spec::find(name) else {
-        let names = spec::COMMANDS.iter().flat_map(|c| std::iter::once(&c.name).chain(c.aliases));
+        let names = spec::COMMANDS
+            .iter()
+            .flat_map(|c| std::iter::once(&c.name).chain(c.aliases));
         let mut suggestions: Vec<&'static str> = Vec::new();
         for s in did_you_mean(name, names.copied(), 6) {
             if let Some(c) = spec::find(s)
@@ -99,7 +148,10 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
             }
         }
         suggestions.truncate(3);
-        return Err(ParseError::UnknownCommand { name: name.to_owned(), suggestions });
+        return Err(ParseError::UnknownCommand {
+            name: name.to_owned(),
+            suggestions,
+        });
     };
     let args = split_args(spec, &words)?;
     from_args(spec, args)
@@ -121,7 +173,11 @@ fn split_args(spec: &'static CommandSpec, words: &[String]) -> Result<Args, Pars
             i += 1;
             continue;
         }
-        let keyword = spec.arg(&w.to_ascii_lowercase()).filter(|a| !a.positional);
+        // Keywords; a positional argument may be named too ("brief topic iran-us-talks"),
+        // except free text, where the word is more likely part of the text.
+        let keyword = spec
+            .arg(&w.to_ascii_lowercase())
+            .filter(|a| !a.positional || !matches!(a.kind, ArgKind::Text | ArgKind::Command));
         match keyword {
             Some(a) if i + 1 < words.len() => {
                 // The value runs to the next keyword: "actor united states since 2026".
@@ -129,7 +185,11 @@ fn split_args(spec: &'static CommandSpec, words: &[String]) -> Result<Args, Pars
                 let mut value = vec![words[j].clone()];
                 j += 1;
                 if !matches!(a.kind, ArgKind::Date | ArgKind::Page) {
-                    while j < words.len() && spec.arg(&words[j].to_ascii_lowercase()).is_none_or(|b| b.positional) {
+                    while j < words.len()
+                        && spec
+                            .arg(&words[j].to_ascii_lowercase())
+                            .is_none_or(|b| b.positional && b.kind != ArgKind::Topic)
+                    {
                         value.push(words[j].clone());
                         j += 1;
                     }
@@ -146,7 +206,10 @@ fn split_args(spec: &'static CommandSpec, words: &[String]) -> Result<Args, Pars
     let pos_specs: Vec<_> = spec.args.iter().filter(|a| a.positional).collect();
     match pos_specs.len() {
         0 if !positional.is_empty() => {
-            return Err(ParseError::Unexpected { command: spec.name, text: positional.join(" ") });
+            return Err(ParseError::Unexpected {
+                command: spec.name,
+                text: positional.join(" "),
+            });
         }
         0 => {}
         1 => {
@@ -157,7 +220,9 @@ fn split_args(spec: &'static CommandSpec, words: &[String]) -> Result<Args, Pars
         _ => {
             // compare: split at "vs", "and", "," or between exactly two words.
             let seps = ["vs", "vs.", "versus", "and", "&", ",", "/", "with"];
-            let at = positional.iter().position(|w| seps.contains(&w.to_ascii_lowercase().as_str()));
+            let at = positional
+                .iter()
+                .position(|w| seps.contains(&w.to_ascii_lowercase().as_str()));
             let (a, b) = match at {
                 Some(k) => (positional[..k].join(" "), positional[k + 1..].join(" ")),
                 None if positional.len() == 2 => (positional[0].clone(), positional[1].clone()),
@@ -176,10 +241,20 @@ fn split_args(spec: &'static CommandSpec, words: &[String]) -> Result<Args, Pars
 
 /// Build a command from named arguments: the path chat platforms with structured options take.
 pub fn from_args(spec: &'static CommandSpec, args: Args) -> Result<Command, ParseError> {
-    let get = |n: &str| args.get(n).map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+    let get = |n: &str| {
+        args.get(n)
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+    };
     let date = |n: &'static str| -> Result<Option<Date>, ParseError> {
         get(n)
-            .map(|s| Date::parse(&s).map_err(|why| ParseError::BadDate { command: spec.name, arg: n, why }))
+            .map(|s| {
+                Date::parse(&s).map_err(|why| ParseError::BadDate {
+                    command: spec.name,
+                    arg: n,
+                    why,
+                })
+            })
             .transpose()
     };
     let page = || -> Result<u32, ParseError> {
@@ -187,15 +262,26 @@ pub fn from_args(spec: &'static CommandSpec, args: Args) -> Result<Command, Pars
             None => Ok(1),
             Some(s) => match s.parse::<u32>() {
                 Ok(n) if (1..=MAX_PAGE).contains(&n) => Ok(n),
-                _ => Err(ParseError::BadPage { command: spec.name, value: s }),
+                _ => Err(ParseError::BadPage {
+                    command: spec.name,
+                    value: s,
+                }),
             },
         }
     };
-    let required = |n: &'static str| get(n).ok_or(ParseError::Missing { command: spec.name, arg: n });
+    let required = |n: &'static str| {
+        get(n).ok_or(ParseError::Missing {
+            command: spec.name,
+            arg: n,
+        })
+    };
     let topic = get("topic");
     Ok(match spec.name {
         "brief" => Command::Brief { topic },
-        "position" => Command::Position { actor: required("actor")?, topic },
+        "position" => Command::Position {
+            actor: required("actor")?,
+            topic,
+        },
         "actors" => Command::Actors { topic },
         "timeline" => {
             let (since, until) = (date("since")?, date("until")?);
@@ -204,21 +290,43 @@ pub fn from_args(spec: &'static CommandSpec, args: Args) -> Result<Command, Pars
             {
                 return Err(ParseError::DateOrder { since: s, until: u });
             }
-            Command::Timeline { topic, since, until, actor: get("actor"), page: page()? }
+            Command::Timeline {
+                topic,
+                since,
+                until,
+                actor: get("actor"),
+                page: page()?,
+            }
         }
-        "experts" => Command::Experts { topic, about: get("about") },
+        "experts" => Command::Experts {
+            topic,
+            about: get("about"),
+        },
         "compare" => {
             let first = required("first")?;
             let second = get("second");
             if second.is_none() && !first.contains(' ') {
-                return Err(ParseError::Missing { command: spec.name, arg: "second" });
+                return Err(ParseError::Missing {
+                    command: spec.name,
+                    arg: "second",
+                });
             }
-            Command::Compare { first, second, topic }
+            Command::Compare {
+                first,
+                second,
+                topic,
+            }
         }
         "sources" => Command::Sources { topic },
-        "search" => Command::Search { query: required("query")?, topic, page: page()? },
+        "search" => Command::Search {
+            query: required("query")?,
+            topic,
+            page: page()?,
+        },
         "topics" => Command::Topics,
-        _ => Command::Help { command: get("command") },
+        _ => Command::Help {
+            command: get("command"),
+        },
     })
 }
 
@@ -269,7 +377,13 @@ impl Command {
                     push("topic", t);
                 }
             }
-            Command::Timeline { topic, since, until, actor, page } => {
+            Command::Timeline {
+                topic,
+                since,
+                until,
+                actor,
+                page,
+            } => {
                 if let Some(t) = topic {
                     push("topic", t);
                 }
@@ -294,7 +408,11 @@ impl Command {
                     push("about", a);
                 }
             }
-            Command::Compare { first, second, topic } => {
+            Command::Compare {
+                first,
+                second,
+                topic,
+            } => {
                 push("", first);
                 if let Some(b) = second {
                     push("vs", b);
@@ -345,44 +463,107 @@ mod tests {
 
     #[test]
     fn surfaces_share_one_grammar() {
-        let want = Command::Position { actor: "iran".into(), topic: None };
+        let want = Command::Position {
+            actor: "iran".into(),
+            topic: None,
+        };
         assert_eq!(ok("position iran"), want);
         assert_eq!(ok("/position iran"), want);
         assert_eq!(ok("!POSITION iran"), want);
         assert_eq!(ok("  pos   iran "), want);
-        assert_eq!(ok("position united states"), Command::Position { actor: "united states".into(), topic: None });
+        assert_eq!(
+            ok("position united states"),
+            Command::Position {
+                actor: "united states".into(),
+                topic: None
+            }
+        );
     }
 
     #[test]
     fn keywords_and_positionals() {
         let c = ok("timeline since 2026-02 until 2026-03-01 actor united states page 2");
-        let Command::Timeline { since, until, actor, page, topic } = c else { panic!() };
+        let Command::Timeline {
+            since,
+            until,
+            actor,
+            page,
+            topic,
+        } = c
+        else {
+            panic!()
+        };
         assert_eq!(since.unwrap().iso(), "2026-02");
         assert_eq!(until.unwrap().iso(), "2026-03-01");
         assert_eq!(actor.as_deref(), Some("united states"));
         assert_eq!(page, 2);
         assert_eq!(topic, None);
-        assert_eq!(ok("timeline page=3"), Command::Timeline { topic: None, since: None, until: None, actor: None, page: 3 });
+        assert_eq!(
+            ok("timeline page=3"),
+            Command::Timeline {
+                topic: None,
+                since: None,
+                until: None,
+                actor: None,
+                page: 3
+            }
+        );
     }
 
     #[test]
     fn compare_splits_two_names() {
-        let c = |a: &str, b: Option<&str>| Command::Compare { first: a.into(), second: b.map(Into::into), topic: None };
-        assert_eq!(ok("compare iran united-states"), c("iran", Some("united-states")));
-        assert_eq!(ok("compare iran vs united states"), c("iran", Some("united states")));
-        assert_eq!(ok("compare \"gulf states\" iran"), c("gulf states", Some("iran")));
-        assert_eq!(ok("compare iran united states"), c("iran united states", None));
-        assert!(matches!(parse("compare iran"), Err(ParseError::Missing { arg: "second", .. })));
+        let c = |a: &str, b: Option<&str>| Command::Compare {
+            first: a.into(),
+            second: b.map(Into::into),
+            topic: None,
+        };
+        assert_eq!(
+            ok("compare iran united-states"),
+            c("iran", Some("united-states"))
+        );
+        assert_eq!(
+            ok("compare iran vs united states"),
+            c("iran", Some("united states"))
+        );
+        assert_eq!(
+            ok("compare \"gulf states\" iran"),
+            c("gulf states", Some("iran"))
+        );
+        assert_eq!(
+            ok("compare iran united states"),
+            c("iran united states", None)
+        );
+        assert!(matches!(
+            parse("compare iran"),
+            Err(ParseError::Missing { arg: "second", .. })
+        ));
     }
 
     #[test]
     fn mistakes_are_explained() {
-        assert!(matches!(parse("postion iran"), Err(ParseError::UnknownCommand { ref suggestions, .. }) if suggestions[0] == "position"));
-        assert!(matches!(parse("position"), Err(ParseError::Missing { arg: "actor", .. })));
-        assert!(matches!(parse("timeline since 2026-02-30"), Err(ParseError::BadDate { .. })));
-        assert!(matches!(parse("timeline page 0"), Err(ParseError::BadPage { .. })));
-        assert!(matches!(parse("timeline since 2026-03 until 2026-01"), Err(ParseError::DateOrder { .. })));
-        assert!(matches!(parse("topics iran"), Err(ParseError::Unexpected { .. })));
+        assert!(
+            matches!(parse("postion iran"), Err(ParseError::UnknownCommand { ref suggestions, .. }) if suggestions[0] == "position")
+        );
+        assert!(matches!(
+            parse("position"),
+            Err(ParseError::Missing { arg: "actor", .. })
+        ));
+        assert!(matches!(
+            parse("timeline since 2026-02-30"),
+            Err(ParseError::BadDate { .. })
+        ));
+        assert!(matches!(
+            parse("timeline page 0"),
+            Err(ParseError::BadPage { .. })
+        ));
+        assert!(matches!(
+            parse("timeline since 2026-03 until 2026-01"),
+            Err(ParseError::DateOrder { .. })
+        ));
+        assert!(matches!(
+            parse("topics iran"),
+            Err(ParseError::Unexpected { .. })
+        ));
         assert_eq!(parse("   "), Err(ParseError::Empty));
         assert_eq!(parse("/"), Err(ParseError::Empty));
     }

@@ -34,16 +34,41 @@ pub struct CommandSpec {
 }
 
 const fn pos(name: &'static str, kind: ArgKind, required: bool, help: &'static str) -> ArgSpec {
-    ArgSpec { name, kind, required, positional: true, help }
+    ArgSpec {
+        name,
+        kind,
+        required,
+        positional: true,
+        help,
+    }
 }
 
 const fn kw(name: &'static str, kind: ArgKind, help: &'static str) -> ArgSpec {
-    ArgSpec { name, kind, required: false, positional: false, help }
+    ArgSpec {
+        name,
+        kind,
+        required: false,
+        positional: false,
+        help,
+    }
 }
 
-const TOPIC_KW: ArgSpec = kw("topic", ArgKind::Topic, "which topic, when several are loaded");
-const TOPIC_POS: ArgSpec = pos("topic", ArgKind::Topic, false, "which topic, when several are loaded");
-const PAGE: ArgSpec = kw("page", ArgKind::Page, "which page of a long answer (1, 2, …)");
+const TOPIC_KW: ArgSpec = kw(
+    "topic",
+    ArgKind::Topic,
+    "which topic, when several are loaded",
+);
+const TOPIC_POS: ArgSpec = pos(
+    "topic",
+    ArgKind::Topic,
+    false,
+    "which topic, when several are loaded",
+);
+const PAGE: ArgSpec = kw(
+    "page",
+    ArgKind::Page,
+    "which page of a long answer (1, 2, …)",
+);
 
 pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
@@ -57,7 +82,15 @@ pub const COMMANDS: &[CommandSpec] = &[
         name: "position",
         aliases: &["pos", "stance"],
         summary: "One actor's position: stance, demands, red lines, signals, key people, with sources.",
-        args: &[pos("actor", ArgKind::Actor, true, "the actor: id, name or alias (iran, tehran, us, washington)"), TOPIC_KW],
+        args: &[
+            pos(
+                "actor",
+                ArgKind::Actor,
+                true,
+                "the actor: id, name or alias (iran, tehran, us, washington)",
+            ),
+            TOPIC_KW,
+        ],
         examples: &["position iran", "position united states", "position turkey"],
     },
     CommandSpec {
@@ -73,18 +106,30 @@ pub const COMMANDS: &[CommandSpec] = &[
         summary: "Dated events, oldest first, ten a page; filter by dates or by actor.",
         args: &[
             TOPIC_POS,
-            kw("since", ArgKind::Date, "only events on or after this date (YYYY, YYYY-MM or YYYY-MM-DD)"),
+            kw(
+                "since",
+                ArgKind::Date,
+                "only events on or after this date (YYYY, YYYY-MM or YYYY-MM-DD)",
+            ),
             kw("until", ArgKind::Date, "only events on or before this date"),
             kw("actor", ArgKind::Actor, "only events involving this actor"),
             PAGE,
         ],
-        examples: &["timeline", "timeline since 2026-02", "timeline actor oman", "timeline page 2"],
+        examples: &[
+            "timeline",
+            "timeline since 2026-02",
+            "timeline actor oman",
+            "timeline page 2",
+        ],
     },
     CommandSpec {
         name: "experts",
         aliases: &["expert", "views", "analysts"],
         summary: "What experts and observers said: who, affiliation, date, summary, quote, source.",
-        args: &[TOPIC_POS, kw("about", ArgKind::Actor, "only views about this actor")],
+        args: &[
+            TOPIC_POS,
+            kw("about", ArgKind::Actor, "only views about this actor"),
+        ],
         examples: &["experts", "experts about israel"],
     },
     CommandSpec {
@@ -96,7 +141,10 @@ pub const COMMANDS: &[CommandSpec] = &[
             pos("second", ArgKind::Actor, true, "the second actor"),
             TOPIC_KW,
         ],
-        examples: &["compare iran united-states", "compare iran vs \"gulf states\""],
+        examples: &[
+            "compare iran united-states",
+            "compare iran vs \"gulf states\"",
+        ],
     },
     CommandSpec {
         name: "sources",
@@ -109,7 +157,11 @@ pub const COMMANDS: &[CommandSpec] = &[
         name: "search",
         aliases: &["find"],
         summary: "Ranked matches across every card, saying where each match is.",
-        args: &[pos("query", ArgKind::Text, true, "words to look for"), TOPIC_KW, PAGE],
+        args: &[
+            pos("query", ArgKind::Text, true, "words to look for"),
+            TOPIC_KW,
+            PAGE,
+        ],
         examples: &["search hormuz", "search missile range"],
     },
     CommandSpec {
@@ -179,7 +231,10 @@ mod tests {
 
     #[test]
     fn usage_is_generated() {
-        assert_eq!(find("position").unwrap().usage(), "position <actor> [topic TOPIC]");
+        assert_eq!(
+            find("position").unwrap().usage(),
+            "position <actor> [topic TOPIC]"
+        );
         assert_eq!(
             find("TIMELINE").unwrap().usage(),
             "timeline [topic] [since SINCE] [until UNTIL] [actor ACTOR] [page PAGE]"

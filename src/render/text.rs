@@ -15,8 +15,14 @@ pub struct TextStyle {
 }
 
 impl TextStyle {
-    pub const PLAIN: TextStyle = TextStyle { color: false, links: false };
-    pub const TERMINAL: TextStyle = TextStyle { color: true, links: true };
+    pub const PLAIN: TextStyle = TextStyle {
+        color: false,
+        links: false,
+    };
+    pub const TERMINAL: TextStyle = TextStyle {
+        color: true,
+        links: true,
+    };
 
     fn paint(&self, style: Style, s: &str) -> String {
         if self.color {
@@ -35,12 +41,18 @@ const HEADING: Style = Style::new().bold();
 const TITLE: Style = Style::new().bold().underline();
 const LABEL: Style = Style::new().bold();
 const DIM: Style = Style::new().dimmed();
-const WARN: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Yellow))).bold();
-const ERROR: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Red))).bold();
+const WARN: Style = Style::new()
+    .fg_color(Some(anstyle::Color::Ansi(AnsiColor::Yellow)))
+    .bold();
+const ERROR: Style = Style::new()
+    .fg_color(Some(anstyle::Color::Ansi(AnsiColor::Red)))
+    .bold();
 
 /// Drop control characters (ESC, BEL, …) but keep newlines.
 pub fn clean(s: &str) -> String {
-    s.chars().filter(|c| *c == '\n' || !c.is_control()).collect()
+    s.chars()
+        .filter(|c| *c == '\n' || !c.is_control())
+        .collect()
 }
 
 fn cites(ns: &[u32]) -> String {
@@ -65,7 +77,11 @@ fn line(style: &TextStyle, l: &Line) -> String {
 pub fn render(reply: &Reply, style: TextStyle) -> String {
     let mut out = String::new();
     let title = clean(&reply.title);
-    let title_style = if reply.kind == ReplyKind::UserError { ERROR } else { TITLE };
+    let title_style = if reply.kind == ReplyKind::UserError {
+        ERROR
+    } else {
+        TITLE
+    };
     let _ = writeln!(out, "{}", style.paint(title_style, &title));
     if !style.color {
         let _ = writeln!(out, "{}", "=".repeat(title.chars().count().min(72)));
@@ -87,7 +103,12 @@ pub fn render(reply: &Reply, style: TextStyle) -> String {
             Block::Fields(fs) => {
                 for f in fs {
                     if f.lines.len() == 1 {
-                        let _ = writeln!(out, "  {}: {}", style.paint(LABEL, &clean(&f.name)), line(&style, &f.lines[0]));
+                        let _ = writeln!(
+                            out,
+                            "  {}: {}",
+                            style.paint(LABEL, &clean(&f.name)),
+                            line(&style, &f.lines[0])
+                        );
                     } else {
                         let _ = writeln!(out, "  {}:", style.paint(LABEL, &clean(&f.name)));
                         for l in &f.lines {
@@ -99,7 +120,14 @@ pub fn render(reply: &Reply, style: TextStyle) -> String {
         }
     }
     if let Some(p) = &reply.pager {
-        let _ = write!(out, "\n{}", style.paint(DIM, &format!("Page {} of {} ({} {}).", p.page, p.pages, p.total, p.noun)));
+        let _ = write!(
+            out,
+            "\n{}",
+            style.paint(
+                DIM,
+                &format!("Page {} of {} ({} {}).", p.page, p.pages, p.total, p.noun)
+            )
+        );
         if let Some(prev) = &p.prev {
             let _ = write!(out, " Previous: {}", clean(prev));
         }
@@ -114,17 +142,31 @@ pub fn render(reply: &Reply, style: TextStyle) -> String {
             let title = clean(&c.title);
             let shown = if style.links {
                 // OSC 8: the title becomes a clickable link in terminals that support it.
-                format!("\x1b]8;;{}\x1b\\{title}\x1b]8;;\x1b\\", clean(&c.url).replace('\x1b', ""))
+                format!(
+                    "\x1b]8;;{}\x1b\\{title}\x1b]8;;\x1b\\",
+                    clean(&c.url).replace('\x1b', "")
+                )
             } else {
                 title
             };
-            let date = c.published.as_deref().map(|d| format!(", {}", clean(d))).unwrap_or_default();
+            let date = c
+                .published
+                .as_deref()
+                .map(|d| format!(", {}", clean(d)))
+                .unwrap_or_default();
             let _ = writeln!(out, "  [{}] {shown}. {}{date}.", c.n, clean(&c.publisher));
             let _ = writeln!(out, "      {}", style.paint(DIM, &clean(&c.url)));
         }
     }
     if let Some(f) = &reply.footer {
-        let _ = writeln!(out, "\n{}", style.paint(DIM, &format!("{} · as of {}", clean(&f.topic), human_day(f.as_of))));
+        let _ = writeln!(
+            out,
+            "\n{}",
+            style.paint(
+                DIM,
+                &format!("{} · as of {}", clean(&f.topic), human_day(f.as_of))
+            )
+        );
         if let Some(s) = &f.stale {
             let _ = writeln!(out, "{}", style.paint(WARN, &format!("⚠ {}", clean(s))));
         }
@@ -142,7 +184,8 @@ mod tests {
     use chrono::NaiveDate;
 
     fn sample() -> Reply {
-        let mut r = Reply::new(ReplyKind::Answer, "Iran: position\x1b[2J").summary(Line::cited("Stance", vec![1]));
+        let mut r = Reply::new(ReplyKind::Answer, "Iran: position\x1b[2J")
+            .summary(Line::cited("Stance", vec![1]));
         r.bullets("Demands", vec![Line::new("a"), Line::new("b").label("x")]);
         r.citations.push(Citation {
             n: 1,

@@ -1,0 +1,183 @@
+//! The `dossier` binary as a user runs it: exit codes and output of check, ask and chat.
+
+use crate::common::*;
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn dossier(args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_dossier"));
+    c.args(args)
+        .current_dir(repo())
+        .env("DOSSIER_TODAY", "2026-11-25")
+        .env_remove("DOSSIER_BRIEFINGS")
+        .env_remove("DOSSIER_DEFAULT_TOPIC");
+    c
+}
+
+fn run(args: &[&str]) -> Output {
+    dossier(args).output().expect("run dossier")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn check_exit_codes() {
+    let ok = run(&["check"]);
+    assert_eq!(ok.status.code(), Some(0), "{}", stdout(&ok));
+    assert!(stdout(&ok).contains("briefings are valid"));
+
+    let dir = small_tree();
+    copy_tree(&fixtures().join("invalid/unknown-key"), dir.path());
+    let bad = run(&[
+        "check",
+        dir.path().to_str().expect("utf-8 path"),
+        "--today",
+        "2026-03-25",
+    ]);
+    assert_eq!(bad.status.code(), Some(1));
+    let out = stdout(&bad);
+    assert!(
+        out.contains("error[unknown-key]: unknown key `red_line`"),
+        "{out}"
+    );
+    assert!(out.contains("actors/northland.toml:17:1"), "{out}");
+    assert!(out.contains("= help: did you mean `red_lines`?"), "{out}");
+
+    let missing = run(&["check", "/nonexistent/briefings"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(stderr(&missing).contains("cannot read the briefings folder"));
+    assert_eq!(run(&["check", "--format", "yaml"]).status.code(), Some(2));
+    assert_eq!(
+        run(&["check", "--today", "2026-02-30"]).status.code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn check_json_lists_the_same_diagnostics() {
+    let dir = small_tree();
+    copy_tree(&fixtures().join("invalid/bad-date"), dir.path());
+    let o = run(&[
+        "check",
+        dir.path().to_str().expect("path"),
+        "--format",
+        "json",
+        "--today",
+        "2026-03-25",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v["valid"], false);
+    let d = &v["diagnostics"][0];
+    assert_eq!(d["severity"], "error");
+    assert_eq!(d["code"], "bad-date");
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(10), Some(8))
+    );
+    assert!(
+        d["path"]
+            .as_str()
+            .is_some_and(|p| p.ends_with("river-treaty/timeline.toml"))
+    );
+    assert!(
+        d["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("February 2026 has 28 days"))
+    );
+    assert!(d["help"].as_str().is_some_and(|h| !h.is_empty()));
+}
+
+#[test]
+fn check_reads_the_briefings_env_var() {
+    let dir = small_tree();
+    let o = dossier(&["check", "--today", "2026-03-25"])
+        .env("DOSSIER_BRIEFINGS", dir.path())
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("2 actors, 2 events"), "{}", stdout(&o));
+}
+
+#[test]
+fn ask_answers_once() {
+    let o = run(&["ask", "position", "iran"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.starts_with("Iran: position\n"), "{out}");
+    assert!(out.contains("https://www.dawn.com/news/1971347"));
+    assert!(out.contains("⚠ Stale"));
+    assert!(!out.contains('\x1b'), "no escape codes when piped");
+    for args in [
+        &["ask", "/position", "iran"][..],
+        &["ask", "!brief"],
+        &["ask", "position", "united states"],
+        &["ask", "compare", "iran", "vs", "us"],
+    ] {
+        assert_eq!(run(args).status.code(), Some(0), "{args:?}");
+    }
+    let miss = run(&["ask", "position", "irna"]);
+    assert_eq!(miss.status.code(), Some(1));
+    assert!(stdout(&miss).contains("Did you mean `iran`?"));
+    assert_eq!(run(&["ask"]).status.code(), Some(2));
+    let colored = run(&["ask", "--color", "always", "position", "iran"]);
+    assert!(stdout(&colored).contains("\x1b]8;;https://www.dawn.com/news/1971347"));
+}
+
+#[test]
+fn ask_and_chat_refuse_invalid_cards() {
+    let dir = small_tree();
+    copy_tree(&fixtures().join("invalid/bad-url"), dir.path());
+    for sub in ["ask", "chat"] {
+        let mut args = vec![sub, "--briefings", dir.path().to_str().expect("path")];
+        if sub == "ask" {
+            args.push("brief");
+        }
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(1), "{sub}");
+        assert!(
+            stderr(&o).contains("error[bad-url]"),
+            "{sub}: {}",
+            stderr(&o)
+        );
+        assert!(stdout(&o).is_empty());
+    }
+}
+
+#[test]
+fn chat_answers_each_line_until_quit() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let mut child = dossier(&["chat"])
+        .env("XDG_STATE_HOME", home.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn chat");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"help\nposition turkey\nnonsense\nquit\nbrief\n")
+        .expect("write");
+    let o = child.wait_with_output().expect("wait");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("dossier: 1 topic loaded"), "{out}");
+    assert!(out.contains("dossier: commands"));
+    assert!(out.contains("Türkiye: position"));
+    assert!(out.contains("Unknown command “nonsense”"));
+    assert!(
+        !out.contains("Where the actors stood"),
+        "nothing is answered after quit"
+    );
+    let history =
+        std::fs::read_to_string(home.path().join("dossier/history")).expect("history saved");
+    assert!(history.contains("position turkey"));
+}

@@ -1,0 +1,93 @@
+//! Helpers shared by the integration tests: fixture trees copied to temp dirs, and libraries.
+
+use chrono::NaiveDate;
+use dossier::cards::{self, Loaded};
+use dossier::library::Library;
+use std::path::{Path, PathBuf};
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn bundled() -> PathBuf {
+    repo().join("briefings")
+}
+
+pub fn fixtures() -> PathBuf {
+    repo().join("tests/fixtures")
+}
+
+pub fn day(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("test date")
+}
+
+/// The day the fixture tests run "on".
+pub fn fixture_today() -> NaiveDate {
+    day("2026-03-25")
+}
+
+/// The day the bundled-topic tests run "on".
+pub fn bundled_today() -> NaiveDate {
+    day("2026-11-25")
+}
+
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read fixture dir") {
+        let entry = entry.expect("entry");
+        let dest = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_tree(&entry.path(), &dest);
+        } else {
+            std::fs::copy(entry.path(), dest).expect("copy");
+        }
+    }
+}
+
+/// A temp briefings folder holding the small valid fixture topic.
+pub fn small_tree() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_tree(&fixtures().join("valid/small"), dir.path());
+    dir
+}
+
+pub fn load(root: &Path, today: NaiveDate) -> Loaded {
+    cards::load(root, today).expect("briefings folder readable")
+}
+
+pub fn bundled_library() -> Library {
+    let loaded = load(&bundled(), bundled_today());
+    assert!(!loaded.report.has_errors(), "{}", loaded.report.human());
+    Library::new(loaded.topics)
+}
+
+/// "error[code] rel/path:line:col" for each diagnostic, relative to `root`.
+pub fn diag_lines(loaded: &Loaded, root: &Path) -> Vec<String> {
+    loaded
+        .report
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let rel = d
+                .path
+                .strip_prefix(root)
+                .unwrap_or(&d.path)
+                .display()
+                .to_string();
+            let sev = if d.is_error() { "error" } else { "warning" };
+            if d.line > 0 {
+                format!("{sev}[{}] {rel}:{}:{}", d.code, d.line, d.column)
+            } else {
+                format!("{sev}[{}] {rel}", d.code)
+            }
+        })
+        .collect()
+}
+
+/// The human report with the temp dir replaced by `briefings`, for snapshots.
+pub fn human(loaded: &Loaded, root: &Path) -> String {
+    loaded
+        .report
+        .human()
+        .replace(&root.display().to_string(), "briefings")
+}

@@ -1,0 +1,360 @@
+//! Every command answered on the bundled topic, as a user would read it: content, sources,
+//! staleness, paging, lookups by alias and the helpful replies to mistakes.
+
+use crate::common::*;
+use dossier::commands::{Ctx, respond};
+use dossier::library::Library;
+use dossier::render::text::{TextStyle, render};
+use dossier::reply::{Block, Reply, ReplyKind};
+
+fn ask(lib: &Library, line: &str) -> Reply {
+    respond(
+        &Ctx {
+            library: lib,
+            today: bundled_today(),
+            default_topic: None,
+        },
+        line,
+    )
+}
+
+fn text(lib: &Library, line: &str) -> String {
+    render(&ask(lib, line), TextStyle::PLAIN)
+}
+
+fn section<'a>(r: &'a Reply, heading: &str) -> &'a Block {
+    &r.sections
+        .iter()
+        .find(|s| s.heading.starts_with(heading))
+        .unwrap_or_else(|| panic!("no section {heading} in {r:#?}"))
+        .body
+}
+
+#[test]
+fn every_command_answers_the_bundled_topic() {
+    let lib = bundled_library();
+    for line in [
+        "brief",
+        "position iran",
+        "position united states",
+        "actors",
+        "timeline",
+        "timeline page 2",
+        "timeline since 2026-03 until 2026-04",
+        "timeline actor oman",
+        "experts",
+        "experts about israel",
+        "compare iran united-states",
+        "sources",
+        "search hormuz",
+        "topics",
+        "help",
+        "help timeline",
+    ] {
+        let r = ask(&lib, line);
+        assert_ne!(r.kind, ReplyKind::UserError, "{line}: {r:#?}");
+        let shown = render(&r, TextStyle::PLAIN);
+        assert!(shown.lines().count() >= 3, "{line}: {shown}");
+        insta::assert_snapshot!(format!("reply-{}", line.replace(' ', "-")), shown);
+    }
+}
+
+#[test]
+fn position_has_stance_red_lines_people_and_numbered_sources() {
+    let lib = bundled_library();
+    let r = ask(&lib, "position iran");
+    assert_eq!(r.title, "Iran: position");
+    assert!(
+        r.summary
+            .as_ref()
+            .is_some_and(|s| s.text.contains("nuclear programme only") && s.cites == [1])
+    );
+    let Block::Bullets(red) = section(&r, "Red lines") else {
+        panic!()
+    };
+    assert!(red.iter().any(|l| l.text.contains("ballistic missiles")));
+    let Block::Bullets(people) = section(&r, "Key people") else {
+        panic!()
+    };
+    assert!(
+        people
+            .iter()
+            .any(|l| l.label.as_deref() == Some("Abbas Araghchi"))
+    );
+    assert_eq!(r.citations[0].url, "https://www.dawn.com/news/1971347");
+    let numbers: Vec<u32> = r.citations.iter().map(|c| c.n).collect();
+    assert_eq!(numbers, (1..=r.citations.len() as u32).collect::<Vec<_>>());
+    let footer = r.footer.as_ref().expect("footer");
+    assert_eq!(footer.as_of, day("2026-02-05"));
+    assert!(
+        footer
+            .stale
+            .as_deref()
+            .is_some_and(|s| s.contains("293 days ago")),
+        "{footer:?}"
+    );
+}
+
+#[test]
+fn names_ignore_case_accents_punctuation_and_use_aliases() {
+    let lib = bundled_library();
+    for (asked, id) in [
+        ("Tehran", "Iran"),
+        ("ISLAMIC REPUBLIC", "Iran"),
+        ("us", "United States"),
+        ("U.S.", "United States"),
+        ("washington", "United States"),
+        ("united-states", "United States"),
+        ("Türkiye", "Türkiye"),
+        ("turkiye", "Türkiye"),
+        ("Turkey", "Türkiye"),
+        ("hezbollah", "Hezbollah and the \"axis\" network"),
+        ("gulf states", "Gulf states"),
+    ] {
+        let r = ask(&lib, &format!("position {asked}"));
+        assert_eq!(r.title, format!("{id}: position"), "asked {asked}");
+    }
+}
+
+#[test]
+fn misses_suggest_instead_of_answering_nothing() {
+    let lib = bundled_library();
+    let r = ask(&lib, "position irna");
+    assert!(r.is_user_error());
+    assert!(
+        r.summary
+            .as_ref()
+            .is_some_and(|s| s.text.contains("Did you mean `iran`?")),
+        "{r:#?}"
+    );
+    let r = ask(&lib, "position atlantis");
+    assert!(
+        r.summary
+            .as_ref()
+            .is_some_and(|s| s.text.contains("The actors are")),
+        "{r:#?}"
+    );
+    let r = ask(&lib, "postion iran");
+    assert!(r.is_user_error());
+    assert!(text(&lib, "postion iran").contains("Did you mean `position`?"));
+    assert!(text(&lib, "brief topic muscat-talkz").contains("Did you mean `iran-us-talks`?"));
+    assert!(text(&lib, "timeline since 2026-02-30").contains("February 2026 has 28 days"));
+    assert!(text(&lib, "timeline page 9").contains("There is no page 9"));
+    assert!(text(&lib, "compare iran iran").contains("Two different actors"));
+    assert!(ask(&lib, "").is_user_error());
+}
+
+#[test]
+fn the_timeline_pages_ten_events_at_a_time() {
+    let lib = bundled_library();
+    let r = ask(&lib, "timeline");
+    let Block::Bullets(events) = section(&r, "Events") else {
+        panic!()
+    };
+    assert_eq!(events.len(), 10);
+    assert_eq!(events[0].label.as_deref(), Some("7 Oct 2023"));
+    let p = r.pager.as_ref().expect("pager");
+    assert_eq!((p.page, p.pages, p.total), (1, 3, 21));
+    assert_eq!(p.next.as_deref(), Some("timeline page 2"));
+    let last = ask(&lib, "timeline page 3");
+    let Block::Bullets(events) = section(&last, "Events") else {
+        panic!()
+    };
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].label.as_deref(), Some("29 Jun 2026"));
+    assert!(events[0].text.contains("(reported)"));
+    // Filters: the mid-June memorandum is month-precise and still falls inside June.
+    let june = ask(&lib, "timeline since 2026-06-15 until 2026-06-30");
+    let Block::Bullets(events) = section(&june, "Events") else {
+        panic!()
+    };
+    assert_eq!(events.len(), 3, "{events:#?}");
+    let oman = ask(&lib, "timeline oman");
+    assert!(
+        oman.summary
+            .as_ref()
+            .is_some_and(|s| s.text.contains("involving Oman")),
+        "{oman:#?}"
+    );
+}
+
+#[test]
+fn experts_carry_verbatim_quotes_with_sources() {
+    let lib = bundled_library();
+    let r = ask(&lib, "experts");
+    let names: Vec<&str> = r.sections.iter().map(|s| s.heading.as_str()).collect();
+    for who in [
+        "Shashank Joshi",
+        "Trita Parsi",
+        "Foad Izadi",
+        "Max Blumenthal",
+        "A diplomatic observer in Islamabad",
+    ] {
+        assert!(
+            names.iter().any(|n| n.starts_with(who)),
+            "{who} missing from {names:?}"
+        );
+    }
+    let dawn = std::fs::read_to_string(
+        repo().join("../shared/sources/dawn-2026-02-06-muscat-dialogue.txt"),
+    )
+    .ok();
+    for s in &r.sections {
+        let Block::Bullets(lines) = &s.body else {
+            panic!()
+        };
+        for l in lines.iter().filter(|l| l.label.as_deref() == Some("Quote")) {
+            assert!(!l.cites.is_empty(), "a quote without a citation: {l:?}");
+            let words = l.text.trim_matches(['“', '”']);
+            assert!(
+                words.split_whitespace().count() <= 25,
+                "quotes stay short: {words}"
+            );
+            if let Some(article) = &dawn {
+                assert!(
+                    article.replace('’', "'").contains(&words.replace('’', "'")),
+                    "not verbatim: {words}"
+                );
+            }
+        }
+    }
+    let about = ask(&lib, "experts about israel");
+    assert_eq!(about.sections.len(), 1, "{about:#?}");
+}
+
+#[test]
+fn compare_shows_both_sides_and_the_clashes() {
+    let lib = bundled_library();
+    for line in [
+        "compare iran united-states",
+        "compare iran vs united states",
+        "compare iran united states",
+        "compare tehran \"u.s.\"",
+    ] {
+        let r = ask(&lib, line);
+        assert_eq!(r.title, "Iran and United States compared", "{line}");
+        let Block::Bullets(clash) = section(&r, "Where they clash") else {
+            panic!()
+        };
+        assert!(
+            clash
+                .iter()
+                .any(|l| l.text.contains("ballistic missiles on the agenda")
+                    && l.text.contains("Iran's red line")),
+            "{clash:#?}"
+        );
+    }
+}
+
+#[test]
+fn search_says_where_each_match_is() {
+    let lib = bundled_library();
+    let r = ask(&lib, "search hormuz");
+    let Block::Bullets(hits) = section(&r, "Matches") else {
+        panic!()
+    };
+    assert!(hits.len() >= 3);
+    assert!(hits.iter().all(|h| h.label.is_some()));
+    assert!(
+        hits.iter().any(|h| h
+            .label
+            .as_deref()
+            .is_some_and(|l| l.starts_with("Timeline › "))),
+        "{hits:#?}"
+    );
+    let r = ask(&lib, "search witkoff");
+    let Block::Bullets(hits) = section(&r, "Matches") else {
+        panic!()
+    };
+    assert!(
+        hits[0]
+            .label
+            .as_deref()
+            .is_some_and(|l| l.contains("Witkoff")),
+        "{hits:#?}"
+    );
+    let r = ask(&lib, "search zanzibar");
+    assert!(
+        r.summary
+            .as_ref()
+            .is_some_and(|s| s.text.starts_with("Nothing in the cards matches"))
+    );
+}
+
+#[test]
+fn help_comes_from_the_command_definitions() {
+    let lib = bundled_library();
+    let shown = text(&lib, "help");
+    for c in dossier::commands::spec::COMMANDS {
+        assert!(shown.contains(&c.usage()), "help lacks {}", c.usage());
+    }
+    assert!(text(&lib, "help compare").contains("compare <first> <second> [topic TOPIC]"));
+}
+
+#[test]
+fn several_topics_use_the_default_or_explain_the_ambiguity() {
+    let dir = small_tree();
+    copy_tree(&bundled(), dir.path());
+    std::fs::remove_file(dir.path().join("README.md")).ok();
+    let loaded = load(dir.path(), bundled_today());
+    assert_eq!(loaded.report.errors(), 0, "{}", loaded.report.human());
+    let lib = Library::new(loaded.topics);
+    let none = Ctx {
+        library: &lib,
+        today: bundled_today(),
+        default_topic: None,
+    };
+    let r = respond(&none, "brief");
+    assert!(r.is_user_error());
+    assert!(render(&r, TextStyle::PLAIN).contains("Several topics are loaded"));
+    // An actor found in one topic only needs no topic.
+    assert_eq!(respond(&none, "position tehran").title, "Iran: position");
+    assert_eq!(
+        respond(&none, "position the north").title,
+        "Northland: position"
+    );
+    assert_eq!(
+        respond(&none, "brief water treaty").title,
+        "The Long River water treaty"
+    );
+    let with_default = Ctx {
+        default_topic: Some("iran-us-talks"),
+        ..none
+    };
+    assert_eq!(
+        respond(&with_default, "brief").title,
+        "Iran–US talks in Muscat and what followed"
+    );
+    let r = respond(&none, "search quota");
+    assert!(render(&r, TextStyle::PLAIN).contains("river-treaty › "));
+}
+
+#[test]
+fn fresh_cards_are_not_called_stale() {
+    let dir = small_tree();
+    let lib = Library::new(load(dir.path(), fixture_today()).topics);
+    let r = respond(
+        &Ctx {
+            library: &lib,
+            today: fixture_today(),
+            default_topic: None,
+        },
+        "position northland",
+    );
+    assert_eq!(r.footer.as_ref().and_then(|f| f.stale.clone()), None);
+    let later = respond(
+        &Ctx {
+            library: &lib,
+            today: day("2026-06-01"),
+            default_topic: None,
+        },
+        "position northland",
+    );
+    assert!(
+        later
+            .footer
+            .as_ref()
+            .and_then(|f| f.stale.clone())
+            .is_some()
+    );
+}
