@@ -119,23 +119,15 @@ impl Library {
         &self.topics[i]
     }
 
-    /// Close topic names for a "did you mean".
+    /// Close topic ids for a "did you mean", matching on ids, titles and aliases.
     pub fn suggest_topics(&self, name: &str) -> Vec<String> {
         let names = self
             .topics
             .iter()
-            .flat_map(|t| std::iter::once(&t.id).chain([&t.title]).chain(&t.aliases))
-            .map(String::as_str);
-        let mut out: Vec<String> = Vec::new();
-        for n in did_you_mean(name, names, 8) {
-            if let Some(t) = self.topic_index(n)
-                && !out.contains(&self.topics[t].id)
-            {
-                out.push(self.topics[t].id.clone());
-            }
-        }
-        out.truncate(3);
-        out
+            .flat_map(|t| std::iter::once(&t.id).chain([&t.title]).chain(&t.aliases));
+        suggest_ids(name, names, |n| {
+            self.topic_index(n).map(|t| &self.topics[t].id)
+        })
     }
 
     /// The actor called `name` in topic `t`.
@@ -146,22 +138,11 @@ impl Library {
 
     /// Actor ids close to `name`, best first, matching on ids, names and aliases.
     pub fn suggest_actors(&self, t: usize, name: &str) -> Vec<String> {
-        let topic = &self.topics[t];
-        let names = topic
+        let names = self.topics[t]
             .actors
             .iter()
-            .flat_map(|a| std::iter::once(&a.id).chain([&a.name]).chain(&a.aliases))
-            .map(String::as_str);
-        let mut out: Vec<String> = Vec::new();
-        for n in did_you_mean(name, names, 8) {
-            if let Some(a) = self.actor(t, n)
-                && !out.contains(&a.id)
-            {
-                out.push(a.id.clone());
-            }
-        }
-        out.truncate(3);
-        out
+            .flat_map(|a| std::iter::once(&a.id).chain([&a.name]).chain(&a.aliases));
+        suggest_ids(name, names, |n| self.actor(t, n).map(|a| &a.id))
     }
 
     pub fn expert(&self, t: usize, name: &str) -> Option<&ExpertView> {
@@ -219,6 +200,24 @@ impl Library {
             Place::Source(i) => &topic.sources[i].title,
         }
     }
+}
+
+/// Up to three ids whose names are close to `wanted`: names are matched, ids are returned once.
+fn suggest_ids<'a>(
+    wanted: &str,
+    names: impl Iterator<Item = &'a String>,
+    id_of: impl Fn(&str) -> Option<&'a String>,
+) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for n in did_you_mean(wanted, names.map(String::as_str), 8) {
+        if let Some(id) = id_of(n)
+            && !out.contains(id)
+        {
+            out.push(id.clone());
+        }
+    }
+    out.truncate(3);
+    out
 }
 
 impl SearchIndex {

@@ -106,12 +106,11 @@ pub fn load(root: &Path, today: NaiveDate) -> Result<Loaded, LoadError> {
     }
     dirs.sort();
     let mut topics = Vec::new();
-    let mut v = Validator::new(today);
-    for (name, dir) in &dirs {
-        if let Some(topic) = load_topic(&mut v, name, dir) {
-            topics.push(topic);
-        }
+    for (topic, mut found) in load_topics(&dirs, today) {
+        topics.extend(topic);
+        report.diagnostics.append(&mut found.diagnostics);
     }
+    let mut v = Validator::new(today);
     v.check_topic_names(&topics);
     report.diagnostics.append(&mut v.report.diagnostics);
     if dirs.is_empty() {
@@ -127,6 +126,58 @@ pub fn load(root: &Path, today: NaiveDate) -> Result<Loaded, LoadError> {
     }
     report.sort();
     Ok(Loaded { topics, report })
+}
+
+/// Load each topic folder, on every core: topics are independent until the final name check.
+fn load_topics(dirs: &[(String, PathBuf)], today: NaiveDate) -> Vec<(Option<Topic>, Report)> {
+    let one = |(name, dir): &(String, PathBuf)| {
+        let mut v = Validator::new(today);
+        let topic = load_topic(&mut v, name, dir);
+        (topic, v.report)
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(dirs.len());
+    if threads <= 1 {
+        return dirs.iter().map(one).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut results: Vec<(usize, (Option<Topic>, Report))> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(d) = dirs.get(i) else { break };
+                        done.push((i, one(d)));
+                    }
+                    done
+                })
+            })
+            .collect();
+        // A worker can only end by panicking, which the loader never does; if it did, its
+        // topics are missing and the error below says so.
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_default())
+            .collect()
+    });
+    results.sort_by_key(|(i, _)| *i);
+    if results.len() != dirs.len() {
+        let mut r = Report::default();
+        r.push(
+            Diagnostic::file(
+                Severity::Error,
+                "internal",
+                Path::new(""),
+                "a topic could not be loaded (internal error)".into(),
+            )
+            .help("please report this with the briefings folder that caused it"),
+        );
+        results.push((usize::MAX, (None, r)));
+    }
+    results.into_iter().map(|(_, r)| r).collect()
 }
 
 fn io_diag(path: &Path, e: &std::io::Error) -> Diagnostic {

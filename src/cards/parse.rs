@@ -59,27 +59,27 @@ pub fn parse<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T, Vec<Diag
             })
             .collect());
     }
-    let mut root = root;
+    // The happy path deserializes the parsed tree once, without copying it.
+    let first = T::deserialize(Deserializer::from(root));
+    let e = match first {
+        Ok(value) => return Ok(value),
+        Err(e) => e,
+    };
     let mut found = Vec::new();
+    let mut error = e;
+    // On an unknown key, drop it from a fresh tree and try again, so one run reports every typo.
+    let (mut root, _) = DeTable::parse_recoverable(text);
     loop {
-        let attempt = T::deserialize(Deserializer::from(root.clone()));
-        match attempt {
-            Ok(value) if found.is_empty() => return Ok(value),
+        let span = error.span().unwrap_or(0..0);
+        let d = field_error(path, text, span.clone(), error.message());
+        let unknown = d.code == "unknown-key";
+        found.push(d);
+        if !unknown || found.len() >= MAX_UNKNOWN_KEYS || !remove_key_at(root.get_mut(), &span) {
+            return Err(found);
+        }
+        match T::deserialize(Deserializer::from(root.clone())) {
             Ok(_) => return Err(found),
-            Err(e) => {
-                let span = e.span().unwrap_or(0..0);
-                let message = e.message().to_owned();
-                let d = field_error(path, text, span.clone(), &message);
-                let unknown = d.code == "unknown-key";
-                found.push(d);
-                // Drop the unknown key and try again, so one run reports every typo.
-                if !unknown
-                    || found.len() >= MAX_UNKNOWN_KEYS
-                    || !remove_key_at(root.get_mut(), &span)
-                {
-                    return Err(found);
-                }
-            }
+            Err(e) => error = e,
         }
     }
 }
