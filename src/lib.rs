@@ -4,11 +4,15 @@
 //! an immutable indexed snapshot, [`commands`] parses and answers commands as a [`reply::Reply`],
 //! and [`render`] turns a reply into text for a surface.
 
+pub mod app;
 pub mod cards;
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod date;
 pub mod diag;
+#[cfg(feature = "discord")]
+pub mod discord;
 pub mod library;
 pub mod render;
 pub mod reply;

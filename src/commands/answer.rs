@@ -51,6 +51,7 @@ pub fn answer(ctx: &Ctx<'_>, cmd: &Command) -> Reply {
         Command::Sources { topic } => ctx.topic(topic.as_deref()).map(|t| sources(ctx, t)),
         Command::Search { query, topic, page } => search(ctx, cmd, query, topic.as_deref(), *page),
         Command::Topics => Ok(topics(ctx)),
+        Command::Status => Ok(status(ctx)),
         Command::Help { command } => Ok(help(command.as_deref())),
     };
     result.unwrap_or_else(|e| e)
@@ -922,6 +923,38 @@ fn topics(ctx: &Ctx<'_>) -> Reply {
     r
 }
 
+/// For moderators: what is loaded, in numbers.
+fn status(ctx: &Ctx<'_>) -> Reply {
+    let lib = ctx.library;
+    let lines: Vec<Line> = lib
+        .topics()
+        .iter()
+        .map(|t| {
+            let stale = if t.is_stale(t.as_of, ctx.today) {
+                ", stale"
+            } else {
+                ""
+            };
+            Line::new(format!(
+                "{} actors, {} events, {} expert views, {} sources; as of {}{stale}",
+                t.actors.len(),
+                t.events.len(),
+                t.experts.len(),
+                t.sources.len(),
+                human_day(t.as_of)
+            ))
+            .label(&t.id)
+        })
+        .collect();
+    let cards: usize = lib.topics().iter().map(|t| 4 + t.actors.len()).sum();
+    let mut r = Reply::new(ReplyKind::Answer, "dossier status").summary(Line::new(format!(
+        "{} topic(s) loaded from about {cards} card files; all cards are valid.",
+        lib.topics().len()
+    )));
+    r.bullets("Topics", lines);
+    r
+}
+
 /// `help` and `help <command>`, generated from the command definitions.
 pub fn help(command: Option<&str>) -> Reply {
     match command {
@@ -931,6 +964,7 @@ pub fn help(command: Option<&str>) -> Reply {
             ));
             let lines = COMMANDS
                 .iter()
+                .filter(|c| !c.moderator)
                 .map(|c| Line::new(c.summary).label(c.usage()))
                 .collect();
             r.bullets("Commands", lines);

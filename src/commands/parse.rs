@@ -51,6 +51,8 @@ pub enum Command {
         page: u32,
     },
     Topics,
+    /// Moderators: what is loaded.
+    Status,
     Help {
         command: Option<String>,
     },
@@ -324,6 +326,7 @@ pub fn from_args(spec: &'static CommandSpec, args: Args) -> Result<Command, Pars
             page: page()?,
         },
         "topics" => Command::Topics,
+        "status" => Command::Status,
         _ => Command::Help {
             command: get("command"),
         },
@@ -350,6 +353,7 @@ impl Command {
             Command::Sources { .. } => "sources",
             Command::Search { .. } => "search",
             Command::Topics => "topics",
+            Command::Status => "status",
             Command::Help { .. } => "help",
         }
     }
@@ -432,7 +436,7 @@ impl Command {
                     push("page", &page.to_string());
                 }
             }
-            Command::Topics => {}
+            Command::Topics | Command::Status => {}
             Command::Help { command } => {
                 if let Some(c) = command {
                     push("", c);

@@ -31,6 +31,8 @@ pub struct CommandSpec {
     pub summary: &'static str,
     pub args: &'static [ArgSpec],
     pub examples: &'static [&'static str],
+    /// Only moderators may run it on shared surfaces (Discord, Matrix).
+    pub moderator: bool,
 }
 
 const fn pos(name: &'static str, kind: ArgKind, required: bool, help: &'static str) -> ArgSpec {
@@ -77,6 +79,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         summary: "The bottom line: status, where each main actor stands, the latest events and what to watch.",
         args: &[TOPIC_POS],
         examples: &["brief"],
+        moderator: false,
     },
     CommandSpec {
         name: "position",
@@ -92,6 +95,7 @@ pub const COMMANDS: &[CommandSpec] = &[
             TOPIC_KW,
         ],
         examples: &["position iran", "position united states", "position turkey"],
+        moderator: false,
     },
     CommandSpec {
         name: "actors",
@@ -99,6 +103,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         summary: "The actors in a topic, each with its role and one-line stance.",
         args: &[TOPIC_POS],
         examples: &["actors"],
+        moderator: false,
     },
     CommandSpec {
         name: "timeline",
@@ -121,6 +126,7 @@ pub const COMMANDS: &[CommandSpec] = &[
             "timeline actor oman",
             "timeline page 2",
         ],
+        moderator: false,
     },
     CommandSpec {
         name: "experts",
@@ -131,6 +137,7 @@ pub const COMMANDS: &[CommandSpec] = &[
             kw("about", ArgKind::Actor, "only views about this actor"),
         ],
         examples: &["experts", "experts about israel"],
+        moderator: false,
     },
     CommandSpec {
         name: "compare",
@@ -145,6 +152,7 @@ pub const COMMANDS: &[CommandSpec] = &[
             "compare iran united-states",
             "compare iran vs \"gulf states\"",
         ],
+        moderator: false,
     },
     CommandSpec {
         name: "sources",
@@ -152,6 +160,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         summary: "Every source behind a topic's cards, with publisher, date and link.",
         args: &[TOPIC_POS],
         examples: &["sources"],
+        moderator: false,
     },
     CommandSpec {
         name: "search",
@@ -163,6 +172,7 @@ pub const COMMANDS: &[CommandSpec] = &[
             PAGE,
         ],
         examples: &["search hormuz", "search missile range"],
+        moderator: false,
     },
     CommandSpec {
         name: "topics",
@@ -170,6 +180,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         summary: "The loaded topics, with status and as-of date.",
         args: &[],
         examples: &["topics"],
+        moderator: false,
     },
     CommandSpec {
         name: "help",
@@ -177,6 +188,15 @@ pub const COMMANDS: &[CommandSpec] = &[
         summary: "How to use dossier, or one command in detail.",
         args: &[pos("command", ArgKind::Command, false, "a command name")],
         examples: &["help", "help timeline"],
+        moderator: false,
+    },
+    CommandSpec {
+        name: "status",
+        aliases: &[],
+        summary: "For moderators: the loaded topics, their card counts and as-of dates.",
+        args: &[],
+        examples: &["status"],
+        moderator: true,
     },
 ];
 

@@ -1,0 +1,355 @@
+//! The `serve` configuration file: where the briefings are, and the platform doors to open.
+//! Parsed with the same diagnostics as the cards, so an unknown key or a missing value names
+//! the file, line and fix. Secrets never come from this file: tokens and passwords are read from
+//! the environment or from files it names, and are never printed.
+
+use crate::cards::parse::{decode, parse};
+use crate::diag::{Diagnostic, Report, Severity};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+/// A secret (a bot token, a password): printed as `[redacted]`, whatever prints it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    briefings: Option<Spanned<String>>,
+    #[serde(default)]
+    default_topic: Option<Spanned<String>>,
+    #[serde(default)]
+    discord: Option<Spanned<RawDiscord>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDiscord {
+    application_id: Spanned<String>,
+    #[serde(default)]
+    public_key: Option<Spanned<String>>,
+    /// Only here to be refused with a clear message.
+    #[serde(default)]
+    token: Option<Spanned<toml::Value>>,
+    #[serde(default)]
+    token_file: Option<Spanned<String>>,
+    #[serde(default)]
+    gateway: Option<Spanned<bool>>,
+    #[serde(default)]
+    interactions_listen: Option<Spanned<String>>,
+    #[serde(default)]
+    dev_guild: Option<Spanned<String>>,
+    #[serde(default)]
+    moderator_permission: Option<Spanned<String>>,
+    #[serde(default)]
+    defer_after_ms: Option<Spanned<u64>>,
+}
+
+/// A validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub briefings: PathBuf,
+    pub default_topic: Option<String>,
+    pub discord: Option<DiscordConfig>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DiscordConfig {
+    pub application_id: u64,
+    pub public_key: Option<[u8; 32]>,
+    pub token: Option<Secret>,
+    pub gateway: bool,
+    pub interactions_listen: Option<SocketAddr>,
+    pub dev_guild: Option<u64>,
+    /// The permission name moderators need, e.g. `MANAGE_GUILD`.
+    pub moderator_permission: String,
+    /// Answers that take longer than this are deferred and completed by an edit.
+    pub defer_after_ms: u64,
+}
+
+/// Where secrets come from, so tests can supply them without touching the process environment.
+pub trait Env {
+    fn var(&self, name: &str) -> Option<String>;
+}
+
+/// The real process environment.
+pub struct ProcessEnv;
+
+impl Env for ProcessEnv {
+    fn var(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+    }
+}
+
+/// Permission names accepted for `moderator_permission`.
+pub const MODERATOR_PERMISSIONS: [&str; 6] = [
+    "MANAGE_GUILD",
+    "ADMINISTRATOR",
+    "MANAGE_CHANNELS",
+    "MANAGE_MESSAGES",
+    "MODERATE_MEMBERS",
+    "KICK_MEMBERS",
+];
+
+/// Read and check a config file. Errors come back as a report with every problem found.
+pub fn load(path: &Path, env: &dyn Env) -> Result<Config, Report> {
+    let mut report = Report::default();
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            report.push(
+                Diagnostic::file(
+                    Severity::Error,
+                    "io",
+                    path,
+                    format!("cannot read the config file: {e}"),
+                )
+                .help("pass the path of an existing file to --config (see dossier.example.toml)"),
+            );
+            return Err(report);
+        }
+    };
+    let text = match decode(path, bytes) {
+        Ok(t) => t,
+        Err(d) => {
+            report.push(d);
+            return Err(report);
+        }
+    };
+    let raw: RawConfig = match parse(path, &text) {
+        Ok(r) => r,
+        Err(diags) => {
+            report.diagnostics.extend(diags);
+            return Err(report);
+        }
+    };
+    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let relative = |p: &str| {
+        let p = PathBuf::from(p);
+        if p.is_absolute() { p } else { base.join(p) }
+    };
+    let mut err = |span: std::ops::Range<usize>, code: &'static str, msg: String, help: &str| {
+        report.push(Diagnostic::at(Severity::Error, code, path, &text, span, msg).help(help));
+    };
+    let briefings = raw
+        .briefings
+        .as_ref()
+        .map_or_else(|| relative("briefings"), |b| relative(b.get_ref()));
+    let default_topic = raw.default_topic.map(|t| t.into_inner());
+    let discord = raw.discord.map(|d| {
+        let span = d.span();
+        let d = d.into_inner();
+        if let Some(t) = &d.token {
+            err(
+                t.span(),
+                "secret-in-config",
+                "the bot token must not be written in the config file".into(),
+                "remove it; set DISCORD_TOKEN in the environment, or point `token_file` at a file that holds it",
+            );
+        }
+        let application_id = match d.application_id.get_ref().trim().parse::<u64>() {
+            Ok(id) if id > 0 => id,
+            _ => {
+                err(d.application_id.span(), "bad-value", "`application_id` is not a Discord id".into(), "copy the Application ID from the Developer Portal, as a quoted string of digits");
+                0
+            }
+        };
+        let public_key = d.public_key.as_ref().and_then(|k| match parse_key(k.get_ref()) {
+            Some(key) => Some(key),
+            None => {
+                err(k.span(), "bad-value", "`public_key` is not a valid Ed25519 public key".into(), "copy the Public Key from the Developer Portal: 64 hexadecimal characters");
+                None
+            }
+        });
+        let token = match &d.token_file {
+            Some(f) => match std::fs::read_to_string(relative(f.get_ref())) {
+                Ok(t) if !t.trim().is_empty() => Some(Secret::new(t.trim())),
+                Ok(_) => {
+                    err(f.span(), "bad-value", "the token file is empty".into(), "write the bot token into that file");
+                    None
+                }
+                Err(e) => {
+                    err(f.span(), "io", format!("cannot read the token file: {e}"), "check the path and that the file is readable");
+                    None
+                }
+            },
+            None => env.var("DISCORD_TOKEN").map(Secret::new),
+        };
+        let interactions_listen = d.interactions_listen.as_ref().and_then(|l| match l.get_ref().parse::<SocketAddr>() {
+            Ok(a) => Some(a),
+            Err(_) => {
+                err(l.span(), "bad-value", format!("`{}` is not an address to listen on", l.get_ref()), "write an IP address and port, e.g. \"127.0.0.1:8080\"");
+                None
+            }
+        });
+        if interactions_listen.is_some() && public_key.is_none() && d.public_key.is_none() {
+            err(span.clone(), "missing-field", "`interactions_listen` needs `public_key`".into(), "add `public_key = \"…\"` (from the Developer Portal) so requests can be verified");
+        }
+        let gateway = d.gateway.as_ref().map_or(token.is_some(), |g| *g.get_ref());
+        if gateway && token.is_none() {
+            let at = d.gateway.as_ref().map_or(span.clone(), Spanned::span);
+            err(at, "missing-secret", "the gateway needs a bot token".into(), "set DISCORD_TOKEN, or `token_file`, or `gateway = false` to run only the HTTP interactions endpoint");
+        }
+        if !gateway && interactions_listen.is_none() {
+            err(span.clone(), "missing-field", "the [discord] table opens no door".into(), "set `interactions_listen = \"127.0.0.1:8080\"`, or give a token for the gateway");
+        }
+        let dev_guild = d.dev_guild.as_ref().and_then(|g| match g.get_ref().trim().parse::<u64>() {
+            Ok(id) if id > 0 => Some(id),
+            _ => {
+                err(g.span(), "bad-value", "`dev_guild` is not a Discord id".into(), "write the server (guild) id as a quoted string of digits");
+                None
+            }
+        });
+        let moderator_permission = match &d.moderator_permission {
+            Some(p) if MODERATOR_PERMISSIONS.contains(&p.get_ref().as_str()) => p.get_ref().clone(),
+            Some(p) => {
+                let close = crate::text::did_you_mean(p.get_ref(), MODERATOR_PERMISSIONS, 1);
+                let help = match close.first() {
+                    Some(c) => format!("did you mean `{c}`?"),
+                    None => format!("one of {}", crate::text::or_list(&MODERATOR_PERMISSIONS)),
+                };
+                err(p.span(), "bad-value", format!("`{}` is not a moderator permission dossier knows", p.get_ref()), &help);
+                "MANAGE_GUILD".into()
+            }
+            None => "MANAGE_GUILD".into(),
+        };
+        DiscordConfig {
+            application_id,
+            public_key,
+            token,
+            gateway,
+            interactions_listen,
+            dev_guild,
+            moderator_permission,
+            defer_after_ms: d.defer_after_ms.map_or(2000, |v| v.into_inner()),
+        }
+    });
+    if report.has_errors() {
+        return Err(report);
+    }
+    Ok(Config {
+        briefings,
+        default_topic,
+        discord,
+    })
+}
+
+/// A 64-character hex Ed25519 public key.
+pub fn parse_key(hex: &str) -> Option<[u8; 32]> {
+    let hex = hex.trim();
+    if hex.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, b) in out.iter_mut().enumerate() {
+        *b = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    struct FakeEnv(HashMap<&'static str, &'static str>);
+    impl Env for FakeEnv {
+        fn var(&self, name: &str) -> Option<String> {
+            self.0.get(name).map(|s| s.to_string())
+        }
+    }
+
+    const KEY: &str = "67c6bd767ca099e79efac9fcce4d2022a63bf7dea780e7f3d813f694c1597089";
+
+    fn load_text(text: &str, env: &[(&'static str, &'static str)]) -> Result<Config, Report> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("dossier.toml");
+        std::fs::write(&path, text).expect("write");
+        load(&path, &FakeEnv(env.iter().copied().collect()))
+    }
+
+    #[test]
+    fn http_endpoint_alone_needs_no_token() {
+        let c = load_text(
+            &format!("[discord]\napplication_id = \"42\"\npublic_key = \"{KEY}\"\ninteractions_listen = \"127.0.0.1:8080\"\n"),
+            &[],
+        )
+        .expect("valid");
+        let d = c.discord.expect("discord");
+        assert!(!d.gateway);
+        assert_eq!(d.application_id, 42);
+        assert!(c.briefings.ends_with("briefings"));
+    }
+
+    #[test]
+    fn token_comes_from_the_environment_and_is_never_printed() {
+        let c = load_text(
+            "[discord]\napplication_id = \"42\"\n",
+            &[("DISCORD_TOKEN", "s3cr3t")],
+        )
+        .expect("valid");
+        let d = c.discord.expect("discord");
+        assert!(d.gateway);
+        assert_eq!(d.token.as_ref().map(Secret::expose), Some("s3cr3t"));
+        assert!(!format!("{d:?}").contains("s3cr3t"));
+    }
+
+    #[test]
+    fn mistakes_name_the_key_and_line() {
+        let r = load_text(
+            "briefings = \"b\"\n[discord]\napplication_id = \"42\"\ntoken = \"abc\"\n",
+            &[],
+        )
+        .unwrap_err();
+        let d = r
+            .diagnostics
+            .iter()
+            .find(|d| d.code == "secret-in-config")
+            .expect("refused");
+        assert_eq!((d.line, d.column), (4, 9));
+        let r = load_text("[discord]\napplication_id = \"42\"\ngatewy = true\n", &[]).unwrap_err();
+        assert!(
+            r.human().contains("did you mean `gateway`?"),
+            "{}",
+            r.human()
+        );
+        let r = load_text("[discord]\npublic_key = \"x\"\n", &[]).unwrap_err();
+        assert!(
+            r.human().contains("missing required key `application_id`"),
+            "{}",
+            r.human()
+        );
+        let r = load_text("[discord]\napplication_id = \"42\"\ngateway = true\n", &[]).unwrap_err();
+        assert!(
+            r.human().contains("the gateway needs a bot token"),
+            "{}",
+            r.human()
+        );
+        let r = load_text(&format!("[discord]\napplication_id = \"42\"\npublic_key = \"{KEY}\"\ninteractions_listen = \"nowhere\"\nmoderator_permission = \"MANAGE_GUILDS\"\n"), &[]).unwrap_err();
+        let h = r.human();
+        assert!(
+            h.contains("is not an address to listen on")
+                && h.contains("did you mean `MANAGE_GUILD`?"),
+            "{h}"
+        );
+    }
+}

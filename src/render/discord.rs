@@ -1,0 +1,496 @@
+//! `Reply` → a Discord message: embeds that always fit Discord's published limits, numbered
+//! source links, paging buttons and a link to the main source. Plain data, no serenity types:
+//! the Discord door turns it into API builders. Card text and user input are Markdown-escaped,
+//! and `@` is defused, so nothing here can ping anyone even before `allowed_mentions` says so.
+
+use crate::date::human_day;
+use crate::reply::{Block, Citation, Line, Reply, ReplyKind};
+
+/// Discord's documented limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
+pub mod limits {
+    pub const EMBED_TITLE: usize = 256;
+    pub const EMBED_DESCRIPTION: usize = 4096;
+    pub const EMBED_FIELDS: usize = 25;
+    pub const FIELD_NAME: usize = 256;
+    pub const FIELD_VALUE: usize = 1024;
+    pub const FOOTER_TEXT: usize = 2048;
+    pub const AUTHOR_NAME: usize = 256;
+    /// Across every embed of one message.
+    pub const EMBEDS_TOTAL: usize = 6000;
+    pub const EMBEDS_PER_MESSAGE: usize = 10;
+    pub const CONTENT: usize = 2000;
+    pub const CUSTOM_ID: usize = 100;
+    pub const BUTTON_LABEL: usize = 80;
+    pub const BUTTONS_PER_ROW: usize = 5;
+    pub const AUTOCOMPLETE_CHOICES: usize = 25;
+    pub const CHOICE_NAME: usize = 100;
+    pub const CHOICE_VALUE: usize = 100;
+    pub const COMMAND_DESCRIPTION: usize = 100;
+    pub const OPTION_DESCRIPTION: usize = 100;
+}
+
+/// Accent colours of the embed's left bar.
+pub const COLOUR_ANSWER: u32 = 0x2b6cb0;
+pub const COLOUR_STALE: u32 = 0xd69e2e;
+pub const COLOUR_ERROR: u32 = 0xc53030;
+
+/// Custom ids of paging buttons start with this; the rest is the command line to answer.
+pub const PAGE_PREFIX: &str = "dossier:page:";
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Message {
+    pub embeds: Vec<Embed>,
+    pub buttons: Vec<Button>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Embed {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub fields: Vec<EmbedField>,
+    pub footer: Option<String>,
+    pub colour: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EmbedField {
+    pub name: String,
+    pub value: String,
+    pub inline: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Button {
+    /// Runs `line` and shows the result in place of the message.
+    Page {
+        label: String,
+        custom_id: String,
+    },
+    Link {
+        label: String,
+        url: String,
+    },
+}
+
+/// Escape Discord Markdown and defuse mentions in text that is not meant as Markdown.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\\' | '*' | '_' | '~' | '`' | '|' | '>' | '[' | ']' | '(' | ')' | '#' | '-' | '<' => {
+                out.push('\\');
+                out.push(c);
+            }
+            // A zero-width space after @ keeps "@everyone", "@here" and "<@123>" from pinging.
+            '@' => out.push_str("@\u{200B}"),
+            c if c.is_control() && c != '\n' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Characters counted the way Discord counts them (Unicode code points).
+pub fn len(s: &str) -> usize {
+    s.chars().count()
+}
+
+/// Cut plain text to `max` characters at a word boundary, before any Markdown is added, so a
+/// cut can never fall inside a link or an escape.
+fn fit_plain(s: &str, max: usize) -> String {
+    crate::text::truncate_words(s, max)
+}
+
+/// Cut already-rendered Markdown made of whole lines to `max` characters, dropping whole lines
+/// and saying how many were left out.
+fn fit_lines(lines: &[String], max: usize, what: &str) -> String {
+    let mut out = String::new();
+    for (i, l) in lines.iter().enumerate() {
+        let left = lines.len() - i;
+        let note = format!("\n… {left} more {what} not shown");
+        let needed = len(&out) + usize::from(!out.is_empty()) + len(l);
+        if needed + if left > 1 { len(&note) } else { 0 } > max {
+            if len(&out) + len(&note) <= max {
+                out.push_str(&note);
+            }
+            return out;
+        }
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(l);
+    }
+    out
+}
+
+fn url_in_link(url: &str) -> String {
+    // Parentheses and spaces would end the Markdown link early.
+    url.replace('(', "%28")
+        .replace(')', "%29")
+        .replace(' ', "%20")
+}
+
+fn cite_links(cites: &[u32], all: &[Citation]) -> String {
+    cites
+        .iter()
+        .filter_map(|n| all.iter().find(|c| c.n == *n))
+        .map(|c| format!("[\\[{}\\]]({})", c.n, url_in_link(&c.url)))
+        .collect::<Vec<_>>()
+        .join("")
+}
+
+/// One Markdown line for a `Line`; the text part is cut to `max` characters first.
+fn line(l: &Line, all: &[Citation], max: usize) -> String {
+    let mut s = String::new();
+    if let Some(label) = &l.label {
+        s.push_str(&format!("**{}**: ", escape(&fit_plain(label, 120))));
+    }
+    s.push_str(&escape(&fit_plain(&l.text, max)));
+    let links = cite_links(&l.cites, all);
+    if !links.is_empty() {
+        s.push(' ');
+        s.push_str(&links);
+    }
+    s
+}
+
+fn citation_line(c: &Citation) -> String {
+    let date = c
+        .published
+        .as_deref()
+        .map(|d| format!(", {d}"))
+        .unwrap_or_default();
+    format!(
+        "{}. [{}]({}) — {}{}",
+        c.n,
+        escape(&fit_plain(&c.title, 150)),
+        url_in_link(&c.url),
+        escape(&fit_plain(&c.publisher, 60)),
+        escape(&date)
+    )
+}
+
+/// Render a reply as one Discord message. `page_line` builds the custom id for a page button
+/// from a command line (None when it would not fit).
+pub fn render(reply: &Reply) -> Message {
+    let all = &reply.citations;
+    let mut body: Vec<String> = Vec::new();
+    if let Some(s) = &reply.summary {
+        body.push(line(s, all, 1500));
+    }
+    let mut fields: Vec<EmbedField> = Vec::new();
+    for section in &reply.sections {
+        match &section.body {
+            Block::Fields(fs) => {
+                // Side-by-side values: embed fields, a heading line in between.
+                body.push(String::new());
+                body.push(format!(
+                    "__**{}**__",
+                    escape(&fit_plain(&section.heading, 200))
+                ));
+                for f in fs {
+                    let lines: Vec<String> = if f.lines.len() == 1 {
+                        vec![line(&f.lines[0], all, 900)]
+                    } else {
+                        f.lines
+                            .iter()
+                            .map(|l| format!("• {}", line(l, all, 300)))
+                            .collect()
+                    };
+                    fields.push(EmbedField {
+                        name: format!(
+                            "{} · {}",
+                            fit_plain(&section.heading, 100),
+                            fit_plain(&f.name, 100)
+                        ),
+                        value: fit_lines(&lines, limits::FIELD_VALUE, "items"),
+                        inline: fs.len() > 1 && fs.len() <= 3,
+                    });
+                }
+            }
+            Block::Text(l) => {
+                body.push(String::new());
+                body.push(format!("**{}**", escape(&fit_plain(&section.heading, 200))));
+                body.push(line(l, all, 1500));
+            }
+            Block::Bullets(ls) => {
+                body.push(String::new());
+                body.push(format!("**{}**", escape(&fit_plain(&section.heading, 200))));
+                body.extend(ls.iter().map(|l| format!("• {}", line(l, all, 600))));
+            }
+        }
+    }
+    if let Some(p) = &reply.pager {
+        body.push(String::new());
+        let next = p
+            .next
+            .as_deref()
+            .map(|n| format!(" Next: `{}`", n.replace('`', "'")))
+            .unwrap_or_default();
+        body.push(format!(
+            "*Page {} of {} ({} {}).*{next}",
+            p.page, p.pages, p.total, p.noun
+        ));
+    }
+    // Field names are plain text in Discord; only values take Markdown.
+    for f in &mut fields {
+        f.name = f.name.replace('@', "@\u{200B}");
+        f.name = fit_plain(&f.name, limits::FIELD_NAME);
+    }
+    fields.truncate(limits::EMBED_FIELDS - 1);
+    let mut sources: Vec<String> = all.iter().map(citation_line).collect();
+    if !sources.is_empty() {
+        let value = fit_lines(&sources, limits::FIELD_VALUE, "sources");
+        fields.push(EmbedField {
+            name: "Sources".into(),
+            value,
+            inline: false,
+        });
+        sources.clear();
+    }
+    let footer = reply.footer.as_ref().map(|f| {
+        let mut s = format!("{} · as of {}", f.topic, human_day(f.as_of));
+        if let Some(stale) = &f.stale {
+            s.push_str(&format!("\n⚠ {stale}"));
+        }
+        if let Some(n) = &f.note {
+            s.push_str(&format!("\n{n}"));
+        }
+        fit_plain(&s.replace('@', "@\u{200B}"), limits::FOOTER_TEXT)
+    });
+    let colour = match (
+        reply.kind,
+        reply.footer.as_ref().and_then(|f| f.stale.as_ref()),
+    ) {
+        (ReplyKind::UserError, _) => COLOUR_ERROR,
+        (_, Some(_)) => COLOUR_STALE,
+        _ => COLOUR_ANSWER,
+    };
+    let title = fit_plain(&reply.title.replace('@', "@\u{200B}"), limits::EMBED_TITLE);
+    // Budget the 6000 characters shared by all embeds: title, footer and fields first, then as
+    // much of the body as fits.
+    let size = |f: &EmbedField| len(&f.name) + len(&f.value);
+    let mut fixed =
+        len(&title) + footer.as_deref().map_or(0, len) + fields.iter().map(size).sum::<usize>();
+    let has_sources = !all.is_empty();
+    let mut dropped = 0;
+    // Leave the description at least a few lines: drop the last side-by-side fields (never
+    // the sources) until the rest fits.
+    while fixed + 600 > limits::EMBEDS_TOTAL && fields.len() > usize::from(has_sources) {
+        let at = fields.len() - 1 - usize::from(has_sources);
+        fixed -= size(&fields.remove(at));
+        dropped += 1;
+    }
+    if dropped > 0 {
+        body.push(format!(
+            "*… {dropped} more fields left out to fit Discord's limits.*"
+        ));
+    }
+    let budget = limits::EMBEDS_TOTAL.saturating_sub(fixed);
+    let description = fit_lines(&body, budget.min(limits::EMBED_DESCRIPTION), "lines");
+    let embed = Embed {
+        title: Some(title),
+        description: (!description.trim().is_empty()).then_some(description),
+        fields,
+        footer,
+        colour,
+    };
+    let mut buttons = Vec::new();
+    if let Some(p) = &reply.pager {
+        for (label, target) in [("◀ Previous", &p.prev), ("Next ▶", &p.next)] {
+            if let Some(t) = target {
+                let custom_id = format!("{PAGE_PREFIX}{t}");
+                if len(&custom_id) <= limits::CUSTOM_ID {
+                    buttons.push(Button::Page {
+                        label: label.into(),
+                        custom_id,
+                    });
+                }
+            }
+        }
+    }
+    if let Some(c) = all.first() {
+        buttons.push(Button::Link {
+            label: fit_plain(
+                &format!("Source: {}", c.publisher.replace('@', "@\u{200B}")),
+                limits::BUTTON_LABEL,
+            ),
+            url: c.url.clone(),
+        });
+    }
+    Message {
+        embeds: vec![embed],
+        buttons,
+    }
+}
+
+/// Characters an embed counts against the 6000 total.
+pub fn embed_chars(e: &Embed) -> usize {
+    e.title.as_deref().map_or(0, len)
+        + e.description.as_deref().map_or(0, len)
+        + e.footer.as_deref().map_or(0, len)
+        + e.fields
+            .iter()
+            .map(|f| len(&f.name) + len(&f.value))
+            .sum::<usize>()
+}
+
+/// Whether a message keeps every documented limit.
+pub fn within_limits(m: &Message) -> Result<(), String> {
+    use limits::*;
+    if m.embeds.len() > EMBEDS_PER_MESSAGE {
+        return Err(format!("{} embeds", m.embeds.len()));
+    }
+    let total: usize = m.embeds.iter().map(embed_chars).sum();
+    if total > EMBEDS_TOTAL {
+        return Err(format!("{total} characters across embeds"));
+    }
+    for e in &m.embeds {
+        let check = |what: &str, s: &Option<String>, max: usize| match s {
+            Some(s) if len(s) > max => Err(format!("{what} is {} characters", len(s))),
+            _ => Ok(()),
+        };
+        check("title", &e.title, EMBED_TITLE)?;
+        check("description", &e.description, EMBED_DESCRIPTION)?;
+        check("footer", &e.footer, FOOTER_TEXT)?;
+        if e.fields.len() > EMBED_FIELDS {
+            return Err(format!("{} fields", e.fields.len()));
+        }
+        for f in &e.fields {
+            if len(&f.name) > FIELD_NAME
+                || len(&f.value) > FIELD_VALUE
+                || f.name.is_empty()
+                || f.value.is_empty()
+            {
+                return Err(format!(
+                    "field {:?} is {}/{} characters",
+                    f.name,
+                    len(&f.name),
+                    len(&f.value)
+                ));
+            }
+        }
+    }
+    for b in &m.buttons {
+        match b {
+            Button::Page { label, custom_id }
+                if len(custom_id) > CUSTOM_ID || len(label) > BUTTON_LABEL =>
+            {
+                return Err(format!("button {custom_id}"));
+            }
+            Button::Link { label, .. } if len(label) > BUTTON_LABEL => {
+                return Err(format!("link button {label}"));
+            }
+            _ => {}
+        }
+    }
+    if m.buttons.len() > BUTTONS_PER_ROW {
+        return Err(format!("{} buttons", m.buttons.len()));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reply::{Footer, Pager};
+
+    fn cite(n: u32) -> Citation {
+        Citation {
+            n,
+            source_id: format!("s{n}"),
+            title: format!("Title {n} (with parens)"),
+            publisher: "P".into(),
+            published: None,
+            url: format!("https://example.org/a_(b)/{n}"),
+        }
+    }
+
+    #[test]
+    fn escapes_markdown_and_defuses_mentions() {
+        assert_eq!(
+            escape("**bold** @everyone <@123>"),
+            "\\*\\*bold\\*\\* @\u{200B}everyone \\<@\u{200B}123\\>"
+        );
+        assert!(!escape("@here").contains("@here"));
+    }
+
+    #[test]
+    fn huge_replies_still_fit_every_limit() {
+        let mut r = Reply::new(ReplyKind::Answer, "T".repeat(500))
+            .summary(Line::cited("word ".repeat(2000), vec![1]));
+        for i in 0..40 {
+            r.bullets(
+                format!("Section {i} {}", "h".repeat(300)),
+                (0..30)
+                    .map(|j| Line::cited(format!("item {j} ").repeat(50), vec![1, 2]))
+                    .collect(),
+            );
+        }
+        r.section(
+            "Side",
+            Block::Fields(
+                (0..40)
+                    .map(|i| crate::reply::Field {
+                        name: "n".repeat(300),
+                        lines: vec![Line::new(format!("{i}").repeat(2000))],
+                    })
+                    .collect(),
+            ),
+        );
+        r.citations = (1..=60).map(cite).collect();
+        r.footer = Some(Footer {
+            topic: "x".repeat(3000),
+            as_of: chrono::NaiveDate::MIN,
+            stale: Some("s".into()),
+            note: None,
+        });
+        r.pager = Some(Pager {
+            page: 1,
+            pages: 3,
+            total: 30,
+            noun: "events",
+            prev: None,
+            next: Some(format!("search {}", "q ".repeat(80))),
+        });
+        let m = render(&r);
+        within_limits(&m).expect("fits");
+        let d = m.embeds[0].description.as_deref().unwrap_or_default();
+        assert!(d.contains("more lines not shown"), "says what was left out");
+        // Never cut inside a link: every "](" has its closing parenthesis.
+        for l in d.lines() {
+            assert_eq!(
+                l.matches("](").count(),
+                l.matches(')').count() - l.matches("\\)").count(),
+                "{l}"
+            );
+        }
+    }
+
+    #[test]
+    fn links_and_buttons() {
+        let mut r = Reply::new(ReplyKind::Answer, "T").summary(Line::cited("x", vec![1]));
+        r.citations = vec![cite(1)];
+        r.pager = Some(Pager {
+            page: 2,
+            pages: 3,
+            total: 25,
+            noun: "events",
+            prev: Some("timeline".into()),
+            next: Some("timeline page 3".into()),
+        });
+        let m = render(&r);
+        let d = m.embeds[0].description.clone().unwrap_or_default();
+        assert!(
+            d.contains("[\\[1\\]](https://example.org/a_%28b%29/1)"),
+            "{d}"
+        );
+        assert_eq!(m.buttons.len(), 3);
+        assert!(
+            matches!(&m.buttons[1], Button::Page { custom_id, .. } if custom_id == "dossier:page:timeline page 3")
+        );
+        assert!(
+            matches!(&m.buttons[2], Button::Link { url, .. } if url == "https://example.org/a_(b)/1")
+        );
+    }
+}
