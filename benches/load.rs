@@ -29,12 +29,12 @@ fn all_files(root: &Path) -> Vec<PathBuf> {
 
 fn load(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("tempdir");
-    // 250 topics × (5 files + 35 actors) = 10,000 card files.
+    // 250 topics × (4 files + 36 actors) = 10,000 card files.
     let n = r#gen::write_tree(
         dir.path(),
         &r#gen::Shape {
             topics: 250,
-            actors: 35,
+            actors: 36,
             events: 40,
             sources: 12,
             experts: 4,

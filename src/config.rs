@@ -38,6 +38,8 @@ struct RawConfig {
     #[serde(default)]
     default_topic: Option<Spanned<String>>,
     #[serde(default)]
+    state: Option<Spanned<String>>,
+    #[serde(default)]
     discord: Option<Spanned<RawDiscord>>,
 }
 
@@ -62,6 +64,8 @@ struct RawDiscord {
     moderator_permission: Option<Spanned<String>>,
     #[serde(default)]
     defer_after_ms: Option<Spanned<u64>>,
+    #[serde(default)]
+    api_proxy: Option<Spanned<String>>,
 }
 
 /// A validated configuration.
@@ -69,6 +73,8 @@ struct RawDiscord {
 pub struct Config {
     pub briefings: PathBuf,
     pub default_topic: Option<String>,
+    /// Where dossier keeps what it must remember across restarts.
+    pub state: PathBuf,
     pub discord: Option<DiscordConfig>,
 }
 
@@ -84,6 +90,9 @@ pub struct DiscordConfig {
     pub moderator_permission: String,
     /// Answers that take longer than this are deferred and completed by an edit.
     pub defer_after_ms: u64,
+    /// Send REST and gateway traffic to this base URL instead of https://discord.com (an
+    /// outgoing proxy, or a test double).
+    pub api_proxy: Option<String>,
 }
 
 /// Where secrets come from, so tests can supply them without touching the process environment.
@@ -110,8 +119,38 @@ pub const MODERATOR_PERMISSIONS: [&str; 6] = [
     "KICK_MEMBERS",
 ];
 
-/// Read and check a config file. Errors come back as a report with every problem found.
+/// Read and check a config file. Errors come back as a report with every problem found; a
+/// line that looks like it holds a secret is never quoted in them.
 pub fn load(path: &Path, env: &dyn Env) -> Result<Config, Report> {
+    load_unredacted(path, env).map_err(|mut report| {
+        for d in &mut report.diagnostics {
+            redact(d);
+        }
+        report
+    })
+}
+
+/// Replace the value of a `token = …`-like line in a diagnostic's snippet.
+fn redact(d: &mut Diagnostic) {
+    let Some(line) = &d.snippet else { return };
+    let lower = line.to_ascii_lowercase();
+    let secretish = ["token", "password", "secret", "passphrase"]
+        .iter()
+        .any(|w| lower.split('=').next().is_some_and(|k| k.contains(w)));
+    if secretish && let Some(eq) = line.find('=') {
+        d.snippet = Some(format!("{}= [redacted]", &line[..eq]));
+        d.width = d.width.min(
+            d.snippet
+                .as_ref()
+                .map_or(1, |s| {
+                    s.chars().count().saturating_sub(d.column.saturating_sub(1))
+                })
+                .max(1),
+        );
+    }
+}
+
+fn load_unredacted(path: &Path, env: &dyn Env) -> Result<Config, Report> {
     let mut report = Report::default();
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
@@ -155,6 +194,10 @@ pub fn load(path: &Path, env: &dyn Env) -> Result<Config, Report> {
         .as_ref()
         .map_or_else(|| relative("briefings"), |b| relative(b.get_ref()));
     let default_topic = raw.default_topic.map(|t| t.into_inner());
+    let state = raw
+        .state
+        .as_ref()
+        .map_or_else(|| relative("state"), |s| relative(s.get_ref()));
     let discord = raw.discord.map(|d| {
         let span = d.span();
         let d = d.into_inner();
@@ -241,6 +284,7 @@ pub fn load(path: &Path, env: &dyn Env) -> Result<Config, Report> {
             dev_guild,
             moderator_permission,
             defer_after_ms: d.defer_after_ms.map_or(2000, |v| v.into_inner()),
+            api_proxy: d.api_proxy.map(|p| p.into_inner().trim_end_matches('/').to_owned()),
         }
     });
     if report.has_errors() {
@@ -249,6 +293,7 @@ pub fn load(path: &Path, env: &dyn Env) -> Result<Config, Report> {
     Ok(Config {
         briefings,
         default_topic,
+        state,
         discord,
     })
 }

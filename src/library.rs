@@ -29,6 +29,8 @@ struct Doc {
 #[derive(Debug, Default)]
 struct SearchIndex {
     docs: Vec<Doc>,
+    /// The documents of each topic: a contiguous range, since topics are indexed in turn.
+    topic_docs: Vec<std::ops::Range<u32>>,
     /// Folded word → (doc, how often the word occurs in it).
     postings: BTreeMap<String, Vec<(u32, u16)>>,
 }
@@ -87,12 +89,14 @@ impl Library {
                 experts.entry(fold(&e.id)).or_insert(i);
                 experts.entry(fold(&e.name)).or_insert(i);
             }
+            let first_doc = search.docs.len() as u32;
             index.push(TopicIndex {
                 actors,
                 sources,
                 experts,
             });
             search.add_topic(ti, t);
+            search.topic_docs.push(first_doc..search.docs.len() as u32);
         }
         Library {
             topics,
@@ -220,6 +224,9 @@ fn suggest_ids<'a>(
     out
 }
 
+/// Posting lists a query word matches, each with its weight factor.
+type Expansion<'a> = Vec<(&'a [(u32, u16)], f32)>;
+
 impl SearchIndex {
     fn add(&mut self, topic: usize, place: Place, weight: f32, texts: &[&str]) {
         let doc = self.docs.len() as u32;
@@ -312,59 +319,107 @@ impl SearchIndex {
         }
     }
 
+    /// The posting lists a query word matches: the word itself, and (for words of three letters
+    /// or more) the words it begins ("negotiat" → "negotiations"), which count half.
+    fn expand(&self, term: &str, docs: &std::ops::Range<u32>) -> Expansion<'_> {
+        fn within<'p>(p: &'p [(u32, u16)], docs: &std::ops::Range<u32>) -> &'p [(u32, u16)] {
+            let from = p.partition_point(|(d, _)| *d < docs.start);
+            let to = p.partition_point(|(d, _)| *d < docs.end);
+            &p[from..to]
+        }
+        let mut out = Vec::new();
+        if let Some(p) = self.postings.get(term) {
+            out.push((within(p, docs), 1.0));
+        }
+        if term.len() >= 3 {
+            for (w, p) in self.postings.range(term.to_owned()..) {
+                if !w.starts_with(term) {
+                    break;
+                }
+                if w != term {
+                    out.push((within(p, docs), 0.5));
+                }
+            }
+        }
+        out.retain(|(p, _)| !p.is_empty());
+        out
+    }
+
     fn query(&self, query: &str, only_topic: Option<usize>) -> Vec<Hit> {
         let mut terms: Vec<String> = words(query).collect();
         if terms.iter().any(|w| !STOP_WORDS.contains(&w.as_str())) {
             terms.retain(|w| !STOP_WORDS.contains(&w.as_str()));
         }
         terms.dedup();
+        terms.truncate(64);
+        let docs = match only_topic {
+            Some(t) => self.topic_docs.get(t).cloned().unwrap_or(0..0),
+            None => 0..self.docs.len() as u32,
+        };
         let n_docs = self.docs.len().max(1) as f32;
-        // doc → (score, bitmask of matched terms)
-        let mut acc: HashMap<u32, (f32, u64)> = HashMap::new();
-        for (qi, term) in terms.iter().enumerate().take(64) {
-            let mut visit = |postings: &Vec<(u32, u16)>, factor: f32| {
-                let idf = (1.0 + n_docs / postings.len() as f32).ln();
-                for &(doc, tf) in postings {
-                    let d = &self.docs[doc as usize];
-                    if only_topic.is_some_and(|t| t != d.topic) {
-                        continue;
-                    }
-                    let e = acc.entry(doc).or_insert((0.0, 0));
-                    e.0 += factor * d.weight * idf * (1.0 + f32::from(tf).ln());
-                    e.1 |= 1 << qi;
+        let lists: Vec<Expansion<'_>> = terms.iter().map(|t| self.expand(t, &docs)).collect();
+        let weight = |p: &[(u32, u16)], factor: f32, doc: u32, tf: u16| {
+            let idf = (1.0 + n_docs / p.len() as f32).ln();
+            factor * self.docs[doc as usize].weight * idf * (1.0 + f32::from(tf).ln())
+        };
+        // How a document scores on one query word, if it contains it (postings are sorted by doc).
+        let score_on = |lists: &[(&[(u32, u16)], f32)], doc: u32| -> Option<f32> {
+            let mut total = None;
+            for (p, factor) in lists {
+                if let Ok(i) = p.binary_search_by_key(&doc, |(d, _)| *d) {
+                    *total.get_or_insert(0.0) += weight(p, *factor, doc, p[i].1);
                 }
-            };
-            if let Some(p) = self.postings.get(term) {
-                visit(p, 1.0);
             }
-            // Prefix matches ("negotiat" → "negotiations"), for words long enough to mean it.
-            if term.len() >= 3 {
-                for (w, p) in self.postings.range(term.clone()..) {
-                    if !w.starts_with(term.as_str()) {
-                        break;
-                    }
-                    if w != term {
-                        visit(p, 0.5);
-                    }
+            total
+        };
+        let hit = |doc: u32, score: f32, matched: usize| {
+            let d = &self.docs[doc as usize];
+            Hit {
+                topic: d.topic,
+                place: d.place,
+                score,
+                matched,
+            }
+        };
+        let mut hits: Vec<Hit> = Vec::new();
+        // Documents with every word: walk the rarest word's documents, look the others up.
+        if let Some(rarest) =
+            (0..lists.len()).min_by_key(|&i| lists[i].iter().map(|(p, _)| p.len()).sum::<usize>())
+        {
+            let mut candidates: Vec<u32> = lists[rarest]
+                .iter()
+                .flat_map(|(p, _)| p.iter().map(|(d, _)| *d))
+                .collect();
+            candidates.sort_unstable();
+            candidates.dedup();
+            for doc in candidates {
+                let mut total = 0.0;
+                if lists
+                    .iter()
+                    .all(|l| score_on(l, doc).map(|s| total += s).is_some())
+                {
+                    hits.push(hit(doc, total, lists.len()));
                 }
             }
         }
-        let mut hits: Vec<Hit> = acc
-            .into_iter()
-            .map(|(doc, (score, mask))| {
-                let d = &self.docs[doc as usize];
-                Hit {
-                    topic: d.topic,
-                    place: d.place,
-                    score,
-                    matched: mask.count_ones() as usize,
+        // None has every word: rank those with some of them.
+        if hits.is_empty() && lists.len() > 1 {
+            let mut acc: HashMap<u32, (f32, usize)> = HashMap::new();
+            for l in &lists {
+                for (p, factor) in l {
+                    for &(doc, tf) in p.iter() {
+                        let e = acc.entry(doc).or_insert((0.0, 0));
+                        e.0 += weight(p, *factor, doc, tf);
+                    }
                 }
-            })
-            .collect();
-        let best = hits.iter().map(|h| h.matched).max().unwrap_or(0);
-        let wanted = terms.len().min(64);
-        if best == wanted {
-            hits.retain(|h| h.matched == wanted);
+            }
+            for (doc, entry) in &mut acc {
+                entry.1 = lists.iter().filter(|l| score_on(l, *doc).is_some()).count();
+            }
+            hits = acc
+                .into_iter()
+                .map(|(doc, (score, matched))| hit(doc, score, matched))
+                .collect();
         }
         hits.sort_by(|a, b| {
             b.matched

@@ -89,7 +89,7 @@ pub fn write_tree(root: &Path, shape: &Shape) -> usize {
             );
         }
         std::fs::write(dir.join("experts.toml"), experts).expect("write");
-        files += 5 + shape.actors;
+        files += 4 + shape.actors;
     }
     files
 }

@@ -5,6 +5,9 @@
 pub mod ask;
 pub mod chat;
 pub mod check;
+#[cfg(feature = "discord")]
+pub mod discord;
+pub mod serve;
 
 use crate::cards::{self, LoadError};
 use crate::diag::Report;
@@ -60,6 +63,12 @@ pub enum Cmd {
     Ask(ask::Args),
     /// Talk to the briefing bot in the terminal.
     Chat(chat::Args),
+    /// Run the chat doors named in a config file (Discord gateway, HTTP interactions endpoint).
+    Serve(serve::Args),
+    /// Discord tools: register the slash commands.
+    #[cfg(feature = "discord")]
+    #[command(subcommand)]
+    Discord(discord::Cmd),
 }
 
 fn parse_day(s: &str) -> Result<NaiveDate, String> {
@@ -133,5 +142,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Cmd::Check(a) => check::run(a),
         Cmd::Ask(a) => ask::run(a),
         Cmd::Chat(a) => chat::run(a),
+        Cmd::Serve(a) => serve::run(a),
+        #[cfg(feature = "discord")]
+        Cmd::Discord(c) => discord::run(c),
     }
 }

@@ -1,3 +1,97 @@
-//! The one interaction handler both the gateway and the HTTP endpoint call: an interaction in,
-//! the response to send out. Commands, autocomplete and paging buttons are answered here;
-//! moderator commands are checked against the member's permissions.
+//! The HTTP interactions endpoint (axum): `POST /interactions` verifies Discord's Ed25519
+//! signature over the raw body before parsing anything, refuses replays and oversized bodies,
+//! and answers in the response body. `GET /healthz` says it is up.
+
+use super::Settings;
+use super::handler::{Outcome, edit, handle};
+use super::rest::Rest;
+use crate::app::App;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serenity::interactions_endpoint::Verifier;
+use serenity::model::application::Interaction;
+use std::sync::Arc;
+
+/// Largest request body accepted.
+pub const MAX_BODY: usize = 1024 * 1024;
+/// How far a request's timestamp may be from now, in seconds, before it counts as a replay.
+pub const MAX_SKEW_SECS: i64 = 5 * 60;
+
+#[derive(Clone)]
+pub struct Endpoint {
+    pub app: Arc<App>,
+    pub settings: Settings,
+    pub verifier: Verifier,
+    /// For completing deferred responses: needs no bot token, only the interaction token.
+    pub rest: Arc<Rest>,
+}
+
+pub fn router(endpoint: Endpoint) -> Router {
+    Router::new()
+        .route("/interactions", post(interactions))
+        .route("/healthz", get(|| async { "ok" }))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(endpoint)
+}
+
+fn refuse(status: StatusCode, why: &'static str) -> Response {
+    (status, why).into_response()
+}
+
+async fn interactions(State(ep): State<Endpoint>, headers: HeaderMap, body: Bytes) -> Response {
+    let (Some(sig), Some(ts)) = (
+        headers
+            .get("x-signature-ed25519")
+            .and_then(|v| v.to_str().ok()),
+        headers
+            .get("x-signature-timestamp")
+            .and_then(|v| v.to_str().ok()),
+    ) else {
+        return refuse(StatusCode::UNAUTHORIZED, "missing signature headers");
+    };
+    if ep.verifier.verify(sig, ts, &body).is_err() {
+        return refuse(StatusCode::UNAUTHORIZED, "invalid request signature");
+    }
+    let fresh = ts
+        .parse::<i64>()
+        .is_ok_and(|t| (chrono::Utc::now().timestamp() - t).abs() <= MAX_SKEW_SECS);
+    if !fresh {
+        return refuse(StatusCode::UNAUTHORIZED, "stale request timestamp");
+    }
+    let interaction: Interaction = match serde_json::from_slice(&body) {
+        Ok(i) => i,
+        Err(e) => {
+            tracing::debug!(error = %e, "malformed interaction body");
+            return refuse(StatusCode::BAD_REQUEST, "malformed interaction");
+        }
+    };
+    let body = match handle(ep.app.clone(), &ep.settings, interaction).await {
+        // Exactly `{"type": 1}`: serenity's builder would add `"data": null`.
+        Outcome::Respond(serenity::builder::CreateInteractionResponse::Pong) => {
+            Ok(br#"{"type":1}"#.to_vec())
+        }
+        Outcome::Respond(r) => serde_json::to_vec(&r),
+        Outcome::Deferred { ack, work, token } => {
+            let rest = ep.rest.clone();
+            tokio::spawn(async move {
+                let Ok(m) = work.await else { return };
+                if let Err(e) = rest.edit_original(&token, &edit(&m)).await {
+                    tracing::error!(error = %e, "completing a deferred response failed");
+                }
+            });
+            serde_json::to_vec(&ack)
+        }
+        Outcome::Ignore => return refuse(StatusCode::BAD_REQUEST, "unsupported interaction type"),
+    };
+    match body {
+        Ok(b) => ([(header::CONTENT_TYPE, "application/json")], b).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "serializing a response failed");
+            refuse(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+        }
+    }
+}

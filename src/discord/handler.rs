@@ -1,3 +1,395 @@
 //! The one interaction handler both the gateway and the HTTP endpoint call: an interaction in,
-//! the response to send out. Commands, autocomplete and paging buttons are answered here;
-//! moderator commands are checked against the member's permissions.
+//! the response to send out. Slash commands, autocomplete and paging buttons are answered here;
+//! moderator commands are checked against the member's permissions. A command whose answer
+//! takes longer than `Settings::defer_after` is acknowledged first and completed by an edit.
+
+use super::Settings;
+use super::commands::PRIVATE;
+use crate::app::App;
+use crate::commands::answer::parse_error_reply;
+use crate::commands::parse::{Args, from_args, parse};
+use crate::commands::spec::{self, ArgKind, COMMANDS};
+use crate::render::discord::{self as dr, Button, Message, PAGE_PREFIX, limits};
+use crate::reply::{Line, Reply, ReplyKind};
+use crate::text::{fold, truncate_words};
+use serenity::builder::{
+    CreateActionRow, CreateAllowedMentions, CreateAutocompleteResponse, CreateButton, CreateEmbed,
+    CreateEmbedFooter, CreateInteractionResponse, CreateInteractionResponseMessage,
+    EditInteractionResponse,
+};
+use serenity::model::application::{
+    CommandInteraction, ComponentInteraction, Interaction, ResolvedValue,
+};
+use serenity::model::guild::Member;
+use std::sync::Arc;
+
+/// Mention nobody, whatever the text says.
+pub fn no_mentions() -> CreateAllowedMentions {
+    CreateAllowedMentions::new().replied_user(false)
+}
+
+fn embeds(m: &Message) -> Vec<CreateEmbed> {
+    m.embeds
+        .iter()
+        .map(|e| {
+            let mut b = CreateEmbed::new().colour(e.colour);
+            if let Some(t) = &e.title {
+                b = b.title(t);
+            }
+            if let Some(d) = &e.description {
+                b = b.description(d);
+            }
+            for f in &e.fields {
+                b = b.field(&f.name, &f.value, f.inline);
+            }
+            if let Some(f) = &e.footer {
+                b = b.footer(CreateEmbedFooter::new(f));
+            }
+            b
+        })
+        .collect()
+}
+
+fn components(m: &Message) -> Vec<CreateActionRow> {
+    if m.buttons.is_empty() {
+        return Vec::new();
+    }
+    let buttons = m
+        .buttons
+        .iter()
+        .map(|b| match b {
+            Button::Page { label, custom_id } => CreateButton::new(custom_id).label(label),
+            Button::Link { label, url } => CreateButton::new_link(url).label(label),
+        })
+        .collect();
+    vec![CreateActionRow::Buttons(buttons)]
+}
+
+/// A message response from a rendered reply.
+pub fn message(m: &Message, ephemeral: bool) -> CreateInteractionResponseMessage {
+    CreateInteractionResponseMessage::new()
+        .embeds(embeds(m))
+        .components(components(m))
+        .allowed_mentions(no_mentions())
+        .ephemeral(ephemeral)
+}
+
+/// The edit that completes a deferred response.
+pub fn edit(m: &Message) -> EditInteractionResponse {
+    EditInteractionResponse::new()
+        .embeds(embeds(m))
+        .components(components(m))
+        .allowed_mentions(no_mentions())
+}
+
+fn reply_message(reply: &Reply) -> Message {
+    dr::render(reply)
+}
+
+fn short(title: &str, text: &str) -> CreateInteractionResponse {
+    let r = Reply::new(ReplyKind::UserError, title).summary(Line::new(text));
+    CreateInteractionResponse::Message(message(&reply_message(&r), true))
+}
+
+/// Whether the member who sent an interaction holds the moderator permission.
+pub fn is_moderator(member: Option<&Member>, s: &Settings) -> bool {
+    member
+        .and_then(|m| m.permissions)
+        .is_some_and(|p| p.administrator() || p.contains(s.moderator_permission))
+}
+
+/// What to do about an interaction.
+pub enum Outcome {
+    /// Send this response now.
+    Respond(CreateInteractionResponse),
+    /// Acknowledge with `ack` now, then edit the original response with `work`'s result.
+    Deferred {
+        ack: CreateInteractionResponse,
+        work: tokio::task::JoinHandle<Message>,
+        token: String,
+    },
+    /// Nothing to answer (interaction types dossier does not use).
+    Ignore,
+}
+
+/// Decide the response to an interaction. Answers in `defer_after` or defers.
+pub async fn handle(app: Arc<App>, s: &Settings, interaction: Interaction) -> Outcome {
+    match interaction {
+        Interaction::Ping(_) => Outcome::Respond(CreateInteractionResponse::Pong),
+        Interaction::Command(ci) => command(app, s, ci).await,
+        Interaction::Autocomplete(ci) => Outcome::Respond(autocomplete(&app, &ci)),
+        Interaction::Component(ci) => Outcome::Respond(component(&app, &ci)),
+        _ => Outcome::Ignore,
+    }
+}
+
+/// The slash command's options as named arguments, plus whether to answer privately.
+fn args(spec: &'static spec::CommandSpec, ci: &CommandInteraction) -> (Args, bool) {
+    let mut args = Args::new();
+    let mut private = false;
+    for o in ci.data.options() {
+        match (o.name, &o.value) {
+            (PRIVATE, ResolvedValue::Boolean(b)) => private = *b,
+            (name, value) => {
+                let Some(arg) = spec.arg(name) else { continue };
+                let text = match value {
+                    ResolvedValue::String(s) => (*s).to_owned(),
+                    ResolvedValue::Integer(i) => i.to_string(),
+                    ResolvedValue::Number(n) => n.to_string(),
+                    ResolvedValue::Boolean(b) => b.to_string(),
+                    _ => continue,
+                };
+                args.insert(arg.name, text);
+            }
+        }
+    }
+    (args, private)
+}
+
+async fn command(app: Arc<App>, s: &Settings, ci: CommandInteraction) -> Outcome {
+    let Some(spec) = COMMANDS.iter().find(|c| c.name == ci.data.name) else {
+        return Outcome::Respond(short(
+            "Unknown command",
+            "dossier does not know that command any more. Try `/help`.",
+        ));
+    };
+    if spec.moderator && !is_moderator(ci.member.as_deref(), s) {
+        return Outcome::Respond(short(
+            "Only moderators can do that",
+            &format!(
+                "`/{}` is for members with the {} permission. Everyone can use `/brief`, `/position` and the other commands.",
+                spec.name,
+                human_permission(s)
+            ),
+        ));
+    }
+    let (args, private) = args(spec, &ci);
+    let cmd = match from_args(spec, args) {
+        Ok(c) => c,
+        Err(e) => {
+            return Outcome::Respond(CreateInteractionResponse::Message(message(
+                &reply_message(&parse_error_reply(&e)),
+                true,
+            )));
+        }
+    };
+    let worker = app.clone();
+    let mut work = tokio::task::spawn_blocking(move || {
+        let reply = worker.answer(&cmd);
+        (reply.is_user_error(), reply_message(&reply))
+    });
+    // `defer_after` of zero means: always acknowledge first.
+    let in_time = if s.defer_after.is_zero() {
+        Err(())
+    } else {
+        tokio::time::timeout(s.defer_after, &mut work)
+            .await
+            .map_err(|_| ())
+    };
+    match in_time {
+        Ok(Ok((user_error, m))) => Outcome::Respond(CreateInteractionResponse::Message(message(
+            &m,
+            private || user_error,
+        ))),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, command = spec.name, "answering a command failed");
+            Outcome::Respond(short(
+                "Sorry, something went wrong",
+                "dossier could not answer that; the error has been logged.",
+            ))
+        }
+        Err(_) => {
+            let work = tokio::spawn(async move {
+                match work.await {
+                    Ok((_, m)) => m,
+                    Err(_) => reply_message(&Reply::new(
+                        ReplyKind::UserError,
+                        "Sorry, something went wrong",
+                    )),
+                }
+            });
+            let ack = CreateInteractionResponse::Defer(
+                CreateInteractionResponseMessage::new().ephemeral(private),
+            );
+            Outcome::Deferred {
+                ack,
+                work,
+                token: ci.token.clone(),
+            }
+        }
+    }
+}
+
+fn human_permission(s: &Settings) -> String {
+    s.moderator_permission
+        .get_permission_names()
+        .first()
+        .map_or_else(|| "Manage Server".to_owned(), |n| (*n).to_owned())
+}
+
+/// A paging button: its custom id holds the command line, so any instance can answer it.
+fn component(app: &App, ci: &ComponentInteraction) -> CreateInteractionResponse {
+    let Some(line) = ci.data.custom_id.strip_prefix(PAGE_PREFIX) else {
+        return short("This button no longer works", "Run the command again.");
+    };
+    let reply = match parse(line) {
+        Ok(cmd) if !cmd_is_moderator(&cmd) => app.answer(&cmd),
+        Ok(_) => return short("This button no longer works", "Run the command again."),
+        Err(e) => parse_error_reply(&e),
+    };
+    let m = reply_message(&reply);
+    if reply.is_user_error() {
+        return CreateInteractionResponse::Message(message(&m, true));
+    }
+    CreateInteractionResponse::UpdateMessage(
+        CreateInteractionResponseMessage::new()
+            .embeds(embeds(&m))
+            .components(components(&m))
+            .allowed_mentions(no_mentions()),
+    )
+}
+
+fn cmd_is_moderator(cmd: &crate::commands::Command) -> bool {
+    spec::find(cmd.name()).is_some_and(|s| s.moderator)
+}
+
+/// A ranked candidate for autocomplete.
+struct Candidate {
+    score: u8,
+    name: String,
+    value: String,
+}
+
+/// Rank names against what was typed: exact, then prefix of a name, then prefix of a word,
+/// then close (fuzzy) matches.
+fn score(typed: &str, names: &[&str]) -> u8 {
+    if typed.is_empty() {
+        return 1;
+    }
+    let mut best = 0;
+    for n in names {
+        let f = fold(n);
+        let s = if f == typed {
+            5
+        } else if f.starts_with(typed) {
+            4
+        } else if f.split(' ').any(|w| w.starts_with(typed)) {
+            3
+        } else if strsim::jaro_winkler(typed, &f) >= 0.8 {
+            2
+        } else {
+            0
+        };
+        best = best.max(s);
+    }
+    best
+}
+
+fn choice_name(s: &str) -> String {
+    truncate_words(s, limits::CHOICE_NAME)
+}
+
+/// Autocomplete: ranked prefix-then-fuzzy matches, at most 25, names and values ≤ 100.
+pub fn autocomplete(app: &App, ci: &CommandInteraction) -> CreateInteractionResponse {
+    let lib = app.snapshot();
+    let mut out: Vec<Candidate> = Vec::new();
+    if let (Some(spec), Some(focused)) = (
+        COMMANDS.iter().find(|c| c.name == ci.data.name),
+        ci.data.autocomplete(),
+    ) {
+        let typed = fold(focused.value);
+        let kind = spec.arg(focused.name).map(|a| a.kind);
+        // The topic chosen in another option, else the default or only topic.
+        let topic_opt = ci
+            .data
+            .options()
+            .into_iter()
+            .find_map(|o| match (o.name, o.value) {
+                ("topic", ResolvedValue::String(t)) => Some(t.to_owned()),
+                _ => None,
+            });
+        let topics: Vec<usize> = match topic_opt.as_deref().and_then(|t| lib.topic_index(t)) {
+            Some(t) => vec![t],
+            None => match app
+                .default_topic
+                .as_deref()
+                .and_then(|d| lib.topic_index(d))
+            {
+                Some(t) => vec![t],
+                None => (0..lib.topics().len()).collect(),
+            },
+        };
+        match kind {
+            Some(ArgKind::Actor) => {
+                for &t in &topics {
+                    for a in &lib.topic(t).actors {
+                        let mut names = vec![a.id.as_str(), a.name.as_str()];
+                        names.extend(a.aliases.iter().map(String::as_str));
+                        let sc = score(&typed, &names);
+                        if sc > 0 && !out.iter().any(|c| c.value == a.id) {
+                            let suffix = if topics.len() > 1 {
+                                format!(" · {}", lib.topic(t).id)
+                            } else {
+                                String::new()
+                            };
+                            out.push(Candidate {
+                                score: sc,
+                                name: choice_name(&format!("{}{suffix}", a.name)),
+                                value: a.id.clone(),
+                            });
+                        }
+                    }
+                }
+            }
+            Some(ArgKind::Topic) => {
+                for t in lib.topics() {
+                    let mut names = vec![t.id.as_str(), t.title.as_str()];
+                    names.extend(t.aliases.iter().map(String::as_str));
+                    let sc = score(&typed, &names);
+                    if sc > 0 {
+                        out.push(Candidate {
+                            score: sc,
+                            name: choice_name(&t.title),
+                            value: t.id.clone(),
+                        });
+                    }
+                }
+            }
+            Some(ArgKind::Expert) => {
+                for &t in &topics {
+                    for e in &lib.topic(t).experts {
+                        let sc = score(&typed, &[&e.id, &e.name]);
+                        if sc > 0 {
+                            out.push(Candidate {
+                                score: sc,
+                                name: choice_name(&e.name),
+                                value: e.id.clone(),
+                            });
+                        }
+                    }
+                }
+            }
+            Some(ArgKind::Command) => {
+                for c in COMMANDS.iter().filter(|c| !c.moderator) {
+                    let sc = score(&typed, &[c.name]);
+                    if sc > 0 {
+                        out.push(Candidate {
+                            score: sc,
+                            name: choice_name(&format!("{}: {}", c.name, c.summary)),
+                            value: c.name.into(),
+                        });
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out.sort_by(|a, b| b.score.cmp(&a.score).then_with(|| a.name.cmp(&b.name)));
+    out.truncate(limits::AUTOCOMPLETE_CHOICES);
+    let mut r = CreateAutocompleteResponse::new();
+    for c in out {
+        let value: String = c.value.chars().take(limits::CHOICE_VALUE).collect();
+        r = r.add_string_choice(c.name, value);
+    }
+    CreateInteractionResponse::Autocomplete(r)
+}

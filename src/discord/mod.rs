@@ -6,6 +6,7 @@ pub mod commands;
 pub mod endpoint;
 pub mod gateway;
 pub mod handler;
+pub mod rest;
 
 use crate::config::DiscordConfig;
 use serenity::model::Permissions;

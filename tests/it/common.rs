@@ -91,3 +91,12 @@ pub fn human(loaded: &Loaded, root: &Path) -> String {
         .human()
         .replace(&root.display().to_string(), "briefings")
 }
+
+/// A two-thread async runtime for tests that talk to servers on loopback.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}

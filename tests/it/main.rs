@@ -2,6 +2,14 @@
 
 mod cli;
 mod common;
+#[cfg(feature = "discord")]
+mod discord_endpoint;
+#[cfg(feature = "discord")]
+mod discord_gateway;
+#[cfg(feature = "discord")]
+mod discord_support;
+#[cfg(feature = "discord")]
+mod fake_discord;
 mod fixtures;
 mod never_panics;
 mod replies;

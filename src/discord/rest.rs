@@ -1,0 +1,159 @@
+//! Sending interaction responses: the callback and the edit of a deferred original. Kept apart
+//! from serenity's `Http` so that a 429 is honoured by its `retry-after` whether dossier talks to
+//! Discord directly or through `api_proxy` (serenity's rate limiter is off behind a proxy).
+//! Interaction tokens are part of the URL, so URLs are never logged.
+
+use serde::Serialize;
+use std::time::Duration;
+
+/// Discord's production API.
+pub const DISCORD_API: &str = "https://discord.com";
+/// How many times one response is retried after a 429 or a 5xx.
+const MAX_RETRIES: u32 = 4;
+/// The longest wait dossier accepts before giving up (an interaction token lives 15 minutes).
+const MAX_WAIT: Duration = Duration::from_secs(30);
+
+#[derive(Debug, thiserror::Error)]
+pub enum RestError {
+    #[error("request failed: {0}")]
+    Transport(String),
+    #[error("Discord answered {status} on {route}: {body}")]
+    Status {
+        status: u16,
+        route: &'static str,
+        body: String,
+    },
+}
+
+#[derive(Clone)]
+pub struct Rest {
+    client: reqwest::Client,
+    api: String,
+    application_id: u64,
+}
+
+impl Rest {
+    /// `base`: `https://discord.com` or a proxy / test double such as `http://127.0.0.1:3000`.
+    pub fn new(base: Option<&str>, application_id: u64) -> Self {
+        let base = base.unwrap_or(DISCORD_API).trim_end_matches('/');
+        let client = reqwest::Client::builder()
+            .user_agent(concat!(
+                "DiscordBot (https://github.com/dossier-bot/dossier, ",
+                env!("CARGO_PKG_VERSION"),
+                ")"
+            ))
+            .timeout(Duration::from_secs(15))
+            .build()
+            .unwrap_or_default();
+        Rest {
+            client,
+            api: format!("{base}/api/v10"),
+            application_id,
+        }
+    }
+
+    /// `POST /interactions/{id}/{token}/callback`
+    pub async fn callback(
+        &self,
+        id: u64,
+        token: &str,
+        body: &impl Serialize,
+    ) -> Result<(), RestError> {
+        let url = format!("{}/interactions/{id}/{token}/callback", self.api);
+        self.send(reqwest::Method::POST, &url, "interaction callback", body)
+            .await
+    }
+
+    /// `PATCH /webhooks/{application}/{token}/messages/@original`
+    pub async fn edit_original(&self, token: &str, body: &impl Serialize) -> Result<(), RestError> {
+        let url = format!(
+            "{}/webhooks/{}/{token}/messages/@original",
+            self.api, self.application_id
+        );
+        self.send(reqwest::Method::PATCH, &url, "edit original response", body)
+            .await
+    }
+
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        route: &'static str,
+        body: &impl Serialize,
+    ) -> Result<(), RestError> {
+        let mut attempt = 0;
+        loop {
+            let resp = self
+                .client
+                .request(method.clone(), url)
+                .json(body)
+                .send()
+                .await
+                .map_err(|e| RestError::Transport(e.without_url().to_string()))?;
+            let status = resp.status();
+            if status.is_success() {
+                return Ok(());
+            }
+            let wait = retry_after(resp.headers());
+            let text = resp.text().await.unwrap_or_default();
+            let retriable = status.as_u16() == 429 || status.is_server_error();
+            if retriable && attempt < MAX_RETRIES {
+                let wait = wait
+                    .or_else(|| body_retry_after(&text))
+                    .unwrap_or(Duration::from_millis(500 << attempt))
+                    .min(MAX_WAIT);
+                tracing::warn!(
+                    route,
+                    status = status.as_u16(),
+                    wait_ms = wait.as_millis() as u64,
+                    "Discord asked to retry later"
+                );
+                tokio::time::sleep(wait).await;
+                attempt += 1;
+                continue;
+            }
+            return Err(RestError::Status {
+                status: status.as_u16(),
+                route,
+                body: text.chars().take(300).collect(),
+            });
+        }
+    }
+}
+
+/// The wait a 429 asks for: `retry-after` (seconds, possibly fractional), else
+/// `x-ratelimit-reset-after`.
+fn retry_after(h: &reqwest::header::HeaderMap) -> Option<Duration> {
+    ["retry-after", "x-ratelimit-reset-after"]
+        .iter()
+        .find_map(|name| h.get(*name)?.to_str().ok()?.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(Duration::from_secs_f64)
+}
+
+fn body_retry_after(text: &str) -> Option<Duration> {
+    let v: serde_json::Value = serde_json::from_str(text).ok()?;
+    v["retry_after"]
+        .as_f64()
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(Duration::from_secs_f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_wait_from_headers_or_body() {
+        let mut h = reqwest::header::HeaderMap::new();
+        h.insert("retry-after", "0.4".parse().expect("value"));
+        assert_eq!(retry_after(&h), Some(Duration::from_millis(400)));
+        assert_eq!(
+            body_retry_after("{\"retry_after\": 1.5}"),
+            Some(Duration::from_millis(1500))
+        );
+        assert_eq!(body_retry_after("nope"), None);
+        h.insert("retry-after", "-3".parse().expect("value"));
+        assert_eq!(retry_after(&h), None);
+    }
+}

@@ -1,0 +1,287 @@
+//! A fake Discord on 127.0.0.1 for tests: the REST routes dossier and serenity use, recording
+//! every request, and a gateway websocket that plays HELLO → IDENTIFY → READY → heartbeats →
+//! dispatches. Tests push INTERACTION_CREATE events, make it answer 429, or drop the socket.
+
+use axum::Router;
+use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::broadcast;
+
+pub const APP_ID: &str = "1000000000000000001";
+pub const BOT_ID: &str = "1000000000000000002";
+
+#[derive(Clone, Debug)]
+pub struct Recorded {
+    pub method: String,
+    pub path: String,
+    pub body: Value,
+    pub authorization: Option<String>,
+    pub at: std::time::Instant,
+}
+
+#[derive(Clone, Debug)]
+enum Control {
+    Dispatch(Value),
+    Drop,
+}
+
+#[derive(Clone)]
+pub struct Fake {
+    pub addr: SocketAddr,
+    requests: Arc<Mutex<Vec<Recorded>>>,
+    gateway_log: Arc<Mutex<Vec<Value>>>,
+    rate_limit_callbacks: Arc<AtomicU32>,
+    seq: Arc<AtomicU64>,
+    control: broadcast::Sender<Control>,
+}
+
+pub fn bot_user() -> Value {
+    json!({"id": BOT_ID, "username": "dossier", "discriminator": "0", "global_name": null, "avatar": null, "bot": true})
+}
+
+pub fn message_json() -> Value {
+    json!({
+        "id": "1500000000000000001", "channel_id": "1400000000000000001", "author": bot_user(), "content": "",
+        "timestamp": "2026-11-25T00:00:00.000000+00:00", "edited_timestamp": null, "tts": false,
+        "mention_everyone": false, "mentions": [], "mention_roles": [], "attachments": [], "embeds": [],
+        "pinned": false, "type": 0, "flags": 0, "components": []
+    })
+}
+
+impl Fake {
+    pub async fn start() -> Fake {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind fake discord");
+        let addr = listener.local_addr().expect("addr");
+        let (control, _) = broadcast::channel(64);
+        let fake = Fake {
+            addr,
+            requests: Arc::default(),
+            gateway_log: Arc::default(),
+            rate_limit_callbacks: Arc::default(),
+            seq: Arc::default(),
+            control,
+        };
+        let app = Router::new()
+            .route("/ws", get(ws))
+            .route("/api/v10/{*rest}", any(rest))
+            .with_state(fake.clone());
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        fake
+    }
+
+    pub fn base(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.requests.lock().expect("lock").clone()
+    }
+
+    pub fn requests_to(&self, method: &str, path_start: &str) -> Vec<Recorded> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.method == method && r.path.starts_with(path_start))
+            .collect()
+    }
+
+    /// Gateway payloads received from the client (IDENTIFY, RESUME, heartbeats).
+    pub fn gateway_ops(&self) -> Vec<u64> {
+        self.gateway_log
+            .lock()
+            .expect("lock")
+            .iter()
+            .filter_map(|v| v["op"].as_u64())
+            .collect()
+    }
+
+    /// Answer the next `n` interaction callbacks with 429 and a retry-after.
+    pub fn rate_limit_next_callbacks(&self, n: u32) {
+        self.rate_limit_callbacks.store(n, Ordering::SeqCst);
+    }
+
+    pub fn dispatch(&self, event: &str, d: Value) {
+        let s = self.seq.fetch_add(1, Ordering::SeqCst) + 2;
+        let _ = self.control.send(Control::Dispatch(
+            json!({"op": 0, "t": event, "s": s, "d": d}),
+        ));
+    }
+
+    pub fn drop_socket(&self) {
+        let _ = self.control.send(Control::Drop);
+    }
+
+    /// Wait until `pred` holds for the recorded requests, or panic after `secs`.
+    pub async fn wait_for(
+        &self,
+        secs: u64,
+        what: &str,
+        pred: impl Fn(&[Recorded]) -> bool,
+    ) -> Vec<Recorded> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+        loop {
+            let r = self.requests();
+            if pred(&r) {
+                return r;
+            }
+            if tokio::time::Instant::now() > deadline {
+                panic!(
+                    "timed out waiting for {what}; requests: {:#?}",
+                    r.iter()
+                        .map(|r| format!("{} {}", r.method, r.path))
+                        .collect::<Vec<_>>()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    pub async fn wait_for_gateway(&self, secs: u64, what: &str, pred: impl Fn(&[u64]) -> bool) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+        while !pred(&self.gateway_ops()) {
+            if tokio::time::Instant::now() > deadline {
+                panic!(
+                    "timed out waiting for {what}; gateway ops: {:?}",
+                    self.gateway_ops()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+async fn rest(
+    State(fake): State<Fake>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    Path(rest): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let path = format!("/{rest}");
+    let body_json = if body.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&body)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()))
+    };
+    fake.requests.lock().expect("lock").push(Recorded {
+        method: method.to_string(),
+        path: path.clone(),
+        body: body_json,
+        authorization: headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        at: std::time::Instant::now(),
+    });
+    let _ = uri;
+    let ok = |v: Value| (StatusCode::OK, axum::Json(v)).into_response();
+    let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    match (method.as_str(), parts.as_slice()) {
+        ("GET", ["gateway"]) => ok(json!({"url": format!("ws://{}/ws", fake.addr)})),
+        ("GET", ["gateway", "bot"]) => ok(json!({
+            "url": format!("ws://{}/ws", fake.addr), "shards": 1,
+            "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
+        })),
+        ("GET", ["users", "@me"]) => ok(bot_user()),
+        ("PUT", ["applications", _, "commands"])
+        | ("PUT", ["applications", _, "guilds", _, "commands"]) => ok(json!([])),
+        ("POST", ["interactions", _, _, "callback"]) => {
+            let limited = fake
+                .rate_limit_callbacks
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok();
+            if limited {
+                let mut r = (StatusCode::TOO_MANY_REQUESTS, axum::Json(json!({"message": "You are being rate limited.", "retry_after": 0.4, "global": false}))).into_response();
+                let h = r.headers_mut();
+                h.insert("retry-after", "0.4".parse().expect("header"));
+                h.insert("x-ratelimit-limit", "1".parse().expect("header"));
+                h.insert("x-ratelimit-remaining", "0".parse().expect("header"));
+                h.insert("x-ratelimit-reset-after", "0.4".parse().expect("header"));
+                h.insert("x-ratelimit-bucket", "callback".parse().expect("header"));
+                h.insert("x-ratelimit-scope", "user".parse().expect("header"));
+                r
+            } else {
+                StatusCode::NO_CONTENT.into_response()
+            }
+        }
+        ("PATCH", ["webhooks", _, _, "messages", "@original"]) => ok(message_json()),
+        ("POST", ["webhooks", _, _]) => ok(message_json()),
+        ("POST", ["channels", _, "messages"]) => ok(message_json()),
+        _ => (
+            StatusCode::NOT_FOUND,
+            axum::Json(json!({"message": "404: Not Found", "code": 0})),
+        )
+            .into_response(),
+    }
+}
+
+async fn ws(State(fake): State<Fake>, upgrade: WebSocketUpgrade) -> Response {
+    upgrade.on_upgrade(move |socket| gateway(fake, socket))
+}
+
+async fn gateway(fake: Fake, mut socket: WebSocket) {
+    let mut control = fake.control.subscribe();
+    let hello = json!({"op": 10, "d": {"heartbeat_interval": 45000}});
+    if socket
+        .send(WsMessage::Text(hello.to_string().into()))
+        .await
+        .is_err()
+    {
+        return;
+    }
+    loop {
+        tokio::select! {
+            frame = socket.recv() => {
+                let Some(Ok(frame)) = frame else { return };
+                let text = match frame {
+                    WsMessage::Text(t) => t.to_string(),
+                    WsMessage::Binary(b) => String::from_utf8_lossy(&b).into_owned(),
+                    WsMessage::Close(_) => return,
+                    _ => continue,
+                };
+                let Ok(v) = serde_json::from_str::<Value>(&text) else { continue };
+                fake.gateway_log.lock().expect("lock").push(v.clone());
+                let reply = match v["op"].as_u64() {
+                    Some(1) => json!({"op": 11}),
+                    Some(2) => {
+                        let s = fake.seq.fetch_add(1, Ordering::SeqCst) + 1;
+                        json!({"op": 0, "t": "READY", "s": s, "d": {
+                            "v": 10, "user": bot_user(), "guilds": [], "session_id": "session-1",
+                            "resume_gateway_url": format!("ws://{}/ws", fake.addr), "shard": [0, 1],
+                            "application": {"id": APP_ID, "flags": 0}
+                        }})
+                    }
+                    Some(6) => {
+                        let s = fake.seq.fetch_add(1, Ordering::SeqCst) + 1;
+                        json!({"op": 0, "t": "RESUMED", "s": s, "d": {}})
+                    }
+                    _ => continue,
+                };
+                if socket.send(WsMessage::Text(reply.to_string().into())).await.is_err() {
+                    return;
+                }
+            }
+            c = control.recv() => match c {
+                Ok(Control::Dispatch(v)) => {
+                    if socket.send(WsMessage::Text(v.to_string().into())).await.is_err() {
+                        return;
+                    }
+                }
+                Ok(Control::Drop) | Err(_) => return,
+            }
+        }
+    }
+}
