@@ -27,6 +27,7 @@ pub struct Validator {
 struct Known {
     what: &'static str,
     ids: Vec<String>,
+    set: HashSet<String>,
     /// False when a file that defines these ids could not be read: then an unknown id may be
     /// defined there, and reporting it would only bury the real error.
     complete: bool,
@@ -34,7 +35,7 @@ struct Known {
 
 impl Known {
     fn contains(&self, id: &str) -> bool {
-        !self.complete || self.ids.iter().any(|k| k == id)
+        !self.complete || self.set.contains(id)
     }
 }
 
@@ -291,7 +292,7 @@ impl Validator {
             for s in &raw.source {
                 let s = s.get_ref();
                 let id = self.slug(f, "source", &s.id);
-                if let Some(line) = seen.get(&id) {
+                if let Some(line) = seen.get(&id).map(|at| line_of(&f.text, *at)) {
                     self.err(
                         f,
                         s.id.span(),
@@ -300,7 +301,8 @@ impl Validator {
                         format!("the first is at line {line}; give each source its own id"),
                     );
                 }
-                seen.insert(id.clone(), line_of(&f.text, s.id.span().start));
+                // Where the first one is; its line is only counted if a duplicate turns up.
+                seen.entry(id.clone()).or_insert(s.id.span().start);
                 let url = s.url.get_ref().trim().to_owned();
                 check_url(self, f, &s.url);
                 source_spans.push((id.clone(), s.id.span()));
@@ -325,6 +327,7 @@ impl Validator {
         let source_ids = Known {
             what: "source",
             ids: source_list.iter().map(|s| s.id.clone()).collect(),
+            set: source_list.iter().map(|s| s.id.clone()).collect(),
             complete: sources.is_some(),
         };
 
@@ -445,6 +448,7 @@ impl Validator {
         let actor_ids = Known {
             what: "actor",
             ids: actor_list.iter().map(|a| a.id.clone()).collect(),
+            set: actor_list.iter().map(|a| a.id.clone()).collect(),
             complete: actors_complete,
         };
 

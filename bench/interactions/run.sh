@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Load test of POST /interactions with signed `/position iran` requests: dossier's HTTP
+# interactions endpoint against the reference (npm discord-interactions + express), driven by
+# the same load generator (oha) at the same concurrency, on 127.0.0.1 only.
+#
+#   bench/interactions/run.sh            (CONCURRENCY=32 DURATION=15s by default)
+#
+# Prints requests/s and latency percentiles for both, the ratio, dossier's p99 at half its peak
+# rate, and the resident memory of `dossier serve` after the run.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+C=${CONCURRENCY:-32}
+D=${DURATION:-15s}
+DOSSIER_PORT=${DOSSIER_PORT:-18080}
+REF_PORT=${REF_PORT:-18081}
+
+command -v oha >/dev/null || cargo install oha --version 1.16.0 --locked
+command -v node >/dev/null || { echo "node is needed for the reference server" >&2; exit 2; }
+cargo build --release --locked --bin dossier --example sign_interaction
+(cd bench/interactions/reference && { npm ci --silent --no-audit --no-fund 2>/dev/null || npm install --silent --no-audit --no-fund; })
+
+work=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+
+PUB=$(target/release/examples/sign_interaction pubkey)
+cat > "$work/dossier.toml" <<CFG
+briefings = "$PWD/briefings"
+[discord]
+application_id = "1000000000000000001"
+public_key = "$PUB"
+interactions_listen = "127.0.0.1:$DOSSIER_PORT"
+CFG
+RUST_LOG=warn target/release/dossier serve --config "$work/dossier.toml" & pids+=($!)
+DOSSIER_PID=$!
+PUBLIC_KEY=$PUB PORT=$REF_PORT node bench/interactions/reference/server.js & pids+=($!)
+for port in "$DOSSIER_PORT" "$REF_PORT"; do
+  for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+done
+
+body=bench/interactions/body.json
+read -r TS SIG < <(target/release/examples/sign_interaction sign "$body")
+load() { # URL [extra oha args...]
+  local url=$1; shift
+  oha --no-tui -z "$D" -c "$C" -m POST -H "content-type: application/json" \
+    -H "x-signature-ed25519: $SIG" -H "x-signature-timestamp: $TS" -D "$body" "$@" "$url"
+}
+# Both must answer the signed request correctly before being measured.
+curl -fs -X POST -H "content-type: application/json" -H "x-signature-ed25519: $SIG" -H "x-signature-timestamp: $TS" \
+  --data-binary @"$body" "http://127.0.0.1:$DOSSIER_PORT/interactions" | grep -q '"title":"Iran: position"'
+curl -fs -X POST -H "content-type: application/json" -H "x-signature-ed25519: $SIG" -H "x-signature-timestamp: $TS" \
+  --data-binary @"$body" "http://127.0.0.1:$REF_PORT/interactions" | grep -q 'fixed reference answer'
+
+echo "== reference (discord-interactions + express), $C connections, $D"
+load "http://127.0.0.1:$REF_PORT/interactions" | tee "$work/ref.txt"
+echo "== dossier serve (HTTP endpoint), $C connections, $D"
+load "http://127.0.0.1:$DOSSIER_PORT/interactions" | tee "$work/dossier.txt"
+rps() { awk '/Requests\/sec/ {print $2; exit}' "$1"; }
+R_REF=$(rps "$work/ref.txt"); R_DOS=$(rps "$work/dossier.txt")
+HALF=$(awk -v r="$R_DOS" 'BEGIN {printf "%d", r/2}')
+echo "== dossier at half its peak rate ($HALF req/s)"
+load "http://127.0.0.1:$DOSSIER_PORT/interactions" -q "$HALF" --latency-correction | tee "$work/half.txt"
+RSS=$(awk '/VmRSS/ {print $2, $3}' "/proc/$DOSSIER_PID/status")
+echo
+echo "summary: reference $R_REF req/s; dossier $R_DOS req/s; ratio $(awk -v a="$R_DOS" -v b="$R_REF" 'BEGIN {printf "%.2f", a/b}')x"
+echo "summary: dossier p99 at $HALF req/s: $(awk '/99.00%/ {print $3, $4; exit}' "$work/half.txt")"
+echo "summary: dossier serve resident memory after the run: $RSS"
