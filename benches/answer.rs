@@ -1,6 +1,10 @@
 //! Answer time: parse + answer + render to text, for each command, on the bundled topic and on a
 //! generated library of 200 topics × 40 actors × 500 events. Run: `cargo bench --bench answer`.
 
+// The same allocator as the `dossier` binary, so figures are what users get.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[path = "support/gen.rs"]
 mod r#gen;
 

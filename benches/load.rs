@@ -2,6 +2,10 @@
 //! files and parsing each with `toml::from_str::<toml::Table>` alone, single-threaded.
 //! Run: `cargo bench --bench load`.
 
+// The same allocator as the `dossier` binary, so figures are what users get.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[path = "support/gen.rs"]
 mod r#gen;
 
