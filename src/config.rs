@@ -41,6 +41,32 @@ struct RawConfig {
     state: Option<Spanned<String>>,
     #[serde(default)]
     discord: Option<Spanned<RawDiscord>>,
+    #[serde(default)]
+    matrix: Option<Spanned<RawMatrix>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMatrix {
+    homeserver: Spanned<String>,
+    user: Spanned<String>,
+    /// Only here to be refused with a clear message.
+    #[serde(default)]
+    password: Option<Spanned<toml::Value>>,
+    #[serde(default)]
+    access_token: Option<Spanned<toml::Value>>,
+    #[serde(default)]
+    device_id: Option<Spanned<String>>,
+    #[serde(default)]
+    store: Option<Spanned<String>>,
+    #[serde(default)]
+    prefix: Option<Spanned<String>>,
+    #[serde(default)]
+    autojoin: Option<Spanned<bool>>,
+    #[serde(default)]
+    autojoin_from: Vec<Spanned<String>>,
+    #[serde(default)]
+    moderator_power_level: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -76,6 +102,34 @@ pub struct Config {
     /// Where dossier keeps what it must remember across restarts.
     pub state: PathBuf,
     pub discord: Option<DiscordConfig>,
+    pub matrix: Option<MatrixConfig>,
+}
+
+/// How the Matrix door logs in.
+#[derive(Debug, Clone)]
+pub enum MatrixLogin {
+    Password(Secret),
+    /// An existing session: access token and the device it belongs to.
+    Token {
+        access_token: Secret,
+        device_id: String,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct MatrixConfig {
+    pub homeserver: url::Url,
+    pub user: String,
+    pub login: MatrixLogin,
+    /// The matrix-sdk SQLite store: room state, sync token, encryption keys, our session.
+    pub store: PathBuf,
+    pub store_passphrase: Option<Secret>,
+    pub prefix: String,
+    pub autojoin: bool,
+    /// Servers (`example.org`) or users (`@alice:example.org`) whose invites are accepted;
+    /// empty means everyone's.
+    pub autojoin_from: Vec<String>,
+    pub moderator_power_level: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -287,6 +341,77 @@ fn load_unredacted(path: &Path, env: &dyn Env) -> Result<Config, Report> {
             api_proxy: d.api_proxy.map(|p| p.into_inner().trim_end_matches('/').to_owned()),
         }
     });
+    let matrix = raw.matrix.map(|m| {
+        let span = m.span();
+        let m = m.into_inner();
+        for secret in [&m.password, &m.access_token].into_iter().flatten() {
+            err(
+                secret.span(),
+                "secret-in-config",
+                "passwords and access tokens must not be written in the config file".into(),
+                "remove it; set MATRIX_PASSWORD (or MATRIX_ACCESS_TOKEN with `device_id`) in the environment",
+            );
+        }
+        let homeserver = match url::Url::parse(m.homeserver.get_ref().trim()) {
+            Ok(u) if u.scheme() == "https" => Some(u),
+            Ok(u) if u.scheme() == "http" && u.host_str().is_some_and(|h| h == "127.0.0.1" || h == "localhost" || h == "[::1]") => Some(u),
+            Ok(_) => {
+                err(m.homeserver.span(), "bad-url", "the homeserver must be an https:// URL".into(), "use https://; plain http:// is allowed only for a homeserver on 127.0.0.1");
+                None
+            }
+            Err(e) => {
+                err(m.homeserver.span(), "bad-url", format!("`{}` is not a URL ({e})", m.homeserver.get_ref()), "write the homeserver's address, e.g. \"https://matrix.example.org\"");
+                None
+            }
+        };
+        let user = m.user.get_ref().trim().to_owned();
+        if !(user.starts_with('@') && user.contains(':') && user.len() > 3) {
+            err(m.user.span(), "bad-value", format!("`{user}` is not a Matrix user id"), "write the full id, e.g. \"@dossier:example.org\"");
+        }
+        let login = match (env.var("MATRIX_PASSWORD"), env.var("MATRIX_ACCESS_TOKEN")) {
+            (_, Some(token)) => match &m.device_id {
+                Some(d) => Some(MatrixLogin::Token { access_token: Secret::new(token), device_id: d.get_ref().clone() }),
+                None => {
+                    err(span.clone(), "missing-field", "MATRIX_ACCESS_TOKEN needs `device_id`".into(), "add `device_id = \"…\"`: the device the access token belongs to");
+                    None
+                }
+            },
+            (Some(p), None) => Some(MatrixLogin::Password(Secret::new(p))),
+            (None, None) => {
+                err(span.clone(), "missing-secret", "the Matrix door needs a password or an access token".into(), "set MATRIX_PASSWORD, or MATRIX_ACCESS_TOKEN with `device_id`, in the environment");
+                None
+            }
+        };
+        let prefix = m.prefix.as_ref().map_or("!".to_owned(), |p| p.get_ref().clone());
+        if prefix.trim().is_empty() || prefix.chars().count() > 8 || prefix.contains(char::is_whitespace) {
+            let at = m.prefix.as_ref().map_or(span.clone(), Spanned::span);
+            err(at, "bad-value", "`prefix` must be one to eight characters without spaces".into(), "use e.g. \"!\" (the default)");
+        }
+        let autojoin_from: Vec<String> = m.autojoin_from.iter().map(|a| a.get_ref().trim().to_owned()).collect();
+        for (a, raw_a) in autojoin_from.iter().zip(&m.autojoin_from) {
+            let ok = if let Some(rest) = a.strip_prefix('@') { rest.contains(':') } else { !a.is_empty() && !a.contains(['@', '/', ' ']) };
+            if !ok {
+                err(raw_a.span(), "bad-value", format!("`{a}` is neither a server name nor a user id"), "write a server (\"example.org\") or a user (\"@alice:example.org\")");
+            }
+        }
+        let moderator_power_level = m.moderator_power_level.as_ref().map_or(50, |p| *p.get_ref());
+        let store = m.store.as_ref().map_or_else(|| state.join("matrix"), |s| relative(s.get_ref()));
+        match (homeserver, login) {
+            (Some(homeserver), Some(login)) => Some(MatrixConfig {
+                homeserver,
+                user,
+                login,
+                store,
+                store_passphrase: env.var("MATRIX_STORE_PASSPHRASE").map(Secret::new),
+                prefix,
+                autojoin: m.autojoin.is_none_or(|a| a.into_inner()),
+                autojoin_from,
+                moderator_power_level,
+            }),
+            _ => None,
+        }
+    });
+    let matrix = matrix.flatten();
     if report.has_errors() {
         return Err(report);
     }
@@ -295,6 +420,7 @@ fn load_unredacted(path: &Path, env: &dyn Env) -> Result<Config, Report> {
         default_topic,
         state,
         discord,
+        matrix,
     })
 }
 
@@ -356,6 +482,35 @@ mod tests {
         assert!(d.gateway);
         assert_eq!(d.token.as_ref().map(Secret::expose), Some("s3cr3t"));
         assert!(!format!("{d:?}").contains("s3cr3t"));
+    }
+
+    #[test]
+    fn matrix_needs_only_homeserver_user_and_a_secret() {
+        let text =
+            "[matrix]\nhomeserver = \"http://127.0.0.1:8008\"\nuser = \"@dossier:localhost\"\n";
+        let c = load_text(text, &[("MATRIX_PASSWORD", "pw")]).expect("valid");
+        let m = c.matrix.expect("matrix");
+        assert_eq!(
+            (m.prefix.as_str(), m.autojoin, m.moderator_power_level),
+            ("!", true, 50)
+        );
+        assert!(m.store.ends_with("state/matrix"));
+        assert!(!format!("{m:?}").contains("pw\""));
+        let r = load_text(text, &[]).unwrap_err();
+        assert!(
+            r.human().contains("needs a password or an access token"),
+            "{}",
+            r.human()
+        );
+        let r = load_text("[matrix]\nhomeserver = \"http://matrix.example.org\"\nuser = \"dossier\"\npassword = \"hunter2\"\n", &[]).unwrap_err();
+        let h = r.human();
+        assert!(
+            h.contains("must be an https:// URL")
+                && h.contains("not a Matrix user id")
+                && h.contains("must not be written"),
+            "{h}"
+        );
+        assert!(!h.contains("hunter2"), "{h}");
     }
 
     #[test]

@@ -14,6 +14,8 @@ pub mod diag;
 #[cfg(feature = "discord")]
 pub mod discord;
 pub mod library;
+#[cfg(feature = "matrix")]
+pub mod matrix;
 pub mod render;
 pub mod reply;
 pub mod text;

@@ -78,9 +78,9 @@ pub fn run(args: Args) -> ExitCode {
         Ok(l) => l,
         Err(code) => return code,
     };
-    if config.discord.is_none() {
+    if config.discord.is_none() && config.matrix.is_none() {
         eprintln!(
-            "error: {} opens no door: add a [discord] table (see dossier.example.toml)",
+            "error: {} opens no door: add a [discord] or [matrix] table (see dossier.example.toml)",
             args.config.display()
         );
         return ExitCode::from(2);
@@ -96,89 +96,13 @@ pub fn run(args: Args) -> ExitCode {
     runtime.block_on(serve(config, app))
 }
 
-#[cfg(not(feature = "discord"))]
-async fn serve(_config: Config, _app: Arc<App>) -> ExitCode {
-    eprintln!("error: this dossier was built without the `discord` feature");
-    ExitCode::from(2)
-}
-
-#[cfg(feature = "discord")]
 async fn serve(config: Config, app: Arc<App>) -> ExitCode {
-    use crate::discord;
-    let Some(d) = config.discord.clone() else {
-        return ExitCode::from(2);
-    };
-    let settings = discord::Settings::from_config(&d);
-    let mut tasks = tokio::task::JoinSet::new();
-    if let Some(addr) = d.interactions_listen {
-        let Some(key) = d.public_key else {
-            return ExitCode::from(2);
-        };
-        let verifier = match serenity::interactions_endpoint::Verifier::try_new(key) {
-            Ok(v) => v,
-            Err(e) => {
-                eprintln!("error: the Discord public key is not usable: {e}");
-                return ExitCode::from(2);
-            }
-        };
-        let rest = Arc::new(discord::rest::Rest::new(
-            d.api_proxy.as_deref(),
-            d.application_id,
-        ));
-        let router = discord::endpoint::router(discord::endpoint::Endpoint {
-            app: app.clone(),
-            settings: settings.clone(),
-            verifier,
-            rest,
-        });
-        let listener = match tokio::net::TcpListener::bind(addr).await {
-            Ok(l) => l,
-            Err(e) => {
-                eprintln!("error: cannot listen on {addr}: {e}");
-                return ExitCode::from(2);
-            }
-        };
-        tracing::info!(%addr, "Discord interactions endpoint listening on POST /interactions");
-        tasks.spawn(async move {
-            axum::serve(listener, router)
-                .await
-                .map_err(|e| format!("interactions endpoint: {e}"))
-        });
+    let mut tasks = Doors::new();
+    if let Err(code) = start_discord(&config, &app, &mut tasks).await {
+        return code;
     }
-    if d.gateway {
-        let Some(token) = d.token.clone() else {
-            return ExitCode::from(2);
-        };
-        let http = super::discord::http(&d, token.expose());
-        let state_file = config.state.join("discord-commands.json");
-        if let Err(e) = discord::commands::register(
-            &http,
-            settings.moderator_permission,
-            d.dev_guild,
-            Some(&state_file),
-        )
-        .await
-        {
-            tracing::error!(error = %e, "registering slash commands failed; answering anyway");
-        }
-        let rest = Arc::new(discord::rest::Rest::new(
-            d.api_proxy.as_deref(),
-            d.application_id,
-        ));
-        let mut client =
-            match discord::gateway::client(http, rest, app.clone(), settings.clone()).await {
-                Ok(c) => c,
-                Err(e) => {
-                    eprintln!("error: cannot start the Discord client: {e}");
-                    return ExitCode::from(2);
-                }
-            };
-        tasks.spawn(async move {
-            client
-                .start()
-                .await
-                .map_err(|e| format!("Discord gateway: {e}"))
-        });
+    if let Err(code) = start_matrix(&config, &app, &mut tasks) {
+        return code;
     }
     tokio::select! {
         _ = shutdown() => {
@@ -196,7 +120,119 @@ async fn serve(config: Config, app: Arc<App>) -> ExitCode {
     }
 }
 
+/// The running doors; `serve` stops when one of them stops.
+type Doors = tokio::task::JoinSet<Result<(), String>>;
+
+fn fail(message: String) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(2)
+}
+
+#[cfg(feature = "matrix")]
+fn start_matrix(config: &Config, app: &Arc<App>, tasks: &mut Doors) -> Result<(), ExitCode> {
+    let Some(m) = config.matrix.clone() else {
+        return Ok(());
+    };
+    let door = crate::matrix::Door::new(app.clone(), m).map_err(|e| fail(format!("{e:#}")))?;
+    tasks.spawn(async move {
+        crate::matrix::run(door)
+            .await
+            .map_err(|e| format!("Matrix: {e:#}"))
+    });
+    Ok(())
+}
+
+#[cfg(not(feature = "matrix"))]
+fn start_matrix(config: &Config, _app: &Arc<App>, _tasks: &mut Doors) -> Result<(), ExitCode> {
+    match config.matrix {
+        Some(_) => Err(fail(
+            "this dossier was built without the `matrix` feature".into(),
+        )),
+        None => Ok(()),
+    }
+}
+
+#[cfg(not(feature = "discord"))]
+async fn start_discord(
+    config: &Config,
+    _app: &Arc<App>,
+    _tasks: &mut Doors,
+) -> Result<(), ExitCode> {
+    match config.discord {
+        Some(_) => Err(fail(
+            "this dossier was built without the `discord` feature".into(),
+        )),
+        None => Ok(()),
+    }
+}
+
 #[cfg(feature = "discord")]
+async fn start_discord(config: &Config, app: &Arc<App>, tasks: &mut Doors) -> Result<(), ExitCode> {
+    use crate::discord;
+    let Some(d) = config.discord.clone() else {
+        return Ok(());
+    };
+    let settings = discord::Settings::from_config(&d);
+    if let Some(addr) = d.interactions_listen {
+        let Some(key) = d.public_key else {
+            return Err(fail("the HTTP endpoint needs `public_key`".into()));
+        };
+        let verifier = serenity::interactions_endpoint::Verifier::try_new(key)
+            .map_err(|e| fail(format!("the Discord public key is not usable: {e}")))?;
+        let rest = Arc::new(discord::rest::Rest::new(
+            d.api_proxy.as_deref(),
+            d.application_id,
+        ));
+        let endpoint = discord::endpoint::Endpoint {
+            app: app.clone(),
+            settings: settings.clone(),
+            verifier,
+            rest,
+        };
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| fail(format!("cannot listen on {addr}: {e}")))?;
+        tracing::info!(%addr, "Discord interactions endpoint listening on POST /interactions");
+        let router = discord::endpoint::router(endpoint);
+        tasks.spawn(async move {
+            axum::serve(listener, router)
+                .await
+                .map_err(|e| format!("interactions endpoint: {e}"))
+        });
+    }
+    if d.gateway {
+        let Some(token) = d.token.clone() else {
+            return Err(fail("the gateway needs a bot token".into()));
+        };
+        let http = super::discord::http(&d, token.expose());
+        let state_file = config.state.join("discord-commands.json");
+        if let Err(e) = discord::commands::register(
+            &http,
+            settings.moderator_permission,
+            d.dev_guild,
+            Some(&state_file),
+        )
+        .await
+        {
+            tracing::error!(error = %e, "registering slash commands failed; answering anyway");
+        }
+        let rest = Arc::new(discord::rest::Rest::new(
+            d.api_proxy.as_deref(),
+            d.application_id,
+        ));
+        let mut client = discord::gateway::client(http, rest, app.clone(), settings.clone())
+            .await
+            .map_err(|e| fail(format!("cannot start the Discord client: {e}")))?;
+        tasks.spawn(async move {
+            client
+                .start()
+                .await
+                .map_err(|e| format!("Discord gateway: {e}"))
+        });
+    }
+    Ok(())
+}
+
 async fn shutdown() {
     #[cfg(unix)]
     {

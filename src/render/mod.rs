@@ -2,4 +2,5 @@
 //! escapes card and user text for its own markup; none changes what a reply says.
 
 pub mod discord;
+pub mod matrix;
 pub mod text;

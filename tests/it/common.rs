@@ -93,6 +93,7 @@ pub fn human(loaded: &Loaded, root: &Path) -> String {
 }
 
 /// A two-thread async runtime for tests that talk to servers on loopback.
+#[cfg_attr(not(any(feature = "discord", feature = "matrix")), allow(dead_code))]
 pub fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -11,5 +11,9 @@ mod discord_support;
 #[cfg(feature = "discord")]
 mod fake_discord;
 mod fixtures;
+#[cfg(feature = "matrix")]
+mod matrix_e2e;
 mod never_panics;
 mod replies;
+#[cfg(feature = "matrix")]
+mod synapse;

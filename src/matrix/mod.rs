@@ -1,0 +1,420 @@
+//! The Matrix door: `!position iran` in a room, answered with a threaded, HTML-formatted reply,
+//! in plain and end-to-end encrypted rooms alike. The only module that imports matrix-sdk.
+//! One initial sync before handlers are registered, so old history is never answered; the sync
+//! token lives in the SQLite store, so a restart resumes where it stopped.
+
+use crate::app::App;
+use crate::commands::parse::{ParseError, parse};
+use crate::commands::spec;
+use crate::config::{MatrixConfig, MatrixLogin};
+use crate::render::matrix::render;
+use crate::reply::{Line, Reply, ReplyKind};
+use anyhow::Context as _;
+use matrix_sdk::authentication::matrix::MatrixSession;
+use matrix_sdk::config::SyncSettings;
+use matrix_sdk::event_handler::Ctx;
+use matrix_sdk::ruma::events::Mentions;
+use matrix_sdk::ruma::events::room::member::StrippedRoomMemberEvent;
+use matrix_sdk::ruma::events::room::message::{
+    AddMentions, ForwardThread, MessageType, OriginalSyncRoomMessageEvent, Relation,
+    ReplyWithinThread, RoomMessageEventContent,
+};
+use matrix_sdk::ruma::events::room::power_levels::UserPowerLevel;
+use matrix_sdk::ruma::{OwnedTransactionId, OwnedUserId, UserId};
+use matrix_sdk::{Client, LoopCtrl, Room, RoomState, SessionMeta, SessionTokens};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+/// The longest wait between sync retries.
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// What the handlers share.
+pub struct Door {
+    pub app: Arc<App>,
+    pub cfg: MatrixConfig,
+    pub own: OwnedUserId,
+    /// Called with the time from receiving a command to issuing its reply (for measurements).
+    pub on_answer: Option<Arc<dyn Fn(Duration) + Send + Sync>>,
+    /// Messages sent before this moment (ms since the epoch) are history, not questions: they
+    /// arrive when the bot joins a room with earlier messages in it.
+    pub started_ms: u64,
+}
+
+impl Door {
+    pub fn new(app: Arc<App>, cfg: MatrixConfig) -> anyhow::Result<Door> {
+        let own = UserId::parse(&cfg.user)
+            .with_context(|| format!("`{}` is not a Matrix user id", cfg.user))?;
+        let started_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
+        Ok(Door {
+            app,
+            cfg,
+            own,
+            on_answer: None,
+            started_ms,
+        })
+    }
+}
+
+fn session_file(store: &Path) -> PathBuf {
+    store.join("session.json")
+}
+
+fn save_session(store: &Path, session: &MatrixSession) -> anyhow::Result<()> {
+    std::fs::create_dir_all(store).with_context(|| format!("creating {}", store.display()))?;
+    let path = session_file(store);
+    let json = serde_json::to_vec(session)?;
+    // The session holds an access token: readable by this user only.
+    #[cfg(unix)]
+    {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&path)?;
+        f.write_all(&json)?;
+    }
+    #[cfg(not(unix))]
+    std::fs::write(&path, json)?;
+    Ok(())
+}
+
+/// Build the client on the store and log in, or restore the session kept there, so the bot
+/// keeps one device (and its encryption keys) across restarts.
+pub async fn connect(cfg: &MatrixConfig) -> anyhow::Result<Client> {
+    std::fs::create_dir_all(&cfg.store)
+        .with_context(|| format!("creating the Matrix store {}", cfg.store.display()))?;
+    let client = Client::builder()
+        .homeserver_url(cfg.homeserver.as_str())
+        .sqlite_store(
+            &cfg.store,
+            cfg.store_passphrase.as_ref().map(|s| s.expose()),
+        )
+        .build()
+        .await
+        .context("setting up the Matrix client")?;
+    let stored = std::fs::read(session_file(&cfg.store))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<MatrixSession>(&b).ok());
+    match (stored, &cfg.login) {
+        (Some(session), _) if session.meta.user_id.as_str() == cfg.user => {
+            client
+                .restore_session(session)
+                .await
+                .context("restoring the Matrix session")?;
+            tracing::info!(user = %cfg.user, "restored the Matrix session");
+        }
+        (
+            _,
+            MatrixLogin::Token {
+                access_token,
+                device_id,
+            },
+        ) => {
+            let session = MatrixSession {
+                meta: SessionMeta {
+                    user_id: UserId::parse(&cfg.user)?,
+                    device_id: device_id.as_str().into(),
+                },
+                tokens: SessionTokens {
+                    access_token: access_token.expose().to_owned(),
+                    refresh_token: None,
+                },
+            };
+            client
+                .restore_session(session.clone())
+                .await
+                .context("logging in with the access token")?;
+            save_session(&cfg.store, &session)?;
+        }
+        (_, MatrixLogin::Password(password)) => {
+            let localpart = cfg
+                .user
+                .trim_start_matches('@')
+                .split(':')
+                .next()
+                .unwrap_or_default();
+            client
+                .matrix_auth()
+                .login_username(localpart, password.expose())
+                .initial_device_display_name("dossier")
+                .send()
+                .await
+                .context("logging in to the homeserver")?;
+            if let Some(session) = client.matrix_auth().session() {
+                save_session(&cfg.store, &session)?;
+            }
+            tracing::info!(user = %cfg.user, "logged in to Matrix");
+        }
+    }
+    Ok(client)
+}
+
+/// Whether an invite from `sender` may be accepted.
+pub fn invite_allowed(cfg: &MatrixConfig, sender: &UserId) -> bool {
+    cfg.autojoin
+        && (cfg.autojoin_from.is_empty()
+            || cfg.autojoin_from.iter().any(|a| {
+                if a.starts_with('@') {
+                    a == sender.as_str()
+                } else {
+                    a == sender.server_name().as_str()
+                }
+            }))
+}
+
+async fn join(room: Room) {
+    let mut wait = Duration::from_millis(200);
+    for attempt in 0..6 {
+        match room.join().await {
+            Ok(()) => {
+                tracing::info!(room = %room.room_id(), "joined a room");
+                return;
+            }
+            Err(e) if attempt < 5 => {
+                tracing::warn!(room = %room.room_id(), error = %e, "joining failed; retrying");
+                tokio::time::sleep(wait).await;
+                wait *= 2;
+            }
+            Err(e) => {
+                tracing::error!(room = %room.room_id(), error = %e, "could not join the room")
+            }
+        }
+    }
+}
+
+async fn on_invite(ev: StrippedRoomMemberEvent, room: Room, door: Ctx<Arc<Door>>) {
+    if ev.state_key != door.own {
+        return;
+    }
+    if invite_allowed(&door.cfg, &ev.sender) {
+        tokio::spawn(join(room));
+    } else {
+        tracing::info!(room = %room.room_id(), sender = %ev.sender, "declining an invite not allowed by autojoin_from");
+        let _ = room.leave().await;
+    }
+}
+
+/// The command text of a message, if it is one: reply fallbacks dropped, prefix removed.
+pub fn command_text<'a>(body: &'a str, prefix: &str) -> Option<&'a str> {
+    // A reply's body may start with quoted lines of the message replied to.
+    let mut rest = body;
+    while rest.starts_with("> ") {
+        rest = rest.split_once('\n').map_or("", |(_, r)| r);
+    }
+    let rest = rest.trim_start();
+    rest.strip_prefix(prefix)
+        .map(str::trim)
+        .filter(|s| !s.is_empty() && !s.starts_with(prefix))
+}
+
+fn hint(prefix: &str, e: &ParseError) -> Option<Reply> {
+    match e {
+        ParseError::Empty => None,
+        _ => {
+            let mut r = crate::commands::answer::parse_error_reply(e);
+            r.sections.retain(|s| s.heading != "Commands");
+            r.summary = r
+                .summary
+                .map(|s| Line::new(format!("{} Type {prefix}help for the list.", s.text)));
+            Some(r)
+        }
+    }
+}
+
+async fn is_moderator(room: &Room, user: &UserId, level: i64) -> bool {
+    match room.get_user_power_level(user).await {
+        Ok(UserPowerLevel::Infinite) => true,
+        Ok(UserPowerLevel::Int(n)) => i64::from(n) >= level,
+        Ok(_) => false,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read power levels");
+            false
+        }
+    }
+}
+
+/// The reply to one command message, or nothing for messages that are not commands.
+pub async fn answer(door: &Door, room: &Room, ev: &OriginalSyncRoomMessageEvent) -> Option<Reply> {
+    if ev.sender == door.own || u64::from(ev.origin_server_ts.0) < door.started_ms {
+        return None;
+    }
+    if matches!(ev.content.relates_to, Some(Relation::Replacement(_))) {
+        return None;
+    }
+    let MessageType::Text(text) = &ev.content.msgtype else {
+        return None;
+    };
+    let line = command_text(&text.body, &door.cfg.prefix)?;
+    let cmd = match parse(line) {
+        Ok(c) => c,
+        Err(e) => return hint(&door.cfg.prefix, &e),
+    };
+    if spec::find(cmd.name()).is_some_and(|s| s.moderator)
+        && !is_moderator(room, &ev.sender, door.cfg.moderator_power_level).await
+    {
+        return Some(
+            Reply::new(ReplyKind::UserError, "Only moderators can do that").summary(Line::new(format!(
+                "{}{} is for members with power level {} or more in this room. Everyone can use {p}brief, {p}position and the other commands.",
+                door.cfg.prefix,
+                cmd.name(),
+                door.cfg.moderator_power_level,
+                p = door.cfg.prefix
+            ))),
+        );
+    }
+    let app = door.app.clone();
+    tokio::task::spawn_blocking(move || app.answer(&cmd))
+        .await
+        .ok()
+}
+
+/// The message content for a reply: HTML and plain bodies, a reply relation (in the thread if
+/// the command came from one), and explicitly no mentions.
+pub fn content(
+    door: &Door,
+    ev: &OriginalSyncRoomMessageEvent,
+    reply: &Reply,
+) -> RoomMessageEventContent {
+    let m = render(reply, &door.cfg.prefix);
+    let base = RoomMessageEventContent::text_html(m.plain, m.html);
+    let mut c = match &ev.content.relates_to {
+        Some(Relation::Thread(_)) => {
+            base.make_for_thread(ev, ReplyWithinThread::Yes, AddMentions::No)
+        }
+        _ => base.make_reply_to(ev, ForwardThread::Yes, AddMentions::No),
+    };
+    c.mentions = Some(Mentions::new());
+    c
+}
+
+/// The same command event always gets the same transaction id, so a retried send is
+/// deduplicated by the homeserver instead of posted twice.
+pub fn transaction_id(ev: &OriginalSyncRoomMessageEvent) -> OwnedTransactionId {
+    let id: String = ev
+        .event_id
+        .as_str()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
+    format!("dossier-{id}").into()
+}
+
+async fn on_message(ev: OriginalSyncRoomMessageEvent, room: Room, door: Ctx<Arc<Door>>) {
+    if room.state() != RoomState::Joined {
+        return;
+    }
+    let started = Instant::now();
+    let Some(reply) = answer(&door, &room, &ev).await else {
+        return;
+    };
+    let content = content(&door, &ev, &reply);
+    let txn = transaction_id(&ev);
+    if let Some(f) = &door.on_answer {
+        f(started.elapsed());
+    }
+    let mut wait = Duration::from_millis(250);
+    for attempt in 0..6 {
+        match room
+            .send(content.clone())
+            .with_transaction_id(txn.clone())
+            .await
+        {
+            Ok(_) => return,
+            Err(e) if attempt < 5 => {
+                tracing::warn!(room = %room.room_id(), error = %e, "sending a reply failed; retrying with the same transaction id");
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(MAX_BACKOFF);
+            }
+            Err(e) => tracing::error!(room = %room.room_id(), error = %e, "could not send a reply"),
+        }
+    }
+}
+
+/// Log in, sync once (history is not answered), accept pending invites, then answer commands
+/// until the task is dropped. Sync errors are retried with capped backoff.
+pub async fn run(door: Door) -> anyhow::Result<()> {
+    let client = connect(&door.cfg).await?;
+    let own = client
+        .user_id()
+        .map(ToOwned::to_owned)
+        .context("no user id after login")?;
+    let door = Arc::new(Door { own, ..door });
+    let mut backoff = Duration::from_millis(500);
+    loop {
+        match client.sync_once(SyncSettings::default()).await {
+            Ok(_) => break,
+            Err(e) => {
+                tracing::warn!(error = %e, "initial sync failed; retrying");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+            }
+        }
+    }
+    for room in client.invited_rooms() {
+        let inviter = room
+            .invite_details()
+            .await
+            .ok()
+            .and_then(|d| d.inviter)
+            .map(|m| m.user_id().to_owned());
+        match inviter {
+            Some(u) if invite_allowed(&door.cfg, &u) => {
+                tokio::spawn(join(room));
+            }
+            None if door.cfg.autojoin && door.cfg.autojoin_from.is_empty() => {
+                tokio::spawn(join(room));
+            }
+            _ => {}
+        }
+    }
+    client.add_event_handler_context(door.clone());
+    client.add_event_handler(on_invite);
+    client.add_event_handler(on_message);
+    tracing::info!(user = %door.own, "Matrix door ready");
+    let failures = Arc::new(AtomicU32::new(0));
+    loop {
+        let f = failures.clone();
+        let settings = SyncSettings::default().timeout(Duration::from_secs(30));
+        let result = client
+            .sync_with_result_callback(settings, move |r| {
+                let f = f.clone();
+                async move {
+                    r?;
+                    f.store(0, Ordering::Relaxed);
+                    Ok(LoopCtrl::Continue)
+                }
+            })
+            .await;
+        if let Err(e) = result {
+            let n = failures.fetch_add(1, Ordering::Relaxed).min(6);
+            let wait = (Duration::from_millis(500) * 2u32.pow(n)).min(MAX_BACKOFF);
+            tracing::warn!(error = %e, retry_in_ms = wait.as_millis() as u64, "Matrix sync failed; retrying");
+            tokio::time::sleep(wait).await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_text_strips_prefix_and_reply_fallback() {
+        assert_eq!(command_text("!position iran", "!"), Some("position iran"));
+        assert_eq!(
+            command_text("> <@a:b> earlier\n> more\n\n!brief", "!"),
+            Some("brief")
+        );
+        assert_eq!(command_text("hello !brief", "!"), None);
+        assert_eq!(command_text("!", "!"), None);
+        assert_eq!(command_text("!!shout", "!"), None);
+        assert_eq!(command_text("?brief", "?"), Some("brief"));
+    }
+}

@@ -1,0 +1,310 @@
+//! `Reply` → a Matrix message: a plain-text body and an `org.matrix.custom.html` body using only
+//! tags from the spec's recommended HTML subset. Every piece of card text and user input is
+//! HTML-escaped, and `@room` is defused in both bodies, so no reply can notify a room.
+
+use crate::date::human_day;
+use crate::reply::{Block, Citation, Line, Reply, ReplyKind};
+use std::fmt::Write as _;
+
+/// Matrix events may be at most 65,536 bytes; leave room for the envelope and the reply
+/// relation.
+pub const MAX_BODY_BYTES: usize = 24 * 1024;
+
+/// The two bodies of a message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MatrixMessage {
+    pub plain: String,
+    pub html: String,
+}
+
+/// Escape text for HTML and defuse `@room`.
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in defuse(s).chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c if c.is_control() && c != '\n' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A word joiner after `@` keeps `@room` (and user ids) from matching mention push rules.
+pub fn defuse(s: &str) -> String {
+    s.replace('@', "@\u{2060}")
+}
+
+fn plain_text(s: &str) -> String {
+    defuse(s)
+        .chars()
+        .filter(|c| *c == '\n' || !c.is_control())
+        .collect()
+}
+
+fn cites_plain(ns: &[u32]) -> String {
+    ns.iter().map(|n| format!("[{n}]")).collect()
+}
+
+fn cites_html(ns: &[u32], all: &[Citation]) -> String {
+    ns.iter()
+        .filter_map(|n| all.iter().find(|c| c.n == *n))
+        .map(|c| {
+            format!(
+                "<sup><a href=\"{}\">[{}]</a></sup>",
+                escape_html(&c.url),
+                c.n
+            )
+        })
+        .collect()
+}
+
+fn line_plain(l: &Line) -> String {
+    let mut s = String::new();
+    if let Some(label) = &l.label {
+        let _ = write!(s, "{}: ", plain_text(label));
+    }
+    s.push_str(&plain_text(&l.text));
+    if !l.cites.is_empty() {
+        let _ = write!(s, " {}", cites_plain(&l.cites));
+    }
+    s
+}
+
+fn line_html(l: &Line, all: &[Citation]) -> String {
+    let mut s = String::new();
+    if let Some(label) = &l.label {
+        let _ = write!(s, "<strong>{}</strong>: ", escape_html(label));
+    }
+    s.push_str(&escape_html(&l.text));
+    if !l.cites.is_empty() {
+        let _ = write!(s, " {}", cites_html(&l.cites, all));
+    }
+    s
+}
+
+/// Pieces of a message; rendered in order and cut at a piece boundary when too long.
+struct Piece {
+    plain: String,
+    html: String,
+}
+
+/// Render a reply as a Matrix message, with `prefix` (e.g. `!`) in command hints.
+pub fn render(reply: &Reply, prefix: &str) -> MatrixMessage {
+    let all = &reply.citations;
+    let mut pieces: Vec<Piece> = Vec::new();
+    let title_tag = if reply.kind == ReplyKind::UserError {
+        "em"
+    } else {
+        "strong"
+    };
+    pieces.push(Piece {
+        plain: plain_text(&reply.title),
+        html: format!(
+            "<p><{title_tag}>{}</{title_tag}></p>",
+            escape_html(&reply.title)
+        ),
+    });
+    if let Some(s) = &reply.summary {
+        pieces.push(Piece {
+            plain: line_plain(s),
+            html: format!("<p>{}</p>", line_html(s, all)),
+        });
+    }
+    for section in &reply.sections {
+        let heading = Piece {
+            plain: format!("\n{}", plain_text(&section.heading)),
+            html: format!("<h4>{}</h4>", escape_html(&section.heading)),
+        };
+        pieces.push(heading);
+        match &section.body {
+            Block::Text(l) => pieces.push(Piece {
+                plain: line_plain(l),
+                html: format!("<p>{}</p>", line_html(l, all)),
+            }),
+            Block::Bullets(ls) => {
+                for l in ls {
+                    pieces.push(Piece {
+                        plain: format!("• {}", line_plain(l)),
+                        html: format!("<ul><li>{}</li></ul>", line_html(l, all)),
+                    });
+                }
+            }
+            Block::Fields(fs) => {
+                for f in fs {
+                    let plain = f
+                        .lines
+                        .iter()
+                        .map(line_plain)
+                        .collect::<Vec<_>>()
+                        .join("; ");
+                    let html = if f.lines.len() == 1 {
+                        line_html(&f.lines[0], all)
+                    } else {
+                        format!(
+                            "<ul>{}</ul>",
+                            f.lines
+                                .iter()
+                                .map(|l| format!("<li>{}</li>", line_html(l, all)))
+                                .collect::<String>()
+                        )
+                    };
+                    pieces.push(Piece {
+                        plain: format!("{}: {plain}", plain_text(&f.name)),
+                        html: format!("<p><strong>{}</strong>: {html}</p>", escape_html(&f.name)),
+                    });
+                }
+            }
+        }
+    }
+    if let Some(p) = &reply.pager {
+        let next = p
+            .next
+            .as_deref()
+            .map(|n| format!(" Next: {prefix}{n}"))
+            .unwrap_or_default();
+        let text = format!(
+            "Page {} of {} ({} {}).{next}",
+            p.page, p.pages, p.total, p.noun
+        );
+        pieces.push(Piece {
+            plain: format!("\n{}", plain_text(&text)),
+            html: format!("<p><em>{}</em></p>", escape_html(&text)),
+        });
+    }
+    if !all.is_empty() {
+        pieces.push(Piece {
+            plain: "\nSources".into(),
+            html: "<h4>Sources</h4>".into(),
+        });
+        for c in all {
+            let date = c
+                .published
+                .as_deref()
+                .map(|d| format!(", {d}"))
+                .unwrap_or_default();
+            pieces.push(Piece {
+                plain: format!(
+                    "[{}] {}. {}{}. {}",
+                    c.n,
+                    plain_text(&c.title),
+                    plain_text(&c.publisher),
+                    plain_text(&date),
+                    c.url
+                ),
+                html: format!(
+                    "<ol start=\"{}\"><li><a href=\"{}\">{}</a>. {}{}.</li></ol>",
+                    c.n,
+                    escape_html(&c.url),
+                    escape_html(&c.title),
+                    escape_html(&c.publisher),
+                    escape_html(&date)
+                ),
+            });
+        }
+    }
+    if let Some(f) = &reply.footer {
+        let mut text = format!("{} · as of {}", f.topic, human_day(f.as_of));
+        if let Some(s) = &f.stale {
+            text.push_str(&format!("\n⚠ {s}"));
+        }
+        if let Some(n) = &f.note {
+            text.push_str(&format!("\n{}", n.replace('`', "")));
+        }
+        pieces.push(Piece {
+            plain: format!("\n{}", plain_text(&text)),
+            html: format!(
+                "<p><em>{}</em></p>",
+                escape_html(&text).replace('\n', "<br>")
+            ),
+        });
+    }
+    // Keep well inside the event size limit: drop whole pieces from the middle, keep the title.
+    let mut plain = String::new();
+    let mut html = String::new();
+    let total = pieces.len();
+    for (i, p) in pieces.into_iter().enumerate() {
+        if plain.len() + html.len() + p.plain.len() + p.html.len() > MAX_BODY_BYTES {
+            let note = format!(
+                "… {} more lines left out; narrow the question or ask for the next page.",
+                total - i
+            );
+            plain.push_str(&format!("\n{note}"));
+            html.push_str(&format!("<p><em>{note}</em></p>"));
+            break;
+        }
+        if !plain.is_empty() {
+            plain.push('\n');
+        }
+        plain.push_str(&p.plain);
+        html.push_str(&p.html);
+    }
+    // Adjacent single-item lists read as one list.
+    let html = html.replace("</li></ul><ul><li>", "</li><li>");
+    MatrixMessage { plain, html }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_everything_and_defuses_room_mentions() {
+        let mut r = Reply::new(ReplyKind::Answer, "<b>x</b> @room")
+            .summary(Line::cited("a & b <script>", vec![1]));
+        r.citations.push(Citation {
+            n: 1,
+            source_id: "s".into(),
+            title: "T\"".into(),
+            publisher: "P".into(),
+            published: None,
+            url: "https://e.org/?a=1&b=\"2\"".into(),
+        });
+        let m = render(&r, "!");
+        assert!(m.html.contains("&lt;b&gt;x&lt;/b&gt;"), "{}", m.html);
+        assert!(m.html.contains("a &amp; b &lt;script&gt;"));
+        assert!(
+            m.html
+                .contains("href=\"https://e.org/?a=1&amp;b=&quot;2&quot;\"")
+        );
+        assert!(!m.plain.contains("@room") && !m.html.contains("@room"));
+        let tags: Vec<&str> = m
+            .html
+            .split('<')
+            .skip(1)
+            .map(|t| {
+                t.trim_start_matches('/')
+                    .split([' ', '>'])
+                    .next()
+                    .unwrap_or("")
+            })
+            .collect();
+        for t in tags {
+            assert!(
+                [
+                    "p", "strong", "em", "h4", "ul", "ol", "li", "a", "sup", "br"
+                ]
+                .contains(&t),
+                "tag {t}"
+            );
+        }
+    }
+
+    #[test]
+    fn long_replies_stay_under_the_event_limit() {
+        let mut r = Reply::new(ReplyKind::Answer, "T");
+        r.bullets(
+            "Many",
+            (0..5000)
+                .map(|i| Line::new(format!("line {i} ").repeat(5)))
+                .collect(),
+        );
+        let m = render(&r, "!");
+        assert!(m.plain.len() + m.html.len() <= MAX_BODY_BYTES + 200);
+        assert!(m.plain.contains("more lines left out"));
+    }
+}

@@ -1,0 +1,289 @@
+//! The Matrix door end to end against a real Synapse on 127.0.0.1: a real user client (matrix-sdk
+//! as a user) invites the bot, asks `!position iran`, and checks the HTML body, the plain body and
+//! the reply relation; the same in an encrypted room; moderator gating by power level; and a
+//! Synapse restart after which the next command is answered once and only once.
+
+use crate::common::*;
+use crate::synapse::Synapse;
+use dossier::app::{App, Clock};
+use dossier::config::{MatrixConfig, MatrixLogin, Secret};
+use dossier::matrix::{Door, run};
+use matrix_sdk::config::SyncSettings;
+use matrix_sdk::ruma::api::client::room::create_room::v3::Request as CreateRoom;
+use matrix_sdk::ruma::events::InitialStateEvent;
+use matrix_sdk::ruma::events::room::encryption::RoomEncryptionEventContent;
+use matrix_sdk::ruma::events::room::message::{
+    MessageType, OriginalSyncRoomMessageEvent, Relation, RoomMessageEventContent,
+};
+use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedUserId, UserId};
+use matrix_sdk::{Client, Room, RoomMemberships};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const PASSWORD: &str = "correct horse battery staple";
+
+#[derive(Clone, Debug)]
+struct Seen {
+    room: OwnedRoomId,
+    sender: OwnedUserId,
+    plain: String,
+    html: Option<String>,
+    in_reply_to: Option<OwnedEventId>,
+    mentions_empty: bool,
+}
+
+/// A user's client that records every text message it sees.
+struct User {
+    client: Client,
+    seen: Arc<Mutex<Vec<Seen>>>,
+    _store: tempfile::TempDir,
+}
+
+impl User {
+    async fn login(url: &str, name: &str) -> User {
+        let store = tempfile::tempdir().expect("tempdir");
+        let client = Client::builder()
+            .homeserver_url(url)
+            .sqlite_store(store.path(), None)
+            .build()
+            .await
+            .expect("client");
+        client
+            .matrix_auth()
+            .login_username(name, PASSWORD)
+            .initial_device_display_name(name)
+            .send()
+            .await
+            .expect("login");
+        client
+            .sync_once(SyncSettings::default())
+            .await
+            .expect("first sync");
+        let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
+        let s = seen.clone();
+        client.add_event_handler(move |ev: OriginalSyncRoomMessageEvent, room: Room| {
+            let s = s.clone();
+            async move {
+                if let MessageType::Text(t) = &ev.content.msgtype {
+                    let in_reply_to = match &ev.content.relates_to {
+                        Some(Relation::Reply(r)) => Some(r.in_reply_to.event_id.clone()),
+                        Some(Relation::Thread(t)) => {
+                            t.in_reply_to.as_ref().map(|r| r.event_id.clone())
+                        }
+                        _ => None,
+                    };
+                    s.lock().expect("lock").push(Seen {
+                        room: room.room_id().to_owned(),
+                        sender: ev.sender.clone(),
+                        plain: t.body.clone(),
+                        html: t.formatted.as_ref().map(|f| f.body.clone()),
+                        in_reply_to,
+                        mentions_empty: ev
+                            .content
+                            .mentions
+                            .as_ref()
+                            .is_some_and(|m| m.user_ids.is_empty() && !m.room),
+                    });
+                }
+            }
+        });
+        let c = client.clone();
+        // Keep syncing through homeserver restarts.
+        tokio::spawn(async move {
+            loop {
+                if c.sync_once(SyncSettings::default().timeout(Duration::from_millis(500)))
+                    .await
+                    .is_err()
+                {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+            }
+        });
+        User {
+            client,
+            seen,
+            _store: store,
+        }
+    }
+
+    fn id(&self) -> OwnedUserId {
+        self.client.user_id().expect("logged in").to_owned()
+    }
+
+    async fn create_room(&self, invite: Vec<OwnedUserId>, encrypted: bool) -> Room {
+        let mut req = CreateRoom::new();
+        req.invite = invite;
+        if encrypted {
+            req.initial_state = vec![
+                InitialStateEvent::with_empty_state_key(
+                    RoomEncryptionEventContent::with_recommended_defaults(),
+                )
+                .to_raw_any(),
+            ];
+        }
+        self.client.create_room(req).await.expect("create room")
+    }
+
+    async fn send(&self, room: &Room, text: &str) -> OwnedEventId {
+        for _ in 0..50 {
+            match room.send(RoomMessageEventContent::text_plain(text)).await {
+                Ok(r) => return r.response.event_id,
+                Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+            }
+        }
+        panic!("could not send {text}");
+    }
+
+    /// Replies from `from` to `event`, waiting up to `secs` for at least one.
+    async fn replies(&self, from: &UserId, event: &OwnedEventId, secs: u64) -> Vec<Seen> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+        loop {
+            let found: Vec<Seen> = self
+                .seen
+                .lock()
+                .expect("lock")
+                .iter()
+                .filter(|s| s.sender == from && s.in_reply_to.as_ref() == Some(event))
+                .cloned()
+                .collect();
+            if !found.is_empty() || tokio::time::Instant::now() > deadline {
+                return found;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+async fn wait_joined(room: &Room, user: &UserId) {
+    for _ in 0..300 {
+        if room
+            .members(RoomMemberships::JOIN)
+            .await
+            .is_ok_and(|m| m.iter().any(|x| x.user_id() == user))
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{user} never joined {}", room.room_id());
+}
+
+fn bot_config(synapse: &Synapse, store: &std::path::Path) -> MatrixConfig {
+    MatrixConfig {
+        homeserver: url::Url::parse(&synapse.url()).expect("url"),
+        user: "@dossier:localhost".into(),
+        login: MatrixLogin::Password(Secret::new(PASSWORD)),
+        store: store.to_path_buf(),
+        store_passphrase: Some(Secret::new("store passphrase")),
+        prefix: "!".into(),
+        autojoin: true,
+        autojoin_from: vec![],
+        moderator_power_level: 50,
+    }
+}
+
+#[test]
+fn synapse_end_to_end() {
+    runtime().block_on(async {
+        let mut synapse = tokio::task::spawn_blocking(Synapse::start)
+            .await
+            .expect("synapse");
+        for u in ["dossier", "alice", "bob"] {
+            synapse.register(u, PASSWORD);
+        }
+        let bot_store = tempfile::tempdir().expect("tempdir");
+        let app = Arc::new(App::new(
+            bundled_library(),
+            None,
+            Clock::Fixed(bundled_today()),
+        ));
+        let door = Door::new(app, bot_config(&synapse, bot_store.path())).expect("door");
+        let bot = tokio::spawn(async move {
+            if let Err(e) = run(door).await {
+                panic!("the Matrix door stopped: {e:#}");
+            }
+        });
+        let bot_id: OwnedUserId = UserId::parse("@dossier:localhost").expect("id");
+        let alice = User::login(&synapse.url(), "alice").await;
+        let bob = User::login(&synapse.url(), "bob").await;
+
+        // A plain room: invite, answer, HTML and plain bodies, reply relation, no mentions.
+        let room = alice
+            .create_room(vec![bot_id.clone(), bob.id()], false)
+            .await;
+        wait_joined(&room, &bot_id).await;
+        let ask = alice.send(&room, "!position iran").await;
+        let got = alice.replies(&bot_id, &ask, 30).await;
+        assert_eq!(got.len(), 1, "{got:#?}");
+        let r = &got[0];
+        assert!(
+            r.plain.contains("Iran: position")
+                && r.plain.contains("https://www.dawn.com/news/1971347"),
+            "{}",
+            r.plain
+        );
+        let html = r.html.as_deref().expect("formatted body");
+        assert!(
+            html.contains("<strong>Iran: position</strong>")
+                && html.contains("<a href=\"https://www.dawn.com/news/1971347\">"),
+            "{html}"
+        );
+        assert!(r.mentions_empty, "m.mentions must be present and empty");
+        let ask = alice.send(&room, "!postion iran").await;
+        let got = alice.replies(&bot_id, &ask, 30).await;
+        assert!(
+            got.first()
+                .is_some_and(|r| r.plain.contains("Did you mean `position`?")),
+            "{got:#?}"
+        );
+
+        // Moderator gating by power level: bob (0) is refused, alice (room creator, 100) answered.
+        let bob_room = bob
+            .client
+            .get_room(room.room_id())
+            .expect("bob sees the invite");
+        bob_room.join().await.expect("bob joins");
+        let ask = bob.send(&bob_room, "!status").await;
+        let got = bob.replies(&bot_id, &ask, 30).await;
+        assert!(
+            got.first()
+                .is_some_and(|r| r.plain.contains("Only moderators can do that")),
+            "{got:#?}"
+        );
+        let ask = alice.send(&room, "!status").await;
+        let got = alice.replies(&bot_id, &ask, 30).await;
+        assert!(
+            got.first()
+                .is_some_and(|r| r.plain.contains("dossier status")),
+            "{got:#?}"
+        );
+
+        // An encrypted room.
+        let secret_room = alice.create_room(vec![bot_id.clone()], true).await;
+        wait_joined(&secret_room, &bot_id).await;
+        let ask = alice.send(&secret_room, "!position turkey").await;
+        let got = alice.replies(&bot_id, &ask, 60).await;
+        assert!(
+            got.first().is_some_and(
+                |r| r.plain.contains("Türkiye: position") && r.room == secret_room.room_id()
+            ),
+            "{got:#?}"
+        );
+
+        // Synapse restarts; the bot reconnects and answers the next command exactly once.
+        let synapse = tokio::task::spawn_blocking(move || {
+            synapse.restart();
+            synapse
+        })
+        .await
+        .expect("restart");
+        let ask = alice.send(&room, "!topics").await;
+        let got = alice.replies(&bot_id, &ask, 60).await;
+        assert_eq!(got.len(), 1, "{got:#?}");
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let again = alice.replies(&bot_id, &ask, 0).await;
+        assert_eq!(again.len(), 1, "answered twice: {again:#?}");
+        bot.abort();
+        drop(synapse);
+    });
+}
