@@ -307,15 +307,21 @@ pub fn transaction_id(ev: &OriginalSyncRoomMessageEvent) -> OwnedTransactionId {
 }
 
 async fn on_message(ev: OriginalSyncRoomMessageEvent, room: Room, door: Ctx<Arc<Door>>) {
+    respond(&door, &room, &ev).await;
+}
+
+/// Answer a message if it is a command, and send the reply, retrying with the same
+/// transaction id so a retry never posts twice.
+pub async fn respond(door: &Door, room: &Room, ev: &OriginalSyncRoomMessageEvent) {
     if room.state() != RoomState::Joined {
         return;
     }
     let started = Instant::now();
-    let Some(reply) = answer(&door, &room, &ev).await else {
+    let Some(reply) = answer(door, room, ev).await else {
         return;
     };
-    let content = content(&door, &ev, &reply);
-    let txn = transaction_id(&ev);
+    let content = content(door, ev, &reply);
+    let txn = transaction_id(ev);
     if let Some(f) = &door.on_answer {
         f(started.elapsed());
     }

@@ -13,6 +13,8 @@ mod fake_discord;
 mod fixtures;
 #[cfg(feature = "matrix")]
 mod matrix_e2e;
+#[cfg(feature = "matrix")]
+mod matrix_mock;
 mod never_panics;
 mod replies;
 #[cfg(feature = "matrix")]
