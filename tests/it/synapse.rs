@@ -16,7 +16,8 @@ pub struct Synapse {
 }
 
 fn venv() -> PathBuf {
-    let out = Command::new(crate::common::repo().join("scripts/synapse-venv"))
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new(root.join("scripts/synapse-venv"))
         .stderr(Stdio::inherit())
         .output()
         .expect("run scripts/synapse-venv");
