@@ -13,6 +13,9 @@ C=${CONCURRENCY:-32}
 D=${DURATION:-15s}
 DOSSIER_PORT=${DOSSIER_PORT:-18080}
 REF_PORT=${REF_PORT:-18081}
+# PIN=1: each server on CPU 1 and the load generator on CPU 0, so the generator does not steal
+# the server's CPU (on a 2-core machine it otherwise takes about one core itself).
+if [ "${PIN:-0}" = 1 ]; then SERVER_CPU=(taskset -c 1); LOAD_CPU=(taskset -c 0); else SERVER_CPU=(); LOAD_CPU=(); fi
 
 command -v oha >/dev/null || cargo install oha --version 1.16.0 --locked
 command -v node >/dev/null || { echo "node is needed for the reference server" >&2; exit 2; }
@@ -32,9 +35,9 @@ application_id = "1000000000000000001"
 public_key = "$PUB"
 interactions_listen = "127.0.0.1:$DOSSIER_PORT"
 CFG
-RUST_LOG=warn target/release/dossier serve --config "$work/dossier.toml" & pids+=($!)
+RUST_LOG=warn "${SERVER_CPU[@]}" target/release/dossier serve --config "$work/dossier.toml" & pids+=($!)
 DOSSIER_PID=$!
-PUBLIC_KEY=$PUB PORT=$REF_PORT node bench/interactions/reference/server.js & pids+=($!)
+PUBLIC_KEY=$PUB PORT=$REF_PORT "${SERVER_CPU[@]}" node bench/interactions/reference/server.js & pids+=($!)
 for port in "$DOSSIER_PORT" "$REF_PORT"; do
   for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
 done
@@ -43,7 +46,7 @@ body=bench/interactions/body.json
 read -r TS SIG < <(target/release/examples/sign_interaction sign "$body")
 load() { # URL [extra oha args...]
   local url=$1; shift
-  oha --no-tui -z "$D" -c "$C" -m POST -H "content-type: application/json" \
+  "${LOAD_CPU[@]}" oha --no-tui -z "$D" -c "$C" -m POST -H "content-type: application/json" \
     -H "x-signature-ed25519: $SIG" -H "x-signature-timestamp: $TS" -D "$body" "$@" "$url"
 }
 # Both must answer the signed request correctly before being measured.

@@ -270,9 +270,7 @@ pub async fn answer(door: &Door, room: &Room, ev: &OriginalSyncRoomMessageEvent)
         );
     }
     let app = door.app.clone();
-    tokio::task::spawn_blocking(move || app.answer(&cmd))
-        .await
-        .ok()
+    tokio::spawn(async move { app.answer(&cmd) }).await.ok()
 }
 
 /// The message content for a reply: HTML and plain bodies, a reply relation (in the thread if
