@@ -217,7 +217,9 @@ impl Validator {
             let id = item.get_ref();
             if known.contains(id) {
                 if known.what == "source" {
-                    cited.insert(id.clone());
+                    if !cited.contains(id) {
+                        cited.insert(id.clone());
+                    }
                 }
                 if !out.contains(id) {
                     out.push(id.clone());
