@@ -216,10 +216,8 @@ impl Validator {
         for item in list {
             let id = item.get_ref();
             if known.contains(id) {
-                if known.what == "source" {
-                    if !cited.contains(id) {
-                        cited.insert(id.clone());
-                    }
+                if known.what == "source" && !cited.contains(id) {
+                    cited.insert(id.clone());
                 }
                 if !out.contains(id) {
                     out.push(id.clone());

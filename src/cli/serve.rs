@@ -23,7 +23,9 @@ pub struct Args {
 /// Logs go to stderr; `RUST_LOG` picks the level (default: info).
 pub fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new("info,serenity=warn,h2=warn,hyper=warn,rustls=warn")
+        tracing_subscriber::EnvFilter::new(
+            "info,serenity=warn,h2=warn,hyper=warn,rustls=warn,matrix_sdk_crypto::backups=error",
+        )
     });
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
