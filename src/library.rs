@@ -2,7 +2,7 @@
 //! or alias are hash lookups on folded keys, and search is an inverted index, so answer time
 //! does not grow with the size of the library. Built once per load; swapped whole on reload.
 
-use crate::cards::{Actor, ExpertView, Topic};
+use crate::cards::{Actor, Topic};
 use crate::text::{did_you_mean, fold, words};
 use std::collections::{BTreeMap, HashMap};
 
@@ -48,7 +48,6 @@ pub struct Hit {
 struct TopicIndex {
     actors: HashMap<String, usize>,
     sources: HashMap<String, usize>,
-    experts: HashMap<String, usize>,
 }
 
 /// Every loaded topic, indexed.
@@ -84,17 +83,8 @@ impl Library {
                 .enumerate()
                 .map(|(i, s)| (s.id.clone(), i))
                 .collect();
-            let mut experts = HashMap::new();
-            for (i, e) in t.experts.iter().enumerate() {
-                experts.entry(fold(&e.id)).or_insert(i);
-                experts.entry(fold(&e.name)).or_insert(i);
-            }
             let first_doc = search.docs.len() as u32;
-            index.push(TopicIndex {
-                actors,
-                sources,
-                experts,
-            });
+            index.push(TopicIndex { actors, sources });
             search.add_topic(ti, t);
             search.topic_docs.push(first_doc..search.docs.len() as u32);
         }
@@ -147,11 +137,6 @@ impl Library {
             .iter()
             .flat_map(|a| std::iter::once(&a.id).chain([&a.name]).chain(&a.aliases));
         suggest_ids(name, names, |n| self.actor(t, n).map(|a| &a.id))
-    }
-
-    pub fn expert(&self, t: usize, name: &str) -> Option<&ExpertView> {
-        let i = *self.index.get(t)?.experts.get(&fold(name))?;
-        self.topics[t].experts.get(i)
     }
 
     /// The source with id `id` in topic `t`.

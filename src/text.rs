@@ -98,11 +98,6 @@ pub fn or_list(items: &[&str]) -> String {
     join_with(items, "or")
 }
 
-/// "`a`, `b` and `c`".
-pub fn and_list(items: &[&str]) -> String {
-    join_with(items, "and")
-}
-
 fn join_with(items: &[&str], last: &str) -> String {
     let quoted: Vec<String> = items.iter().map(|i| format!("`{i}`")).collect();
     match quoted.len() {

@@ -173,8 +173,4 @@ impl Topic {
     pub fn is_stale(&self, as_of: NaiveDate, today: NaiveDate) -> bool {
         today > self.stale_since(as_of)
     }
-
-    pub fn source(&self, id: &str) -> Option<&Source> {
-        self.sources.iter().find(|s| s.id == id)
-    }
 }
