@@ -38,6 +38,27 @@ pub fn router(endpoint: Endpoint) -> Router {
         .with_state(endpoint)
 }
 
+/// Parse an interaction straight into its kind's type. serenity's own `Deserialize` for
+/// `Interaction` builds a `serde_json::Value` tree first to read `type`; reading `type` on its
+/// own and then the body once more, without building anything, is about twice as fast.
+pub fn parse_interaction(body: &[u8]) -> Result<Interaction, serde_json::Error> {
+    use serenity::model::application::InteractionType as T;
+    #[derive(serde::Deserialize)]
+    struct Kind {
+        #[serde(rename = "type")]
+        kind: u8,
+    }
+    let Kind { kind } = serde_json::from_slice(body)?;
+    Ok(match T::from(kind) {
+        T::Ping => Interaction::Ping(serde_json::from_slice(body)?),
+        T::Command => Interaction::Command(serde_json::from_slice(body)?),
+        T::Autocomplete => Interaction::Autocomplete(serde_json::from_slice(body)?),
+        T::Component => Interaction::Component(serde_json::from_slice(body)?),
+        T::Modal => Interaction::Modal(serde_json::from_slice(body)?),
+        _ => return Err(serde::de::Error::custom("unknown interaction type")),
+    })
+}
+
 fn refuse(status: StatusCode, why: &'static str) -> Response {
     (status, why).into_response()
 }
@@ -62,7 +83,7 @@ async fn interactions(State(ep): State<Endpoint>, headers: HeaderMap, body: Byte
     if !fresh {
         return refuse(StatusCode::UNAUTHORIZED, "stale request timestamp");
     }
-    let interaction: Interaction = match serde_json::from_slice(&body) {
+    let interaction = match parse_interaction(&body) {
         Ok(i) => i,
         Err(e) => {
             tracing::debug!(error = %e, "malformed interaction body");

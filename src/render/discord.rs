@@ -5,6 +5,8 @@
 
 use crate::date::human_day;
 use crate::reply::{Block, Citation, Line, Reply, ReplyKind};
+use std::borrow::Cow;
+use std::fmt::Write as _;
 
 /// Discord's documented limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 pub mod limits {
@@ -75,19 +77,58 @@ pub enum Button {
 /// Escape Discord Markdown and defuse mentions in text that is not meant as Markdown.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '\\' | '*' | '_' | '~' | '`' | '|' | '>' | '[' | ']' | '(' | ')' | '#' | '-' | '<' => {
-                out.push('\\');
-                out.push(c);
-            }
-            // A zero-width space after @ keeps "@everyone", "@here" and "<@123>" from pinging.
-            '@' => out.push_str("@\u{200B}"),
-            c if c.is_control() && c != '\n' => {}
-            c => out.push(c),
-        }
-    }
+    escape_into(&mut out, s);
     out
+}
+
+/// Whether a byte needs attention when escaping: Markdown punctuation, `@`, an ASCII control
+/// character, or 0xC2 (the lead byte of the C1 control characters U+0080–U+009F).
+const fn special_bytes() -> [bool; 256] {
+    let mut t = [false; 256];
+    let marks = b"\\*_~`|>[]()#-<@\x7f\xc2";
+    let mut i = 0;
+    while i < marks.len() {
+        t[marks[i] as usize] = true;
+        i += 1;
+    }
+    let mut c = 0;
+    while c < 0x20 {
+        t[c] = c != b'\n' as usize;
+        c += 1;
+    }
+    t
+}
+static SPECIAL: [bool; 256] = special_bytes();
+
+/// [`escape`] appending to `out`: runs of ordinary text are copied whole.
+pub fn escape_into(out: &mut String, s: &str) {
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let c1_control = b == 0xC2 && matches!(bytes.get(i + 1), Some(0x80..=0x9F));
+        if !SPECIAL[usize::from(b)] || (b == 0xC2 && !c1_control) {
+            i += 1;
+            continue;
+        }
+        out.push_str(&s[start..i]);
+        match b {
+            // A zero-width space after @ keeps "@everyone", "@here" and "<@123>" from pinging.
+            b'@' => out.push_str("@\u{200B}"),
+            // Control characters other than newline are dropped: U+0080–U+009F here, the
+            // ASCII ones below.
+            0xC2 => i += 1,
+            c if c < 0x20 || c == 0x7F => {}
+            c => {
+                out.push('\\');
+                out.push(char::from(c));
+            }
+        }
+        i += 1;
+        start = i;
+    }
+    out.push_str(&s[start..]);
 }
 
 /// Characters counted the way Discord counts them (Unicode code points).
@@ -97,77 +138,99 @@ pub fn len(s: &str) -> usize {
 
 /// Cut plain text to `max` characters at a word boundary, before any Markdown is added, so a
 /// cut can never fall inside a link or an escape.
-fn fit_plain(s: &str, max: usize) -> String {
-    crate::text::truncate_words(s, max)
+fn fit_plain(s: &str, max: usize) -> Cow<'_, str> {
+    // No more bytes than `max` means no more characters either.
+    if s.len() <= max || len(s) <= max {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(crate::text::truncate_words(s, max))
+    }
 }
 
 /// Cut already-rendered Markdown made of whole lines to `max` characters, dropping whole lines
 /// and saying how many were left out.
 fn fit_lines(lines: &[String], max: usize, what: &str) -> String {
     let mut out = String::new();
+    let mut used = 0; // characters in `out`
     for (i, l) in lines.iter().enumerate() {
         let left = lines.len() - i;
-        let note = format!("\n… {left} more {what} not shown");
-        let needed = len(&out) + usize::from(!out.is_empty()) + len(l);
-        if needed + if left > 1 { len(&note) } else { 0 } > max {
-            if len(&out) + len(&note) <= max {
+        let sep = usize::from(!out.is_empty());
+        let needed = used + sep + len(l);
+        // The note saying what was left out must fit too, unless this is the last line.
+        let note = || format!("\n… {left} more {what} not shown");
+        if needed > max || (left > 1 && needed + len(&note()) > max) {
+            let note = note();
+            if used + len(&note) <= max {
                 out.push_str(&note);
             }
             return out;
         }
-        if !out.is_empty() {
+        if sep == 1 {
             out.push('\n');
         }
         out.push_str(l);
+        used = needed;
     }
     out
 }
 
-fn url_in_link(url: &str) -> String {
-    // Parentheses and spaces would end the Markdown link early.
-    url.replace('(', "%28")
-        .replace(')', "%29")
-        .replace(' ', "%20")
+/// Append `url` for use inside a Markdown link: parentheses and spaces would end it early.
+fn push_url(out: &mut String, url: &str) {
+    for c in url.chars() {
+        match c {
+            '(' => out.push_str("%28"),
+            ')' => out.push_str("%29"),
+            ' ' => out.push_str("%20"),
+            c => out.push(c),
+        }
+    }
 }
 
-fn cite_links(cites: &[u32], all: &[Citation]) -> String {
-    cites
-        .iter()
-        .filter_map(|n| all.iter().find(|c| c.n == *n))
-        .map(|c| format!("[\\[{}\\]]({})", c.n, url_in_link(&c.url)))
-        .collect::<Vec<_>>()
-        .join("")
+fn push_cite_links(out: &mut String, cites: &[u32], all: &[Citation]) {
+    let mut first = true;
+    for c in cites.iter().filter_map(|n| all.iter().find(|c| c.n == *n)) {
+        if first {
+            out.push(' ');
+            first = false;
+        }
+        let _ = write!(out, "[\\[{}\\]](", c.n);
+        push_url(out, &c.url);
+        out.push(')');
+    }
 }
 
-/// One Markdown line for a `Line`; the text part is cut to `max` characters first.
-fn line(l: &Line, all: &[Citation], max: usize) -> String {
-    let mut s = String::new();
+/// One Markdown line for a `Line` after `prefix`; the text part is cut to `max` characters
+/// first.
+fn line_after(prefix: &str, l: &Line, all: &[Citation], max: usize) -> String {
+    let text = fit_plain(&l.text, max);
+    let mut s = String::with_capacity(prefix.len() + text.len() + 16 + 64 * l.cites.len());
+    s.push_str(prefix);
     if let Some(label) = &l.label {
-        s.push_str(&format!("**{}**: ", escape(&fit_plain(label, 120))));
+        s.push_str("**");
+        escape_into(&mut s, &fit_plain(label, 120));
+        s.push_str("**: ");
     }
-    s.push_str(&escape(&fit_plain(&l.text, max)));
-    let links = cite_links(&l.cites, all);
-    if !links.is_empty() {
-        s.push(' ');
-        s.push_str(&links);
-    }
+    escape_into(&mut s, &text);
+    push_cite_links(&mut s, &l.cites, all);
     s
 }
 
+fn line(l: &Line, all: &[Citation], max: usize) -> String {
+    line_after("", l, all, max)
+}
+
 fn citation_line(c: &Citation) -> String {
-    let date = c
-        .published
-        .as_deref()
-        .map(|d| format!(", {d}"))
-        .unwrap_or_default();
-    format!(
-        "{}. [{}]({}) — {}{}",
-        c.n,
-        escape(&fit_plain(&c.title, 150)),
-        url_in_link(&c.url),
-        escape(&fit_plain(&c.publisher, 60)),
-        escape(&date)
-    )
+    let mut s = format!("{}. [", c.n);
+    escape_into(&mut s, &fit_plain(&c.title, 150));
+    s.push_str("](");
+    push_url(&mut s, &c.url);
+    s.push_str(") — ");
+    escape_into(&mut s, &fit_plain(&c.publisher, 60));
+    if let Some(d) = &c.published {
+        s.push_str(", ");
+        escape_into(&mut s, d);
+    }
+    s
 }
 
 /// Render a reply as one Discord message. `page_line` builds the custom id for a page button
@@ -194,7 +257,7 @@ pub fn render(reply: &Reply) -> Message {
                     } else {
                         f.lines
                             .iter()
-                            .map(|l| format!("• {}", line(l, all, 300)))
+                            .map(|l| line_after("• ", l, all, 300))
                             .collect()
                     };
                     fields.push(EmbedField {
@@ -216,7 +279,7 @@ pub fn render(reply: &Reply) -> Message {
             Block::Bullets(ls) => {
                 body.push(String::new());
                 body.push(format!("**{}**", escape(&fit_plain(&section.heading, 200))));
-                body.extend(ls.iter().map(|l| format!("• {}", line(l, all, 600))));
+                body.extend(ls.iter().map(|l| line_after("• ", l, all, 600)));
             }
         }
     }
@@ -235,7 +298,7 @@ pub fn render(reply: &Reply) -> Message {
     // Field names are plain text in Discord; only values take Markdown.
     for f in &mut fields {
         f.name = f.name.replace('@', "@\u{200B}");
-        f.name = fit_plain(&f.name, limits::FIELD_NAME);
+        f.name = fit_plain(&f.name, limits::FIELD_NAME).into_owned();
     }
     fields.truncate(limits::EMBED_FIELDS - 1);
     let mut sources: Vec<String> = all.iter().map(citation_line).collect();
@@ -256,7 +319,7 @@ pub fn render(reply: &Reply) -> Message {
         if let Some(n) = &f.note {
             s.push_str(&format!("\n{n}"));
         }
-        fit_plain(&s.replace('@', "@\u{200B}"), limits::FOOTER_TEXT)
+        fit_plain(&s.replace('@', "@\u{200B}"), limits::FOOTER_TEXT).into_owned()
     });
     let colour = match (
         reply.kind,
@@ -266,7 +329,7 @@ pub fn render(reply: &Reply) -> Message {
         (_, Some(_)) => COLOUR_STALE,
         _ => COLOUR_ANSWER,
     };
-    let title = fit_plain(&reply.title.replace('@', "@\u{200B}"), limits::EMBED_TITLE);
+    let title = fit_plain(&reply.title.replace('@', "@\u{200B}"), limits::EMBED_TITLE).into_owned();
     // Budget the 6000 characters shared by all embeds: title, footer and fields first, then as
     // much of the body as fits.
     let size = |f: &EmbedField| len(&f.name) + len(&f.value);
@@ -314,7 +377,8 @@ pub fn render(reply: &Reply) -> Message {
             label: fit_plain(
                 &format!("Source: {}", c.publisher.replace('@', "@\u{200B}")),
                 limits::BUTTON_LABEL,
-            ),
+            )
+            .into_owned(),
             url: c.url.clone(),
         });
     }
@@ -413,6 +477,37 @@ mod tests {
             "\\*\\*bold\\*\\* @\u{200B}everyone \\<@\u{200B}123\\>"
         );
         assert!(!escape("@here").contains("@here"));
+        assert_eq!(escape("a\u{85}b\u{9f}\u{a0}é\r\n\u{7f}"), "ab\u{a0}é\n");
+    }
+
+    /// The obvious character-by-character escaper, as an oracle for the fast one.
+    fn escape_slowly(s: &str) -> String {
+        let mut out = String::new();
+        for c in s.chars() {
+            match c {
+                '\\' | '*' | '_' | '~' | '`' | '|' | '>' | '[' | ']' | '(' | ')' | '#' | '-'
+                | '<' => {
+                    out.push('\\');
+                    out.push(c);
+                }
+                '@' => out.push_str("@\u{200B}"),
+                c if c.is_control() && c != '\n' => {}
+                c => out.push(c),
+            }
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fast_escape_matches_the_obvious_one(s in "(?s).{0,80}") {
+            proptest::prop_assert_eq!(escape(&s), escape_slowly(&s));
+        }
+
+        #[test]
+        fn fast_escape_matches_on_markdown_heavy_text(s in "[a-z@*_~`|>\\[\\]()#<\\\\\n\u{80}-\u{a0}é \\-]{0,60}") {
+            proptest::prop_assert_eq!(escape(&s), escape_slowly(&s));
+        }
     }
 
     #[test]

@@ -528,3 +528,56 @@ fn mentions_in_cards_or_queries_ping_no_one() {
         assert!(d.contains("\\*\\*bold\\*\\*") && d.contains("\\[x\\]\\(https://evil.example\\)"), "card text is escaped: {d}");
     });
 }
+
+#[test]
+fn the_fast_parser_reads_interactions_exactly_as_serenity_does() {
+    use dossier::discord::endpoint::parse_interaction;
+    use serenity::model::application::Interaction;
+    let bench_body = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/interactions/body.json"),
+    )
+    .expect("bench body");
+    let mut bodies = vec![
+        serde_json::to_vec(&ping()).expect("json"),
+        serde_json::to_vec(&command(
+            "position",
+            &[("actor", 3, json!("iran")), ("private", 5, json!(true))],
+            "32",
+        ))
+        .expect("json"),
+        serde_json::to_vec(&command("timeline", &[("page", 4, json!(2))], "0")).expect("json"),
+        serde_json::to_vec(&autocomplete(
+            "position",
+            &[("actor", 3, json!("ir"))],
+            "actor",
+        ))
+        .expect("json"),
+        serde_json::to_vec(&button("dossier:page:timeline page 2")).expect("json"),
+        bench_body,
+    ];
+    for body in &mut bodies {
+        let ours = parse_interaction(body).expect("ours parses");
+        let theirs: Interaction = serde_json::from_slice(body).expect("serenity parses");
+        assert_eq!(
+            serde_json::to_value(&ours).expect("json"),
+            serde_json::to_value(&theirs).expect("json"),
+            "{}",
+            String::from_utf8_lossy(body)
+        );
+    }
+    for junk in [
+        &br#"{"type": 99, "id": "1"}"#[..],
+        br#"{"type": "2"}"#,
+        br#"{"id": "1"}"#,
+        br#"{"type": 2}"#,
+        b"[]",
+        b"",
+    ] {
+        assert!(
+            parse_interaction(junk).is_err(),
+            "{}",
+            String::from_utf8_lossy(junk)
+        );
+        assert!(serde_json::from_slice::<Interaction>(junk).is_err());
+    }
+}

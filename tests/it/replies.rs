@@ -361,3 +361,23 @@ fn fresh_cards_are_not_called_stale() {
             .is_some()
     );
 }
+
+/// What a Discord user sees for each command: the embed, its fields and buttons, pinned so a
+/// change to the Discord renderer (or a speed-up of it) cannot silently change a reply.
+#[test]
+fn discord_renders_of_every_command_are_pinned() {
+    let lib = bundled_library();
+    for line in [
+        "brief",
+        "position iran",
+        "timeline",
+        "experts about israel",
+        "compare iran united-states",
+        "search hormuz",
+        "help",
+        "position iram",
+    ] {
+        let m = dossier::render::discord::render(&ask(&lib, line));
+        insta::assert_debug_snapshot!(format!("discord-{}", line.replace(' ', "-")), m);
+    }
+}
