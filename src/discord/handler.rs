@@ -323,20 +323,35 @@ pub fn autocomplete(app: &App, ci: &CommandInteraction) -> CreateInteractionResp
         };
         match kind {
             Some(ArgKind::Actor) => {
+                // `/experts about:` offers only the actors some expert view is about, and
+                // says how many views each has.
+                let of_experts = spec.name == "experts";
                 for &t in &topics {
-                    for a in &lib.topic(t).actors {
+                    let topic = lib.topic(t);
+                    for a in &topic.actors {
+                        let views = topic
+                            .experts
+                            .iter()
+                            .filter(|v| v.about.contains(&a.id))
+                            .count();
+                        if of_experts && views == 0 {
+                            continue;
+                        }
                         let mut names = vec![a.id.as_str(), a.name.as_str()];
                         names.extend(a.aliases.iter().map(String::as_str));
                         let sc = score(&typed, &names);
                         if sc > 0 && !out.iter().any(|c| c.value == a.id) {
-                            let suffix = if topics.len() > 1 {
-                                format!(" · {}", lib.topic(t).id)
-                            } else {
-                                String::new()
-                            };
+                            let mut name = a.name.clone();
+                            if of_experts {
+                                let s = if views == 1 { "" } else { "s" };
+                                name.push_str(&format!(" · {views} expert view{s}"));
+                            }
+                            if topics.len() > 1 {
+                                name.push_str(&format!(" · {}", topic.id));
+                            }
                             out.push(Candidate {
                                 score: sc,
-                                name: choice_name(&format!("{}{suffix}", a.name)),
+                                name: choice_name(&name),
                                 value: a.id.clone(),
                             });
                         }

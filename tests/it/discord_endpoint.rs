@@ -313,6 +313,41 @@ fn autocomplete_ranks_and_respects_limits() {
             ))
             .await;
         assert_eq!(body["data"]["choices"][0]["value"], "timeline");
+        // `/experts about:` offers only actors some expert view is about, with the count.
+        let (_, body) = ep
+            .post(&autocomplete(
+                "experts",
+                &[("about", 3, json!(""))],
+                "about",
+            ))
+            .await;
+        let choices: Vec<(&str, &str)> = body["data"]["choices"]
+            .as_array()
+            .expect("choices")
+            .iter()
+            .map(|c| {
+                (
+                    c["value"].as_str().unwrap_or(""),
+                    c["name"].as_str().unwrap_or(""),
+                )
+            })
+            .collect();
+        let values: std::collections::BTreeSet<&str> = choices.iter().map(|c| c.0).collect();
+        assert_eq!(
+            values,
+            ["hezbollah-axis", "iran", "israel", "united-states"].into(),
+            "{choices:?}"
+        );
+        assert!(
+            choices.contains(&("iran", "Iran · 5 expert views")),
+            "{choices:?}"
+        );
+        assert!(
+            choices
+                .iter()
+                .any(|c| c.0 == "israel" && c.1.ends_with("· 1 expert view")),
+            "{choices:?}"
+        );
         // A big library: at most 25 choices, each within 100 characters.
         let dir = tempfile::tempdir().expect("tempdir");
         big_topic(dir.path());
