@@ -39,8 +39,8 @@ pub fn router(endpoint: Endpoint) -> Router {
 }
 
 /// Parse an interaction straight into its kind's type. serenity's own `Deserialize` for
-/// `Interaction` builds a `serde_json::Value` tree first to read `type`; reading `type` on its
-/// own and then the body once more, without building anything, is about twice as fast.
+/// `Interaction` builds a `serde_json::Value` tree of the whole body first just to read `type`;
+/// here `type` is read on its own and the body is then deserialized once, directly.
 pub fn parse_interaction(body: &[u8]) -> Result<Interaction, serde_json::Error> {
     use serenity::model::application::InteractionType as T;
     #[derive(serde::Deserialize)]
