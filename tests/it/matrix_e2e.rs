@@ -1,7 +1,9 @@
 //! The Matrix door end to end against a real Synapse on 127.0.0.1: a real user client (matrix-sdk
 //! as a user) invites the bot, asks `!position iran`, and checks the HTML body, the plain body and
-//! the reply relation; the same in an encrypted room; moderator gating by power level; and a
-//! Synapse restart after which the next command is answered once and only once.
+//! the reply relation; the same in an encrypted room; moderator gating by power level; a
+//! Synapse restart after which the next command is answered once and only once; and a bot
+//! restart that keeps its device, accepts an invite sent while it was away and does not answer
+//! late what was asked meanwhile.
 
 use crate::common::*;
 use crate::synapse::Synapse;
@@ -283,6 +285,57 @@ fn synapse_end_to_end() {
         tokio::time::sleep(Duration::from_secs(3)).await;
         let again = alice.replies(&bot_id, &ask, 0).await;
         assert_eq!(again.len(), 1, "answered twice: {again:#?}");
+
+        // The bot stops. While it is away, alice asks in the old room and invites it to a new
+        // one. It comes back on the same store: it keeps its one device, accepts the pending
+        // invite, answers there and in the encrypted room, and does not answer late what was
+        // asked while it was away.
+        bot.abort();
+        let _ = bot.await;
+        let asked_while_away = alice.send(&room, "!brief").await;
+        let new_room = alice.create_room(vec![bot_id.clone()], false).await;
+        let app = Arc::new(App::new(
+            bundled_library(),
+            None,
+            Clock::Fixed(bundled_today()),
+        ));
+        let door = Door::new(app, bot_config(&synapse, bot_store.path())).expect("door");
+        let bot = tokio::spawn(async move {
+            if let Err(e) = run(door).await {
+                panic!("the restarted Matrix door stopped: {e:#}");
+            }
+        });
+        wait_joined(&new_room, &bot_id).await;
+        let ask = alice.send(&new_room, "!position united states").await;
+        let got = alice.replies(&bot_id, &ask, 60).await;
+        assert!(
+            got.first()
+                .is_some_and(|r| r.plain.contains("United States: position")),
+            "{got:#?}"
+        );
+        let ask = alice.send(&secret_room, "!position iran").await;
+        let got = alice.replies(&bot_id, &ask, 60).await;
+        assert!(
+            got.first()
+                .is_some_and(|r| r.plain.contains("Iran: position")),
+            "the restarted bot must still read the encrypted room: {got:#?}"
+        );
+        let late = alice.replies(&bot_id, &asked_while_away, 0).await;
+        assert!(
+            late.is_empty(),
+            "answered a command from while it was away: {late:#?}"
+        );
+        let devices = alice
+            .client
+            .encryption()
+            .get_user_devices(&bot_id)
+            .await
+            .expect("bot's devices");
+        assert_eq!(
+            devices.devices().count(),
+            1,
+            "a restart must reuse the bot's device, not log in again"
+        );
         bot.abort();
         drop(synapse);
     });
