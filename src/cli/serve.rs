@@ -20,8 +20,11 @@ pub struct Args {
     pub today: Option<NaiveDate>,
 }
 
-/// Logs go to stderr; `RUST_LOG` picks the level (default: info).
+/// Logs go to stderr; `RUST_LOG` picks the level (default: info). Colour only on a terminal,
+/// and never with `NO_COLOR` set, so log files and container logs hold no escape codes.
 pub fn init_logging() {
+    use std::io::IsTerminal as _;
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
         tracing_subscriber::EnvFilter::new(
             "info,serenity=warn,h2=warn,hyper=warn,rustls=warn,matrix_sdk_crypto::backups=error",
@@ -30,6 +33,7 @@ pub fn init_logging() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(colour)
         .try_init();
 }
 

@@ -258,6 +258,19 @@ fn free_port() -> u16 {
 }
 
 struct Serve(std::process::Child);
+impl Serve {
+    /// Stop it and return what it logged.
+    fn stop_and_read_logs(mut self) -> String {
+        use std::io::Read as _;
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+        let mut logs = String::new();
+        if let Some(mut e) = self.0.stderr.take() {
+            let _ = e.read_to_string(&mut logs);
+        }
+        logs
+    }
+}
 impl Drop for Serve {
     fn drop(&mut self) {
         let _ = self.0.kill();
@@ -297,7 +310,7 @@ fn serve_runs_the_http_endpoint_with_no_token() {
             ),
         )
         .expect("write");
-        let _serve = serve(&cfg, None);
+        let serving = serve(&cfg, None);
         let base = format!("http://127.0.0.1:{port}");
         let client = reqwest::Client::new();
         let mut up = false;
@@ -321,6 +334,10 @@ fn serve_runs_the_http_endpoint_with_no_token() {
             .expect("post");
         let v: serde_json::Value = resp.json().await.expect("json");
         assert_eq!(v["data"]["embeds"][0]["title"], "Israel: position");
+        // Logs to a pipe (a file, a container's log) are plain text, without colour codes.
+        let logs = serving.stop_and_read_logs();
+        assert!(logs.contains("interactions endpoint listening"), "{logs}");
+        assert!(!logs.contains('\x1b'), "escape codes in piped logs: {logs:?}");
     });
 }
 
