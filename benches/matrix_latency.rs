@@ -78,11 +78,12 @@ fn main() {
             let today = NaiveDate::from_ymd_opt(2026, 11, 25).expect("date");
             dossier::library::Library::new(dossier::cards::load(&dir, today).expect("load").topics)
         };
-        let own: Arc<Mutex<Vec<Duration>>> = Arc::default();
+        // When the bot issued each send, and how long it had taken since the event arrived.
+        let own: Arc<Mutex<Vec<(Instant, Duration)>>> = Arc::default();
         let store = tempfile::tempdir().expect("tempdir");
         let mut door = Door::new(Arc::new(App::new(library, None, Clock::System)), config(&synapse.url(), store.path())).expect("door");
         let sink = own.clone();
-        door.on_answer = Some(Arc::new(move |d| sink.lock().expect("lock").push(d)));
+        door.on_answer = Some(Arc::new(move |d| sink.lock().expect("lock").push((Instant::now(), d))));
         tokio::spawn(async move { run(door).await });
 
         let user_store = tempfile::tempdir().expect("tempdir");
@@ -112,9 +113,11 @@ fn main() {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         let mut e2e = Vec::new();
+        let mut sends = Vec::new(); // (t0, send acknowledged, reply arrived)
         for i in 0..COMMANDS + 10 {
             let t0 = Instant::now();
             let sent = room.send(RoomMessageEventContent::text_plain("!position iran")).await.expect("send").response.event_id;
+            let acked = Instant::now();
             let arrived = loop {
                 let (id, at) = tokio::time::timeout(Duration::from_secs(30), rx.recv()).await.expect("a reply in time").expect("channel");
                 if id == sent {
@@ -123,12 +126,22 @@ fn main() {
             };
             if i >= 10 {
                 e2e.push(arrived - t0); // the first ten warm up
+                sends.push((t0, acked, arrived));
             }
         }
         println!("Matrix on a local Synapse 1.163.2 ({COMMANDS} commands after 10 warm-up)");
         report("end-to-end !position iran (send -> reply received)", e2e);
         let own = own.lock().expect("lock").split_off(10);
-        report("bot's own part (event received -> send issued)", own);
+        report("bot's own part (event received -> send issued)", own.iter().map(|o| o.1).collect());
+        // Where the rest of the round trip goes, leg by leg.
+        if own.len() == sends.len() {
+            let legs = sends.iter().zip(&own);
+            report("  leg: user's send request (send -> 200 from Synapse)", legs.clone().map(|((t0, acked, _), _)| *acked - *t0).collect());
+            report("  leg: to the bot (send -> bot's handler runs)", legs.clone().map(|((t0, _, _), (at, d))| (*at - *d).saturating_duration_since(*t0)).collect());
+            report("  leg: back to the user (bot's send issued -> reply received)", legs.map(|((_, _, arrived), (at, _))| arrived.saturating_duration_since(*at)).collect());
+        } else {
+            println!("(the bot answered {} times for {} commands; legs not split)", own.len(), sends.len());
+        }
 
         // Resident memory of `dossier serve` with the Matrix door connected and answering.
         let exe = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/dossier");

@@ -21,10 +21,9 @@ use matrix_sdk::ruma::events::room::message::{
 };
 use matrix_sdk::ruma::events::room::power_levels::UserPowerLevel;
 use matrix_sdk::ruma::{OwnedTransactionId, OwnedUserId, UserId};
-use matrix_sdk::{Client, LoopCtrl, Room, RoomState, SessionMeta, SessionTokens};
+use matrix_sdk::{Client, Room, RoomState, SessionMeta, SessionTokens};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 /// The longest wait between sync retries.
@@ -351,16 +350,16 @@ pub async fn run(door: Door) -> anyhow::Result<()> {
         .context("no user id after login")?;
     let door = Arc::new(Door { own, ..door });
     let mut backoff = Duration::from_millis(500);
-    loop {
+    let mut since = loop {
         match client.sync_once(SyncSettings::default()).await {
-            Ok(_) => break,
+            Ok(r) => break r.next_batch,
             Err(e) => {
                 tracing::warn!(error = %e, "initial sync failed; retrying");
                 tokio::time::sleep(backoff).await;
                 backoff = (backoff * 2).min(MAX_BACKOFF);
             }
         }
-    }
+    };
     for room in client.invited_rooms() {
         let inviter = room
             .invite_details()
@@ -382,32 +381,72 @@ pub async fn run(door: Door) -> anyhow::Result<()> {
     client.add_event_handler(on_invite);
     client.add_event_handler(on_message);
     tracing::info!(user = %door.own, "Matrix door ready");
-    let failures = Arc::new(AtomicU32::new(0));
+    // Our own loop rather than `Client::sync`: that one sleeps a full second whenever two syncs
+    // come back within a second of each other, so in a lively room every command waited up to
+    // a second before the bot even saw it. Long-polling already keeps the requests sparse;
+    // only a server that ignores the timeout and answers at once with nothing new gets a pause.
+    let mut failures = 0u32;
     loop {
-        let f = failures.clone();
-        let settings = SyncSettings::default().timeout(Duration::from_secs(30));
-        let result = client
-            .sync_with_result_callback(settings, move |r| {
-                let f = f.clone();
-                async move {
-                    r?;
-                    f.store(0, Ordering::Relaxed);
-                    Ok(LoopCtrl::Continue)
+        let asked = Instant::now();
+        let settings = SyncSettings::default()
+            .timeout(SYNC_TIMEOUT)
+            .token(since.clone());
+        match client.sync_once(settings).await {
+            Ok(r) => {
+                failures = 0;
+                let advanced = r.next_batch != since;
+                since = r.next_batch;
+                if let Some(pause) = pause_after_sync(asked.elapsed(), advanced) {
+                    tracing::debug!(
+                        pause_ms = pause.as_millis() as u64,
+                        "sync answered at once with nothing new; pausing"
+                    );
+                    tokio::time::sleep(pause).await;
                 }
-            })
-            .await;
-        if let Err(e) = result {
-            let n = failures.fetch_add(1, Ordering::Relaxed).min(6);
-            let wait = (Duration::from_millis(500) * 2u32.pow(n)).min(MAX_BACKOFF);
-            tracing::warn!(error = %e, retry_in_ms = wait.as_millis() as u64, "Matrix sync failed; retrying");
-            tokio::time::sleep(wait).await;
+            }
+            Err(e) => {
+                let wait = retry_wait(failures);
+                failures = failures.saturating_add(1);
+                tracing::warn!(error = %e, retry_in_ms = wait.as_millis() as u64, "Matrix sync failed; retrying");
+                tokio::time::sleep(wait).await;
+            }
         }
     }
+}
+
+/// How long the server may hold a sync request open when nothing happens.
+const SYNC_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// After a successful sync: a pause before the next one only when the server answered at once
+/// without anything new (it ignored the long-poll timeout), so the bot never spins.
+fn pause_after_sync(took: Duration, advanced: bool) -> Option<Duration> {
+    (!advanced && took < Duration::from_millis(100)).then_some(Duration::from_secs(1))
+}
+
+/// The wait before retrying after `failures` failed syncs in a row: 0.5 s doubling to 30 s.
+fn retry_wait(failures: u32) -> Duration {
+    (Duration::from_millis(500) * 2u32.pow(failures.min(6))).min(MAX_BACKOFF)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sync_pauses_only_when_the_server_ignores_the_timeout() {
+        // News: sync again at once, however fast it came.
+        assert_eq!(pause_after_sync(Duration::from_millis(3), true), None);
+        // A long poll that timed out with nothing new: sync again at once.
+        assert_eq!(pause_after_sync(SYNC_TIMEOUT, false), None);
+        // Nothing new, answered at once: the server ignored the timeout, so pause.
+        assert_eq!(
+            pause_after_sync(Duration::from_millis(2), false),
+            Some(Duration::from_secs(1))
+        );
+        assert_eq!(retry_wait(0), Duration::from_millis(500));
+        assert_eq!(retry_wait(1), Duration::from_secs(1));
+        assert_eq!(retry_wait(40), MAX_BACKOFF);
+    }
 
     #[test]
     fn command_text_strips_prefix_and_reply_fallback() {
