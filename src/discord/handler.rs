@@ -329,11 +329,15 @@ pub fn autocomplete(app: &App, ci: &CommandInteraction) -> CreateInteractionResp
                 for &t in &topics {
                     let topic = lib.topic(t);
                     for a in &topic.actors {
-                        let views = topic
-                            .experts
-                            .iter()
-                            .filter(|v| v.about.contains(&a.id))
-                            .count();
+                        let views = if of_experts {
+                            topic
+                                .experts
+                                .iter()
+                                .filter(|v| v.about.contains(&a.id))
+                                .count()
+                        } else {
+                            0
+                        };
                         if of_experts && views == 0 {
                             continue;
                         }

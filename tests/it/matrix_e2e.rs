@@ -136,6 +136,12 @@ impl User {
         panic!("could not send {text}");
     }
 
+    /// Send `text` and wait up to `secs` for `from`'s replies to it.
+    async fn ask(&self, room: &Room, text: &str, from: &UserId, secs: u64) -> Vec<Seen> {
+        let event = self.send(room, text).await;
+        self.replies(from, &event, secs).await
+    }
+
     /// Replies from `from` to `event`, waiting up to `secs` for at least one.
     async fn replies(&self, from: &UserId, event: &OwnedEventId, secs: u64) -> Vec<Seen> {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
@@ -184,6 +190,21 @@ fn bot_config(synapse: &Synapse, store: &std::path::Path) -> MatrixConfig {
     }
 }
 
+/// Start the bot's Matrix door on `store`; it runs until the handle is aborted.
+fn start_bot(synapse: &Synapse, store: &std::path::Path) -> tokio::task::JoinHandle<()> {
+    let app = Arc::new(App::new(
+        bundled_library(),
+        None,
+        Clock::Fixed(bundled_today()),
+    ));
+    let door = Door::new(app, bot_config(synapse, store)).expect("door");
+    tokio::spawn(async move {
+        if let Err(e) = run(door).await {
+            panic!("the Matrix door stopped: {e:#}");
+        }
+    })
+}
+
 #[test]
 fn synapse_end_to_end() {
     runtime().block_on(async {
@@ -194,17 +215,7 @@ fn synapse_end_to_end() {
             synapse.register(u, PASSWORD);
         }
         let bot_store = tempfile::tempdir().expect("tempdir");
-        let app = Arc::new(App::new(
-            bundled_library(),
-            None,
-            Clock::Fixed(bundled_today()),
-        ));
-        let door = Door::new(app, bot_config(&synapse, bot_store.path())).expect("door");
-        let bot = tokio::spawn(async move {
-            if let Err(e) = run(door).await {
-                panic!("the Matrix door stopped: {e:#}");
-            }
-        });
+        let bot = start_bot(&synapse, bot_store.path());
         let bot_id: OwnedUserId = UserId::parse("@dossier:localhost").expect("id");
         let alice = User::login(&synapse.url(), "alice").await;
         let bob = User::login(&synapse.url(), "bob").await;
@@ -214,8 +225,7 @@ fn synapse_end_to_end() {
             .create_room(vec![bot_id.clone(), bob.id()], false)
             .await;
         wait_joined(&room, &bot_id).await;
-        let ask = alice.send(&room, "!position iran").await;
-        let got = alice.replies(&bot_id, &ask, 30).await;
+        let got = alice.ask(&room, "!position iran", &bot_id, 30).await;
         assert_eq!(got.len(), 1, "{got:#?}");
         let r = &got[0];
         assert!(
@@ -231,8 +241,7 @@ fn synapse_end_to_end() {
             "{html}"
         );
         assert!(r.mentions_empty, "m.mentions must be present and empty");
-        let ask = alice.send(&room, "!postion iran").await;
-        let got = alice.replies(&bot_id, &ask, 30).await;
+        let got = alice.ask(&room, "!postion iran", &bot_id, 30).await;
         assert!(
             got.first()
                 .is_some_and(|r| r.plain.contains("Did you mean `position`?")),
@@ -245,15 +254,13 @@ fn synapse_end_to_end() {
             .get_room(room.room_id())
             .expect("bob sees the invite");
         bob_room.join().await.expect("bob joins");
-        let ask = bob.send(&bob_room, "!status").await;
-        let got = bob.replies(&bot_id, &ask, 30).await;
+        let got = bob.ask(&bob_room, "!status", &bot_id, 30).await;
         assert!(
             got.first()
                 .is_some_and(|r| r.plain.contains("Only moderators can do that")),
             "{got:#?}"
         );
-        let ask = alice.send(&room, "!status").await;
-        let got = alice.replies(&bot_id, &ask, 30).await;
+        let got = alice.ask(&room, "!status", &bot_id, 30).await;
         assert!(
             got.first()
                 .is_some_and(|r| r.plain.contains("dossier status")),
@@ -263,8 +270,9 @@ fn synapse_end_to_end() {
         // An encrypted room.
         let secret_room = alice.create_room(vec![bot_id.clone()], true).await;
         wait_joined(&secret_room, &bot_id).await;
-        let ask = alice.send(&secret_room, "!position turkey").await;
-        let got = alice.replies(&bot_id, &ask, 60).await;
+        let got = alice
+            .ask(&secret_room, "!position turkey", &bot_id, 60)
+            .await;
         assert!(
             got.first().is_some_and(
                 |r| r.plain.contains("Türkiye: position") && r.room == secret_room.room_id()
@@ -294,20 +302,11 @@ fn synapse_end_to_end() {
         let _ = bot.await;
         let asked_while_away = alice.send(&room, "!brief").await;
         let new_room = alice.create_room(vec![bot_id.clone()], false).await;
-        let app = Arc::new(App::new(
-            bundled_library(),
-            None,
-            Clock::Fixed(bundled_today()),
-        ));
-        let door = Door::new(app, bot_config(&synapse, bot_store.path())).expect("door");
-        let bot = tokio::spawn(async move {
-            if let Err(e) = run(door).await {
-                panic!("the restarted Matrix door stopped: {e:#}");
-            }
-        });
+        let bot = start_bot(&synapse, bot_store.path());
         wait_joined(&new_room, &bot_id).await;
-        let ask = alice.send(&new_room, "!position united states").await;
-        let got = alice.replies(&bot_id, &ask, 60).await;
+        let got = alice
+            .ask(&new_room, "!position united states", &bot_id, 60)
+            .await;
         assert!(
             got.first()
                 .is_some_and(|r| r.plain.contains("United States: position")),
