@@ -11,6 +11,11 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[allow(dead_code)] // the tests use all of it; this benchmark does not restart Synapse
 mod synapse;
 
+/// The tests' shared helpers (`synapse.rs` takes `free_port` from them).
+#[path = "../tests/it/common.rs"]
+#[allow(dead_code)]
+mod common;
+
 use chrono::NaiveDate;
 use dossier::app::{App, Clock};
 use dossier::config::{MatrixConfig, MatrixLogin, Secret};

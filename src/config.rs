@@ -140,8 +140,8 @@ pub struct DiscordConfig {
     pub gateway: bool,
     pub interactions_listen: Option<SocketAddr>,
     pub dev_guild: Option<u64>,
-    /// The permission name moderators need, e.g. `MANAGE_GUILD`.
-    pub moderator_permission: String,
+    /// The permission moderators need.
+    pub moderator_permission: ModeratorPermission,
     /// Answers that take longer than this are deferred and completed by an edit.
     pub defer_after_ms: u64,
     /// Send REST and gateway traffic to this base URL instead of https://discord.com (an
@@ -163,15 +163,44 @@ impl Env for ProcessEnv {
     }
 }
 
-/// Permission names accepted for `moderator_permission`.
-pub const MODERATOR_PERMISSIONS: [&str; 6] = [
-    "MANAGE_GUILD",
-    "ADMINISTRATOR",
-    "MANAGE_CHANNELS",
-    "MANAGE_MESSAGES",
-    "MODERATE_MEMBERS",
-    "KICK_MEMBERS",
-];
+/// The Discord permission that makes a member a moderator. The one list of names dossier
+/// accepts for `moderator_permission`; the Discord door maps each to serenity's flag.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ModeratorPermission {
+    ManageGuild,
+    Administrator,
+    ManageChannels,
+    ManageMessages,
+    ModerateMembers,
+    KickMembers,
+}
+
+impl ModeratorPermission {
+    /// Each permission with its name in the config (Discord's own spelling).
+    pub const ALL: [(&'static str, ModeratorPermission); 6] = [
+        ("MANAGE_GUILD", ModeratorPermission::ManageGuild),
+        ("ADMINISTRATOR", ModeratorPermission::Administrator),
+        ("MANAGE_CHANNELS", ModeratorPermission::ManageChannels),
+        ("MANAGE_MESSAGES", ModeratorPermission::ManageMessages),
+        ("MODERATE_MEMBERS", ModeratorPermission::ModerateMembers),
+        ("KICK_MEMBERS", ModeratorPermission::KickMembers),
+    ];
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, p)| *p)
+    }
+
+    pub fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(_, p)| *p == self)
+            .map_or("MANAGE_GUILD", |(n, _)| n)
+    }
+
+    pub fn names() -> Vec<&'static str> {
+        Self::ALL.iter().map(|(n, _)| *n).collect()
+    }
+}
 
 /// Read and check a config file. Errors come back as a report with every problem found; a
 /// line that looks like it holds a secret is never quoted in them.
@@ -206,22 +235,17 @@ fn redact(d: &mut Diagnostic) {
 
 fn load_unredacted(path: &Path, env: &dyn Env) -> Result<Config, Report> {
     let mut report = Report::default();
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) => {
-            report.push(
-                Diagnostic::file(
-                    Severity::Error,
-                    "io",
-                    path,
-                    format!("cannot read the config file: {e}"),
-                )
-                .help("pass the path of an existing file to --config (see dossier.example.toml)"),
-            );
-            return Err(report);
-        }
+    let decoded = match std::fs::read(path) {
+        Ok(bytes) => decode(path, bytes),
+        Err(e) => Err(Diagnostic::file(
+            Severity::Error,
+            "io",
+            path,
+            format!("cannot read the config file: {e}"),
+        )
+        .help("pass the path of an existing file to --config (see dossier.example.toml)")),
     };
-    let text = match decode(path, bytes) {
+    let text = match decoded {
         Ok(t) => t,
         Err(d) => {
             report.push(d);
@@ -235,193 +259,359 @@ fn load_unredacted(path: &Path, env: &dyn Env) -> Result<Config, Report> {
             return Err(report);
         }
     };
-    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let relative = |p: &str| {
+    let mut check = ConfigCheck {
+        path,
+        text: &text,
+        base: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+        env,
+        report,
+    };
+    let config = check.config(raw);
+    if check.report.has_errors() {
+        return Err(check.report);
+    }
+    Ok(config)
+}
+
+/// Checks one config file: where diagnostics point, where relative paths start, and where
+/// secrets come from.
+struct ConfigCheck<'a> {
+    path: &'a Path,
+    text: &'a str,
+    /// The config file's folder: relative paths in it start there.
+    base: PathBuf,
+    env: &'a dyn Env,
+    report: Report,
+}
+
+impl ConfigCheck<'_> {
+    fn err(&mut self, span: std::ops::Range<usize>, code: &'static str, msg: String, help: &str) {
+        self.report.push(
+            Diagnostic::at(Severity::Error, code, self.path, self.text, span, msg).help(help),
+        );
+    }
+
+    fn relative(&self, p: &str) -> PathBuf {
         let p = PathBuf::from(p);
-        if p.is_absolute() { p } else { base.join(p) }
-    };
-    let mut err = |span: std::ops::Range<usize>, code: &'static str, msg: String, help: &str| {
-        report.push(Diagnostic::at(Severity::Error, code, path, &text, span, msg).help(help));
-    };
-    let briefings = raw
-        .briefings
-        .as_ref()
-        .map_or_else(|| relative("briefings"), |b| relative(b.get_ref()));
-    let default_topic = raw.default_topic.map(|t| t.into_inner());
-    let state = raw
-        .state
-        .as_ref()
-        .map_or_else(|| relative("state"), |s| relative(s.get_ref()));
-    let discord = raw.discord.map(|d| {
+        if p.is_absolute() {
+            p
+        } else {
+            self.base.join(p)
+        }
+    }
+
+    fn path_or(&self, value: Option<&Spanned<String>>, default: &str) -> PathBuf {
+        self.relative(value.map_or(default, |v| v.get_ref()))
+    }
+
+    fn config(&mut self, raw: RawConfig) -> Config {
+        let state = self.path_or(raw.state.as_ref(), "state");
+        Config {
+            briefings: self.path_or(raw.briefings.as_ref(), "briefings"),
+            default_topic: raw.default_topic.map(Spanned::into_inner),
+            discord: raw.discord.map(|d| self.discord(d)),
+            matrix: raw.matrix.and_then(|m| self.matrix(m, &state)),
+            state,
+        }
+    }
+
+    fn discord(&mut self, d: Spanned<RawDiscord>) -> DiscordConfig {
         let span = d.span();
         let d = d.into_inner();
         if let Some(t) = &d.token {
-            err(
+            self.err(
                 t.span(),
                 "secret-in-config",
                 "the bot token must not be written in the config file".into(),
                 "remove it; set DISCORD_TOKEN in the environment, or point `token_file` at a file that holds it",
             );
         }
-        let application_id = match d.application_id.get_ref().trim().parse::<u64>() {
-            Ok(id) if id > 0 => id,
-            _ => {
-                err(d.application_id.span(), "bad-value", "`application_id` is not a Discord id".into(), "copy the Application ID from the Developer Portal, as a quoted string of digits");
-                0
+        let application_id = self
+            .discord_id(
+                &d.application_id,
+                "application_id",
+                "copy the Application ID from the Developer Portal, as a quoted string of digits",
+            )
+            .unwrap_or(0);
+        let public_key = d.public_key.as_ref().and_then(|k| {
+            let key = parse_key(k.get_ref());
+            if key.is_none() {
+                self.err(
+                    k.span(),
+                    "bad-value",
+                    "`public_key` is not a valid Ed25519 public key".into(),
+                    "copy the Public Key from the Developer Portal: 64 hexadecimal characters",
+                );
             }
-        };
-        let public_key = d.public_key.as_ref().and_then(|k| match parse_key(k.get_ref()) {
-            Some(key) => Some(key),
-            None => {
-                err(k.span(), "bad-value", "`public_key` is not a valid Ed25519 public key".into(), "copy the Public Key from the Developer Portal: 64 hexadecimal characters");
-                None
-            }
+            key
         });
-        let token = match &d.token_file {
-            Some(f) => match std::fs::read_to_string(relative(f.get_ref())) {
-                Ok(t) if !t.trim().is_empty() => Some(Secret::new(t.trim())),
-                Ok(_) => {
-                    err(f.span(), "bad-value", "the token file is empty".into(), "write the bot token into that file");
-                    None
-                }
-                Err(e) => {
-                    err(f.span(), "io", format!("cannot read the token file: {e}"), "check the path and that the file is readable");
-                    None
-                }
-            },
-            None => env.var("DISCORD_TOKEN").map(Secret::new),
-        };
-        let interactions_listen = d.interactions_listen.as_ref().and_then(|l| match l.get_ref().parse::<SocketAddr>() {
-            Ok(a) => Some(a),
-            Err(_) => {
-                err(l.span(), "bad-value", format!("`{}` is not an address to listen on", l.get_ref()), "write an IP address and port, e.g. \"127.0.0.1:8080\"");
-                None
-            }
-        });
-        if interactions_listen.is_some() && public_key.is_none() && d.public_key.is_none() {
-            err(span.clone(), "missing-field", "`interactions_listen` needs `public_key`".into(), "add `public_key = \"…\"` (from the Developer Portal) so requests can be verified");
+        let token = self.discord_token(&d);
+        let interactions_listen = d
+            .interactions_listen
+            .as_ref()
+            .and_then(|l| self.listen_addr(l));
+        if interactions_listen.is_some() && d.public_key.is_none() {
+            self.err(
+                span.clone(),
+                "missing-field",
+                "`interactions_listen` needs `public_key`".into(),
+                "add `public_key = \"…\"` (from the Developer Portal) so requests can be verified",
+            );
         }
         let gateway = d.gateway.as_ref().map_or(token.is_some(), |g| *g.get_ref());
         if gateway && token.is_none() {
             let at = d.gateway.as_ref().map_or(span.clone(), Spanned::span);
-            err(at, "missing-secret", "the gateway needs a bot token".into(), "set DISCORD_TOKEN, or `token_file`, or `gateway = false` to run only the HTTP interactions endpoint");
+            self.err(at, "missing-secret", "the gateway needs a bot token".into(), "set DISCORD_TOKEN, or `token_file`, or `gateway = false` to run only the HTTP interactions endpoint");
         }
         if !gateway && interactions_listen.is_none() {
-            err(span.clone(), "missing-field", "the [discord] table opens no door".into(), "set `interactions_listen = \"127.0.0.1:8080\"`, or give a token for the gateway");
+            self.err(
+                span,
+                "missing-field",
+                "the [discord] table opens no door".into(),
+                "set `interactions_listen = \"127.0.0.1:8080\"`, or give a token for the gateway",
+            );
         }
-        let dev_guild = d.dev_guild.as_ref().and_then(|g| match g.get_ref().trim().parse::<u64>() {
-            Ok(id) if id > 0 => Some(id),
-            _ => {
-                err(g.span(), "bad-value", "`dev_guild` is not a Discord id".into(), "write the server (guild) id as a quoted string of digits");
-                None
-            }
-        });
-        let moderator_permission = match &d.moderator_permission {
-            Some(p) if MODERATOR_PERMISSIONS.contains(&p.get_ref().as_str()) => p.get_ref().clone(),
-            Some(p) => {
-                let close = crate::text::did_you_mean(p.get_ref(), MODERATOR_PERMISSIONS, 1);
-                let help = match close.first() {
-                    Some(c) => format!("did you mean `{c}`?"),
-                    None => format!("one of {}", crate::text::or_list(&MODERATOR_PERMISSIONS)),
-                };
-                err(p.span(), "bad-value", format!("`{}` is not a moderator permission dossier knows", p.get_ref()), &help);
-                "MANAGE_GUILD".into()
-            }
-            None => "MANAGE_GUILD".into(),
-        };
         DiscordConfig {
             application_id,
             public_key,
             token,
             gateway,
             interactions_listen,
-            dev_guild,
-            moderator_permission,
-            defer_after_ms: d.defer_after_ms.map_or(2000, |v| v.into_inner()),
-            api_proxy: d.api_proxy.map(|p| p.into_inner().trim_end_matches('/').to_owned()),
+            dev_guild: d.dev_guild.as_ref().and_then(|g| {
+                self.discord_id(
+                    g,
+                    "dev_guild",
+                    "write the server (guild) id as a quoted string of digits",
+                )
+            }),
+            moderator_permission: d
+                .moderator_permission
+                .as_ref()
+                .map_or(ModeratorPermission::ManageGuild, |p| self.permission(p)),
+            defer_after_ms: d.defer_after_ms.map_or(2000, Spanned::into_inner),
+            api_proxy: d
+                .api_proxy
+                .map(|p| p.into_inner().trim_end_matches('/').to_owned()),
         }
-    });
-    let matrix = raw.matrix.map(|m| {
+    }
+
+    /// A Discord snowflake written as a quoted string of digits.
+    fn discord_id(&mut self, v: &Spanned<String>, key: &str, help: &str) -> Option<u64> {
+        match v.get_ref().trim().parse::<u64>() {
+            Ok(id) if id > 0 => Some(id),
+            _ => {
+                self.err(
+                    v.span(),
+                    "bad-value",
+                    format!("`{key}` is not a Discord id"),
+                    help,
+                );
+                None
+            }
+        }
+    }
+
+    fn listen_addr(&mut self, l: &Spanned<String>) -> Option<SocketAddr> {
+        let addr = l.get_ref().parse::<SocketAddr>().ok();
+        if addr.is_none() {
+            self.err(
+                l.span(),
+                "bad-value",
+                format!("`{}` is not an address to listen on", l.get_ref()),
+                "write an IP address and port, e.g. \"127.0.0.1:8080\"",
+            );
+        }
+        addr
+    }
+
+    /// The bot token: from `token_file` when set, else from DISCORD_TOKEN.
+    fn discord_token(&mut self, d: &RawDiscord) -> Option<Secret> {
+        let Some(f) = &d.token_file else {
+            return self.env.var("DISCORD_TOKEN").map(Secret::new);
+        };
+        match std::fs::read_to_string(self.relative(f.get_ref())) {
+            Ok(t) if !t.trim().is_empty() => Some(Secret::new(t.trim())),
+            Ok(_) => {
+                self.err(
+                    f.span(),
+                    "bad-value",
+                    "the token file is empty".into(),
+                    "write the bot token into that file",
+                );
+                None
+            }
+            Err(e) => {
+                self.err(
+                    f.span(),
+                    "io",
+                    format!("cannot read the token file: {e}"),
+                    "check the path and that the file is readable",
+                );
+                None
+            }
+        }
+    }
+
+    fn permission(&mut self, p: &Spanned<String>) -> ModeratorPermission {
+        if let Some(perm) = ModeratorPermission::parse(p.get_ref()) {
+            return perm;
+        }
+        let names = ModeratorPermission::names();
+        let help = match crate::text::did_you_mean(p.get_ref(), names.iter().copied(), 1).first() {
+            Some(c) => format!("did you mean `{c}`?"),
+            None => format!("one of {}", crate::text::or_list(&names)),
+        };
+        self.err(
+            p.span(),
+            "bad-value",
+            format!(
+                "`{}` is not a moderator permission dossier knows",
+                p.get_ref()
+            ),
+            &help,
+        );
+        ModeratorPermission::ManageGuild
+    }
+
+    fn matrix(&mut self, m: Spanned<RawMatrix>, state: &Path) -> Option<MatrixConfig> {
         let span = m.span();
         let m = m.into_inner();
         for secret in [&m.password, &m.access_token].into_iter().flatten() {
-            err(
+            self.err(
                 secret.span(),
                 "secret-in-config",
                 "passwords and access tokens must not be written in the config file".into(),
                 "remove it; set MATRIX_PASSWORD (or MATRIX_ACCESS_TOKEN with `device_id`) in the environment",
             );
         }
-        let homeserver = match url::Url::parse(m.homeserver.get_ref().trim()) {
+        let homeserver = self.homeserver(&m.homeserver);
+        let user = m.user.get_ref().trim().to_owned();
+        if !(user.starts_with('@') && user.contains(':') && user.len() > 3) {
+            self.err(
+                m.user.span(),
+                "bad-value",
+                format!("`{user}` is not a Matrix user id"),
+                "write the full id, e.g. \"@dossier:example.org\"",
+            );
+        }
+        let login = self.matrix_login(&m, span.clone());
+        let prefix = m
+            .prefix
+            .as_ref()
+            .map_or("!".to_owned(), |p| p.get_ref().clone());
+        if prefix.trim().is_empty()
+            || prefix.chars().count() > 8
+            || prefix.contains(char::is_whitespace)
+        {
+            let at = m.prefix.as_ref().map_or(span, Spanned::span);
+            self.err(
+                at,
+                "bad-value",
+                "`prefix` must be one to eight characters without spaces".into(),
+                "use e.g. \"!\" (the default)",
+            );
+        }
+        let autojoin_from = m
+            .autojoin_from
+            .iter()
+            .map(|a| self.autojoin_entry(a))
+            .collect();
+        Some(MatrixConfig {
+            homeserver: homeserver?,
+            user,
+            login: login?,
+            store: m
+                .store
+                .as_ref()
+                .map_or_else(|| state.join("matrix"), |s| self.relative(s.get_ref())),
+            store_passphrase: self.env.var("MATRIX_STORE_PASSPHRASE").map(Secret::new),
+            prefix,
+            autojoin: m.autojoin.is_none_or(Spanned::into_inner),
+            autojoin_from,
+            moderator_power_level: m
+                .moderator_power_level
+                .as_ref()
+                .map_or(50, |p| *p.get_ref()),
+        })
+    }
+
+    /// https://, or http:// for a homeserver on this machine only.
+    fn homeserver(&mut self, v: &Spanned<String>) -> Option<url::Url> {
+        match url::Url::parse(v.get_ref().trim()) {
             Ok(u) if u.scheme() == "https" => Some(u),
-            Ok(u) if u.scheme() == "http" && u.host_str().is_some_and(|h| h == "127.0.0.1" || h == "localhost" || h == "[::1]") => Some(u),
+            Ok(u)
+                if u.scheme() == "http"
+                    && u.host_str()
+                        .is_some_and(|h| h == "127.0.0.1" || h == "localhost" || h == "[::1]") =>
+            {
+                Some(u)
+            }
             Ok(_) => {
-                err(m.homeserver.span(), "bad-url", "the homeserver must be an https:// URL".into(), "use https://; plain http:// is allowed only for a homeserver on 127.0.0.1");
+                self.err(
+                    v.span(),
+                    "bad-url",
+                    "the homeserver must be an https:// URL".into(),
+                    "use https://; plain http:// is allowed only for a homeserver on 127.0.0.1",
+                );
                 None
             }
             Err(e) => {
-                err(m.homeserver.span(), "bad-url", format!("`{}` is not a URL ({e})", m.homeserver.get_ref()), "write the homeserver's address, e.g. \"https://matrix.example.org\"");
+                self.err(
+                    v.span(),
+                    "bad-url",
+                    format!("`{}` is not a URL ({e})", v.get_ref()),
+                    "write the homeserver's address, e.g. \"https://matrix.example.org\"",
+                );
                 None
             }
-        };
-        let user = m.user.get_ref().trim().to_owned();
-        if !(user.starts_with('@') && user.contains(':') && user.len() > 3) {
-            err(m.user.span(), "bad-value", format!("`{user}` is not a Matrix user id"), "write the full id, e.g. \"@dossier:example.org\"");
         }
-        let login = match (env.var("MATRIX_PASSWORD"), env.var("MATRIX_ACCESS_TOKEN")) {
+    }
+
+    fn matrix_login(&mut self, m: &RawMatrix, span: std::ops::Range<usize>) -> Option<MatrixLogin> {
+        match (
+            self.env.var("MATRIX_PASSWORD"),
+            self.env.var("MATRIX_ACCESS_TOKEN"),
+        ) {
             (_, Some(token)) => match &m.device_id {
-                Some(d) => Some(MatrixLogin::Token { access_token: Secret::new(token), device_id: d.get_ref().clone() }),
+                Some(d) => Some(MatrixLogin::Token {
+                    access_token: Secret::new(token),
+                    device_id: d.get_ref().clone(),
+                }),
                 None => {
-                    err(span.clone(), "missing-field", "MATRIX_ACCESS_TOKEN needs `device_id`".into(), "add `device_id = \"…\"`: the device the access token belongs to");
+                    self.err(
+                        span,
+                        "missing-field",
+                        "MATRIX_ACCESS_TOKEN needs `device_id`".into(),
+                        "add `device_id = \"…\"`: the device the access token belongs to",
+                    );
                     None
                 }
             },
             (Some(p), None) => Some(MatrixLogin::Password(Secret::new(p))),
             (None, None) => {
-                err(span.clone(), "missing-secret", "the Matrix door needs a password or an access token".into(), "set MATRIX_PASSWORD, or MATRIX_ACCESS_TOKEN with `device_id`, in the environment");
+                self.err(span, "missing-secret", "the Matrix door needs a password or an access token".into(), "set MATRIX_PASSWORD, or MATRIX_ACCESS_TOKEN with `device_id`, in the environment");
                 None
             }
-        };
-        let prefix = m.prefix.as_ref().map_or("!".to_owned(), |p| p.get_ref().clone());
-        if prefix.trim().is_empty() || prefix.chars().count() > 8 || prefix.contains(char::is_whitespace) {
-            let at = m.prefix.as_ref().map_or(span.clone(), Spanned::span);
-            err(at, "bad-value", "`prefix` must be one to eight characters without spaces".into(), "use e.g. \"!\" (the default)");
         }
-        let autojoin_from: Vec<String> = m.autojoin_from.iter().map(|a| a.get_ref().trim().to_owned()).collect();
-        for (a, raw_a) in autojoin_from.iter().zip(&m.autojoin_from) {
-            let ok = if let Some(rest) = a.strip_prefix('@') { rest.contains(':') } else { !a.is_empty() && !a.contains(['@', '/', ' ']) };
-            if !ok {
-                err(raw_a.span(), "bad-value", format!("`{a}` is neither a server name nor a user id"), "write a server (\"example.org\") or a user (\"@alice:example.org\")");
-            }
-        }
-        let moderator_power_level = m.moderator_power_level.as_ref().map_or(50, |p| *p.get_ref());
-        let store = m.store.as_ref().map_or_else(|| state.join("matrix"), |s| relative(s.get_ref()));
-        match (homeserver, login) {
-            (Some(homeserver), Some(login)) => Some(MatrixConfig {
-                homeserver,
-                user,
-                login,
-                store,
-                store_passphrase: env.var("MATRIX_STORE_PASSPHRASE").map(Secret::new),
-                prefix,
-                autojoin: m.autojoin.is_none_or(|a| a.into_inner()),
-                autojoin_from,
-                moderator_power_level,
-            }),
-            _ => None,
-        }
-    });
-    let matrix = matrix.flatten();
-    if report.has_errors() {
-        return Err(report);
     }
-    Ok(Config {
-        briefings,
-        default_topic,
-        state,
-        discord,
-        matrix,
-    })
+
+    /// A server name (`example.org`) or a user id (`@alice:example.org`).
+    fn autojoin_entry(&mut self, raw: &Spanned<String>) -> String {
+        let a = raw.get_ref().trim().to_owned();
+        let ok = match a.strip_prefix('@') {
+            Some(rest) => rest.contains(':'),
+            None => !a.is_empty() && !a.contains(['@', '/', ' ']),
+        };
+        if !ok {
+            self.err(
+                raw.span(),
+                "bad-value",
+                format!("`{a}` is neither a server name nor a user id"),
+                "write a server (\"example.org\") or a user (\"@alice:example.org\")",
+            );
+        }
+        a
+    }
 }
 
 /// A 64-character hex Ed25519 public key.

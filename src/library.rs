@@ -1,6 +1,7 @@
 //! The library: an immutable, indexed snapshot of every validated topic. Lookups by id, name
 //! or alias are hash lookups on folded keys, and search is an inverted index, so answer time
-//! does not grow with the size of the library. Built once per load; swapped whole on reload.
+//! does not grow with the size of the library. Immutable: a reload builds a new one from the
+//! cards and `App::swap` replaces the old one whole.
 
 use crate::cards::{Actor, Topic};
 use crate::text::{did_you_mean, fold, words};
@@ -9,13 +10,74 @@ use std::collections::{BTreeMap, HashMap};
 /// Where in the cards a search hit is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Place {
-    Topic(&'static str),
+    Topic(TopicField),
     Watch(usize),
-    Actor(usize, &'static str),
+    Actor(usize, ActorField),
     Person(usize, usize),
     Event(usize),
     Expert(usize),
     Source(usize),
+}
+
+/// The searchable fields of `topic.toml`, in the order equal-scoring hits are listed
+/// (alphabetical by label).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TopicField {
+    BottomLine,
+    Status,
+    /// Tags and key questions.
+    Tags,
+    Title,
+    WhyItMatters,
+}
+
+/// The searchable fields of an actor card, in the order equal-scoring hits are listed
+/// (alphabetical by label).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ActorField {
+    Demands,
+    Name,
+    RedLines,
+    Role,
+    Signals,
+    Stance,
+    Summary,
+}
+
+impl TopicField {
+    /// How a reply names the field.
+    pub fn label(self) -> &'static str {
+        match self {
+            TopicField::Title => "title",
+            TopicField::BottomLine => "bottom line",
+            TopicField::WhyItMatters => "why it matters",
+            TopicField::Status => "status",
+            TopicField::Tags => "tags",
+        }
+    }
+}
+
+impl ActorField {
+    /// How a reply names the field.
+    pub fn label(self) -> &'static str {
+        match self {
+            ActorField::Name => "name",
+            ActorField::Role => "role",
+            ActorField::Stance => "stance",
+            ActorField::Summary => "summary",
+            ActorField::Demands => "demands",
+            ActorField::RedLines => "red lines",
+            ActorField::Signals => "signals",
+        }
+    }
+
+    /// Whether the field is a list of items rather than running text.
+    pub fn is_list(self) -> bool {
+        matches!(
+            self,
+            ActorField::Demands | ActorField::RedLines | ActorField::Signals
+        )
+    }
 }
 
 /// One indexed field of one card.
@@ -159,34 +221,51 @@ impl Library {
         self.search.query(query, only_topic)
     }
 
-    /// The text of the field a hit points at, for snippets.
-    pub fn place_text(&self, t: usize, place: Place) -> &str {
+    /// The texts of the field a hit points at, for snippets: one for running text, one per
+    /// item for lists.
+    pub fn place_texts(&self, t: usize, place: Place) -> Vec<&str> {
         let topic = &self.topics[t];
         match place {
             Place::Topic(field) => match field {
-                "title" => &topic.title,
-                "bottom line" => &topic.bottom_line,
-                "why it matters" => &topic.why_it_matters,
-                "status" => topic.status_note.as_deref().unwrap_or(""),
-                "tags" => topic.tags.first().map_or("", String::as_str),
-                _ => "",
+                TopicField::Title => vec![topic.title.as_str()],
+                TopicField::BottomLine => vec![topic.bottom_line.as_str()],
+                TopicField::WhyItMatters => vec![topic.why_it_matters.as_str()],
+                TopicField::Status => topic.status_note.iter().map(String::as_str).collect(),
+                TopicField::Tags => topic
+                    .tags
+                    .iter()
+                    .chain(&topic.key_questions)
+                    .map(String::as_str)
+                    .collect(),
             },
-            Place::Watch(i) => &topic.watch[i].item,
+            Place::Watch(i) => vec![topic.watch[i].item.as_str()],
             Place::Actor(a, field) => {
                 let actor = &topic.actors[a];
                 let p = &actor.position;
                 match field {
-                    "name" => &actor.name,
-                    "role" => &actor.role,
-                    "stance" => &p.stance,
-                    "summary" => &p.summary,
-                    _ => "",
+                    ActorField::Name => vec![actor.name.as_str()],
+                    ActorField::Role => vec![actor.role.as_str()],
+                    ActorField::Stance => vec![p.stance.as_str()],
+                    ActorField::Summary => vec![p.summary.as_str()],
+                    ActorField::Demands => p.demands.iter().map(String::as_str).collect(),
+                    ActorField::RedLines => p.red_lines.iter().map(String::as_str).collect(),
+                    ActorField::Signals => p.signals.iter().map(String::as_str).collect(),
                 }
             }
-            Place::Person(a, i) => &topic.actors[a].people[i].role,
-            Place::Event(i) => &topic.events[i].detail,
-            Place::Expert(i) => &topic.experts[i].summary,
-            Place::Source(i) => &topic.sources[i].title,
+            Place::Person(a, i) => {
+                let person = &topic.actors[a].people[i];
+                std::iter::once(person.role.as_str())
+                    .chain(person.note.as_deref())
+                    .collect()
+            }
+            Place::Event(i) => vec![topic.events[i].title.as_str(), &topic.events[i].detail],
+            Place::Expert(i) => {
+                let e = &topic.experts[i];
+                std::iter::once(e.summary.as_str())
+                    .chain(e.quote.as_ref().map(|q| q.text.as_str()))
+                    .collect()
+            }
+            Place::Source(i) => vec![topic.sources[i].title.as_str()],
         }
     }
 }
@@ -236,17 +315,22 @@ impl SearchIndex {
     }
 
     fn add_topic(&mut self, ti: usize, t: &Topic) {
-        self.add(ti, Place::Topic("title"), 3.0, &[&t.title, &t.id]);
-        self.add(ti, Place::Topic("bottom line"), 1.5, &[&t.bottom_line]);
+        self.add(ti, Place::Topic(TopicField::Title), 3.0, &[&t.title, &t.id]);
         self.add(
             ti,
-            Place::Topic("why it matters"),
+            Place::Topic(TopicField::BottomLine),
+            1.5,
+            &[&t.bottom_line],
+        );
+        self.add(
+            ti,
+            Place::Topic(TopicField::WhyItMatters),
             1.0,
             &[&t.why_it_matters],
         );
         self.add(
             ti,
-            Place::Topic("status"),
+            Place::Topic(TopicField::Status),
             1.0,
             &[t.status_note.as_deref().unwrap_or("")],
         );
@@ -256,22 +340,27 @@ impl SearchIndex {
             .chain(&t.key_questions)
             .map(String::as_str)
             .collect();
-        self.add(ti, Place::Topic("tags"), 1.0, &tags);
+        self.add(ti, Place::Topic(TopicField::Tags), 1.0, &tags);
         for (i, w) in t.watch.iter().enumerate() {
             self.add(ti, Place::Watch(i), 1.0, &[&w.item]);
         }
         for (ai, a) in t.actors.iter().enumerate() {
             let mut names: Vec<&str> = vec![&a.name, &a.id];
             names.extend(a.aliases.iter().map(String::as_str));
-            self.add(ti, Place::Actor(ai, "name"), 3.0, &names);
-            self.add(ti, Place::Actor(ai, "role"), 1.0, &[&a.role]);
+            self.add(ti, Place::Actor(ai, ActorField::Name), 3.0, &names);
+            self.add(ti, Place::Actor(ai, ActorField::Role), 1.0, &[&a.role]);
             let p = &a.position;
-            self.add(ti, Place::Actor(ai, "stance"), 1.5, &[&p.stance]);
-            self.add(ti, Place::Actor(ai, "summary"), 1.0, &[&p.summary]);
+            self.add(ti, Place::Actor(ai, ActorField::Stance), 1.5, &[&p.stance]);
+            self.add(
+                ti,
+                Place::Actor(ai, ActorField::Summary),
+                1.0,
+                &[&p.summary],
+            );
             for (field, list) in [
-                ("demands", &p.demands),
-                ("red lines", &p.red_lines),
-                ("signals", &p.signals),
+                (ActorField::Demands, &p.demands),
+                (ActorField::RedLines, &p.red_lines),
+                (ActorField::Signals, &p.signals),
             ] {
                 let texts: Vec<&str> = list.iter().map(String::as_str).collect();
                 self.add(ti, Place::Actor(ai, field), 1.2, &texts);

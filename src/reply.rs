@@ -145,40 +145,4 @@ impl Reply {
     pub fn is_user_error(&self) -> bool {
         self.kind == ReplyKind::UserError
     }
-
-    /// Every piece of text in the reply, for checks such as mention safety.
-    pub fn all_text(&self) -> Vec<&str> {
-        let mut out = vec![self.title.as_str()];
-        fn push_line<'a>(l: &'a Line, out: &mut Vec<&'a str>) {
-            if let Some(label) = &l.label {
-                out.push(label);
-            }
-            out.push(&l.text);
-        }
-        if let Some(s) = &self.summary {
-            push_line(s, &mut out);
-        }
-        for s in &self.sections {
-            out.push(&s.heading);
-            match &s.body {
-                Block::Text(l) => push_line(l, &mut out),
-                Block::Bullets(ls) => ls.iter().for_each(|l| push_line(l, &mut out)),
-                Block::Fields(fs) => {
-                    for f in fs {
-                        out.push(&f.name);
-                        f.lines.iter().for_each(|l| push_line(l, &mut out));
-                    }
-                }
-            }
-        }
-        for c in &self.citations {
-            out.extend([c.title.as_str(), &c.publisher, &c.url]);
-        }
-        if let Some(f) = &self.footer {
-            out.push(&f.topic);
-            out.extend(f.stale.as_deref());
-            out.extend(f.note.as_deref());
-        }
-        out
-    }
 }

@@ -5,7 +5,7 @@
 
 use super::parse::{MAX_CARD_BYTES, decode, parse};
 use super::raw::*;
-use super::validate::Validator;
+use super::validate::{TopicCards, Validator};
 use crate::cards::model::Topic;
 use crate::diag::{Diagnostic, Report, Severity};
 use crate::text::did_you_mean;
@@ -50,12 +50,6 @@ pub enum LoadError {
     },
     #[error("{} is not a folder; point --briefings (or DOSSIER_BRIEFINGS) at the folder that holds the topic folders", path.display())]
     NotAFolder { path: PathBuf },
-}
-
-/// A card file's path and text, kept for pointing diagnostics into it.
-pub struct File {
-    pub path: PathBuf,
-    pub text: String,
 }
 
 /// Load and validate every topic under `root`. `today` decides what is stale.
@@ -320,18 +314,17 @@ fn load_topic(v: &mut Validator, name: &str, dir: &Path) -> Option<Topic> {
             actors.push(a);
         }
     }
-    let actors_complete = actors.len() == n_files;
     // Validate what parsed even if some files did not: the moderator sees every problem at once.
-    let topic = v.topic(
-        name,
-        dir,
+    let topic = v.topic(&TopicCards {
+        folder: name.to_owned(),
+        dir: dir.to_path_buf(),
+        actors_complete: actors.len() == n_files,
         topic,
         sources,
         actors,
-        actors_complete,
         timeline,
         experts,
-    );
+    });
     (v.report.errors() == errors_before)
         .then_some(topic)
         .flatten()

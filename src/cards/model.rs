@@ -163,14 +163,32 @@ pub struct Quote {
     pub source: String,
 }
 
-impl Topic {
-    /// The day after which the topic card counts as stale.
-    pub fn stale_since(&self, as_of: NaiveDate) -> NaiveDate {
-        as_of + chrono::Days::new(u64::from(self.stale_after_days))
+/// The one staleness rule: a card last checked on `as_of` is stale once more than
+/// `after_days` days have passed. `check` warns by it and every answer's footer says it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Staleness {
+    pub after_days: u32,
+}
+
+impl Staleness {
+    /// The last day on which a card checked on `as_of` is still fresh.
+    pub fn fresh_until(self, as_of: NaiveDate) -> NaiveDate {
+        as_of
+            .checked_add_days(chrono::Days::new(u64::from(self.after_days)))
+            .unwrap_or(NaiveDate::MAX)
     }
 
     /// Whether a card last checked on `as_of` is stale on `today`.
-    pub fn is_stale(&self, as_of: NaiveDate, today: NaiveDate) -> bool {
-        today > self.stale_since(as_of)
+    pub fn is_stale(self, as_of: NaiveDate, today: NaiveDate) -> bool {
+        today > self.fresh_until(as_of)
+    }
+}
+
+impl Topic {
+    /// How long this topic's cards stay fresh.
+    pub fn staleness(&self) -> Staleness {
+        Staleness {
+            after_days: self.stale_after_days,
+        }
     }
 }

@@ -3,7 +3,14 @@
 //! that is `validate`'s job.
 
 use serde::Deserialize;
+use std::path::PathBuf;
 use toml::Spanned;
+
+/// A card file's path and text, kept for pointing diagnostics into it.
+pub struct File {
+    pub path: PathBuf,
+    pub text: String,
+}
 
 pub type Text = Spanned<String>;
 pub type List = Vec<Spanned<String>>;

@@ -3,7 +3,6 @@
 //! value and names the fix. Invalid values get placeholders so checking can go on; a topic with
 //! any error is never served.
 
-use super::load::File;
 use super::model::*;
 use super::raw::*;
 use crate::date::{Date, human_day};
@@ -12,7 +11,7 @@ use crate::text::{did_you_mean, fold, is_slug, or_list, slugify};
 use chrono::NaiveDate;
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
-use std::path::Path;
+use std::path::PathBuf;
 use toml::Spanned;
 
 /// Default number of days after `as_of` before a card counts as stale.
@@ -34,9 +33,54 @@ struct Known {
 }
 
 impl Known {
+    fn new<'a>(what: &'static str, ids: impl Iterator<Item = &'a str>, complete: bool) -> Self {
+        let ids: Vec<String> = ids.map(str::to_owned).collect();
+        Known {
+            what,
+            set: ids.iter().cloned().collect(),
+            ids,
+            complete,
+        }
+    }
+
     fn contains(&self, id: &str) -> bool {
         !self.complete || self.set.contains(id)
     }
+}
+
+/// What references in one topic's cards resolve against, and which sources were cited.
+struct Refs {
+    sources: Known,
+    actors: Known,
+    cited: HashSet<String>,
+}
+
+/// One topic folder's cards as read from disk, before validation. A card that could not be
+/// read or parsed is `None` (its diagnostics are already reported).
+pub struct TopicCards {
+    /// The folder's name, which must be the topic's id.
+    pub folder: String,
+    pub dir: PathBuf,
+    pub topic: Option<(RawTopic, File)>,
+    pub sources: Option<(RawSources, File)>,
+    pub actors: Vec<(RawActor, File)>,
+    /// False when some actor card could not be read: references to actors are not checked then.
+    pub actors_complete: bool,
+    pub timeline: Option<(RawTimeline, File)>,
+    pub experts: Option<(RawExperts, File)>,
+}
+
+/// The allowed values of `stale_after_days`.
+const STALE_AFTER_RANGE: std::ops::RangeInclusive<i64> = 1..=3650;
+
+/// A topic's `stale_after_days`, or the default when it is unset or out of range (the range is
+/// reported where the topic card is checked).
+fn stale_after_days(topic: Option<&RawTopic>) -> u32 {
+    topic
+        .and_then(|t| t.stale_after_days.as_ref())
+        .map(|d| *d.get_ref())
+        .filter(|d| STALE_AFTER_RANGE.contains(d))
+        .map_or(DEFAULT_STALE_AFTER_DAYS, |d| d as u32)
 }
 
 impl Validator {
@@ -249,12 +293,19 @@ impl Validator {
         out
     }
 
-    fn stale_warning(&mut self, f: &File, v: &Text, what: &str, as_of: NaiveDate, after: u32) {
+    fn stale_warning(
+        &mut self,
+        f: &File,
+        v: &Text,
+        what: &str,
+        as_of: NaiveDate,
+        staleness: Staleness,
+    ) {
         if as_of == NaiveDate::MIN {
             return;
         }
-        let limit = as_of + chrono::Days::new(u64::from(after));
-        if self.today > limit {
+        let after = staleness.after_days;
+        if staleness.is_stale(as_of, self.today) {
             let age = (self.today - as_of).num_days();
             self.warn(
                 f,
@@ -269,404 +320,489 @@ impl Validator {
         }
     }
 
-    /// Validate one topic's cards. Returns the model even with errors; the caller drops it then.
-    #[allow(clippy::too_many_arguments)]
-    pub fn topic(
+    /// Source ids cited from an entry; `required`: the entry needs at least one.
+    fn sources_of(
         &mut self,
-        folder: &str,
-        dir: &Path,
-        topic: Option<(RawTopic, File)>,
-        sources: Option<(RawSources, File)>,
-        actors: Vec<(RawActor, File)>,
-        actors_complete: bool,
-        timeline: Option<(RawTimeline, File)>,
-        experts: Option<(RawExperts, File)>,
-    ) -> Option<Topic> {
-        let mut cited = HashSet::new();
+        f: &File,
+        key: &str,
+        list: &List,
+        refs: &mut Refs,
+        required: Option<Range<usize>>,
+    ) -> Vec<String> {
+        self.refs(f, key, list, &refs.sources, required, &mut refs.cited)
+    }
 
+    /// Actor ids named by an entry.
+    fn actors_of(&mut self, f: &File, key: &str, list: &List, refs: &mut Refs) -> Vec<String> {
+        self.refs(f, key, list, &refs.actors, None, &mut refs.cited)
+    }
+
+    /// Validate one topic's cards. Returns the model even with errors; the caller drops it then.
+    pub fn topic(&mut self, cards: &TopicCards) -> Option<Topic> {
         // Sources first: everything else refers to them.
-        let mut source_list = Vec::new();
-        let mut source_spans: Vec<(String, Range<usize>)> = Vec::new();
-        if let Some((raw, f)) = &sources {
-            let mut seen: HashMap<String, usize> = HashMap::new();
-            for s in &raw.source {
-                let s = s.get_ref();
-                let id = self.slug(f, "source", &s.id);
-                if let Some(line) = seen.get(&id).map(|at| line_of(&f.text, *at)) {
-                    self.err(
-                        f,
-                        s.id.span(),
-                        "duplicate-id",
-                        format!("source `{id}` is defined twice"),
-                        format!("the first is at line {line}; give each source its own id"),
-                    );
-                }
-                // Where the first one is; its line is only counted if a duplicate turns up.
-                seen.entry(id.clone()).or_insert(s.id.span().start);
-                let url = s.url.get_ref().trim().to_owned();
-                check_url(self, f, &s.url);
-                source_spans.push((id.clone(), s.id.span()));
-                source_list.push(Source {
-                    id,
-                    title: self.text(f, "title", &s.title),
-                    publisher: self.text(f, "publisher", &s.publisher),
-                    url,
-                    published: s
-                        .published
-                        .as_ref()
-                        .and_then(|p| self.date(f, "published", p)),
-                    accessed: s
-                        .accessed
-                        .as_ref()
-                        .and_then(|a| self.date(f, "accessed", a)),
-                    kind: self.choice(f, "kind", &s.kind).unwrap_or(SourceKind::News),
-                    note: self.opt_text(f, "note", &s.note),
-                });
-            }
-        }
-        let source_ids = Known {
-            what: "source",
-            ids: source_list.iter().map(|s| s.id.clone()).collect(),
-            set: source_list.iter().map(|s| s.id.clone()).collect(),
-            complete: sources.is_some(),
-        };
-
+        let sources = self.sources(cards.sources.as_ref());
         // Topic settings next: staleness of positions depends on them.
-        let stale_after = topic
-            .as_ref()
-            .and_then(|(t, _)| t.stale_after_days.as_ref())
-            .map(|d| *d.get_ref())
-            .filter(|d| (1..=3650).contains(d))
-            .map_or(DEFAULT_STALE_AFTER_DAYS, |d| d as u32);
+        let staleness = Staleness {
+            after_days: stale_after_days(cards.topic.as_ref().map(|(t, _)| t)),
+        };
+        let mut refs = Refs {
+            sources: Known::new(
+                "source",
+                sources.iter().map(|(s, _)| s.id.as_str()),
+                cards.sources.is_some(),
+            ),
+            actors: Known::new("actor", std::iter::empty(), true),
+            cited: HashSet::new(),
+        };
+        let actors = self.actors(&cards.actors, &mut refs, staleness);
+        refs.actors = Known::new(
+            "actor",
+            actors.iter().map(|a| a.id.as_str()),
+            cards.actors_complete,
+        );
+        let topic = match &cards.topic {
+            Some((raw, f)) => {
+                let mut t = self.topic_card(cards, raw, f, &mut refs, staleness);
+                t.events = self.timeline(&cards.timeline, &mut refs, Some(t.as_of));
+                t.experts = self.experts(&cards.experts, &mut refs);
+                t.actors = actors;
+                Some(t)
+            }
+            None => {
+                // Still check the other cards' references; there is no topic to return.
+                self.timeline(&cards.timeline, &mut refs, None);
+                self.experts(&cards.experts, &mut refs);
+                None
+            }
+        };
+        if let Some((_, f)) = &cards.sources {
+            self.uncited_sources(f, &sources, &refs.cited);
+        }
+        topic.map(|t| Topic {
+            sources: sources.into_iter().map(|(s, _)| s).collect(),
+            ..t
+        })
+    }
 
-        // Actors: ids from file names, names and aliases must not collide.
-        let mut actor_list = Vec::new();
-        let mut names: HashMap<String, (String, String)> = HashMap::new();
-        for (raw, f) in &actors {
-            let id = self.slug(f, "actor", &raw.id);
-            let stem = f
-                .path
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            if id != stem && !id.is_empty() {
+    /// `sources.toml`: each source with the span of its id, for the uncited-source warning.
+    fn sources(&mut self, card: Option<&(RawSources, File)>) -> Vec<(Source, Range<usize>)> {
+        let Some((raw, f)) = card else {
+            return Vec::new();
+        };
+        let mut out = Vec::with_capacity(raw.source.len());
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for s in &raw.source {
+            let s = s.get_ref();
+            let id = self.slug(f, "source", &s.id);
+            if let Some(line) = seen.get(&id).map(|at| line_of(&f.text, *at)) {
                 self.err(
                     f,
-                    raw.id.span(),
-                    "id-mismatch",
-                    format!("actor id `{id}` does not match its file name `{stem}.toml`"),
-                    format!("rename the file to `{id}.toml`, or set id = \"{stem}\""),
+                    s.id.span(),
+                    "duplicate-id",
+                    format!("source `{id}` is defined twice"),
+                    format!("the first is at line {line}; give each source its own id"),
                 );
             }
-            let name = self.text(f, "name", &raw.name);
-            let aliases = self.texts(f, "aliases", &raw.aliases);
-            let mut own = HashSet::new();
-            let keys = std::iter::once((&raw.id, "id"))
-                .chain(std::iter::once((&raw.name, "name")))
-                .chain(raw.aliases.iter().map(|a| (a, "alias")));
-            for (value, what) in keys {
-                let key = fold(value.get_ref());
-                if key.is_empty() || !own.insert(key.clone()) {
-                    continue;
+            // Where the first one is; its line is only counted if a duplicate turns up.
+            seen.entry(id.clone()).or_insert(s.id.span().start);
+            check_url(self, f, &s.url);
+            let source = Source {
+                id,
+                title: self.text(f, "title", &s.title),
+                publisher: self.text(f, "publisher", &s.publisher),
+                url: s.url.get_ref().trim().to_owned(),
+                published: s
+                    .published
+                    .as_ref()
+                    .and_then(|p| self.date(f, "published", p)),
+                accessed: s
+                    .accessed
+                    .as_ref()
+                    .and_then(|a| self.date(f, "accessed", a)),
+                kind: self.choice(f, "kind", &s.kind).unwrap_or(SourceKind::News),
+                note: self.opt_text(f, "note", &s.note),
+            };
+            out.push((source, s.id.span()));
+        }
+        out
+    }
+
+    fn uncited_sources(
+        &mut self,
+        f: &File,
+        sources: &[(Source, Range<usize>)],
+        cited: &HashSet<String>,
+    ) {
+        for (s, span) in sources {
+            if !cited.contains(&s.id) {
+                self.warn(
+                    f,
+                    span.clone(),
+                    "uncited-source",
+                    format!("source `{}` is never cited", s.id),
+                    "cite it from the entry it supports, or remove it".into(),
+                );
+            }
+        }
+    }
+
+    /// Every actor card; ids must match file names, and ids, names and aliases must each lead
+    /// to one actor.
+    fn actors(
+        &mut self,
+        cards: &[(RawActor, File)],
+        refs: &mut Refs,
+        staleness: Staleness,
+    ) -> Vec<Actor> {
+        // Folded name → (actor id, file that claimed it).
+        let mut names: HashMap<String, (String, String)> = HashMap::new();
+        cards
+            .iter()
+            .map(|(raw, f)| {
+                let id = self.actor_id(raw, f);
+                self.actor_names(raw, f, &id, &mut names);
+                self.actor(raw, f, id, refs, staleness)
+            })
+            .collect()
+    }
+
+    fn actor_id(&mut self, raw: &RawActor, f: &File) -> String {
+        let id = self.slug(f, "actor", &raw.id);
+        let stem = f
+            .path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if id != stem && !id.is_empty() {
+            self.err(
+                f,
+                raw.id.span(),
+                "id-mismatch",
+                format!("actor id `{id}` does not match its file name `{stem}.toml`"),
+                format!("rename the file to `{id}.toml`, or set id = \"{stem}\""),
+            );
+        }
+        id
+    }
+
+    fn actor_names(
+        &mut self,
+        raw: &RawActor,
+        f: &File,
+        id: &str,
+        names: &mut HashMap<String, (String, String)>,
+    ) {
+        let mut own = HashSet::new();
+        let keys = std::iter::once((&raw.id, "id"))
+            .chain(std::iter::once((&raw.name, "name")))
+            .chain(raw.aliases.iter().map(|a| (a, "alias")));
+        for (value, what) in keys {
+            let key = fold(value.get_ref());
+            if key.is_empty() || !own.insert(key.clone()) {
+                continue;
+            }
+            match names.get(&key) {
+                Some((other, other_path)) if other != id => {
+                    let msg = format!(
+                        "the {what} `{}` also names actor `{other}`",
+                        value.get_ref()
+                    );
+                    let help = format!(
+                        "every id, name and alias must lead to one actor; remove it here or from {other_path}"
+                    );
+                    self.err(f, value.span(), "alias-collision", msg, help);
                 }
-                match names.get(&key) {
-                    Some((other, other_path)) if *other != id => {
-                        let msg = format!(
-                            "the {what} `{}` also names actor `{other}`",
-                            value.get_ref()
-                        );
-                        let help = format!(
-                            "every id, name and alias must lead to one actor; remove it here or from {other_path}"
-                        );
-                        self.err(f, value.span(), "alias-collision", msg, help);
-                    }
-                    _ => {
-                        names.insert(key, (id.clone(), f.path.display().to_string()));
-                    }
+                _ => {
+                    names.insert(key, (id.to_owned(), f.path.display().to_string()));
                 }
             }
-            let p = raw.position.get_ref();
-            let as_of = self.day(f, "as_of", &p.as_of);
-            self.stale_warning(
-                f,
-                &p.as_of,
-                &format!("the position of `{id}`"),
-                as_of,
-                stale_after,
-            );
-            let mut people = Vec::new();
-            for person in &raw.people {
+        }
+    }
+
+    fn actor(
+        &mut self,
+        raw: &RawActor,
+        f: &File,
+        id: String,
+        refs: &mut Refs,
+        staleness: Staleness,
+    ) -> Actor {
+        let people = raw
+            .people
+            .iter()
+            .map(|person| {
                 let person = person.get_ref();
-                people.push(Person {
+                Person {
                     name: self.text(f, "name", &person.name),
                     role: self.text(f, "role", &person.role),
                     as_of: self
                         .date(f, "as_of", &person.as_of)
                         .unwrap_or(PLACEHOLDER_DATE),
                     note: self.opt_text(f, "note", &person.note),
-                    sources: self.refs(
-                        f,
-                        "sources",
-                        &person.sources,
-                        &source_ids,
-                        None,
-                        &mut cited,
-                    ),
-                });
-            }
-            let position = Position {
-                stance: self.text(f, "stance", &p.stance),
-                summary: self.text(f, "summary", &p.summary),
-                demands: self.texts(f, "demands", &p.demands),
-                red_lines: self.texts(f, "red_lines", &p.red_lines),
-                signals: self.texts(f, "signals", &p.signals),
-                as_of,
-                confidence: self
-                    .choice(f, "confidence", &p.confidence)
-                    .unwrap_or(Confidence::Low),
-                sources: self.refs(
-                    f,
-                    "sources",
-                    &p.sources,
-                    &source_ids,
-                    Some(raw.position.span()),
-                    &mut cited,
-                ),
-            };
-            actor_list.push(Actor {
-                id,
-                name,
-                aliases,
-                kind: self
-                    .choice(f, "kind", &raw.kind)
-                    .unwrap_or(ActorKind::State),
-                role: self.text(f, "role", &raw.role),
-                people,
-                position,
-            });
+                    sources: self.sources_of(f, "sources", &person.sources, refs, None),
+                }
+            })
+            .collect();
+        let position = self.position(&raw.position, f, &id, refs, staleness);
+        Actor {
+            name: self.text(f, "name", &raw.name),
+            aliases: self.texts(f, "aliases", &raw.aliases),
+            kind: self
+                .choice(f, "kind", &raw.kind)
+                .unwrap_or(ActorKind::State),
+            role: self.text(f, "role", &raw.role),
+            people,
+            position,
+            id,
         }
-        let actor_ids = Known {
-            what: "actor",
-            ids: actor_list.iter().map(|a| a.id.clone()).collect(),
-            set: actor_list.iter().map(|a| a.id.clone()).collect(),
-            complete: actors_complete,
-        };
+    }
 
-        let (raw_topic, tf) = match &topic {
-            Some((t, f)) => (t, f),
-            None => {
-                // Still check the other cards' references above and below; no topic to return.
-                self.check_timeline(&timeline, &actor_ids, &source_ids, &mut cited, None);
-                self.check_experts(&experts, &actor_ids, &source_ids, &mut cited);
-                return None;
-            }
-        };
-        let id = self.slug(tf, "topic", &raw_topic.id);
-        if id != folder {
+    fn position(
+        &mut self,
+        raw: &Spanned<RawPosition>,
+        f: &File,
+        actor: &str,
+        refs: &mut Refs,
+        staleness: Staleness,
+    ) -> Position {
+        let p = raw.get_ref();
+        let as_of = self.day(f, "as_of", &p.as_of);
+        self.stale_warning(
+            f,
+            &p.as_of,
+            &format!("the position of `{actor}`"),
+            as_of,
+            staleness,
+        );
+        Position {
+            stance: self.text(f, "stance", &p.stance),
+            summary: self.text(f, "summary", &p.summary),
+            demands: self.texts(f, "demands", &p.demands),
+            red_lines: self.texts(f, "red_lines", &p.red_lines),
+            signals: self.texts(f, "signals", &p.signals),
+            as_of,
+            confidence: self
+                .choice(f, "confidence", &p.confidence)
+                .unwrap_or(Confidence::Low),
+            sources: self.sources_of(f, "sources", &p.sources, refs, Some(raw.span())),
+        }
+    }
+
+    /// `topic.toml`, without the parts other files supply (actors, events, experts, sources).
+    fn topic_card(
+        &mut self,
+        cards: &TopicCards,
+        raw: &RawTopic,
+        f: &File,
+        refs: &mut Refs,
+        staleness: Staleness,
+    ) -> Topic {
+        let id = self.slug(f, "topic", &raw.id);
+        if id != cards.folder {
+            let folder = &cards.folder;
             self.err(
-                tf,
-                raw_topic.id.span(),
+                f,
+                raw.id.span(),
                 "id-mismatch",
                 format!("topic id `{id}` does not match its folder name `{folder}`"),
                 format!("rename the folder to `{id}`, or set id = \"{folder}\""),
             );
         }
-        if let Some(d) = &raw_topic.stale_after_days
-            && !(1..=3650).contains(d.get_ref())
+        if let Some(d) = &raw.stale_after_days
+            && !STALE_AFTER_RANGE.contains(d.get_ref())
         {
             self.err(
-                tf,
+                f,
                 d.span(),
                 "bad-value",
                 format!("`stale_after_days` is {}, outside 1–3650", d.get_ref()),
                 format!("use a number of days such as {DEFAULT_STALE_AFTER_DAYS} (the default)"),
             );
         }
-        let as_of = self.day(tf, "as_of", &raw_topic.as_of);
-        self.stale_warning(
-            tf,
-            &raw_topic.as_of,
-            &format!("topic `{id}`"),
-            as_of,
-            stale_after,
-        );
-        let mut watch = Vec::new();
-        for w in &raw_topic.watch {
-            let wr = w.get_ref();
-            let expected = wr
-                .expected
-                .as_ref()
-                .and_then(|e| self.date(tf, "expected", e));
-            if let (Some(e), Some(span)) = (expected, wr.expected.as_ref().map(Spanned::span))
-                && e.last_day() < self.today
-            {
-                self.warn(
-                    tf,
-                    span,
-                    "past-watch",
-                    format!("this watch item was expected by {e}, which has passed"),
-                    "say what happened (in the timeline) and remove or re-date the item".into(),
-                );
-            }
-            watch.push(WatchItem {
-                item: self.text(tf, "item", &wr.item),
-                expected,
-                sources: self.refs(tf, "sources", &wr.sources, &source_ids, None, &mut cited),
-            });
-        }
-        let mut topic_model = Topic {
-            id,
-            title: self.text(tf, "title", &raw_topic.title),
-            aliases: self.texts(tf, "aliases", &raw_topic.aliases),
-            bottom_line: self.text(tf, "bottom_line", &raw_topic.bottom_line),
-            why_it_matters: self.text(tf, "why_it_matters", &raw_topic.why_it_matters),
-            sources_cited: self.refs(
-                tf,
+        let as_of = self.day(f, "as_of", &raw.as_of);
+        self.stale_warning(f, &raw.as_of, &format!("topic `{id}`"), as_of, staleness);
+        let watch = raw
+            .watch
+            .iter()
+            .map(|w| self.watch_item(w.get_ref(), f, refs))
+            .collect();
+        Topic {
+            title: self.text(f, "title", &raw.title),
+            aliases: self.texts(f, "aliases", &raw.aliases),
+            bottom_line: self.text(f, "bottom_line", &raw.bottom_line),
+            why_it_matters: self.text(f, "why_it_matters", &raw.why_it_matters),
+            sources_cited: self.sources_of(
+                f,
                 "sources",
-                &raw_topic.sources,
-                &source_ids,
-                Some(raw_topic.bottom_line.span()),
-                &mut cited,
+                &raw.sources,
+                refs,
+                Some(raw.bottom_line.span()),
             ),
-            main_actors: self.refs(
-                tf,
-                "main_actors",
-                &raw_topic.main_actors,
-                &actor_ids,
-                None,
-                &mut cited,
-            ),
+            main_actors: self.actors_of(f, "main_actors", &raw.main_actors, refs),
             status: self
-                .choice(tf, "status", &raw_topic.status)
+                .choice(f, "status", &raw.status)
                 .unwrap_or(Status::Active),
-            status_note: self.opt_text(tf, "status_note", &raw_topic.status_note),
+            status_note: self.opt_text(f, "status_note", &raw.status_note),
             as_of,
-            stale_after_days: stale_after,
-            tags: self.texts(tf, "tags", &raw_topic.tags),
-            key_questions: self.texts(tf, "key_questions", &raw_topic.key_questions),
+            stale_after_days: staleness.after_days,
+            tags: self.texts(f, "tags", &raw.tags),
+            key_questions: self.texts(f, "key_questions", &raw.key_questions),
             watch,
             sources: Vec::new(),
-            actors: actor_list,
+            actors: Vec::new(),
             events: Vec::new(),
             experts: Vec::new(),
-            dir: dir.to_path_buf(),
-        };
-        topic_model.events =
-            self.check_timeline(&timeline, &actor_ids, &source_ids, &mut cited, Some(as_of));
-        topic_model.experts = self.check_experts(&experts, &actor_ids, &source_ids, &mut cited);
-
-        if let Some((_, f)) = &sources {
-            for (sid, span) in &source_spans {
-                if !cited.contains(sid) {
-                    self.warn(
-                        f,
-                        span.clone(),
-                        "uncited-source",
-                        format!("source `{sid}` is never cited"),
-                        "cite it from the entry it supports, or remove it".into(),
-                    );
-                }
-            }
+            dir: cards.dir.clone(),
+            id,
         }
-        topic_model.sources = source_list;
-        Some(topic_model)
     }
 
-    fn check_timeline(
+    fn watch_item(&mut self, w: &RawWatch, f: &File, refs: &mut Refs) -> WatchItem {
+        let expected = w
+            .expected
+            .as_ref()
+            .and_then(|e| self.date(f, "expected", e));
+        if let (Some(e), Some(span)) = (expected, w.expected.as_ref().map(Spanned::span))
+            && e.last_day() < self.today
+        {
+            self.warn(
+                f,
+                span,
+                "past-watch",
+                format!("this watch item was expected by {e}, which has passed"),
+                "say what happened (in the timeline) and remove or re-date the item".into(),
+            );
+        }
+        WatchItem {
+            item: self.text(f, "item", &w.item),
+            expected,
+            sources: self.sources_of(f, "sources", &w.sources, refs, None),
+        }
+    }
+
+    /// `timeline.toml`: events in date order; events on one date keep their order in the file.
+    fn timeline(
         &mut self,
-        timeline: &Option<(RawTimeline, File)>,
-        actors: &Known,
-        sources: &Known,
-        cited: &mut HashSet<String>,
+        card: &Option<(RawTimeline, File)>,
+        refs: &mut Refs,
         topic_as_of: Option<NaiveDate>,
     ) -> Vec<Event> {
-        let Some((raw, f)) = timeline else {
+        let Some((raw, f)) = card else {
             return Vec::new();
         };
-        let mut events = Vec::new();
-        for e in &raw.event {
-            let er = e.get_ref();
-            let date = self.date(f, "date", &er.date);
-            if let (Some(d), Some(as_of)) = (date, topic_as_of)
-                && as_of != NaiveDate::MIN
-                && d.first_day() > as_of
-            {
-                self.warn(f, er.date.span(), "event-after-as-of", format!("this event ({d}) is dated after the topic's as_of ({})", human_day(as_of)), "update `as_of` in topic.toml once the card is checked, or fix the event's date".into());
-            }
-            events.push(Event {
-                date: date.unwrap_or(PLACEHOLDER_DATE),
-                title: self.text(f, "title", &er.title),
-                detail: self.text(f, "detail", &er.detail),
-                actors: self.refs(f, "actors", &er.actors, actors, None, cited),
-                verification: self
-                    .choice(f, "verification", &er.verification)
-                    .unwrap_or(Verification::Reported),
-                sources: self.refs(f, "sources", &er.sources, sources, Some(e.span()), cited),
-            });
-        }
-        // Stable: events on the same date keep their order in the file.
+        let mut events: Vec<Event> = raw
+            .event
+            .iter()
+            .map(|e| self.event(e, f, refs, topic_as_of))
+            .collect();
         events.sort_by_key(|e| e.date);
         events
     }
 
-    fn check_experts(
+    fn event(
         &mut self,
-        experts: &Option<(RawExperts, File)>,
-        actors: &Known,
-        sources: &Known,
-        cited: &mut HashSet<String>,
-    ) -> Vec<ExpertView> {
-        let Some((raw, f)) = experts else {
+        e: &Spanned<RawEvent>,
+        f: &File,
+        refs: &mut Refs,
+        topic_as_of: Option<NaiveDate>,
+    ) -> Event {
+        let er = e.get_ref();
+        let date = self.date(f, "date", &er.date);
+        if let (Some(d), Some(as_of)) = (date, topic_as_of)
+            && as_of != NaiveDate::MIN
+            && d.first_day() > as_of
+        {
+            self.warn(
+                f,
+                er.date.span(),
+                "event-after-as-of",
+                format!(
+                    "this event ({d}) is dated after the topic's as_of ({})",
+                    human_day(as_of)
+                ),
+                "update `as_of` in topic.toml once the card is checked, or fix the event's date"
+                    .into(),
+            );
+        }
+        Event {
+            date: date.unwrap_or(PLACEHOLDER_DATE),
+            title: self.text(f, "title", &er.title),
+            detail: self.text(f, "detail", &er.detail),
+            actors: self.actors_of(f, "actors", &er.actors, refs),
+            verification: self
+                .choice(f, "verification", &er.verification)
+                .unwrap_or(Verification::Reported),
+            sources: self.sources_of(f, "sources", &er.sources, refs, Some(e.span())),
+        }
+    }
+
+    /// `experts.toml`.
+    fn experts(&mut self, card: &Option<(RawExperts, File)>, refs: &mut Refs) -> Vec<ExpertView> {
+        let Some((raw, f)) = card else {
             return Vec::new();
         };
         let mut out: Vec<ExpertView> = Vec::new();
         for v in &raw.view {
-            let vr = v.get_ref();
-            let id = self.slug(f, "expert view", &vr.id);
-            if out.iter().any(|o| o.id == id) {
+            let view = self.expert_view(v, f, refs);
+            if out.iter().any(|o| o.id == view.id) {
                 self.err(
                     f,
-                    vr.id.span(),
+                    v.get_ref().id.span(),
                     "duplicate-id",
-                    format!("expert view `{id}` is defined twice"),
+                    format!("expert view `{}` is defined twice", view.id),
                     "give each view its own id, e.g. `name-2026-02`".into(),
                 );
             }
-            let quote = match (&vr.quote, &vr.quote_source) {
-                (Some(q), Some(s)) => {
-                    let text = self.text(f, "quote", q);
-                    let src = self.refs(f, "quote_source", &vec![s.clone()], sources, None, cited);
-                    src.into_iter().next().map(|source| Quote { text, source })
-                }
-                (Some(q), None) => {
-                    self.err(f, q.span(), "quote-without-source", "this quote has no source".into(), "add `quote_source = \"<source-id>\"` naming where the words were published, verbatim".into());
-                    None
-                }
-                (None, Some(s)) => {
-                    self.err(
-                        f,
-                        s.span(),
-                        "bad-value",
-                        "`quote_source` without a `quote`".into(),
-                        "add the verbatim `quote`, or remove `quote_source`".into(),
-                    );
-                    None
-                }
-                (None, None) => None,
-            };
-            out.push(ExpertView {
-                id,
-                name: self.text(f, "name", &vr.name),
-                affiliation: self.text(f, "affiliation", &vr.affiliation),
-                role: self.opt_text(f, "role", &vr.role),
-                date: self.date(f, "date", &vr.date).unwrap_or(PLACEHOLDER_DATE),
-                summary: self.text(f, "summary", &vr.summary),
-                quote,
-                about: self.refs(f, "about", &vr.about, actors, None, cited),
-                sources: self.refs(f, "sources", &vr.sources, sources, Some(v.span()), cited),
-            });
+            out.push(view);
         }
         out
+    }
+
+    fn expert_view(&mut self, v: &Spanned<RawView>, f: &File, refs: &mut Refs) -> ExpertView {
+        let vr = v.get_ref();
+        ExpertView {
+            id: self.slug(f, "expert view", &vr.id),
+            name: self.text(f, "name", &vr.name),
+            affiliation: self.text(f, "affiliation", &vr.affiliation),
+            role: self.opt_text(f, "role", &vr.role),
+            date: self.date(f, "date", &vr.date).unwrap_or(PLACEHOLDER_DATE),
+            summary: self.text(f, "summary", &vr.summary),
+            quote: self.quote(vr, f, refs),
+            about: self.actors_of(f, "about", &vr.about, refs),
+            sources: self.sources_of(f, "sources", &vr.sources, refs, Some(v.span())),
+        }
+    }
+
+    /// A verbatim quote needs the source it was published in.
+    fn quote(&mut self, vr: &RawView, f: &File, refs: &mut Refs) -> Option<Quote> {
+        match (&vr.quote, &vr.quote_source) {
+            (Some(q), Some(s)) => {
+                let text = self.text(f, "quote", q);
+                let src = self.sources_of(f, "quote_source", &vec![s.clone()], refs, None);
+                src.into_iter().next().map(|source| Quote { text, source })
+            }
+            (Some(q), None) => {
+                self.err(
+                    f,
+                    q.span(),
+                    "quote-without-source",
+                    "this quote has no source".into(),
+                    "add `quote_source = \"<source-id>\"` naming where the words were published, verbatim".into(),
+                );
+                None
+            }
+            (None, Some(s)) => {
+                self.err(
+                    f,
+                    s.span(),
+                    "bad-value",
+                    "`quote_source` without a `quote`".into(),
+                    "add the verbatim `quote`, or remove `quote_source`".into(),
+                );
+                None
+            }
+            (None, None) => None,
+        }
     }
 
     /// Topic ids, titles and aliases must each lead to one topic.

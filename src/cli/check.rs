@@ -38,7 +38,7 @@ pub fn run(args: Args) -> ExitCode {
                     serde_json::json!({"valid": false, "errors": 1, "warnings": 0, "fatal": e.to_string(), "diagnostics": []})
                 ),
             }
-            return super::load_error_code(&e);
+            return ExitCode::from(super::UNREADABLE_FOLDER);
         }
     };
     match args.format {

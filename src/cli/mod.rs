@@ -9,7 +9,7 @@ pub mod check;
 pub mod discord;
 pub mod serve;
 
-use crate::cards::{self, LoadError};
+use crate::cards;
 use crate::diag::Report;
 use crate::library::Library;
 use chrono::NaiveDate;
@@ -115,7 +115,7 @@ impl Common {
             Ok(loaded) => Ok(Library::new(loaded.topics)),
             Err(e) => {
                 eprintln!("error: {e}");
-                Err(load_error_code(&e))
+                Err(ExitCode::from(UNREADABLE_FOLDER))
             }
         }
     }
@@ -132,9 +132,8 @@ fn only_errors(report: &Report) -> Report {
     }
 }
 
-pub fn load_error_code(_: &LoadError) -> ExitCode {
-    ExitCode::from(2)
-}
+/// The exit code when the briefings folder itself cannot be read: a usage or I/O error.
+pub const UNREADABLE_FOLDER: u8 = 2;
 
 /// Run the command line; returns the process exit code.
 pub fn run(cli: Cli) -> ExitCode {

@@ -117,17 +117,18 @@ async fn serve(config: Config, app: Arc<App>) -> ExitCode {
         }
         Some(done) = tasks.join_next() => {
             match done {
-                Ok(Err(e)) => tracing::error!("{e}"),
-                Err(e) => tracing::error!(error = %e, "a door stopped"),
-                Ok(Ok(())) => {}
+                Ok((door, Err(e))) => tracing::error!(door, "the door stopped: {e}"),
+                Ok((door, Ok(()))) => tracing::error!(door, "the door stopped on its own, without an error"),
+                Err(e) => tracing::error!(error = %e, "a door's task failed"),
             }
+            tracing::error!("stopping, since a door is down; a supervisor should restart dossier");
             ExitCode::from(1)
         }
     }
 }
 
-/// The running doors; `serve` stops when one of them stops.
-type Doors = tokio::task::JoinSet<Result<(), String>>;
+/// The running doors, each named; `serve` stops when one of them stops.
+type Doors = tokio::task::JoinSet<(&'static str, Result<(), String>)>;
 
 fn fail(message: String) -> ExitCode {
     eprintln!("error: {message}");
@@ -141,9 +142,10 @@ fn start_matrix(config: &Config, app: &Arc<App>, tasks: &mut Doors) -> Result<()
     };
     let door = crate::matrix::Door::new(app.clone(), m).map_err(|e| fail(format!("{e:#}")))?;
     tasks.spawn(async move {
-        crate::matrix::run(door)
-            .await
-            .map_err(|e| format!("Matrix: {e:#}"))
+        (
+            "Matrix",
+            crate::matrix::run(door).await.map_err(|e| format!("{e:#}")),
+        )
     });
     Ok(())
 }
@@ -185,10 +187,10 @@ async fn start_discord(config: &Config, app: &Arc<App>, tasks: &mut Doors) -> Re
         };
         let verifier = serenity::interactions_endpoint::Verifier::try_new(key)
             .map_err(|e| fail(format!("the Discord public key is not usable: {e}")))?;
-        let rest = Arc::new(discord::rest::Rest::new(
-            d.api_proxy.as_deref(),
-            d.application_id,
-        ));
+        let rest = Arc::new(
+            discord::rest::Rest::new(d.api_proxy.as_deref(), d.application_id)
+                .map_err(|e| fail(e.to_string()))?,
+        );
         let endpoint = discord::endpoint::Endpoint {
             app: app.clone(),
             settings: settings.clone(),
@@ -201,9 +203,11 @@ async fn start_discord(config: &Config, app: &Arc<App>, tasks: &mut Doors) -> Re
         tracing::info!(%addr, "Discord interactions endpoint listening on POST /interactions");
         let router = discord::endpoint::router(endpoint);
         tasks.spawn(async move {
-            axum::serve(listener, router)
-                .await
-                .map_err(|e| format!("interactions endpoint: {e}"))
+            let served = axum::serve(listener, router).await;
+            (
+                "Discord interactions endpoint",
+                served.map_err(|e| e.to_string()),
+            )
         });
     }
     if d.gateway {
@@ -222,18 +226,18 @@ async fn start_discord(config: &Config, app: &Arc<App>, tasks: &mut Doors) -> Re
         {
             tracing::error!(error = %e, "registering slash commands failed; answering anyway");
         }
-        let rest = Arc::new(discord::rest::Rest::new(
-            d.api_proxy.as_deref(),
-            d.application_id,
-        ));
+        let rest = Arc::new(
+            discord::rest::Rest::new(d.api_proxy.as_deref(), d.application_id)
+                .map_err(|e| fail(e.to_string()))?,
+        );
         let mut client = discord::gateway::client(http, rest, app.clone(), settings.clone())
             .await
             .map_err(|e| fail(format!("cannot start the Discord client: {e}")))?;
         tasks.spawn(async move {
-            client
-                .start()
-                .await
-                .map_err(|e| format!("Discord gateway: {e}"))
+            (
+                "Discord gateway",
+                client.start().await.map_err(|e| e.to_string()),
+            )
         });
     }
     Ok(())

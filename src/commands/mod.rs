@@ -1,10 +1,12 @@
-//! Commands: the one grammar (`spec`), parsing typed lines or structured options into a
-//! [`Command`] (`parse`), and answering it from a library snapshot as a `Reply` (`answer`).
-//! Platform-neutral: no I/O, no chat platform types.
+//! Commands: the one grammar (`spec`), the typed [`Command`] value (`command`), parsing typed
+//! lines or structured options into it (`parse`), and answering it from a library snapshot as
+//! a `Reply` (`answer`). Platform-neutral: no I/O, no chat platform types.
 
 pub mod answer;
+pub mod command;
 pub mod parse;
 pub mod spec;
 
 pub use answer::{Ctx, answer, respond};
-pub use parse::{Command, ParseError, parse};
+pub use command::Command;
+pub use parse::{ParseError, parse};

@@ -3,60 +3,17 @@
 //! Discord's `{actor: "iran"}` all end up as the same value. No library access here: names are
 //! resolved when the command is answered.
 
-use super::spec::{self, ArgKind, CommandSpec};
+use super::command::*;
+use super::spec::{self, ArgKind, CommandKind, CommandSpec};
 use crate::date::Date;
 use crate::text::did_you_mean;
 use std::collections::BTreeMap;
+use std::num::NonZeroU32;
 
-/// The largest page number anyone may ask for.
-pub const MAX_PAGE: u32 = 1000;
-
-/// A parsed command, ready to answer.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Command {
-    Brief {
-        topic: Option<String>,
-    },
-    Position {
-        actor: String,
-        topic: Option<String>,
-    },
-    Actors {
-        topic: Option<String>,
-    },
-    Timeline {
-        topic: Option<String>,
-        since: Option<Date>,
-        until: Option<Date>,
-        actor: Option<String>,
-        page: u32,
-    },
-    Experts {
-        topic: Option<String>,
-        about: Option<String>,
-    },
-    /// `second` is `None` when the two names were not separated ("compare iran united states"):
-    /// the answer then tries each split of the words.
-    Compare {
-        first: String,
-        second: Option<String>,
-        topic: Option<String>,
-    },
-    Sources {
-        topic: Option<String>,
-    },
-    Search {
-        query: String,
-        topic: Option<String>,
-        page: u32,
-    },
-    Topics,
-    /// Moderators: what is loaded.
-    Status,
-    Help {
-        command: Option<String>,
-    },
-}
+/// The longest command line any surface accepts, in characters. Discord caps a message at
+/// 2,000 characters and its slash-command options lower still; no real question is longer, and
+/// every door refuses a longer line politely before any work is done on it.
+pub const MAX_LINE_CHARS: usize = 2000;
 
 /// Why a line could not be parsed; the reply tells the user how to fix it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -86,6 +43,10 @@ pub enum ParseError {
     Unexpected {
         command: &'static str,
         text: String,
+    },
+    /// The line is longer than [`MAX_LINE_CHARS`].
+    TooLong {
+        chars: usize,
     },
 }
 
@@ -121,28 +82,50 @@ pub fn tokenize(line: &str) -> Vec<String> {
     out
 }
 
-/// Parse a typed line. A leading `/` or `!` is accepted.
+/// Refuse lines longer than [`MAX_LINE_CHARS`]; counting stops just past the limit, so a
+/// huge line costs no more than a long one.
+pub fn check_length(line: &str) -> Result<(), ParseError> {
+    // Bytes bound characters from above: most lines never need counting.
+    if line.len() <= MAX_LINE_CHARS {
+        return Ok(());
+    }
+    let chars = line.chars().take(MAX_LINE_CHARS + 1).count();
+    if chars > MAX_LINE_CHARS {
+        Err(ParseError::TooLong {
+            chars: line.chars().count(),
+        })
+    } else {
+        Ok(())
+    }
+}
+
+/// Parse a typed line. A leading `/` or `!` is accepted. Lines longer than
+/// [`MAX_LINE_CHARS`] are refused with [`ParseError::TooLong`].
 pub fn parse(line: &str) -> Result<Command, ParseError> {
-    let mut words = tokenize(line.trim());
-    if words.is_empty() {
+    check_length(line)?;
+    parse_any_length(line)
+}
+
+/// Parse a line of any length: one pass to tokenize, one over the words, no recursion. The
+/// doors use [`parse`], which caps the length first.
+pub fn parse_any_length(line: &str) -> Result<Command, ParseError> {
+    let words = tokenize(line.trim());
+    // Bare prefix words are skipped: "! position iran", "/ / brief".
+    let mut rest = words
+        .iter()
+        .skip_while(|w| w.trim_start_matches(['/', '!']).is_empty());
+    let Some(first) = rest.next() else {
         return Err(ParseError::Empty);
-    }
-    let first = words.remove(0);
+    };
     let name = first.trim_start_matches(['/', '!']);
-    if name.is_empty() {
-        if words.is_empty() {
-            return Err(ParseError::Empty);
-        }
-        // "! position iran"
-        let rest = words.join(" ");
-        return parse(&rest);
-    }
     let Some(spec) = spec::find(name) else {
         let names = spec::COMMANDS
             .iter()
             .flat_map(|c| std::iter::once(&c.name).chain(c.aliases));
         let mut suggestions: Vec<&'static str> = Vec::new();
-        for s in did_you_mean(name, names.copied(), 6) {
+        // Command names are short; a long word is compared by its start only.
+        let short: String = name.chars().take(32).collect();
+        for s in did_you_mean(&short, names.copied(), 6) {
             if let Some(c) = spec::find(s)
                 && !suggestions.contains(&c.name)
             {
@@ -151,11 +134,12 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
         }
         suggestions.truncate(3);
         return Err(ParseError::UnknownCommand {
-            name: name.to_owned(),
+            name: short,
             suggestions,
         });
     };
-    let args = split_args(spec, &words)?;
+    let rest: Vec<String> = rest.cloned().collect();
+    let args = split_args(spec, &rest)?;
     from_args(spec, args)
 }
 
@@ -243,6 +227,13 @@ fn split_args(spec: &'static CommandSpec, words: &[String]) -> Result<Args, Pars
 
 /// Build a command from named arguments: the path chat platforms with structured options take.
 pub fn from_args(spec: &'static CommandSpec, args: Args) -> Result<Command, ParseError> {
+    let total: usize = args.values().map(String::len).sum();
+    if total > MAX_LINE_CHARS {
+        let chars = args.values().map(|v| v.chars().count()).sum();
+        if chars > MAX_LINE_CHARS {
+            return Err(ParseError::TooLong { chars });
+        }
+    }
     let get = |n: &str| {
         args.get(n)
             .map(|s| s.trim().to_owned())
@@ -259,11 +250,11 @@ pub fn from_args(spec: &'static CommandSpec, args: Args) -> Result<Command, Pars
             })
             .transpose()
     };
-    let page = || -> Result<u32, ParseError> {
+    let page = || -> Result<NonZeroU32, ParseError> {
         match get("page") {
-            None => Ok(1),
-            Some(s) => match s.parse::<u32>() {
-                Ok(n) if (1..=MAX_PAGE).contains(&n) => Ok(n),
+            None => Ok(FIRST_PAGE),
+            Some(s) => match s.parse::<NonZeroU32>() {
+                Ok(n) if n.get() <= MAX_PAGE => Ok(n),
                 _ => Err(ParseError::BadPage {
                     command: spec.name,
                     value: s,
@@ -278,33 +269,33 @@ pub fn from_args(spec: &'static CommandSpec, args: Args) -> Result<Command, Pars
         })
     };
     let topic = get("topic");
-    Ok(match spec.name {
-        "brief" => Command::Brief { topic },
-        "position" => Command::Position {
+    Ok(match spec.kind {
+        CommandKind::Brief => Command::Brief(TopicQuery { topic }),
+        CommandKind::Position => Command::Position(PositionQuery {
             actor: required("actor")?,
             topic,
-        },
-        "actors" => Command::Actors { topic },
-        "timeline" => {
+        }),
+        CommandKind::Actors => Command::Actors(TopicQuery { topic }),
+        CommandKind::Timeline => {
             let (since, until) = (date("since")?, date("until")?);
             if let (Some(s), Some(u)) = (since, until)
                 && s.first_day() > u.last_day()
             {
                 return Err(ParseError::DateOrder { since: s, until: u });
             }
-            Command::Timeline {
+            Command::Timeline(TimelineQuery {
                 topic,
                 since,
                 until,
                 actor: get("actor"),
                 page: page()?,
-            }
+            })
         }
-        "experts" => Command::Experts {
+        CommandKind::Experts => Command::Experts(ExpertsQuery {
             topic,
             about: get("about"),
-        },
-        "compare" => {
+        }),
+        CommandKind::Compare => {
             let first = required("first")?;
             let second = get("second");
             if second.is_none() && !first.contains(' ') {
@@ -313,213 +304,89 @@ pub fn from_args(spec: &'static CommandSpec, args: Args) -> Result<Command, Pars
                     arg: "second",
                 });
             }
-            Command::Compare {
+            Command::Compare(CompareQuery {
                 first,
                 second,
                 topic,
-            }
+            })
         }
-        "sources" => Command::Sources { topic },
-        "search" => Command::Search {
+        CommandKind::Sources => Command::Sources(TopicQuery { topic }),
+        CommandKind::Search => Command::Search(SearchQuery {
             query: required("query")?,
             topic,
             page: page()?,
-        },
-        "topics" => Command::Topics,
-        "status" => Command::Status,
-        _ => Command::Help {
+        }),
+        CommandKind::Topics => Command::Topics,
+        CommandKind::Status => Command::Status,
+        CommandKind::Help => Command::Help(HelpQuery {
             command: get("command"),
-        },
+        }),
     })
-}
-
-fn quoted(s: &str) -> String {
-    if s.contains(char::is_whitespace) || s.is_empty() {
-        format!("\"{}\"", s.replace('"', ""))
-    } else {
-        s.to_owned()
-    }
-}
-
-impl Command {
-    pub fn name(&self) -> &'static str {
-        match self {
-            Command::Brief { .. } => "brief",
-            Command::Position { .. } => "position",
-            Command::Actors { .. } => "actors",
-            Command::Timeline { .. } => "timeline",
-            Command::Experts { .. } => "experts",
-            Command::Compare { .. } => "compare",
-            Command::Sources { .. } => "sources",
-            Command::Search { .. } => "search",
-            Command::Topics => "topics",
-            Command::Status => "status",
-            Command::Help { .. } => "help",
-        }
-    }
-
-    /// The canonical line that parses back to this command: used for "next page" hints and
-    /// for stateless paging buttons.
-    pub fn to_line(&self) -> String {
-        let mut s = self.name().to_owned();
-        let mut push = |k: &str, v: &str| {
-            if k.is_empty() {
-                s.push_str(&format!(" {}", quoted(v)));
-            } else {
-                s.push_str(&format!(" {k} {}", quoted(v)));
-            }
-        };
-        match self {
-            Command::Brief { topic } | Command::Actors { topic } | Command::Sources { topic } => {
-                if let Some(t) = topic {
-                    push("topic", t);
-                }
-            }
-            Command::Position { actor, topic } => {
-                push("", actor);
-                if let Some(t) = topic {
-                    push("topic", t);
-                }
-            }
-            Command::Timeline {
-                topic,
-                since,
-                until,
-                actor,
-                page,
-            } => {
-                if let Some(t) = topic {
-                    push("topic", t);
-                }
-                if let Some(d) = since {
-                    push("since", &d.iso());
-                }
-                if let Some(d) = until {
-                    push("until", &d.iso());
-                }
-                if let Some(a) = actor {
-                    push("actor", a);
-                }
-                if *page > 1 {
-                    push("page", &page.to_string());
-                }
-            }
-            Command::Experts { topic, about } => {
-                if let Some(t) = topic {
-                    push("topic", t);
-                }
-                if let Some(a) = about {
-                    push("about", a);
-                }
-            }
-            Command::Compare {
-                first,
-                second,
-                topic,
-            } => {
-                push("", first);
-                if let Some(b) = second {
-                    push("vs", b);
-                }
-                if let Some(t) = topic {
-                    push("topic", t);
-                }
-            }
-            Command::Search { query, topic, page } => {
-                for w in query.split_whitespace() {
-                    push("", w);
-                }
-                if let Some(t) = topic {
-                    push("topic", t);
-                }
-                if *page > 1 {
-                    push("page", &page.to_string());
-                }
-            }
-            Command::Topics | Command::Status => {}
-            Command::Help { command } => {
-                if let Some(c) = command {
-                    push("", c);
-                }
-            }
-        }
-        s
-    }
-
-    /// The same command showing page `page`, for commands that page.
-    pub fn with_page(&self, new: u32) -> Option<Command> {
-        let mut c = self.clone();
-        match &mut c {
-            Command::Timeline { page, .. } | Command::Search { page, .. } => *page = new,
-            _ => return None,
-        }
-        Some(c)
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::{Duration, Instant};
 
     fn ok(s: &str) -> Command {
         parse(s).unwrap_or_else(|e| panic!("{s}: {e:?}"))
     }
 
+    fn page(n: u32) -> NonZeroU32 {
+        NonZeroU32::new(n).expect("page")
+    }
+
     #[test]
     fn surfaces_share_one_grammar() {
-        let want = Command::Position {
+        let want = Command::Position(PositionQuery {
             actor: "iran".into(),
             topic: None,
-        };
+        });
         assert_eq!(ok("position iran"), want);
         assert_eq!(ok("/position iran"), want);
         assert_eq!(ok("!POSITION iran"), want);
         assert_eq!(ok("  pos   iran "), want);
+        assert_eq!(ok("! position iran"), want);
+        assert_eq!(ok("/ ! / position iran"), want);
         assert_eq!(
             ok("position united states"),
-            Command::Position {
+            Command::Position(PositionQuery {
                 actor: "united states".into(),
                 topic: None
-            }
+            })
         );
     }
 
     #[test]
     fn keywords_and_positionals() {
         let c = ok("timeline since 2026-02 until 2026-03-01 actor united states page 2");
-        let Command::Timeline {
-            since,
-            until,
-            actor,
-            page,
-            topic,
-        } = c
-        else {
-            panic!()
-        };
-        assert_eq!(since.unwrap().iso(), "2026-02");
-        assert_eq!(until.unwrap().iso(), "2026-03-01");
-        assert_eq!(actor.as_deref(), Some("united states"));
-        assert_eq!(page, 2);
-        assert_eq!(topic, None);
+        let Command::Timeline(q) = c else { panic!() };
+        assert_eq!(q.since.map(|d| d.iso()).as_deref(), Some("2026-02"));
+        assert_eq!(q.until.map(|d| d.iso()).as_deref(), Some("2026-03-01"));
+        assert_eq!(q.actor.as_deref(), Some("united states"));
+        assert_eq!(q.page, page(2));
+        assert_eq!(q.topic, None);
         assert_eq!(
             ok("timeline page=3"),
-            Command::Timeline {
+            Command::Timeline(TimelineQuery {
                 topic: None,
                 since: None,
                 until: None,
                 actor: None,
-                page: 3
-            }
+                page: page(3)
+            })
         );
     }
 
     #[test]
     fn compare_splits_two_names() {
-        let c = |a: &str, b: Option<&str>| Command::Compare {
-            first: a.into(),
-            second: b.map(Into::into),
-            topic: None,
+        let c = |a: &str, b: Option<&str>| {
+            Command::Compare(CompareQuery {
+                first: a.into(),
+                second: b.map(Into::into),
+                topic: None,
+            })
         };
         assert_eq!(
             ok("compare iran united-states"),
@@ -556,10 +423,15 @@ mod tests {
             parse("timeline since 2026-02-30"),
             Err(ParseError::BadDate { .. })
         ));
-        assert!(matches!(
-            parse("timeline page 0"),
-            Err(ParseError::BadPage { .. })
-        ));
+        for bad in ["0", "-1", "1001", "99999999999", "x"] {
+            assert!(
+                matches!(
+                    parse(&format!("timeline page {bad}")),
+                    Err(ParseError::BadPage { .. })
+                ),
+                "{bad}"
+            );
+        }
         assert!(matches!(
             parse("timeline since 2026-03 until 2026-01"),
             Err(ParseError::DateOrder { .. })
@@ -570,6 +442,7 @@ mod tests {
         ));
         assert_eq!(parse("   "), Err(ParseError::Empty));
         assert_eq!(parse("/"), Err(ParseError::Empty));
+        assert_eq!(parse("! / !! //"), Err(ParseError::Empty));
     }
 
     #[test]
@@ -593,5 +466,44 @@ mod tests {
         assert_eq!(tokenize("a \"b c\" 'd e' f"), ["a", "b c", "d e", "f"]);
         assert_eq!(tokenize("don't"), ["don't"]);
         assert_eq!(tokenize("\"\""), [""]);
+    }
+
+    #[test]
+    fn over_long_lines_are_refused_by_length_alone() {
+        let at_limit = format!("search {}", "a".repeat(MAX_LINE_CHARS - 7));
+        assert!(parse(&at_limit).is_ok());
+        let over = format!("search {}", "a".repeat(MAX_LINE_CHARS));
+        assert_eq!(
+            parse(&over),
+            Err(ParseError::TooLong {
+                chars: MAX_LINE_CHARS + 7
+            })
+        );
+        // Characters, not bytes: 2,000 two-byte letters are within the limit.
+        assert!(check_length(&"é".repeat(MAX_LINE_CHARS)).is_ok());
+        let mut args = Args::new();
+        args.insert("query", "x".repeat(MAX_LINE_CHARS + 1));
+        assert!(matches!(
+            from_args(spec::of(CommandKind::Search), args),
+            Err(ParseError::TooLong { .. })
+        ));
+    }
+
+    /// The parser used to call itself once per leading bare `/` or `!`, re-tokenizing the line
+    /// each time: a 64 KiB line of them overflowed the stack and took quadratic time.
+    #[test]
+    fn deep_prefix_runs_parse_in_one_linear_pass() {
+        for unit in ["/ ", "! ", "!/ ", "/", "\"\" "] {
+            let line = unit.repeat(64 * 1024 / unit.len());
+            let started = Instant::now();
+            assert_eq!(parse_any_length(&line), Err(ParseError::Empty), "{unit:?}");
+            let line = format!("{line} position iran");
+            assert!(matches!(parse_any_length(&line), Ok(Command::Position(_))));
+            assert!(
+                started.elapsed() < Duration::from_millis(500),
+                "{unit:?}: {:?}",
+                started.elapsed()
+            );
+        }
     }
 }

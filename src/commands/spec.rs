@@ -1,13 +1,12 @@
 //! The one list of commands: names, arguments and help text. The terminal and chat parsers,
-//! the `help` reply and (later) Discord's slash-command registrations are all built from it,
-//! so they cannot drift apart.
+//! the `help` reply and Discord's slash-command registrations are all built from it, so they
+//! cannot drift apart.
 
 /// What an argument holds; decides parsing, validation and autocomplete.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ArgKind {
     Actor,
     Topic,
-    Expert,
     Date,
     Page,
     Text,
@@ -24,8 +23,26 @@ pub struct ArgSpec {
     pub help: &'static str,
 }
 
+/// Which command a spec entry defines. `parse::from_args` matches on it exhaustively, so a
+/// new entry cannot silently fall through to another command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CommandKind {
+    Brief,
+    Position,
+    Actors,
+    Timeline,
+    Experts,
+    Compare,
+    Sources,
+    Search,
+    Topics,
+    Help,
+    Status,
+}
+
 #[derive(Clone, Copy, Debug)]
 pub struct CommandSpec {
+    pub kind: CommandKind,
     pub name: &'static str,
     pub aliases: &'static [&'static str],
     pub summary: &'static str,
@@ -74,6 +91,7 @@ const PAGE: ArgSpec = kw(
 
 pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
+        kind: CommandKind::Brief,
         name: "brief",
         aliases: &["briefing", "summary"],
         summary: "The bottom line: status, where each main actor stands, the latest events and what to watch.",
@@ -82,6 +100,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         moderator: false,
     },
     CommandSpec {
+        kind: CommandKind::Position,
         name: "position",
         aliases: &["pos", "stance"],
         summary: "One actor's position: stance, demands, red lines, signals, key people, with sources.",
@@ -98,6 +117,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         moderator: false,
     },
     CommandSpec {
+        kind: CommandKind::Actors,
         name: "actors",
         aliases: &["who"],
         summary: "The actors in a topic, each with its role and one-line stance.",
@@ -106,6 +126,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         moderator: false,
     },
     CommandSpec {
+        kind: CommandKind::Timeline,
         name: "timeline",
         aliases: &["events", "history"],
         summary: "Dated events, oldest first, ten a page; filter by dates or by actor.",
@@ -129,6 +150,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         moderator: false,
     },
     CommandSpec {
+        kind: CommandKind::Experts,
         name: "experts",
         aliases: &["expert", "views", "analysts"],
         summary: "What experts and observers said: who, affiliation, date, summary, quote, source.",
@@ -140,6 +162,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         moderator: false,
     },
     CommandSpec {
+        kind: CommandKind::Compare,
         name: "compare",
         aliases: &["vs"],
         summary: "Two actors' positions side by side (stance, demands, red lines) and where they clash.",
@@ -155,6 +178,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         moderator: false,
     },
     CommandSpec {
+        kind: CommandKind::Sources,
         name: "sources",
         aliases: &["refs", "references"],
         summary: "Every source behind a topic's cards, with publisher, date and link.",
@@ -163,6 +187,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         moderator: false,
     },
     CommandSpec {
+        kind: CommandKind::Search,
         name: "search",
         aliases: &["find"],
         summary: "Ranked matches across every card, saying where each match is.",
@@ -175,6 +200,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         moderator: false,
     },
     CommandSpec {
+        kind: CommandKind::Topics,
         name: "topics",
         aliases: &["list"],
         summary: "The loaded topics, with status and as-of date.",
@@ -183,6 +209,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         moderator: false,
     },
     CommandSpec {
+        kind: CommandKind::Help,
         name: "help",
         aliases: &["?", "commands"],
         summary: "How to use dossier, or one command in detail.",
@@ -191,6 +218,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         moderator: false,
     },
     CommandSpec {
+        kind: CommandKind::Status,
         name: "status",
         aliases: &[],
         summary: "For moderators: the loaded topics, their card counts and as-of dates.",
@@ -202,10 +230,23 @@ pub const COMMANDS: &[CommandSpec] = &[
 
 /// The command called `name` (or one of its aliases), ignoring case.
 pub fn find(name: &str) -> Option<&'static CommandSpec> {
+    // Command names are short: anything longer is not one, and is not lowercased whole.
+    if name.len() > 32 {
+        return None;
+    }
     let name = name.to_ascii_lowercase();
     COMMANDS
         .iter()
         .find(|c| c.name == name || c.aliases.contains(&name.as_str()))
+}
+
+/// The spec entry of a kind of command.
+pub fn of(kind: CommandKind) -> &'static CommandSpec {
+    // Every kind has an entry: `every_kind_has_one_entry` checks it.
+    COMMANDS
+        .iter()
+        .find(|c| c.kind == kind)
+        .unwrap_or(&COMMANDS[0])
 }
 
 impl CommandSpec {
@@ -246,6 +287,24 @@ mod tests {
                 assert!(!all.contains(n), "{n} twice");
                 all.push(n);
             }
+        }
+    }
+
+    #[test]
+    fn every_kind_has_one_entry() {
+        use CommandKind::*;
+        for kind in [
+            Brief, Position, Actors, Timeline, Experts, Compare, Sources, Search, Topics, Help,
+            Status,
+        ] {
+            // An exhaustive match: a new kind must be added to the list above.
+            match kind {
+                Brief | Position | Actors | Timeline | Experts | Compare | Sources | Search
+                | Topics | Help | Status => {}
+            }
+            let n = COMMANDS.iter().filter(|c| c.kind == kind).count();
+            assert_eq!(n, 1, "{kind:?} has {n} entries");
+            assert_eq!(of(kind).kind, kind);
         }
     }
 

@@ -2,8 +2,8 @@
 //! descriptions, typed options with autocomplete, and moderator permissions. Registered by bulk
 //! overwrite, only when the definitions changed since the last registration.
 
-use crate::commands::parse::MAX_PAGE;
-use crate::commands::spec::{ArgKind, COMMANDS, CommandSpec};
+use crate::commands::command::MAX_PAGE;
+use crate::commands::spec::{ArgKind, ArgSpec, COMMANDS};
 use crate::render::discord::limits;
 use crate::text::truncate_words;
 use serenity::builder::{CreateCommand, CreateCommandOption};
@@ -16,12 +16,10 @@ use std::path::Path;
 /// The option every command takes to answer only the asker.
 pub const PRIVATE: &str = "private";
 
-fn option(spec: &CommandSpec, arg: &crate::commands::spec::ArgSpec) -> CreateCommandOption {
+fn option(arg: &ArgSpec) -> CreateCommandOption {
     let (kind, autocomplete) = match arg.kind {
         ArgKind::Page => (CommandOptionType::Integer, false),
-        ArgKind::Actor | ArgKind::Topic | ArgKind::Expert | ArgKind::Command => {
-            (CommandOptionType::String, true)
-        }
+        ArgKind::Actor | ArgKind::Topic | ArgKind::Command => (CommandOptionType::String, true),
         ArgKind::Date | ArgKind::Text => (CommandOptionType::String, false),
     };
     let mut o = CreateCommandOption::new(
@@ -37,7 +35,6 @@ fn option(spec: &CommandSpec, arg: &crate::commands::spec::ArgSpec) -> CreateCom
         ArgKind::Text => o = o.min_length(1).max_length(200),
         _ => o = o.max_length(100),
     }
-    let _ = spec;
     o
 }
 
@@ -57,7 +54,7 @@ pub fn definitions(moderator: Permissions) -> Vec<CreateCommand> {
             let mut args: Vec<_> = spec.args.iter().collect();
             args.sort_by_key(|a| !a.required);
             for a in args {
-                c = c.add_option(option(spec, a));
+                c = c.add_option(option(a));
             }
             c = c.add_option(CreateCommandOption::new(
                 CommandOptionType::Boolean,

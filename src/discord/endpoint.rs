@@ -3,7 +3,7 @@
 //! and answers in the response body. `GET /healthz` says it is up.
 
 use super::Settings;
-use super::handler::{Outcome, edit, handle};
+use super::handler::{Outcome, completion, edit, handle};
 use super::rest::Rest;
 use crate::app::App;
 use axum::Router;
@@ -99,7 +99,7 @@ async fn interactions(State(ep): State<Endpoint>, headers: HeaderMap, body: Byte
         Outcome::Deferred { ack, work, token } => {
             let rest = ep.rest.clone();
             tokio::spawn(async move {
-                let Ok(m) = work.await else { return };
+                let m = completion(work).await;
                 if let Err(e) = rest.edit_original(&token, &edit(&m)).await {
                     tracing::error!(error = %e, "completing a deferred response failed");
                 }

@@ -2,7 +2,7 @@
 //! REST API with the shared handler. Reconnects and heartbeats are serenity's job.
 
 use super::Settings;
-use super::handler::{Outcome, edit, handle};
+use super::handler::{Outcome, completion, edit, handle};
 use super::rest::Rest;
 use crate::app::App;
 use serenity::all::{Context, EventHandler, GatewayIntents, Interaction, Ready};
@@ -39,9 +39,8 @@ impl EventHandler for Handler {
                     tracing::error!(error = %e, "acknowledging an interaction failed");
                     return;
                 }
-                if let Ok(m) = work.await
-                    && let Err(e) = self.rest.edit_original(&token, &edit(&m)).await
-                {
+                let m = completion(work).await;
+                if let Err(e) = self.rest.edit_original(&token, &edit(&m)).await {
                     tracing::error!(error = %e, "completing a deferred response failed");
                 }
             }

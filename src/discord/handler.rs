@@ -102,14 +102,36 @@ pub fn is_moderator(member: Option<&Member>, s: &Settings) -> bool {
 pub enum Outcome {
     /// Send this response now.
     Respond(CreateInteractionResponse),
-    /// Acknowledge with `ack` now, then edit the original response with `work`'s result.
+    /// Acknowledge with `ack` now, then edit the original response with
+    /// `completion(work)`.
     Deferred {
         ack: CreateInteractionResponse,
-        work: tokio::task::JoinHandle<Message>,
+        work: Answering,
         token: String,
     },
     /// Nothing to answer (interaction types dossier does not use).
     Ignore,
+}
+
+/// A command being answered: whether the reply is a user's mistake, and the message.
+pub type Answering = tokio::task::JoinHandle<(bool, Message)>;
+
+/// The message that completes a deferred response: the answer, or, when answering failed, a
+/// short apology (the cause goes to the log). The asker never stays on "thinking…".
+pub async fn completion(work: Answering) -> Message {
+    match work.await {
+        Ok((_, m)) => m,
+        Err(e) => {
+            tracing::error!(error = %e, "answering a deferred command failed");
+            reply_message(&apology())
+        }
+    }
+}
+
+fn apology() -> Reply {
+    Reply::new(ReplyKind::UserError, "Sorry, something went wrong").summary(Line::new(
+        "dossier could not answer that; the error has been logged for the operators.",
+    ))
 }
 
 /// Decide the response to an interaction. Answers in `defer_after` or defers.
@@ -195,21 +217,12 @@ async fn command(app: Arc<App>, s: &Settings, ci: CommandInteraction) -> Outcome
         ))),
         Ok(Err(e)) => {
             tracing::error!(error = %e, command = spec.name, "answering a command failed");
-            Outcome::Respond(short(
-                "Sorry, something went wrong",
-                "dossier could not answer that; the error has been logged.",
-            ))
+            Outcome::Respond(CreateInteractionResponse::Message(message(
+                &reply_message(&apology()),
+                true,
+            )))
         }
         Err(_) => {
-            let work = tokio::spawn(async move {
-                match work.await {
-                    Ok((_, m)) => m,
-                    Err(_) => reply_message(&Reply::new(
-                        ReplyKind::UserError,
-                        "Sorry, something went wrong",
-                    )),
-                }
-            });
             let ack = CreateInteractionResponse::Defer(
                 CreateInteractionResponseMessage::new().ephemeral(private),
             );
@@ -235,7 +248,7 @@ fn component(app: &App, ci: &ComponentInteraction) -> CreateInteractionResponse 
         return short("This button no longer works", "Run the command again.");
     };
     let reply = match parse(line) {
-        Ok(cmd) if !cmd_is_moderator(&cmd) => app.answer(&cmd),
+        Ok(cmd) if !cmd.is_moderator() => app.answer(&cmd),
         Ok(_) => return short("This button no longer works", "Run the command again."),
         Err(e) => parse_error_reply(&e),
     };
@@ -249,10 +262,6 @@ fn component(app: &App, ci: &ComponentInteraction) -> CreateInteractionResponse 
             .components(components(&m))
             .allowed_mentions(no_mentions()),
     )
-}
-
-fn cmd_is_moderator(cmd: &crate::commands::Command) -> bool {
-    spec::find(cmd.name()).is_some_and(|s| s.moderator)
 }
 
 /// A ranked candidate for autocomplete.
@@ -376,20 +385,6 @@ pub fn autocomplete(app: &App, ci: &CommandInteraction) -> CreateInteractionResp
                     }
                 }
             }
-            Some(ArgKind::Expert) => {
-                for &t in &topics {
-                    for e in &lib.topic(t).experts {
-                        let sc = score(&typed, &[&e.id, &e.name]);
-                        if sc > 0 {
-                            out.push(Candidate {
-                                score: sc,
-                                name: choice_name(&e.name),
-                                value: e.id.clone(),
-                            });
-                        }
-                    }
-                }
-            }
             Some(ArgKind::Command) => {
                 for c in COMMANDS.iter().filter(|c| !c.moderator) {
                     let sc = score(&typed, &[c.name]);
@@ -413,4 +408,27 @@ pub fn autocomplete(app: &App, ci: &CommandInteraction) -> CreateInteractionResp
         r = r.add_string_choice(c.name, value);
     }
     CreateInteractionResponse::Autocomplete(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_deferred_answer_completes_with_an_apology() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        rt.block_on(async {
+            let failed: Answering = tokio::spawn(async { panic!("answer blew up") });
+            let m = completion(failed).await;
+            let title = m.embeds.first().and_then(|e| e.title.as_deref());
+            assert_eq!(title, Some("Sorry, something went wrong"));
+            let fine: Answering = tokio::spawn(async {
+                (false, reply_message(&Reply::new(ReplyKind::Answer, "Iran")))
+            });
+            let m = completion(fine).await;
+            assert_eq!(m.embeds[0].title.as_deref(), Some("Iran"));
+        });
+    }
 }

@@ -15,6 +15,9 @@ const MAX_WAIT: Duration = Duration::from_secs(30);
 
 #[derive(Debug, thiserror::Error)]
 pub enum RestError {
+    /// The HTTP client could not be built (e.g. no TLS backend): nothing can be sent.
+    #[error("cannot set up the HTTP client for Discord: {0}")]
+    Client(String),
     #[error("request failed: {0}")]
     Transport(String),
     #[error("Discord answered {status} on {route}: {body}")]
@@ -34,7 +37,9 @@ pub struct Rest {
 
 impl Rest {
     /// `base`: `https://discord.com` or a proxy / test double such as `http://127.0.0.1:3000`.
-    pub fn new(base: Option<&str>, application_id: u64) -> Self {
+    /// Fails rather than fall back to a client without the timeout and the User-Agent Discord
+    /// requires.
+    pub fn new(base: Option<&str>, application_id: u64) -> Result<Self, RestError> {
         let base = base.unwrap_or(DISCORD_API).trim_end_matches('/');
         let client = reqwest::Client::builder()
             .user_agent(concat!(
@@ -44,12 +49,12 @@ impl Rest {
             ))
             .timeout(Duration::from_secs(15))
             .build()
-            .unwrap_or_default();
-        Rest {
+            .map_err(|e| RestError::Client(e.to_string()))?;
+        Ok(Rest {
             client,
             api: format!("{base}/api/v10"),
             application_id,
-        }
+        })
     }
 
     /// `POST /interactions/{id}/{token}/callback`

@@ -1,11 +1,12 @@
 //! The Matrix door: `!position iran` in a room, answered with a threaded, HTML-formatted reply,
 //! in plain and end-to-end encrypted rooms alike. The only module that imports matrix-sdk.
 //! One initial sync before handlers are registered, so old history is never answered; the sync
-//! token lives in the SQLite store, so a restart resumes where it stopped.
+//! token lives in the SQLite store, so a restart resumes where it stopped. The sync loop only
+//! dispatches: each command is answered on its own task, a bounded number at a time, so a slow
+//! send or power-level lookup in one room never holds up another.
 
 use crate::app::App;
 use crate::commands::parse::{ParseError, parse};
-use crate::commands::spec;
 use crate::config::{MatrixConfig, MatrixLogin};
 use crate::render::matrix::render;
 use crate::reply::{Line, Reply, ReplyKind};
@@ -25,9 +26,16 @@ use matrix_sdk::{Client, Room, RoomState, SessionMeta, SessionTokens};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
 
 /// The longest wait between sync retries.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// Commands answered at the same time.
+pub const MAX_CONCURRENT_ANSWERS: usize = 16;
+/// Commands waiting for an answer slot; beyond this a flood is dropped (and logged) rather
+/// than queued without bound.
+pub const MAX_QUEUED_ANSWERS: usize = 256;
 
 /// What the handlers share.
 pub struct Door {
@@ -39,6 +47,9 @@ pub struct Door {
     /// Messages sent before this moment (ms since the epoch) are history, not questions: they
     /// arrive when the bot joins a room with earlier messages in it.
     pub started_ms: u64,
+    /// Answers running now, and answers running or waiting: see `dispatch`.
+    running: Arc<Semaphore>,
+    queued: Arc<Semaphore>,
 }
 
 impl Door {
@@ -54,7 +65,37 @@ impl Door {
             own,
             on_answer: None,
             started_ms,
+            running: Arc::new(Semaphore::new(MAX_CONCURRENT_ANSWERS)),
+            queued: Arc::new(Semaphore::new(MAX_QUEUED_ANSWERS)),
         })
+    }
+
+    /// Answer a message on a task of its own and return at once, so the sync loop that calls
+    /// this never waits for a send. At most `MAX_CONCURRENT_ANSWERS` run at a time; when
+    /// `MAX_QUEUED_ANSWERS` are already running or waiting, the message is dropped and logged.
+    pub fn dispatch(self: &Arc<Self>, room: Room, ev: OriginalSyncRoomMessageEvent) {
+        if !self.may_be_command(&ev) {
+            return;
+        }
+        let Ok(queued) = self.queued.clone().try_acquire_owned() else {
+            tracing::warn!(room = %room.room_id(), event = %ev.event_id, "too many commands waiting; dropping this one");
+            return;
+        };
+        let door = self.clone();
+        tokio::spawn(async move {
+            let _queued = queued;
+            // The semaphore is never closed, so this only fails if the door is going away.
+            let Ok(_running) = door.running.clone().acquire_owned().await else {
+                return;
+            };
+            respond(&door, &room, &ev).await;
+        });
+    }
+
+    /// A cheap first look, on the sync loop: could this message be a command for us?
+    fn may_be_command(&self, ev: &OriginalSyncRoomMessageEvent) -> bool {
+        ev.sender != self.own
+            && matches!(&ev.content.msgtype, MessageType::Text(t) if t.body.contains(self.cfg.prefix.as_str()))
     }
 }
 
@@ -66,22 +107,48 @@ fn save_session(store: &Path, session: &MatrixSession) -> anyhow::Result<()> {
     std::fs::create_dir_all(store).with_context(|| format!("creating {}", store.display()))?;
     let path = session_file(store);
     let json = serde_json::to_vec(session)?;
-    // The session holds an access token: readable by this user only.
+    std::fs::write(&path, json).with_context(|| format!("writing {}", path.display()))?;
+    private(&path)
+}
+
+/// The session holds an access token: readable by this user only, however the file came to be.
+fn private(path: &Path) -> anyhow::Result<()> {
     #[cfg(unix)]
     {
-        use std::io::Write;
-        use std::os::unix::fs::OpenOptionsExt;
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&path)?;
-        f.write_all(&json)?;
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+            .with_context(|| format!("making {} private (mode 0600)", path.display()))?;
     }
     #[cfg(not(unix))]
-    std::fs::write(&path, json)?;
+    let _ = path;
     Ok(())
+}
+
+/// The session kept in the store, if there is one. A session file that cannot be read or
+/// parsed stops the bot: logging in again would make a new device and orphan the encryption
+/// keys kept for the old one.
+pub fn read_session(store: &Path) -> anyhow::Result<Option<MatrixSession>> {
+    let path = session_file(store);
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(anyhow::anyhow!(
+                "cannot read the Matrix session {}: {e}. Make it readable by the user dossier runs as; \
+                 removing it would log in as a new device and lose the bot's encryption keys",
+                path.display()
+            ));
+        }
+    };
+    private(&path)?;
+    serde_json::from_slice::<MatrixSession>(&bytes).map(Some).map_err(|e| {
+        anyhow::anyhow!(
+            "the Matrix session {} is corrupt ({e}). Restore it from a backup; or, to start over \
+             as a new device (losing the keys of encrypted rooms), remove the whole store folder {}",
+            path.display(),
+            store.display()
+        )
+    })
 }
 
 /// Build the client on the store and log in, or restore the session kept there, so the bot
@@ -98,9 +165,12 @@ pub async fn connect(cfg: &MatrixConfig) -> anyhow::Result<Client> {
         .build()
         .await
         .context("setting up the Matrix client")?;
-    let stored = std::fs::read(session_file(&cfg.store))
-        .ok()
-        .and_then(|b| serde_json::from_slice::<MatrixSession>(&b).ok());
+    let stored = read_session(&cfg.store)?;
+    if let Some(s) = &stored
+        && s.meta.user_id.as_str() != cfg.user
+    {
+        tracing::warn!(stored = %s.meta.user_id, configured = %cfg.user, "the stored Matrix session belongs to another user; logging in as the configured one");
+    }
     match (stored, &cfg.login) {
         (Some(session), _) if session.meta.user_id.as_str() == cfg.user => {
             client
@@ -196,7 +266,9 @@ async fn on_invite(ev: StrippedRoomMemberEvent, room: Room, door: Ctx<Arc<Door>>
         tokio::spawn(join(room));
     } else {
         tracing::info!(room = %room.room_id(), sender = %ev.sender, "declining an invite not allowed by autojoin_from");
-        let _ = room.leave().await;
+        if let Err(e) = room.leave().await {
+            tracing::warn!(room = %room.room_id(), error = %e, "could not decline the invite");
+        }
     }
 }
 
@@ -255,9 +327,7 @@ pub async fn answer(door: &Door, room: &Room, ev: &OriginalSyncRoomMessageEvent)
         Ok(c) => c,
         Err(e) => return hint(&door.cfg.prefix, &e),
     };
-    if spec::find(cmd.name()).is_some_and(|s| s.moderator)
-        && !is_moderator(room, &ev.sender, door.cfg.moderator_power_level).await
-    {
+    if cmd.is_moderator() && !is_moderator(room, &ev.sender, door.cfg.moderator_power_level).await {
         return Some(
             Reply::new(ReplyKind::UserError, "Only moderators can do that").summary(Line::new(format!(
                 "{}{} is for members with power level {} or more in this room. Everyone can use {p}brief, {p}position and the other commands.",
@@ -269,7 +339,22 @@ pub async fn answer(door: &Door, room: &Room, ev: &OriginalSyncRoomMessageEvent)
         );
     }
     let app = door.app.clone();
-    tokio::spawn(async move { app.answer(&cmd) }).await.ok()
+    let name = cmd.name();
+    Some(reply_or_apology(
+        tokio::spawn(async move { app.answer(&cmd) }).await,
+        name,
+    ))
+}
+
+/// The answer, or, if answering panicked, a short apology (and the cause in the log): the
+/// asker is never left without a reply.
+pub fn reply_or_apology(answered: Result<Reply, tokio::task::JoinError>, command: &str) -> Reply {
+    answered.unwrap_or_else(|e| {
+        tracing::error!(command, error = %e, "answering a command failed");
+        Reply::new(ReplyKind::UserError, "Sorry, something went wrong").summary(Line::new(
+            "dossier could not answer that; the error has been logged for the operators.",
+        ))
+    })
 }
 
 /// The message content for a reply: HTML and plain bodies, a reply relation (in the thread if
@@ -304,7 +389,14 @@ pub fn transaction_id(ev: &OriginalSyncRoomMessageEvent) -> OwnedTransactionId {
 }
 
 async fn on_message(ev: OriginalSyncRoomMessageEvent, room: Room, door: Ctx<Arc<Door>>) {
-    respond(&door, &room, &ev).await;
+    door.dispatch(room, ev);
+}
+
+/// Answer invites and commands on `client` from now on.
+pub fn register(client: &Client, door: Arc<Door>) {
+    client.add_event_handler_context(door);
+    client.add_event_handler(on_invite);
+    client.add_event_handler(on_message);
 }
 
 /// Answer a message if it is a command, and send the reply, retrying with the same
@@ -377,9 +469,7 @@ pub async fn run(door: Door) -> anyhow::Result<()> {
             _ => {}
         }
     }
-    client.add_event_handler_context(door.clone());
-    client.add_event_handler(on_invite);
-    client.add_event_handler(on_message);
+    register(&client, door.clone());
     tracing::info!(user = %door.own, "Matrix door ready");
     // Our own loop rather than `Client::sync`: that one sleeps a full second whenever two syncs
     // come back within a second of each other, so in a lively room every command waited up to

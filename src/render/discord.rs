@@ -301,7 +301,7 @@ pub fn render(reply: &Reply) -> Message {
         f.name = fit_plain(&f.name, limits::FIELD_NAME).into_owned();
     }
     fields.truncate(limits::EMBED_FIELDS - 1);
-    let mut sources: Vec<String> = all.iter().map(citation_line).collect();
+    let sources: Vec<String> = all.iter().map(citation_line).collect();
     if !sources.is_empty() {
         let value = fit_lines(&sources, limits::FIELD_VALUE, "sources");
         fields.push(EmbedField {
@@ -309,7 +309,6 @@ pub fn render(reply: &Reply) -> Message {
             value,
             inline: false,
         });
-        sources.clear();
     }
     let footer = reply.footer.as_ref().map(|f| {
         let mut s = format!("{} · as of {}", f.topic, human_day(f.as_of));

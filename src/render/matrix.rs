@@ -93,16 +93,67 @@ struct Piece {
     html: String,
 }
 
+/// Room kept for each "… left out" note.
+const NOTE_ROOM: usize = 240;
+
+fn size(pieces: &[Piece]) -> usize {
+    pieces
+        .iter()
+        .map(|p| p.plain.len() + p.html.len() + 1)
+        .sum()
+}
+
+/// The leading pieces that fit in `budget` (which is reduced by what they take), and how many
+/// were left out.
+fn fitting(pieces: Vec<Piece>, budget: &mut usize) -> (Vec<Piece>, usize) {
+    let total = pieces.len();
+    let mut kept = Vec::new();
+    for p in pieces {
+        let n = size(std::slice::from_ref(&p));
+        if n > *budget {
+            break;
+        }
+        *budget -= n;
+        kept.push(p);
+    }
+    let cut = total - kept.len();
+    (kept, cut)
+}
+
+/// The two bodies being assembled.
+#[derive(Default)]
+struct Joined {
+    plain: String,
+    html: String,
+}
+
+impl Joined {
+    fn push(&mut self, p: &Piece) {
+        if !self.plain.is_empty() {
+            self.plain.push('\n');
+        }
+        self.plain.push_str(&p.plain);
+        self.html.push_str(&p.html);
+    }
+
+    fn note(&mut self, text: &str) {
+        self.push(&Piece {
+            plain: text.to_owned(),
+            html: format!("<p><em>{}</em></p>", escape_html(text)),
+        });
+    }
+}
+
 /// Render a reply as a Matrix message, with `prefix` (e.g. `!`) in command hints.
 pub fn render(reply: &Reply, prefix: &str) -> MatrixMessage {
     let all = &reply.citations;
-    let mut pieces: Vec<Piece> = Vec::new();
+    let mut head: Vec<Piece> = Vec::new();
     let title_tag = if reply.kind == ReplyKind::UserError {
         "em"
     } else {
         "strong"
     };
-    pieces.push(Piece {
+    head.push(Piece {
         plain: plain_text(&reply.title),
         html: format!(
             "<p><{title_tag}>{}</{title_tag}></p>",
@@ -110,11 +161,12 @@ pub fn render(reply: &Reply, prefix: &str) -> MatrixMessage {
         ),
     });
     if let Some(s) = &reply.summary {
-        pieces.push(Piece {
+        head.push(Piece {
             plain: line_plain(s),
             html: format!("<p>{}</p>", line_html(s, all)),
         });
     }
+    let mut pieces: Vec<Piece> = Vec::new();
     for section in &reply.sections {
         let heading = Piece {
             plain: format!("\n{}", plain_text(&section.heading)),
@@ -161,6 +213,7 @@ pub fn render(reply: &Reply, prefix: &str) -> MatrixMessage {
             }
         }
     }
+    let mut pager = None;
     if let Some(p) = &reply.pager {
         let next = p
             .next
@@ -171,23 +224,20 @@ pub fn render(reply: &Reply, prefix: &str) -> MatrixMessage {
             "Page {} of {} ({} {}).{next}",
             p.page, p.pages, p.total, p.noun
         );
-        pieces.push(Piece {
+        pager = Some(Piece {
             plain: format!("\n{}", plain_text(&text)),
             html: format!("<p><em>{}</em></p>", escape_html(&text)),
         });
     }
+    let mut sources: Vec<Piece> = Vec::new();
     if !all.is_empty() {
-        pieces.push(Piece {
-            plain: "\nSources".into(),
-            html: "<h4>Sources</h4>".into(),
-        });
         for c in all {
             let date = c
                 .published
                 .as_deref()
                 .map(|d| format!(", {d}"))
                 .unwrap_or_default();
-            pieces.push(Piece {
+            sources.push(Piece {
                 plain: format!(
                     "[{}] {}. {}{}. {}",
                     c.n,
@@ -207,6 +257,8 @@ pub fn render(reply: &Reply, prefix: &str) -> MatrixMessage {
             });
         }
     }
+    let pager: Vec<Piece> = pager.into_iter().collect();
+    let mut foot: Vec<Piece> = Vec::new();
     if let Some(f) = &reply.footer {
         let mut text = format!("{} · as of {}", f.topic, human_day(f.as_of));
         if let Some(s) = &f.stale {
@@ -215,7 +267,7 @@ pub fn render(reply: &Reply, prefix: &str) -> MatrixMessage {
         if let Some(n) = &f.note {
             text.push_str(&format!("\n{}", n.replace('`', "")));
         }
-        pieces.push(Piece {
+        foot.push(Piece {
             plain: format!("\n{}", plain_text(&text)),
             html: format!(
                 "<p><em>{}</em></p>",
@@ -223,26 +275,37 @@ pub fn render(reply: &Reply, prefix: &str) -> MatrixMessage {
             ),
         });
     }
-    // Keep well inside the event size limit: drop whole pieces from the middle, keep the title.
-    let mut plain = String::new();
-    let mut html = String::new();
-    let total = pieces.len();
-    for (i, p) in pieces.into_iter().enumerate() {
-        if plain.len() + html.len() + p.plain.len() + p.html.len() > MAX_BODY_BYTES {
-            let note = format!(
-                "… {} more lines left out; narrow the question or ask for the next page.",
-                total - i
-            );
-            plain.push_str(&format!("\n{note}"));
-            html.push_str(&format!("<p><em>{note}</em></p>"));
-            break;
-        }
-        if !plain.is_empty() {
-            plain.push('\n');
-        }
-        plain.push_str(&p.plain);
-        html.push_str(&p.html);
+    // Keep well inside the event size limit. The title, summary, sources and footer (as-of
+    // date, staleness) always stay: the body is cut from its end, and the source list only
+    // when it alone is too long.
+    let mut budget =
+        MAX_BODY_BYTES.saturating_sub(size(&head) + size(&pager) + size(&foot) + 2 * NOTE_ROOM);
+    let sources_share = size(&sources).min(budget);
+    let mut body_budget = budget - sources_share;
+    let (body, body_cut) = fitting(pieces, &mut body_budget);
+    budget = sources_share + body_budget;
+    let (sources, sources_cut) = fitting(sources, &mut budget);
+    let mut out = Joined::default();
+    head.iter().chain(&body).for_each(|p| out.push(p));
+    if body_cut > 0 {
+        out.note(&format!(
+            "… {body_cut} more line{} left out; narrow the question or ask for the next page.",
+            if body_cut == 1 { "" } else { "s" }
+        ));
     }
+    pager.iter().for_each(|p| out.push(p));
+    if !sources.is_empty() {
+        out.push(&Piece {
+            plain: "\nSources".into(),
+            html: "<h4>Sources</h4>".into(),
+        });
+        sources.iter().for_each(|p| out.push(p));
+    }
+    if sources_cut > 0 {
+        out.note(&format!("… {sources_cut} more sources left out."));
+    }
+    foot.iter().for_each(|p| out.push(p));
+    let Joined { plain, html } = out;
     // Adjacent single-item lists read as one list.
     let html = html.replace("</li></ul><ul><li>", "</li><li>");
     MatrixMessage { plain, html }
@@ -292,6 +355,48 @@ mod tests {
                 "tag {t}"
             );
         }
+    }
+
+    #[test]
+    fn a_cut_body_keeps_its_sources_and_as_of_footer() {
+        let mut r = Reply::new(ReplyKind::Answer, "Timeline").summary(Line::new("Many events"));
+        r.bullets(
+            "Events",
+            (0..3000)
+                .map(|i| Line::cited(format!("event {i} ").repeat(6), vec![1]))
+                .collect(),
+        );
+        r.citations.push(Citation {
+            n: 1,
+            source_id: "dawn".into(),
+            title: "Dawn analysis".into(),
+            publisher: "Dawn".into(),
+            published: None,
+            url: "https://www.dawn.com/news/1".into(),
+        });
+        r.footer = Some(crate::reply::Footer {
+            topic: "Iran–US talks".into(),
+            as_of: chrono::NaiveDate::from_ymd_opt(2026, 10, 7).expect("date"),
+            stale: Some("Stale: checked long ago".into()),
+            note: None,
+        });
+        let m = render(&r, "!");
+        assert!(
+            m.plain.len() + m.html.len() <= MAX_BODY_BYTES,
+            "{}",
+            m.plain.len() + m.html.len()
+        );
+        for body in [&m.plain, &m.html] {
+            assert!(body.contains("Many events"), "summary kept");
+            assert!(body.contains("event 0 "), "the body starts");
+            assert!(body.contains("more lines left out"), "the cut is said");
+            assert!(body.contains("Dawn analysis"), "sources kept");
+            assert!(body.contains("as of 7 Oct 2026"), "as-of footer kept");
+            assert!(body.contains("Stale: checked long ago"), "staleness kept");
+        }
+        assert!(!m.plain.contains("event 2999"));
+        let cut_at = m.plain.find("more lines left out").expect("note");
+        assert!(m.plain.find("Dawn analysis").expect("source") > cut_at);
     }
 
     #[test]

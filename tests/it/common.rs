@@ -101,3 +101,13 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .build()
         .expect("runtime")
 }
+
+/// A TCP port on 127.0.0.1 that was free a moment ago, for servers started as child processes.
+#[cfg_attr(not(any(feature = "discord", feature = "matrix")), allow(dead_code))]
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}

@@ -26,11 +26,12 @@ pub async fn start(library: dossier::library::Library, defer_after: Duration) ->
     let app = Arc::new(App::new(library, None, Clock::Fixed(bundled_today())));
     let settings = Settings {
         application_id: APP_ID.parse().expect("id"),
-        moderator_permission: permission("MANAGE_GUILD"),
+        moderator_permission: permission(dossier::config::ModeratorPermission::ManageGuild),
         defer_after,
     };
     let key: [u8; 32] = signing_key().verifying_key().to_bytes();
-    let rest = Arc::new(Rest::new(Some(&fake.base()), settings.application_id));
+    let rest =
+        Arc::new(Rest::new(Some(&fake.base()), settings.application_id).expect("http client"));
     let endpoint = Endpoint {
         app,
         settings,
@@ -266,88 +267,83 @@ fn private_mistakes_and_moderators() {
     });
 }
 
+/// What an autocomplete answer must hold.
+enum Expect {
+    /// The best choice's value.
+    First(&'static str),
+    /// How many choices there are.
+    Count(usize),
+    /// Exactly these values, in any order, with these names where given.
+    Exactly(&'static [(&'static str, Option<&'static str>)]),
+}
+
 #[test]
 fn autocomplete_ranks_and_respects_limits() {
+    // (command, focused option, what was typed, what the choices must be)
+    let cases: &[(&str, &str, &str, Expect)] = &[
+        ("position", "actor", "tu", Expect::First("turkiye")),
+        ("position", "actor", "TEHR", Expect::First("iran")),
+        ("compare", "first", "wash", Expect::First("united-states")),
+        ("compare", "second", "gulf", Expect::First("gulf-states")),
+        ("position", "actor", "", Expect::Count(7)),
+        ("position", "actor", "zzzz", Expect::Count(0)),
+        ("brief", "topic", "musc", Expect::First("iran-us-talks")),
+        ("help", "command", "ti", Expect::First("timeline")),
+        ("help", "command", "stat", Expect::Count(0)),
+        // `/experts about:` offers only actors some expert view is about, with the count.
+        (
+            "experts",
+            "about",
+            "",
+            Expect::Exactly(&[
+                ("hezbollah-axis", None),
+                ("iran", Some("Iran · 5 expert views")),
+                ("israel", Some("Israel · 1 expert view")),
+                ("united-states", None),
+            ]),
+        ),
+    ];
     runtime().block_on(async {
         let ep = start(bundled_library(), Duration::from_secs(2)).await;
-        let (status, body) = ep
-            .post(&autocomplete(
-                "position",
-                &[("actor", 3, json!("tu"))],
-                "actor",
-            ))
-            .await;
-        assert_eq!((status, body["type"].as_u64()), (200, Some(8)));
-        let choices = body["data"]["choices"].as_array().expect("choices");
-        assert_eq!(choices[0]["value"], "turkiye", "{choices:?}");
-        let (_, body) = ep
-            .post(&autocomplete(
-                "compare",
-                &[("first", 3, json!("wash"))],
-                "first",
-            ))
-            .await;
-        assert_eq!(body["data"]["choices"][0]["value"], "united-states");
-        let (_, body) = ep
-            .post(&autocomplete(
-                "position",
-                &[("actor", 3, json!(""))],
-                "actor",
-            ))
-            .await;
-        let all = body["data"]["choices"].as_array().expect("choices");
-        assert_eq!(all.len(), 7);
-        let (_, body) = ep
-            .post(&autocomplete(
-                "brief",
-                &[("topic", 3, json!("musc"))],
-                "topic",
-            ))
-            .await;
-        assert_eq!(body["data"]["choices"][0]["value"], "iran-us-talks");
-        let (_, body) = ep
-            .post(&autocomplete(
-                "help",
-                &[("command", 3, json!("ti"))],
-                "command",
-            ))
-            .await;
-        assert_eq!(body["data"]["choices"][0]["value"], "timeline");
-        // `/experts about:` offers only actors some expert view is about, with the count.
-        let (_, body) = ep
-            .post(&autocomplete(
-                "experts",
-                &[("about", 3, json!(""))],
-                "about",
-            ))
-            .await;
-        let choices: Vec<(&str, &str)> = body["data"]["choices"]
-            .as_array()
-            .expect("choices")
-            .iter()
-            .map(|c| {
-                (
-                    c["value"].as_str().unwrap_or(""),
-                    c["name"].as_str().unwrap_or(""),
-                )
-            })
-            .collect();
-        let values: std::collections::BTreeSet<&str> = choices.iter().map(|c| c.0).collect();
-        assert_eq!(
-            values,
-            ["hezbollah-axis", "iran", "israel", "united-states"].into(),
-            "{choices:?}"
-        );
-        assert!(
-            choices.contains(&("iran", "Iran · 5 expert views")),
-            "{choices:?}"
-        );
-        assert!(
-            choices
+        for (command, option, typed, expect) in cases {
+            let case = format!("/{command} {option}:{typed:?}");
+            let (status, body) = ep
+                .post(&autocomplete(command, &[(option, 3, json!(typed))], option))
+                .await;
+            assert_eq!((status, body["type"].as_u64()), (200, Some(8)), "{case}");
+            let choices: Vec<(&str, &str)> = body["data"]["choices"]
+                .as_array()
+                .expect("choices")
                 .iter()
-                .any(|c| c.0 == "israel" && c.1.ends_with("· 1 expert view")),
-            "{choices:?}"
-        );
+                .map(|c| {
+                    (
+                        c["value"].as_str().unwrap_or(""),
+                        c["name"].as_str().unwrap_or(""),
+                    )
+                })
+                .collect();
+            match expect {
+                Expect::First(v) => {
+                    assert_eq!(
+                        choices.first().map(|c| c.0),
+                        Some(*v),
+                        "{case}: {choices:?}"
+                    )
+                }
+                Expect::Count(n) => assert_eq!(choices.len(), *n, "{case}: {choices:?}"),
+                Expect::Exactly(want) => {
+                    let mut got: Vec<&str> = choices.iter().map(|c| c.0).collect();
+                    got.sort_unstable();
+                    let wanted: Vec<&str> = want.iter().map(|w| w.0).collect();
+                    assert_eq!(got, wanted, "{case}: {choices:?}");
+                    for (value, name) in want.iter() {
+                        if let Some(name) = name {
+                            assert!(choices.contains(&(*value, *name)), "{case}: {choices:?}");
+                        }
+                    }
+                }
+            }
+        }
         // A big library: at most 25 choices, each within 100 characters.
         let dir = tempfile::tempdir().expect("tempdir");
         big_topic(dir.path());

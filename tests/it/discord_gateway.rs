@@ -25,7 +25,7 @@ fn http(fake: &Fake) -> Http {
 fn settings(defer_after: Duration) -> Settings {
     Settings {
         application_id: APP_ID.parse().expect("id"),
-        moderator_permission: permission("MANAGE_GUILD"),
+        moderator_permission: permission(dossier::config::ModeratorPermission::ManageGuild),
         defer_after,
     }
 }
@@ -42,10 +42,10 @@ async fn start_client(fake: &Fake, defer_after: Duration) -> tokio::task::JoinHa
         None,
         Clock::Fixed(bundled_today()),
     ));
-    let rest = Arc::new(dossier::discord::rest::Rest::new(
-        Some(&fake.base()),
-        APP_ID.parse().expect("id"),
-    ));
+    let rest = Arc::new(
+        dossier::discord::rest::Rest::new(Some(&fake.base()), APP_ID.parse().expect("id"))
+            .expect("http client"),
+    );
     let mut client = gateway::client(http(fake), rest, app, settings(defer_after))
         .await
         .expect("client");
@@ -65,9 +65,14 @@ fn commands_are_registered_once_per_change() {
         let file = state.path().join("discord-commands.json");
         let h = http(&fake);
         assert!(
-            commands::register(&h, permission("MANAGE_GUILD"), None, Some(&file))
-                .await
-                .expect("register")
+            commands::register(
+                &h,
+                permission(dossier::config::ModeratorPermission::ManageGuild),
+                None,
+                Some(&file)
+            )
+            .await
+            .expect("register")
         );
         let puts = fake.requests_to("PUT", &format!("/applications/{APP_ID}/commands"));
         assert_eq!(puts.len(), 1);
@@ -87,16 +92,26 @@ fn commands_are_registered_once_per_change() {
         }
         // Unchanged definitions: no second overwrite.
         assert!(
-            !commands::register(&h, permission("MANAGE_GUILD"), None, Some(&file))
-                .await
-                .expect("register")
+            !commands::register(
+                &h,
+                permission(dossier::config::ModeratorPermission::ManageGuild),
+                None,
+                Some(&file)
+            )
+            .await
+            .expect("register")
         );
         assert_eq!(fake.requests_to("PUT", "/applications/").len(), 1);
         // A dev guild is a different target: registered there.
         assert!(
-            commands::register(&h, permission("MANAGE_GUILD"), Some(42), Some(&file))
-                .await
-                .expect("register")
+            commands::register(
+                &h,
+                permission(dossier::config::ModeratorPermission::ManageGuild),
+                Some(42),
+                Some(&file)
+            )
+            .await
+            .expect("register")
         );
         assert_eq!(
             fake.requests_to("PUT", &format!("/applications/{APP_ID}/guilds/42/commands"))
@@ -247,14 +262,6 @@ fn gateway_defers_slow_answers_and_edits() {
         check_message(&edit.body);
         client.abort();
     });
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
 }
 
 struct Serve(std::process::Child);

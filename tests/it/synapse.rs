@@ -2,6 +2,7 @@
 //! use (scripts/synapse-venv), configured with SQLite, relaxed rate limits and shared-secret
 //! registration, started on 127.0.0.1 and stopped by its pid.
 
+use crate::common::free_port;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -23,14 +24,6 @@ fn venv() -> PathBuf {
         .expect("run scripts/synapse-venv");
     assert!(out.status.success(), "installing Synapse failed");
     PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
 }
 
 fn limits() -> String {

@@ -1,0 +1,78 @@
+//! `brief`: the bottom line, status, where each main actor stands, the latest events and what
+//! to watch.
+
+use super::Ctx;
+use super::cite::Cites;
+use crate::cards::{Actor, Choice, Status};
+use crate::date::human_day;
+use crate::reply::{Block, Line, Reply, ReplyKind};
+
+fn status_word(s: Status) -> String {
+    let w = s.as_str();
+    let mut c = w.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
+}
+
+pub(super) fn brief(ctx: &Ctx<'_>, ti: usize) -> Reply {
+    let lib = ctx.library;
+    let t = lib.topic(ti);
+    let mut cites = Cites::new(lib, ti);
+    let top = cites.cite(&t.sources_cited);
+    let mut r =
+        Reply::new(ReplyKind::Answer, &t.title).summary(Line::cited(&t.bottom_line, top.clone()));
+    let status = Line::new(t.status_note.clone().unwrap_or_default()).label(status_word(t.status));
+    r.section("Status", Block::Text(status));
+    r.section(
+        "Why it matters",
+        Block::Text(Line::cited(&t.why_it_matters, top)),
+    );
+    let main: Vec<&Actor> = if t.main_actors.is_empty() {
+        t.actors.iter().collect()
+    } else {
+        t.main_actors
+            .iter()
+            .filter_map(|id| lib.actor(ti, id))
+            .collect()
+    };
+    let stances: Vec<Line> = main
+        .iter()
+        .map(|a| Line::cited(&a.position.stance, cites.cite(&a.position.sources)).label(&a.name))
+        .collect();
+    let oldest = main.iter().map(|a| a.position.as_of).min();
+    let heading = match oldest {
+        Some(d) if d < t.as_of => {
+            format!("Where the actors stood (positions as of {})", human_day(d))
+        }
+        _ => "Where the actors stand".to_owned(),
+    };
+    r.bullets(heading, stances);
+    let latest: Vec<Line> = t
+        .events
+        .iter()
+        .rev()
+        .take(3)
+        .rev()
+        .map(|e| Line::cited(&e.title, cites.cite(&e.sources)).label(e.date.to_string()))
+        .collect();
+    r.bullets("Latest events", latest);
+    let watch: Vec<Line> = t
+        .watch
+        .iter()
+        .map(|w| {
+            let l = Line::cited(&w.item, cites.cite(&w.sources));
+            match w.expected {
+                Some(d) => l.label(format!("by {d}")),
+                None => l,
+            }
+        })
+        .collect();
+    r.bullets("What to watch", watch);
+    r.citations = cites.list;
+    let mut footer = ctx.footer(t, t.as_of, "this briefing");
+    footer.note =
+        Some("More: position <actor> · timeline · experts · compare <actor> <actor>".into());
+    r.footer = Some(footer);
+    r
+}

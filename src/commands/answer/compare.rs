@@ -1,0 +1,169 @@
+//! `compare <actor> <actor>`: two positions side by side (stance, demands, red lines), and the
+//! clash heuristic: where a demand of one side shares meaningful words with a red line of the
+//! other.
+
+use super::cite::Cites;
+use super::{Ctx, plural, user_error};
+use crate::cards::Actor;
+use crate::commands::command::CompareQuery;
+use crate::reply::{Block, Field, Line, Reply, ReplyKind};
+use crate::text::fold;
+
+/// Unseparated names ("compare iran united states") are split at each word boundary, but only
+/// for lines this short: actor names are a few words, and trying every split of a long line
+/// would cost time quadratic in its length.
+pub const MAX_SPLIT_WORDS: usize = 8;
+
+/// Resolve two actor names, splitting unseparated words if needed.
+fn two_actors<'a>(
+    ctx: &Ctx<'a>,
+    ti: usize,
+    first: &str,
+    second: Option<&str>,
+) -> Result<(&'a Actor, &'a Actor), Reply> {
+    if let Some(b) = second {
+        return Ok((ctx.actor(ti, first)?, ctx.actor(ti, b)?));
+    }
+    let words: Vec<&str> = first.split_whitespace().take(MAX_SPLIT_WORDS + 1).collect();
+    if words.len() <= MAX_SPLIT_WORDS {
+        for k in 1..words.len() {
+            let (a, b) = (words[..k].join(" "), words[k..].join(" "));
+            if let (Some(x), Some(y)) = (ctx.library.actor(ti, &a), ctx.library.actor(ti, &b)) {
+                return Ok((x, y));
+            }
+        }
+    }
+    Err(user_error(
+        "Which two actors?",
+        format!(
+            "I could not read two actors in “{}”. Separate them with `vs` or quotes: `compare iran vs \"united states\"`.",
+            crate::text::truncate_words(first, 80)
+        ),
+    ))
+}
+
+/// Words that carry meaning, cut to a stem so "missiles" meets "missile".
+fn stems(s: &str) -> Vec<String> {
+    const SKIP: [&str; 16] = [
+        "that", "this", "with", "from", "into", "must", "will", "would", "should", "their",
+        "there", "about", "only", "than", "other", "which",
+    ];
+    let mut v: Vec<String> = fold(s)
+        .split(' ')
+        .filter(|w| w.len() >= 4 && !SKIP.contains(w))
+        .map(|w| w.chars().take(6).collect())
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// Demands of one side that touch a red line of the other: for each demand, the red line that
+/// shares the most meaningful words with it, if any.
+fn clashes(a: &Actor, b: &Actor) -> Vec<Line> {
+    let mut out = Vec::new();
+    for (x, y) in [(a, b), (b, a)] {
+        for d in &x.position.demands {
+            let ds = stems(d);
+            let best = y
+                .position
+                .red_lines
+                .iter()
+                .map(|rl| (stems(rl).iter().filter(|s| ds.contains(s)).count(), rl))
+                .filter(|(n, _)| *n > 0)
+                .fold(None::<(usize, &String)>, |best, c| match best {
+                    Some(b) if b.0 >= c.0 => Some(b),
+                    _ => Some(c),
+                });
+            if let Some((_, rl)) = best {
+                out.push(
+                    Line::new(format!("{d} — {}'s red line: {rl}", y.name))
+                        .label(format!("{} wants", x.name)),
+                );
+            }
+        }
+    }
+    out
+}
+
+pub(super) fn compare(ctx: &Ctx<'_>, q: &CompareQuery) -> Result<Reply, Reply> {
+    let lib = ctx.library;
+    let ti = match &q.topic {
+        Some(t) => ctx.topic(Some(t))?,
+        None if lib.topics().len() > 1 => {
+            let name = q.first.split_whitespace().next().unwrap_or(&q.first);
+            match lib.topics_with_actor(name).as_slice() {
+                [only] => *only,
+                _ => ctx.topic(None)?,
+            }
+        }
+        None => ctx.topic(None)?,
+    };
+    let t = lib.topic(ti);
+    let (a, b) = two_actors(ctx, ti, &q.first, q.second.as_deref())?;
+    if a.id == b.id {
+        return Err(user_error(
+            "Two different actors, please",
+            format!(
+                "Both names lead to {}. Compare it with another actor.",
+                a.name
+            ),
+        ));
+    }
+    let mut cites = Cites::new(lib, ti);
+    let (ca, cb) = (
+        cites.cite(&a.position.sources),
+        cites.cite(&b.position.sources),
+    );
+    let mut r = Reply::new(
+        ReplyKind::Answer,
+        format!("{} and {} compared", a.name, b.name),
+    );
+    let side = |x: &Actor, lines: Vec<Line>| Field {
+        name: x.name.clone(),
+        lines,
+    };
+    let list = |v: &Vec<String>| {
+        if v.is_empty() {
+            vec![Line::new("none recorded")]
+        } else {
+            v.iter().map(Line::new).collect()
+        }
+    };
+    r.section(
+        "Stance",
+        Block::Fields(vec![
+            side(a, vec![Line::cited(&a.position.stance, ca)]),
+            side(b, vec![Line::cited(&b.position.stance, cb)]),
+        ]),
+    );
+    r.section(
+        "Demands",
+        Block::Fields(vec![
+            side(a, list(&a.position.demands)),
+            side(b, list(&b.position.demands)),
+        ]),
+    );
+    r.section(
+        "Red lines",
+        Block::Fields(vec![
+            side(a, list(&a.position.red_lines)),
+            side(b, list(&b.position.red_lines)),
+        ]),
+    );
+    let clash = clashes(a, b);
+    r.summary = Some(Line::new(if clash.is_empty() {
+        "No demand of one side touches a red line of the other in these cards.".to_owned()
+    } else {
+        format!(
+            "{} point{} where a demand of one side meets a red line of the other.",
+            clash.len(),
+            plural(clash.len())
+        )
+    }));
+    r.bullets("Where they clash", clash);
+    r.citations = cites.list;
+    let older = a.position.as_of.min(b.position.as_of);
+    r.footer = Some(ctx.footer(t, older, "the older of these positions"));
+    Ok(r)
+}

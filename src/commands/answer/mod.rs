@@ -1,0 +1,85 @@
+//! Answering a [`Command`] from a [`Library`] snapshot, as a [`Reply`]. Pure: the same library,
+//! command and day give the same reply. A user's mistake (unknown actor, bad page) is answered
+//! with a reply that says how to ask instead, never with an empty one.
+//!
+//! One file per command, plus what they share: `resolve` (which topic and actor a name means),
+//! `cite` (numbered citations and the as-of footer) and `paging`.
+
+// A user's mistake travels as `Err(Reply)`: the reply that explains it. It is the cold path,
+// and boxing it would buy nothing.
+#![allow(clippy::result_large_err)]
+
+mod actors;
+mod brief;
+mod cite;
+mod compare;
+mod experts;
+mod help;
+mod paging;
+mod position;
+mod resolve;
+mod search;
+mod sources;
+mod status;
+mod timeline;
+mod topics;
+
+pub use help::{help, parse_error_reply};
+pub use paging::PAGE_SIZE;
+
+use super::command::Command;
+use crate::library::Library;
+use crate::reply::{Line, Reply, ReplyKind};
+use chrono::NaiveDate;
+
+/// Everything an answer depends on besides the command.
+#[derive(Clone, Copy)]
+pub struct Ctx<'a> {
+    pub library: &'a Library,
+    pub today: NaiveDate,
+    /// The topic to use when several are loaded and none is named.
+    pub default_topic: Option<&'a str>,
+}
+
+/// Parse and answer one line as typed on any surface.
+pub fn respond(ctx: &Ctx<'_>, line: &str) -> Reply {
+    match super::parse::parse(line) {
+        Ok(cmd) => answer(ctx, &cmd),
+        Err(e) => parse_error_reply(&e),
+    }
+}
+
+/// Answer a parsed command.
+pub fn answer(ctx: &Ctx<'_>, cmd: &Command) -> Reply {
+    let result = match cmd {
+        Command::Brief(q) => ctx.topic(q.topic.as_deref()).map(|t| brief::brief(ctx, t)),
+        Command::Position(q) => position::position(ctx, q),
+        Command::Actors(q) => ctx
+            .topic(q.topic.as_deref())
+            .map(|t| actors::actors(ctx, t)),
+        Command::Timeline(q) => timeline::timeline(ctx, q),
+        Command::Experts(q) => experts::experts(ctx, q),
+        Command::Compare(q) => compare::compare(ctx, q),
+        Command::Sources(q) => ctx
+            .topic(q.topic.as_deref())
+            .map(|t| sources::sources(ctx, t)),
+        Command::Search(q) => search::search(ctx, q),
+        Command::Topics => Ok(topics::topics(ctx)),
+        Command::Status => Ok(status::status(ctx)),
+        Command::Help(q) => Ok(help(q.command.as_deref())),
+    };
+    result.unwrap_or_else(|e| e)
+}
+
+fn user_error(title: impl Into<String>, summary: impl Into<String>) -> Reply {
+    Reply::new(ReplyKind::UserError, title).summary(Line::new(summary))
+}
+
+fn quote_list(items: &[String]) -> String {
+    let refs: Vec<&str> = items.iter().map(String::as_str).collect();
+    crate::text::or_list(&refs)
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}

@@ -1,0 +1,205 @@
+//! The [`Command`] value every surface parses into: one variant per command, each carrying its
+//! own typed query, so an answer takes exactly what it needs and never re-matches the enum.
+//! `to_line` turns a command back into the canonical line that parses to it (paging hints and
+//! stateless paging buttons rely on that round trip).
+
+use super::spec::{self, CommandKind, CommandSpec};
+use crate::date::Date;
+use std::num::NonZeroU32;
+
+/// The largest page number anyone may ask for.
+pub const MAX_PAGE: u32 = 1000;
+
+/// Page 1.
+pub const FIRST_PAGE: NonZeroU32 = NonZeroU32::MIN;
+
+/// A parsed command, ready to answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Command {
+    Brief(TopicQuery),
+    Position(PositionQuery),
+    Actors(TopicQuery),
+    Timeline(TimelineQuery),
+    Experts(ExpertsQuery),
+    Compare(CompareQuery),
+    Sources(TopicQuery),
+    Search(SearchQuery),
+    Topics,
+    /// Moderators: what is loaded.
+    Status,
+    Help(HelpQuery),
+}
+
+/// Commands that take nothing but an optional topic.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TopicQuery {
+    pub topic: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PositionQuery {
+    pub actor: String,
+    pub topic: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TimelineQuery {
+    pub topic: Option<String>,
+    pub since: Option<Date>,
+    pub until: Option<Date>,
+    pub actor: Option<String>,
+    pub page: NonZeroU32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExpertsQuery {
+    pub topic: Option<String>,
+    pub about: Option<String>,
+}
+
+/// `second` is `None` when the two names were not separated ("compare iran united states"):
+/// the answer then tries the few ways to split the words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompareQuery {
+    pub first: String,
+    pub second: Option<String>,
+    pub topic: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SearchQuery {
+    pub query: String,
+    pub topic: Option<String>,
+    pub page: NonZeroU32,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HelpQuery {
+    pub command: Option<String>,
+}
+
+fn quoted(s: &str) -> String {
+    if s.contains(char::is_whitespace) || s.is_empty() {
+        format!("\"{}\"", s.replace('"', ""))
+    } else {
+        s.to_owned()
+    }
+}
+
+/// Builds a canonical command line word by word.
+struct LineBuilder(String);
+
+impl LineBuilder {
+    fn positional(&mut self, v: &str) {
+        self.0.push(' ');
+        self.0.push_str(&quoted(v));
+    }
+
+    fn keyword(&mut self, k: &str, v: Option<&str>) {
+        if let Some(v) = v {
+            self.0.push_str(&format!(" {k} {}", quoted(v)));
+        }
+    }
+
+    fn page(&mut self, page: NonZeroU32) {
+        if page > FIRST_PAGE {
+            self.0.push_str(&format!(" page {page}"));
+        }
+    }
+}
+
+impl Command {
+    pub fn kind(&self) -> CommandKind {
+        match self {
+            Command::Brief(_) => CommandKind::Brief,
+            Command::Position(_) => CommandKind::Position,
+            Command::Actors(_) => CommandKind::Actors,
+            Command::Timeline(_) => CommandKind::Timeline,
+            Command::Experts(_) => CommandKind::Experts,
+            Command::Compare(_) => CommandKind::Compare,
+            Command::Sources(_) => CommandKind::Sources,
+            Command::Search(_) => CommandKind::Search,
+            Command::Topics => CommandKind::Topics,
+            Command::Status => CommandKind::Status,
+            Command::Help(_) => CommandKind::Help,
+        }
+    }
+
+    pub fn spec(&self) -> &'static CommandSpec {
+        spec::of(self.kind())
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.spec().name
+    }
+
+    /// Whether only moderators may run it on shared surfaces.
+    pub fn is_moderator(&self) -> bool {
+        self.spec().moderator
+    }
+
+    /// The canonical line that parses back to this command: used for "next page" hints and
+    /// for stateless paging buttons.
+    pub fn to_line(&self) -> String {
+        let mut b = LineBuilder(self.name().to_owned());
+        match self {
+            Command::Brief(q) | Command::Actors(q) | Command::Sources(q) => {
+                b.keyword("topic", q.topic.as_deref());
+            }
+            Command::Position(q) => {
+                b.positional(&q.actor);
+                b.keyword("topic", q.topic.as_deref());
+            }
+            Command::Timeline(q) => {
+                b.keyword("topic", q.topic.as_deref());
+                b.keyword("since", q.since.map(|d| d.iso()).as_deref());
+                b.keyword("until", q.until.map(|d| d.iso()).as_deref());
+                b.keyword("actor", q.actor.as_deref());
+                b.page(q.page);
+            }
+            Command::Experts(q) => {
+                b.keyword("topic", q.topic.as_deref());
+                b.keyword("about", q.about.as_deref());
+            }
+            Command::Compare(q) => {
+                b.positional(&q.first);
+                b.keyword("vs", q.second.as_deref());
+                b.keyword("topic", q.topic.as_deref());
+            }
+            Command::Search(q) => {
+                for w in q.query.split_whitespace() {
+                    b.positional(w);
+                }
+                b.keyword("topic", q.topic.as_deref());
+                b.page(q.page);
+            }
+            Command::Topics | Command::Status => {}
+            Command::Help(q) => {
+                if let Some(c) = &q.command {
+                    b.positional(c);
+                }
+            }
+        }
+        b.0
+    }
+}
+
+impl TimelineQuery {
+    /// The same query showing another page.
+    pub fn with_page(&self, page: NonZeroU32) -> Command {
+        Command::Timeline(TimelineQuery {
+            page,
+            ..self.clone()
+        })
+    }
+}
+
+impl SearchQuery {
+    /// The same query showing another page.
+    pub fn with_page(&self, page: NonZeroU32) -> Command {
+        Command::Search(SearchQuery {
+            page,
+            ..self.clone()
+        })
+    }
+}
