@@ -31,6 +31,7 @@ fn bench_lines(c: &mut Criterion, group: &str, lib: &Library, lines: &[(&str, &s
         library: lib,
         today: today(),
         default_topic: None,
+        service: None,
     };
     let mut g = c.benchmark_group(group);
     for (name, line) in lines {

@@ -89,7 +89,7 @@ fn main() {
         let mut door = Door::new(Arc::new(App::new(library, None, Clock::System)), config(&synapse.url(), store.path())).expect("door");
         let sink = own.clone();
         door.on_answer = Some(Arc::new(move |d| sink.lock().expect("lock").push((Instant::now(), d))));
-        tokio::spawn(async move { run(door).await });
+        tokio::spawn(async move { run(door, tokio_util::sync::CancellationToken::new()).await });
 
         let user_store = tempfile::tempdir().expect("tempdir");
         let alice = Client::builder().homeserver_url(synapse.url()).sqlite_store(user_store.path(), None).build().await.expect("client");

@@ -1,12 +1,20 @@
-//! The state every chat door shares: the current library snapshot (swapped whole on reload,
-//! never locked across an await), the default topic and the clock. Platform-neutral.
+//! The state every chat door shares: the current library snapshot (replaced whole by a reload,
+//! never locked across an await), the default topic, the clock, and what a running service
+//! knows about itself (doors, last reload, metrics, the work in flight, notices for the
+//! moderators). Platform-neutral.
 
 use crate::commands::{Command, Ctx, answer};
 use crate::library::Library;
-use crate::reply::Reply;
+use crate::metrics::Metrics;
+use crate::reply::{Reply, ReplyKind};
+use crate::service::{Doors, Notice, Platform, ReloadRecord, ServiceReport, Told};
 use arc_swap::ArcSwap;
 use chrono::NaiveDate;
-use std::sync::Arc;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+use tokio::sync::broadcast;
+use tokio_util::task::TaskTracker;
 
 /// Where "today" comes from: the system clock, or a fixed day for reproducible tests.
 #[derive(Clone, Copy, Debug)]
@@ -28,15 +36,46 @@ pub struct App {
     library: ArcSwap<Library>,
     pub default_topic: Option<String>,
     pub clock: Clock,
+    /// The briefings folder a reload reads; `None` when the library did not come from one.
+    pub briefings: Option<PathBuf>,
+    pub started: Instant,
+    pub doors: Doors,
+    pub metrics: Metrics,
+    /// Answers and sends in flight: a graceful shutdown waits for them.
+    pub tasks: TaskTracker,
+    notices: broadcast::Sender<Notice>,
+    /// Held for the whole of a reload, so two never interleave.
+    pub(crate) reloading: tokio::sync::Mutex<()>,
+    pub(crate) told: Mutex<Told>,
+    pub(crate) last_reload: Mutex<Option<ReloadRecord>>,
 }
 
 impl App {
     pub fn new(library: Library, default_topic: Option<String>, clock: Clock) -> Self {
+        let metrics = Metrics::default();
+        metrics.loaded(library.topics().len(), library.card_files());
         App {
             library: ArcSwap::from_pointee(library),
             default_topic,
             clock,
+            briefings: None,
+            started: Instant::now(),
+            doors: Doors::default(),
+            metrics,
+            tasks: TaskTracker::new(),
+            notices: broadcast::channel(32).0,
+            reloading: tokio::sync::Mutex::new(()),
+            told: Mutex::new(Told::default()),
+            last_reload: Mutex::new(None),
         }
+    }
+
+    /// Serve cards read from `root`, so that reloads read it again. `startup` is the report of
+    /// the load the library came from: its warnings are the baseline, not news.
+    pub fn reading(mut self, root: PathBuf, startup: &crate::diag::Report) -> Self {
+        self.told = Mutex::new(Told::starting_with(startup, &root));
+        self.briefings = Some(root);
+        self
     }
 
     /// The library as it is now; a command keeps its snapshot even if a reload swaps it.
@@ -46,18 +85,70 @@ impl App {
 
     /// Replace the library (after a successful reload).
     pub fn swap(&self, library: Library) {
+        self.metrics
+            .loaded(library.topics().len(), library.card_files());
         self.library.store(Arc::new(library));
     }
 
+    /// Notices for the moderators, from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Notice> {
+        self.notices.subscribe()
+    }
+
+    pub(crate) fn notify(&self, notice: Notice) {
+        // Nobody listening (no moderators' destination configured) is fine.
+        let _ = self.notices.send(notice);
+    }
+
+    /// What `status` shows about the running service.
+    pub fn service_report(&self) -> ServiceReport {
+        ServiceReport {
+            version: env!("CARGO_PKG_VERSION"),
+            uptime: self.started.elapsed(),
+            last_reload: self
+                .last_reload
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone(),
+            doors: self.doors.all(),
+        }
+    }
+
+    /// Answer a command from the current snapshot. Pure commands only: `reload` and `check`
+    /// need [`App::respond`].
     pub fn answer(&self, cmd: &Command) -> Reply {
         let lib = self.snapshot();
+        let service = matches!(cmd, Command::Status).then(|| self.service_report());
         answer(
             &Ctx {
                 library: &lib,
                 today: self.clock.today(),
                 default_topic: self.default_topic.as_deref(),
+                service: service.as_ref(),
             },
             cmd,
         )
+    }
+
+    /// Answer a command as a door does: moderator commands that act on the service (`reload`,
+    /// `check`) run here; every answer is counted and timed.
+    pub async fn respond(&self, cmd: &Command, platform: Platform) -> Reply {
+        let started = Instant::now();
+        let reply = match cmd {
+            Command::Reload => self
+                .reload_and_announce(crate::service::Trigger::Command)
+                .await
+                .reply(self.briefings.as_deref()),
+            Command::Check => self.check_on_disk().await,
+            _ => self.answer(cmd),
+        };
+        let outcome = match reply.kind {
+            ReplyKind::Answer => "answer",
+            ReplyKind::Help => "help",
+            ReplyKind::UserError => "user_error",
+        };
+        self.metrics.command(cmd.name(), platform.name(), outcome);
+        self.metrics.answered_in(platform.name(), started.elapsed());
+        reply
     }
 }

@@ -43,6 +43,25 @@ struct RawConfig {
     discord: Option<Spanned<RawDiscord>>,
     #[serde(default)]
     matrix: Option<Spanned<RawMatrix>>,
+    #[serde(default)]
+    http: Option<Spanned<RawHttp>>,
+    #[serde(default)]
+    moderation: Option<Spanned<RawModeration>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHttp {
+    listen: Spanned<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawModeration {
+    #[serde(default)]
+    discord_channel: Option<Spanned<String>>,
+    #[serde(default)]
+    matrix_room: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -103,6 +122,17 @@ pub struct Config {
     pub state: PathBuf,
     pub discord: Option<DiscordConfig>,
     pub matrix: Option<MatrixConfig>,
+    /// The one HTTP listener: health, readiness, metrics, and the Discord interactions
+    /// endpoint when that is configured. `[http] listen`, or `[discord] interactions_listen`.
+    pub listen: Option<SocketAddr>,
+    pub moderation: Moderation,
+}
+
+/// Where moderators are told about broken cards, their fixes and new warnings.
+#[derive(Debug, Clone, Default)]
+pub struct Moderation {
+    pub discord_channel: Option<u64>,
+    pub matrix_room: Option<String>,
 }
 
 /// How the Matrix door logs in.
@@ -306,12 +336,77 @@ impl ConfigCheck<'_> {
 
     fn config(&mut self, raw: RawConfig) -> Config {
         let state = self.path_or(raw.state.as_ref(), "state");
+        let discord = raw.discord.map(|d| self.discord(d));
+        let matrix_table = raw.matrix.as_ref().map(Spanned::span);
+        let matrix = raw.matrix.and_then(|m| self.matrix(m, &state));
+        let listen = self.listen(raw.http.as_ref(), discord.as_ref());
+        let moderation = raw.moderation.map_or_else(Moderation::default, |m| {
+            self.moderation(m, discord.as_ref(), matrix_table.is_some())
+        });
         Config {
             briefings: self.path_or(raw.briefings.as_ref(), "briefings"),
             default_topic: raw.default_topic.map(Spanned::into_inner),
-            discord: raw.discord.map(|d| self.discord(d)),
-            matrix: raw.matrix.and_then(|m| self.matrix(m, &state)),
+            discord,
+            matrix,
+            listen,
+            moderation,
             state,
+        }
+    }
+
+    /// `[http] listen`, or the Discord endpoint's `interactions_listen`: one listener for both.
+    fn listen(
+        &mut self,
+        http: Option<&Spanned<RawHttp>>,
+        discord: Option<&DiscordConfig>,
+    ) -> Option<SocketAddr> {
+        let from_discord = discord.and_then(|d| d.interactions_listen);
+        let Some(h) = http else {
+            return from_discord;
+        };
+        let addr = self.listen_addr(&h.get_ref().listen)?;
+        if let Some(other) = from_discord
+            && other != addr
+        {
+            self.err(
+                h.get_ref().listen.span(),
+                "conflict",
+                format!("`listen` is {addr} but `[discord] interactions_listen` is {other}"),
+                "dossier has one HTTP listener: set the address in one place (`[http] listen`), or make both the same",
+            );
+        }
+        Some(addr)
+    }
+
+    fn moderation(
+        &mut self,
+        m: Spanned<RawModeration>,
+        discord: Option<&DiscordConfig>,
+        matrix: bool,
+    ) -> Moderation {
+        let m = m.into_inner();
+        let discord_channel = m.discord_channel.as_ref().and_then(|c| {
+            let id = self.discord_id(c, "discord_channel", "copy the channel id (Developer Mode: right-click the channel, Copy Channel ID), as a quoted string of digits")?;
+            if discord.is_none_or(|d| d.token.is_none()) {
+                self.err(c.span(), "missing-secret", "posting to the moderators' Discord channel needs the bot token".into(), "add a [discord] table and set DISCORD_TOKEN (or `token_file`); the HTTP endpoint alone cannot post");
+            }
+            Some(id)
+        });
+        let matrix_room = m.matrix_room.as_ref().and_then(|r| {
+            let room = r.get_ref().trim().to_owned();
+            let well_formed = room.starts_with('!') && room.len() > 3 && room[1..].contains(':');
+            if !well_formed {
+                self.err(r.span(), "bad-value", format!("`{room}` is not a Matrix room id"), "write the room's id (Room settings → Advanced), e.g. \"!abcdef:example.org\"; an alias such as #mods:example.org will not do");
+                return None;
+            }
+            if !matrix {
+                self.err(r.span(), "missing-field", "`matrix_room` needs a [matrix] table".into(), "add the [matrix] door, or remove `matrix_room`");
+            }
+            Some(room)
+        });
+        Moderation {
+            discord_channel,
+            matrix_room,
         }
     }
 

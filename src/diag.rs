@@ -89,6 +89,28 @@ impl Diagnostic {
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
+
+    /// "t/topic.toml:7:3: error[bad-date]: message (help: …)", with the path relative to
+    /// `root`: for chat replies, where the caret display does not fit.
+    pub fn one_line(&self, root: &Path) -> String {
+        let path = self.path.strip_prefix(root).unwrap_or(&self.path).display();
+        let sev = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let mut s = if self.line > 0 {
+            format!(
+                "{path}:{}:{}: {sev}[{}]: {}",
+                self.line, self.column, self.code, self.message
+            )
+        } else {
+            format!("{path}: {sev}[{}]: {}", self.code, self.message)
+        };
+        if let Some(h) = &self.help {
+            s.push_str(&format!(" (help: {h})"));
+        }
+        s
+    }
 }
 
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {

@@ -13,9 +13,13 @@ pub mod date;
 pub mod diag;
 #[cfg(feature = "discord")]
 pub mod discord;
+pub mod http;
 pub mod library;
 #[cfg(feature = "matrix")]
 pub mod matrix;
+pub mod metrics;
+pub mod reload;
 pub mod render;
 pub mod reply;
+pub mod service;
 pub mod text;

@@ -162,6 +162,11 @@ impl Library {
         &self.topics
     }
 
+    /// How many card files the library was read from.
+    pub fn card_files(&self) -> usize {
+        self.topics.iter().map(|t| t.card_files).sum()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.topics.is_empty()
     }

@@ -314,6 +314,16 @@ fn load_topic(v: &mut Validator, name: &str, dir: &Path) -> Option<Topic> {
             actors.push(a);
         }
     }
+    let card_files = [
+        topic.is_some(),
+        sources.is_some(),
+        timeline.is_some(),
+        experts.is_some(),
+    ]
+    .iter()
+    .filter(|read| **read)
+    .count()
+        + actors.len();
     // Validate what parsed even if some files did not: the moderator sees every problem at once.
     let topic = v.topic(&TopicCards {
         folder: name.to_owned(),
@@ -328,6 +338,7 @@ fn load_topic(v: &mut Validator, name: &str, dir: &Path) -> Option<Topic> {
     (v.report.errors() == errors_before)
         .then_some(topic)
         .flatten()
+        .map(|t| Topic { card_files, ..t })
 }
 
 /// Unknown `.toml` files in a topic folder are errors: a misspelt `timline.toml` would

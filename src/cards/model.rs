@@ -80,6 +80,8 @@ pub struct Topic {
     pub events: Vec<Event>,
     pub experts: Vec<ExpertView>,
     pub dir: PathBuf,
+    /// How many card files the topic was read from.
+    pub card_files: usize,
 }
 
 #[derive(Clone, Debug)]

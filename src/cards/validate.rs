@@ -653,6 +653,7 @@ impl Validator {
             events: Vec::new(),
             experts: Vec::new(),
             dir: cards.dir.clone(),
+            card_files: 0,
             id,
         }
     }

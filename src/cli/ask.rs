@@ -24,6 +24,7 @@ pub fn run(args: Args) -> ExitCode {
         library: &library,
         today: args.common.today(),
         default_topic: args.common.default_topic.as_deref(),
+        service: None,
     };
     // Re-quote words that held spaces, so `ask position "united states"` keeps them together.
     let line: Vec<String> = args

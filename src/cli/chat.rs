@@ -39,6 +39,7 @@ pub fn run(args: Args) -> ExitCode {
         library: &library,
         today,
         default_topic: args.common.default_topic.as_deref(),
+        service: None,
     };
     let style = args.common.text_style();
     let mut editor = match rustyline::DefaultEditor::new() {

@@ -1,9 +1,6 @@
 //! `dossier discord register [--guild ID] --config FILE`: register the slash commands now
 //! (bulk overwrite), whether or not they changed.
 
-use crate::config::DiscordConfig;
-use serenity::http::{Http, HttpBuilder};
-use serenity::model::id::ApplicationId;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -20,21 +17,10 @@ pub enum Cmd {
     },
 }
 
-/// An `Http` client for the configured application, through `api_proxy` when set. Behind a
-/// proxy serenity's own rate limiter does not run (it would talk to discord.com directly); the
-/// proxy is expected to pace requests, and dossier's responses honour 429s themselves.
-pub fn http(d: &DiscordConfig, token: &str) -> Http {
-    let mut b = HttpBuilder::new(token).application_id(ApplicationId::new(d.application_id.max(1)));
-    if let Some(p) = &d.api_proxy {
-        b = b.proxy(p.clone()).ratelimiter_disabled(true);
-    }
-    b.build()
-}
-
 pub fn run(cmd: Cmd) -> ExitCode {
     let Cmd::Register { config, guild } = cmd;
-    super::serve::init_logging();
-    let config = match super::serve::read_config(&config) {
+    super::init_logging(super::LogFormat::Human);
+    let config = match super::read_config(&config) {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -55,7 +41,7 @@ pub fn run(cmd: Cmd) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let http = http(&d, token.expose());
+    let http = crate::discord::http(&d, token.expose());
     let settings = crate::discord::Settings::from_config(&d);
     let state_file = config.state.join("discord-commands.json");
     let guild = guild.or(d.dev_guild);

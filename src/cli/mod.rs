@@ -5,8 +5,10 @@
 pub mod ask;
 pub mod chat;
 pub mod check;
+pub mod config;
 #[cfg(feature = "discord")]
 pub mod discord;
+pub mod health;
 pub mod serve;
 
 use crate::cards;
@@ -63,12 +65,62 @@ pub enum Cmd {
     Ask(ask::Args),
     /// Talk to the briefing bot in the terminal.
     Chat(chat::Args),
-    /// Run the chat doors named in a config file (Discord gateway, HTTP interactions endpoint).
+    /// Run the chat doors named in a config file (Discord, Matrix), reloading the cards live.
     Serve(serve::Args),
+    /// Config tools: check a config file and the cards it names, without connecting anywhere.
+    #[command(subcommand)]
+    Config(config::Cmd),
+    /// Probe a running `serve` (GET /healthz): exit 0 when it answers. For container health checks.
+    Health(health::Args),
     /// Discord tools: register the slash commands.
     #[cfg(feature = "discord")]
     #[command(subcommand)]
     Discord(discord::Cmd),
+}
+
+/// How `serve` writes its logs.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormat {
+    /// Lines for people.
+    Human,
+    /// One JSON object a line, for log shippers.
+    Json,
+}
+
+/// Logs go to stderr; `RUST_LOG` picks the level (default: info). Colour only on a terminal,
+/// and never with `NO_COLOR` set, so log files and container logs hold no escape codes.
+pub fn init_logging(format: LogFormat) {
+    use std::io::IsTerminal as _;
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(
+            "info,serenity=warn,h2=warn,hyper=warn,rustls=warn,matrix_sdk_crypto::backups=error",
+        )
+    });
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Human => builder.with_ansi(colour).try_init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .try_init(),
+    };
+}
+
+/// Read the config, or print its diagnostics (exit 2).
+pub fn read_config(path: &std::path::Path) -> Result<crate::config::Config, ExitCode> {
+    crate::config::load(path, &crate::config::ProcessEnv).map_err(|report| {
+        eprint!(
+            "{}",
+            report
+                .human()
+                .replace("briefings are invalid", "the config is invalid")
+        );
+        ExitCode::from(2)
+    })
 }
 
 fn parse_day(s: &str) -> Result<NaiveDate, String> {
@@ -112,7 +164,24 @@ impl Common {
                 );
                 Err(ExitCode::from(1))
             }
-            Ok(loaded) => Ok(Library::new(loaded.topics)),
+            Ok(loaded) => {
+                let library = Library::new(loaded.topics);
+                match crate::reload::check_default_topic(
+                    self.default_topic.as_deref(),
+                    &library,
+                    &self.briefings,
+                ) {
+                    Some(d) => {
+                        eprintln!(
+                            "error: --topic (or DOSSIER_DEFAULT_TOPIC) `{}` names no loaded topic; {}",
+                            self.default_topic.as_deref().unwrap_or_default(),
+                            d.help.unwrap_or_default()
+                        );
+                        Err(ExitCode::from(2))
+                    }
+                    None => Ok(library),
+                }
+            }
             Err(e) => {
                 eprintln!("error: {e}");
                 Err(ExitCode::from(UNREADABLE_FOLDER))
@@ -142,6 +211,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Cmd::Ask(a) => ask::run(a),
         Cmd::Chat(a) => chat::run(a),
         Cmd::Serve(a) => serve::run(a),
+        Cmd::Config(c) => config::run(c),
+        Cmd::Health(a) => health::run(a),
         #[cfg(feature = "discord")]
         Cmd::Discord(c) => discord::run(c),
     }

@@ -1,14 +1,20 @@
-//! `dossier serve --config FILE`: load the cards, then run every door the config opens until
-//! Ctrl-C or SIGTERM. Refuses to start on an invalid config or invalid cards.
+//! `dossier serve --config FILE`: load the cards, then run every door the config opens, the
+//! card watcher and the HTTP listener in one runtime until SIGTERM or Ctrl-C; then stop taking
+//! new work, finish what is in flight (bounded) and exit 0. Refuses to start on an invalid
+//! config or invalid cards. A door that stops on its own is logged with why, and `serve`
+//! exits 1 so a supervisor restarts it.
 
+use super::LogFormat;
 use crate::app::{App, Clock};
-use crate::cards;
-use crate::config::{self, Config, ProcessEnv};
+use crate::config::Config;
 use crate::library::Library;
+use crate::reload;
 use chrono::NaiveDate;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -18,70 +24,49 @@ pub struct Args {
     /// Fix "today" (YYYY-MM-DD) for staleness, so answers are reproducible.
     #[arg(long, env = "DOSSIER_TODAY", value_parser = super::parse_day, value_name = "DATE")]
     pub today: Option<NaiveDate>,
+    /// Logs for people (default), or one JSON object a line for log shippers.
+    #[arg(long, value_enum, default_value_t = LogFormat::Human, env = "DOSSIER_LOG_FORMAT")]
+    pub log_format: LogFormat,
 }
 
-/// Logs go to stderr; `RUST_LOG` picks the level (default: info). Colour only on a terminal,
-/// and never with `NO_COLOR` set, so log files and container logs hold no escape codes.
-pub fn init_logging() {
-    use std::io::IsTerminal as _;
-    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new(
-            "info,serenity=warn,h2=warn,hyper=warn,rustls=warn,matrix_sdk_crypto::backups=error",
-        )
-    });
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(colour)
-        .try_init();
-}
+/// How long a shutdown waits for doors to close and for answers in flight.
+const GRACE: Duration = Duration::from_secs(10);
 
-/// Read the config, or print its diagnostics (exit 2).
-pub fn read_config(path: &std::path::Path) -> Result<Config, ExitCode> {
-    config::load(path, &ProcessEnv).map_err(|report| {
-        eprint!(
-            "{}",
-            report
-                .human()
-                .replace("briefings are invalid", "the config is invalid")
-        );
-        ExitCode::from(2)
-    })
-}
+/// The running doors and listeners, each named; `serve` stops when one of them stops.
+type Tasks = tokio::task::JoinSet<(&'static str, Result<(), String>)>;
 
-/// Load the cards named by the config, or print why not (exit 1 for invalid cards).
-pub fn load_library(config: &Config, today: NaiveDate) -> Result<Library, ExitCode> {
-    match cards::load(&config.briefings, today) {
-        Ok(l) if l.report.has_errors() => {
-            eprint!("{}", l.report.human());
+/// Load the cards the config names, checked as a reload checks them (the default topic too),
+/// or print why not: exit 1 for invalid cards, 2 for an unreadable folder.
+pub fn load_library(
+    config: &Config,
+    root: &std::path::Path,
+    today: NaiveDate,
+) -> Result<(Library, crate::diag::Report), ExitCode> {
+    match reload::load_checked(root, today, config.default_topic.as_deref()) {
+        Ok((_, report)) if report.has_errors() => {
+            eprint!("{}", report.human());
             eprintln!(
                 "dossier will not serve invalid cards; fix them (see `dossier check`) and start again."
             );
             Err(ExitCode::from(1))
         }
-        Ok(l) => {
-            for d in l.report.diagnostics.iter().filter(|d| !d.is_error()) {
-                tracing::warn!(code = d.code, path = %d.path.display(), line = d.line, "{}", d.message);
+        Ok((library, report)) => {
+            for d in report.diagnostics.iter().filter(|d| !d.is_error()) {
+                tracing::warn!("{}", d.one_line(root));
             }
-            Ok(Library::new(l.topics))
+            Ok((library, report))
         }
         Err(e) => {
             eprintln!("error: {e}");
-            Err(ExitCode::from(2))
+            Err(ExitCode::from(super::UNREADABLE_FOLDER))
         }
     }
 }
 
 pub fn run(args: Args) -> ExitCode {
-    init_logging();
-    let config = match read_config(&args.config) {
+    super::init_logging(args.log_format);
+    let config = match super::read_config(&args.config) {
         Ok(c) => c,
-        Err(code) => return code,
-    };
-    let clock = args.today.map_or(Clock::System, Clock::Fixed);
-    let library = match load_library(&config, clock.today()) {
-        Ok(l) => l,
         Err(code) => return code,
     };
     if config.discord.is_none() && config.matrix.is_none() {
@@ -91,7 +76,14 @@ pub fn run(args: Args) -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    let app = Arc::new(App::new(library, config.default_topic.clone(), clock));
+    let clock = args.today.map_or(Clock::System, Clock::Fixed);
+    let root = reload::absolute(&config.briefings);
+    let (library, report) = match load_library(&config, &root, clock.today()) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let app =
+        Arc::new(App::new(library, config.default_topic.clone(), clock).reading(root, &report));
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
         Err(e) => {
@@ -99,20 +91,56 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    runtime.block_on(serve(config, app))
+    let code = runtime.block_on(serve(config, app));
+    // Whatever is left (a sync request that outlived the grace period) is dropped here.
+    runtime.shutdown_timeout(Duration::from_millis(500));
+    code
+}
+
+fn fail(message: String) -> ExitCode {
+    tracing::error!("{message}");
+    eprintln!("error: {message}");
+    ExitCode::from(2)
 }
 
 async fn serve(config: Config, app: Arc<App>) -> ExitCode {
-    let mut tasks = Doors::new();
-    if let Err(code) = start_discord(&config, &app, &mut tasks).await {
-        return code;
+    let stop = CancellationToken::new();
+    let mut tasks = Tasks::new();
+    let routes = match open_discord(&config, &app, &stop, &mut tasks).await {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    if let Err(e) = open_matrix(&config, &app, &stop, &mut tasks) {
+        return fail(e);
     }
-    if let Err(code) = start_matrix(&config, &app, &mut tasks) {
-        return code;
+    if let Some(addr) = config.listen {
+        let listener = match tokio::net::TcpListener::bind(addr).await {
+            Ok(l) => l,
+            Err(e) => return fail(format!("cannot listen on {addr}: {e}")),
+        };
+        let endpoint = routes.is_some();
+        let router = crate::http::router(app.clone(), routes);
+        #[cfg(feature = "discord")]
+        if endpoint {
+            crate::discord::endpoint_listening(&app.doors);
+        }
+        tracing::info!(
+            %addr,
+            "HTTP listening: GET /healthz, /readyz, /metrics{}",
+            if endpoint { "; Discord interactions endpoint listening on POST /interactions" } else { "" }
+        );
+        let stop = stop.clone();
+        tasks.spawn(async move {
+            (
+                "HTTP listener",
+                crate::http::serve(listener, router, stop).await,
+            )
+        });
     }
-    tokio::select! {
-        _ = shutdown() => {
-            tracing::info!("shutting down");
+    let watcher = tokio::spawn(reload::watch(app.clone(), stop.clone()));
+    let code = tokio::select! {
+        why = shutdown_signal() => {
+            tracing::info!("{why}: shutting down; finishing the answers in flight");
             ExitCode::SUCCESS
         }
         Some(done) = tasks.join_next() => {
@@ -124,143 +152,102 @@ async fn serve(config: Config, app: Arc<App>) -> ExitCode {
             tracing::error!("stopping, since a door is down; a supervisor should restart dossier");
             ExitCode::from(1)
         }
+    };
+    stop.cancel();
+    let closing = async { while tasks.join_next().await.is_some() {} };
+    if tokio::time::timeout(GRACE, closing).await.is_err() {
+        tracing::warn!("a door did not close within {} s", GRACE.as_secs());
     }
-}
-
-/// The running doors, each named; `serve` stops when one of them stops.
-type Doors = tokio::task::JoinSet<(&'static str, Result<(), String>)>;
-
-fn fail(message: String) -> ExitCode {
-    eprintln!("error: {message}");
-    ExitCode::from(2)
+    app.tasks.close();
+    let in_flight = app.tasks.len();
+    if tokio::time::timeout(GRACE, app.tasks.wait()).await.is_err() {
+        tracing::warn!(
+            in_flight = app.tasks.len(),
+            "gave up waiting for answers in flight"
+        );
+    } else if in_flight > 0 {
+        tracing::info!(in_flight, "finished the answers in flight");
+    }
+    watcher.abort();
+    tracing::info!("stopped");
+    code
 }
 
 #[cfg(feature = "matrix")]
-fn start_matrix(config: &Config, app: &Arc<App>, tasks: &mut Doors) -> Result<(), ExitCode> {
+fn open_matrix(
+    config: &Config,
+    app: &Arc<App>,
+    stop: &CancellationToken,
+    tasks: &mut Tasks,
+) -> Result<(), String> {
     let Some(m) = config.matrix.clone() else {
         return Ok(());
     };
-    let door = crate::matrix::Door::new(app.clone(), m).map_err(|e| fail(format!("{e:#}")))?;
+    let mut door = crate::matrix::Door::new(app.clone(), m).map_err(|e| format!("{e:#}"))?;
+    door.moderation_room = config.moderation.matrix_room.clone();
+    let stop = stop.clone();
     tasks.spawn(async move {
-        (
-            "Matrix",
-            crate::matrix::run(door).await.map_err(|e| format!("{e:#}")),
-        )
+        let ran = crate::matrix::run(door, stop).await;
+        (crate::matrix::NAME, ran.map_err(|e| format!("{e:#}")))
     });
     Ok(())
 }
 
 #[cfg(not(feature = "matrix"))]
-fn start_matrix(config: &Config, _app: &Arc<App>, _tasks: &mut Doors) -> Result<(), ExitCode> {
-    match config.matrix {
-        Some(_) => Err(fail(
-            "this dossier was built without the `matrix` feature".into(),
-        )),
-        None => Ok(()),
-    }
-}
-
-#[cfg(not(feature = "discord"))]
-async fn start_discord(
+fn open_matrix(
     config: &Config,
     _app: &Arc<App>,
-    _tasks: &mut Doors,
-) -> Result<(), ExitCode> {
-    match config.discord {
-        Some(_) => Err(fail(
-            "this dossier was built without the `discord` feature".into(),
-        )),
+    _stop: &CancellationToken,
+    _tasks: &mut Tasks,
+) -> Result<(), String> {
+    match config.matrix {
+        Some(_) => Err("this dossier was built without the `matrix` feature".into()),
         None => Ok(()),
     }
 }
 
 #[cfg(feature = "discord")]
-async fn start_discord(config: &Config, app: &Arc<App>, tasks: &mut Doors) -> Result<(), ExitCode> {
-    use crate::discord;
-    let Some(d) = config.discord.clone() else {
-        return Ok(());
-    };
-    let settings = discord::Settings::from_config(&d);
-    if let Some(addr) = d.interactions_listen {
-        let Some(key) = d.public_key else {
-            return Err(fail("the HTTP endpoint needs `public_key`".into()));
-        };
-        let verifier = serenity::interactions_endpoint::Verifier::try_new(key)
-            .map_err(|e| fail(format!("the Discord public key is not usable: {e}")))?;
-        let rest = Arc::new(
-            discord::rest::Rest::new(d.api_proxy.as_deref(), d.application_id)
-                .map_err(|e| fail(e.to_string()))?,
-        );
-        let endpoint = discord::endpoint::Endpoint {
-            app: app.clone(),
-            settings: settings.clone(),
-            verifier,
-            rest,
-        };
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .map_err(|e| fail(format!("cannot listen on {addr}: {e}")))?;
-        tracing::info!(%addr, "Discord interactions endpoint listening on POST /interactions");
-        let router = discord::endpoint::router(endpoint);
-        tasks.spawn(async move {
-            let served = axum::serve(listener, router).await;
-            (
-                "Discord interactions endpoint",
-                served.map_err(|e| e.to_string()),
-            )
-        });
-    }
-    if d.gateway {
-        let Some(token) = d.token.clone() else {
-            return Err(fail("the gateway needs a bot token".into()));
-        };
-        let http = super::discord::http(&d, token.expose());
-        let state_file = config.state.join("discord-commands.json");
-        if let Err(e) = discord::commands::register(
-            &http,
-            settings.moderator_permission,
-            d.dev_guild,
-            Some(&state_file),
-        )
-        .await
-        {
-            tracing::error!(error = %e, "registering slash commands failed; answering anyway");
-        }
-        let rest = Arc::new(
-            discord::rest::Rest::new(d.api_proxy.as_deref(), d.application_id)
-                .map_err(|e| fail(e.to_string()))?,
-        );
-        let mut client = discord::gateway::client(http, rest, app.clone(), settings.clone())
-            .await
-            .map_err(|e| fail(format!("cannot start the Discord client: {e}")))?;
-        tasks.spawn(async move {
-            (
-                "Discord gateway",
-                client.start().await.map_err(|e| e.to_string()),
-            )
-        });
-    }
-    Ok(())
+async fn open_discord(
+    config: &Config,
+    app: &Arc<App>,
+    stop: &CancellationToken,
+    tasks: &mut Tasks,
+) -> Result<Option<axum::Router>, String> {
+    crate::discord::open(config, app, stop, tasks).await
 }
 
-async fn shutdown() {
+#[cfg(not(feature = "discord"))]
+async fn open_discord(
+    config: &Config,
+    _app: &Arc<App>,
+    _stop: &CancellationToken,
+    _tasks: &mut Tasks,
+) -> Result<Option<axum::Router>, String> {
+    match config.discord {
+        Some(_) => Err("this dossier was built without the `discord` feature".into()),
+        None => Ok(None),
+    }
+}
+
+/// SIGTERM or SIGINT (Ctrl-C); which one.
+async fn shutdown_signal() -> &'static str {
     #[cfg(unix)]
     {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => {
-                    let _ = tokio::signal::ctrl_c().await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => tokio::select! {
+                _ = tokio::signal::ctrl_c() => "SIGINT",
+                _ = term.recv() => "SIGTERM",
+            },
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                "SIGINT"
+            }
         }
     }
     #[cfg(not(unix))]
     {
         let _ = tokio::signal::ctrl_c().await;
+        "Ctrl-C"
     }
 }

@@ -25,8 +25,12 @@ pub enum Command {
     Sources(TopicQuery),
     Search(SearchQuery),
     Topics,
-    /// Moderators: what is loaded.
+    /// Moderators: what is loaded and how the service is doing.
     Status,
+    /// Moderators: read the cards again now.
+    Reload,
+    /// Moderators: check the cards on disk without serving them.
+    Check,
     Help(HelpQuery),
 }
 
@@ -121,6 +125,8 @@ impl Command {
             Command::Search(_) => CommandKind::Search,
             Command::Topics => CommandKind::Topics,
             Command::Status => CommandKind::Status,
+            Command::Reload => CommandKind::Reload,
+            Command::Check => CommandKind::Check,
             Command::Help(_) => CommandKind::Help,
         }
     }
@@ -173,7 +179,7 @@ impl Command {
                 b.keyword("topic", q.topic.as_deref());
                 b.page(q.page);
             }
-            Command::Topics | Command::Status => {}
+            Command::Topics | Command::Status | Command::Reload | Command::Check => {}
             Command::Help(q) => {
                 if let Some(c) = &q.command {
                     b.positional(c);

@@ -318,6 +318,8 @@ pub fn from_args(spec: &'static CommandSpec, args: Args) -> Result<Command, Pars
         }),
         CommandKind::Topics => Command::Topics,
         CommandKind::Status => Command::Status,
+        CommandKind::Reload => Command::Reload,
+        CommandKind::Check => Command::Check,
         CommandKind::Help => Command::Help(HelpQuery {
             command: get("command"),
         }),

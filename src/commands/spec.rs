@@ -38,6 +38,8 @@ pub enum CommandKind {
     Topics,
     Help,
     Status,
+    Reload,
+    Check,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -221,9 +223,27 @@ pub const COMMANDS: &[CommandSpec] = &[
         kind: CommandKind::Status,
         name: "status",
         aliases: &[],
-        summary: "For moderators: the loaded topics, their card counts and as-of dates.",
+        summary: "For moderators: version, uptime, the last reload, each door's connection, the loaded topics and stale cards.",
         args: &[],
         examples: &["status"],
+        moderator: true,
+    },
+    CommandSpec {
+        kind: CommandKind::Reload,
+        name: "reload",
+        aliases: &[],
+        summary: "For moderators: read the cards again now, and say what was loaded or what to fix.",
+        args: &[],
+        examples: &["reload"],
+        moderator: true,
+    },
+    CommandSpec {
+        kind: CommandKind::Check,
+        name: "check",
+        aliases: &["validate"],
+        summary: "For moderators: check the cards on disk without serving them: every error and warning, with file and line.",
+        args: &[],
+        examples: &["check"],
         moderator: true,
     },
 ];
@@ -295,12 +315,12 @@ mod tests {
         use CommandKind::*;
         for kind in [
             Brief, Position, Actors, Timeline, Experts, Compare, Sources, Search, Topics, Help,
-            Status,
+            Status, Reload, Check,
         ] {
             // An exhaustive match: a new kind must be added to the list above.
             match kind {
                 Brief | Position | Actors | Timeline | Experts | Compare | Sources | Search
-                | Topics | Help | Status => {}
+                | Topics | Help | Status | Reload | Check => {}
             }
             let n = COMMANDS.iter().filter(|c| c.kind == kind).count();
             assert_eq!(n, 1, "{kind:?} has {n} entries");

@@ -1,6 +1,6 @@
 //! The HTTP interactions endpoint (axum): `POST /interactions` verifies Discord's Ed25519
 //! signature over the raw body before parsing anything, refuses replays and oversized bodies,
-//! and answers in the response body. `GET /healthz` says it is up.
+//! and answers in the response body. Served on the one HTTP listener (`crate::http`).
 
 use super::Settings;
 use super::handler::{Outcome, completion, edit, handle};
@@ -11,7 +11,7 @@ use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::post;
 use serenity::interactions_endpoint::Verifier;
 use serenity::model::application::Interaction;
 use std::sync::Arc;
@@ -30,10 +30,10 @@ pub struct Endpoint {
     pub rest: Arc<Rest>,
 }
 
+/// `POST /interactions`.
 pub fn router(endpoint: Endpoint) -> Router {
     Router::new()
         .route("/interactions", post(interactions))
-        .route("/healthz", get(|| async { "ok" }))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(endpoint)
 }
@@ -98,10 +98,15 @@ async fn interactions(State(ep): State<Endpoint>, headers: HeaderMap, body: Byte
         Outcome::Respond(r) => serde_json::to_vec(&r),
         Outcome::Deferred { ack, work, token } => {
             let rest = ep.rest.clone();
-            tokio::spawn(async move {
+            let app = ep.app.clone();
+            ep.app.tasks.spawn(async move {
                 let m = completion(work).await;
-                if let Err(e) = rest.edit_original(&token, &edit(&m)).await {
-                    tracing::error!(error = %e, "completing a deferred response failed");
+                match rest.edit_original(&token, &edit(&m)).await {
+                    Ok(()) => app.metrics.sent("discord"),
+                    Err(e) => {
+                        app.metrics.failed("discord");
+                        tracing::error!(error = %e, "completing a deferred response failed");
+                    }
                 }
             });
             serde_json::to_vec(&ack)
@@ -109,7 +114,10 @@ async fn interactions(State(ep): State<Endpoint>, headers: HeaderMap, body: Byte
         Outcome::Ignore => return refuse(StatusCode::BAD_REQUEST, "unsupported interaction type"),
     };
     match body {
-        Ok(b) => ([(header::CONTENT_TYPE, "application/json")], b).into_response(),
+        Ok(b) => {
+            ep.app.metrics.sent("discord");
+            ([(header::CONTENT_TYPE, "application/json")], b).into_response()
+        }
         Err(e) => {
             tracing::error!(error = %e, "serializing a response failed");
             refuse(StatusCode::INTERNAL_SERVER_ERROR, "internal error")

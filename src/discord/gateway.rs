@@ -1,11 +1,16 @@
 //! The gateway door: serenity's client receives `INTERACTION_CREATE` and answers through the
-//! REST API with the shared handler. Reconnects and heartbeats are serenity's job.
+//! REST API with the shared handler. Reconnects and heartbeats are serenity's job; the door's
+//! state (for `status` and `/readyz`) follows the shard's connection stage.
 
 use super::Settings;
 use super::handler::{Outcome, completion, edit, handle};
 use super::rest::Rest;
 use crate::app::App;
-use serenity::all::{Context, EventHandler, GatewayIntents, Interaction, Ready};
+use crate::service::DoorState;
+use serenity::all::{
+    ConnectionStage, Context, EventHandler, GatewayIntents, Interaction, Ready, ResumedEvent,
+    ShardStageUpdateEvent,
+};
 use serenity::async_trait;
 use serenity::http::Http;
 use std::sync::Arc;
@@ -19,33 +24,71 @@ pub struct Handler {
 #[async_trait]
 impl EventHandler for Handler {
     async fn ready(&self, _ctx: Context, ready: Ready) {
+        self.app.doors.set(super::GATEWAY, DoorState::Connected);
         tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "connected to the Discord gateway");
     }
 
-    async fn interaction_create(&self, _ctx: Context, interaction: Interaction) {
-        let (id, token) = match &interaction {
-            Interaction::Command(c) | Interaction::Autocomplete(c) => (c.id, c.token.clone()),
-            Interaction::Component(c) => (c.id, c.token.clone()),
-            _ => return,
+    async fn resume(&self, _ctx: Context, _: ResumedEvent) {
+        self.app.doors.set(super::GATEWAY, DoorState::Connected);
+        tracing::info!("resumed the Discord gateway session");
+    }
+
+    async fn shard_stage_update(&self, _ctx: Context, ev: ShardStageUpdateEvent) {
+        let state = match ev.new {
+            ConnectionStage::Connected => DoorState::Connected,
+            stage => DoorState::Down(format!("reconnecting ({stage})")),
         };
-        match handle(self.app.clone(), &self.settings, interaction).await {
-            Outcome::Respond(r) => {
-                if let Err(e) = self.rest.callback(id.get(), &token, &r).await {
-                    tracing::error!(error = %e, "sending an interaction response failed");
-                }
-            }
-            Outcome::Deferred { ack, work, token } => {
-                if let Err(e) = self.rest.callback(id.get(), &token, &ack).await {
-                    tracing::error!(error = %e, "acknowledging an interaction failed");
-                    return;
-                }
-                let m = completion(work).await;
-                if let Err(e) = self.rest.edit_original(&token, &edit(&m)).await {
-                    tracing::error!(error = %e, "completing a deferred response failed");
-                }
-            }
-            Outcome::Ignore => {}
+        self.app.doors.set(super::GATEWAY, state);
+    }
+
+    async fn interaction_create(&self, _ctx: Context, interaction: Interaction) {
+        // Tracked, so a graceful shutdown waits for the response to go out.
+        let (app, settings, rest) = (self.app.clone(), self.settings.clone(), self.rest.clone());
+        let _ = self
+            .app
+            .tasks
+            .spawn(respond(app, settings, rest, interaction))
+            .await;
+    }
+}
+
+/// Answer one interaction through the REST API.
+async fn respond(app: Arc<App>, settings: Settings, rest: Arc<Rest>, interaction: Interaction) {
+    let (id, token) = match &interaction {
+        Interaction::Command(c) | Interaction::Autocomplete(c) => (c.id, c.token.clone()),
+        Interaction::Component(c) => (c.id, c.token.clone()),
+        _ => return,
+    };
+    let sent = |ok: bool| {
+        if ok {
+            app.metrics.sent("discord");
+        } else {
+            app.metrics.failed("discord");
         }
+    };
+    match handle(app.clone(), &settings, interaction).await {
+        Outcome::Respond(r) => {
+            let result = rest.callback(id.get(), &token, &r).await;
+            sent(result.is_ok());
+            if let Err(e) = result {
+                tracing::error!(error = %e, "sending an interaction response failed");
+            }
+        }
+        Outcome::Deferred { ack, work, token } => {
+            let result = rest.callback(id.get(), &token, &ack).await;
+            sent(result.is_ok());
+            if let Err(e) = result {
+                tracing::error!(error = %e, "acknowledging an interaction failed");
+                return;
+            }
+            let m = completion(work).await;
+            let result = rest.edit_original(&token, &edit(&m)).await;
+            sent(result.is_ok());
+            if let Err(e) = result {
+                tracing::error!(error = %e, "completing a deferred response failed");
+            }
+        }
+        Outcome::Ignore => {}
     }
 }
 

@@ -11,6 +11,7 @@ use crate::commands::parse::{Args, from_args, parse};
 use crate::commands::spec::{self, ArgKind, COMMANDS};
 use crate::render::discord::{self as dr, Button, Message, PAGE_PREFIX, limits};
 use crate::reply::{Line, Reply, ReplyKind};
+use crate::service::Platform;
 use crate::text::{fold, truncate_words};
 use serenity::builder::{
     CreateActionRow, CreateAllowedMentions, CreateAutocompleteResponse, CreateButton, CreateEmbed,
@@ -197,9 +198,10 @@ async fn command(app: Arc<App>, s: &Settings, ci: CommandInteraction) -> Outcome
     };
     let worker = app.clone();
     // Answers take microseconds from an in-memory snapshot: a task on the runtime, not a
-    // blocking thread per request. It still runs apart, so a slow answer can be deferred.
-    let mut work = tokio::spawn(async move {
-        let reply = worker.answer(&cmd);
+    // blocking thread per request. It still runs apart, so a slow answer (a reload) can be
+    // deferred, and it is tracked, so a graceful shutdown waits for it.
+    let mut work = app.tasks.spawn(async move {
+        let reply = worker.respond(&cmd, Platform::Discord).await;
         (reply.is_user_error(), reply_message(&reply))
     });
     // `defer_after` of zero means: always acknowledge first.

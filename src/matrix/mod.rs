@@ -10,6 +10,7 @@ use crate::commands::parse::{ParseError, parse};
 use crate::config::{MatrixConfig, MatrixLogin};
 use crate::render::matrix::render;
 use crate::reply::{Line, Reply, ReplyKind};
+use crate::service::{DoorState, Notice, Platform};
 use anyhow::Context as _;
 use matrix_sdk::authentication::matrix::MatrixSession;
 use matrix_sdk::config::SyncSettings;
@@ -27,6 +28,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
 
 /// The longest wait between sync retries.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
@@ -47,6 +49,8 @@ pub struct Door {
     /// Messages sent before this moment (ms since the epoch) are history, not questions: they
     /// arrive when the bot joins a room with earlier messages in it.
     pub started_ms: u64,
+    /// The room where moderators are told about broken cards (`[moderation] matrix_room`).
+    pub moderation_room: Option<String>,
     /// Answers running now, and answers running or waiting: see `dispatch`.
     running: Arc<Semaphore>,
     queued: Arc<Semaphore>,
@@ -65,6 +69,7 @@ impl Door {
             own,
             on_answer: None,
             started_ms,
+            moderation_room: None,
             running: Arc::new(Semaphore::new(MAX_CONCURRENT_ANSWERS)),
             queued: Arc::new(Semaphore::new(MAX_QUEUED_ANSWERS)),
         })
@@ -82,7 +87,7 @@ impl Door {
             return;
         };
         let door = self.clone();
-        tokio::spawn(async move {
+        self.app.tasks.spawn(async move {
             let _queued = queued;
             // The semaphore is never closed, so this only fails if the door is going away.
             let Ok(_running) = door.running.clone().acquire_owned().await else {
@@ -341,7 +346,7 @@ pub async fn answer(door: &Door, room: &Room, ev: &OriginalSyncRoomMessageEvent)
     let app = door.app.clone();
     let name = cmd.name();
     Some(reply_or_apology(
-        tokio::spawn(async move { app.answer(&cmd) }).await,
+        tokio::spawn(async move { app.respond(&cmd, Platform::Matrix).await }).await,
         name,
     ))
 }
@@ -421,20 +426,31 @@ pub async fn respond(door: &Door, room: &Room, ev: &OriginalSyncRoomMessageEvent
             .with_transaction_id(txn.clone())
             .await
         {
-            Ok(_) => return,
+            Ok(_) => {
+                door.app.metrics.sent("matrix");
+                return;
+            }
             Err(e) if attempt < 5 => {
                 tracing::warn!(room = %room.room_id(), error = %e, "sending a reply failed; retrying with the same transaction id");
                 tokio::time::sleep(wait).await;
                 wait = (wait * 2).min(MAX_BACKOFF);
             }
-            Err(e) => tracing::error!(room = %room.room_id(), error = %e, "could not send a reply"),
+            Err(e) => {
+                door.app.metrics.failed("matrix");
+                tracing::error!(room = %room.room_id(), error = %e, "could not send a reply");
+            }
         }
     }
 }
 
+/// The door's name in `status`, `/readyz` and the logs.
+pub const NAME: &str = "Matrix";
+
 /// Log in, sync once (history is not answered), accept pending invites, then answer commands
-/// until the task is dropped. Sync errors are retried with capped backoff.
-pub async fn run(door: Door) -> anyhow::Result<()> {
+/// until `stop` is cancelled. Sync errors are retried with capped backoff.
+pub async fn run(door: Door, stop: CancellationToken) -> anyhow::Result<()> {
+    let app = door.app.clone();
+    app.doors.set(NAME, DoorState::Starting);
     let client = connect(&door.cfg).await?;
     let own = client
         .user_id()
@@ -443,9 +459,15 @@ pub async fn run(door: Door) -> anyhow::Result<()> {
     let door = Arc::new(Door { own, ..door });
     let mut backoff = Duration::from_millis(500);
     let mut since = loop {
-        match client.sync_once(SyncSettings::default()).await {
+        let synced = tokio::select! {
+            _ = stop.cancelled() => return Ok(()),
+            s = client.sync_once(SyncSettings::default()) => s,
+        };
+        match synced {
             Ok(r) => break r.next_batch,
             Err(e) => {
+                app.doors
+                    .set(NAME, DoorState::Down(format!("initial sync failed: {e}")));
                 tracing::warn!(error = %e, "initial sync failed; retrying");
                 tokio::time::sleep(backoff).await;
                 backoff = (backoff * 2).min(MAX_BACKOFF);
@@ -470,6 +492,16 @@ pub async fn run(door: Door) -> anyhow::Result<()> {
         }
     }
     register(&client, door.clone());
+    if let Some(room) = &door.moderation_room {
+        tokio::spawn(post_notices(
+            client.clone(),
+            room.clone(),
+            door.clone(),
+            app.subscribe(),
+            stop.clone(),
+        ));
+    }
+    app.doors.set(NAME, DoorState::Connected);
     tracing::info!(user = %door.own, "Matrix door ready");
     // Our own loop rather than `Client::sync`: that one sleeps a full second whenever two syncs
     // come back within a second of each other, so in a lively room every command waited up to
@@ -481,9 +513,14 @@ pub async fn run(door: Door) -> anyhow::Result<()> {
         let settings = SyncSettings::default()
             .timeout(SYNC_TIMEOUT)
             .token(since.clone());
-        match client.sync_once(settings).await {
+        let synced = tokio::select! {
+            _ = stop.cancelled() => return Ok(()),
+            s = client.sync_once(settings) => s,
+        };
+        match synced {
             Ok(r) => {
                 failures = 0;
+                app.doors.set(NAME, DoorState::Connected);
                 let advanced = r.next_batch != since;
                 since = r.next_batch;
                 if let Some(pause) = pause_after_sync(asked.elapsed(), advanced) {
@@ -497,8 +534,112 @@ pub async fn run(door: Door) -> anyhow::Result<()> {
             Err(e) => {
                 let wait = retry_wait(failures);
                 failures = failures.saturating_add(1);
+                app.doors
+                    .set(NAME, DoorState::Down(format!("sync failed: {e}")));
                 tracing::warn!(error = %e, retry_in_ms = wait.as_millis() as u64, "Matrix sync failed; retrying");
-                tokio::time::sleep(wait).await;
+                tokio::select! {
+                    _ = stop.cancelled() => return Ok(()),
+                    _ = tokio::time::sleep(wait) => {}
+                }
+            }
+        }
+    }
+}
+
+/// The notice as a Matrix message: `m.notice` (bots' messages that other bots ignore), the
+/// `check` output in a preformatted block, within the event size limit, mentioning nobody.
+pub fn notice_content(n: &Notice) -> RoomMessageEventContent {
+    let budget = crate::render::matrix::MAX_BODY_BYTES / 2 - n.title.len() - 200;
+    let mut detail = String::new();
+    let lines: Vec<&str> = n.detail.lines().collect();
+    for (i, line) in lines.iter().enumerate() {
+        if detail.len() + line.len() + 1 > budget {
+            detail.push_str(&format!(
+                "… {} more lines: run `dossier check` where the cards are\n",
+                lines.len() - i
+            ));
+            break;
+        }
+        detail.push_str(line);
+        detail.push('\n');
+    }
+    let title = crate::render::matrix::escape_html(&n.title);
+    let (plain, html) = if detail.trim().is_empty() {
+        (
+            crate::render::matrix::defuse(&n.title),
+            format!("<p><strong>{title}</strong></p>"),
+        )
+    } else {
+        (
+            format!(
+                "{}\n\n{}",
+                crate::render::matrix::defuse(&n.title),
+                crate::render::matrix::defuse(&detail)
+            ),
+            format!(
+                "<p><strong>{title}</strong></p><pre><code>{}</code></pre>",
+                crate::render::matrix::escape_html(&detail)
+            ),
+        )
+    };
+    let mut c = RoomMessageEventContent::notice_html(plain, html);
+    c.mentions = Some(Mentions::new());
+    c
+}
+
+/// Post each notice to the moderators' room until `stop`.
+async fn post_notices(
+    client: Client,
+    room_id: String,
+    door: Arc<Door>,
+    mut notices: tokio::sync::broadcast::Receiver<Notice>,
+    stop: CancellationToken,
+) {
+    use tokio::sync::broadcast::error::RecvError;
+    let Ok(room_id) = matrix_sdk::ruma::OwnedRoomId::try_from(room_id.as_str()) else {
+        tracing::error!(room = %room_id, "the moderators' room id is not valid");
+        return;
+    };
+    loop {
+        let notice = tokio::select! {
+            _ = stop.cancelled() => return,
+            n = notices.recv() => match n {
+                Ok(n) => n,
+                Err(RecvError::Lagged(missed)) => {
+                    tracing::warn!(missed, "moderator notices came faster than Matrix took them");
+                    continue;
+                }
+                Err(RecvError::Closed) => return,
+            },
+        };
+        let room = match client.get_room(&room_id) {
+            Some(r) if r.state() == RoomState::Joined => r,
+            Some(r) if r.state() == RoomState::Invited => {
+                join(r.clone()).await;
+                r
+            }
+            _ => {
+                door.app.metrics.failed("matrix");
+                tracing::error!(room = %room_id, "the bot is not in the moderators' room; invite it there");
+                continue;
+            }
+        };
+        let mut wait = Duration::from_millis(500);
+        for attempt in 0..4 {
+            match room.send(notice_content(&notice)).await {
+                Ok(_) => {
+                    door.app.metrics.sent("matrix");
+                    break;
+                }
+                Err(e) if attempt < 3 => {
+                    tracing::warn!(room = %room_id, error = %e, "posting to the moderators' room failed; retrying");
+                    tokio::time::sleep(wait).await;
+                    wait *= 2;
+                }
+                Err(e) => {
+                    door.app.metrics.failed("matrix");
+                    tracing::error!(room = %room_id, error = %e, "could not post to the moderators' room");
+                }
             }
         }
     }

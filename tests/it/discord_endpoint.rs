@@ -33,7 +33,7 @@ pub async fn start(library: dossier::library::Library, defer_after: Duration) ->
     let rest =
         Arc::new(Rest::new(Some(&fake.base()), settings.application_id).expect("http client"));
     let endpoint = Endpoint {
-        app,
+        app: app.clone(),
         settings,
         verifier: Verifier::try_new(key).expect("key"),
         rest,
@@ -43,7 +43,8 @@ pub async fn start(library: dossier::library::Library, defer_after: Duration) ->
         .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     tokio::spawn(async move {
-        let _ = axum::serve(listener, router(endpoint)).await;
+        // As `serve` does: the service routes and the endpoint on one listener.
+        let _ = axum::serve(listener, dossier::http::router(app, Some(router(endpoint)))).await;
     });
     Running {
         base,

@@ -199,7 +199,7 @@ fn start_bot(synapse: &Synapse, store: &std::path::Path) -> tokio::task::JoinHan
     ));
     let door = Door::new(app, bot_config(synapse, store)).expect("door");
     tokio::spawn(async move {
-        if let Err(e) = run(door).await {
+        if let Err(e) = run(door, tokio_util::sync::CancellationToken::new()).await {
             panic!("the Matrix door stopped: {e:#}");
         }
     })

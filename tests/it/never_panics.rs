@@ -88,6 +88,7 @@ fn answer_in_time(line: &str) -> Reply {
         library: bundled(),
         today: bundled_today(),
         default_topic: None,
+        service: None,
     };
     let started = Instant::now();
     let reply = respond(&ctx, line);
@@ -178,7 +179,7 @@ proptest! {
 
     #[test]
     fn any_line_gets_a_reply(line in "\\PC{0,120}") {
-        let ctx = Ctx { library: bundled(), today: bundled_today(), default_topic: None };
+        let ctx = Ctx { library: bundled(), today: bundled_today(), default_topic: None, service: None };
         let reply = respond(&ctx, &line);
         prop_assert!(!reply.title.is_empty());
         let _ = dossier::render::text::render(&reply, dossier::render::text::TextStyle::TERMINAL);
@@ -222,7 +223,7 @@ proptest! {
         "position", "timeline", "since", "until", "page", "actor", "about", "topic", "compare", "vs",
         "iran", "us", "2026", "2026-02", "2026-02-30", "0", "3", "99999999999", "\"", "search", "experts", "help", "/", "!",
     ]), 0..8)) {
-        let ctx = Ctx { library: bundled(), today: bundled_today(), default_topic: None };
+        let ctx = Ctx { library: bundled(), today: bundled_today(), default_topic: None, service: None };
         let reply = respond(&ctx, &words.join(" "));
         prop_assert!(!reply.title.is_empty());
     }

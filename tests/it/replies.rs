@@ -13,6 +13,7 @@ fn ask(lib: &Library, line: &str) -> Reply {
             library: lib,
             today: bundled_today(),
             default_topic: None,
+            service: None,
         },
         line,
     )
@@ -306,6 +307,7 @@ fn several_topics_use_the_default_or_explain_the_ambiguity() {
         library: &lib,
         today: bundled_today(),
         default_topic: None,
+        service: None,
     };
     let r = respond(&none, "brief");
     assert!(r.is_user_error());
@@ -322,6 +324,7 @@ fn several_topics_use_the_default_or_explain_the_ambiguity() {
     );
     let with_default = Ctx {
         default_topic: Some("iran-us-talks"),
+        service: None,
         ..none
     };
     assert_eq!(
@@ -341,6 +344,7 @@ fn fresh_cards_are_not_called_stale() {
             library: &lib,
             today: fixture_today(),
             default_topic: None,
+            service: None,
         },
         "position northland",
     );
@@ -350,6 +354,7 @@ fn fresh_cards_are_not_called_stale() {
             library: &lib,
             today: day("2026-06-01"),
             default_topic: None,
+            service: None,
         },
         "position northland",
     );

@@ -30,6 +30,7 @@ pub use paging::PAGE_SIZE;
 use super::command::Command;
 use crate::library::Library;
 use crate::reply::{Line, Reply, ReplyKind};
+use crate::service::ServiceReport;
 use chrono::NaiveDate;
 
 /// Everything an answer depends on besides the command.
@@ -39,6 +40,8 @@ pub struct Ctx<'a> {
     pub today: NaiveDate,
     /// The topic to use when several are loaded and none is named.
     pub default_topic: Option<&'a str>,
+    /// What a running service knows about itself, for `status`; `None` in the terminal.
+    pub service: Option<&'a ServiceReport>,
 }
 
 /// Parse and answer one line as typed on any surface.
@@ -66,6 +69,10 @@ pub fn answer(ctx: &Ctx<'_>, cmd: &Command) -> Reply {
         Command::Search(q) => search::search(ctx, q),
         Command::Topics => Ok(topics::topics(ctx)),
         Command::Status => Ok(status::status(ctx)),
+        Command::Reload | Command::Check => Err(user_error(
+            format!("`{}` works where the bot runs", cmd.name()),
+            "Moderators use it in a chat served by `dossier serve`. In a terminal, run `dossier check` to check the cards; a running `dossier serve` reloads them by itself when they are saved.",
+        )),
         Command::Help(q) => Ok(help(q.command.as_deref())),
     };
     result.unwrap_or_else(|e| e)
