@@ -11,6 +11,7 @@ use crate::service::{Doors, Notice, Platform, ReloadRecord, ServiceReport, Told}
 use arc_swap::ArcSwap;
 use chrono::NaiveDate;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use tokio::sync::broadcast;
@@ -48,6 +49,7 @@ pub struct App {
     pub(crate) reloading: tokio::sync::Mutex<()>,
     pub(crate) told: Mutex<Told>,
     pub(crate) last_reload: Mutex<Option<ReloadRecord>>,
+    pub(crate) reload_count: AtomicU64,
 }
 
 impl App {
@@ -67,6 +69,7 @@ impl App {
             reloading: tokio::sync::Mutex::new(()),
             told: Mutex::new(Told::default()),
             last_reload: Mutex::new(None),
+            reload_count: AtomicU64::new(0),
         }
     }
 
@@ -88,6 +91,19 @@ impl App {
         self.metrics
             .loaded(library.topics().len(), library.card_files());
         self.library.store(Arc::new(library));
+    }
+
+    /// How many reloads have run since start-up, whatever their outcome.
+    pub fn reloads(&self) -> u64 {
+        self.reload_count.load(Ordering::SeqCst)
+    }
+
+    /// The last reload, if any.
+    pub fn last_reload(&self) -> Option<ReloadRecord> {
+        self.last_reload
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Notices for the moderators, from now on.

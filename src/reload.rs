@@ -65,6 +65,23 @@ pub fn relevant(root: &Path, path: &Path) -> bool {
     }
 }
 
+/// Whether a watcher event can change the cards: a relevant path created, written, renamed
+/// or removed. Reads are not changes (the reload itself reads every card), nor are access-time
+/// updates; a watcher that lost events asks for a rescan, which always matters.
+pub fn matters(root: &Path, ev: &notify::Event) -> bool {
+    use notify::EventKind as K;
+    use notify::event::{MetadataKind, ModifyKind};
+    if ev.need_rescan() {
+        return true;
+    }
+    let change = match ev.kind {
+        K::Access(_) => false,
+        K::Modify(ModifyKind::Metadata(MetadataKind::AccessTime)) => false,
+        K::Create(_) | K::Modify(_) | K::Remove(_) | K::Any | K::Other => true,
+    };
+    change && ev.paths.iter().any(|p| relevant(root, p))
+}
+
 /// Files editors and tools write beside the real one.
 fn is_scratch(name: &str) -> bool {
     const SUFFIXES: [&str; 10] = [
@@ -234,6 +251,8 @@ impl App {
         };
         self.log_reload(&record);
         *self.last_reload.lock().unwrap_or_else(|e| e.into_inner()) = Some(record.clone());
+        self.reload_count
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         record
     }
 
@@ -491,7 +510,7 @@ pub async fn watch(app: Arc<App>, stop: CancellationToken) {
                 }
                 event = events.recv() => match event {
                     Some(Ok(ev)) => {
-                        if ev.need_rescan() || ev.paths.iter().any(|p| relevant(&root, p)) {
+                        if matters(&root, &ev) {
                             debounce.note(Instant::now());
                         }
                         if ev.paths.iter().any(|p| p == &root) && matches!(ev.kind, notify::EventKind::Remove(_)) {
@@ -542,7 +561,7 @@ fn events_waiting(
 ) -> bool {
     let mut any = false;
     while let Ok(Ok(ev)) = events.try_recv() {
-        if ev.need_rescan() || ev.paths.iter().any(|p| relevant(root, p)) {
+        if matters(root, &ev) {
             debounce.note(Instant::now());
             any = true;
         }
@@ -639,6 +658,26 @@ mod tests {
             assert!(!relevant(root, &root.join(p)), "{p} should not matter");
         }
         assert!(!relevant(root, Path::new("/elsewhere/topic.toml")));
+    }
+
+    #[test]
+    fn reads_are_not_changes() {
+        use notify::event::{AccessKind, CreateKind, EventKind, MetadataKind, ModifyKind};
+        let root = Path::new("/srv/briefings");
+        let card = root.join("t/topic.toml");
+        let ev = |kind| notify::Event::new(kind).add_path(card.clone());
+        assert!(!matters(root, &ev(EventKind::Access(AccessKind::Any))));
+        assert!(!matters(
+            root,
+            &ev(EventKind::Modify(ModifyKind::Metadata(
+                MetadataKind::AccessTime
+            )))
+        ));
+        assert!(matters(root, &ev(EventKind::Create(CreateKind::File))));
+        assert!(matters(root, &ev(EventKind::Modify(ModifyKind::Any))));
+        let swap = notify::Event::new(EventKind::Create(CreateKind::File))
+            .add_path(root.join("t/.topic.toml.swp"));
+        assert!(!matters(root, &swap));
     }
 
     #[test]

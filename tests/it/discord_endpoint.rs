@@ -22,8 +22,14 @@ pub struct Running {
 }
 
 pub async fn start(library: dossier::library::Library, defer_after: Duration) -> Running {
-    let fake = Fake::start().await;
     let app = Arc::new(App::new(library, None, Clock::Fixed(bundled_today())));
+    start_with(app, defer_after).await
+}
+
+/// The endpoint and the service routes on one loopback listener, as `serve` runs them, over
+/// `app`; deferred edits go to a fresh fake Discord.
+pub async fn start_with(app: Arc<App>, defer_after: Duration) -> Running {
+    let fake = Fake::start().await;
     let settings = Settings {
         application_id: APP_ID.parse().expect("id"),
         moderator_permission: permission(dossier::config::ModeratorPermission::ManageGuild),

@@ -39,6 +39,8 @@ pub struct Fake {
     requests: Arc<Mutex<Vec<Recorded>>>,
     gateway_log: Arc<Mutex<Vec<Value>>>,
     rate_limit_callbacks: Arc<AtomicU32>,
+    /// Milliseconds to hold each edit of an original response before answering it.
+    edit_delay_ms: Arc<AtomicU64>,
     seq: Arc<AtomicU64>,
     control: broadcast::Sender<Control>,
 }
@@ -68,6 +70,7 @@ impl Fake {
             requests: Arc::default(),
             gateway_log: Arc::default(),
             rate_limit_callbacks: Arc::default(),
+            edit_delay_ms: Arc::default(),
             seq: Arc::default(),
             control,
         };
@@ -109,6 +112,12 @@ impl Fake {
     /// Answer the next `n` interaction callbacks with 429 and a retry-after.
     pub fn rate_limit_next_callbacks(&self, n: u32) {
         self.rate_limit_callbacks.store(n, Ordering::SeqCst);
+    }
+
+    /// Hold each edit of an original response this long before answering it.
+    pub fn delay_edits(&self, by: Duration) {
+        self.edit_delay_ms
+            .store(by.as_millis() as u64, Ordering::SeqCst);
     }
 
     pub fn dispatch(&self, event: &str, d: Value) {
@@ -217,7 +226,17 @@ async fn rest(
                 StatusCode::NO_CONTENT.into_response()
             }
         }
-        ("PATCH", ["webhooks", _, _, "messages", "@original"]) => ok(message_json()),
+        ("PATCH", ["webhooks", _, _, "messages", "@original"]) => {
+            let delay = fake.edit_delay_ms.load(Ordering::SeqCst);
+            if delay > 0 {
+                tokio::time::sleep(Duration::from_millis(delay)).await;
+                // Recorded again when answered, so a test can tell it was waited for.
+                if let Some(r) = fake.requests.lock().expect("lock").last_mut() {
+                    r.at = std::time::Instant::now();
+                }
+            }
+            ok(message_json())
+        }
         ("POST", ["webhooks", _, _]) => ok(message_json()),
         ("POST", ["channels", _, "messages"]) => ok(message_json()),
         _ => (

@@ -16,6 +16,8 @@ mod matrix_e2e;
 #[cfg(feature = "matrix")]
 mod matrix_mock;
 mod never_panics;
+#[cfg(feature = "discord")]
+mod reload;
 mod replies;
 #[cfg(feature = "matrix")]
 mod synapse;
