@@ -6,6 +6,7 @@ use crate::common::*;
 use crate::discord_endpoint::check_message;
 use crate::discord_support::*;
 use crate::fake_discord::{APP_ID, Fake};
+use crate::serve::serve;
 use dossier::app::{App, Clock};
 use dossier::discord::{Settings, commands, gateway, permission};
 use serde_json::json;
@@ -28,12 +29,6 @@ fn settings(defer_after: Duration) -> Settings {
         moderator_permission: permission(dossier::config::ModeratorPermission::ManageGuild),
         defer_after,
     }
-}
-
-fn with_token(mut v: serde_json::Value, id: &str, token: &str) -> serde_json::Value {
-    v["id"] = json!(id);
-    v["token"] = json!(token);
-    v
 }
 
 async fn start_client(fake: &Fake, defer_after: Duration) -> tokio::task::JoinHandle<()> {
@@ -262,44 +257,6 @@ fn gateway_defers_slow_answers_and_edits() {
         check_message(&edit.body);
         client.abort();
     });
-}
-
-struct Serve(std::process::Child);
-impl Serve {
-    /// Stop it and return what it logged.
-    fn stop_and_read_logs(mut self) -> String {
-        use std::io::Read as _;
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-        let mut logs = String::new();
-        if let Some(mut e) = self.0.stderr.take() {
-            let _ = e.read_to_string(&mut logs);
-        }
-        logs
-    }
-}
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn serve(config: &std::path::Path, token: Option<&str>) -> Serve {
-    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_dossier"));
-    c.args(["serve", "--config"])
-        .arg(config)
-        .env("DOSSIER_TODAY", "2026-11-25")
-        .env_remove("DISCORD_TOKEN");
-    if let Some(t) = token {
-        c.env("DISCORD_TOKEN", t);
-    }
-    Serve(
-        c.stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("spawn serve"),
-    )
 }
 
 #[test]

@@ -123,3 +123,10 @@ pub fn strings(v: &Value, out: &mut Vec<String>) {
         _ => {}
     }
 }
+
+/// The interaction with its own id and token, so its callbacks and edits can be told apart.
+pub fn with_token(mut v: Value, id: &str, token: &str) -> Value {
+    v["id"] = serde_json::json!(id);
+    v["token"] = serde_json::json!(token);
+    v
+}

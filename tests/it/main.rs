@@ -19,5 +19,7 @@ mod never_panics;
 #[cfg(feature = "discord")]
 mod reload;
 mod replies;
+#[cfg(feature = "discord")]
+mod serve;
 #[cfg(feature = "matrix")]
 mod synapse;
