@@ -32,6 +32,8 @@ struct Seen {
     html: Option<String>,
     in_reply_to: Option<OwnedEventId>,
     mentions_empty: bool,
+    /// An `m.notice` (what the bot posts to the moderators' room).
+    notice: bool,
 }
 
 /// A user's client that records every text message it sees.
@@ -66,7 +68,12 @@ impl User {
         client.add_event_handler(move |ev: OriginalSyncRoomMessageEvent, room: Room| {
             let s = s.clone();
             async move {
-                if let MessageType::Text(t) = &ev.content.msgtype {
+                let (text, notice) = match &ev.content.msgtype {
+                    MessageType::Text(t) => (Some((t.body.clone(), t.formatted.clone())), false),
+                    MessageType::Notice(n) => (Some((n.body.clone(), n.formatted.clone())), true),
+                    _ => (None, false),
+                };
+                if let Some((body, formatted)) = text {
                     let in_reply_to = match &ev.content.relates_to {
                         Some(Relation::Reply(r)) => Some(r.in_reply_to.event_id.clone()),
                         Some(Relation::Thread(t)) => {
@@ -77,8 +84,9 @@ impl User {
                     s.lock().expect("lock").push(Seen {
                         room: room.room_id().to_owned(),
                         sender: ev.sender.clone(),
-                        plain: t.body.clone(),
-                        html: t.formatted.as_ref().map(|f| f.body.clone()),
+                        plain: body,
+                        html: formatted.map(|f| f.body),
+                        notice,
                         in_reply_to,
                         mentions_empty: ev
                             .content
@@ -197,7 +205,17 @@ fn start_bot(synapse: &Synapse, store: &std::path::Path) -> tokio::task::JoinHan
         None,
         Clock::Fixed(bundled_today()),
     ));
-    let door = Door::new(app, bot_config(synapse, store)).expect("door");
+    start_bot_with(synapse, store, app, None)
+}
+
+fn start_bot_with(
+    synapse: &Synapse,
+    store: &std::path::Path,
+    app: Arc<App>,
+    moderation_room: Option<String>,
+) -> tokio::task::JoinHandle<()> {
+    let mut door = Door::new(app, bot_config(synapse, store)).expect("door");
+    door.moderation_room = moderation_room;
     tokio::spawn(async move {
         if let Err(e) = run(door, tokio_util::sync::CancellationToken::new()).await {
             panic!("the Matrix door stopped: {e:#}");
@@ -335,6 +353,119 @@ fn synapse_end_to_end() {
             1,
             "a restart must reuse the bot's device, not log in again"
         );
+        bot.abort();
+        drop(synapse);
+    });
+}
+
+/// Live reload through the Matrix door on a real Synapse: a save is answered from the new card
+/// on the next command; a broken save is posted once, with the `check` output, as a notice in
+/// the moderators' room and changes no answer; saving it broken again posts nothing; the fix
+/// posts "Fixed".
+#[test]
+fn synapse_reload_and_the_moderators_room() {
+    runtime().block_on(async {
+        let synapse = tokio::task::spawn_blocking(Synapse::start)
+            .await
+            .expect("synapse");
+        for u in ["dossier", "alice"] {
+            synapse.register(u, PASSWORD);
+        }
+        let bot_id: OwnedUserId = UserId::parse("@dossier:localhost").expect("id");
+        let alice = User::login(&synapse.url(), "alice").await;
+        let mods = alice.create_room(vec![bot_id.clone()], false).await;
+        let room = alice.create_room(vec![bot_id.clone()], false).await;
+
+        let cards = tempfile::tempdir().expect("tempdir");
+        copy_tree(&bundled(), cards.path());
+        let root = dossier::reload::absolute(cards.path());
+        let (library, report) =
+            dossier::reload::load_checked(&root, bundled_today(), None).expect("loads");
+        let app = Arc::new(
+            App::new(library, None, Clock::Fixed(bundled_today())).reading(root.clone(), &report),
+        );
+        let stop = tokio_util::sync::CancellationToken::new();
+        tokio::spawn(dossier::reload::watch(app.clone(), stop.clone()));
+        let store = tempfile::tempdir().expect("tempdir");
+        let bot = start_bot_with(&synapse, store.path(), app.clone(), Some(mods.room_id().to_string()));
+        wait_joined(&room, &bot_id).await;
+        wait_joined(&mods, &bot_id).await;
+
+        let card = root.join("iran-us-talks/actors/iran.toml");
+        let good = std::fs::read_to_string(&card).expect("card");
+        let stance = app
+            .snapshot()
+            .actor(0, "iran")
+            .map(|a| a.position.stance.clone())
+            .expect("iran");
+        let got = alice.ask(&room, "!position iran", &bot_id, 30).await;
+        assert!(got.first().is_some_and(|r| r.plain.contains(&stance)), "{got:#?}");
+
+        // A valid save: the next command is answered from it.
+        let edited = good.replacen(&stance, "Edited live from a test.", 1);
+        std::fs::write(&card, &edited).expect("save");
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while app.reloads() < 1 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let got = alice.ask(&room, "!position iran", &bot_id, 30).await;
+        assert!(
+            got.first().is_some_and(|r| r.plain.contains("Edited live from a test.")),
+            "{got:#?}"
+        );
+
+        // A broken save: one notice in the moderators' room, answers unchanged.
+        let broken = edited.replacen("confidence = ", "confidence_level = ", 1);
+        std::fs::write(&card, &broken).expect("save");
+        let notices = |alice: &User| -> Vec<Seen> {
+            alice
+                .seen
+                .lock()
+                .expect("lock")
+                .iter()
+                .filter(|s| s.notice && s.room == mods.room_id() && s.sender == bot_id)
+                .cloned()
+                .collect()
+        };
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while notices(&alice).is_empty() && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let n = notices(&alice);
+        assert_eq!(n.len(), 1, "{n:#?}");
+        assert!(
+            n[0].plain.contains("error[unknown-key]")
+                && n[0].plain.contains("--> iran-us-talks/actors/iran.toml:")
+                && n[0].plain.contains("did you mean `confidence`?"),
+            "{}",
+            n[0].plain
+        );
+        assert!(
+            n[0].html.as_deref().is_some_and(|h| h.contains("<pre><code>")),
+            "{:?}",
+            n[0].html
+        );
+        assert!(n[0].mentions_empty);
+        let got = alice.ask(&room, "!position iran", &bot_id, 30).await;
+        assert!(
+            got.first().is_some_and(|r| r.plain.contains("Edited live from a test.")),
+            "the last good card is still served: {got:#?}"
+        );
+        // Saved broken again: nothing new is posted.
+        std::fs::write(&card, format!("{broken}\n")).expect("save");
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        assert_eq!(notices(&alice).len(), 1, "the same failure is posted once");
+
+        // Fixed.
+        std::fs::write(&card, &good).expect("save");
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while notices(&alice).len() < 2 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let n = notices(&alice);
+        assert_eq!(n.len(), 2, "{n:#?}");
+        assert!(n[1].plain.starts_with("Fixed"), "{}", n[1].plain);
+        stop.cancel();
         bot.abort();
         drop(synapse);
     });
