@@ -246,7 +246,7 @@ impl Library {
             Place::Watch(i) => vec![topic.watch[i].item.as_str()],
             Place::Actor(a, field) => {
                 let actor = &topic.actors[a];
-                let p = &actor.position;
+                let p = actor.position();
                 match field {
                     ActorField::Name => vec![actor.name.as_str()],
                     ActorField::Role => vec![actor.role.as_str()],
@@ -354,7 +354,7 @@ impl SearchIndex {
             names.extend(a.aliases.iter().map(String::as_str));
             self.add(ti, Place::Actor(ai, ActorField::Name), 3.0, &names);
             self.add(ti, Place::Actor(ai, ActorField::Role), 1.0, &[&a.role]);
-            let p = &a.position;
+            let p = a.position();
             self.add(ti, Place::Actor(ai, ActorField::Stance), 1.5, &[&p.stance]);
             self.add(
                 ti,

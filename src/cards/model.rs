@@ -112,7 +112,15 @@ pub struct Actor {
     pub kind: ActorKind,
     pub role: String,
     pub people: Vec<Person>,
-    pub position: Position,
+    /// Where the actor stood, over time.
+    pub history: History,
+}
+
+/// An actor's dated positions: never empty, oldest first, one per date.
+#[derive(Clone, Debug)]
+pub struct History {
+    earlier: Vec<Position>,
+    latest: Position,
 }
 
 #[derive(Clone, Debug)]
@@ -183,6 +191,69 @@ impl Staleness {
     /// Whether a card last checked on `as_of` is stale on `today`.
     pub fn is_stale(self, as_of: NaiveDate, today: NaiveDate) -> bool {
         today > self.fresh_until(as_of)
+    }
+}
+
+impl History {
+    /// A history from entries in date order; `None` when there are none.
+    pub fn new(mut entries: Vec<Position>) -> Option<History> {
+        let latest = entries.pop()?;
+        Some(History {
+            earlier: entries,
+            latest,
+        })
+    }
+
+    /// The newest entry: where the actor stands as of the cards.
+    pub fn latest(&self) -> &Position {
+        &self.latest
+    }
+
+    /// Every entry, oldest first.
+    pub fn entries(&self) -> impl DoubleEndedIterator<Item = &Position> {
+        self.earlier.iter().chain(std::iter::once(&self.latest))
+    }
+
+    /// The entries before the latest, oldest first.
+    pub fn earlier(&self) -> &[Position] {
+        &self.earlier
+    }
+
+    pub fn len(&self) -> usize {
+        self.earlier.len() + 1
+    }
+
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
+    /// The entry in force on `day`: the newest dated on or before it. `None` before the first.
+    pub fn on(&self, day: NaiveDate) -> Option<&Position> {
+        self.entries().rev().find(|p| p.as_of <= day)
+    }
+
+    /// The first entry.
+    pub fn first(&self) -> &Position {
+        self.earlier.first().unwrap_or(&self.latest)
+    }
+}
+
+impl Actor {
+    /// The latest position.
+    pub fn position(&self) -> &Position {
+        self.history.latest()
+    }
+}
+
+impl Position {
+    /// Whether `other` says anything this entry does not (its date and sources aside).
+    pub fn same_content(&self, other: &Position) -> bool {
+        self.stance == other.stance
+            && self.summary == other.summary
+            && self.demands == other.demands
+            && self.red_lines == other.red_lines
+            && self.signals == other.signals
+            && self.confidence == other.confidence
     }
 }
 

@@ -92,7 +92,64 @@ pub struct RawActor {
     pub role: Text,
     #[serde(default)]
     pub people: Vec<Spanned<RawPerson>>,
-    pub position: Spanned<RawPosition>,
+    /// `[position]` (one position, the older form) or `[[position]]` (a dated history).
+    pub position: Spanned<RawPositions>,
+}
+
+/// An actor's positions as written: one `[position]` table, or a `[[position]]` history.
+#[derive(Debug)]
+pub struct RawPositions {
+    pub history: bool,
+    /// In file order; for a single table, its span is the `position` key's.
+    pub entries: Vec<RawPositionEntry>,
+}
+
+/// One entry and, in a history, its own span.
+#[derive(Debug)]
+pub struct RawPositionEntry {
+    pub span: Option<std::ops::Range<usize>>,
+    pub position: RawPosition,
+}
+
+impl<'de> Deserialize<'de> for RawPositions {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Either;
+        impl<'de> serde::de::Visitor<'de> for Either {
+            type Value = RawPositions;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a [position] table or a [[position]] history")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<RawPositions, A::Error> {
+                let position =
+                    RawPosition::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(RawPositions {
+                    history: false,
+                    entries: vec![RawPositionEntry {
+                        span: None,
+                        position,
+                    }],
+                })
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<RawPositions, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(p) = seq.next_element::<Spanned<RawPosition>>()? {
+                    let span = p.span();
+                    entries.push(RawPositionEntry {
+                        span: Some(span),
+                        position: p.into_inner(),
+                    });
+                }
+                Ok(RawPositions {
+                    history: true,
+                    entries,
+                })
+            }
+        }
+        d.deserialize_any(Either)
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -70,6 +70,28 @@ pub struct TopicCards {
     pub experts: Option<(RawExperts, File)>,
 }
 
+/// What a topic card says about dates that its other cards are checked against.
+#[derive(Clone, Copy)]
+struct TopicDates {
+    staleness: Staleness,
+    as_of: Option<NaiveDate>,
+}
+
+/// Stands in for a missing history so checking can go on; never served.
+fn placeholder_history() -> History {
+    History::new(vec![Position {
+        stance: String::new(),
+        summary: String::new(),
+        demands: Vec::new(),
+        red_lines: Vec::new(),
+        signals: Vec::new(),
+        as_of: NaiveDate::MIN,
+        confidence: Confidence::Low,
+        sources: Vec::new(),
+    }])
+    .unwrap_or_else(|| unreachable!("one entry"))
+}
+
 /// The allowed values of `stale_after_days`.
 const STALE_AFTER_RANGE: std::ops::RangeInclusive<i64> = 1..=3650;
 
@@ -341,9 +363,15 @@ impl Validator {
     pub fn topic(&mut self, cards: &TopicCards) -> Option<Topic> {
         // Sources first: everything else refers to them.
         let sources = self.sources(cards.sources.as_ref());
-        // Topic settings next: staleness of positions depends on them.
+        // Topic settings next: positions are judged against them.
+        let raw_topic = cards.topic.as_ref().map(|(t, _)| t);
         let staleness = Staleness {
-            after_days: stale_after_days(cards.topic.as_ref().map(|(t, _)| t)),
+            after_days: stale_after_days(raw_topic),
+        };
+        let dates = TopicDates {
+            staleness,
+            // Reported where the topic card is checked; here only used when it is good.
+            as_of: raw_topic.and_then(|t| Date::parse(t.as_of.get_ref()).ok()?.as_day()),
         };
         let mut refs = Refs {
             sources: Known::new(
@@ -354,7 +382,7 @@ impl Validator {
             actors: Known::new("actor", std::iter::empty(), true),
             cited: HashSet::new(),
         };
-        let actors = self.actors(&cards.actors, &mut refs, staleness);
+        let actors = self.actors(&cards.actors, &mut refs, dates);
         refs.actors = Known::new(
             "actor",
             actors.iter().map(|a| a.id.as_str()),
@@ -452,7 +480,7 @@ impl Validator {
         &mut self,
         cards: &[(RawActor, File)],
         refs: &mut Refs,
-        staleness: Staleness,
+        dates: TopicDates,
     ) -> Vec<Actor> {
         // Folded name → (actor id, file that claimed it).
         let mut names: HashMap<String, (String, String)> = HashMap::new();
@@ -461,7 +489,7 @@ impl Validator {
             .map(|(raw, f)| {
                 let id = self.actor_id(raw, f);
                 self.actor_names(raw, f, &id, &mut names);
-                self.actor(raw, f, id, refs, staleness)
+                self.actor(raw, f, id, refs, dates)
             })
             .collect()
     }
@@ -525,7 +553,7 @@ impl Validator {
         f: &File,
         id: String,
         refs: &mut Refs,
-        staleness: Staleness,
+        dates: TopicDates,
     ) -> Actor {
         let people = raw
             .people
@@ -543,7 +571,7 @@ impl Validator {
                 }
             })
             .collect();
-        let position = self.position(&raw.position, f, &id, refs, staleness);
+        let history = self.history(&raw.position, f, &id, refs, dates);
         Actor {
             name: self.text(f, "name", &raw.name),
             aliases: self.texts(f, "aliases", &raw.aliases),
@@ -552,39 +580,125 @@ impl Validator {
                 .unwrap_or(ActorKind::State),
             role: self.text(f, "role", &raw.role),
             people,
-            position,
+            history,
             id,
         }
     }
 
-    fn position(
+    /// An actor's positions: a single `[position]`, or a `[[position]]` history that must be
+    /// in date order, one entry a date, each saying something new; staleness is judged on the
+    /// latest entry only.
+    fn history(
         &mut self,
-        raw: &Spanned<RawPosition>,
+        raw: &Spanned<RawPositions>,
         f: &File,
         actor: &str,
         refs: &mut Refs,
-        staleness: Staleness,
+        dates: TopicDates,
+    ) -> History {
+        let entries = &raw.get_ref().entries;
+        let mut out: Vec<Position> = Vec::with_capacity(entries.len());
+        for (i, e) in entries.iter().enumerate() {
+            let span = e.span.clone().unwrap_or_else(|| raw.span());
+            let p = self.position(&e.position, span, f, refs);
+            let at = e.position.as_of.span();
+            if let Some(prev) = out.last()
+                && p.as_of != NaiveDate::MIN
+                && prev.as_of != NaiveDate::MIN
+            {
+                if p.as_of < prev.as_of {
+                    self.err(
+                        f,
+                        at.clone(),
+                        "history-order",
+                        format!(
+                            "this position (as of {}) comes after one as of {}",
+                            human_day(p.as_of),
+                            human_day(prev.as_of)
+                        ),
+                        format!(
+                            "list an actor's positions oldest first: move this [[position]] above the one as of {}",
+                            prev.as_of
+                        ),
+                    );
+                } else if p.as_of == prev.as_of {
+                    self.err(
+                        f,
+                        at.clone(),
+                        "duplicate-date",
+                        format!("two positions of `{actor}` are dated {}", human_day(p.as_of)),
+                        "give each [[position]] its own `as_of`, or merge the two into one".into(),
+                    );
+                } else if p.same_content(prev) {
+                    self.warn(
+                        f,
+                        e.position.stance.span(),
+                        "unchanged-position",
+                        format!(
+                            "this position says nothing the one before (as of {}) did not",
+                            human_day(prev.as_of)
+                        ),
+                        "write what changed, or drop this entry and move the earlier one's `as_of` forward".into(),
+                    );
+                }
+            }
+            if let Some(topic) = dates.as_of
+                && p.as_of != NaiveDate::MIN
+                && p.as_of > topic
+            {
+                self.warn(
+                    f,
+                    at.clone(),
+                    "position-after-as-of",
+                    format!(
+                        "this position ({}) is dated after the topic's as_of ({})",
+                        human_day(p.as_of),
+                        human_day(topic)
+                    ),
+                    "update `as_of` in topic.toml once the card is checked, or fix this date".into(),
+                );
+            }
+            if i + 1 == entries.len() {
+                self.stale_warning(
+                    f,
+                    &e.position.as_of,
+                    &format!("the position of `{actor}`"),
+                    p.as_of,
+                    dates.staleness,
+                );
+            }
+            out.push(p);
+        }
+        History::new(out).unwrap_or_else(|| {
+            self.err(
+                f,
+                raw.span(),
+                "no-position",
+                format!("actor `{actor}` has no position"),
+                "add a [[position]] table with as_of, stance, summary, confidence and sources (see briefings/README.md)".into(),
+            );
+            placeholder_history()
+        })
+    }
+
+    fn position(
+        &mut self,
+        p: &RawPosition,
+        span: Range<usize>,
+        f: &File,
+        refs: &mut Refs,
     ) -> Position {
-        let p = raw.get_ref();
-        let as_of = self.day(f, "as_of", &p.as_of);
-        self.stale_warning(
-            f,
-            &p.as_of,
-            &format!("the position of `{actor}`"),
-            as_of,
-            staleness,
-        );
         Position {
             stance: self.text(f, "stance", &p.stance),
             summary: self.text(f, "summary", &p.summary),
             demands: self.texts(f, "demands", &p.demands),
             red_lines: self.texts(f, "red_lines", &p.red_lines),
             signals: self.texts(f, "signals", &p.signals),
-            as_of,
+            as_of: self.day(f, "as_of", &p.as_of),
             confidence: self
                 .choice(f, "confidence", &p.confidence)
                 .unwrap_or(Confidence::Low),
-            sources: self.sources_of(f, "sources", &p.sources, refs, Some(raw.span())),
+            sources: self.sources_of(f, "sources", &p.sources, refs, Some(span)),
         }
     }
 

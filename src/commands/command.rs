@@ -44,6 +44,8 @@ pub struct TopicQuery {
 pub struct PositionQuery {
     pub actor: String,
     pub topic: Option<String>,
+    /// The position in force on this date; `None`: the latest, with how it changed.
+    pub on: Option<Date>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -68,6 +70,8 @@ pub struct CompareQuery {
     pub first: String,
     pub second: Option<String>,
     pub topic: Option<String>,
+    /// Compare the positions in force on this date.
+    pub on: Option<Date>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -154,6 +158,7 @@ impl Command {
             }
             Command::Position(q) => {
                 b.positional(&q.actor);
+                b.keyword("on", q.on.map(|d| d.iso()).as_deref());
                 b.keyword("topic", q.topic.as_deref());
             }
             Command::Timeline(q) => {
@@ -170,6 +175,7 @@ impl Command {
             Command::Compare(q) => {
                 b.positional(&q.first);
                 b.keyword("vs", q.second.as_deref());
+                b.keyword("on", q.on.map(|d| d.iso()).as_deref());
                 b.keyword("topic", q.topic.as_deref());
             }
             Command::Search(q) => {

@@ -274,6 +274,7 @@ pub fn from_args(spec: &'static CommandSpec, args: Args) -> Result<Command, Pars
         CommandKind::Position => Command::Position(PositionQuery {
             actor: required("actor")?,
             topic,
+            on: date("on")?,
         }),
         CommandKind::Actors => Command::Actors(TopicQuery { topic }),
         CommandKind::Timeline => {
@@ -308,6 +309,7 @@ pub fn from_args(spec: &'static CommandSpec, args: Args) -> Result<Command, Pars
                 first,
                 second,
                 topic,
+                on: date("on")?,
             })
         }
         CommandKind::Sources => Command::Sources(TopicQuery { topic }),
@@ -344,6 +346,7 @@ mod tests {
         let want = Command::Position(PositionQuery {
             actor: "iran".into(),
             topic: None,
+            on: None,
         });
         assert_eq!(ok("position iran"), want);
         assert_eq!(ok("/position iran"), want);
@@ -355,7 +358,8 @@ mod tests {
             ok("position united states"),
             Command::Position(PositionQuery {
                 actor: "united states".into(),
-                topic: None
+                topic: None,
+                on: None,
             })
         );
     }
@@ -382,12 +386,31 @@ mod tests {
     }
 
     #[test]
+    fn a_date_picks_the_position_in_force() {
+        let Command::Position(q) = ok("position united states on 2026-02-06") else {
+            panic!()
+        };
+        assert_eq!(q.actor, "united states");
+        assert_eq!(q.on.map(|d| d.iso()).as_deref(), Some("2026-02-06"));
+        let Command::Compare(q) = ok("compare iran vs us on 2026-04") else {
+            panic!()
+        };
+        assert_eq!((q.first.as_str(), q.second.as_deref()), ("iran", Some("us")));
+        assert_eq!(q.on.map(|d| d.iso()).as_deref(), Some("2026-04"));
+        assert!(matches!(
+            parse("position iran on 2026-02-30"),
+            Err(ParseError::BadDate { arg: "on", .. })
+        ));
+    }
+
+    #[test]
     fn compare_splits_two_names() {
         let c = |a: &str, b: Option<&str>| {
             Command::Compare(CompareQuery {
                 first: a.into(),
                 second: b.map(Into::into),
                 topic: None,
+                on: None,
             })
         };
         assert_eq!(
@@ -457,6 +480,8 @@ mod tests {
             "search missile range page 3",
             "experts about israel",
             "help timeline",
+            "position iran on 2026-02-06",
+            "compare iran vs \"united states\" on 2026-04",
         ] {
             let c = ok(line);
             assert_eq!(ok(&c.to_line()), c, "{line} → {}", c.to_line());

@@ -85,6 +85,11 @@ const TOPIC_POS: ArgSpec = pos(
     false,
     "which topic, when several are loaded",
 );
+const ON: ArgSpec = kw(
+    "on",
+    ArgKind::Date,
+    "the position in force on this date (YYYY-MM-DD; a month means its last day)",
+);
 const PAGE: ArgSpec = kw(
     "page",
     ArgKind::Page,
@@ -105,7 +110,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         kind: CommandKind::Position,
         name: "position",
         aliases: &["pos", "stance"],
-        summary: "One actor's position: stance, demands, red lines, signals, key people, with sources.",
+        summary: "One actor's position: stance, demands, red lines, signals, key people and how it changed, with sources; or the position on a given date.",
         args: &[
             pos(
                 "actor",
@@ -113,9 +118,14 @@ pub const COMMANDS: &[CommandSpec] = &[
                 true,
                 "the actor: id, name or alias (iran, tehran, us, washington)",
             ),
+            ON,
             TOPIC_KW,
         ],
-        examples: &["position iran", "position united states", "position turkey"],
+        examples: &[
+            "position iran",
+            "position united states",
+            "position iran on 2026-04-12",
+        ],
         moderator: false,
     },
     CommandSpec {
@@ -167,15 +177,17 @@ pub const COMMANDS: &[CommandSpec] = &[
         kind: CommandKind::Compare,
         name: "compare",
         aliases: &["vs"],
-        summary: "Two actors' positions side by side (stance, demands, red lines) and where they clash.",
+        summary: "Two actors' positions side by side (stance, demands, red lines) and where they clash, now or on a given date.",
         args: &[
             pos("first", ArgKind::Actor, true, "the first actor"),
             pos("second", ArgKind::Actor, true, "the second actor"),
+            ON,
             TOPIC_KW,
         ],
         examples: &[
             "compare iran united-states",
             "compare iran vs \"gulf states\"",
+            "compare iran united-states on 2026-06-20",
         ],
         moderator: false,
     },
@@ -332,7 +344,7 @@ mod tests {
     fn usage_is_generated() {
         assert_eq!(
             find("position").unwrap().usage(),
-            "position <actor> [topic TOPIC]"
+            "position <actor> [on ON] [topic TOPIC]"
         );
         assert_eq!(
             find("TIMELINE").unwrap().usage(),

@@ -176,7 +176,7 @@ mod tests {
             .iter()
             .filter_map(|o| o["name"].as_str())
             .collect();
-        assert_eq!(names, ["first", "second", "topic", "private"]);
+        assert_eq!(names, ["first", "second", "on", "topic", "private"]);
         let status = list.iter().find(|c| c["name"] == "status").expect("status");
         assert_eq!(status["default_member_permissions"], "32");
     }

@@ -396,7 +396,7 @@ fn synapse_reload_and_the_moderators_room() {
         let stance = app
             .snapshot()
             .actor(0, "iran")
-            .map(|a| a.position.stance.clone())
+            .map(|a| a.position().stance.clone())
             .expect("iran");
         let got = alice.ask(&room, "!position iran", &bot_id, 30).await;
         assert!(got.first().is_some_and(|r| r.plain.contains(&stance)), "{got:#?}");

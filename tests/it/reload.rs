@@ -68,7 +68,7 @@ impl Live {
     fn stance(&self) -> String {
         let lib = self.app.snapshot();
         lib.actor(0, "northland")
-            .map(|a| a.position.stance.clone())
+            .map(|a| a.position().stance.clone())
             .unwrap_or_default()
     }
 

@@ -292,7 +292,7 @@ fn help_comes_from_the_command_definitions() {
     {
         assert!(shown.contains(&c.usage()), "help lacks {}", c.usage());
     }
-    assert!(text(&lib, "help compare").contains("compare <first> <second> [topic TOPIC]"));
+    assert!(text(&lib, "help compare").contains("compare <first> <second> [on ON] [topic TOPIC]"));
 }
 
 #[test]

@@ -38,9 +38,9 @@ pub(super) fn brief(ctx: &Ctx<'_>, ti: usize) -> Reply {
     };
     let stances: Vec<Line> = main
         .iter()
-        .map(|a| Line::cited(&a.position.stance, cites.cite(&a.position.sources)).label(&a.name))
+        .map(|a| Line::cited(&a.position().stance, cites.cite(&a.position().sources)).label(&a.name))
         .collect();
-    let oldest = main.iter().map(|a| a.position.as_of).min();
+    let oldest = main.iter().map(|a| a.position().as_of).min();
     let heading = match oldest {
         Some(d) if d < t.as_of => {
             format!("Where the actors stood (positions as of {})", human_day(d))

@@ -4,8 +4,10 @@
 
 use super::cite::Cites;
 use super::{Ctx, plural, user_error};
-use crate::cards::Actor;
+use super::position::{asked_day, in_force};
+use crate::cards::{Actor, Position};
 use crate::commands::command::CompareQuery;
+use crate::date::human_day;
 use crate::reply::{Block, Field, Line, Reply, ReplyKind};
 use crate::text::fold;
 
@@ -60,13 +62,12 @@ fn stems(s: &str) -> Vec<String> {
 
 /// Demands of one side that touch a red line of the other: for each demand, the red line that
 /// shares the most meaningful words with it, if any.
-fn clashes(a: &Actor, b: &Actor) -> Vec<Line> {
+fn clashes(a: (&Actor, &Position), b: (&Actor, &Position)) -> Vec<Line> {
     let mut out = Vec::new();
-    for (x, y) in [(a, b), (b, a)] {
-        for d in &x.position.demands {
+    for ((x, xp), (y, yp)) in [(a, b), (b, a)] {
+        for d in &xp.demands {
             let ds = stems(d);
-            let best = y
-                .position
+            let best = yp
                 .red_lines
                 .iter()
                 .map(|rl| (stems(rl).iter().filter(|s| ds.contains(s)).count(), rl))
@@ -110,16 +111,28 @@ pub(super) fn compare(ctx: &Ctx<'_>, q: &CompareQuery) -> Result<Reply, Reply> {
             ),
         ));
     }
+    let (pa, pb) = match q.on {
+        Some(on) => (in_force(a, on)?, in_force(b, on)?),
+        None => (a.position(), b.position()),
+    };
     let mut cites = Cites::new(lib, ti);
-    let (ca, cb) = (
-        cites.cite(&a.position.sources),
-        cites.cite(&b.position.sources),
-    );
-    let mut r = Reply::new(
-        ReplyKind::Answer,
-        format!("{} and {} compared", a.name, b.name),
-    );
-    let side = |x: &Actor, lines: Vec<Line>| Field {
+    let (ca, cb) = (cites.cite(&pa.sources), cites.cite(&pb.sources));
+    let title = match q.on {
+        Some(on) => format!(
+            "{} and {} compared, on {}",
+            a.name,
+            b.name,
+            human_day(asked_day(on))
+        ),
+        None => format!("{} and {} compared", a.name, b.name),
+    };
+    let mut r = Reply::new(ReplyKind::Answer, title);
+    // The stance says which entry of each history is compared; the lists below follow it.
+    let dated = |x: &Actor, p: &Position, lines: Vec<Line>| Field {
+        name: format!("{} (as of {})", x.name, human_day(p.as_of)),
+        lines,
+    };
+    let side = |x: &Actor, _: &Position, lines: Vec<Line>| Field {
         name: x.name.clone(),
         lines,
     };
@@ -133,25 +146,22 @@ pub(super) fn compare(ctx: &Ctx<'_>, q: &CompareQuery) -> Result<Reply, Reply> {
     r.section(
         "Stance",
         Block::Fields(vec![
-            side(a, vec![Line::cited(&a.position.stance, ca)]),
-            side(b, vec![Line::cited(&b.position.stance, cb)]),
+            dated(a, pa, vec![Line::cited(&pa.stance, ca)]),
+            dated(b, pb, vec![Line::cited(&pb.stance, cb)]),
         ]),
     );
     r.section(
         "Demands",
-        Block::Fields(vec![
-            side(a, list(&a.position.demands)),
-            side(b, list(&b.position.demands)),
-        ]),
+        Block::Fields(vec![side(a, pa, list(&pa.demands)), side(b, pb, list(&pb.demands))]),
     );
     r.section(
         "Red lines",
         Block::Fields(vec![
-            side(a, list(&a.position.red_lines)),
-            side(b, list(&b.position.red_lines)),
+            side(a, pa, list(&pa.red_lines)),
+            side(b, pb, list(&pb.red_lines)),
         ]),
     );
-    let clash = clashes(a, b);
+    let clash = clashes((a, pa), (b, pb));
     r.summary = Some(Line::new(if clash.is_empty() {
         "No demand of one side touches a red line of the other in these cards.".to_owned()
     } else {
@@ -163,7 +173,15 @@ pub(super) fn compare(ctx: &Ctx<'_>, q: &CompareQuery) -> Result<Reply, Reply> {
     }));
     r.bullets("Where they clash", clash);
     r.citations = cites.list;
-    let older = a.position.as_of.min(b.position.as_of);
-    r.footer = Some(ctx.footer(t, older, "the older of these positions"));
+    let older = pa.as_of.min(pb.as_of);
+    let mut footer = ctx.footer(t, older, "the older of these positions");
+    if q.on.is_some() {
+        footer.stale = None;
+        footer.note = Some(format!(
+            "Positions in force then; for the latest, `compare {} {}`.",
+            a.id, b.id
+        ));
+    }
+    r.footer = Some(footer);
     Ok(r)
 }

@@ -1,12 +1,39 @@
-//! `position <actor>`: one actor's stance, summary, demands, red lines, signals and key people,
-//! with confidence, as-of date and sources.
+//! `position <actor> [on DATE]`: one actor's stance, summary, demands, red lines, signals and
+//! key people, with confidence, as-of date and sources; then how the position changed. With a
+//! date, the entry in force on that day.
 
-use super::Ctx;
 use super::cite::Cites;
-use crate::cards::Choice;
+use super::{Ctx, user_error};
+use crate::cards::{Actor, Choice, Position};
 use crate::commands::command::PositionQuery;
-use crate::date::human_day;
+use crate::date::{Date, human_day};
 use crate::reply::{Block, Field, Line, Reply, ReplyKind};
+use chrono::NaiveDate;
+
+/// Earlier entries listed under "How it changed"; older ones are named by count.
+const MAX_CHANGES: usize = 10;
+
+/// The day a date asked for means: the day itself, or the last day of a month or year.
+pub(super) fn asked_day(d: Date) -> NaiveDate {
+    d.last_day()
+}
+
+/// The entry of `a` in force on `on`, or a reply that says there is none yet.
+pub(super) fn in_force(a: &Actor, on: Date) -> Result<&Position, Reply> {
+    let day = asked_day(on);
+    a.history.on(day).ok_or_else(|| {
+        let first = a.history.first().as_of;
+        user_error(
+            format!("No position of {} before {}", a.name, human_day(first)),
+            format!(
+                "The cards record {}'s position from {} on; nothing is recorded for {on}. Try `position {} on {first}`.",
+                a.name,
+                human_day(first),
+                a.id
+            ),
+        )
+    })
+}
 
 pub(super) fn position(ctx: &Ctx<'_>, q: &PositionQuery) -> Result<Reply, Reply> {
     let lib = ctx.library;
@@ -25,17 +52,25 @@ pub(super) fn position(ctx: &Ctx<'_>, q: &PositionQuery) -> Result<Reply, Reply>
                 &PositionQuery {
                     actor: head.to_owned(),
                     topic: Some(lib.topic(t2).id.clone()),
+                    on: q.on,
                 },
             );
         }
         _ => return Err(ctx.unknown_actor(ti, &q.actor)),
     };
     let t = lib.topic(ti);
-    let p = &a.position;
+    let p = match q.on {
+        Some(on) => in_force(a, on)?,
+        None => a.position(),
+    };
+    let latest = std::ptr::eq(p, a.position());
     let mut cites = Cites::new(lib, ti);
     let ps = cites.cite(&p.sources);
-    let mut r = Reply::new(ReplyKind::Answer, format!("{}: position", a.name))
-        .summary(Line::cited(&p.stance, ps.clone()));
+    let title = match q.on {
+        Some(on) => format!("{}: position on {}", a.name, human_day(asked_day(on))),
+        None => format!("{}: position", a.name),
+    };
+    let mut r = Reply::new(ReplyKind::Answer, title).summary(Line::cited(&p.stance, ps.clone()));
     r.section("Summary", Block::Text(Line::cited(&p.summary, ps)));
     let plain = |v: &Vec<String>| v.iter().map(Line::new).collect::<Vec<_>>();
     r.bullets("Demands", plain(&p.demands));
@@ -53,6 +88,7 @@ pub(super) fn position(ctx: &Ctx<'_>, q: &PositionQuery) -> Result<Reply, Reply>
         })
         .collect();
     r.bullets("Key people", people);
+    changes(&mut r, a, p, &mut cites);
     r.section(
         "Assessment",
         Block::Fields(vec![
@@ -72,7 +108,15 @@ pub(super) fn position(ctx: &Ctx<'_>, q: &PositionQuery) -> Result<Reply, Reply>
     );
     r.citations = cites.list;
     let mut footer = ctx.footer(t, p.as_of, "this position");
-    if p.as_of < t.as_of {
+    if !latest {
+        // An earlier entry is history, not a stale card.
+        footer.stale = None;
+        footer.note = Some(format!(
+            "This is the position in force then. The latest is as of {}: `position {}`.",
+            human_day(a.position().as_of),
+            a.id
+        ));
+    } else if p.as_of < t.as_of {
         footer.note = Some(format!(
             "The topic itself is updated to {}: see `timeline since {}` for what happened after this position was written.",
             human_day(t.as_of),
@@ -81,4 +125,37 @@ pub(super) fn position(ctx: &Ctx<'_>, q: &PositionQuery) -> Result<Reply, Reply>
     }
     r.footer = Some(footer);
     Ok(r)
+}
+
+/// "How it changed": the other entries of the history, newest first, each with its date and
+/// stance, cited; the one shown is left out.
+fn changes(r: &mut Reply, a: &Actor, shown: &Position, cites: &mut Cites<'_>) {
+    let others: Vec<&Position> = a
+        .history
+        .entries()
+        .rev()
+        .filter(|p| !std::ptr::eq(*p, shown))
+        .collect();
+    if others.is_empty() {
+        return;
+    }
+    let mut lines: Vec<Line> = others
+        .iter()
+        .take(MAX_CHANGES)
+        .map(|p| Line::cited(&p.stance, cites.cite(&p.sources)).label(human_day(p.as_of)))
+        .collect();
+    if others.len() > MAX_CHANGES {
+        let oldest = others[others.len() - 1].as_of;
+        lines.push(Line::new(format!(
+            "… and {} earlier: `position {} on {oldest}`",
+            others.len() - MAX_CHANGES,
+            a.id
+        )));
+    }
+    let heading = if std::ptr::eq(shown, a.position()) {
+        "How it changed (newest first)"
+    } else {
+        "The other entries of its history (newest first)"
+    };
+    r.bullets(heading, lines);
 }

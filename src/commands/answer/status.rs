@@ -80,13 +80,13 @@ pub(super) fn status(ctx: &Ctx<'_>) -> Reply {
             for a in t
                 .actors
                 .iter()
-                .filter(|a| rule.is_stale(a.position.as_of, ctx.today))
+                .filter(|a| rule.is_stale(a.position().as_of, ctx.today))
             {
                 stale.push(Line::new(format!(
                     "{}: position of {} as of {}",
                     t.id,
                     a.id,
-                    human_day(a.position.as_of)
+                    human_day(a.position().as_of)
                 )));
             }
             Line::new(format!(
