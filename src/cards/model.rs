@@ -161,6 +161,8 @@ pub struct ExpertView {
     pub affiliation: String,
     pub role: Option<String>,
     pub date: Date,
+    /// `date` is when the view was reported (the source's publication), not when it was said.
+    pub reported: bool,
     pub summary: String,
     pub quote: Option<Quote>,
     pub about: Vec<String>,
@@ -263,5 +265,55 @@ impl Topic {
         Staleness {
             after_days: self.stale_after_days,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
+    }
+
+    fn entry(as_of: &str, stance: &str) -> Position {
+        Position {
+            stance: stance.into(),
+            summary: String::new(),
+            demands: Vec::new(),
+            red_lines: Vec::new(),
+            signals: Vec::new(),
+            as_of: day(as_of),
+            confidence: Confidence::Medium,
+            sources: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_entry_in_force_on_a_date() {
+        let h = History::new(vec![
+            entry("2026-02-05", "before Muscat"),
+            entry("2026-03-01", "after the strikes"),
+            entry("2026-06-17", "the memorandum"),
+        ])
+        .expect("entries");
+        let on = |d: &str| h.on(day(d)).map(|p| p.stance.as_str());
+        assert_eq!(on("2026-02-04"), None, "before the first entry");
+        assert_eq!(
+            on("2026-02-05"),
+            Some("before Muscat"),
+            "on an entry's date"
+        );
+        assert_eq!(on("2026-02-28"), Some("before Muscat"), "between entries");
+        assert_eq!(on("2026-03-01"), Some("after the strikes"));
+        assert_eq!(on("2026-06-16"), Some("after the strikes"));
+        assert_eq!(on("2026-11-26"), Some("the memorandum"), "after the last");
+        assert_eq!(h.latest().stance, "the memorandum");
+        assert_eq!(h.first().stance, "before Muscat");
+        assert_eq!(h.len(), 3);
+        assert_eq!(h.earlier().len(), 2);
+        assert!(History::new(Vec::new()).is_none());
+        let one = History::new(vec![entry("2026-02-05", "only")]).expect("one");
+        assert_eq!((one.first().stance.as_str(), one.len()), ("only", 1));
     }
 }

@@ -121,7 +121,10 @@ impl<'de> Deserialize<'de> for RawPositions {
                 f.write_str("a [position] table or a [[position]] history")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<RawPositions, A::Error> {
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<RawPositions, A::Error> {
                 let position =
                     RawPosition::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
                 Ok(RawPositions {
@@ -133,7 +136,10 @@ impl<'de> Deserialize<'de> for RawPositions {
                 })
             }
 
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<RawPositions, A::Error> {
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<RawPositions, A::Error> {
                 let mut entries = Vec::new();
                 while let Some(p) = seq.next_element::<Spanned<RawPosition>>()? {
                     let span = p.span();
@@ -219,6 +225,9 @@ pub struct RawView {
     #[serde(default)]
     pub role: Option<Text>,
     pub date: Text,
+    /// `date` is when the source carrying the view was published, not when it was said.
+    #[serde(default)]
+    pub reported: Option<Spanned<bool>>,
     pub summary: Text,
     #[serde(default)]
     pub quote: Option<Text>,

@@ -626,7 +626,10 @@ impl Validator {
                         f,
                         at.clone(),
                         "duplicate-date",
-                        format!("two positions of `{actor}` are dated {}", human_day(p.as_of)),
+                        format!(
+                            "two positions of `{actor}` are dated {}",
+                            human_day(p.as_of)
+                        ),
                         "give each [[position]] its own `as_of`, or merge the two into one".into(),
                     );
                 } else if p.same_content(prev) {
@@ -655,7 +658,8 @@ impl Validator {
                         human_day(p.as_of),
                         human_day(topic)
                     ),
-                    "update `as_of` in topic.toml once the card is checked, or fix this date".into(),
+                    "update `as_of` in topic.toml once the card is checked, or fix this date"
+                        .into(),
                 );
             }
             if i + 1 == entries.len() {
@@ -881,6 +885,7 @@ impl Validator {
             affiliation: self.text(f, "affiliation", &vr.affiliation),
             role: self.opt_text(f, "role", &vr.role),
             date: self.date(f, "date", &vr.date).unwrap_or(PLACEHOLDER_DATE),
+            reported: vr.reported.as_ref().is_some_and(|r| *r.get_ref()),
             summary: self.text(f, "summary", &vr.summary),
             quote: self.quote(vr, f, refs),
             about: self.actors_of(f, "about", &vr.about, refs),

@@ -395,7 +395,10 @@ mod tests {
         let Command::Compare(q) = ok("compare iran vs us on 2026-04") else {
             panic!()
         };
-        assert_eq!((q.first.as_str(), q.second.as_deref()), ("iran", Some("us")));
+        assert_eq!(
+            (q.first.as_str(), q.second.as_deref()),
+            ("iran", Some("us"))
+        );
         assert_eq!(q.on.map(|d| d.iso()).as_deref(), Some("2026-04"));
         assert!(matches!(
             parse("position iran on 2026-02-30"),

@@ -6,9 +6,10 @@ use crate::date::human_day;
 use crate::reply::{Block, Citation, Line, Reply, ReplyKind};
 use std::fmt::Write as _;
 
-/// Matrix events may be at most 65,536 bytes; leave room for the envelope and the reply
-/// relation.
-pub const MAX_BODY_BYTES: usize = 24 * 1024;
+/// Matrix events may be at most 65,536 bytes. Both bodies together stay under 32 KiB: in an
+/// encrypted room the event is base64 ciphertext of the JSON (a third larger, plus escaping), and
+/// the envelope and reply relation need room too.
+pub const MAX_BODY_BYTES: usize = 32 * 1024;
 
 /// The two bodies of a message.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -275,12 +276,14 @@ pub fn render(reply: &Reply, prefix: &str) -> MatrixMessage {
             ),
         });
     }
-    // Keep well inside the event size limit. The title, summary, sources and footer (as-of
-    // date, staleness) always stay: the body is cut from its end, and the source list only
-    // when it alone is too long.
+    // Keep well inside the event size limit. The title, summary and footer (as-of date,
+    // staleness) always stay. The body and the sources share the rest: the sources are kept
+    // whole when they take no more than half of it; the body is cut from its end, and what it
+    // leaves unused goes to the sources, which are cut from their end (the last-numbered are
+    // cited last).
     let mut budget =
         MAX_BODY_BYTES.saturating_sub(size(&head) + size(&pager) + size(&foot) + 2 * NOTE_ROOM);
-    let sources_share = size(&sources).min(budget);
+    let sources_share = size(&sources).min(budget / 2);
     let mut body_budget = budget - sources_share;
     let (body, body_cut) = fitting(pieces, &mut body_budget);
     budget = sources_share + body_budget;

@@ -188,10 +188,14 @@ fn ping_and_every_command_are_answered_in_the_body() {
             );
         }
         let (_, body) = ep
-            .post(&command("position", &[("actor", 3, json!("iran"))], "0"))
+            .post(&command(
+                "position",
+                &[("actor", 3, json!("iran")), ("on", 3, json!("2026-02-06"))],
+                "0",
+            ))
             .await;
         let e = &body["data"]["embeds"][0];
-        assert_eq!(e["title"], "Iran: position");
+        assert_eq!(e["title"], "Iran: position on 6 Feb 2026");
         assert!(
             e["description"]
                 .as_str()
@@ -201,8 +205,20 @@ fn ping_and_every_command_are_answered_in_the_body() {
         assert!(
             e["footer"]["text"]
                 .as_str()
-                .is_some_and(|f| f.contains("as of 5 Feb 2026") && f.contains("Stale")),
+                .is_some_and(|f| f.contains("as of 5 Feb 2026")
+                    && f.contains("The latest is as of 29 Sep 2026")),
             "{e}"
+        );
+        let (_, latest_body) = ep
+            .post(&command("position", &[("actor", 3, json!("iran"))], "0"))
+            .await;
+        let latest = &latest_body["data"]["embeds"][0];
+        assert_eq!(latest["title"], "Iran: position");
+        assert!(
+            latest["footer"]["text"]
+                .as_str()
+                .is_some_and(|f| f.contains("as of 29 Sep 2026") && f.contains("Stale")),
+            "{latest}"
         );
         let sources = e["fields"]
             .as_array()
@@ -292,7 +308,8 @@ fn autocomplete_ranks_and_respects_limits() {
         ("position", "actor", "TEHR", Expect::First("iran")),
         ("compare", "first", "wash", Expect::First("united-states")),
         ("compare", "second", "gulf", Expect::First("gulf-states")),
-        ("position", "actor", "", Expect::Count(7)),
+        ("position", "actor", "", Expect::Count(9)),
+        ("position", "actor", "islamab", Expect::First("pakistan")),
         ("position", "actor", "zzzz", Expect::Count(0)),
         ("brief", "topic", "musc", Expect::First("iran-us-talks")),
         ("help", "command", "ti", Expect::First("timeline")),
@@ -303,9 +320,10 @@ fn autocomplete_ranks_and_respects_limits() {
             "about",
             "",
             Expect::Exactly(&[
-                ("hezbollah-axis", None),
-                ("iran", Some("Iran · 5 expert views")),
+                ("gulf-states", Some("Gulf states · 1 expert view")),
+                ("iran", Some("Iran · 6 expert views")),
                 ("israel", Some("Israel · 1 expert view")),
+                ("regional-allies", None),
                 ("united-states", None),
             ]),
         ),
@@ -422,7 +440,7 @@ fn paging_buttons_answer_statelessly() {
         assert!(
             body["data"]["embeds"][0]["description"]
                 .as_str()
-                .is_some_and(|d| d.contains("Events 11–20 of 21")),
+                .is_some_and(|d| d.contains("Events 11–20 of 52")),
             "{body}"
         );
         let (_, body) = other.post(&button("dossier:page:status")).await;

@@ -35,7 +35,9 @@ fn the_small_fixture_and_the_bundled_topic_are_valid() {
         "israel",
         "gulf-states",
         "turkiye",
-        "hezbollah-axis",
+        "regional-allies",
+        "pakistan",
+        "qatar",
     ] {
         assert!(
             t.actors.iter().any(|a| a.id == actor),
@@ -48,8 +50,14 @@ fn the_small_fixture_and_the_bundled_topic_are_valid() {
     );
     assert_eq!(
         t.events.last().map(|e| e.date.iso()),
-        Some("2026-06-29".into())
+        Some("2026-10-07".into())
     );
+    // Iran's position is a dated history that runs through the whole story.
+    let iran = t.actors.iter().find(|a| a.id == "iran").expect("iran");
+    assert!(iran.history.len() >= 7, "{}", iran.history.len());
+    assert_eq!(iran.history.first().as_of.to_string(), "2026-02-05");
+    assert!(iran.position().as_of.to_string().as_str() >= "2026-09-01");
+    assert!(t.as_of.to_string() == "2026-10-07");
     // On the day of the issue the whole topic is stale, and the check says so.
     assert!(bundled.report.diagnostics.iter().any(|d| d.code == "stale"));
 }

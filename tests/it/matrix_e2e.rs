@@ -387,7 +387,12 @@ fn synapse_reload_and_the_moderators_room() {
         let stop = tokio_util::sync::CancellationToken::new();
         tokio::spawn(dossier::reload::watch(app.clone(), stop.clone()));
         let store = tempfile::tempdir().expect("tempdir");
-        let bot = start_bot_with(&synapse, store.path(), app.clone(), Some(mods.room_id().to_string()));
+        let bot = start_bot_with(
+            &synapse,
+            store.path(),
+            app.clone(),
+            Some(mods.room_id().to_string()),
+        );
         wait_joined(&room, &bot_id).await;
         wait_joined(&mods, &bot_id).await;
 
@@ -399,7 +404,10 @@ fn synapse_reload_and_the_moderators_room() {
             .map(|a| a.position().stance.clone())
             .expect("iran");
         let got = alice.ask(&room, "!position iran", &bot_id, 30).await;
-        assert!(got.first().is_some_and(|r| r.plain.contains(&stance)), "{got:#?}");
+        assert!(
+            got.first().is_some_and(|r| r.plain.contains(&stance)),
+            "{got:#?}"
+        );
 
         // A valid save: the next command is answered from it.
         let edited = good.replacen(&stance, "Edited live from a test.", 1);
@@ -410,7 +418,8 @@ fn synapse_reload_and_the_moderators_room() {
         }
         let got = alice.ask(&room, "!position iran", &bot_id, 30).await;
         assert!(
-            got.first().is_some_and(|r| r.plain.contains("Edited live from a test.")),
+            got.first()
+                .is_some_and(|r| r.plain.contains("Edited live from a test.")),
             "{got:#?}"
         );
 
@@ -441,14 +450,17 @@ fn synapse_reload_and_the_moderators_room() {
             n[0].plain
         );
         assert!(
-            n[0].html.as_deref().is_some_and(|h| h.contains("<pre><code>")),
+            n[0].html
+                .as_deref()
+                .is_some_and(|h| h.contains("<pre><code>")),
             "{:?}",
             n[0].html
         );
         assert!(n[0].mentions_empty);
         let got = alice.ask(&room, "!position iran", &bot_id, 30).await;
         assert!(
-            got.first().is_some_and(|r| r.plain.contains("Edited live from a test.")),
+            got.first()
+                .is_some_and(|r| r.plain.contains("Edited live from a test.")),
             "the last good card is still served: {got:#?}"
         );
         // Saved broken again: nothing new is posted.

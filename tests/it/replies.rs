@@ -46,6 +46,9 @@ fn every_command_answers_the_bundled_topic() {
         "experts",
         "experts about israel",
         "compare iran united-states",
+        "compare iran united-states on 2026-06-20",
+        "position iran on 2026-04-12",
+        "position qatar",
         "sources",
         "search hormuz",
         "topics",
@@ -63,8 +66,9 @@ fn every_command_answers_the_bundled_topic() {
 #[test]
 fn position_has_stance_red_lines_people_and_numbered_sources() {
     let lib = bundled_library();
-    let r = ask(&lib, "position iran");
-    assert_eq!(r.title, "Iran: position");
+    // On a date: the entry in force then, with its own demands, red lines and sources.
+    let r = ask(&lib, "position iran on 2026-02-06");
+    assert_eq!(r.title, "Iran: position on 6 Feb 2026");
     assert!(
         r.summary
             .as_ref()
@@ -74,6 +78,28 @@ fn position_has_stance_red_lines_people_and_numbered_sources() {
         panic!()
     };
     assert!(red.iter().any(|l| l.text.contains("ballistic missiles")));
+    assert_eq!(r.citations[0].url, "https://www.dawn.com/news/1971347");
+    let footer = r.footer.as_ref().expect("footer");
+    assert_eq!(footer.as_of, day("2026-02-05"));
+    assert!(
+        footer.stale.is_none(),
+        "an earlier entry is history, not stale"
+    );
+    assert!(
+        footer
+            .note
+            .as_deref()
+            .is_some_and(|n| n.contains("The latest is as of 29 Sep 2026")),
+        "{footer:?}"
+    );
+    // The latest, and how it changed since February.
+    let r = ask(&lib, "position iran");
+    assert_eq!(r.title, "Iran: position");
+    assert!(
+        r.summary
+            .as_ref()
+            .is_some_and(|s| s.text.contains("within seven days") && s.cites.first() == Some(&1))
+    );
     let Block::Bullets(people) = section(&r, "Key people") else {
         panic!()
     };
@@ -82,17 +108,44 @@ fn position_has_stance_red_lines_people_and_numbered_sources() {
             .iter()
             .any(|l| l.label.as_deref() == Some("Abbas Araghchi"))
     );
-    assert_eq!(r.citations[0].url, "https://www.dawn.com/news/1971347");
+    let Block::Bullets(changes) = section(&r, "How it changed") else {
+        panic!()
+    };
+    assert_eq!(
+        changes.first().and_then(|l| l.label.as_deref()),
+        Some("19 Sep 2026")
+    );
+    let first = changes.last().expect("the oldest entry");
+    assert_eq!(first.label.as_deref(), Some("5 Feb 2026"));
+    assert!(first.text.contains("nuclear programme only") && !first.cites.is_empty());
+    assert!(
+        changes.iter().all(|l| !l.cites.is_empty()),
+        "every change is cited"
+    );
+    assert!(
+        r.citations
+            .iter()
+            .any(|c| c.url == "https://www.dawn.com/news/1971347")
+    );
     let numbers: Vec<u32> = r.citations.iter().map(|c| c.n).collect();
     assert_eq!(numbers, (1..=r.citations.len() as u32).collect::<Vec<_>>());
     let footer = r.footer.as_ref().expect("footer");
-    assert_eq!(footer.as_of, day("2026-02-05"));
+    assert_eq!(footer.as_of, day("2026-09-29"));
     assert!(
         footer
             .stale
             .as_deref()
-            .is_some_and(|s| s.contains("293 days ago")),
+            .is_some_and(|s| s.contains("57 days ago")),
         "{footer:?}"
+    );
+    // Before the first entry there is nothing to show, and the reply says where to start.
+    let r = ask(&lib, "position iran on 2025-12-31");
+    assert!(r.is_user_error());
+    assert!(
+        r.summary
+            .as_ref()
+            .is_some_and(|s| s.text.contains("`position iran on 2026-02-05`")),
+        "{r:#?}"
     );
 }
 
@@ -109,7 +162,10 @@ fn names_ignore_case_accents_punctuation_and_use_aliases() {
         ("Türkiye", "Türkiye"),
         ("turkiye", "Türkiye"),
         ("Turkey", "Türkiye"),
-        ("hezbollah", "Hezbollah and the \"axis\" network"),
+        ("hezbollah", "Iran's regional allies and Iran-backed groups"),
+        ("Houthis", "Iran's regional allies and Iran-backed groups"),
+        ("doha", "Qatar"),
+        ("islamabad", "Pakistan"),
         ("gulf states", "Gulf states"),
     ] {
         let r = ask(&lib, &format!("position {asked}"));
@@ -154,22 +210,30 @@ fn the_timeline_pages_ten_events_at_a_time() {
     };
     assert_eq!(events.len(), 10);
     assert_eq!(events[0].label.as_deref(), Some("7 Oct 2023"));
+    let total = lib.topic(0).events.len();
+    let pages = total.div_ceil(10) as u32;
     let p = r.pager.as_ref().expect("pager");
-    assert_eq!((p.page, p.pages, p.total), (1, 3, 21));
+    assert_eq!((p.page, p.pages, p.total), (1, pages, total));
     assert_eq!(p.next.as_deref(), Some("timeline page 2"));
-    let last = ask(&lib, "timeline page 3");
+    let last = ask(&lib, &format!("timeline page {pages}"));
     let Block::Bullets(events) = section(&last, "Events") else {
         panic!()
     };
-    assert_eq!(events.len(), 1);
-    assert_eq!(events[0].label.as_deref(), Some("29 Jun 2026"));
-    assert!(events[0].text.contains("(reported)"));
-    // Filters: the mid-June memorandum is month-precise and still falls inside June.
+    assert_eq!(events.len(), total - 10 * (pages as usize - 1));
+    let newest = events.last().expect("an event");
+    assert_eq!(newest.label.as_deref(), Some("7 Oct 2026"));
+    assert!(newest.text.contains("(reported)"));
+    // Filters: the mid-June memorandum is month-precise and still falls inside late June.
     let june = ask(&lib, "timeline since 2026-06-15 until 2026-06-30");
     let Block::Bullets(events) = section(&june, "Events") else {
         panic!()
     };
-    assert_eq!(events.len(), 3, "{events:#?}");
+    assert_eq!(events.len(), 5, "{events:#?}");
+    assert!(
+        events
+            .iter()
+            .any(|e| e.text.contains("Islamabad Memorandum"))
+    );
     let oman = ask(&lib, "timeline oman");
     assert!(
         oman.summary
@@ -234,6 +298,12 @@ fn compare_shows_both_sides_and_the_clashes() {
     ] {
         let r = ask(&lib, line);
         assert_eq!(r.title, "Iran and United States compared", "{line}");
+        // On the eve of Muscat, the US agenda ran into Iran's red lines.
+        let r = ask(&lib, &format!("{line} on 2026-02-06"));
+        assert_eq!(
+            r.title, "Iran and United States compared, on 6 Feb 2026",
+            "{line}"
+        );
         let Block::Bullets(clash) = section(&r, "Where they clash") else {
             panic!()
         };
@@ -268,10 +338,10 @@ fn search_says_where_each_match_is() {
         panic!()
     };
     assert!(
-        hits[0]
+        hits.iter().take(3).any(|h| h
             .label
             .as_deref()
-            .is_some_and(|l| l.contains("Witkoff")),
+            .is_some_and(|l| l.contains("key people › Steve Witkoff"))),
         "{hits:#?}"
     );
     let r = ask(&lib, "search zanzibar");
@@ -381,8 +451,28 @@ fn discord_renders_of_every_command_are_pinned() {
         "search hormuz",
         "help",
         "position iram",
+        "position iran on 2026-04-12",
+        "compare iran united-states on 2026-06-20",
     ] {
         let m = dossier::render::discord::render(&ask(&lib, line));
         insta::assert_debug_snapshot!(format!("discord-{}", line.replace(' ', "-")), m);
+    }
+}
+
+/// The Matrix door's HTML and plain bodies for the history answers, pinned like the others.
+#[test]
+fn matrix_renders_of_the_history_answers_are_pinned() {
+    let lib = bundled_library();
+    for line in [
+        "position iran",
+        "position iran on 2026-04-12",
+        "compare iran united-states on 2026-06-20",
+    ] {
+        let m = dossier::render::matrix::render(&ask(&lib, line), "!");
+        assert!(m.plain.len() + m.html.len() <= dossier::render::matrix::MAX_BODY_BYTES);
+        insta::assert_snapshot!(
+            format!("matrix-{}", line.replace(' ', "-")),
+            format!("{}\n\n--- html ---\n{}", m.plain, m.html)
+        );
     }
 }

@@ -19,7 +19,10 @@ pub(super) fn actors(ctx: &Ctx<'_>, ti: usize) -> Reply {
             };
             let text = format!(
                 "`{}` · {} · {} Stance: {}{aka}",
-                a.id, a.kind, a.role, a.position().stance
+                a.id,
+                a.kind,
+                a.role,
+                a.position().stance
             );
             Line::cited(text, cites.cite(&a.position().sources)).label(&a.name)
         })

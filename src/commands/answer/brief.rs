@@ -36,17 +36,19 @@ pub(super) fn brief(ctx: &Ctx<'_>, ti: usize) -> Reply {
             .filter_map(|id| lib.actor(ti, id))
             .collect()
     };
+    // Each stance is dated: in a history, actors' latest entries are of different days.
     let stances: Vec<Line> = main
         .iter()
-        .map(|a| Line::cited(&a.position().stance, cites.cite(&a.position().sources)).label(&a.name))
+        .map(|a| {
+            let p = a.position();
+            Line::cited(&p.stance, cites.cite(&p.sources)).label(format!(
+                "{} ({})",
+                a.name,
+                human_day(p.as_of)
+            ))
+        })
         .collect();
-    let oldest = main.iter().map(|a| a.position().as_of).min();
-    let heading = match oldest {
-        Some(d) if d < t.as_of => {
-            format!("Where the actors stood (positions as of {})", human_day(d))
-        }
-        _ => "Where the actors stand".to_owned(),
-    };
+    let heading = "Where the actors stand (each as of its latest position)";
     r.bullets(heading, stances);
     let latest: Vec<Line> = t
         .events

@@ -3,8 +3,8 @@
 //! other.
 
 use super::cite::Cites;
-use super::{Ctx, plural, user_error};
 use super::position::{asked_day, in_force};
+use super::{Ctx, plural, user_error};
 use crate::cards::{Actor, Position};
 use crate::commands::command::CompareQuery;
 use crate::date::human_day;
@@ -152,7 +152,10 @@ pub(super) fn compare(ctx: &Ctx<'_>, q: &CompareQuery) -> Result<Reply, Reply> {
     );
     r.section(
         "Demands",
-        Block::Fields(vec![side(a, pa, list(&pa.demands)), side(b, pb, list(&pb.demands))]),
+        Block::Fields(vec![
+            side(a, pa, list(&pa.demands)),
+            side(b, pb, list(&pb.demands)),
+        ]),
     );
     r.section(
         "Red lines",

@@ -47,7 +47,12 @@ pub(super) fn experts(ctx: &Ctx<'_>, q: &ExpertsQuery) -> Result<Reply, Reply> {
             lines.push(Line::new(names.join(", ")).label("About"));
         }
         r.section(
-            format!("{} — {who_line} ({})", v.name, v.date),
+            format!(
+                "{} — {who_line} ({}{})",
+                v.name,
+                if v.reported { "reported " } else { "" },
+                v.date
+            ),
             Block::Bullets(lines),
         );
     }

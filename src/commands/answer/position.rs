@@ -87,8 +87,9 @@ pub(super) fn position(ctx: &Ctx<'_>, q: &PositionQuery) -> Result<Reply, Reply>
             Line::cited(text, cites.cite(&person.sources)).label(&person.name)
         })
         .collect();
-    r.bullets("Key people", people);
+    // How the stance moved matters more here than who the people are: it comes first.
     changes(&mut r, a, p, &mut cites);
+    r.bullets("Key people", people);
     r.section(
         "Assessment",
         Block::Fields(vec![
