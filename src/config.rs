@@ -837,4 +837,45 @@ mod tests {
             "{h}"
         );
     }
+
+    #[test]
+    fn the_example_config_is_valid() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("dossier.example.toml");
+        let c = load(
+            &path,
+            &FakeEnv([("DISCORD_TOKEN", "t")].into_iter().collect()),
+        )
+        .unwrap_or_else(|r| panic!("{}", r.human()));
+        assert!(c.discord.is_some_and(|d| d.gateway));
+    }
+
+    #[test]
+    fn one_listener_and_the_moderators_destinations() {
+        let c = load_text(
+            &format!("[http]\nlisten = \"127.0.0.1:9090\"\n[moderation]\ndiscord_channel = \"77\"\nmatrix_room = \"!mods:localhost\"\n[discord]\napplication_id = \"42\"\n[matrix]\nhomeserver = \"http://127.0.0.1:8008\"\nuser = \"@dossier:localhost\"\n"),
+            &[("DISCORD_TOKEN", "t"), ("MATRIX_PASSWORD", "pw")],
+        )
+        .unwrap_or_else(|r| panic!("{}", r.human()));
+        assert_eq!(c.listen, Some("127.0.0.1:9090".parse().expect("addr")));
+        assert_eq!(c.moderation.discord_channel, Some(77));
+        assert_eq!(c.moderation.matrix_room.as_deref(), Some("!mods:localhost"));
+        // The endpoint's own address is the listener when [http] is not set.
+        let c = load_text(
+            &format!("[discord]\napplication_id = \"42\"\npublic_key = \"{KEY}\"\ninteractions_listen = \"127.0.0.1:8080\"\n"),
+            &[],
+        )
+        .expect("valid");
+        assert_eq!(c.listen, Some("127.0.0.1:8080".parse().expect("addr")));
+        // Posting to Discord needs the token; a room alias is not a room id.
+        let r = load_text(
+            &format!("[moderation]\ndiscord_channel = \"77\"\nmatrix_room = \"#mods:localhost\"\n[discord]\napplication_id = \"42\"\npublic_key = \"{KEY}\"\ninteractions_listen = \"127.0.0.1:8080\"\n"),
+            &[],
+        )
+        .unwrap_err();
+        let h = r.human();
+        assert!(
+            h.contains("needs the bot token") && h.contains("is not a Matrix room id"),
+            "{h}"
+        );
+    }
 }

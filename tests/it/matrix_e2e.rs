@@ -243,20 +243,31 @@ fn synapse_end_to_end() {
             .create_room(vec![bot_id.clone(), bob.id()], false)
             .await;
         wait_joined(&room, &bot_id).await;
-        let got = alice.ask(&room, "!position iran", &bot_id, 30).await;
+        let got = alice
+            .ask(&room, "!position iran on 2026-02-06", &bot_id, 30)
+            .await;
         assert_eq!(got.len(), 1, "{got:#?}");
         let r = &got[0];
         assert!(
-            r.plain.contains("Iran: position")
+            r.plain.contains("Iran: position on 6 Feb 2026")
                 && r.plain.contains("https://www.dawn.com/news/1971347"),
             "{}",
             r.plain
         );
         let html = r.html.as_deref().expect("formatted body");
         assert!(
-            html.contains("<strong>Iran: position</strong>")
+            html.contains("<strong>Iran: position on 6 Feb 2026</strong>")
                 && html.contains("<a href=\"https://www.dawn.com/news/1971347\">"),
             "{html}"
+        );
+        // The latest position, with how it changed, fits one event.
+        let got = alice.ask(&room, "!position iran", &bot_id, 30).await;
+        assert!(
+            got.first()
+                .is_some_and(|r| r.plain.contains("Iran: position")
+                    && r.plain.contains("How it changed")
+                    && r.plain.contains("as of 29 Sep 2026")),
+            "{got:#?}"
         );
         assert!(r.mentions_empty, "m.mentions must be present and empty");
         let got = alice.ask(&room, "!postion iran", &bot_id, 30).await;
