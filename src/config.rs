@@ -852,7 +852,7 @@ mod tests {
     #[test]
     fn one_listener_and_the_moderators_destinations() {
         let c = load_text(
-            &format!("[http]\nlisten = \"127.0.0.1:9090\"\n[moderation]\ndiscord_channel = \"77\"\nmatrix_room = \"!mods:localhost\"\n[discord]\napplication_id = \"42\"\n[matrix]\nhomeserver = \"http://127.0.0.1:8008\"\nuser = \"@dossier:localhost\"\n"),
+            "[http]\nlisten = \"127.0.0.1:9090\"\n[moderation]\ndiscord_channel = \"77\"\nmatrix_room = \"!mods:localhost\"\n[discord]\napplication_id = \"42\"\n[matrix]\nhomeserver = \"http://127.0.0.1:8008\"\nuser = \"@dossier:localhost\"\n",
             &[("DISCORD_TOKEN", "t"), ("MATRIX_PASSWORD", "pw")],
         )
         .unwrap_or_else(|r| panic!("{}", r.human()));
