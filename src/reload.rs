@@ -197,6 +197,38 @@ pub fn load_checked(
     Ok((library, report))
 }
 
+/// Load and check the cards on a thread of their own at the lowest CPU priority, so that
+/// reloading a large tree takes its own time rather than the answering threads': the loader's
+/// worker threads inherit the priority. The result comes back on the returned channel.
+fn load_in_background(
+    root: PathBuf,
+    today: chrono::NaiveDate,
+    default: Option<String>,
+) -> tokio::sync::oneshot::Receiver<Result<(Library, Report), String>> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let spawned = std::thread::Builder::new()
+        .name("dossier-reload".into())
+        .spawn(move || {
+            lower_priority();
+            let loaded = load_checked(&root, today, default.as_deref()).map_err(|e| e.to_string());
+            let _ = tx.send(loaded);
+        });
+    if let Err(e) = spawned {
+        tracing::error!(error = %e, "cannot start a thread to reload the cards");
+    }
+    rx
+}
+
+/// The calling thread, and the threads it starts, yield the CPU to everything else.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority takes plain integers and changes only this thread's nice value (on
+    // Linux, PRIO_PROCESS with 0 means the calling thread); raising it needs no privilege.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, 19);
+    }
+}
+
 impl App {
     /// Read the cards again and serve them if they have no errors. Reloads never overlap.
     pub async fn reload(&self, trigger: Trigger) -> ReloadRecord {
@@ -214,11 +246,7 @@ impl App {
                 report: Report::default(),
             };
         };
-        let today = self.clock.today();
-        let default = self.default_topic.clone();
-        let loaded =
-            tokio::task::spawn_blocking(move || load_checked(&root, today, default.as_deref()))
-                .await;
+        let loaded = load_in_background(root, self.clock.today(), self.default_topic.clone()).await;
         let (outcome, report) = match loaded {
             Ok(Ok((library, report))) if !report.has_errors() => {
                 let outcome = ReloadOutcome::Loaded {
@@ -236,9 +264,9 @@ impl App {
                 },
                 report,
             ),
-            Ok(Err(e)) => (ReloadOutcome::Unreadable(e.to_string()), Report::default()),
-            Err(e) => (
-                ReloadOutcome::Unreadable(format!("the reload stopped unexpectedly: {e}")),
+            Ok(Err(e)) => (ReloadOutcome::Unreadable(e), Report::default()),
+            Err(_) => (
+                ReloadOutcome::Unreadable("the reload stopped unexpectedly".into()),
                 Report::default(),
             ),
         };
@@ -329,12 +357,8 @@ impl App {
             return Reply::new(ReplyKind::UserError, "Nothing to check")
                 .summary(Line::new("This library was not read from a folder."));
         };
-        let today = self.clock.today();
-        let default = self.default_topic.clone();
-        let dir = root.clone();
         let loaded =
-            tokio::task::spawn_blocking(move || load_checked(&dir, today, default.as_deref()))
-                .await;
+            load_in_background(root.clone(), self.clock.today(), self.default_topic.clone()).await;
         match loaded {
             Ok(Ok((library, report))) => {
                 let n = library.topics().len();
@@ -364,9 +388,9 @@ impl App {
                 r
             }
             Ok(Err(e)) => Reply::new(ReplyKind::Answer, "The briefings folder cannot be read")
-                .summary(Line::new(e.to_string())),
-            Err(e) => Reply::new(ReplyKind::Answer, "The check stopped unexpectedly")
-                .summary(Line::new(e.to_string())),
+                .summary(Line::new(e)),
+            Err(_) => Reply::new(ReplyKind::Answer, "The check stopped unexpectedly")
+                .summary(Line::new("see the log for why")),
         }
     }
 }
