@@ -525,3 +525,82 @@ pub fn parse_exposition(text: &str) -> std::collections::BTreeMap<String, f64> {
     }
     out
 }
+
+#[test]
+fn a_reload_that_loses_the_default_topic_is_refused() {
+    runtime().block_on(async {
+        let dir = small_tree();
+        let root = dossier::reload::absolute(dir.path());
+        let (library, report) =
+            dossier::reload::load_checked(&root, fixture_today(), Some("river-treaty"))
+                .expect("loads");
+        let app = App::new(
+            library,
+            Some("river-treaty".into()),
+            Clock::Fixed(fixture_today()),
+        )
+        .reading(root.clone(), &report);
+        // The topic is renamed on disk; the config still names the old id.
+        let topic = std::fs::read_to_string(root.join("river-treaty/topic.toml"))
+            .expect("topic")
+            .replace("id = \"river-treaty\"", "id = \"delta-accord\"");
+        std::fs::write(root.join("river-treaty/topic.toml"), topic).expect("write");
+        std::fs::rename(root.join("river-treaty"), root.join("delta-accord")).expect("rename");
+        let r = app.reload(Trigger::Command).await;
+        assert!(!r.succeeded());
+        assert!(
+            r.report
+                .diagnostics
+                .iter()
+                .any(|d| d.code == "unknown-default-topic"
+                    && d.help
+                        .as_deref()
+                        .is_some_and(|h| h.contains("`delta-accord`"))),
+            "{}",
+            r.report.human()
+        );
+        assert!(
+            app.snapshot().topic_index("river-treaty").is_some(),
+            "the last good library is still served"
+        );
+        let reply = r.reply(Some(&root));
+        assert!(reply.title.starts_with("Not reloaded"), "{reply:?}");
+    });
+}
+
+#[test]
+fn moderators_reload_check_and_see_the_status_from_chat() {
+    runtime().block_on(async {
+        let live = Live::start().await;
+        let ep = start_with(live.app.clone(), Duration::from_secs(2)).await;
+        let title = |body: &Value| {
+            body["data"]["embeds"][0]["title"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let (_, body) = ep.post(&command("reload", &[], "0")).await;
+        assert_eq!(title(&body), "Only moderators can do that");
+        // Manage Server (32) is the default moderator permission.
+        let (_, body) = ep.post(&command("reload", &[], "32")).await;
+        assert_eq!(title(&body), "Reloaded", "{body}");
+        let good = live.read(NORTH);
+        let broken = good.replace("confidence = \"high\"", "confidence = \"certain\"");
+        std::fs::write(live.path(NORTH), &broken).expect("write");
+        let (_, body) = ep.post(&command("check", &[], "32")).await;
+        assert_eq!(title(&body), "The cards on disk have 1 error", "{body}");
+        let text = body["data"]["embeds"][0].to_string();
+        assert!(
+            text.contains("river\\\\-treaty/actors/northland.toml:28:14")
+                && text.contains("is one of"),
+            "{text}"
+        );
+        let (_, body) = ep.post(&command("status", &[], "32")).await;
+        let status = body["data"]["embeds"][0].to_string();
+        assert!(
+            status.contains("Last reload") && status.contains("Version"),
+            "{status}"
+        );
+        assert_eq!(live.stance(), OLD_STANCE, "check serves nothing new");
+    });
+}
