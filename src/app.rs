@@ -7,7 +7,8 @@ use crate::commands::{Command, Ctx, answer};
 use crate::library::Library;
 use crate::metrics::Metrics;
 use crate::reply::{Reply, ReplyKind};
-use crate::service::{Doors, Notice, Platform, ReloadRecord, ServiceReport, Told};
+use crate::schedule::ScheduleStore;
+use crate::service::{Asker, Doors, Notice, ReloadRecord, ServiceReport, Told};
 use arc_swap::ArcSwap;
 use chrono::NaiveDate;
 use std::path::PathBuf;
@@ -16,6 +17,26 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use tokio::sync::broadcast;
 use tokio_util::task::TaskTracker;
+
+/// Free a replaced library away from the answering threads: freeing a large one takes
+/// milliseconds, which would otherwise land on whichever request or reload dropped it last.
+/// A thread of its own at the lowest priority waits for answers still reading it (they hold it
+/// for microseconds), then drops it.
+fn retire(old: Arc<Library>) {
+    let spawned = std::thread::Builder::new()
+        .name("dossier-retire".into())
+        .spawn(move || {
+            crate::reload::lower_priority();
+            let mut waited = std::time::Duration::ZERO;
+            while Arc::strong_count(&old) > 1 && waited < std::time::Duration::from_secs(5) {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+                waited += std::time::Duration::from_millis(5);
+            }
+            drop(old);
+        });
+    // No thread: it is dropped here instead, which is merely slower.
+    drop(spawned);
+}
 
 /// Where "today" comes from: the system clock, or a fixed day for reproducible tests.
 #[derive(Clone, Copy, Debug)]
@@ -50,6 +71,8 @@ pub struct App {
     pub(crate) told: Mutex<Told>,
     pub(crate) last_reload: Mutex<Option<ReloadRecord>>,
     pub(crate) reload_count: AtomicU64,
+    /// The daily briefings' store, when `serve` keeps one.
+    pub schedules: Option<Arc<dyn ScheduleStore>>,
 }
 
 impl App {
@@ -70,7 +93,14 @@ impl App {
             told: Mutex::new(Told::default()),
             last_reload: Mutex::new(None),
             reload_count: AtomicU64::new(0),
+            schedules: None,
         }
+    }
+
+    /// Keep daily briefings in `store`.
+    pub fn with_schedules(mut self, store: Arc<dyn ScheduleStore>) -> Self {
+        self.schedules = Some(store);
+        self
     }
 
     /// Serve cards read from `root`, so that reloads read it again. `startup` is the report of
@@ -90,7 +120,8 @@ impl App {
     pub fn swap(&self, library: Library) {
         self.metrics
             .loaded(library.topics().len(), library.card_files());
-        self.library.store(Arc::new(library));
+        let old = self.library.swap(Arc::new(library));
+        retire(old);
     }
 
     /// How many reloads have run since start-up, whatever their outcome.
@@ -127,6 +158,11 @@ impl App {
                 .unwrap_or_else(|e| e.into_inner())
                 .clone(),
             doors: self.doors.all(),
+            schedules: self
+                .schedules
+                .as_deref()
+                .map(crate::schedule::chat::attention)
+                .unwrap_or_default(),
         }
     }
 
@@ -147,15 +183,21 @@ impl App {
     }
 
     /// Answer a command as a door does: moderator commands that act on the service (`reload`,
-    /// `check`) run here; every answer is counted and timed.
-    pub async fn respond(&self, cmd: &Command, platform: Platform) -> Reply {
+    /// `check`, the daily briefings) run here; every answer is counted and timed.
+    pub async fn respond(&self, cmd: &Command, asker: &Asker) -> Reply {
+        use crate::schedule::chat;
         let started = Instant::now();
-        let reply = match cmd {
-            Command::Reload => self
+        let platform = asker.platform;
+        let reply = match (cmd, self.schedules.as_deref()) {
+            (Command::Reload, _) => self
                 .reload_and_announce(crate::service::Trigger::Command)
                 .await
                 .reply(self.briefings.as_deref()),
-            Command::Check => self.check_on_disk().await,
+            (Command::Check, _) => self.check_on_disk().await,
+            (Command::Subscribe(q), Some(store)) => chat::subscribe(self, store, q, asker),
+            (Command::Unsubscribe(q), Some(store)) => chat::unsubscribe(self, store, q, asker),
+            (Command::Schedules, Some(store)) => chat::schedules(self, store, asker),
+            (Command::Preview(q), Some(store)) => chat::preview(self, store, q, asker),
             _ => self.answer(cmd),
         };
         let outcome = match reply.kind {

@@ -11,6 +11,7 @@ pub mod commands;
 pub mod config;
 pub mod date;
 pub mod diag;
+pub mod digest;
 #[cfg(feature = "discord")]
 pub mod discord;
 pub mod http;
@@ -21,5 +22,6 @@ pub mod metrics;
 pub mod reload;
 pub mod render;
 pub mod reply;
+pub mod schedule;
 pub mod service;
 pub mod text;

@@ -220,7 +220,7 @@ fn load_in_background(
 }
 
 /// The calling thread, and the threads it starts, yield the CPU to everything else.
-fn lower_priority() {
+pub(crate) fn lower_priority() {
     #[cfg(target_os = "linux")]
     // SAFETY: setpriority takes plain integers and changes only this thread's nice value (on
     // Linux, PRIO_PROCESS with 0 means the calling thread); raising it needs no privilege.

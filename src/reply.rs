@@ -23,6 +23,9 @@ pub struct Reply {
     pub citations: Vec<Citation>,
     pub footer: Option<Footer>,
     pub pager: Option<Pager>,
+    /// Shown only to the asker where the platform can (ephemeral on Discord); a notice on
+    /// Matrix, which has no private replies in a room.
+    pub private: bool,
 }
 
 /// A headed part of a reply.
@@ -120,6 +123,7 @@ impl Reply {
             citations: Vec::new(),
             footer: None,
             pager: None,
+            private: false,
         }
     }
 

@@ -28,6 +28,36 @@ impl Platform {
     }
 }
 
+/// Who asked, and where: what commands that act on a place (subscriptions) need to know.
+#[derive(Clone, Debug)]
+pub struct Asker {
+    pub platform: Platform,
+    /// The channel or room the command came from; `None` in the terminal.
+    pub place: Option<crate::schedule::Destination>,
+    /// "discord:1234 (alice)", for the record of who made a subscription.
+    pub who: Option<String>,
+}
+
+impl Asker {
+    /// Someone at the terminal.
+    pub fn terminal() -> Asker {
+        Asker {
+            platform: Platform::Terminal,
+            place: None,
+            who: None,
+        }
+    }
+
+    /// A user of a platform, in no particular place (tests, tools).
+    pub fn on(platform: Platform) -> Asker {
+        Asker {
+            platform,
+            place: None,
+            who: None,
+        }
+    }
+}
+
 /// Where a door is.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DoorState {
@@ -302,6 +332,8 @@ pub struct ServiceReport {
     pub uptime: Duration,
     pub last_reload: Option<ReloadRecord>,
     pub doors: Vec<DoorReport>,
+    /// Daily briefings that need attention: failing destinations, missed posts.
+    pub schedules: Vec<String>,
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ pub mod ask;
 pub mod chat;
 pub mod check;
 pub mod config;
+pub mod digest;
 #[cfg(feature = "discord")]
 pub mod discord;
 pub mod health;
@@ -65,6 +66,9 @@ pub enum Cmd {
     Ask(ask::Args),
     /// Talk to the briefing bot in the terminal.
     Chat(chat::Args),
+    /// Print a daily briefing: what changed since a date or against another folder, then the
+    /// bottom line.
+    Digest(digest::Args),
     /// Run the chat doors named in a config file (Discord, Matrix), reloading the cards live.
     Serve(serve::Args),
     /// Config tools: check a config file and the cards it names, without connecting anywhere.
@@ -210,6 +214,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Cmd::Check(a) => check::run(a),
         Cmd::Ask(a) => ask::run(a),
         Cmd::Chat(a) => chat::run(a),
+        Cmd::Digest(a) => digest::run(a),
         Cmd::Serve(a) => serve::run(a),
         Cmd::Config(c) => config::run(c),
         Cmd::Health(a) => health::run(a),

@@ -82,8 +82,18 @@ pub fn run(args: Args) -> ExitCode {
         Ok(l) => l,
         Err(code) => return code,
     };
-    let app =
-        Arc::new(App::new(library, config.default_topic.clone(), clock).reading(root, &report));
+    let store = match open_schedules(&config, &library) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let app = Arc::new(
+        App::new(library, config.default_topic.clone(), clock)
+            .reading(root, &report)
+            .with_schedules(store),
+    );
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
         Err(e) => {
@@ -103,15 +113,54 @@ fn fail(message: String) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// The schedule store (`state/schedules.sqlite3`), with the config's `[[schedule]]`s synced
+/// into it. Their topics must be loaded.
+fn open_schedules(
+    config: &Config,
+    library: &Library,
+) -> Result<Arc<dyn crate::schedule::ScheduleStore>, String> {
+    use crate::schedule::ScheduleStore as _;
+    for s in &config.schedules {
+        if library.topic_index(&s.topic).is_none() {
+            return Err(format!(
+                "a [[schedule]] in the config names the topic `{}`, which is not loaded",
+                s.topic
+            ));
+        }
+    }
+    let store = crate::schedule::sqlite::SqliteStore::open(&config.state.join("schedules.sqlite3"))
+        .map_err(|e| e.to_string())?;
+    let canonical: Vec<_> = config
+        .schedules
+        .iter()
+        .map(|s| crate::schedule::NewSubscription {
+            topic: library
+                .topic_index(&s.topic)
+                .map_or_else(|| s.topic.clone(), |t| library.topic(t).id.clone()),
+            ..s.clone()
+        })
+        .collect();
+    store
+        .sync_config(&canonical, chrono::Utc::now())
+        .map_err(|e| e.to_string())?;
+    Ok(Arc::new(store))
+}
+
 async fn serve(config: Config, app: Arc<App>) -> ExitCode {
     let stop = CancellationToken::new();
     let mut tasks = Tasks::new();
-    let routes = match open_discord(&config, &app, &stop, &mut tasks).await {
+    let (routes, discord_poster) = match open_discord(&config, &app, &stop, &mut tasks).await {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
-    if let Err(e) = open_matrix(&config, &app, &stop, &mut tasks) {
-        return fail(e);
+    let matrix_poster = match open_matrix(&config, &app, &stop, &mut tasks) {
+        Ok(p) => p,
+        Err(e) => return fail(e),
+    };
+    if let Some(store) = app.schedules.clone() {
+        let posters = discord_poster.into_iter().chain(matrix_poster).collect();
+        let scheduler = crate::schedule::run::Scheduler::new(app.clone(), store, posters);
+        tokio::spawn(scheduler.run(stop.clone()));
     }
     if let Some(addr) = config.listen {
         let listener = match tokio::net::TcpListener::bind(addr).await {
@@ -173,24 +222,27 @@ async fn serve(config: Config, app: Arc<App>) -> ExitCode {
     code
 }
 
+type BriefingPoster = Option<Arc<dyn crate::schedule::run::Poster>>;
+
 #[cfg(feature = "matrix")]
 fn open_matrix(
     config: &Config,
     app: &Arc<App>,
     stop: &CancellationToken,
     tasks: &mut Tasks,
-) -> Result<(), String> {
+) -> Result<BriefingPoster, String> {
     let Some(m) = config.matrix.clone() else {
-        return Ok(());
+        return Ok(None);
     };
     let mut door = crate::matrix::Door::new(app.clone(), m).map_err(|e| format!("{e:#}"))?;
     door.moderation_room = config.moderation.matrix_room.clone();
+    let poster: BriefingPoster = Some(Arc::new(door.poster.clone()));
     let stop = stop.clone();
     tasks.spawn(async move {
         let ran = crate::matrix::run(door, stop).await;
         (crate::matrix::NAME, ran.map_err(|e| format!("{e:#}")))
     });
-    Ok(())
+    Ok(poster)
 }
 
 #[cfg(not(feature = "matrix"))]
@@ -199,10 +251,10 @@ fn open_matrix(
     _app: &Arc<App>,
     _stop: &CancellationToken,
     _tasks: &mut Tasks,
-) -> Result<(), String> {
+) -> Result<BriefingPoster, String> {
     match config.matrix {
         Some(_) => Err("this dossier was built without the `matrix` feature".into()),
-        None => Ok(()),
+        None => Ok(None),
     }
 }
 
@@ -212,8 +264,9 @@ async fn open_discord(
     app: &Arc<App>,
     stop: &CancellationToken,
     tasks: &mut Tasks,
-) -> Result<Option<axum::Router>, String> {
-    crate::discord::open(config, app, stop, tasks).await
+) -> Result<(Option<axum::Router>, BriefingPoster), String> {
+    let opened = crate::discord::open(config, app, stop, tasks).await?;
+    Ok((opened.routes, opened.poster))
 }
 
 #[cfg(not(feature = "discord"))]
@@ -222,10 +275,10 @@ async fn open_discord(
     _app: &Arc<App>,
     _stop: &CancellationToken,
     _tasks: &mut Tasks,
-) -> Result<Option<axum::Router>, String> {
+) -> Result<(Option<axum::Router>, BriefingPoster), String> {
     match config.discord {
         Some(_) => Err("this dossier was built without the `discord` feature".into()),
-        None => Ok(None),
+        None => Ok((None, None)),
     }
 }
 

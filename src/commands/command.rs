@@ -31,7 +31,26 @@ pub enum Command {
     Reload,
     /// Moderators: check the cards on disk without serving them.
     Check,
+    /// Moderators: a daily briefing for the place the command came from.
+    Subscribe(SubscribeQuery),
+    Unsubscribe(UnsubscribeQuery),
+    Schedules,
+    /// Moderators: the next daily briefing, privately.
+    Preview(TopicQuery),
     Help(HelpQuery),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SubscribeQuery {
+    pub at: chrono::NaiveTime,
+    pub tz: chrono_tz::Tz,
+    pub topic: Option<String>,
+    pub when_unchanged: Option<crate::digest::WhenUnchanged>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UnsubscribeQuery {
+    pub id: Option<i64>,
 }
 
 /// Commands that take nothing but an optional topic.
@@ -131,6 +150,10 @@ impl Command {
             Command::Status => CommandKind::Status,
             Command::Reload => CommandKind::Reload,
             Command::Check => CommandKind::Check,
+            Command::Subscribe(_) => CommandKind::Subscribe,
+            Command::Unsubscribe(_) => CommandKind::Unsubscribe,
+            Command::Schedules => CommandKind::Schedules,
+            Command::Preview(_) => CommandKind::Preview,
             Command::Help(_) => CommandKind::Help,
         }
     }
@@ -141,6 +164,11 @@ impl Command {
 
     pub fn name(&self) -> &'static str {
         self.spec().name
+    }
+
+    /// Whether the answer is for the asker alone (ephemeral on Discord).
+    pub fn answers_privately(&self) -> bool {
+        matches!(self, Command::Preview(_))
     }
 
     /// Whether only moderators may run it on shared surfaces.
@@ -185,7 +213,23 @@ impl Command {
                 b.keyword("topic", q.topic.as_deref());
                 b.page(q.page);
             }
-            Command::Topics | Command::Status | Command::Reload | Command::Check => {}
+            Command::Topics
+            | Command::Status
+            | Command::Reload
+            | Command::Check
+            | Command::Schedules => {}
+            Command::Subscribe(q) => {
+                b.positional(&q.at.format("%H:%M").to_string());
+                b.positional(q.tz.name());
+                b.keyword("topic", q.topic.as_deref());
+                b.keyword("unchanged", q.when_unchanged.map(|w| w.name()));
+            }
+            Command::Unsubscribe(q) => {
+                if let Some(id) = q.id {
+                    b.positional(&id.to_string());
+                }
+            }
+            Command::Preview(q) => b.keyword("topic", q.topic.as_deref()),
             Command::Help(q) => {
                 if let Some(c) = &q.command {
                     b.positional(c);

@@ -48,6 +48,12 @@ pub enum ParseError {
     TooLong {
         chars: usize,
     },
+    /// A value that is not what the argument takes (a time, a time zone, a number).
+    Invalid {
+        command: &'static str,
+        arg: &'static str,
+        why: String,
+    },
 }
 
 /// Arguments by name, as typed.
@@ -322,6 +328,54 @@ pub fn from_args(spec: &'static CommandSpec, args: Args) -> Result<Command, Pars
         CommandKind::Status => Command::Status,
         CommandKind::Reload => Command::Reload,
         CommandKind::Check => Command::Check,
+        CommandKind::Subscribe => {
+            let invalid = |arg: &'static str, why: String| ParseError::Invalid {
+                command: spec.name,
+                arg,
+                why,
+            };
+            let at =
+                crate::schedule::parse_time(&required("time")?).map_err(|w| invalid("time", w))?;
+            let tz = crate::schedule::parse_zone(&required("timezone")?)
+                .map_err(|w| invalid("timezone", w))?;
+            let when_unchanged = get("unchanged")
+                .map(|w| {
+                    crate::digest::WhenUnchanged::parse(&w.to_ascii_lowercase()).ok_or_else(|| {
+                        invalid(
+                            "unchanged",
+                            format!(
+                                "`{}` is not one of post, short or skip",
+                                crate::text::truncate_words(&w, 20)
+                            ),
+                        )
+                    })
+                })
+                .transpose()?;
+            Command::Subscribe(SubscribeQuery {
+                at,
+                tz,
+                topic,
+                when_unchanged,
+            })
+        }
+        CommandKind::Unsubscribe => {
+            let id = get("id")
+                .map(|s| match s.parse::<i64>() {
+                    Ok(n) if n > 0 => Ok(n),
+                    _ => Err(ParseError::Invalid {
+                        command: spec.name,
+                        arg: "id",
+                        why: format!(
+                            "`{}` is not a number that `schedules` shows",
+                            crate::text::truncate_words(&s, 20)
+                        ),
+                    }),
+                })
+                .transpose()?;
+            Command::Unsubscribe(UnsubscribeQuery { id })
+        }
+        CommandKind::Schedules => Command::Schedules,
+        CommandKind::Preview => Command::Preview(TopicQuery { topic }),
         CommandKind::Help => Command::Help(HelpQuery {
             command: get("command"),
         }),
@@ -407,6 +461,37 @@ mod tests {
     }
 
     #[test]
+    fn subscriptions_are_checked_when_typed() {
+        let Command::Subscribe(q) = ok("subscribe 8:00 asia/muscat unchanged SKIP") else {
+            panic!()
+        };
+        assert_eq!(
+            (q.at.to_string().as_str(), q.tz.name()),
+            ("08:00:00", "Asia/Muscat")
+        );
+        assert_eq!(q.when_unchanged, Some(crate::digest::WhenUnchanged::Skip));
+        for (line, arg) in [
+            ("subscribe 25:00 Europe/Berlin", "time"),
+            ("subscribe 08:00 Europe/Berln", "timezone"),
+            ("subscribe 08:00 Europe/Berlin unchanged never", "unchanged"),
+            ("unsubscribe x", "id"),
+        ] {
+            assert!(
+                matches!(parse(line), Err(ParseError::Invalid { arg: a, .. }) if a == arg),
+                "{line}: {:?}",
+                parse(line)
+            );
+        }
+        assert!(matches!(
+            parse("subscribe 08:00"),
+            Err(ParseError::Missing {
+                arg: "timezone",
+                ..
+            })
+        ));
+    }
+
+    #[test]
     fn compare_splits_two_names() {
         let c = |a: &str, b: Option<&str>| {
             Command::Compare(CompareQuery {
@@ -485,6 +570,10 @@ mod tests {
             "help timeline",
             "position iran on 2026-02-06",
             "compare iran vs \"united states\" on 2026-04",
+            "subscribe 08:00 Asia/Muscat",
+            "subscribe 07:30 Europe/Berlin topic iran-us-talks unchanged short",
+            "unsubscribe 3",
+            "preview topic iran-us-talks",
         ] {
             let c = ok(line);
             assert_eq!(ok(&c.to_line()), c, "{line} → {}", c.to_line());

@@ -11,6 +11,12 @@ pub enum ArgKind {
     Page,
     Text,
     Command,
+    /// A local time of day, HH:MM.
+    Time,
+    /// An IANA time zone name.
+    Timezone,
+    /// A number naming a stored item (a subscription).
+    Id,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -40,6 +46,10 @@ pub enum CommandKind {
     Status,
     Reload,
     Check,
+    Subscribe,
+    Unsubscribe,
+    Schedules,
+    Preview,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -258,6 +268,69 @@ pub const COMMANDS: &[CommandSpec] = &[
         examples: &["check"],
         moderator: true,
     },
+    CommandSpec {
+        kind: CommandKind::Subscribe,
+        name: "subscribe",
+        aliases: &[],
+        summary: "For moderators: a daily briefing here at a local time, leading with what changed since the last one.",
+        args: &[
+            pos(
+                "time",
+                ArgKind::Time,
+                true,
+                "the local time, HH:MM on a 24-hour clock",
+            ),
+            pos(
+                "timezone",
+                ArgKind::Timezone,
+                true,
+                "an IANA time zone, e.g. Europe/Berlin or Asia/Muscat",
+            ),
+            TOPIC_KW,
+            kw(
+                "unchanged",
+                ArgKind::Text,
+                "when nothing changed: post (the full briefing, the default), short (one line) or skip",
+            ),
+        ],
+        examples: &[
+            "subscribe 08:00 Asia/Muscat",
+            "subscribe 07:30 Europe/Berlin topic iran-us-talks unchanged short",
+        ],
+        moderator: true,
+    },
+    CommandSpec {
+        kind: CommandKind::Unsubscribe,
+        name: "unsubscribe",
+        aliases: &[],
+        summary: "For moderators: stop a daily briefing here (the one `schedules` numbers, or the only one).",
+        args: &[pos(
+            "id",
+            ArgKind::Id,
+            false,
+            "which briefing, by the number `schedules` shows",
+        )],
+        examples: &["unsubscribe", "unsubscribe 3"],
+        moderator: true,
+    },
+    CommandSpec {
+        kind: CommandKind::Schedules,
+        name: "schedules",
+        aliases: &["subscriptions"],
+        summary: "For moderators: the daily briefings of this channel or room, each with its next post in local time and UTC.",
+        args: &[],
+        examples: &["schedules"],
+        moderator: true,
+    },
+    CommandSpec {
+        kind: CommandKind::Preview,
+        name: "preview",
+        aliases: &[],
+        summary: "For moderators: the next daily briefing for this place, shown only to you.",
+        args: &[TOPIC_KW],
+        examples: &["preview"],
+        moderator: true,
+    },
 ];
 
 /// The command called `name` (or one of its aliases), ignoring case.
@@ -326,13 +399,29 @@ mod tests {
     fn every_kind_has_one_entry() {
         use CommandKind::*;
         for kind in [
-            Brief, Position, Actors, Timeline, Experts, Compare, Sources, Search, Topics, Help,
-            Status, Reload, Check,
+            Brief,
+            Position,
+            Actors,
+            Timeline,
+            Experts,
+            Compare,
+            Sources,
+            Search,
+            Topics,
+            Help,
+            Status,
+            Reload,
+            Check,
+            Subscribe,
+            Unsubscribe,
+            Schedules,
+            Preview,
         ] {
             // An exhaustive match: a new kind must be added to the list above.
             match kind {
                 Brief | Position | Actors | Timeline | Experts | Compare | Sources | Search
-                | Topics | Help | Status | Reload | Check => {}
+                | Topics | Help | Status | Reload | Check | Subscribe | Unsubscribe | Schedules
+                | Preview => {}
             }
             let n = COMMANDS.iter().filter(|c| c.kind == kind).count();
             assert_eq!(n, 1, "{kind:?} has {n} entries");

@@ -18,7 +18,9 @@ pub const PRIVATE: &str = "private";
 
 fn option(arg: &ArgSpec) -> CreateCommandOption {
     let (kind, autocomplete) = match arg.kind {
-        ArgKind::Page => (CommandOptionType::Integer, false),
+        ArgKind::Page | ArgKind::Id => (CommandOptionType::Integer, false),
+        ArgKind::Timezone => (CommandOptionType::String, true),
+        ArgKind::Time => (CommandOptionType::String, false),
         ArgKind::Actor | ArgKind::Topic | ArgKind::Command => (CommandOptionType::String, true),
         ArgKind::Date | ArgKind::Text => (CommandOptionType::String, false),
     };
@@ -32,6 +34,8 @@ fn option(arg: &ArgSpec) -> CreateCommandOption {
     match arg.kind {
         ArgKind::Page => o = o.min_int_value(1).max_int_value(u64::from(MAX_PAGE)),
         ArgKind::Date => o = o.min_length(4).max_length(10),
+        ArgKind::Time => o = o.min_length(4).max_length(5),
+        ArgKind::Id => o = o.min_int_value(1),
         ArgKind::Text => o = o.min_length(1).max_length(200),
         _ => o = o.max_length(100),
     }

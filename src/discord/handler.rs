@@ -11,7 +11,8 @@ use crate::commands::parse::{Args, from_args, parse};
 use crate::commands::spec::{self, ArgKind, COMMANDS};
 use crate::render::discord::{self as dr, Button, Message, PAGE_PREFIX, limits};
 use crate::reply::{Line, Reply, ReplyKind};
-use crate::service::Platform;
+use crate::schedule::Destination;
+use crate::service::{Asker, Platform};
 use crate::text::{fold, truncate_words};
 use serenity::builder::{
     CreateActionRow, CreateAllowedMentions, CreateAutocompleteResponse, CreateButton, CreateEmbed,
@@ -29,7 +30,7 @@ pub fn no_mentions() -> CreateAllowedMentions {
     CreateAllowedMentions::new().replied_user(false)
 }
 
-fn embeds(m: &Message) -> Vec<CreateEmbed> {
+pub(crate) fn embeds(m: &Message) -> Vec<CreateEmbed> {
     m.embeds
         .iter()
         .map(|e| {
@@ -196,13 +197,24 @@ async fn command(app: Arc<App>, s: &Settings, ci: CommandInteraction) -> Outcome
             )));
         }
     };
+    let private = private || cmd.answers_privately();
+    let asker = Asker {
+        platform: Platform::Discord,
+        place: Some(Destination::Discord {
+            channel: ci.channel_id.get(),
+        }),
+        who: Some(format!("discord:{} ({})", ci.user.id, ci.user.name)),
+    };
     let worker = app.clone();
     // Answers take microseconds from an in-memory snapshot: a task on the runtime, not a
     // blocking thread per request. It still runs apart, so a slow answer (a reload) can be
     // deferred, and it is tracked, so a graceful shutdown waits for it.
     let mut work = app.tasks.spawn(async move {
-        let reply = worker.respond(&cmd, Platform::Discord).await;
-        (reply.is_user_error(), reply_message(&reply))
+        let reply = worker.respond(&cmd, &asker).await;
+        (
+            reply.is_user_error() || reply.private,
+            reply_message(&reply),
+        )
     });
     // `defer_after` of zero means: always acknowledge first.
     let in_time = if s.defer_after.is_zero() {
@@ -385,6 +397,20 @@ pub fn autocomplete(app: &App, ci: &CommandInteraction) -> CreateInteractionResp
                             value: t.id.clone(),
                         });
                     }
+                }
+            }
+            Some(ArgKind::Timezone) => {
+                for (i, z) in
+                    crate::schedule::zones_starting(focused.value, limits::AUTOCOMPLETE_CHOICES)
+                        .into_iter()
+                        .enumerate()
+                {
+                    out.push(Candidate {
+                        // Keep the order zones_starting gives: names first, then cities.
+                        score: 5u8.saturating_sub((i / 10) as u8).max(1),
+                        name: z.to_owned(),
+                        value: z.to_owned(),
+                    });
                 }
             }
             Some(ArgKind::Command) => {

@@ -3,6 +3,7 @@
 //! broken cards and their fixes are posted. Everything it says comes from the core's `Reply`,
 //! rendered by `render::discord`. The only module that imports serenity; `open` wires it all.
 
+pub mod briefings;
 pub mod commands;
 pub mod endpoint;
 pub mod gateway;
@@ -38,17 +39,26 @@ pub fn http(d: &DiscordConfig, token: &str) -> Http {
     b.build()
 }
 
+/// What opening the Discord door gives `serve`.
+#[derive(Default)]
+pub struct Opened {
+    /// The interactions endpoint's routes, for the one HTTP listener.
+    pub routes: Option<axum::Router>,
+    /// Posts daily briefings (needs the bot token).
+    pub poster: Option<Arc<dyn crate::schedule::run::Poster>>,
+}
+
 /// Open the Discord door the config describes: the gateway client (a task in `tasks`), the
-/// moderators' channel, and the interactions endpoint's routes, returned for the one HTTP
-/// listener. Everything stops when `stop` is cancelled.
+/// moderators' channel, the briefings poster, and the interactions endpoint's routes.
+/// Everything stops when `stop` is cancelled.
 pub async fn open(
     config: &Config,
     app: &Arc<App>,
     stop: &CancellationToken,
     tasks: &mut DoorTasks,
-) -> Result<Option<axum::Router>, String> {
+) -> Result<Opened, String> {
     let Some(d) = config.discord.clone() else {
-        return Ok(None);
+        return Ok(Opened::default());
     };
     let settings = Settings::from_config(&d);
     let rest = Arc::new(
@@ -68,6 +78,11 @@ pub async fn open(
             rest: rest.clone(),
         }));
     }
+    let poster: Option<Arc<dyn crate::schedule::run::Poster>> = d.token.as_ref().map(|t| {
+        Arc::new(briefings::DiscordPoster {
+            http: Arc::new(http(&d, t.expose())),
+        }) as Arc<dyn crate::schedule::run::Poster>
+    });
     if let (Some(token), Some(channel)) = (&d.token, config.moderation.discord_channel) {
         tokio::spawn(moderation::post_notices(
             Arc::new(http(&d, token.expose())),
@@ -112,7 +127,7 @@ pub async fn open(
             (GATEWAY, ended)
         });
     }
-    Ok(routes)
+    Ok(Opened { routes, poster })
 }
 
 /// Mark the endpoint ready once the HTTP listener it is served on is bound.

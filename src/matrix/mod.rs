@@ -10,7 +10,7 @@ use crate::commands::parse::{ParseError, parse};
 use crate::config::{MatrixConfig, MatrixLogin};
 use crate::render::matrix::render;
 use crate::reply::{Line, Reply, ReplyKind};
-use crate::service::{DoorState, Notice, Platform};
+use crate::service::{Asker, DoorState, Notice, Platform};
 use anyhow::Context as _;
 use matrix_sdk::authentication::matrix::MatrixSession;
 use matrix_sdk::config::SyncSettings;
@@ -51,6 +51,8 @@ pub struct Door {
     pub started_ms: u64,
     /// The room where moderators are told about broken cards (`[moderation] matrix_room`).
     pub moderation_room: Option<String>,
+    /// Posts daily briefings once connected.
+    pub poster: MatrixPoster,
     /// Answers running now, and answers running or waiting: see `dispatch`.
     running: Arc<Semaphore>,
     queued: Arc<Semaphore>,
@@ -70,6 +72,7 @@ impl Door {
             on_answer: None,
             started_ms,
             moderation_room: None,
+            poster: MatrixPoster::default(),
             running: Arc::new(Semaphore::new(MAX_CONCURRENT_ANSWERS)),
             queued: Arc::new(Semaphore::new(MAX_QUEUED_ANSWERS)),
         })
@@ -345,8 +348,15 @@ pub async fn answer(door: &Door, room: &Room, ev: &OriginalSyncRoomMessageEvent)
     }
     let app = door.app.clone();
     let name = cmd.name();
+    let asker = Asker {
+        platform: Platform::Matrix,
+        place: Some(crate::schedule::Destination::Matrix {
+            room: room.room_id().to_string(),
+        }),
+        who: Some(ev.sender.to_string()),
+    };
     Some(reply_or_apology(
-        tokio::spawn(async move { app.respond(&cmd, Platform::Matrix).await }).await,
+        tokio::spawn(async move { app.respond(&cmd, &asker).await }).await,
         name,
     ))
 }
@@ -370,7 +380,13 @@ pub fn content(
     reply: &Reply,
 ) -> RoomMessageEventContent {
     let m = render(reply, &door.cfg.prefix);
-    let base = RoomMessageEventContent::text_html(m.plain, m.html);
+    // Matrix has no replies only one member sees: a private answer (a preview) is at least a
+    // notice, which clients show quietly and other bots ignore.
+    let base = if reply.private {
+        RoomMessageEventContent::notice_html(m.plain, m.html)
+    } else {
+        RoomMessageEventContent::text_html(m.plain, m.html)
+    };
     let mut c = match &ev.content.relates_to {
         Some(Relation::Thread(_)) => {
             base.make_for_thread(ev, ReplyWithinThread::Yes, AddMentions::No)
@@ -446,6 +462,80 @@ pub async fn respond(door: &Door, room: &Room, ev: &OriginalSyncRoomMessageEvent
 /// The door's name in `status`, `/readyz` and the logs.
 pub const NAME: &str = "Matrix";
 
+/// Posts daily briefings into rooms once the door has connected: each as an `m.notice` (bots'
+/// messages that other bots ignore) with HTML, mentioning nobody, sent with a transaction id
+/// derived from the post's key, so a send retried after a crash is deduplicated.
+#[derive(Clone, Default)]
+pub struct MatrixPoster {
+    client: Arc<std::sync::OnceLock<Client>>,
+    prefix: Arc<std::sync::OnceLock<String>>,
+}
+
+impl MatrixPoster {
+    fn connected(&self, client: &Client, prefix: &str) {
+        let _ = self.client.set(client.clone());
+        let _ = self.prefix.set(prefix.to_owned());
+    }
+}
+
+/// The message for a briefing.
+pub fn briefing_content(reply: &Reply, prefix: &str) -> RoomMessageEventContent {
+    let m = render(reply, prefix);
+    let mut c = RoomMessageEventContent::notice_html(m.plain, m.html);
+    c.mentions = Some(Mentions::new());
+    c
+}
+
+impl crate::schedule::run::Poster for MatrixPoster {
+    fn platform(&self) -> &'static str {
+        "matrix"
+    }
+
+    fn post<'a>(
+        &'a self,
+        destination: &'a crate::schedule::Destination,
+        reply: &'a Reply,
+        key: &'a str,
+    ) -> crate::schedule::run::PostFuture<'a> {
+        use crate::schedule::run::PostError;
+        Box::pin(async move {
+            let crate::schedule::Destination::Matrix { room } = destination else {
+                return Err(PostError::Refused("not a Matrix room".into()));
+            };
+            let Some(client) = self.client.get() else {
+                return Err(PostError::Retry {
+                    why: "the Matrix door has not connected yet".into(),
+                    after: Some(Duration::from_secs(5)),
+                });
+            };
+            let room_id = matrix_sdk::ruma::OwnedRoomId::try_from(room.as_str())
+                .map_err(|_| PostError::Refused(format!("`{room}` is not a room id")))?;
+            let room = match client.get_room(&room_id) {
+                Some(r) if r.state() == RoomState::Joined => r,
+                Some(r) if r.state() == RoomState::Invited => {
+                    join(r.clone()).await;
+                    r
+                }
+                _ => {
+                    return Err(PostError::Refused(format!(
+                        "the bot is not in {room_id}; invite it"
+                    )));
+                }
+            };
+            let prefix = self.prefix.get().map_or("!", String::as_str);
+            let txn: OwnedTransactionId = format!("dossier-{key}").into();
+            room.send(briefing_content(reply, prefix))
+                .with_transaction_id(txn)
+                .await
+                .map(|r| r.response.event_id.to_string())
+                .map_err(|e| PostError::Retry {
+                    why: e.to_string(),
+                    after: None,
+                })
+        })
+    }
+}
+
 /// Log in, sync once (history is not answered), accept pending invites, then answer commands
 /// until `stop` is cancelled. Sync errors are retried with capped backoff.
 pub async fn run(door: Door, stop: CancellationToken) -> anyhow::Result<()> {
@@ -492,6 +582,7 @@ pub async fn run(door: Door, stop: CancellationToken) -> anyhow::Result<()> {
         }
     }
     register(&client, door.clone());
+    door.poster.connected(&client, &door.cfg.prefix);
     if let Some(room) = &door.moderation_room {
         tokio::spawn(post_notices(
             client.clone(),

@@ -33,6 +33,9 @@ enum Control {
     Drop,
 }
 
+/// A message created in a channel: (channel, nonce, message).
+type Created = (String, Option<String>, Value);
+
 #[derive(Clone)]
 pub struct Fake {
     pub addr: SocketAddr,
@@ -41,6 +44,8 @@ pub struct Fake {
     rate_limit_callbacks: Arc<AtomicU32>,
     /// Milliseconds to hold each edit of an original response before answering it.
     edit_delay_ms: Arc<AtomicU64>,
+    /// Messages created in channels: (channel, nonce, message), as Discord keeps them.
+    created: Arc<Mutex<Vec<Created>>>,
     seq: Arc<AtomicU64>,
     control: broadcast::Sender<Control>,
 }
@@ -71,6 +76,7 @@ impl Fake {
             gateway_log: Arc::default(),
             rate_limit_callbacks: Arc::default(),
             edit_delay_ms: Arc::default(),
+            created: Arc::default(),
             seq: Arc::default(),
             control,
         };
@@ -112,6 +118,18 @@ impl Fake {
     /// Answer the next `n` interaction callbacks with 429 and a retry-after.
     pub fn rate_limit_next_callbacks(&self, n: u32) {
         self.rate_limit_callbacks.store(n, Ordering::SeqCst);
+    }
+
+    /// The messages that exist in `channel`: a send with `enforce_nonce` and a nonce already
+    /// used returned the existing message instead of creating one, as Discord does.
+    pub fn messages_in(&self, channel: &str) -> Vec<Value> {
+        self.created
+            .lock()
+            .expect("lock")
+            .iter()
+            .filter(|(c, _, _)| c == channel)
+            .map(|(_, _, m)| m.clone())
+            .collect()
     }
 
     /// Hold each edit of an original response this long before answering it.
@@ -188,7 +206,7 @@ async fn rest(
     fake.requests.lock().expect("lock").push(Recorded {
         method: method.to_string(),
         path: path.clone(),
-        body: body_json,
+        body: body_json.clone(),
         authorization: headers
             .get("authorization")
             .and_then(|v| v.to_str().ok())
@@ -238,7 +256,28 @@ async fn rest(
             ok(message_json())
         }
         ("POST", ["webhooks", _, _]) => ok(message_json()),
-        ("POST", ["channels", _, "messages"]) => ok(message_json()),
+        ("POST", ["channels", channel, "messages"]) => {
+            let nonce = body_json["nonce"].as_str().map(str::to_owned);
+            let enforce = body_json["enforce_nonce"].as_bool() == Some(true);
+            let mut created = fake.created.lock().expect("lock");
+            if enforce
+                && let Some((_, _, m)) = created
+                    .iter()
+                    .find(|(c, n, _)| c == channel && n.is_some() && *n == nonce)
+            {
+                return ok(m.clone());
+            }
+            let mut m = message_json();
+            m["id"] = json!(format!(
+                "{}",
+                1_500_000_000_000_000_100u64 + created.len() as u64
+            ));
+            m["channel_id"] = json!(channel);
+            m["embeds"] = body_json["embeds"].clone();
+            m["nonce"] = json!(nonce);
+            created.push((channel.to_string(), nonce, m.clone()));
+            ok(m)
+        }
         _ => (
             StatusCode::NOT_FOUND,
             axum::Json(json!({"message": "404: Not Found", "code": 0})),

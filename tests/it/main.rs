@@ -2,6 +2,7 @@
 
 mod cli;
 mod common;
+mod digest;
 #[cfg(feature = "discord")]
 mod discord_endpoint;
 #[cfg(feature = "discord")]
@@ -19,6 +20,8 @@ mod never_panics;
 #[cfg(feature = "discord")]
 mod reload;
 mod replies;
+#[cfg(feature = "discord")]
+mod schedules;
 #[cfg(feature = "discord")]
 mod serve;
 #[cfg(feature = "matrix")]

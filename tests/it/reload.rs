@@ -374,7 +374,7 @@ fn answers_never_mix_two_versions_while_the_cards_flip() {
                 let mut seen = [0usize; 2];
                 while !done.load(std::sync::atomic::Ordering::SeqCst) {
                     let r = app
-                        .respond(&brief, dossier::service::Platform::Terminal)
+                        .respond(&brief, &dossier::service::Asker::terminal())
                         .await;
                     assert!(!r.is_user_error(), "{r:?}");
                     let text =

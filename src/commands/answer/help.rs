@@ -120,6 +120,10 @@ pub fn parse_error_reply(e: &ParseError) -> Reply {
             ),
             format!("Usage: {}", usage(command)),
         ),
+        ParseError::Invalid { command, arg, why } => user_error(
+            format!("That `{arg}` does not work"),
+            format!("{}. Usage: {}", truncate_words(why, 200), usage(command)),
+        ),
         ParseError::TooLong { chars } => user_error(
             "That is too long to answer",
             format!(
@@ -127,7 +131,9 @@ pub fn parse_error_reply(e: &ParseError) -> Reply {
             ),
         ),
     };
-    if let ParseError::Missing { command, .. } | ParseError::BadDate { command, .. } = e
+    if let ParseError::Missing { command, .. }
+    | ParseError::BadDate { command, .. }
+    | ParseError::Invalid { command, .. } = e
         && let Some(c) = spec::find(command)
     {
         r.bullets(

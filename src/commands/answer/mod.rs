@@ -69,9 +69,22 @@ pub fn answer(ctx: &Ctx<'_>, cmd: &Command) -> Reply {
         Command::Search(q) => search::search(ctx, q),
         Command::Topics => Ok(topics::topics(ctx)),
         Command::Status => Ok(status::status(ctx)),
-        Command::Reload | Command::Check => Err(user_error(
+        Command::Reload
+        | Command::Check
+        | Command::Subscribe(_)
+        | Command::Unsubscribe(_)
+        | Command::Schedules
+        | Command::Preview(_) => Err(user_error(
             format!("`{}` works where the bot runs", cmd.name()),
-            "Moderators use it in a chat served by `dossier serve`. In a terminal, run `dossier check` to check the cards; a running `dossier serve` reloads them by itself when they are saved.",
+            format!(
+                "Moderators use it in a Discord channel or Matrix room served by `dossier serve`.{}",
+                match cmd {
+                    Command::Reload | Command::Check =>
+                        " In a terminal, `dossier check` checks the cards; a running `dossier serve` reloads them by itself when they are saved.",
+                    Command::Preview(_) => " In a terminal, `dossier digest` prints a briefing.",
+                    _ => "",
+                }
+            ),
         )),
         Command::Help(q) => Ok(help(q.command.as_deref())),
     };

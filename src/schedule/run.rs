@@ -1,0 +1,353 @@
+//! The scheduler: a thin loop around `due`. Each tick it asks, for every subscription, whether
+//! a briefing is due; a due one is claimed in the store (so no other process posts it), built
+//! from the current library and the snapshot the place was last sent, posted through the
+//! door's [`Poster`] with an idempotency key derived from the post, and recorded. Each post runs
+//! on its own task, so a failing destination (deleted channel, missing permission, 429) is
+//! retried with capped backoff and never delays the others.
+
+use super::due::{Due, due};
+use super::store::*;
+use crate::app::App;
+use crate::digest::{self, Previous, TopicSnapshot};
+use crate::reply::Reply;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use tokio_util::sync::CancellationToken;
+
+/// How long a claim holds before another process may take the post over (its owner crashed).
+pub const LEASE: Duration = Duration::seconds(60);
+
+/// The lease in force: `LEASE`, or in debug builds `DOSSIER_CLAIM_LEASE_SECS` (for the crash
+/// tests, which should not wait a minute).
+fn lease() -> Duration {
+    #[cfg(debug_assertions)]
+    if let Some(s) = std::env::var("DOSSIER_CLAIM_LEASE_SECS")
+        .ok()
+        .and_then(|s| s.parse::<i64>().ok())
+    {
+        return Duration::seconds(s);
+    }
+    LEASE
+}
+/// The scheduler looks at least this often.
+const TICK: std::time::Duration = std::time::Duration::from_secs(20);
+/// The longest wait between retries of a failing destination.
+const MAX_RETRY: Duration = Duration::minutes(30);
+
+/// Why a post did not go out.
+#[derive(Debug, Clone)]
+pub enum PostError {
+    /// The destination refuses (deleted channel, missing permission, room left): retried later,
+    /// slowly, and shown in `status`.
+    Refused(String),
+    /// A passing failure (a 429, a network error); `after` is the wait the platform asked for.
+    Retry {
+        why: String,
+        after: Option<std::time::Duration>,
+    },
+}
+
+impl std::fmt::Display for PostError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PostError::Refused(why) => write!(f, "refused: {why}"),
+            PostError::Retry { why, .. } => f.write_str(why),
+        }
+    }
+}
+
+pub type PostFuture<'a> = Pin<Box<dyn Future<Output = Result<String, PostError>> + Send + 'a>>;
+
+/// A door that can post a briefing: Discord through its REST API, Matrix into a room.
+pub trait Poster: Send + Sync {
+    fn platform(&self) -> &'static str;
+    /// Post `reply` to `destination`; the same `key` must never produce a second message.
+    /// Returns the platform's message id.
+    fn post<'a>(
+        &'a self,
+        destination: &'a Destination,
+        reply: &'a Reply,
+        key: &'a str,
+    ) -> PostFuture<'a>;
+}
+
+/// A test-only fault point: `DOSSIER_FAULT=after-claim` makes the process exit right after a
+/// post is claimed and before it is sent; `after-send` right after it is sent and before it is
+/// recorded. Debug builds only.
+fn fault(point: &str) {
+    #[cfg(debug_assertions)]
+    if std::env::var("DOSSIER_FAULT").is_ok_and(|f| f == point) {
+        eprintln!("DOSSIER_FAULT={point}: exiting as asked");
+        std::process::exit(86);
+    }
+    #[cfg(not(debug_assertions))]
+    let _ = point;
+}
+
+/// The scheduler's shared state.
+pub struct Scheduler {
+    pub app: Arc<App>,
+    pub store: Arc<dyn ScheduleStore>,
+    pub posters: Vec<Arc<dyn Poster>>,
+    /// Who this process is, in claims.
+    pub owner: String,
+    /// Posts being worked on by this process, so a tick does not start one twice.
+    busy: Mutex<std::collections::HashSet<(i64, NaiveDate)>>,
+}
+
+impl Scheduler {
+    pub fn new(
+        app: Arc<App>,
+        store: Arc<dyn ScheduleStore>,
+        posters: Vec<Arc<dyn Poster>>,
+    ) -> Arc<Self> {
+        let owner = format!(
+            "{}-{}",
+            std::process::id(),
+            Utc::now().timestamp_nanos_opt().unwrap_or_default()
+        );
+        Arc::new(Scheduler {
+            app,
+            store,
+            posters,
+            owner,
+            busy: Mutex::new(Default::default()),
+        })
+    }
+
+    fn poster(&self, d: &Destination) -> Option<Arc<dyn Poster>> {
+        self.posters
+            .iter()
+            .find(|p| p.platform() == d.platform())
+            .cloned()
+    }
+
+    /// Run until `stop`: one tick at once (catching up on downtime), then one at every tick.
+    pub async fn run(self: Arc<Self>, stop: CancellationToken) {
+        loop {
+            let next = self.tick(Utc::now());
+            let wait = next
+                .map(|n| (n - Utc::now()).to_std().unwrap_or_default())
+                .unwrap_or(TICK)
+                .min(TICK)
+                .max(std::time::Duration::from_millis(200));
+            tokio::select! {
+                _ = stop.cancelled() => return,
+                _ = tokio::time::sleep(wait) => {}
+            }
+        }
+    }
+
+    /// Look at every subscription once; start the posts that are due. Returns the next instant
+    /// anything is due.
+    pub fn tick(self: &Arc<Self>, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let subs = match self.store.subscriptions() {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the subscriptions");
+                return None;
+            }
+        };
+        let mut next: Option<DateTime<Utc>> = None;
+        for sub in subs {
+            let last = match self.store.last_handled(sub.id) {
+                Ok(l) => l,
+                Err(e) => {
+                    tracing::error!(subscription = sub.id, error = %e, "cannot read a subscription's posts");
+                    continue;
+                }
+            };
+            match due(&sub.slot(), last, now) {
+                Due::Wait { next: n } => next = Some(next.map_or(n, |x| x.min(n))),
+                Due::Missed { day, scheduled } => {
+                    tracing::warn!(subscription = sub.id, destination = %sub.destination.describe(), topic = %sub.topic, %day, scheduled = %scheduled, "a briefing was due while dossier was down, longer ago than the catch-up window: recorded as missed");
+                    let outcome = PostOutcome {
+                        day,
+                        scheduled,
+                        state: &PostState::Missed,
+                        snapshot: None,
+                        retry_at: None,
+                    };
+                    if let Err(e) = self.store.record(&sub, &outcome, now) {
+                        tracing::error!(error = %e, "cannot record a missed briefing");
+                    }
+                }
+                Due::Post { day, scheduled } => {
+                    let key = (sub.id, day);
+                    let fresh = self
+                        .busy
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .insert(key);
+                    if fresh {
+                        let me = self.clone();
+                        self.app.tasks.spawn(async move {
+                            me.post(&sub, day, scheduled).await;
+                            me.busy
+                                .lock()
+                                .unwrap_or_else(|e| e.into_inner())
+                                .remove(&key);
+                        });
+                    }
+                }
+            }
+        }
+        next
+    }
+
+    /// Claim, build, send and record one briefing.
+    async fn post(&self, sub: &Subscription, day: NaiveDate, scheduled: DateTime<Utc>) {
+        let now = Utc::now();
+        match self
+            .store
+            .claim(sub, day, scheduled, &self.owner, lease(), now)
+        {
+            Ok(Claim::Won { attempt }) => {
+                if attempt > 1 {
+                    tracing::info!(subscription = sub.id, %day, attempt, "taking up a briefing that was claimed but not confirmed");
+                }
+            }
+            Ok(Claim::Taken) => return,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot claim a briefing");
+                return;
+            }
+        }
+        fault("after-claim");
+        let record = |state: PostState, snapshot: Option<String>, retry: Option<DateTime<Utc>>| {
+            let outcome = PostOutcome {
+                day,
+                scheduled,
+                state: &state,
+                snapshot: snapshot.as_deref(),
+                retry_at: retry,
+            };
+            if let Err(e) = self.store.record(sub, &outcome, Utc::now()) {
+                tracing::error!(subscription = sub.id, error = %e, "cannot record a briefing's outcome");
+            }
+        };
+        let Some(poster) = self.poster(&sub.destination) else {
+            record(
+                PostState::Failed {
+                    error: format!("no {} door is open", sub.destination.platform()),
+                },
+                None,
+                Some(Utc::now() + MAX_RETRY),
+            );
+            return;
+        };
+        let (reply, snapshot) = match self.build(sub, day) {
+            Ok(Some(b)) => b,
+            Ok(None) => {
+                tracing::info!(subscription = sub.id, %day, "nothing changed and the place asked for nothing: skipped");
+                record(PostState::Skipped, None, None);
+                return;
+            }
+            Err(why) => {
+                record(
+                    PostState::Failed { error: why.clone() },
+                    None,
+                    Some(Utc::now() + MAX_RETRY),
+                );
+                tracing::warn!(subscription = sub.id, %day, "cannot build the briefing: {why}");
+                return;
+            }
+        };
+        let key = sub.post_key(day);
+        match poster.post(&sub.destination, &reply, &key).await {
+            Ok(message_id) => {
+                fault("after-send");
+                self.app.metrics.sent(sub.destination.platform());
+                tracing::info!(subscription = sub.id, destination = %sub.destination.describe(), topic = %sub.topic, %day, "posted the daily briefing");
+                record(PostState::Sent { message_id }, Some(snapshot), None);
+            }
+            Err(e) => {
+                self.app.metrics.failed(sub.destination.platform());
+                let attempts = self
+                    .store
+                    .recent(sub.id, 1)
+                    .ok()
+                    .and_then(|r| r.first().map(|p| p.attempts))
+                    .unwrap_or(1);
+                let wait = retry_wait(&e, attempts);
+                tracing::warn!(subscription = sub.id, destination = %sub.destination.describe(), error = %e, retry_in_s = wait.num_seconds(), "posting a briefing failed");
+                record(
+                    PostState::Failed {
+                        error: e.to_string(),
+                    },
+                    None,
+                    Some(Utc::now() + wait),
+                );
+            }
+        }
+    }
+
+    /// The briefing for a subscription's day, and the snapshot to store once it is sent;
+    /// `None` when nothing changed and the place asked for nothing.
+    pub fn build(
+        &self,
+        sub: &Subscription,
+        day: NaiveDate,
+    ) -> Result<Option<(Reply, String)>, String> {
+        let lib = self.app.snapshot();
+        let ti = lib
+            .topic_index(&sub.topic)
+            .ok_or_else(|| format!("no topic `{}` is loaded", sub.topic))?;
+        let stored = self
+            .store
+            .snapshot(&sub.destination, &lib.topic(ti).id)
+            .map_err(|e| e.to_string())?;
+        let previous = stored
+            .as_ref()
+            .and_then(|(body, d)| TopicSnapshot::from_json(body).map(|s| (s, *d)));
+        let reply = digest::digest(
+            &lib,
+            ti,
+            previous.as_ref().map(|(s, d)| Previous {
+                snapshot: s,
+                day: *d,
+            }),
+            day,
+            self.app.clock.today(),
+            sub.when_unchanged,
+        );
+        Ok(reply.map(|r| (r, TopicSnapshot::of(lib.topic(ti)).to_json())))
+    }
+}
+
+/// The wait before retrying a failed post: what the platform asked for, else doubling from
+/// 30 s, capped (a refusing destination is retried slowly).
+pub fn retry_wait(e: &PostError, attempts: u32) -> Duration {
+    let doubling = Duration::seconds(30) * 2i32.pow(attempts.saturating_sub(1).min(6));
+    match e {
+        PostError::Retry { after: Some(a), .. } => {
+            Duration::from_std(*a).unwrap_or(MAX_RETRY).min(MAX_RETRY)
+        }
+        PostError::Retry { after: None, .. } => doubling.min(MAX_RETRY),
+        PostError::Refused(_) => MAX_RETRY,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_and_honour_the_platform() {
+        let passing = PostError::Retry {
+            why: "network".into(),
+            after: None,
+        };
+        assert_eq!(retry_wait(&passing, 1), Duration::seconds(30));
+        assert_eq!(retry_wait(&passing, 3), Duration::seconds(120));
+        assert_eq!(retry_wait(&passing, 40), MAX_RETRY);
+        let limited = PostError::Retry {
+            why: "429".into(),
+            after: Some(std::time::Duration::from_millis(1500)),
+        };
+        assert_eq!(retry_wait(&limited, 5), Duration::milliseconds(1500));
+        assert_eq!(retry_wait(&PostError::Refused("403".into()), 1), MAX_RETRY);
+    }
+}

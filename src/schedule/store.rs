@@ -1,0 +1,224 @@
+//! Where subscriptions, posts and the snapshot each place was last sent are kept: the
+//! [`ScheduleStore`] trait the scheduler uses, so a store shared by several replicas can follow
+//! without touching it, and the types it speaks. The SQLite store is in `sqlite`.
+
+use crate::digest::WhenUnchanged;
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use chrono_tz::Tz;
+
+/// Where a briefing is posted.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Destination {
+    Discord { channel: u64 },
+    Matrix { room: String },
+}
+
+impl Destination {
+    pub fn platform(&self) -> &'static str {
+        match self {
+            Destination::Discord { .. } => "discord",
+            Destination::Matrix { .. } => "matrix",
+        }
+    }
+
+    /// The channel or room id, as stored.
+    pub fn id(&self) -> String {
+        match self {
+            Destination::Discord { channel } => channel.to_string(),
+            Destination::Matrix { room } => room.clone(),
+        }
+    }
+
+    pub fn from_parts(platform: &str, id: &str) -> Option<Destination> {
+        match platform {
+            "discord" => id
+                .parse()
+                .ok()
+                .map(|channel| Destination::Discord { channel }),
+            "matrix" => Some(Destination::Matrix {
+                room: id.to_owned(),
+            }),
+            _ => None,
+        }
+    }
+
+    /// "Discord channel 123", "Matrix room !abc:example.org".
+    pub fn describe(&self) -> String {
+        match self {
+            Destination::Discord { channel } => format!("Discord channel {channel}"),
+            Destination::Matrix { room } => format!("Matrix room {room}"),
+        }
+    }
+}
+
+/// A subscription as asked for: from the config, or by a moderator in chat.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewSubscription {
+    pub destination: Destination,
+    pub topic: String,
+    pub at: NaiveTime,
+    pub tz: Tz,
+    pub when_unchanged: WhenUnchanged,
+    pub catch_up: Duration,
+    pub from_config: bool,
+    /// Who made it in chat ("discord:1234 (alice)").
+    pub created_by: Option<String>,
+}
+
+/// A stored subscription.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Subscription {
+    pub id: i64,
+    pub destination: Destination,
+    pub topic: String,
+    pub at: NaiveTime,
+    pub tz: Tz,
+    pub when_unchanged: WhenUnchanged,
+    pub catch_up: Duration,
+    pub from_config: bool,
+    pub created_by: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Subscription {
+    pub fn slot(&self) -> super::due::Slot {
+        super::due::Slot {
+            at: self.at,
+            tz: self.tz,
+            catch_up: self.catch_up,
+            since: self.created_at,
+        }
+    }
+
+    /// The idempotency key of the post for `day`: Discord's message nonce (at most 25
+    /// characters) and, prefixed, the Matrix transaction id. The same post always gets the
+    /// same key, so a send retried after a crash is deduplicated by the platform.
+    pub fn post_key(&self, day: NaiveDate) -> String {
+        format!("dsr{}-{}", self.id, day.format("%Y%m%d"))
+    }
+}
+
+/// What happened to one day's briefing of a subscription.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PostState {
+    /// A process has said it will send it (and may have): not yet confirmed.
+    Claimed,
+    Sent {
+        message_id: String,
+    },
+    /// Nothing had changed and the place asked for nothing then.
+    Skipped,
+    /// Due while dossier was down for longer than the catch-up window.
+    Missed,
+    /// The last attempt failed; it is retried from `retry_at` while still due.
+    Failed {
+        error: String,
+    },
+}
+
+impl PostState {
+    pub fn name(&self) -> &'static str {
+        match self {
+            PostState::Claimed => "claimed",
+            PostState::Sent { .. } => "sent",
+            PostState::Skipped => "skipped",
+            PostState::Missed => "missed",
+            PostState::Failed { .. } => "failed",
+        }
+    }
+
+    /// Whether the day is done with: posted, skipped on purpose, or given up as missed.
+    pub fn handled(&self) -> bool {
+        matches!(
+            self,
+            PostState::Sent { .. } | PostState::Skipped | PostState::Missed
+        )
+    }
+}
+
+/// One day's briefing of one subscription.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PostRecord {
+    pub subscription: i64,
+    pub day: NaiveDate,
+    pub scheduled: DateTime<Utc>,
+    pub state: PostState,
+    pub attempts: u32,
+    pub updated: DateTime<Utc>,
+}
+
+/// What became of one day's briefing, to record.
+pub struct PostOutcome<'a> {
+    pub day: NaiveDate,
+    pub scheduled: DateTime<Utc>,
+    pub state: &'a PostState,
+    /// When sent: the snapshot of the topic the place now has.
+    pub snapshot: Option<&'a str>,
+    /// When failed: from when it may be tried again.
+    pub retry_at: Option<DateTime<Utc>>,
+}
+
+/// The outcome of trying to take a post on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Claim {
+    /// This process sends it; `attempt` counts from 1 (more after a crash or a failure).
+    Won { attempt: u32 },
+    /// Another process holds a fresh claim, it is done, or a retry is not due yet.
+    Taken,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0}")]
+    Open(String),
+    #[error("the schedule store failed: {0}")]
+    Query(String),
+    #[error("{0}")]
+    Conflict(String),
+}
+
+/// How subscriptions, posts and snapshots are kept. Every method is one transaction; `claim`
+/// must be safe against other processes using the same store.
+pub trait ScheduleStore: Send + Sync {
+    /// Make the stored config subscriptions match the config: add new ones, keep matching
+    /// ones (and their history), deactivate the ones the config no longer has.
+    fn sync_config(&self, subs: &[NewSubscription], now: DateTime<Utc>) -> Result<(), StoreError>;
+    /// Add a subscription made in chat; an identical active one is a conflict.
+    fn subscribe(
+        &self,
+        s: &NewSubscription,
+        now: DateTime<Utc>,
+    ) -> Result<Subscription, StoreError>;
+    /// Deactivate the chat subscriptions of `destination` (all, or the one with `id`); how many.
+    fn unsubscribe(&self, destination: &Destination, id: Option<i64>) -> Result<usize, StoreError>;
+    /// Every active subscription.
+    fn subscriptions(&self) -> Result<Vec<Subscription>, StoreError>;
+    /// The last local day handled for a subscription (sent, skipped or missed).
+    fn last_handled(&self, subscription: i64) -> Result<Option<NaiveDate>, StoreError>;
+    /// Take on the post for `day`, unless another process holds a claim younger than `lease`,
+    /// it is handled, or a failed attempt's retry time has not come.
+    fn claim(
+        &self,
+        sub: &Subscription,
+        day: NaiveDate,
+        scheduled: DateTime<Utc>,
+        owner: &str,
+        lease: Duration,
+        now: DateTime<Utc>,
+    ) -> Result<Claim, StoreError>;
+    /// Record the outcome of a post (and, when sent, the snapshot the place now has).
+    fn record(
+        &self,
+        sub: &Subscription,
+        outcome: &PostOutcome<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// The snapshot last sent to `destination` about `topic`, and the local day it was for.
+    fn snapshot(
+        &self,
+        destination: &Destination,
+        topic: &str,
+    ) -> Result<Option<(String, NaiveDate)>, StoreError>;
+    /// The most recent records of a subscription, newest first.
+    fn recent(&self, subscription: i64, n: usize) -> Result<Vec<PostRecord>, StoreError>;
+}
