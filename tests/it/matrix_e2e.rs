@@ -214,13 +214,25 @@ fn start_bot_with(
     app: Arc<App>,
     moderation_room: Option<String>,
 ) -> tokio::task::JoinHandle<()> {
+    start_bot_with_poster(synapse, store, app, moderation_room).0
+}
+
+/// The bot, and the poster that posts daily briefings through it once it has connected.
+fn start_bot_with_poster(
+    synapse: &Synapse,
+    store: &std::path::Path,
+    app: Arc<App>,
+    moderation_room: Option<String>,
+) -> (tokio::task::JoinHandle<()>, dossier::matrix::MatrixPoster) {
     let mut door = Door::new(app, bot_config(synapse, store)).expect("door");
     door.moderation_room = moderation_room;
-    tokio::spawn(async move {
+    let poster = door.poster.clone();
+    let handle = tokio::spawn(async move {
         if let Err(e) = run(door, tokio_util::sync::CancellationToken::new()).await {
             panic!("the Matrix door stopped: {e:#}");
         }
-    })
+    });
+    (handle, poster)
 }
 
 #[test]
@@ -397,10 +409,10 @@ fn synapse_reload_and_the_moderators_room() {
         );
         let stop = tokio_util::sync::CancellationToken::new();
         tokio::spawn(dossier::reload::watch(app.clone(), stop.clone()));
-        let store = tempfile::tempdir().expect("tempdir");
-        let bot = start_bot_with(
+        let store_dir = tempfile::tempdir().expect("tempdir");
+        let (bot, poster) = start_bot_with_poster(
             &synapse,
-            store.path(),
+            store_dir.path(),
             app.clone(),
             Some(mods.room_id().to_string()),
         );
@@ -478,6 +490,77 @@ fn synapse_reload_and_the_moderators_room() {
         std::fs::write(&card, format!("{broken}\n")).expect("save");
         tokio::time::sleep(Duration::from_secs(3)).await;
         assert_eq!(notices(&alice).len(), 1, "the same failure is posted once");
+
+        // A daily briefing for the room, due a minute ago: posted once, as a notice.
+        let store = std::sync::Arc::new(
+            dossier::schedule::sqlite::SqliteStore::open(
+                &store_dir.path().join("schedules.sqlite3"),
+            )
+            .expect("schedule store"),
+        );
+        let now = chrono::Utc::now();
+        let at = (now - chrono::Duration::minutes(1))
+            .format("%H:%M")
+            .to_string();
+        let sub = dossier::schedule::ScheduleStore::subscribe(
+            store.as_ref(),
+            &dossier::schedule::NewSubscription {
+                destination: dossier::schedule::Destination::Matrix {
+                    room: room.room_id().to_string(),
+                },
+                topic: "iran-us-talks".into(),
+                at: dossier::schedule::parse_time(&at).expect("time"),
+                tz: chrono_tz::UTC,
+                when_unchanged: dossier::digest::WhenUnchanged::Post,
+                catch_up: chrono::Duration::hours(6),
+                from_config: false,
+                created_by: None,
+            },
+            now - chrono::Duration::days(1),
+        )
+        .expect("subscribe");
+        let scheduler = dossier::schedule::run::Scheduler::new(
+            app.clone(),
+            store.clone(),
+            vec![std::sync::Arc::new(poster.clone())],
+        );
+        scheduler.tick(now);
+        let briefings = |alice: &User| -> Vec<Seen> {
+            alice
+                .seen
+                .lock()
+                .expect("lock")
+                .iter()
+                .filter(|s| {
+                    s.notice && s.room == room.room_id() && s.plain.starts_with("Daily briefing")
+                })
+                .cloned()
+                .collect()
+        };
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while briefings(&alice).is_empty() && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        scheduler.tick(now + chrono::Duration::seconds(30));
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let b = briefings(&alice);
+        assert_eq!(b.len(), 1, "{b:#?}");
+        assert!(
+            b[0].plain.contains("The first briefing here") && b[0].mentions_empty,
+            "{}",
+            b[0].plain
+        );
+        assert!(
+            b[0].html
+                .as_deref()
+                .is_some_and(|h| h.contains("<h4>Bottom line</h4>"))
+        );
+        let recent =
+            dossier::schedule::ScheduleStore::recent(store.as_ref(), sub.id, 1).expect("recent");
+        assert!(matches!(
+            recent[0].state,
+            dossier::schedule::store::PostState::Sent { .. }
+        ));
 
         // Fixed.
         std::fs::write(&card, &good).expect("save");

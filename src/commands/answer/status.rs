@@ -110,6 +110,10 @@ pub(super) fn status(ctx: &Ctx<'_>) -> Reply {
     )));
     if let Some(s) = ctx.service {
         r.bullets("Service", service_lines(s));
+        r.bullets(
+            "Daily briefings that need attention",
+            s.schedules.iter().map(Line::new).collect(),
+        );
     }
     r.bullets("Topics", lines);
     let n_stale = stale.len();
