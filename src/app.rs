@@ -18,26 +18,6 @@ use std::time::Instant;
 use tokio::sync::broadcast;
 use tokio_util::task::TaskTracker;
 
-/// Free a replaced library away from the answering threads: freeing a large one takes
-/// milliseconds, which would otherwise land on whichever request or reload dropped it last.
-/// A thread of its own at the lowest priority waits for answers still reading it (they hold it
-/// for microseconds), then drops it.
-fn retire(old: Arc<Library>) {
-    let spawned = std::thread::Builder::new()
-        .name("dossier-retire".into())
-        .spawn(move || {
-            crate::reload::lower_priority();
-            let mut waited = std::time::Duration::ZERO;
-            while Arc::strong_count(&old) > 1 && waited < std::time::Duration::from_secs(5) {
-                std::thread::sleep(std::time::Duration::from_millis(5));
-                waited += std::time::Duration::from_millis(5);
-            }
-            drop(old);
-        });
-    // No thread: it is dropped here instead, which is merely slower.
-    drop(spawned);
-}
-
 /// Where "today" comes from: the system clock, or a fixed day for reproducible tests.
 #[derive(Clone, Copy, Debug)]
 pub enum Clock {
@@ -71,6 +51,8 @@ pub struct App {
     pub(crate) told: Mutex<Told>,
     pub(crate) last_reload: Mutex<Option<ReloadRecord>>,
     pub(crate) reload_count: AtomicU64,
+    /// Loads cards and frees replaced libraries, on a thread of its own.
+    pub(crate) librarian: crate::reload::Librarian,
     /// The daily briefings' store, when `serve` keeps one.
     pub schedules: Option<Arc<dyn ScheduleStore>>,
 }
@@ -94,6 +76,7 @@ impl App {
             last_reload: Mutex::new(None),
             reload_count: AtomicU64::new(0),
             schedules: None,
+            librarian: crate::reload::Librarian::start(),
         }
     }
 
@@ -121,7 +104,7 @@ impl App {
         self.metrics
             .loaded(library.topics().len(), library.card_files());
         let old = self.library.swap(Arc::new(library));
-        retire(old);
+        self.librarian.retire(old);
     }
 
     /// How many reloads have run since start-up, whatever their outcome.

@@ -191,32 +191,129 @@ pub fn load_checked(
     today: chrono::NaiveDate,
     default: Option<&str>,
 ) -> Result<(Library, Report), cards::LoadError> {
-    let loaded = cards::load(root, today)?;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    load_checked_on(root, today, default, cores)
+}
+
+/// `load_checked` on at most `threads` threads.
+fn load_checked_on(
+    root: &Path,
+    today: chrono::NaiveDate,
+    default: Option<&str>,
+    threads: usize,
+) -> Result<(Library, Report), cards::LoadError> {
+    let loaded = cards::load::load_on(root, today, threads)?;
     let mut report = loaded.report;
     let library = library_from(loaded.topics, &mut report, default, root);
     Ok((library, report))
 }
 
-/// Load and check the cards on a thread of their own at the lowest CPU priority, so that
-/// reloading a large tree takes its own time rather than the answering threads': the loader's
-/// worker threads inherit the priority. The result comes back on the returned channel.
-fn load_in_background(
-    root: PathBuf,
-    today: chrono::NaiveDate,
-    default: Option<String>,
-) -> tokio::sync::oneshot::Receiver<Result<(Library, Report), String>> {
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let spawned = std::thread::Builder::new()
-        .name("dossier-reload".into())
-        .spawn(move || {
-            lower_priority();
-            let loaded = load_checked(&root, today, default.as_deref()).map_err(|e| e.to_string());
-            let _ = tx.send(loaded);
-        });
-    if let Err(e) = spawned {
-        tracing::error!(error = %e, "cannot start a thread to reload the cards");
+/// A job for the librarian.
+enum Job {
+    Load {
+        root: PathBuf,
+        today: chrono::NaiveDate,
+        default: Option<String>,
+        done: tokio::sync::oneshot::Sender<Result<(Library, Report), String>>,
+    },
+    Retire(std::sync::Arc<Library>),
+}
+
+/// One long-lived thread per service, at the lowest CPU priority, that reads the cards into
+/// libraries and frees the libraries reloads replace. A reload takes its own time rather than
+/// the answering threads', and a library's memory is allocated and freed on one thread: with
+/// short-lived loader threads, each reload stranded its memory in the heaps of threads that
+/// had exited, and a service reloading a large tree grew without bound.
+pub struct Librarian {
+    jobs: Option<std::sync::Mutex<std::sync::mpsc::Sender<Job>>>,
+}
+
+impl Librarian {
+    pub fn start() -> Librarian {
+        let (tx, rx) = std::sync::mpsc::channel::<Job>();
+        let spawned = std::thread::Builder::new()
+            .name("dossier-librarian".into())
+            .spawn(move || {
+                lower_priority();
+                for job in rx {
+                    match job {
+                        Job::Load {
+                            root,
+                            today,
+                            default,
+                            done,
+                        } => {
+                            let loaded = load_checked_on(&root, today, default.as_deref(), 1)
+                                .map_err(|e| e.to_string());
+                            let _ = done.send(loaded);
+                        }
+                        Job::Retire(old) => retire_here(old),
+                    }
+                }
+            });
+        match spawned {
+            Ok(_) => Librarian {
+                jobs: Some(std::sync::Mutex::new(tx)),
+            },
+            Err(e) => {
+                tracing::error!(error = %e, "cannot start the card loader thread; loading on the caller's");
+                Librarian { jobs: None }
+            }
+        }
     }
-    rx
+
+    fn send(&self, job: Job) -> Result<(), Job> {
+        match &self.jobs {
+            Some(tx) => tx
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .send(job)
+                .map_err(|e| e.0),
+            None => Err(job),
+        }
+    }
+
+    /// Load and check the cards; the result comes back on the returned channel.
+    fn load(
+        &self,
+        root: PathBuf,
+        today: chrono::NaiveDate,
+        default: Option<String>,
+    ) -> tokio::sync::oneshot::Receiver<Result<(Library, Report), String>> {
+        let (done, rx) = tokio::sync::oneshot::channel();
+        if let Err(Job::Load {
+            root,
+            today,
+            default,
+            done,
+        }) = self.send(Job::Load {
+            root,
+            today,
+            default,
+            done,
+        }) {
+            let loaded = load_checked(&root, today, default.as_deref()).map_err(|e| e.to_string());
+            let _ = done.send(loaded);
+        }
+        rx
+    }
+
+    /// Free a replaced library, once the answers still reading it are done with it.
+    pub fn retire(&self, old: std::sync::Arc<Library>) {
+        if let Err(Job::Retire(old)) = self.send(Job::Retire(old)) {
+            retire_here(old);
+        }
+    }
+}
+
+/// Wait for readers (they hold a snapshot for microseconds), then drop the library.
+fn retire_here(old: std::sync::Arc<Library>) {
+    let mut waited = Duration::ZERO;
+    while std::sync::Arc::strong_count(&old) > 1 && waited < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(2));
+        waited += Duration::from_millis(2);
+    }
+    drop(old);
 }
 
 /// The calling thread, and the threads it starts, yield the CPU to everything else.
@@ -246,7 +343,10 @@ impl App {
                 report: Report::default(),
             };
         };
-        let loaded = load_in_background(root, self.clock.today(), self.default_topic.clone()).await;
+        let loaded = self
+            .librarian
+            .load(root, self.clock.today(), self.default_topic.clone())
+            .await;
         let (outcome, report) = match loaded {
             Ok(Ok((library, report))) if !report.has_errors() => {
                 let outcome = ReloadOutcome::Loaded {
@@ -357,8 +457,10 @@ impl App {
             return Reply::new(ReplyKind::UserError, "Nothing to check")
                 .summary(Line::new("This library was not read from a folder."));
         };
-        let loaded =
-            load_in_background(root.clone(), self.clock.today(), self.default_topic.clone()).await;
+        let loaded = self
+            .librarian
+            .load(root.clone(), self.clock.today(), self.default_topic.clone())
+            .await;
         match loaded {
             Ok(Ok((library, report))) => {
                 let n = library.topics().len();

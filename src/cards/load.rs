@@ -54,6 +54,14 @@ pub enum LoadError {
 
 /// Load and validate every topic under `root`. `today` decides what is stale.
 pub fn load(root: &Path, today: NaiveDate) -> Result<Loaded, LoadError> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    load_on(root, today, cores)
+}
+
+/// `load`, reading topics on at most `threads` threads (1: all on the calling thread, which a
+/// long-running service prefers: the library's memory is then allocated, and later freed, on
+/// one thread).
+pub fn load_on(root: &Path, today: NaiveDate, threads: usize) -> Result<Loaded, LoadError> {
     let meta = std::fs::metadata(root).map_err(|source| LoadError::Unreadable {
         path: root.to_path_buf(),
         source,
@@ -100,7 +108,7 @@ pub fn load(root: &Path, today: NaiveDate) -> Result<Loaded, LoadError> {
     }
     dirs.sort();
     let mut topics = Vec::new();
-    for (topic, mut found) in load_topics(&dirs, today) {
+    for (topic, mut found) in load_topics(&dirs, today, threads) {
         topics.extend(topic);
         report.diagnostics.append(&mut found.diagnostics);
     }
@@ -123,15 +131,17 @@ pub fn load(root: &Path, today: NaiveDate) -> Result<Loaded, LoadError> {
 }
 
 /// Load each topic folder, on every core: topics are independent until the final name check.
-fn load_topics(dirs: &[(String, PathBuf)], today: NaiveDate) -> Vec<(Option<Topic>, Report)> {
+fn load_topics(
+    dirs: &[(String, PathBuf)],
+    today: NaiveDate,
+    threads: usize,
+) -> Vec<(Option<Topic>, Report)> {
     let one = |(name, dir): &(String, PathBuf)| {
         let mut v = Validator::new(today);
         let topic = load_topic(&mut v, name, dir);
         (topic, v.report)
     };
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(dirs.len());
+    let threads = threads.min(dirs.len());
     if threads <= 1 {
         return dirs.iter().map(one).collect();
     }
