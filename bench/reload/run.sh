@@ -6,10 +6,13 @@
 #  2. answer latency at a fixed request rate (oha) with no reload, then while the large tree
 #     reloads back to back (SIGHUP), p50/p99 of each;
 #  3. resident memory of `serve` after 10 reloads of the large tree and after 1,000.
-#   bench/reload/run.sh            (RATE=2000 DURATION=20s SAVES=20 RELOADS=1000 by default)
+#   bench/reload/run.sh            (RATE=2000 DURATION=20s SAVES=20 RELOADS=1000 by default;
+#                                   ONLY=save|latency|memory runs one part)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RATE=${RATE:-2000}; D=${DURATION:-20s}; SAVES=${SAVES:-20}; RELOADS=${RELOADS:-1000}
+ONLY=${ONLY:-}
+part() { [ -z "$ONLY" ] || [ "$ONLY" = "$1" ]; }
 PORT=${PORT:-18090}
 command -v oha >/dev/null || cargo install oha --version 1.16.0 --locked
 cargo build --release --locked --bin dossier --example sign_interaction --example bench_tree
@@ -69,36 +72,42 @@ PY
     { printf '%s: the reload itself (read, check, index, swap): ' "$label"; stats; echo; }
 }
 
-echo "== 1. save → answering"
-cp -r briefings "$work/bundled"
-start "$work/bundled" iran-us-talks
-body iran
-save_to_answer "$work/bundled/iran-us-talks/actors/iran.toml" "bundled topic"
-stop
+if part save; then
+  echo "== 1. save → answering"
+  cp -r briefings "$work/bundled"
+  start "$work/bundled" iran-us-talks
+  body iran
+  save_to_answer "$work/bundled/iran-us-talks/actors/iran.toml" "bundled topic"
+  stop
+fi
 target/release/examples/bench_tree "$work/large"
 start "$work/large" topic-0
 body actor-0
-save_to_answer "$work/large/topic-0/actors/actor-0.toml" "10,000-file tree"
+if part save; then save_to_answer "$work/large/topic-0/actors/actor-0.toml" "10,000-file tree"; fi
 
+if part latency; then
 echo "== 2. latency at $RATE req/s, large tree loaded (pid $pid)"
 read -r TS SIG < <(target/release/examples/sign_interaction sign "$work/body.json")
 load() { oha --no-tui -z "$D" -q "$RATE" --latency-correction -m POST -H "content-type: application/json" \
   -H "x-signature-ed25519: $SIG" -H "x-signature-timestamp: $TS" -D "$work/body.json" \
   "http://127.0.0.1:$PORT/interactions"; }
-pct() { awk -v p="$2" '$1 == p {print $2, $3; exit}' "$1"; }
+pct() { awk -v p="$2" '$1 == p {print $3, $4; exit}' "$1"; }
 load > "$work/idle.txt"
 echo "idle:              p50 $(pct "$work/idle.txt" 50.00%)  p99 $(pct "$work/idle.txt" 99.00%)"
-before=$(grep -c 'reloaded the cards' "$work/serve.log")
+before=$(grep -c 'reloaded the cards' "$work/serve.log" || true)
 ( while kill -HUP "$pid" 2>/dev/null; do sleep 0.05; done ) & hup=$!
 load > "$work/busy.txt"
 kill "$hup"; wait "$hup" 2>/dev/null || true
 during=$(( $(grep -c 'reloaded the cards' "$work/serve.log") - before ))
 echo "reloading ($during reloads during the run): p50 $(pct "$work/busy.txt" 50.00%)  p99 $(pct "$work/busy.txt" 99.00%)"
 grep -E 'Success rate|Requests/sec' "$work/idle.txt" "$work/busy.txt"
+grep -A12 'Response time distribution' "$work/idle.txt" "$work/busy.txt" || true
+fi
 
+part memory || exit 0
 echo "== 3. memory over $RELOADS reloads of the large tree"
 rss() { awk '/VmRSS/ {print $2}' "/proc/$pid/status"; }
-reloads() { grep -c 'reloaded the cards' "$work/serve.log"; }
+reloads() { grep -c 'reloaded the cards' "$work/serve.log" || true; }
 base=$(reloads)
 wait_reloads() { # N more than base
   while [ "$(reloads)" -lt $((base + $1)) ]; do kill -HUP "$pid"; sleep 0.05; done
