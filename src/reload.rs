@@ -584,11 +584,26 @@ fn arm(
 )> {
     use notify::Watcher as _;
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let watched = root.to_path_buf();
     let mut watcher = notify::recommended_watcher(move |e: Event| {
+        // inotify always reports opens, so every reload raises one event per card file it
+        // reads: drop what cannot matter here, on the watcher's thread, rather than queueing
+        // them (a 10,000-file tree reloaded back to back otherwise piled up events faster than
+        // the loop drained them, and memory with them).
+        if let Ok(ev) = &e
+            && !(matters(&watched, ev) || root_removed(&watched, ev))
+        {
+            return;
+        }
         let _ = tx.send(e);
     })?;
     watcher.watch(root, notify::RecursiveMode::Recursive)?;
     Ok((watcher, rx))
+}
+
+/// The briefings folder itself was removed (or renamed away).
+fn root_removed(root: &Path, ev: &notify::Event) -> bool {
+    matches!(ev.kind, notify::EventKind::Remove(_)) && ev.paths.iter().any(|p| p == root)
 }
 
 /// Watch the briefings folder and reload on each burst of relevant changes, and on SIGHUP,
@@ -639,7 +654,7 @@ pub async fn watch(app: Arc<App>, stop: CancellationToken) {
                         if matters(&root, &ev) {
                             debounce.note(Instant::now());
                         }
-                        if ev.paths.iter().any(|p| p == &root) && matches!(ev.kind, notify::EventKind::Remove(_)) {
+                        if root_removed(&root, &ev) {
                             tracing::warn!(folder = %root.display(), "the briefings folder was removed or replaced");
                             break true;
                         }
@@ -742,6 +757,30 @@ pub fn absolute(root: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn reading_the_cards_queues_no_events_and_saving_one_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let topic = root.join("t");
+        std::fs::create_dir(&topic).unwrap();
+        for i in 0..200 {
+            std::fs::write(topic.join(format!("{i}.toml")), "x = 1\n").unwrap();
+        }
+        let (_watcher, mut events) = arm(&root).unwrap();
+        for i in 0..200 {
+            std::fs::read_to_string(topic.join(format!("{i}.toml"))).unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(events.try_recv().is_err(), "reads reached the queue");
+        std::fs::write(topic.join("7.toml"), "x = 2\n").unwrap();
+        let saved = tokio::time::timeout(Duration::from_secs(5), events.recv())
+            .await
+            .expect("a save is reported")
+            .unwrap()
+            .unwrap();
+        assert!(matters(&root, &saved));
+    }
 
     #[test]
     fn card_files_matter_and_scratch_files_do_not() {
