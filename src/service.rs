@@ -7,7 +7,7 @@ use crate::diag::{Diagnostic, Report};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// The platforms commands arrive from, as metrics and logs name them.
@@ -168,8 +168,13 @@ pub struct ReloadRecord {
     pub trigger: Trigger,
     pub outcome: ReloadOutcome,
     /// Every diagnostic of the load, errors first.
-    pub report: Report,
+    pub report: Arc<Report>,
+    /// The identities of its warnings (worked out by the librarian, off the answering threads).
+    pub warnings: Arc<WarningSet>,
 }
+
+/// Warnings by identity (code, file, line and column), to tell new warnings from known ones.
+pub type WarningSet = BTreeSet<String>;
 
 impl ReloadRecord {
     pub fn succeeded(&self) -> bool {
@@ -203,7 +208,7 @@ pub enum NoticeKind {
 pub struct Told {
     /// The failure last posted, while the cards stay broken.
     failure: Option<BTreeSet<String>>,
-    warnings: Option<BTreeSet<String>>,
+    warnings: Option<Arc<WarningSet>>,
 }
 
 /// A diagnostic's identity for "is this the same problem": where and what, not the wording
@@ -223,7 +228,7 @@ impl Told {
     pub fn starting_with(report: &Report, root: &Path) -> Told {
         Told {
             failure: None,
-            warnings: Some(warning_set(report, root)),
+            warnings: Some(Arc::new(warning_set(report, root))),
         }
     }
 
@@ -243,8 +248,8 @@ impl Told {
                         detail: String::new(),
                     });
                 }
-                let warnings = warning_set(&record.report, root);
-                if self.warnings.as_ref() != Some(&warnings) {
+                let warnings = &record.warnings;
+                if self.warnings.as_ref() != Some(warnings) {
                     let n = warnings.len();
                     let title = match n {
                         0 => "The cards have no warnings now.".to_owned(),
@@ -267,7 +272,7 @@ impl Told {
                         title,
                         detail: human(&only_warnings),
                     });
-                    self.warnings = Some(warnings);
+                    self.warnings = Some(Arc::clone(warnings));
                 }
             }
             ReloadOutcome::Failed { errors, .. } => {
@@ -316,7 +321,7 @@ impl Told {
     }
 }
 
-fn warning_set(report: &Report, root: &Path) -> BTreeSet<String> {
+pub(crate) fn warning_set(report: &Report, root: &Path) -> WarningSet {
     report
         .diagnostics
         .iter()
@@ -355,7 +360,13 @@ mod tests {
             took: Duration::ZERO,
             trigger: Trigger::FileChange,
             outcome,
-            report: Report { diagnostics: diags },
+            warnings: Arc::new(warning_set(
+                &Report {
+                    diagnostics: diags.clone(),
+                },
+                Path::new("/b"),
+            )),
+            report: Arc::new(Report { diagnostics: diags }),
         }
     }
 
