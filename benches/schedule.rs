@@ -80,8 +80,9 @@ fn schedules(c: &mut Criterion) {
     let day = NaiveDate::from_ymd_opt(2026, 3, 25).expect("day");
     let mut g = c.benchmark_group("schedules");
     g.sample_size(10);
-    // The worst case: every subscription is due at once and gets its own rendered briefing.
-    g.bench_function("10k subscriptions over 50 topics: due + digest each", |b| {
+    // The worst case: every subscription is due at once and gets its own briefing, rendered for
+    // its platform.
+    g.bench_function("10k subscriptions over 50 topics: due + digest + render each", |b| {
         b.iter(|| {
             let mut bytes = 0usize;
             for (slot, topic, last) in &subs {
@@ -97,7 +98,14 @@ fn schedules(c: &mut Criterion) {
                     day,
                     WhenUnchanged::Post,
                 );
-                bytes += r.map_or(0, |r| r.sections.len());
+                // Rendered for the place it goes to: Discord embeds or Matrix HTML.
+                if let Some(r) = r {
+                    bytes += if topic % 2 == 0 {
+                        black_box(dossier::render::discord::render(&r)).embeds.len()
+                    } else {
+                        black_box(dossier::render::matrix::render(&r, "!")).html.len()
+                    };
+                }
             }
             black_box(bytes)
         })
