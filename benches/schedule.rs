@@ -82,34 +82,39 @@ fn schedules(c: &mut Criterion) {
     g.sample_size(10);
     // The worst case: every subscription is due at once and gets its own briefing, rendered for
     // its platform.
-    g.bench_function("10k subscriptions over 50 topics: due + digest + render each", |b| {
-        b.iter(|| {
-            let mut bytes = 0usize;
-            for (slot, topic, last) in &subs {
-                black_box(due(slot, *last, now));
-                let r = digest(
-                    &lib,
-                    *topic,
-                    Some(Previous {
-                        snapshot: &snapshots[*topic],
-                        day: day.pred_opt().expect("day"),
-                    }),
-                    day,
-                    day,
-                    WhenUnchanged::Post,
-                );
-                // Rendered for the place it goes to: Discord embeds or Matrix HTML.
-                if let Some(r) = r {
-                    bytes += if topic % 2 == 0 {
-                        black_box(dossier::render::discord::render(&r)).embeds.len()
-                    } else {
-                        black_box(dossier::render::matrix::render(&r, "!")).html.len()
-                    };
+    g.bench_function(
+        "10k subscriptions over 50 topics: due + digest + render each",
+        |b| {
+            b.iter(|| {
+                let mut bytes = 0usize;
+                for (slot, topic, last) in &subs {
+                    black_box(due(slot, *last, now));
+                    let r = digest(
+                        &lib,
+                        *topic,
+                        Some(Previous {
+                            snapshot: &snapshots[*topic],
+                            day: day.pred_opt().expect("day"),
+                        }),
+                        day,
+                        day,
+                        WhenUnchanged::Post,
+                    );
+                    // Rendered for the place it goes to: Discord embeds or Matrix HTML.
+                    if let Some(r) = r {
+                        bytes += if topic % 2 == 0 {
+                            black_box(dossier::render::discord::render(&r)).embeds.len()
+                        } else {
+                            black_box(dossier::render::matrix::render(&r, "!"))
+                                .html
+                                .len()
+                        };
+                    }
                 }
-            }
-            black_box(bytes)
-        })
-    });
+                black_box(bytes)
+            })
+        },
+    );
     g.bench_function("10k subscriptions: due only", |b| {
         b.iter(|| {
             subs.iter()

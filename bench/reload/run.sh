@@ -7,7 +7,8 @@
 #     reloads back to back (SIGHUP), p50/p99 of each;
 #  3. resident memory of `serve` after 10 reloads of the large tree and after 1,000.
 #   bench/reload/run.sh            (RATE=2000 DURATION=20s SAVES=20 RELOADS=1000 by default;
-#                                   ONLY=save|latency|memory runs one part)
+#                                   ONLY=save|latency|memory runs one part; SAMPLE_EVERY=100
+#                                   also prints the memory every 100 reloads)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RATE=${RATE:-2000}; D=${DURATION:-20s}; SAVES=${SAVES:-20}; RELOADS=${RELOADS:-1000}
@@ -113,6 +114,11 @@ wait_reloads() { # N more than base
   while [ "$(reloads)" -lt $((base + $1)) ]; do kill -HUP "$pid"; sleep 0.05; done
 }
 wait_reloads 10; sleep 1; R10=$(rss)
+if [ -n "${SAMPLE_EVERY:-}" ]; then # RSS every SAMPLE_EVERY reloads, 1 s after each step
+  for n in $(seq "$SAMPLE_EVERY" "$SAMPLE_EVERY" "$RELOADS"); do
+    wait_reloads "$n"; sleep 1; echo "RSS after $n reloads: $(rss) kB"
+  done
+fi
 wait_reloads "$RELOADS"; sleep 1; R1000=$(rss)
 echo "RSS after 10 reloads: $R10 kB; after $RELOADS: $R1000 kB ($(awk -v a="$R1000" -v b="$R10" 'BEGIN {printf "%+.1f%%", (a-b)*100/b}'))"
 ask | grep -q '"title":"Actor 0 of 0: position"' && echo "still answering"
