@@ -55,6 +55,8 @@ pub struct App {
     pub(crate) librarian: crate::reload::Librarian,
     /// The daily briefings' store, when `serve` keeps one.
     pub schedules: Option<Arc<dyn ScheduleStore>>,
+    /// Edits from chat, when `serve` reads a briefings folder and keeps a state folder.
+    pub desk: Option<Arc<crate::edit::Desk>>,
 }
 
 impl App {
@@ -76,8 +78,15 @@ impl App {
             last_reload: Mutex::new(None),
             reload_count: AtomicU64::new(0),
             schedules: None,
+            desk: None,
             librarian: crate::reload::Librarian::start(),
         }
+    }
+
+    /// Take edits from chat at `desk`.
+    pub fn with_desk(mut self, desk: Arc<crate::edit::Desk>) -> Self {
+        self.desk = Some(desk);
+        self
     }
 
     /// Keep daily briefings in `store`.
@@ -177,6 +186,9 @@ impl App {
                 .await
                 .reply(self.briefings.as_deref()),
             (Command::Check, _) => self.check_on_disk().await,
+            (Command::Edit(_) | Command::History(_) | Command::Undo, _) => {
+                crate::edit::respond(self, cmd, asker).await
+            }
             (Command::Subscribe(q), Some(store)) => chat::subscribe(self, store, q, asker),
             (Command::Unsubscribe(q), Some(store)) => chat::unsubscribe(self, store, q, asker),
             (Command::Schedules, Some(store)) => chat::schedules(self, store, asker),

@@ -14,6 +14,7 @@ pub mod diag;
 pub mod digest;
 #[cfg(feature = "discord")]
 pub mod discord;
+pub mod edit;
 pub mod http;
 pub mod library;
 #[cfg(feature = "matrix")]

@@ -571,7 +571,7 @@ fn plural(n: usize) -> &'static str {
 /// At most this many diagnostics of each kind in a chat reply; `dossier check` has them all.
 const MAX_LISTED: usize = 15;
 
-fn diagnostics_sections(r: &mut Reply, report: &Report, root: &Path) {
+pub(crate) fn diagnostics_sections(r: &mut Reply, report: &Report, root: &Path) {
     for (heading, errors) in [("Errors", true), ("Warnings", false)] {
         let all: Vec<&Diagnostic> = report
             .diagnostics

@@ -36,6 +36,11 @@ pub struct Asker {
     pub place: Option<crate::schedule::Destination>,
     /// "discord:1234 (alice)", for the record of who made a subscription.
     pub who: Option<String>,
+    /// Who asked, for edits from chat: platform, user id and display name.
+    pub author: Option<crate::edit::log::Author>,
+    /// Holds more than the moderator permission (Discord: Administrator; Matrix: power level
+    /// 100): may undo another moderator's edit.
+    pub admin: bool,
 }
 
 impl Asker {
@@ -45,6 +50,8 @@ impl Asker {
             platform: Platform::Terminal,
             place: None,
             who: None,
+            author: None,
+            admin: false,
         }
     }
 
@@ -54,6 +61,8 @@ impl Asker {
             platform,
             place: None,
             who: None,
+            author: None,
+            admin: false,
         }
     }
 }
@@ -129,6 +138,8 @@ pub enum Trigger {
     FileChange,
     Signal,
     Command,
+    /// A moderator's edit from chat was written.
+    Edit,
     /// The file watcher failed or its folder was replaced; the watch was re-armed.
     Rewatch,
 }
@@ -140,6 +151,7 @@ impl Trigger {
             Trigger::FileChange => "a card was saved",
             Trigger::Signal => "SIGHUP",
             Trigger::Command => "the reload command",
+            Trigger::Edit => "an edit from chat",
             Trigger::Rewatch => "the file watch was re-armed",
         }
     }

@@ -206,8 +206,37 @@ fn io_diag(path: &Path, e: &std::io::Error) -> Diagnostic {
     .help(help)
 }
 
+/// Check one topic folder as `load` would, with `path` read as `text` instead of from disk
+/// (it need not exist yet): how an edit made from chat is checked before anything is written.
+/// The report holds that topic's diagnostics; the topic, when it has no errors.
+pub fn check_topic_with(
+    dir: &Path,
+    today: NaiveDate,
+    path: &Path,
+    text: String,
+) -> (Option<Topic>, Report) {
+    let mut v = Validator::new(today);
+    v.overlay = Some((path.to_path_buf(), text));
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let topic = load_topic(&mut v, &name, dir);
+    let mut report = v.report;
+    report.sort();
+    (topic, report)
+}
+
 /// Read a card file: `Ok(None)` when it does not exist (the caller decides if that is fine).
 fn read_file(v: &mut Validator, path: &Path) -> Option<File> {
+    if let Some((p, text)) = &v.overlay
+        && p == path
+    {
+        return Some(File {
+            path: path.to_path_buf(),
+            text: text.clone(),
+        });
+    }
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && path.symlink_metadata().is_err() => {
@@ -417,6 +446,13 @@ fn actor_files(v: &mut Validator, dir: &Path) -> Vec<PathBuf> {
             }
             Err(e) => v.report.push(io_diag(dir, &e)),
         }
+    }
+    if let Some((p, _)) = &v.overlay
+        && p.parent() == Some(dir)
+        && p.extension().is_some_and(|x| x == "toml")
+        && !files.contains(p)
+    {
+        files.push(p.clone());
     }
     files.sort();
     files

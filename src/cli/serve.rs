@@ -89,10 +89,18 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let desk = match crate::edit::Desk::open(&root, &config.state.join("edits.sqlite3")) {
+        Ok(d) => Arc::new(d),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let app = Arc::new(
         App::new(library, config.default_topic.clone(), clock)
             .reading(root, &report)
-            .with_schedules(store),
+            .with_schedules(store)
+            .with_desk(desk),
     );
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,

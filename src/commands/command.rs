@@ -37,7 +37,28 @@ pub enum Command {
     Schedules,
     /// Moderators: the next daily briefing, privately.
     Preview(TopicQuery),
+    /// Moderators: change a card from chat.
+    Edit(EditQuery),
+    /// Moderators: the edits made from chat.
+    History(HistoryQuery),
+    /// Moderators: revert the newest edit made from chat.
+    Undo,
     Help(HelpQuery),
+}
+
+/// `edit`: what to change; the fields come with the message (Matrix, terminal) or from a
+/// form (Discord).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EditQuery {
+    pub request: crate::edit::EditRequest,
+    /// The `field: value` lines sent with the command, if any.
+    pub fields: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HistoryQuery {
+    pub card: Option<String>,
+    pub topic: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -155,6 +176,9 @@ impl Command {
             Command::Schedules => CommandKind::Schedules,
             Command::Preview(_) => CommandKind::Preview,
             Command::Help(_) => CommandKind::Help,
+            Command::Edit(_) => CommandKind::Edit,
+            Command::History(_) => CommandKind::History,
+            Command::Undo => CommandKind::Undo,
         }
     }
 
@@ -230,6 +254,24 @@ impl Command {
                 }
             }
             Command::Preview(q) => b.keyword("topic", q.topic.as_deref()),
+            Command::Edit(q) => {
+                let r = &q.request;
+                b.positional(match (r.kind, r.correct) {
+                    (crate::edit::form::FormKind::Position, true) => "correction",
+                    (k, _) => k.name(),
+                });
+                if let Some(a) = &r.actor {
+                    b.positional(a);
+                }
+                b.keyword("topic", r.topic.as_deref());
+            }
+            Command::History(q) => {
+                if let Some(c) = &q.card {
+                    b.positional(c);
+                }
+                b.keyword("topic", q.topic.as_deref());
+            }
+            Command::Undo => {}
             Command::Help(q) => {
                 if let Some(c) = &q.command {
                     b.positional(c);

@@ -376,6 +376,63 @@ pub fn from_args(spec: &'static CommandSpec, args: Args) -> Result<Command, Pars
         }
         CommandKind::Schedules => Command::Schedules,
         CommandKind::Preview => Command::Preview(TopicQuery { topic }),
+        CommandKind::Edit => {
+            use crate::edit::form::FormKind;
+            // "position united states" arrives whole in `what`: the first word is what.
+            let all = [get("what"), get("actor")]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" ");
+            let (what, actor) = match all.split_once(char::is_whitespace) {
+                Some((w, a)) => (w.to_ascii_lowercase(), Some(a.trim().to_owned())),
+                None => (all.to_ascii_lowercase(), None),
+            };
+            let (kind, correct) = match what.as_str() {
+                "position" | "pos" | "stance" => (FormKind::Position, false),
+                "correction" | "correct" => (FormKind::Position, true),
+                "event" | "events" | "timeline" => (FormKind::Event, false),
+                "source" | "sources" => (FormKind::Source, false),
+                "" => {
+                    return Err(ParseError::Missing {
+                        command: spec.name,
+                        arg: "what",
+                    });
+                }
+                other => {
+                    return Err(ParseError::Invalid {
+                        command: spec.name,
+                        arg: "what",
+                        why: format!(
+                            "`{}` is not one of {}",
+                            crate::text::truncate_words(other, 20),
+                            spec::EDIT_WHATS.join(", ")
+                        ),
+                    });
+                }
+            };
+            if kind == FormKind::Position && actor.is_none() {
+                return Err(ParseError::Missing {
+                    command: spec.name,
+                    arg: "actor",
+                });
+            }
+            Command::Edit(EditQuery {
+                request: crate::edit::EditRequest {
+                    kind,
+                    correct,
+                    topic,
+                    actor: actor.filter(|_| kind == FormKind::Position),
+                    base: None,
+                },
+                fields: None,
+            })
+        }
+        CommandKind::History => Command::History(HistoryQuery {
+            card: get("card"),
+            topic,
+        }),
+        CommandKind::Undo => Command::Undo,
         CommandKind::Help => Command::Help(HelpQuery {
             command: get("command"),
         }),

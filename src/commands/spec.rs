@@ -17,6 +17,8 @@ pub enum ArgKind {
     Timezone,
     /// A number naming a stored item (a subscription).
     Id,
+    /// What `edit` changes: one of [`EDIT_WHATS`].
+    EditWhat,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -50,6 +52,9 @@ pub enum CommandKind {
     Unsubscribe,
     Schedules,
     Preview,
+    Edit,
+    History,
+    Undo,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -106,6 +111,9 @@ const PAGE: ArgSpec = kw(
     "which page of a long answer (1, 2, …)",
 );
 
+/// What `edit` changes, as typed.
+pub const EDIT_WHATS: &[&str] = &["position", "correction", "event", "source"];
+
 pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         kind: CommandKind::Brief,
@@ -150,7 +158,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         kind: CommandKind::Timeline,
         name: "timeline",
-        aliases: &["events", "history"],
+        aliases: &["events"],
         summary: "Dated events, oldest first, ten a page; filter by dates or by actor.",
         args: &[
             TOPIC_POS,
@@ -331,6 +339,60 @@ pub const COMMANDS: &[CommandSpec] = &[
         examples: &["preview"],
         moderator: true,
     },
+    CommandSpec {
+        kind: CommandKind::Edit,
+        name: "edit",
+        aliases: &[],
+        summary: "For moderators: change a card from chat. `edit position <actor>` adds a dated position (`edit correction <actor>` corrects the latest); `edit event` adds to the timeline; `edit source` adds a source. Checked like `dossier check` before it is written.",
+        args: &[
+            pos(
+                "what",
+                ArgKind::EditWhat,
+                true,
+                "position, correction (of the latest position), event or source",
+            ),
+            pos(
+                "actor",
+                ArgKind::Actor,
+                false,
+                "whose position (position and correction only)",
+            ),
+            TOPIC_KW,
+        ],
+        examples: &[
+            "edit position iran",
+            "edit correction iran",
+            "edit event",
+            "edit source",
+        ],
+        moderator: true,
+    },
+    CommandSpec {
+        kind: CommandKind::History,
+        name: "history",
+        aliases: &["edits"],
+        summary: "For moderators: the last edits made from chat (who, when, what), of one card if named.",
+        args: &[
+            pos(
+                "card",
+                ArgKind::Actor,
+                false,
+                "an actor, `timeline` or `sources`",
+            ),
+            TOPIC_KW,
+        ],
+        examples: &["history", "history iran"],
+        moderator: true,
+    },
+    CommandSpec {
+        kind: CommandKind::Undo,
+        name: "undo",
+        aliases: &[],
+        summary: "For moderators: revert the newest edit made from chat (your own; anyone's with a higher permission), checked like an edit.",
+        args: &[],
+        examples: &["undo"],
+        moderator: true,
+    },
 ];
 
 /// The command called `name` (or one of its aliases), ignoring case.
@@ -416,12 +478,15 @@ mod tests {
             Unsubscribe,
             Schedules,
             Preview,
+            Edit,
+            History,
+            Undo,
         ] {
             // An exhaustive match: a new kind must be added to the list above.
             match kind {
                 Brief | Position | Actors | Timeline | Experts | Compare | Sources | Search
                 | Topics | Help | Status | Reload | Check | Subscribe | Unsubscribe | Schedules
-                | Preview => {}
+                | Preview | Edit | History | Undo => {}
             }
             let n = COMMANDS.iter().filter(|c| c.kind == kind).count();
             assert_eq!(n, 1, "{kind:?} has {n} entries");

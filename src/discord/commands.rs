@@ -22,7 +22,7 @@ fn option(arg: &ArgSpec) -> CreateCommandOption {
         ArgKind::Timezone => (CommandOptionType::String, true),
         ArgKind::Time => (CommandOptionType::String, false),
         ArgKind::Actor | ArgKind::Topic | ArgKind::Command => (CommandOptionType::String, true),
-        ArgKind::Date | ArgKind::Text => (CommandOptionType::String, false),
+        ArgKind::Date | ArgKind::Text | ArgKind::EditWhat => (CommandOptionType::String, false),
     };
     let mut o = CreateCommandOption::new(
         kind,
@@ -37,6 +37,11 @@ fn option(arg: &ArgSpec) -> CreateCommandOption {
         ArgKind::Time => o = o.min_length(4).max_length(5),
         ArgKind::Id => o = o.min_int_value(1),
         ArgKind::Text => o = o.min_length(1).max_length(200),
+        ArgKind::EditWhat => {
+            for w in crate::commands::spec::EDIT_WHATS {
+                o = o.add_string_choice(*w, *w);
+            }
+        }
         _ => o = o.max_length(100),
     }
     o

@@ -84,7 +84,7 @@ pub fn edit(m: &Message) -> EditInteractionResponse {
         .allowed_mentions(no_mentions())
 }
 
-fn reply_message(reply: &Reply) -> Message {
+pub(crate) fn reply_message(reply: &Reply) -> Message {
     dr::render(reply)
 }
 
@@ -98,6 +98,13 @@ pub fn is_moderator(member: Option<&Member>, s: &Settings) -> bool {
     member
         .and_then(|m| m.permissions)
         .is_some_and(|p| p.administrator() || p.contains(s.moderator_permission))
+}
+
+/// Whether the member holds more than the moderator permission: may undo others' edits.
+pub fn is_admin(member: Option<&Member>) -> bool {
+    member
+        .and_then(|m| m.permissions)
+        .is_some_and(|p| p.administrator())
 }
 
 /// What to do about an interaction.
@@ -143,6 +150,7 @@ pub async fn handle(app: Arc<App>, s: &Settings, interaction: Interaction) -> Ou
         Interaction::Command(ci) => command(app, s, ci).await,
         Interaction::Autocomplete(ci) => Outcome::Respond(autocomplete(&app, &ci)),
         Interaction::Component(ci) => Outcome::Respond(component(&app, &ci)),
+        Interaction::Modal(mi) => super::edit::submit(app, s, mi).await,
         _ => Outcome::Ignore,
     }
 }
@@ -197,25 +205,52 @@ async fn command(app: Arc<App>, s: &Settings, ci: CommandInteraction) -> Outcome
             )));
         }
     };
+    if let crate::commands::Command::Edit(q) = &cmd {
+        return Outcome::Respond(super::edit::open(&app, q));
+    }
     let private = private || cmd.answers_privately();
+    let name = ci
+        .member
+        .as_deref()
+        .and_then(|m| m.nick.clone())
+        .or_else(|| ci.user.global_name.clone())
+        .unwrap_or_else(|| ci.user.name.clone());
     let asker = Asker {
         platform: Platform::Discord,
         place: Some(Destination::Discord {
             channel: ci.channel_id.get(),
         }),
         who: Some(format!("discord:{} ({})", ci.user.id, ci.user.name)),
+        author: Some(crate::edit::log::Author {
+            platform: "discord".into(),
+            id: ci.user.id.to_string(),
+            name,
+        }),
+        admin: is_admin(ci.member.as_deref()),
     };
     let worker = app.clone();
     // Answers take microseconds from an in-memory snapshot: a task on the runtime, not a
     // blocking thread per request. It still runs apart, so a slow answer (a reload) can be
     // deferred, and it is tracked, so a graceful shutdown waits for it.
-    let mut work = app.tasks.spawn(async move {
+    let work = app.tasks.spawn(async move {
         let reply = worker.respond(&cmd, &asker).await;
         (
             reply.is_user_error() || reply.private,
             reply_message(&reply),
         )
     });
+    respond_or_defer(s, work, ci.token.clone(), private, spec.name).await
+}
+
+/// Respond with the answer if it comes within `defer_after`; otherwise acknowledge now and
+/// complete the response when it comes.
+pub(crate) async fn respond_or_defer(
+    s: &Settings,
+    mut work: Answering,
+    token: String,
+    private: bool,
+    command: &'static str,
+) -> Outcome {
     // `defer_after` of zero means: always acknowledge first.
     let in_time = if s.defer_after.is_zero() {
         Err(())
@@ -230,7 +265,7 @@ async fn command(app: Arc<App>, s: &Settings, ci: CommandInteraction) -> Outcome
             private || user_error,
         ))),
         Ok(Err(e)) => {
-            tracing::error!(error = %e, command = spec.name, "answering a command failed");
+            tracing::error!(error = %e, command, "answering a command failed");
             Outcome::Respond(CreateInteractionResponse::Message(message(
                 &reply_message(&apology()),
                 true,
@@ -240,11 +275,7 @@ async fn command(app: Arc<App>, s: &Settings, ci: CommandInteraction) -> Outcome
             let ack = CreateInteractionResponse::Defer(
                 CreateInteractionResponseMessage::new().ephemeral(private),
             );
-            Outcome::Deferred {
-                ack,
-                work,
-                token: ci.token.clone(),
-            }
+            Outcome::Deferred { ack, work, token }
         }
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod briefings;
 pub mod commands;
+pub mod edit;
 pub mod endpoint;
 pub mod gateway;
 pub mod handler;

@@ -307,6 +307,21 @@ fn hint(prefix: &str, e: &ParseError) -> Option<Reply> {
     }
 }
 
+/// Parse a command message. `edit` takes its fields from the lines after the first; every
+/// other command is the whole message, as typed.
+pub fn parse_with_fields(text: &str) -> Result<crate::commands::Command, ParseError> {
+    if let Some((first, rest)) = text.split_once('\n')
+        && let Ok(crate::commands::Command::Edit(mut q)) = parse(first)
+    {
+        q.fields = Some(rest.to_owned());
+        return Ok(crate::commands::Command::Edit(q));
+    }
+    parse(text)
+}
+
+/// The power level that may undo another moderator's edit (a room admin's).
+const ADMIN_POWER_LEVEL: i64 = 100;
+
 async fn is_moderator(room: &Room, user: &UserId, level: i64) -> bool {
     match room.get_user_power_level(user).await {
         Ok(UserPowerLevel::Infinite) => true,
@@ -316,6 +331,14 @@ async fn is_moderator(room: &Room, user: &UserId, level: i64) -> bool {
             tracing::warn!(error = %e, "could not read power levels");
             false
         }
+    }
+}
+
+/// A member's display name in the room, else their user id's localpart.
+async fn display_name(room: &Room, user: &UserId) -> String {
+    match room.get_member_no_sync(user).await {
+        Ok(Some(m)) => m.display_name().unwrap_or(user.localpart()).to_owned(),
+        _ => user.localpart().to_owned(),
     }
 }
 
@@ -331,7 +354,7 @@ pub async fn answer(door: &Door, room: &Room, ev: &OriginalSyncRoomMessageEvent)
         return None;
     };
     let line = command_text(&text.body, &door.cfg.prefix)?;
-    let cmd = match parse(line) {
+    let cmd = match parse_with_fields(line) {
         Ok(c) => c,
         Err(e) => return hint(&door.cfg.prefix, &e),
     };
@@ -354,6 +377,18 @@ pub async fn answer(door: &Door, room: &Room, ev: &OriginalSyncRoomMessageEvent)
             room: room.room_id().to_string(),
         }),
         who: Some(ev.sender.to_string()),
+        author: Some(crate::edit::log::Author {
+            platform: "matrix".into(),
+            id: ev.sender.to_string(),
+            name: display_name(room, &ev.sender).await,
+        }),
+        admin: cmd.is_moderator()
+            && is_moderator(
+                room,
+                &ev.sender,
+                ADMIN_POWER_LEVEL.max(door.cfg.moderator_power_level + 1),
+            )
+            .await,
     };
     Some(reply_or_apology(
         tokio::spawn(async move { app.respond(&cmd, &asker).await }).await,

@@ -177,7 +177,8 @@ pub fn render(reply: &Reply, prefix: &str) -> MatrixMessage {
         match &section.body {
             Block::Text(l) => pieces.push(Piece {
                 plain: line_plain(l),
-                html: format!("<p>{}</p>", line_html(l, all)),
+                // Multi-line text (a form to copy and send back) keeps its lines.
+                html: format!("<p>{}</p>", line_html(l, all).replace('\n', "<br>")),
             }),
             Block::Bullets(ls) => {
                 for l in ls {

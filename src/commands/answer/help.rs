@@ -57,6 +57,9 @@ pub fn help(command: Option<&str>) -> Reply {
                     "Examples",
                     c.examples.iter().map(|e| Line::new(*e)).collect(),
                 );
+                if c.kind == spec::CommandKind::Edit {
+                    edit_grammar(&mut r);
+                }
                 if !c.aliases.is_empty() {
                     r.section(
                         "Also answers to",
@@ -66,6 +69,28 @@ pub fn help(command: Option<&str>) -> Reply {
                 r
             }
         },
+    }
+}
+
+/// `help edit`: how to write the fields of an edit in a message (Matrix, where there are no
+/// forms; Discord opens a form instead).
+fn edit_grammar(r: &mut Reply) {
+    use crate::edit::form::{FormKind, grammar_help};
+    r.section(
+        "Writing an edit in a message",
+        Block::Text(Line::new(
+            "Send the command on the first line and one `field: value` per line after it. A line that does not start with a field name continues the field before it. List fields (demands, red lines, signals) take one item per line, each may start with `- `; id lists (sources, actors) take commas. A field you leave out keeps its value; `field:` with nothing after it empties it. Send the command alone to see the current values to copy. Example:\nedit position iran\nstance: Ready to resume talks in Muscat.\ndemands:\n- Sanctions relief first\nsources: dawn-muscat-dialogue",
+        )),
+    );
+    for (heading, kind) in [
+        ("Fields of a position", FormKind::Position),
+        ("Fields of an event", FormKind::Event),
+        ("Fields of a source", FormKind::Source),
+    ] {
+        r.bullets(
+            heading,
+            grammar_help(kind).into_iter().map(Line::new).collect(),
+        );
     }
 }
 

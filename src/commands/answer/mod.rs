@@ -74,7 +74,10 @@ pub fn answer(ctx: &Ctx<'_>, cmd: &Command) -> Reply {
         | Command::Subscribe(_)
         | Command::Unsubscribe(_)
         | Command::Schedules
-        | Command::Preview(_) => Err(user_error(
+        | Command::Preview(_)
+        | Command::Edit(_)
+        | Command::History(_)
+        | Command::Undo => Err(user_error(
             format!("`{}` works where the bot runs", cmd.name()),
             format!(
                 "Moderators use it in a Discord channel or Matrix room served by `dossier serve`.{}",
@@ -82,6 +85,8 @@ pub fn answer(ctx: &Ctx<'_>, cmd: &Command) -> Reply {
                     Command::Reload | Command::Check =>
                         " In a terminal, `dossier check` checks the cards; a running `dossier serve` reloads them by itself when they are saved.",
                     Command::Preview(_) => " In a terminal, `dossier digest` prints a briefing.",
+                    Command::Edit(_) | Command::History(_) | Command::Undo =>
+                        " In a terminal, edit the card files and run `dossier check`.",
                     _ => "",
                 }
             ),

@@ -11,7 +11,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// The topic named, or the only one, or the default one; otherwise a reply that explains.
-    pub(super) fn topic(&self, given: Option<&str>) -> Result<usize, Reply> {
+    pub(crate) fn topic(&self, given: Option<&str>) -> Result<usize, Reply> {
         let lib = self.library;
         if lib.is_empty() {
             return Err(user_error(
@@ -106,7 +106,7 @@ impl<'a> Ctx<'a> {
         r
     }
 
-    pub(super) fn actor(&self, t: usize, name: &str) -> Result<&'a Actor, Reply> {
+    pub(crate) fn actor(&self, t: usize, name: &str) -> Result<&'a Actor, Reply> {
         self.library
             .actor(t, name)
             .ok_or_else(|| self.unknown_actor(t, name))

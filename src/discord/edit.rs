@@ -1,0 +1,270 @@
+//! Edits from Discord: `/edit` answers with a modal (a form of at most five text inputs)
+//! prefilled from the card; submitting it applies the edit through the core's edit desk. The
+//! modal's custom id carries what is edited and the card's content hash when the form opened,
+//! so any instance can take the submit, and a card changed meanwhile is refused.
+
+use super::handler::{Answering, Outcome, is_admin, message, reply_message, respond_or_defer};
+use super::{Settings, handler};
+use crate::app::App;
+use crate::commands::command::EditQuery;
+use crate::edit::form::{Form, FormKind, Value};
+use crate::edit::{EditRequest, Prefill};
+use crate::reply::{Line, Reply, ReplyKind};
+use crate::schedule::Destination;
+use crate::service::{Asker, Platform};
+use serenity::all::InputTextStyle;
+use serenity::builder::{CreateActionRow, CreateInputText, CreateInteractionResponse, CreateModal};
+use serenity::model::application::{ActionRowComponent, ModalInteraction};
+use std::sync::Arc;
+
+/// Custom ids of edit modals start with this.
+pub const MODAL_PREFIX: &str = "dossier-edit|";
+
+/// Discord's documented limits for modals.
+pub mod limits {
+    /// Text inputs in one modal.
+    pub const INPUTS: usize = 5;
+    /// A modal's title and an input's label.
+    pub const TITLE: usize = 45;
+    pub const LABEL: usize = 45;
+    /// An input's value.
+    pub const VALUE: usize = 4000;
+    /// A custom id.
+    pub const CUSTOM_ID: usize = 100;
+}
+
+/// The fields each modal shows (Discord allows five); the rest keep their values (positions),
+/// or take their defaults (an event's verification, a source's kind).
+fn modal_fields(kind: FormKind) -> &'static [&'static str] {
+    match kind {
+        FormKind::Position => &["stance", "summary", "demands", "red_lines", "sources"],
+        FormKind::Event => &["date", "title", "detail", "actors", "sources"],
+        FormKind::Source => &["id", "url", "title", "publisher", "published"],
+    }
+}
+
+fn what(req: &EditRequest) -> &'static str {
+    match (req.kind, req.correct) {
+        (FormKind::Position, true) => "correction",
+        (k, _) => k.name(),
+    }
+}
+
+fn user_error(title: &str, text: String) -> CreateInteractionResponse {
+    let r = Reply::new(ReplyKind::UserError, title).summary(Line::new(text));
+    CreateInteractionResponse::Message(message(&reply_message(&r), true))
+}
+
+/// The custom id of a modal for this edit: what, topic, actor and the card's hash.
+pub fn custom_id(req: &EditRequest, p: &Prefill) -> String {
+    let actor = match req.kind {
+        FormKind::Position => p
+            .target
+            .file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        _ => String::new(),
+    };
+    format!(
+        "{MODAL_PREFIX}{}|{}|{}|{}",
+        what(req),
+        p.target.topic_id,
+        actor,
+        p.hash
+    )
+}
+
+/// The request a modal's custom id stands for.
+pub fn request_of(custom_id: &str) -> Option<EditRequest> {
+    let rest = custom_id.strip_prefix(MODAL_PREFIX)?;
+    let mut parts = rest.split('|');
+    let (what, topic, actor, hash) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    let (kind, correct) = match what {
+        "position" => (FormKind::Position, false),
+        "correction" => (FormKind::Position, true),
+        "event" => (FormKind::Event, false),
+        "source" => (FormKind::Source, false),
+        _ => return None,
+    };
+    Some(EditRequest {
+        kind,
+        correct,
+        topic: Some(topic.to_owned()),
+        actor: (!actor.is_empty()).then(|| actor.to_owned()),
+        base: Some(hash.to_owned()),
+    })
+}
+
+fn prefilled(kind: FormKind, key: &str, values: &[(&'static str, Value)]) -> String {
+    let shape = kind.field(key).map(|f| f.shape);
+    match values.iter().find(|(k, _)| *k == key).map(|(_, v)| v) {
+        Some(Value::Text(t)) => t.clone(),
+        Some(Value::List(items)) if shape == Some(crate::edit::form::Shape::Ids) => {
+            items.join(", ")
+        }
+        Some(Value::List(items)) => items.join("\n"),
+        None => String::new(),
+    }
+}
+
+/// The response to `/edit`: the modal, or why it cannot open.
+pub fn open(app: &App, q: &EditQuery) -> CreateInteractionResponse {
+    let p = match crate::edit::prefill(app, &q.request) {
+        Ok(p) => p,
+        Err(r) => return CreateInteractionResponse::Message(message(&reply_message(&r), true)),
+    };
+    let id = custom_id(&q.request, &p);
+    if id.len() > limits::CUSTOM_ID {
+        return user_error(
+            "This card cannot be edited in a Discord form",
+            format!(
+                "Its topic and actor ids are too long for a form's id ({} of {} characters). Edit it from Matrix or in the file.",
+                id.len(),
+                limits::CUSTOM_ID
+            ),
+        );
+    }
+    let kind = q.request.kind;
+    let mut rows = Vec::new();
+    for key in modal_fields(kind).iter().take(limits::INPUTS) {
+        let Some(spec) = kind.field(key) else {
+            continue;
+        };
+        let value = prefilled(kind, key, &p.values);
+        if value.chars().count() > limits::VALUE {
+            return user_error(
+                "This card cannot be edited in a Discord form",
+                format!(
+                    "Its {} is longer than a form field holds ({} characters). Edit it from Matrix or in the file.",
+                    spec.label,
+                    limits::VALUE
+                ),
+            );
+        }
+        let style = match spec.shape {
+            crate::edit::form::Shape::Line | crate::edit::form::Shape::Ids => InputTextStyle::Short,
+            _ => InputTextStyle::Paragraph,
+        };
+        let label: String = {
+            let mut l = spec.label.to_owned();
+            if let Some(first) = l.get_mut(0..1) {
+                first.make_ascii_uppercase();
+            }
+            if matches!(spec.shape, crate::edit::form::Shape::List) {
+                l.push_str(" (one per line)");
+            }
+            l.chars().take(limits::LABEL).collect()
+        };
+        let required = spec.required || matches!(*key, "stance" | "summary");
+        let mut input = CreateInputText::new(style, label, spec.key)
+            .required(required)
+            .max_length(limits::VALUE as u16)
+            .placeholder(spec.hint.chars().take(100).collect::<String>());
+        if !value.is_empty() {
+            input = input.value(value);
+        }
+        rows.push(CreateActionRow::InputText(input));
+    }
+    let title = match (&p.target.actor_name, kind, q.request.correct) {
+        (Some(a), _, true) => format!("Correct {a}'s position"),
+        (Some(a), _, false) => format!("New position: {a}"),
+        (None, FormKind::Event, _) => "Add an event".into(),
+        _ => "Add a source".into(),
+    };
+    let title: String = title.chars().take(limits::TITLE).collect();
+    CreateInteractionResponse::Modal(CreateModal::new(id, title).components(rows))
+}
+
+/// The form a submitted modal carries.
+pub fn form_of(kind: FormKind, mi: &ModalInteraction) -> Form {
+    let mut form = Form::default();
+    for row in &mi.data.components {
+        for c in &row.components {
+            if let ActionRowComponent::InputText(t) = c
+                && let Some(spec) = kind.field(&t.custom_id)
+                && modal_fields(kind).contains(&spec.key)
+            {
+                form.set(spec, t.value.as_deref().unwrap_or(""));
+            }
+        }
+    }
+    form
+}
+
+/// A submitted edit modal: checked, written and answered with what changed.
+pub async fn submit(app: Arc<App>, s: &Settings, mi: ModalInteraction) -> Outcome {
+    let Some(req) = request_of(&mi.data.custom_id) else {
+        return Outcome::Respond(user_error(
+            "This form no longer works",
+            "Run `/edit` again.".into(),
+        ));
+    };
+    if !handler::is_moderator(mi.member.as_ref(), s) {
+        return Outcome::Respond(user_error(
+            "Only moderators can do that",
+            "Editing cards is for moderators.".into(),
+        ));
+    }
+    let form = form_of(req.kind, &mi);
+    let name = mi
+        .member
+        .as_ref()
+        .and_then(|m| m.nick.clone())
+        .or_else(|| mi.user.global_name.clone())
+        .unwrap_or_else(|| mi.user.name.clone());
+    let asker = Asker {
+        platform: Platform::Discord,
+        place: Some(Destination::Discord {
+            channel: mi.channel_id.get(),
+        }),
+        who: Some(format!("discord:{} ({})", mi.user.id, mi.user.name)),
+        author: Some(crate::edit::log::Author {
+            platform: "discord".into(),
+            id: mi.user.id.to_string(),
+            name,
+        }),
+        admin: is_admin(mi.member.as_ref()),
+    };
+    let worker = app.clone();
+    let work: Answering = app.tasks.spawn(async move {
+        let reply = crate::edit::apply_form(&worker, &req, &form, &asker).await;
+        (reply.is_user_error(), reply_message(&reply))
+    });
+    respond_or_defer(s, work, mi.token.clone(), false, "edit").await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_modal_id_round_trips_and_junk_is_refused() {
+        let req =
+            request_of("dossier-edit|correction|iran-us-talks|iran|0123456789abcdef").unwrap();
+        assert_eq!(req.kind, FormKind::Position);
+        assert!(req.correct);
+        assert_eq!(req.actor.as_deref(), Some("iran"));
+        assert_eq!(req.base.as_deref(), Some("0123456789abcdef"));
+        let req = request_of("dossier-edit|event|t||h").unwrap();
+        assert_eq!((req.kind, req.actor), (FormKind::Event, None));
+        assert!(request_of("dossier-edit|rename|t|a|h").is_none());
+        assert!(request_of("dossier-edit|event|t|a|h|extra").is_none());
+        assert!(request_of("page:brief").is_none());
+    }
+
+    #[test]
+    fn every_modal_fits_discords_limits() {
+        for kind in [FormKind::Position, FormKind::Event, FormKind::Source] {
+            let fields = modal_fields(kind);
+            assert!(fields.len() <= limits::INPUTS);
+            for f in fields {
+                let spec = kind.field(f).expect("a field of the form");
+                assert!(spec.label.len() + " (one per line)".len() <= limits::LABEL);
+            }
+        }
+    }
+}

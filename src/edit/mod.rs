@@ -1,0 +1,741 @@
+//! Editing cards from chat. A moderator's form (Discord) or `field: value` message (Matrix)
+//! becomes a change to one card file: applied with `toml_edit` so the rest of the file keeps
+//! its comments and layout (`apply`), checked with the whole topic by the same rules as
+//! `dossier check` before anything is written, written atomically, logged with its author
+//! (`log`), and followed by a reload. `undo` reverts the newest edit not yet undone, checked
+//! the same way; `history` lists the edits. Edits to one topic are serialized; a form opened on
+//! a card that changed before it was sent is refused.
+//!
+//! Platform-neutral: doors turn their input into an [`EditRequest`] and show the [`Reply`].
+
+// A refused edit is a reply to show; it happens once per command, not worth a box.
+#![allow(clippy::result_large_err)]
+
+pub mod apply;
+pub mod form;
+pub mod log;
+
+use crate::app::App;
+use crate::cards::load::check_topic_with;
+use crate::commands::Ctx;
+use crate::diag::{Diagnostic, Report};
+use crate::reply::{Line, Reply, ReplyKind};
+use crate::service::Trigger;
+use apply::{ApplyError, Change};
+use form::{Form, FormKind, Value};
+use log::{Author, EditLog, Entry};
+use sha2::Digest;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// How many edits `history` lists.
+pub const HISTORY_LEN: usize = 10;
+
+/// What a moderator asked to change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EditRequest {
+    pub kind: FormKind,
+    /// Correct the latest position in place instead of adding a dated entry.
+    pub correct: bool,
+    pub topic: Option<String>,
+    /// The actor whose position changes (positions only).
+    pub actor: Option<String>,
+    /// The card's content hash when the form was opened: a changed card refuses the edit.
+    pub base: Option<String>,
+}
+
+/// The content hash of a card's text, as forms carry it: 16 hex digits of its SHA-256.
+pub fn content_hash(text: &str) -> String {
+    let d = sha2::Sha256::digest(text.as_bytes());
+    d.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+/// The card an edit writes to, and its topic.
+#[derive(Clone, Debug)]
+pub struct Target {
+    pub topic_id: String,
+    pub topic_dir: PathBuf,
+    /// The card file (absolute).
+    pub file: PathBuf,
+    /// The actor's display name (positions only).
+    pub actor_name: Option<String>,
+}
+
+/// A form as it opens: the card's current values and its hash.
+#[derive(Clone, Debug)]
+pub struct Prefill {
+    pub target: Target,
+    pub hash: String,
+    pub values: Vec<(&'static str, Value)>,
+}
+
+fn user_error(title: impl Into<String>, text: impl Into<String>) -> Reply {
+    Reply::new(ReplyKind::UserError, title).summary(Line::new(text))
+}
+
+/// The edit desk of a running service: the briefings folder, the edit log, and one lock per
+/// topic.
+pub struct Desk {
+    root: PathBuf,
+    log: Mutex<EditLog>,
+    locks: Mutex<HashMap<PathBuf, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl Desk {
+    /// Edit the cards under `root`, logging to `log_path` (`state/edits.sqlite3`).
+    pub fn open(root: &Path, log_path: &Path) -> Result<Desk, log::LogError> {
+        Ok(Desk {
+            root: crate::reload::absolute(root),
+            log: Mutex::new(EditLog::open(log_path)?),
+            locks: Mutex::new(HashMap::new()),
+        })
+    }
+
+    fn lock_for(&self, dir: &Path) -> Arc<tokio::sync::Mutex<()>> {
+        self.locks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(dir.to_path_buf())
+            .or_default()
+            .clone()
+    }
+
+    fn relative(&self, p: &Path) -> String {
+        p.strip_prefix(&self.root)
+            .unwrap_or(p)
+            .to_string_lossy()
+            .into_owned()
+    }
+
+    /// Which card a request edits.
+    pub fn target(&self, app: &App, req: &EditRequest) -> Result<Target, Reply> {
+        let lib = app.snapshot();
+        let ctx = Ctx {
+            library: &lib,
+            today: app.clock.today(),
+            default_topic: app.default_topic.as_deref(),
+            service: None,
+        };
+        let t = ctx.topic(req.topic.as_deref())?;
+        let topic = lib.topic(t);
+        // Cards are edited where they are read from; the topic's folder is under our root.
+        let dir = topic.dir.clone();
+        let (file, actor_name) = match req.kind {
+            FormKind::Position => {
+                let Some(name) = req.actor.as_deref() else {
+                    return Err(user_error(
+                        "Which actor?",
+                        "Name the actor whose position changes, e.g. `edit position iran`.",
+                    ));
+                };
+                let actor = ctx.actor(t, name)?;
+                (
+                    dir.join(crate::cards::load::ACTORS_DIR)
+                        .join(format!("{}.toml", actor.id)),
+                    Some(actor.name.clone()),
+                )
+            }
+            FormKind::Event => (dir.join("timeline.toml"), None),
+            FormKind::Source => (dir.join("sources.toml"), None),
+        };
+        Ok(Target {
+            topic_id: topic.id.clone(),
+            topic_dir: dir,
+            file,
+            actor_name,
+        })
+    }
+
+    /// What a form opens with: the latest position for a position edit (nothing for a new
+    /// event or source), and the card's hash.
+    pub fn prefill(&self, app: &App, req: &EditRequest) -> Result<Prefill, Reply> {
+        let target = self.target(app, req)?;
+        let text = read_card(&target.file).map_err(|e| self.unreadable(&target.file, &e))?;
+        let values = match req.kind {
+            FormKind::Position => apply::latest_position(&text)
+                .map_err(|e| user_error("This card cannot be edited from chat", e.to_string()))?
+                .unwrap_or_default(),
+            FormKind::Event | FormKind::Source => Vec::new(),
+        };
+        Ok(Prefill {
+            target,
+            hash: content_hash(&text),
+            values,
+        })
+    }
+
+    fn unreadable(&self, file: &Path, e: &std::io::Error) -> Reply {
+        tracing::error!(file = %file.display(), error = %e, "cannot read a card to edit");
+        user_error(
+            "The card could not be read",
+            format!(
+                "{} could not be read ({e}); the operators have been told.",
+                self.relative(file)
+            ),
+        )
+    }
+
+    /// Apply an edit: check, write, log, reload; the reply says what changed or what to fix.
+    pub async fn apply(&self, app: &App, req: &EditRequest, form: &Form, by: &Author) -> Reply {
+        let target = match self.target(app, req) {
+            Ok(t) => t,
+            Err(r) => return r,
+        };
+        let lock = self.lock_for(&target.topic_dir);
+        let _held = lock.lock().await;
+        let existed = target.file.exists();
+        let before = match read_card(&target.file) {
+            Ok(t) => t,
+            Err(e) => return self.unreadable(&target.file, &e),
+        };
+        if req.kind == FormKind::Position
+            && let Some(base) = &req.base
+            && *base != content_hash(&before)
+        {
+            let mut r = user_error(
+                "The card changed since you opened it",
+                format!(
+                    "Someone saved {} after your form opened, so your edit was not written. Here is its position now; open the form again to edit it.",
+                    self.relative(&target.file)
+                ),
+            );
+            if let Ok(Some(values)) = apply::latest_position(&before) {
+                r.section(
+                    "Current position",
+                    crate::reply::Block::Text(Line::new(form::render_form(
+                        FormKind::Position,
+                        &values,
+                    ))),
+                );
+            }
+            return r;
+        }
+        let today = app.clock.today().format("%Y-%m-%d").to_string();
+        let applied = match req.kind {
+            FormKind::Position => apply::position(&before, form, req.correct, &today),
+            kind => apply::append(&before, kind, form),
+        };
+        let applied = match applied {
+            Ok(a) => a,
+            Err(e @ ApplyError::NoChange) => return user_error("Nothing to change", e.to_string()),
+            Err(e) => return user_error("The edit was not written", e.to_string()),
+        };
+        if let Err(r) = self.check(app, &target, &before, &applied.text).await {
+            return r;
+        }
+        if let Err(e) = write_atomically(&target.file, &applied.text) {
+            tracing::error!(file = %target.file.display(), error = %e, "writing an edited card failed");
+            return user_error(
+                "The edit could not be saved",
+                format!(
+                    "Writing {} failed ({e}); nothing was changed.",
+                    self.relative(&target.file)
+                ),
+            );
+        }
+        let action = match (req.kind, req.correct) {
+            (FormKind::Position, true) => "correct position",
+            (kind, _) => kind.name(),
+        };
+        let what = target.actor_name.clone().unwrap_or_else(|| match req.kind {
+            FormKind::Event => "timeline".into(),
+            _ => "sources".into(),
+        });
+        let fields: Vec<&str> = applied.changes.iter().map(|c| c.label).collect();
+        let summary = format!("{what}: {} ({action})", fields.join(", "));
+        let entry = Entry {
+            id: 0,
+            at: chrono::Utc::now(),
+            topic: target.topic_id.clone(),
+            file: self.relative(&target.file),
+            action: action.into(),
+            summary: summary.clone(),
+            by: by.clone(),
+            existed,
+            before,
+            after: applied.text.clone(),
+            after_hash: content_hash(&applied.text),
+            undoes: None,
+            git_commit: None,
+        };
+        let id = self.log_entry(&entry);
+        tracing::info!(file = %entry.file, by = %by.describe(), edit = ?id, "{summary}");
+        let record = app.reload_and_announce(Trigger::Edit).await;
+        let title = match req.kind {
+            FormKind::Position if req.correct => format!("{what}'s latest position corrected"),
+            FormKind::Position => format!("{what}'s position: a new entry"),
+            FormKind::Event => "Event added to the timeline".into(),
+            FormKind::Source => "Source added".into(),
+        };
+        let mut r = Reply::new(ReplyKind::Answer, title).summary(Line::new(format!(
+            "Written to {} by {}{}. {}",
+            entry.file,
+            by.name,
+            id.map_or(String::new(), |n| format!(
+                " (edit #{n}; `undo` reverts it)"
+            )),
+            reloaded(&record)
+        )));
+        r.bullets("What changed", change_lines(&applied.changes));
+        r
+    }
+
+    /// Check the topic with `after` in place of the card; `Err` with the reply when the edit
+    /// brings errors the cards on disk do not have.
+    async fn check(
+        &self,
+        app: &App,
+        target: &Target,
+        before: &str,
+        after: &str,
+    ) -> Result<(), Reply> {
+        let today = app.clock.today();
+        let (dir, file, before, after) = (
+            target.topic_dir.clone(),
+            target.file.clone(),
+            before.to_owned(),
+            after.to_owned(),
+        );
+        let checked = tokio::task::spawn_blocking(move || {
+            let (_, with) = check_topic_with(&dir, today, &file, after);
+            if !with.has_errors() {
+                return Ok(());
+            }
+            // Errors the topic already had are not this edit's.
+            let (_, without) = check_topic_with(&dir, today, &file, before);
+            let known: std::collections::HashSet<(String, String)> = without
+                .diagnostics
+                .iter()
+                .filter(|d| d.is_error())
+                .map(identity)
+                .collect();
+            let mut new = Report::default();
+            for d in with.diagnostics {
+                if d.is_error() && !known.contains(&identity(&d)) {
+                    new.push(d);
+                }
+            }
+            if new.has_errors() { Err(new) } else { Ok(()) }
+        })
+        .await;
+        match checked {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(report)) => {
+                let mut r = Reply::new(
+                    ReplyKind::UserError,
+                    format!(
+                        "The edit was not written: {} error{}",
+                        report.errors(),
+                        if report.errors() == 1 { "" } else { "s" }
+                    ),
+                )
+                .summary(Line::new(
+                    "Nothing was changed. The card as it would be after your edit fails the same checks as `dossier check`; fix these fields and send the edit again.",
+                ));
+                crate::reload::diagnostics_sections(&mut r, &report, &self.root);
+                r.sections.retain(|s| s.heading != "Warnings");
+                Err(r)
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "checking an edit failed");
+                Err(user_error(
+                    "The edit could not be checked",
+                    "Nothing was changed; the error has been logged for the operators.",
+                ))
+            }
+        }
+    }
+
+    fn log_entry(&self, entry: &Entry) -> Option<i64> {
+        match self
+            .log
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .add(entry)
+        {
+            Ok(id) => Some(id),
+            Err(e) => {
+                // The card is written and served; only its record is missing.
+                tracing::error!(error = %e, file = %entry.file, "could not log an edit");
+                None
+            }
+        }
+    }
+
+    /// Revert the newest edit from chat that is not yet undone: the asker's own, or anyone's
+    /// when `admin`.
+    pub async fn undo(&self, app: &App, by: &Author, admin: bool) -> Reply {
+        let last = self
+            .log
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .last_undoable();
+        let edit = match last {
+            Ok(Some(e)) => e,
+            Ok(None) => {
+                return user_error("Nothing to undo", "No edit made from chat is left to undo.");
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "reading the edit log failed");
+                return user_error(
+                    "The edit log could not be read",
+                    "Nothing was changed; the error has been logged for the operators.",
+                );
+            }
+        };
+        if !admin && (edit.by.platform != by.platform || edit.by.id != by.id) {
+            return user_error(
+                "That edit is someone else's",
+                format!(
+                    "The last edit (#{}, {}) was made by {}. Moderators undo their own edits; undoing another's needs a higher permission (Administrator on Discord, power level 100 on Matrix).",
+                    edit.id, edit.summary, edit.by.name
+                ),
+            );
+        }
+        let file = self.root.join(&edit.file);
+        let dir = file
+            .ancestors()
+            .find(|a| a.parent() == Some(self.root.as_path()))
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| self.root.clone());
+        let lock = self.lock_for(&dir);
+        let _held = lock.lock().await;
+        let current = read_card(&file).unwrap_or_default();
+        if content_hash(&current) != edit.after_hash {
+            return user_error(
+                "The card changed since that edit",
+                format!(
+                    "{} was changed after edit #{} ({}), by hand or by another edit, so undoing it would lose that change. Edit the card instead.",
+                    edit.file, edit.id, edit.summary
+                ),
+            );
+        }
+        let target = Target {
+            topic_id: edit.topic.clone(),
+            topic_dir: dir,
+            file: file.clone(),
+            actor_name: None,
+        };
+        if edit.existed
+            && let Err(r) = self.check(app, &target, &current, &edit.before).await
+        {
+            return r;
+        }
+        let written = if edit.existed {
+            write_atomically(&file, &edit.before)
+        } else {
+            std::fs::remove_file(&file)
+        };
+        if let Err(e) = written {
+            tracing::error!(file = %file.display(), error = %e, "undoing an edit failed");
+            return user_error(
+                "The undo could not be saved",
+                format!("Writing {} failed ({e}); nothing was changed.", edit.file),
+            );
+        }
+        let summary = format!("undo #{}: {}", edit.id, edit.summary);
+        let entry = Entry {
+            id: 0,
+            at: chrono::Utc::now(),
+            topic: edit.topic.clone(),
+            file: edit.file.clone(),
+            action: "undo".into(),
+            summary: summary.clone(),
+            by: by.clone(),
+            existed: true,
+            before: current,
+            after: edit.before.clone(),
+            after_hash: content_hash(&edit.before),
+            undoes: Some(edit.id),
+            git_commit: None,
+        };
+        let id = self.log_entry(&entry);
+        tracing::info!(file = %entry.file, by = %by.describe(), edit = ?id, "{summary}");
+        let record = app.reload_and_announce(Trigger::Edit).await;
+        Reply::new(ReplyKind::Answer, format!("Edit #{} undone", edit.id)).summary(Line::new(
+            format!(
+                "{} is back as it was before {} made that edit ({}). {}",
+                edit.file,
+                edit.by.name,
+                edit.summary,
+                reloaded(&record)
+            ),
+        ))
+    }
+
+    /// The latest edits from chat, of one card when `card` names an actor, `timeline` or
+    /// `sources`.
+    pub fn history(&self, app: &App, topic: Option<&str>, card: Option<&str>) -> Reply {
+        let file = match card {
+            None => None,
+            Some(c) => {
+                let kind = match c.to_ascii_lowercase().as_str() {
+                    "timeline" | "events" | "event" => FormKind::Event,
+                    "sources" | "source" => FormKind::Source,
+                    _ => FormKind::Position,
+                };
+                let req = EditRequest {
+                    kind,
+                    correct: false,
+                    topic: topic.map(str::to_owned),
+                    actor: Some(c.to_owned()),
+                    base: None,
+                };
+                match self.target(app, &req) {
+                    Ok(t) => Some(self.relative(&t.file)),
+                    Err(r) => return r,
+                }
+            }
+        };
+        let rows = self
+            .log
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .recent(file.as_deref(), HISTORY_LEN);
+        let rows = match rows {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::error!(error = %e, "reading the edit log failed");
+                return user_error(
+                    "The edit log could not be read",
+                    "The error has been logged for the operators.",
+                );
+            }
+        };
+        let title = match &file {
+            Some(f) => format!("Edits from chat to {f}"),
+            None => "Edits from chat".into(),
+        };
+        if rows.is_empty() {
+            return Reply::new(ReplyKind::Answer, title).summary(Line::new(
+                "No edits have been made from chat yet. Moderators can use `edit position <actor>`, `edit event` and `edit source`.",
+            ));
+        }
+        let undone: std::collections::HashSet<i64> = rows.iter().filter_map(|r| r.undoes).collect();
+        let lines = rows
+            .iter()
+            .map(|e| {
+                let mark = if undone.contains(&e.id) {
+                    " (undone)"
+                } else {
+                    ""
+                };
+                Line::new(format!(
+                    "{} by {} ({}): {}{mark}",
+                    e.at.format("%Y-%m-%d %H:%M UTC"),
+                    e.by.name,
+                    e.by.platform,
+                    e.summary
+                ))
+                .label(format!("#{}", e.id))
+            })
+            .collect();
+        let mut r = Reply::new(ReplyKind::Answer, title).summary(Line::new(format!(
+            "The last {} edit{}, newest first; `undo` reverts the newest not yet undone.",
+            rows.len(),
+            if rows.len() == 1 { "" } else { "s" }
+        )));
+        r.bullets("Edits", lines);
+        r
+    }
+}
+
+fn identity(d: &Diagnostic) -> (String, String) {
+    (d.path.to_string_lossy().into_owned(), d.message.clone())
+}
+
+fn reloaded(record: &crate::service::ReloadRecord) -> String {
+    use crate::service::ReloadOutcome;
+    match &record.outcome {
+        ReloadOutcome::Loaded { topics, cards, .. } => format!(
+            "Reloaded: every door now answers from {topics} topic{} ({cards} card files).",
+            if *topics == 1 { "" } else { "s" }
+        ),
+        ReloadOutcome::Failed { errors, .. } => format!(
+            "The reload found {errors} error{} elsewhere in the cards, so users still see the last good set; `check` lists them.",
+            if *errors == 1 { "" } else { "s" }
+        ),
+        ReloadOutcome::Unreadable(why) => format!("The reload failed: {why}."),
+    }
+}
+
+fn change_lines(changes: &[Change]) -> Vec<Line> {
+    const MAX: usize = 300;
+    let short = |s: &str| crate::text::truncate_words(&s.replace('\n', "; "), MAX);
+    changes
+        .iter()
+        .map(|c| {
+            let text = match &c.before {
+                Some(b) if !b.is_empty() => format!("{} → {}", short(b), short(&c.after)),
+                _ => short(&c.after),
+            };
+            Line::new(text).label(c.label)
+        })
+        .collect()
+}
+
+/// A card's text; an absent card reads as empty (a timeline not written yet).
+fn read_card(path: &Path) -> std::io::Result<String> {
+    match std::fs::read(path) {
+        Ok(bytes) => String::from_utf8(bytes)
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8")),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Write `text` to `path` so that a reader sees the old file or the new one, never half:
+/// a hidden temporary file in the same folder (the watcher ignores it), flushed to disk, then
+/// renamed over the card, and the folder flushed.
+pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.dossier-{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        if let Ok(meta) = std::fs::metadata(path) {
+            let _ = f.set_permissions(meta.permissions());
+        }
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)?;
+        std::fs::File::open(dir)?.sync_all()
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+fn desk(app: &App) -> Result<&Desk, Reply> {
+    app.desk.as_deref().ok_or_else(|| {
+        user_error(
+            "Editing from chat is not set up here",
+            "`dossier serve` takes edits from chat when it reads a briefings folder and has a state folder to keep the edit log in.",
+        )
+    })
+}
+
+fn author(asker: &crate::service::Asker) -> Author {
+    asker.author.clone().unwrap_or_else(|| {
+        let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+        Author {
+            platform: asker.platform.name().into(),
+            id: user.clone(),
+            name: user,
+        }
+    })
+}
+
+/// What a form (a Discord modal) opens with.
+pub fn prefill(app: &App, req: &EditRequest) -> Result<Prefill, Reply> {
+    desk(app)?.prefill(app, req)
+}
+
+/// Apply a form filled in on a platform (a Discord modal), as `edit` with fields does.
+pub async fn apply_form(
+    app: &App,
+    req: &EditRequest,
+    form: &Form,
+    asker: &crate::service::Asker,
+) -> Reply {
+    let started = std::time::Instant::now();
+    let reply = match desk(app) {
+        Ok(d) => d.apply(app, req, form, &author(asker)).await,
+        Err(r) => r,
+    };
+    let outcome = if reply.is_user_error() {
+        "user_error"
+    } else {
+        "answer"
+    };
+    app.metrics.command("edit", asker.platform.name(), outcome);
+    app.metrics
+        .answered_in(asker.platform.name(), started.elapsed());
+    reply
+}
+
+/// Answer `edit`, `history` and `undo` for a door.
+pub async fn respond(
+    app: &App,
+    cmd: &crate::commands::Command,
+    asker: &crate::service::Asker,
+) -> Reply {
+    use crate::commands::Command;
+    let desk = match desk(app) {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    let by = author(asker);
+    match cmd {
+        Command::Edit(q) => match q.fields.as_deref().map(str::trim) {
+            Some(text) if !text.is_empty() => match form::parse_form(q.request.kind, text) {
+                Ok(form) => desk.apply(app, &q.request, &form, &by).await,
+                Err(e) => {
+                    let mut r = user_error(
+                        "The edit could not be read",
+                        format!("{} Nothing was changed.", e.explain(q.request.kind)),
+                    );
+                    r.bullets(
+                        "Fields",
+                        form::grammar_help(q.request.kind)
+                            .into_iter()
+                            .map(Line::new)
+                            .collect(),
+                    );
+                    r
+                }
+            },
+            _ => match desk.prefill(app, &q.request) {
+                Ok(p) => form_reply(q, &p),
+                Err(r) => r,
+            },
+        },
+        Command::History(q) => desk.history(app, q.topic.as_deref(), q.card.as_deref()),
+        Command::Undo => desk.undo(app, &by, asker.admin).await,
+        _ => user_error("Not an edit", "This command does not edit cards."),
+    }
+}
+
+/// The answer to `edit …` sent without fields: how to send them, and the current values to
+/// copy and change.
+fn form_reply(q: &crate::commands::command::EditQuery, p: &Prefill) -> Reply {
+    let kind = q.request.kind;
+    let line = crate::commands::Command::Edit(q.clone()).to_line();
+    let title = match (&p.target.actor_name, kind) {
+        (Some(a), _) => format!("Edit {a}'s position"),
+        (None, FormKind::Event) => "Add an event to the timeline".into(),
+        _ => "Add a source".into(),
+    };
+    let how = match kind {
+        FormKind::Position if q.request.correct => {
+            "corrects the latest entry in place; fields you leave out keep their values"
+        }
+        FormKind::Position => {
+            "adds a new dated entry to the history; fields you leave out keep their current values, and `as of` defaults to today"
+        }
+        _ => "adds it; the required fields are marked",
+    };
+    let mut r = Reply::new(ReplyKind::Help, title).summary(Line::new(format!(
+        "Send `{line}` followed by the fields to set, one `field: value` per line (list fields take one item per line). It {how}. The cards are checked before anything is written."
+    )));
+    if !p.values.is_empty() {
+        r.section(
+            "Now",
+            crate::reply::Block::Text(Line::new(form::render_form(kind, &p.values))),
+        );
+    }
+    r.bullets(
+        "Fields",
+        form::grammar_help(kind)
+            .into_iter()
+            .map(Line::new)
+            .collect(),
+    );
+    r
+}
