@@ -349,10 +349,11 @@ fn retire_here(old: std::sync::Arc<Library>) {
     drop(old);
 }
 
-/// The calling thread, and the threads it starts, yield the CPU to everything else: on Linux
-/// it joins the SCHED_IDLE class, which runs only on otherwise idle CPUs and is preempted at
-/// once when an answering thread wakes (a nice value alone still let a reload hold a CPU for
-/// a scheduler slice, milliseconds, while answers waited). Where that is refused, nice 19.
+/// The calling thread, and the threads it starts, give way to the answering threads: on
+/// Linux they join the SCHED_BATCH class (never preempting a woken thread) at nice 19, the
+/// smallest share of a busy CPU. Not SCHED_IDLE, which was tried: it runs only on otherwise
+/// idle CPUs, so on a host kept busy by something else a reload (and the watcher's events)
+/// waited without bound, longer than the ten seconds a test allowed.
 pub(crate) fn lower_priority() {
     #[cfg(target_os = "linux")]
     // SAFETY: sched_setscheduler and setpriority take plain integers and a pointer to a
@@ -360,9 +361,8 @@ pub(crate) fn lower_priority() {
     // lowering a thread's own priority needs no privilege.
     unsafe {
         let param = libc::sched_param { sched_priority: 0 };
-        if libc::sched_setscheduler(0, libc::SCHED_IDLE, &param) != 0 {
-            libc::setpriority(libc::PRIO_PROCESS, 0, 19);
-        }
+        libc::sched_setscheduler(0, libc::SCHED_BATCH, &param);
+        libc::setpriority(libc::PRIO_PROCESS, 0, 19);
     }
 }
 
@@ -645,8 +645,7 @@ type Event = notify::Result<notify::Event>;
 /// Start watching `root`; events go to the returned channel.
 /// `arm`, from a thread of the lowest priority: notify's event thread inherits it, so turning
 /// the kernel's events for a reload's thousands of reads into notify events (a seventh of the
-/// CPU while a 10,000-file tree reloaded back to back) waits for idle CPU instead of holding up
-/// answers. A save is still seen as soon as a CPU is free.
+/// CPU while a 10,000-file tree reloaded back to back) gives way to answers.
 fn arm_quietly(
     root: &Path,
 ) -> notify::Result<(

@@ -9,6 +9,8 @@ mod discord_endpoint;
 mod discord_gateway;
 #[cfg(feature = "discord")]
 mod discord_support;
+#[cfg(all(feature = "discord", feature = "matrix"))]
+mod edit;
 #[cfg(feature = "discord")]
 mod fake_discord;
 mod fixtures;

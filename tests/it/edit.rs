@@ -1,0 +1,458 @@
+//! Editing cards from chat, end to end on a copy of the bundled topic: the Matrix/terminal
+//! `field: value` grammar through `App::respond`, and Discord's modal round trip through
+//! Ed25519-signed requests to the interactions endpoint. Each test checks the card on disk
+//! (comments and layout kept, nothing written when the edit is refused), what the bot answers
+//! afterwards (reloaded), the edit log, and undo.
+
+use crate::common::*;
+use crate::discord_endpoint::{check_message, start_with};
+use crate::discord_support::*;
+use dossier::app::{App, Clock};
+use dossier::commands::Command;
+use dossier::edit::Desk;
+use dossier::edit::log::Author;
+use dossier::reply::{Block, Reply, ReplyKind};
+use dossier::service::{Asker, Platform};
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+struct Setup {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+    app: Arc<App>,
+}
+
+impl Setup {
+    fn card(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.root.join("iran-us-talks").join(rel)).expect("card")
+    }
+}
+
+fn setup() -> Setup {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().join("briefings");
+    copy_tree(&bundled(), &root);
+    let loaded = load(&root, bundled_today());
+    assert!(!loaded.report.has_errors());
+    let library = dossier::library::Library::new(loaded.topics);
+    let desk = Desk::open(&root, &dir.path().join("state/edits.sqlite3")).expect("edit log");
+    let app = Arc::new(
+        App::new(library, None, Clock::Fixed(bundled_today()))
+            .reading(root.clone(), &loaded.report)
+            .with_desk(Arc::new(desk)),
+    );
+    Setup {
+        _dir: dir,
+        root,
+        app,
+    }
+}
+
+fn moderator(id: &str, name: &str, admin: bool) -> Asker {
+    Asker {
+        platform: Platform::Matrix,
+        place: None,
+        who: Some(id.into()),
+        author: Some(Author {
+            platform: "matrix".into(),
+            id: id.into(),
+            name: name.into(),
+        }),
+        admin,
+    }
+}
+
+async fn send(app: &App, asker: &Asker, message: &str) -> Reply {
+    let cmd = dossier::matrix::parse_with_fields(message).expect("parses");
+    app.respond(&cmd, asker).await
+}
+
+fn text(r: &Reply) -> String {
+    let mut out = format!("{}\n", r.title);
+    if let Some(s) = &r.summary {
+        out.push_str(&s.text);
+        out.push('\n');
+    }
+    for s in &r.sections {
+        out.push_str(&s.heading);
+        out.push('\n');
+        match &s.body {
+            Block::Text(l) => out.push_str(&format!("{}\n", l.text)),
+            Block::Bullets(ls) => {
+                for l in ls {
+                    out.push_str(&format!(
+                        "- {}{}\n",
+                        l.label
+                            .as_deref()
+                            .map_or(String::new(), |l| format!("{l}: ")),
+                        l.text
+                    ));
+                }
+            }
+            Block::Fields(fs) => {
+                for f in fs {
+                    for l in &f.lines {
+                        out.push_str(&format!("{}: {}\n", f.name, l.text));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn ask(app: &App, line: &str) -> String {
+    text(&app.answer(&dossier::commands::parse(line).expect("parses")))
+}
+
+/// Every line of `before` is in `after`, in order and unchanged: an edit only adds or changes
+/// the entry it is about.
+fn lines_kept(before: &str, after: &str) {
+    let after: Vec<&str> = after.lines().collect();
+    let mut at = 0;
+    for line in before.lines() {
+        match after[at..].iter().position(|l| *l == line) {
+            Some(k) => at += k + 1,
+            None => panic!("line {line:?} is gone or moved:\n{}", after.join("\n")),
+        }
+    }
+}
+
+#[test]
+fn a_position_edit_is_written_reloaded_logged_and_undone() {
+    runtime().block_on(async {
+        let s = setup();
+        let original = s.card("actors/iran.toml");
+        let alice = moderator("@alice:hs", "Alice", false);
+        // Sent alone, `edit` shows the current values to copy.
+        let r = send(&s.app, &alice, "edit position iran").await;
+        assert_eq!(r.kind, ReplyKind::Help, "{}", text(&r));
+        assert!(text(&r).contains("stance: "), "{}", text(&r));
+
+        let r = send(
+            &s.app,
+            &alice,
+            "edit position iran\nstance: Ready to resume indirect talks, on its terms.\ndemands:\n- Sanctions relief first\n- Talks in Oman",
+        )
+        .await;
+        let t = text(&r);
+        assert_eq!(r.kind, ReplyKind::Answer, "{t}");
+        assert!(t.contains("What changed"), "{t}");
+        assert!(t.contains("stance: "), "{t}");
+        assert!(t.contains("Sanctions relief first"), "{t}");
+        assert!(t.contains("Reloaded"), "{t}");
+        let edited = s.card("actors/iran.toml");
+        lines_kept(&original, &edited);
+        assert!(edited.contains("as_of = \"2026-11-25\""), "today's date on the new entry");
+        // Every door answers from the new card.
+        let pos = ask(&s.app, "position iran");
+        assert!(pos.contains("Ready to resume indirect talks"), "{pos}");
+        // Where it stood before is still in the history.
+        let then = ask(&s.app, "position iran on 2026-02-06");
+        assert_eq!(
+            then.lines().nth(1),
+            Some("Would talk about its nuclear programme only, indirectly, and only in Oman."),
+            "{then}"
+        );
+        assert!(then.contains("25 Nov 2026: Ready to resume indirect talks"), "{then}");
+
+        let h = text(&send(&s.app, &alice, "history iran").await);
+        assert!(h.contains("#1: "), "{h}");
+        assert!(h.contains("by Alice (matrix)"), "{h}");
+        assert!(h.contains("Iran: stance, demands, as of (position)"), "{h}");
+
+        // Another moderator cannot undo Alice's edit; a room admin can, but Alice does.
+        let bob = moderator("@bob:hs", "Bob", false);
+        let r = send(&s.app, &bob, "undo").await;
+        assert_eq!(r.kind, ReplyKind::UserError);
+        assert!(text(&r).contains("someone else's"), "{}", text(&r));
+        assert_eq!(s.card("actors/iran.toml"), edited);
+
+        let r = send(&s.app, &alice, "undo").await;
+        assert_eq!(r.kind, ReplyKind::Answer, "{}", text(&r));
+        assert_eq!(s.card("actors/iran.toml"), original, "undo restores the card byte for byte");
+        let pos = ask(&s.app, "position iran");
+        assert!(!pos.contains("Ready to resume indirect talks"), "{pos}");
+        let h = text(&send(&s.app, &alice, "history").await);
+        assert!(h.contains("(undone)"), "{h}");
+        assert!(h.contains("undo #1"), "{h}");
+        let r = send(&s.app, &alice, "undo").await;
+        assert!(text(&r).contains("Nothing to undo"), "{}", text(&r));
+    });
+}
+
+#[test]
+fn a_broken_edit_writes_nothing_and_points_at_the_field() {
+    runtime().block_on(async {
+        let s = setup();
+        let original = s.card("actors/iran.toml");
+        let alice = moderator("@alice:hs", "Alice", false);
+        let r = send(
+            &s.app,
+            &alice,
+            "edit position iran\nstance: Changed.\nconfidence: certain\nsources: dawn-muscat-dialogue, no-such-source",
+        )
+        .await;
+        let t = text(&r);
+        assert_eq!(r.kind, ReplyKind::UserError, "{t}");
+        assert!(t.contains("was not written: 2 errors"), "{t}");
+        assert!(t.contains("iran-us-talks/actors/iran.toml:"), "{t}");
+        assert!(t.contains("no-such-source"), "{t}");
+        assert!(t.contains("`certain` is not a valid `confidence`"), "{t}");
+        assert_eq!(s.card("actors/iran.toml"), original);
+        // A line the grammar cannot read is refused before anything else.
+        let r = send(&s.app, &alice, "edit position iran\nstanse: typo").await;
+        assert!(text(&r).contains("Did you mean `stance:`?"), "{}", text(&r));
+        // A 64 KiB edit is refused at once.
+        let big = format!("edit position iran\nsummary: {}", "x".repeat(64 * 1024));
+        let started = std::time::Instant::now();
+        let r = send(&s.app, &alice, &big).await;
+        assert!(started.elapsed() < Duration::from_millis(500));
+        assert!(text(&r).contains("at most 16 KiB"), "{}", text(&r));
+        assert_eq!(s.card("actors/iran.toml"), original);
+        let h = text(&send(&s.app, &alice, "history").await);
+        assert!(h.contains("No edits"), "{h}");
+    });
+}
+
+#[test]
+fn sources_and_events_are_appended_and_checked_together() {
+    runtime().block_on(async {
+        let s = setup();
+        let (sources, timeline) = (s.card("sources.toml"), s.card("timeline.toml"));
+        let alice = moderator("@alice:hs", "Alice", false);
+        // An event citing a source that does not exist yet is refused...
+        let event = "edit event\ndate: 2026-10-07\ntitle: Test event from chat\ndetail: A test event.\nactors: iran, oman\nsources: test-source-from-chat";
+        let r = send(&s.app, &alice, event).await;
+        assert_eq!(r.kind, ReplyKind::UserError, "{}", text(&r));
+        assert!(text(&r).contains("test-source-from-chat"), "{}", text(&r));
+        assert_eq!(s.card("timeline.toml"), timeline);
+        // ...until the source is added.
+        let r = send(
+            &s.app,
+            &alice,
+            "edit source\nid: test-source-from-chat\nurl: https://example.org/test\ntitle: A test page\npublisher: Example",
+        )
+        .await;
+        assert_eq!(r.kind, ReplyKind::Answer, "{}", text(&r));
+        lines_kept(&sources, &s.card("sources.toml"));
+        let r = send(&s.app, &alice, event).await;
+        assert_eq!(r.kind, ReplyKind::Answer, "{}", text(&r));
+        lines_kept(&timeline, &s.card("timeline.toml"));
+        assert!(s.card("timeline.toml").contains("verification = \"reported\""));
+        let t = ask(&s.app, "timeline since 2026-10-07");
+        assert!(t.contains("Test event from chat"), "{t}");
+        // A second source with the same id is a duplicate the checks catch.
+        let r = send(
+            &s.app,
+            &alice,
+            "edit source\nid: test-source-from-chat\nurl: https://example.org/again\ntitle: Again\npublisher: Example",
+        )
+        .await;
+        assert_eq!(r.kind, ReplyKind::UserError, "{}", text(&r));
+    });
+}
+
+#[test]
+fn a_form_opened_before_the_card_changed_is_refused() {
+    runtime().block_on(async {
+        let s = setup();
+        let Command::Edit(q) = dossier::commands::parse("edit position iran").expect("parses")
+        else {
+            panic!("not an edit")
+        };
+        let p = dossier::edit::prefill(&s.app, &q.request).expect("prefill");
+        // Someone saves the card by hand meanwhile.
+        let path = s.root.join("iran-us-talks/actors/iran.toml");
+        let by_hand = format!("{}\n# A note saved by hand.\n", s.card("actors/iran.toml"));
+        std::fs::write(&path, &by_hand).expect("write");
+        let mut req = q.request.clone();
+        req.base = Some(p.hash.clone());
+        let mut form = dossier::edit::form::Form::default();
+        form.set(
+            dossier::edit::form::FormKind::Position
+                .field("stance")
+                .expect("field"),
+            "Stale.",
+        );
+        let r =
+            dossier::edit::apply_form(&s.app, &req, &form, &moderator("@a:hs", "A", false)).await;
+        assert!(
+            text(&r).contains("changed since you opened it"),
+            "{}",
+            text(&r)
+        );
+        assert!(text(&r).contains("stance: "), "shows the current value");
+        assert_eq!(s.card("actors/iran.toml"), by_hand);
+    });
+}
+
+fn modal_submit(custom_id: &str, values: &[(&str, &str)], permissions: &str) -> Value {
+    let rows: Vec<Value> = values
+        .iter()
+        .map(|(id, v)| json!({"type": 1, "components": [{"type": 4, "custom_id": id, "value": v}]}))
+        .collect();
+    interaction(
+        5,
+        json!({"custom_id": custom_id, "components": rows}),
+        permissions,
+        "tok-modal",
+    )
+}
+
+fn input<'a>(modal: &'a Value, id: &str) -> &'a Value {
+    modal["data"]["components"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .flat_map(|r| r["components"].as_array().expect("inputs"))
+        .find(|c| c["custom_id"] == id)
+        .unwrap_or_else(|| panic!("no input {id}: {modal}"))
+}
+
+#[test]
+fn discord_edit_opens_a_prefilled_modal_and_its_submit_writes_the_card() {
+    runtime().block_on(async {
+        let s = setup();
+        let original = s.card("actors/iran.toml");
+        let ep = start_with(s.app.clone(), Duration::from_secs(5)).await;
+        let open = command(
+            "edit",
+            &[("what", 3, json!("position")), ("actor", 3, json!("iran"))],
+            MANAGE_GUILD,
+        );
+        // Members without the permission get no form.
+        let (status, body) = ep
+            .post(&command(
+                "edit",
+                &[("what", 3, json!("position")), ("actor", 3, json!("iran"))],
+                "0",
+            ))
+            .await;
+        assert_eq!(status, 200);
+        assert_eq!(body["data"]["flags"], 64, "{body}");
+        assert!(body.to_string().contains("Only moderators"), "{body}");
+
+        let (status, modal) = ep.post(&open).await;
+        assert_eq!(status, 200, "{modal}");
+        assert_eq!(modal["type"], 9, "a modal: {modal}");
+        let id = modal["data"]["custom_id"]
+            .as_str()
+            .expect("custom id")
+            .to_owned();
+        assert!(
+            id.starts_with("dossier-edit|position|iran-us-talks|iran|"),
+            "{id}"
+        );
+        assert!(id.len() <= 100);
+        assert!(
+            modal["data"]["title"]
+                .as_str()
+                .expect("title")
+                .chars()
+                .count()
+                <= 45
+        );
+        let rows = modal["data"]["components"].as_array().expect("rows");
+        assert!(!rows.is_empty() && rows.len() <= 5, "{modal}");
+        let stance = input(&modal, "stance")["value"]
+            .as_str()
+            .expect("prefilled")
+            .to_owned();
+        assert!(
+            original.contains(&stance.replace('"', "\\\"")),
+            "prefilled from the card: {stance}"
+        );
+        let sources = input(&modal, "sources")["value"]
+            .as_str()
+            .expect("sources")
+            .to_owned();
+        for row in rows {
+            let c = &row["components"][0];
+            assert!(
+                c["label"].as_str().expect("label").chars().count() <= 45,
+                "{c}"
+            );
+            assert!(c["value"].as_str().map_or(0, |v| v.chars().count()) <= 4000);
+        }
+
+        // A submit with an unknown source writes nothing and says what to fix.
+        let (_, body) = ep
+            .post(&modal_submit(
+                &id,
+                &[
+                    ("stance", "Changed from Discord."),
+                    ("sources", "bogus-source"),
+                ],
+                MANAGE_GUILD,
+            ))
+            .await;
+        assert_eq!(body["type"], 4, "{body}");
+        assert_eq!(body["data"]["flags"], 64, "mistakes are private: {body}");
+        assert!(
+            body.to_string()
+                .contains("unknown source \\\\`bogus\\\\-source"),
+            "{body}"
+        );
+        assert_eq!(s.card("actors/iran.toml"), original);
+
+        // A non-moderator's submit is refused too (the form could have been forged).
+        let (_, body) = ep
+            .post(&modal_submit(&id, &[("stance", "Forged.")], "0"))
+            .await;
+        assert!(body.to_string().contains("Only moderators"), "{body}");
+        assert_eq!(s.card("actors/iran.toml"), original);
+
+        // The real submit: written, reloaded, answered with the change.
+        let (_, body) = ep
+            .post(&modal_submit(
+                &id,
+                &[
+                    ("stance", "Changed from Discord."),
+                    (
+                        "summary",
+                        input(&modal, "summary")["value"].as_str().unwrap_or(""),
+                    ),
+                    ("demands", "One demand\nAnother demand"),
+                    (
+                        "red_lines",
+                        input(&modal, "red_lines")["value"].as_str().unwrap_or(""),
+                    ),
+                    ("sources", &sources),
+                ],
+                MANAGE_GUILD,
+            ))
+            .await;
+        assert_eq!(body["type"], 4, "{body}");
+        check_message(&body["data"]);
+        let shown = body.to_string();
+        assert!(shown.contains("Changed from Discord"), "{shown}");
+        assert!(shown.contains("What changed"), "{shown}");
+        assert_eq!(
+            body["data"]["allowed_mentions"]["parse"],
+            json!([]),
+            "{body}"
+        );
+        let edited = s.card("actors/iran.toml");
+        lines_kept(&original, &edited);
+        assert!(edited.contains("\"Another demand\""), "{edited}");
+        assert!(ask(&s.app, "position iran").contains("Changed from Discord"));
+
+        // The same form again is stale: the card changed since it opened.
+        let (_, body) = ep
+            .post(&modal_submit(&id, &[("stance", "Again.")], MANAGE_GUILD))
+            .await;
+        assert!(
+            body.to_string().contains("changed since you opened it"),
+            "{body}"
+        );
+        assert_eq!(s.card("actors/iran.toml"), edited);
+
+        // `/undo` from a Discord administrator reverts it.
+        let (_, body) = ep.post(&command("undo", &[], "8")).await;
+        assert!(body.to_string().contains("undone"), "{body}");
+        assert_eq!(s.card("actors/iran.toml"), original);
+    });
+}
