@@ -13,6 +13,7 @@
 
 pub mod apply;
 pub mod form;
+pub mod git;
 pub mod log;
 
 use crate::app::App;
@@ -78,6 +79,8 @@ fn user_error(title: impl Into<String>, text: impl Into<String>) -> Reply {
 /// topic.
 pub struct Desk {
     root: PathBuf,
+    /// The git work tree the briefings folder is in, if any: edits are committed there.
+    git: Option<PathBuf>,
     log: Mutex<EditLog>,
     locks: Mutex<HashMap<PathBuf, Arc<tokio::sync::Mutex<()>>>>,
 }
@@ -85,8 +88,20 @@ pub struct Desk {
 impl Desk {
     /// Edit the cards under `root`, logging to `log_path` (`state/edits.sqlite3`).
     pub fn open(root: &Path, log_path: &Path) -> Result<Desk, log::LogError> {
+        let root = crate::reload::absolute(root);
+        let git = git::work_tree(&root);
+        match &git {
+            Some(top) => tracing::info!(
+                work_tree = %top.display(),
+                "edits from chat are committed to the briefings' git work tree"
+            ),
+            None => tracing::info!(
+                "the briefings folder is not in a git work tree: edits from chat are kept in the edit log"
+            ),
+        }
         Ok(Desk {
-            root: crate::reload::absolute(root),
+            root,
+            git,
             log: Mutex::new(EditLog::open(log_path)?),
             locks: Mutex::new(HashMap::new()),
         })
@@ -244,6 +259,22 @@ impl Desk {
         });
         let fields: Vec<&str> = applied.changes.iter().map(|c| c.label).collect();
         let summary = format!("{what}: {} ({action})", fields.join(", "));
+        let committed = self
+            .commit(
+                &target.file,
+                by,
+                format!("{}: {summary}", target.topic_id),
+                format!(
+                    "Edited from chat by {} ({} {}).\nCard: {}\nFields: {}",
+                    by.name,
+                    by.platform,
+                    by.id,
+                    self.relative(&target.file),
+                    fields.join(", ")
+                ),
+                None,
+            )
+            .await;
         let entry = Entry {
             id: 0,
             at: chrono::Utc::now(),
@@ -257,7 +288,7 @@ impl Desk {
             after: applied.text.clone(),
             after_hash: content_hash(&applied.text),
             undoes: None,
-            git_commit: None,
+            git_commit: committed.as_ref().and_then(|c| c.clone().ok()),
         };
         let id = self.log_entry(&entry);
         tracing::info!(file = %entry.file, by = %by.describe(), edit = ?id, "{summary}");
@@ -269,12 +300,13 @@ impl Desk {
             FormKind::Source => "Source added".into(),
         };
         let mut r = Reply::new(ReplyKind::Answer, title).summary(Line::new(format!(
-            "Written to {} by {}{}. {}",
+            "Written to {} by {}{}{}. {}",
             entry.file,
             by.name,
             id.map_or(String::new(), |n| format!(
                 " (edit #{n}; `undo` reverts it)"
             )),
+            committed_note(committed.as_ref()),
             reloaded(&record)
         )));
         r.bullets("What changed", change_lines(&applied.changes));
@@ -345,6 +377,36 @@ impl Desk {
                 ))
             }
         }
+    }
+
+    /// Commit a written card when the briefings are in a git work tree: the commit id, or why
+    /// it failed (the card stays written and served either way).
+    async fn commit(
+        &self,
+        file: &Path,
+        by: &Author,
+        subject: String,
+        body: String,
+        reverts: Option<String>,
+    ) -> Option<Result<String, String>> {
+        let top = self.git.clone()?;
+        let (file, by) = (file.to_path_buf(), by.clone());
+        let done = tokio::task::spawn_blocking(move || match reverts {
+            Some(id) => git::revert(&top, &file, &by, &id, &subject),
+            None => git::commit(&top, &file, &by, &subject, &body),
+        })
+        .await;
+        Some(match done {
+            Ok(Ok(id)) => Ok(id),
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "committing an edit from chat failed");
+                Err(e.to_string())
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "committing an edit from chat failed");
+                Err("the commit did not finish".into())
+            }
+        })
     }
 
     fn log_entry(&self, entry: &Entry) -> Option<i64> {
@@ -435,6 +497,19 @@ impl Desk {
             );
         }
         let summary = format!("undo #{}: {}", edit.id, edit.summary);
+        let committed = self
+            .commit(
+                &file,
+                by,
+                format!("{}: {}", edit.topic, edit.summary),
+                String::new(),
+                Some(
+                    edit.git_commit
+                        .clone()
+                        .unwrap_or_else(|| format!("(edit #{}, not committed)", edit.id)),
+                ),
+            )
+            .await;
         let entry = Entry {
             id: 0,
             at: chrono::Utc::now(),
@@ -448,17 +523,18 @@ impl Desk {
             after: edit.before.clone(),
             after_hash: content_hash(&edit.before),
             undoes: Some(edit.id),
-            git_commit: None,
+            git_commit: committed.as_ref().and_then(|c| c.clone().ok()),
         };
         let id = self.log_entry(&entry);
         tracing::info!(file = %entry.file, by = %by.describe(), edit = ?id, "{summary}");
         let record = app.reload_and_announce(Trigger::Edit).await;
         Reply::new(ReplyKind::Answer, format!("Edit #{} undone", edit.id)).summary(Line::new(
             format!(
-                "{} is back as it was before {} made that edit ({}). {}",
+                "{} is back as it was before {} made that edit ({}){}. {}",
                 edit.file,
                 edit.by.name,
                 edit.summary,
+                committed_note(committed.as_ref()),
                 reloaded(&record)
             ),
         ))
@@ -521,8 +597,11 @@ impl Desk {
                 } else {
                     ""
                 };
+                let commit = e.git_commit.as_deref().map_or(String::new(), |c| {
+                    format!(", commit {}", &c[..c.len().min(10)])
+                });
                 Line::new(format!(
-                    "{} by {} ({}): {}{mark}",
+                    "{} by {} ({}): {}{mark}{commit}",
                     e.at.format("%Y-%m-%d %H:%M UTC"),
                     e.by.name,
                     e.by.platform,
@@ -557,6 +636,17 @@ fn reloaded(record: &crate::service::ReloadRecord) -> String {
             if *errors == 1 { "" } else { "s" }
         ),
         ReloadOutcome::Unreadable(why) => format!("The reload failed: {why}."),
+    }
+}
+
+fn committed_note(c: Option<&Result<String, String>>) -> String {
+    match c {
+        None => String::new(),
+        Some(Ok(id)) => format!("; git commit {}", &id[..id.len().min(10)]),
+        Some(Err(e)) => format!(
+            "; the card is saved, but committing it to git failed ({}), so the operators must commit it",
+            crate::text::truncate_words(e, 200)
+        ),
     }
 }
 

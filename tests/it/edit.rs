@@ -456,3 +456,93 @@ fn discord_edit_opens_a_prefilled_modal_and_its_submit_writes_the_card() {
         assert_eq!(s.card("actors/iran.toml"), original);
     });
 }
+
+fn git(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .expect("git runs (the tests need the git program)");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn in_a_git_work_tree_each_edit_is_a_commit_by_the_moderator_and_undo_reverts_it() {
+    runtime().block_on(async {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().join("briefings");
+        copy_tree(&bundled(), &root);
+        let setup = [
+            "-c",
+            "user.name=Setup",
+            "-c",
+            "user.email=setup@example.invalid",
+        ];
+        git(dir.path(), &["init", "--quiet"]);
+        git(dir.path(), &[&setup[..], &["add", "."]].concat());
+        git(
+            dir.path(),
+            &[&setup[..], &["commit", "--quiet", "-m", "cards"]].concat(),
+        );
+        // Something else staged in the work tree stays out of the edit's commit.
+        std::fs::write(dir.path().join("NOTES.md"), "draft").expect("notes");
+        git(dir.path(), &["add", "NOTES.md"]);
+        let loaded = load(&root, bundled_today());
+        let state = tempfile::tempdir().expect("state dir");
+        let desk = Desk::open(&root, &state.path().join("edits.sqlite3")).expect("desk");
+        let app = Arc::new(
+            App::new(
+                dossier::library::Library::new(loaded.topics),
+                None,
+                Clock::Fixed(bundled_today()),
+            )
+            .reading(root.clone(), &loaded.report)
+            .with_desk(Arc::new(desk)),
+        );
+        let alice = moderator("@alice:example.org", "Alice", false);
+        let r = send(&app, &alice, "edit correction iran\nconfidence: high").await;
+        assert_eq!(r.kind, ReplyKind::Answer, "{}", text(&r));
+        assert!(text(&r).contains("git commit"), "{}", text(&r));
+        let log = git(dir.path(), &["log", "-1", "--format=%an <%ae>%n%s%n%b"]);
+        assert!(
+            log.starts_with("Alice <alice-example-org@matrix.dossier.invalid>\n"),
+            "{log}"
+        );
+        assert!(
+            log.contains("iran-us-talks: Iran: confidence (correct position)"),
+            "{log}"
+        );
+        assert!(
+            log.contains("Edited-from-chat-by: matrix @alice:example.org (Alice)"),
+            "{log}"
+        );
+        let files = git(dir.path(), &["show", "--name-only", "--format=", "HEAD"]);
+        assert_eq!(files.trim(), "briefings/iran-us-talks/actors/iran.toml");
+        let status = git(dir.path(), &["status", "--porcelain"]);
+        assert_eq!(
+            status.trim(),
+            "A  NOTES.md",
+            "only the unrelated file is left"
+        );
+        let h = text(&send(&app, &alice, "history").await);
+        assert!(h.contains(", commit "), "{h}");
+
+        let r = send(&app, &alice, "undo").await;
+        assert_eq!(r.kind, ReplyKind::Answer, "{}", text(&r));
+        let log = git(dir.path(), &["log", "-2", "--format=%s"]);
+        assert!(
+            log.starts_with("Revert \"iran-us-talks: Iran: confidence (correct position)\""),
+            "{log}"
+        );
+        let diff = git(dir.path(), &["diff", "HEAD~2", "HEAD", "--stat"]);
+        assert_eq!(diff.trim(), "", "the revert undoes the edit exactly");
+        let status = git(dir.path(), &["status", "--porcelain"]);
+        assert_eq!(status.trim(), "A  NOTES.md");
+    });
+}

@@ -1,0 +1,170 @@
+//! When the briefings folder is a git work tree, each edit from chat becomes a commit of that
+//! one card, authored by the moderator (platform, user id and display name in the author and a
+//! trailer), and an undo becomes a commit that reverts it. This runs the `git` program rather
+//! than linking a git library: it is what moderators and operators already use on that work
+//! tree (hooks, config and safe.directory apply as they expect), and it adds nothing to the
+//! build; `gix` and `git2` would add minutes of compiling (and C code, for `git2`) for three
+//! commands.
+//!
+//! Commits take only the edited card (`git commit --only`), so whatever else someone has staged
+//! or changed in the work tree is left alone.
+
+use super::log::Author;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The work tree's top folder, if `root` is inside one and `git` runs.
+pub fn work_tree(root: &Path) -> Option<PathBuf> {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(["rev-parse", "--show-toplevel"])
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let top = String::from_utf8(out.stdout).ok()?;
+    Some(PathBuf::from(top.trim_end_matches(['\n', '\r'])))
+}
+
+/// Text safe inside a git identity: no angle brackets or line breaks.
+fn clean(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '<' | '>' | '\n' | '\r' => ' ',
+            c => c,
+        })
+        .collect::<String>()
+        .trim()
+        .to_owned()
+}
+
+/// `Alice <alice-example.org@matrix.dossier.invalid>`: the display name, and an address that
+/// names the user and platform but can never reach anyone.
+pub fn identity(a: &Author) -> String {
+    let local: String =
+        a.id.trim_start_matches('@')
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect();
+    let platform: String = a
+        .platform
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect();
+    let name = clean(&a.name);
+    let name = if name.is_empty() { local.clone() } else { name };
+    format!("{name} <{local}@{platform}.dossier.invalid>")
+}
+
+/// The message's trailer naming who edited.
+pub fn trailer(a: &Author) -> String {
+    format!(
+        "Edited-from-chat-by: {} {} ({})",
+        a.platform,
+        clean(&a.id),
+        clean(&a.name)
+    )
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    #[error("could not run git: {0}")]
+    Run(#[from] std::io::Error),
+    #[error("`git {command}` failed: {stderr}")]
+    Failed { command: String, stderr: String },
+}
+
+fn git(top: &Path, args: &[&str]) -> Result<String, GitError> {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(top)
+        // A committer identity even where none is configured; the author is the moderator.
+        .args([
+            "-c",
+            "user.name=dossier",
+            "-c",
+            "user.email=dossier@dossier.invalid",
+        ])
+        .args(args)
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .output()?;
+    if !out.status.success() {
+        return Err(GitError::Failed {
+            command: args.first().copied().unwrap_or_default().to_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr)
+                .trim()
+                .chars()
+                .take(500)
+                .collect(),
+        });
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+/// Commit the card at `file` (absolute) alone, authored by `by`; the new commit's id.
+pub fn commit(
+    top: &Path,
+    file: &Path,
+    by: &Author,
+    subject: &str,
+    body: &str,
+) -> Result<String, GitError> {
+    let rel = file.strip_prefix(top).unwrap_or(file);
+    let rel = rel.to_string_lossy();
+    let message = format!("{subject}\n\n{body}\n\n{}", trailer(by));
+    git(top, &["add", "--", &rel])?;
+    git(
+        top,
+        &[
+            "commit",
+            "--quiet",
+            "--no-verify",
+            "--only",
+            "--author",
+            &identity(by),
+            "-m",
+            &message,
+            "--",
+            &rel,
+        ],
+    )?;
+    git(top, &["rev-parse", "HEAD"])
+}
+
+/// Commit the card as an undo put it back: a revert of `reverted`, in git's own words.
+pub fn revert(
+    top: &Path,
+    file: &Path,
+    by: &Author,
+    reverted: &str,
+    reverted_subject: &str,
+) -> Result<String, GitError> {
+    let subject = format!("Revert \"{reverted_subject}\"");
+    let body = format!("This reverts commit {reverted}, from chat (`undo`).");
+    // `git add` of a card the undo removed stages its removal.
+    commit(top, file, by, &subject, &body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identities_name_the_user_and_reach_no_one() {
+        let a = Author {
+            platform: "matrix".into(),
+            id: "@alice:example.org".into(),
+            name: "Alice <admin>\nEvil".into(),
+        };
+        assert_eq!(
+            identity(&a),
+            "Alice  admin  Evil <alice-example-org@matrix.dossier.invalid>"
+        );
+        assert_eq!(
+            trailer(&a),
+            "Edited-from-chat-by: matrix @alice:example.org (Alice  admin  Evil)"
+        );
+    }
+}
