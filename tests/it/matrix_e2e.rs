@@ -576,3 +576,110 @@ fn synapse_reload_and_the_moderators_room() {
         drop(synapse);
     });
 }
+
+/// Edits from chat on a real Synapse: `!edit` alone shows the values to copy; the `field: value`
+/// grammar writes the card and the next answer uses it; members below the moderator power
+/// level are refused; `!history` names who edited; `!undo` puts the card back byte for byte.
+#[test]
+fn synapse_edits_history_and_undo() {
+    runtime().block_on(async {
+        let synapse = tokio::task::spawn_blocking(Synapse::start)
+            .await
+            .expect("synapse");
+        for u in ["dossier", "alice", "bob"] {
+            synapse.register(u, PASSWORD);
+        }
+        let bot_id: OwnedUserId = UserId::parse("@dossier:localhost").expect("id");
+        let alice = User::login(&synapse.url(), "alice").await;
+        let bob = User::login(&synapse.url(), "bob").await;
+        let room = alice
+            .create_room(vec![bot_id.clone(), bob.id()], false)
+            .await;
+
+        let cards = tempfile::tempdir().expect("tempdir");
+        copy_tree(&bundled(), cards.path());
+        let root = dossier::reload::absolute(cards.path());
+        let (library, report) =
+            dossier::reload::load_checked(&root, bundled_today(), None).expect("loads");
+        let state = tempfile::tempdir().expect("tempdir");
+        let desk = dossier::edit::Desk::open(&root, &state.path().join("edits.sqlite3"))
+            .expect("edit log");
+        let app = Arc::new(
+            App::new(library, None, Clock::Fixed(bundled_today()))
+                .reading(root.clone(), &report)
+                .with_desk(Arc::new(desk)),
+        );
+        let store_dir = tempfile::tempdir().expect("tempdir");
+        let bot = start_bot_with(&synapse, store_dir.path(), app.clone(), None);
+        wait_joined(&room, &bot_id).await;
+        let bob_room = bob
+            .client
+            .get_room(room.room_id())
+            .expect("bob sees the invite");
+        bob_room.join().await.expect("bob joins");
+        let card = root.join("iran-us-talks/actors/iran.toml");
+        let original = std::fs::read_to_string(&card).expect("card");
+
+        let got = alice.ask(&room, "!edit position iran", &bot_id, 30).await;
+        let r = got.first().expect("an answer");
+        assert!(r.plain.contains("Edit Iran's position"), "{}", r.plain);
+        assert!(r.plain.contains("\nstance: "), "one field a line: {}", r.plain);
+        assert!(
+            r.html.as_deref().is_some_and(|h| h.contains("<br>stance: ")
+                || h.contains("<p>stance: ")),
+            "{:?}",
+            r.html
+        );
+
+        let got = alice
+            .ask(
+                &room,
+                "!edit position iran\nstance: Edited from Matrix.\ndemands:\n- One demand\n- Another",
+                &bot_id,
+                30,
+            )
+            .await;
+        let r = got.first().expect("an answer");
+        assert!(
+            r.plain.contains("What changed") && r.plain.contains("Reloaded"),
+            "{}",
+            r.plain
+        );
+        assert!(r.mentions_empty);
+        let got = alice.ask(&room, "!position iran", &bot_id, 30).await;
+        assert!(
+            got.first()
+                .is_some_and(|r| r.plain.contains("Edited from Matrix.")),
+            "{got:#?}"
+        );
+
+        // Bob (power level 0) may neither edit nor undo.
+        for cmd in ["!edit position iran\nstance: Bob's.", "!undo", "!history"] {
+            let got = bob.ask(&bob_room, cmd, &bot_id, 30).await;
+            assert!(
+                got.first()
+                    .is_some_and(|r| r.plain.contains("Only moderators can do that")),
+                "{cmd}: {got:#?}"
+            );
+        }
+        let got = alice.ask(&room, "!history", &bot_id, 30).await;
+        assert!(
+            got.first().is_some_and(|r| r.plain.contains("by alice (matrix)")
+                && r.plain.contains("Iran: stance, demands, as of (position)")),
+            "{got:#?}"
+        );
+        let got = alice.ask(&room, "!undo", &bot_id, 30).await;
+        assert!(
+            got.first().is_some_and(|r| r.plain.contains("Edit #1 undone")),
+            "{got:#?}"
+        );
+        assert_eq!(std::fs::read_to_string(&card).expect("card"), original);
+        let got = alice.ask(&room, "!position iran", &bot_id, 30).await;
+        assert!(
+            got.first()
+                .is_some_and(|r| !r.plain.contains("Edited from Matrix.")),
+            "{got:#?}"
+        );
+        bot.abort();
+    });
+}
