@@ -500,7 +500,7 @@ impl App {
         for n in notices {
             match n.kind {
                 NoticeKind::Broken => tracing::warn!("moderators: {}", n.title),
-                NoticeKind::Fixed | NoticeKind::Warnings => {
+                NoticeKind::Fixed | NoticeKind::Warnings | NoticeKind::Suggestion(_) => {
                     tracing::info!("moderators: {}", n.title)
                 }
             }

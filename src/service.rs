@@ -212,6 +212,8 @@ pub enum NoticeKind {
     Fixed,
     /// The warnings (stale cards, uncited sources, past watch dates) changed.
     Warnings,
+    /// A member suggested an edit (its number): moderators approve or reject it.
+    Suggestion(i64),
 }
 
 /// What has been told to the moderators, so each distinct failure and each new warning set is

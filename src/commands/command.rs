@@ -43,6 +43,12 @@ pub enum Command {
     History(HistoryQuery),
     /// Moderators: revert the newest edit made from chat.
     Undo,
+    /// Anyone: propose an edit for the moderators to approve.
+    Suggest(EditQuery),
+    /// Moderators: apply a suggestion.
+    Approve(DecideQuery),
+    /// Moderators: turn a suggestion down.
+    Reject(DecideQuery),
     Help(HelpQuery),
 }
 
@@ -53,6 +59,13 @@ pub struct EditQuery {
     pub request: crate::edit::EditRequest,
     /// The `field: value` lines sent with the command, if any.
     pub fields: Option<String>,
+}
+
+/// `approve N` and `reject N [reason …]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecideQuery {
+    pub id: i64,
+    pub reason: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -179,6 +192,9 @@ impl Command {
             Command::Edit(_) => CommandKind::Edit,
             Command::History(_) => CommandKind::History,
             Command::Undo => CommandKind::Undo,
+            Command::Suggest(_) => CommandKind::Suggest,
+            Command::Approve(_) => CommandKind::Approve,
+            Command::Reject(_) => CommandKind::Reject,
         }
     }
 
@@ -254,7 +270,7 @@ impl Command {
                 }
             }
             Command::Preview(q) => b.keyword("topic", q.topic.as_deref()),
-            Command::Edit(q) => {
+            Command::Edit(q) | Command::Suggest(q) => {
                 let r = &q.request;
                 b.positional(match (r.kind, r.correct) {
                     (crate::edit::form::FormKind::Position, true) => "correction",
@@ -272,6 +288,10 @@ impl Command {
                 b.keyword("topic", q.topic.as_deref());
             }
             Command::Undo => {}
+            Command::Approve(q) | Command::Reject(q) => {
+                b.positional(&q.id.to_string());
+                b.keyword("reason", q.reason.as_deref());
+            }
             Command::Help(q) => {
                 if let Some(c) = &q.command {
                     b.positional(c);

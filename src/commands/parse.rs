@@ -376,7 +376,7 @@ pub fn from_args(spec: &'static CommandSpec, args: Args) -> Result<Command, Pars
         }
         CommandKind::Schedules => Command::Schedules,
         CommandKind::Preview => Command::Preview(TopicQuery { topic }),
-        CommandKind::Edit => {
+        CommandKind::Edit | CommandKind::Suggest => {
             use crate::edit::form::FormKind;
             // "position united states" arrives whole in `what`: the first word is what.
             let all = [get("what"), get("actor")]
@@ -417,7 +417,7 @@ pub fn from_args(spec: &'static CommandSpec, args: Args) -> Result<Command, Pars
                     arg: "actor",
                 });
             }
-            Command::Edit(EditQuery {
+            let q = EditQuery {
                 request: crate::edit::EditRequest {
                     kind,
                     correct,
@@ -426,7 +426,37 @@ pub fn from_args(spec: &'static CommandSpec, args: Args) -> Result<Command, Pars
                     base: None,
                 },
                 fields: None,
-            })
+            };
+            if spec.kind == CommandKind::Suggest {
+                Command::Suggest(q)
+            } else {
+                Command::Edit(q)
+            }
+        }
+        CommandKind::Approve | CommandKind::Reject => {
+            let s = required("id")?;
+            let id = match s.trim_start_matches('#').parse::<i64>() {
+                Ok(n) if n > 0 => n,
+                _ => {
+                    return Err(ParseError::Invalid {
+                        command: spec.name,
+                        arg: "id",
+                        why: format!(
+                            "`{}` is not a suggestion's number",
+                            crate::text::truncate_words(&s, 20)
+                        ),
+                    });
+                }
+            };
+            let q = DecideQuery {
+                id,
+                reason: get("reason"),
+            };
+            if spec.kind == CommandKind::Approve {
+                Command::Approve(q)
+            } else {
+                Command::Reject(q)
+            }
         }
         CommandKind::History => Command::History(HistoryQuery {
             card: get("card"),

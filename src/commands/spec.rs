@@ -55,6 +55,9 @@ pub enum CommandKind {
     Edit,
     History,
     Undo,
+    Suggest,
+    Approve,
+    Reject,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -113,6 +116,23 @@ const PAGE: ArgSpec = kw(
 
 /// What `edit` changes, as typed.
 pub const EDIT_WHATS: &[&str] = &["position", "correction", "event", "source"];
+
+/// What `edit` and `suggest` take.
+const EDIT_ARGS: &[ArgSpec] = &[
+    pos(
+        "what",
+        ArgKind::EditWhat,
+        true,
+        "position, correction (of the latest position), event or source",
+    ),
+    pos(
+        "actor",
+        ArgKind::Actor,
+        false,
+        "whose position (position and correction only)",
+    ),
+    TOPIC_KW,
+];
 
 pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
@@ -344,21 +364,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         name: "edit",
         aliases: &[],
         summary: "For moderators: change a card from chat. `edit position <actor>` adds a dated position (`edit correction <actor>` corrects the latest); `edit event` adds to the timeline; `edit source` adds a source. Checked like `dossier check` before it is written.",
-        args: &[
-            pos(
-                "what",
-                ArgKind::EditWhat,
-                true,
-                "position, correction (of the latest position), event or source",
-            ),
-            pos(
-                "actor",
-                ArgKind::Actor,
-                false,
-                "whose position (position and correction only)",
-            ),
-            TOPIC_KW,
-        ],
+        args: EDIT_ARGS,
         examples: &[
             "edit position iran",
             "edit correction iran",
@@ -391,6 +397,36 @@ pub const COMMANDS: &[CommandSpec] = &[
         summary: "For moderators: revert the newest edit made from chat (your own; anyone's with a higher permission), checked like an edit.",
         args: &[],
         examples: &["undo"],
+        moderator: true,
+    },
+    CommandSpec {
+        kind: CommandKind::Suggest,
+        name: "suggest",
+        aliases: &[],
+        summary: "Suggest a change to a card (`suggest position <actor>`, `suggest event`, `suggest source`): the moderators approve or reject it.",
+        args: EDIT_ARGS,
+        examples: &["suggest position iran", "suggest event"],
+        moderator: false,
+    },
+    CommandSpec {
+        kind: CommandKind::Approve,
+        name: "approve",
+        aliases: &[],
+        summary: "For moderators: apply a suggested edit (checked like an edit), credited to who suggested it and to you.",
+        args: &[pos("id", ArgKind::Id, true, "the suggestion's number")],
+        examples: &["approve 3"],
+        moderator: true,
+    },
+    CommandSpec {
+        kind: CommandKind::Reject,
+        name: "reject",
+        aliases: &[],
+        summary: "For moderators: turn down a suggested edit, with a reason if you like.",
+        args: &[
+            pos("id", ArgKind::Id, true, "the suggestion's number"),
+            kw("reason", ArgKind::Text, "why, for the record"),
+        ],
+        examples: &["reject 3", "reject 3 reason not in the sources"],
         moderator: true,
     },
 ];
@@ -481,12 +517,15 @@ mod tests {
             Edit,
             History,
             Undo,
+            Suggest,
+            Approve,
+            Reject,
         ] {
             // An exhaustive match: a new kind must be added to the list above.
             match kind {
                 Brief | Position | Actors | Timeline | Experts | Compare | Sources | Search
                 | Topics | Help | Status | Reload | Check | Subscribe | Unsubscribe | Schedules
-                | Preview | Edit | History | Undo => {}
+                | Preview | Edit | History | Undo | Suggest | Approve | Reject => {}
             }
             let n = COMMANDS.iter().filter(|c| c.kind == kind).count();
             assert_eq!(n, 1, "{kind:?} has {n} entries");

@@ -14,11 +14,16 @@ use crate::schedule::Destination;
 use crate::service::{Asker, Platform};
 use serenity::all::InputTextStyle;
 use serenity::builder::{CreateActionRow, CreateInputText, CreateInteractionResponse, CreateModal};
-use serenity::model::application::{ActionRowComponent, ModalInteraction};
+use serenity::model::application::{ActionRowComponent, ComponentInteraction, ModalInteraction};
 use std::sync::Arc;
 
 /// Custom ids of edit modals start with this.
 pub const MODAL_PREFIX: &str = "dossier-edit|";
+/// A suggestion's modal: the same form, kept for the moderators instead of written.
+pub const SUGGEST_PREFIX: &str = "dossier-suggest|";
+/// The buttons under a suggestion in the moderators' channel.
+pub const APPROVE_PREFIX: &str = "dossier-approve|";
+pub const REJECT_PREFIX: &str = "dossier-reject|";
 
 /// Discord's documented limits for modals.
 pub mod limits {
@@ -57,6 +62,10 @@ fn user_error(title: &str, text: String) -> CreateInteractionResponse {
 
 /// The custom id of a modal for this edit: what, topic, actor and the card's hash.
 pub fn custom_id(req: &EditRequest, p: &Prefill) -> String {
+    custom_id_with(MODAL_PREFIX, req, p)
+}
+
+fn custom_id_with(prefix: &str, req: &EditRequest, p: &Prefill) -> String {
     let actor = match req.kind {
         FormKind::Position => p
             .target
@@ -67,7 +76,7 @@ pub fn custom_id(req: &EditRequest, p: &Prefill) -> String {
         _ => String::new(),
     };
     format!(
-        "{MODAL_PREFIX}{}|{}|{}|{}",
+        "{prefix}{}|{}|{}|{}",
         what(req),
         p.target.topic_id,
         actor,
@@ -77,7 +86,9 @@ pub fn custom_id(req: &EditRequest, p: &Prefill) -> String {
 
 /// The request a modal's custom id stands for.
 pub fn request_of(custom_id: &str) -> Option<EditRequest> {
-    let rest = custom_id.strip_prefix(MODAL_PREFIX)?;
+    let rest = custom_id
+        .strip_prefix(MODAL_PREFIX)
+        .or_else(|| custom_id.strip_prefix(SUGGEST_PREFIX))?;
     let mut parts = rest.split('|');
     let (what, topic, actor, hash) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
     if parts.next().is_some() {
@@ -111,13 +122,21 @@ fn prefilled(kind: FormKind, key: &str, values: &[(&'static str, Value)]) -> Str
     }
 }
 
-/// The response to `/edit`: the modal, or why it cannot open.
-pub fn open(app: &App, q: &EditQuery) -> CreateInteractionResponse {
+/// The response to `/edit` (or `/suggest`, when `suggest`): the modal, or why it cannot open.
+pub fn open(app: &App, q: &EditQuery, suggest: bool) -> CreateInteractionResponse {
     let p = match crate::edit::prefill(app, &q.request) {
         Ok(p) => p,
         Err(r) => return CreateInteractionResponse::Message(message(&reply_message(&r), true)),
     };
-    let id = custom_id(&q.request, &p);
+    let id = custom_id_with(
+        if suggest {
+            SUGGEST_PREFIX
+        } else {
+            MODAL_PREFIX
+        },
+        &q.request,
+        &p,
+    );
     if id.len() > limits::CUSTOM_ID {
         return user_error(
             "This card cannot be edited in a Discord form",
@@ -175,6 +194,11 @@ pub fn open(app: &App, q: &EditQuery) -> CreateInteractionResponse {
         (None, FormKind::Event, _) => "Add an event".into(),
         _ => "Add a source".into(),
     };
+    let title = if suggest {
+        format!("Suggest: {title}")
+    } else {
+        title
+    };
     let title: String = title.chars().take(limits::TITLE).collect();
     CreateInteractionResponse::Modal(CreateModal::new(id, title).components(rows))
 }
@@ -203,38 +227,88 @@ pub async fn submit(app: Arc<App>, s: &Settings, mi: ModalInteraction) -> Outcom
             "Run `/edit` again.".into(),
         ));
     };
-    if !handler::is_moderator(mi.member.as_ref(), s) {
+    let suggest = mi.data.custom_id.starts_with(SUGGEST_PREFIX);
+    if !suggest && !handler::is_moderator(mi.member.as_ref(), s) {
         return Outcome::Respond(user_error(
             "Only moderators can do that",
-            "Editing cards is for moderators.".into(),
+            "Editing cards is for moderators; `/suggest` sends them a change to approve.".into(),
         ));
     }
     let form = form_of(req.kind, &mi);
-    let name = mi
-        .member
-        .as_ref()
-        .and_then(|m| m.nick.clone())
-        .or_else(|| mi.user.global_name.clone())
-        .unwrap_or_else(|| mi.user.name.clone());
-    let asker = Asker {
-        platform: Platform::Discord,
-        place: Some(Destination::Discord {
-            channel: mi.channel_id.get(),
-        }),
-        who: Some(format!("discord:{} ({})", mi.user.id, mi.user.name)),
-        author: Some(crate::edit::log::Author {
-            platform: "discord".into(),
-            id: mi.user.id.to_string(),
-            name,
-        }),
-        admin: is_admin(mi.member.as_ref()),
-    };
+    let asker = discord_asker(mi.channel_id.get(), &mi.user, mi.member.as_ref());
     let worker = app.clone();
     let work: Answering = app.tasks.spawn(async move {
-        let reply = crate::edit::apply_form(&worker, &req, &form, &asker).await;
-        (reply.is_user_error(), reply_message(&reply))
+        let reply = crate::edit::submit_form(&worker, &req, &form, &asker, suggest).await;
+        (
+            reply.is_user_error() || reply.private,
+            reply_message(&reply),
+        )
     });
     respond_or_defer(s, work, mi.token.clone(), false, "edit").await
+}
+
+/// Approve or Reject under a suggestion in the moderators' channel: `None` if the button is
+/// not one of those.
+pub async fn decide(app: Arc<App>, s: &Settings, ci: &ComponentInteraction) -> Option<Outcome> {
+    let id = &ci.data.custom_id;
+    let (approve, n) = if let Some(n) = id.strip_prefix(APPROVE_PREFIX) {
+        (true, n)
+    } else {
+        (false, id.strip_prefix(REJECT_PREFIX)?)
+    };
+    let Ok(n) = n.parse::<i64>() else {
+        return Some(Outcome::Respond(user_error(
+            "This button no longer works",
+            "Use `/approve` or `/reject` with the suggestion's number.".into(),
+        )));
+    };
+    if !handler::is_moderator(ci.member.as_ref(), s) {
+        return Some(Outcome::Respond(user_error(
+            "Only moderators can do that",
+            "Approving and rejecting suggestions is for moderators.".into(),
+        )));
+    }
+    let cmd = if approve {
+        crate::commands::Command::Approve(crate::commands::command::DecideQuery {
+            id: n,
+            reason: None,
+        })
+    } else {
+        crate::commands::Command::Reject(crate::commands::command::DecideQuery {
+            id: n,
+            reason: None,
+        })
+    };
+    let asker = discord_asker(ci.channel_id.get(), &ci.user, ci.member.as_ref());
+    let worker = app.clone();
+    let work: Answering = app.tasks.spawn(async move {
+        let reply = worker.respond(&cmd, &asker).await;
+        (reply.is_user_error(), reply_message(&reply))
+    });
+    Some(respond_or_defer(s, work, ci.token.clone(), false, "approve").await)
+}
+
+/// Who asked, on Discord: the channel, and the member as an edit's author.
+pub fn discord_asker(
+    channel: u64,
+    user: &serenity::model::user::User,
+    member: Option<&serenity::model::guild::Member>,
+) -> Asker {
+    let name = member
+        .and_then(|m| m.nick.clone())
+        .or_else(|| user.global_name.clone())
+        .unwrap_or_else(|| user.name.clone());
+    Asker {
+        platform: Platform::Discord,
+        place: Some(Destination::Discord { channel }),
+        who: Some(format!("discord:{} ({})", user.id, user.name)),
+        author: Some(crate::edit::log::Author {
+            platform: "discord".into(),
+            id: user.id.to_string(),
+            name,
+        }),
+        admin: is_admin(member),
+    }
 }
 
 #[cfg(test)]

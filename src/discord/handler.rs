@@ -11,8 +11,6 @@ use crate::commands::parse::{Args, from_args, parse};
 use crate::commands::spec::{self, ArgKind, COMMANDS};
 use crate::render::discord::{self as dr, Button, Message, PAGE_PREFIX, limits};
 use crate::reply::{Line, Reply, ReplyKind};
-use crate::schedule::Destination;
-use crate::service::{Asker, Platform};
 use crate::text::{fold, truncate_words};
 use serenity::builder::{
     CreateActionRow, CreateAllowedMentions, CreateAutocompleteResponse, CreateButton, CreateEmbed,
@@ -149,7 +147,10 @@ pub async fn handle(app: Arc<App>, s: &Settings, interaction: Interaction) -> Ou
         Interaction::Ping(_) => Outcome::Respond(CreateInteractionResponse::Pong),
         Interaction::Command(ci) => command(app, s, ci).await,
         Interaction::Autocomplete(ci) => Outcome::Respond(autocomplete(&app, &ci)),
-        Interaction::Component(ci) => Outcome::Respond(component(&app, &ci)),
+        Interaction::Component(ci) => match super::edit::decide(app.clone(), s, &ci).await {
+            Some(o) => o,
+            None => Outcome::Respond(component(&app, &ci)),
+        },
         Interaction::Modal(mi) => super::edit::submit(app, s, mi).await,
         _ => Outcome::Ignore,
     }
@@ -205,29 +206,17 @@ async fn command(app: Arc<App>, s: &Settings, ci: CommandInteraction) -> Outcome
             )));
         }
     };
-    if let crate::commands::Command::Edit(q) = &cmd {
-        return Outcome::Respond(super::edit::open(&app, q));
+    match &cmd {
+        crate::commands::Command::Edit(q) => {
+            return Outcome::Respond(super::edit::open(&app, q, false));
+        }
+        crate::commands::Command::Suggest(q) => {
+            return Outcome::Respond(super::edit::open(&app, q, true));
+        }
+        _ => {}
     }
     let private = private || cmd.answers_privately();
-    let name = ci
-        .member
-        .as_deref()
-        .and_then(|m| m.nick.clone())
-        .or_else(|| ci.user.global_name.clone())
-        .unwrap_or_else(|| ci.user.name.clone());
-    let asker = Asker {
-        platform: Platform::Discord,
-        place: Some(Destination::Discord {
-            channel: ci.channel_id.get(),
-        }),
-        who: Some(format!("discord:{} ({})", ci.user.id, ci.user.name)),
-        author: Some(crate::edit::log::Author {
-            platform: "discord".into(),
-            id: ci.user.id.to_string(),
-            name,
-        }),
-        admin: is_admin(ci.member.as_deref()),
-    };
+    let asker = super::edit::discord_asker(ci.channel_id.get(), &ci.user, ci.member.as_deref());
     let worker = app.clone();
     // Answers take microseconds from an in-memory snapshot: a task on the runtime, not a
     // blocking thread per request. It still runs apart, so a slow answer (a reload) can be

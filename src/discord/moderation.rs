@@ -5,8 +5,11 @@
 use crate::app::App;
 use crate::render::discord::limits;
 use crate::service::{Notice, NoticeKind};
-use serenity::builder::{CreateAllowedMentions, CreateEmbed, CreateMessage};
+use serenity::builder::{
+    CreateActionRow, CreateAllowedMentions, CreateButton, CreateEmbed, CreateMessage,
+};
 use serenity::http::Http;
+use serenity::model::application::ButtonStyle;
 use serenity::model::id::ChannelId;
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,6 +19,7 @@ use tokio_util::sync::CancellationToken;
 const COLOUR_BROKEN: u32 = 0xC0392B;
 const COLOUR_FIXED: u32 = 0x27AE60;
 const COLOUR_WARNINGS: u32 = 0xE67E22;
+const COLOUR_SUGGESTION: u32 = 0x2980B9;
 
 /// How much of the `check` output an embed shows: a code block inside the description.
 const DETAIL_CHARS: usize = limits::EMBED_DESCRIPTION - 200;
@@ -49,15 +53,27 @@ pub fn message(notice: &Notice) -> CreateMessage {
         NoticeKind::Broken => COLOUR_BROKEN,
         NoticeKind::Fixed => COLOUR_FIXED,
         NoticeKind::Warnings => COLOUR_WARNINGS,
+        NoticeKind::Suggestion(_) => COLOUR_SUGGESTION,
     };
     let title: String = notice.title.chars().take(limits::EMBED_TITLE).collect();
     let mut embed = CreateEmbed::new().title(title).colour(colour);
     if !notice.detail.trim().is_empty() {
         embed = embed.description(code_block(&notice.detail, DETAIL_CHARS));
     }
-    CreateMessage::new()
+    let mut m = CreateMessage::new()
         .embed(embed)
-        .allowed_mentions(CreateAllowedMentions::new())
+        .allowed_mentions(CreateAllowedMentions::new());
+    if let NoticeKind::Suggestion(id) = notice.kind {
+        m = m.components(vec![CreateActionRow::Buttons(vec![
+            CreateButton::new(format!("{}{id}", super::edit::APPROVE_PREFIX))
+                .label("Approve")
+                .style(ButtonStyle::Success),
+            CreateButton::new(format!("{}{id}", super::edit::REJECT_PREFIX))
+                .label("Reject")
+                .style(ButtonStyle::Danger),
+        ])]);
+    }
+    m
 }
 
 /// Post each notice to `channel` until `stop`. A failed post is retried a few times, then

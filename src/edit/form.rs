@@ -220,7 +220,8 @@ impl FormKind {
 }
 
 /// A field's value as given.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
 pub enum Value {
     Text(String),
     List(Vec<String>),
@@ -251,6 +252,33 @@ impl Form {
 
     pub fn is_empty(&self) -> bool {
         self.values.is_empty()
+    }
+
+    /// The fields as JSON, `{"stance": "…", "demands": ["…"]}`, for keeping a suggestion.
+    pub fn to_json(&self) -> String {
+        let map: serde_json::Map<String, serde_json::Value> = self
+            .values
+            .iter()
+            .map(|(f, v)| {
+                (
+                    f.key.to_owned(),
+                    serde_json::to_value(v).unwrap_or_default(),
+                )
+            })
+            .collect();
+        serde_json::Value::Object(map).to_string()
+    }
+
+    /// The fields kept by `to_json`; keys the form does not have are dropped.
+    pub fn from_json(kind: FormKind, json: &str) -> Form {
+        let map: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(json).unwrap_or_default();
+        let mut values: Vec<(&'static FieldSpec, Value)> = map
+            .into_iter()
+            .filter_map(|(k, v)| Some((kind.field(&k)?, serde_json::from_value(v).ok()?)))
+            .collect();
+        values.sort_by_key(|(f, _)| kind.fields().iter().position(|g| g.key == f.key));
+        Form { values }
     }
 
     /// Set a field from text written in its shape (a modal's input).

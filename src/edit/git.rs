@@ -29,7 +29,7 @@ pub fn work_tree(root: &Path) -> Option<PathBuf> {
 }
 
 /// Text safe inside a git identity: no angle brackets or line breaks.
-fn clean(s: &str) -> String {
+pub fn clean(s: &str) -> String {
     s.chars()
         .map(|c| match c {
             '<' | '>' | '\n' | '\r' => ' ',

@@ -1,6 +1,7 @@
 //! The edit log: every edit made from chat, who made it and the card's text before and after,
-//! in `state/edits.sqlite3`. Rows are only ever added; an undo is a row of its own that names
-//! the edit it reverts. `history` and `undo` read it, with or without git.
+//! in `state/edits.sqlite3`. Edits are only ever added; an undo is a row of its own that names
+//! the edit it reverts. `history` and `undo` read it, with or without git. Suggestions live
+//! beside it, each decided once (approved, with the edit it became, or rejected).
 
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::{Path, PathBuf};
@@ -24,7 +25,41 @@ CREATE TABLE IF NOT EXISTS edits (
     git_commit TEXT
 );
 CREATE INDEX IF NOT EXISTS edits_undoes ON edits(undoes);
+CREATE TABLE IF NOT EXISTS suggestions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    what TEXT NOT NULL,
+    topic TEXT NOT NULL,
+    actor TEXT,
+    base TEXT,
+    fields TEXT NOT NULL,
+    platform TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    user_name TEXT NOT NULL,
+    decision TEXT,
+    decided_at TEXT,
+    decided_by TEXT,
+    reason TEXT,
+    edit INTEGER REFERENCES edits(id)
+);
 ";
+
+/// A suggested edit, waiting for a moderator or decided.
+#[derive(Clone, Debug)]
+pub struct Suggestion {
+    pub id: i64,
+    /// `position`, `correction`, `event` or `source`.
+    pub what: String,
+    pub topic: String,
+    pub actor: Option<String>,
+    /// The card's content hash when the suggestion was made.
+    pub base: Option<String>,
+    /// The fields, as `Form::to_json` keeps them.
+    pub fields: String,
+    pub by: Author,
+    /// `approved` or `rejected`, once decided.
+    pub decision: Option<String>,
+}
 
 /// Who made an edit.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -165,6 +200,82 @@ impl EditLog {
             .query_map(params![file, n as i64], Self::row)
             .map_err(|e| self.err(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Keep a suggestion; its number.
+    pub fn suggest(&self, s: &Suggestion) -> Result<i64, LogError> {
+        self.conn
+            .execute(
+                "INSERT INTO suggestions (at, what, topic, actor, base, fields, platform, user_id, user_name)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    s.what,
+                    s.topic,
+                    s.actor,
+                    s.base,
+                    s.fields,
+                    s.by.platform,
+                    s.by.id,
+                    s.by.name,
+                ],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    pub fn suggestion(&self, id: i64) -> Result<Option<Suggestion>, LogError> {
+        self.conn
+            .query_row(
+                "SELECT id, what, topic, actor, base, fields, platform, user_id, user_name, decision
+                 FROM suggestions WHERE id = ?1",
+                [id],
+                |r| {
+                    Ok(Suggestion {
+                        id: r.get(0)?,
+                        what: r.get(1)?,
+                        topic: r.get(2)?,
+                        actor: r.get(3)?,
+                        base: r.get(4)?,
+                        fields: r.get(5)?,
+                        by: Author {
+                            platform: r.get(6)?,
+                            id: r.get(7)?,
+                            name: r.get(8)?,
+                        },
+                        decision: r.get(9)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Record a decision on a pending suggestion; false if it was already decided.
+    pub fn decide(
+        &self,
+        id: i64,
+        decision: &str,
+        by: &Author,
+        reason: Option<&str>,
+        edit: Option<i64>,
+    ) -> Result<bool, LogError> {
+        let n = self
+            .conn
+            .execute(
+                "UPDATE suggestions SET decision = ?2, decided_at = ?3, decided_by = ?4, reason = ?5, edit = ?6
+                 WHERE id = ?1 AND decision IS NULL",
+                params![
+                    id,
+                    decision,
+                    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    by.describe(),
+                    reason,
+                    edit,
+                ],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(n == 1)
     }
 
     /// The newest edit that is not an undo and has not been undone.

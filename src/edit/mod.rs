@@ -193,16 +193,34 @@ impl Desk {
 
     /// Apply an edit: check, write, log, reload; the reply says what changed or what to fix.
     pub async fn apply(&self, app: &App, req: &EditRequest, form: &Form, by: &Author) -> Reply {
+        self.apply_inner(app, req, form, by, None).await.0
+    }
+
+    /// `apply`, crediting the member who suggested the edit, if any; also the edit's number in
+    /// the log.
+    async fn apply_inner(
+        &self,
+        app: &App,
+        req: &EditRequest,
+        form: &Form,
+        by: &Author,
+        suggested_by: Option<&Author>,
+    ) -> (Reply, Option<i64>) {
+        macro_rules! refuse {
+            ($e:expr) => {
+                return ($e, None)
+            };
+        }
         let target = match self.target(app, req) {
             Ok(t) => t,
-            Err(r) => return r,
+            Err(r) => refuse!(r),
         };
         let lock = self.lock_for(&target.topic_dir);
         let _held = lock.lock().await;
         let existed = target.file.exists();
         let before = match read_card(&target.file) {
             Ok(t) => t,
-            Err(e) => return self.unreadable(&target.file, &e),
+            Err(e) => refuse!(self.unreadable(&target.file, &e)),
         };
         if req.kind == FormKind::Position
             && let Some(base) = &req.base
@@ -224,30 +242,21 @@ impl Desk {
                     ))),
                 );
             }
-            return r;
+            refuse!(r);
         }
-        let today = app.clock.today().format("%Y-%m-%d").to_string();
-        let applied = match req.kind {
-            FormKind::Position => apply::position(&before, form, req.correct, &today),
-            kind => apply::append(&before, kind, form),
-        };
-        let applied = match applied {
+        let applied = match self.applied(app, req, form, &target, &before).await {
             Ok(a) => a,
-            Err(e @ ApplyError::NoChange) => return user_error("Nothing to change", e.to_string()),
-            Err(e) => return user_error("The edit was not written", e.to_string()),
+            Err(r) => refuse!(r),
         };
-        if let Err(r) = self.check(app, &target, &before, &applied.text).await {
-            return r;
-        }
         if let Err(e) = write_atomically(&target.file, &applied.text) {
             tracing::error!(file = %target.file.display(), error = %e, "writing an edited card failed");
-            return user_error(
+            refuse!(user_error(
                 "The edit could not be saved",
                 format!(
                     "Writing {} failed ({e}); nothing was changed.",
                     self.relative(&target.file)
                 ),
-            );
+            ));
         }
         let action = match (req.kind, req.correct) {
             (FormKind::Position, true) => "correct position",
@@ -258,19 +267,28 @@ impl Desk {
             _ => "sources".into(),
         });
         let fields: Vec<&str> = applied.changes.iter().map(|c| c.label).collect();
-        let summary = format!("{what}: {} ({action})", fields.join(", "));
+        let credit = suggested_by.map_or(String::new(), |s| {
+            format!(", suggested by {} ({})", s.name, s.platform)
+        });
+        let summary = format!("{what}: {} ({action}{credit})", fields.join(", "));
         let committed = self
             .commit(
                 &target.file,
                 by,
                 format!("{}: {summary}", target.topic_id),
                 format!(
-                    "Edited from chat by {} ({} {}).\nCard: {}\nFields: {}",
+                    "Edited from chat by {} ({} {}).\nCard: {}\nFields: {}{}",
                     by.name,
                     by.platform,
                     by.id,
                     self.relative(&target.file),
-                    fields.join(", ")
+                    fields.join(", "),
+                    suggested_by.map_or(String::new(), |s| format!(
+                        "\n\nSuggested-by: {} {} ({})",
+                        s.platform,
+                        git::clean(&s.id),
+                        git::clean(&s.name)
+                    ))
                 ),
                 None,
             )
@@ -310,7 +328,30 @@ impl Desk {
             reloaded(&record)
         )));
         r.bullets("What changed", change_lines(&applied.changes));
-        r
+        (r, id)
+    }
+
+    /// The card's text with the form applied, checked with the whole topic; or the reply that
+    /// says why not.
+    async fn applied(
+        &self,
+        app: &App,
+        req: &EditRequest,
+        form: &Form,
+        target: &Target,
+        before: &str,
+    ) -> Result<apply::Applied, Reply> {
+        let today = app.clock.today().format("%Y-%m-%d").to_string();
+        let applied = match req.kind {
+            FormKind::Position => apply::position(before, form, req.correct, &today),
+            kind => apply::append(before, kind, form),
+        }
+        .map_err(|e| match e {
+            ApplyError::NoChange => user_error("Nothing to change", e.to_string()),
+            e => user_error("The edit was not written", e.to_string()),
+        })?;
+        self.check(app, target, before, &applied.text).await?;
+        Ok(applied)
     }
 
     /// Check the topic with `after` in place of the card; `Err` with the reply when the edit
@@ -620,6 +661,195 @@ impl Desk {
     }
 }
 
+impl Desk {
+    /// Keep a member's suggested edit and put it before the moderators. It is checked first,
+    /// so a suggestion that could never be approved is refused at once with the diagnostics.
+    pub async fn suggest(&self, app: &App, req: &EditRequest, form: &Form, by: &Author) -> Reply {
+        let target = match self.target(app, req) {
+            Ok(t) => t,
+            Err(r) => return r,
+        };
+        let before = match read_card(&target.file) {
+            Ok(t) => t,
+            Err(e) => return self.unreadable(&target.file, &e),
+        };
+        let applied = match self.applied(app, req, form, &target, &before).await {
+            Ok(a) => a,
+            Err(mut r) => {
+                r.title = r
+                    .title
+                    .replace("The edit was not written", "The suggestion was not sent");
+                return r;
+            }
+        };
+        let what = match (req.kind, req.correct) {
+            (FormKind::Position, true) => "correction",
+            (k, _) => k.name(),
+        };
+        let suggestion = log::Suggestion {
+            id: 0,
+            what: what.into(),
+            topic: target.topic_id.clone(),
+            actor: target
+                .file
+                .file_stem()
+                .filter(|_| req.kind == FormKind::Position)
+                .map(|s| s.to_string_lossy().into_owned()),
+            base: (req.kind == FormKind::Position).then(|| content_hash(&before)),
+            fields: form.to_json(),
+            by: by.clone(),
+            decision: None,
+        };
+        let id = match self
+            .log
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .suggest(&suggestion)
+        {
+            Ok(id) => id,
+            Err(e) => {
+                tracing::error!(error = %e, "keeping a suggestion failed");
+                return user_error(
+                    "The suggestion could not be kept",
+                    "The error has been logged for the operators.",
+                );
+            }
+        };
+        let card = target.actor_name.as_ref().map_or_else(
+            || {
+                format!(
+                    "the {}",
+                    if req.kind == FormKind::Event {
+                        "timeline"
+                    } else {
+                        "sources"
+                    }
+                )
+            },
+            |a| format!("{a}'s position"),
+        );
+        let changes = change_lines(&applied.changes);
+        let detail: String = changes
+            .iter()
+            .map(|l| format!("{}: {}\n", l.label.as_deref().unwrap_or(""), l.text))
+            .collect();
+        app.notify(crate::service::Notice {
+            kind: crate::service::NoticeKind::Suggestion(id),
+            title: format!(
+                "Suggestion #{id} from {} ({}): {card}",
+                by.name, by.platform
+            ),
+            detail: format!(
+                "{detail}\nApprove with `approve {id}` (on Discord, the button), or reject with `reject {id}`."
+            ),
+        });
+        tracing::info!(suggestion = id, by = %by.describe(), "a suggested edit to {card}");
+        let mut r = Reply::new(ReplyKind::Answer, format!("Suggestion #{id} sent to the moderators"))
+            .summary(Line::new(format!(
+                "Thank you. A moderator will approve or reject your change to {card}; nothing changes until then."
+            )));
+        r.bullets("Your change", changes);
+        r.private = true;
+        r
+    }
+
+    /// Approve (apply, credited to both) or reject a suggestion.
+    pub async fn decide(
+        &self,
+        app: &App,
+        id: i64,
+        approve: bool,
+        reason: Option<&str>,
+        by: &Author,
+    ) -> Reply {
+        let found = self
+            .log
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .suggestion(id);
+        let s = match found {
+            Ok(Some(s)) => s,
+            Ok(None) => {
+                return user_error(
+                    "No such suggestion",
+                    format!("There is no suggestion #{id}."),
+                );
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "reading a suggestion failed");
+                return user_error(
+                    "The suggestion could not be read",
+                    "The error has been logged for the operators.",
+                );
+            }
+        };
+        if let Some(d) = &s.decision {
+            return user_error(
+                format!("Suggestion #{id} was already {d}"),
+                "Each suggestion is decided once.",
+            );
+        }
+        let record = |decision: &str, edit: Option<i64>| {
+            self.log
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .decide(id, decision, by, reason, edit)
+        };
+        if !approve {
+            return match record("rejected", None) {
+                Ok(true) => Reply::new(ReplyKind::Answer, format!("Suggestion #{id} rejected"))
+                    .summary(Line::new(format!(
+                        "{}'s suggestion was turned down by {}{}. Nothing was changed.",
+                        s.by.name,
+                        by.name,
+                        reason.map_or(String::new(), |r| format!(": {r}"))
+                    ))),
+                Ok(false) => user_error(
+                    format!("Suggestion #{id} was already decided"),
+                    "Each suggestion is decided once.",
+                ),
+                Err(e) => {
+                    tracing::error!(error = %e, "recording a decision failed");
+                    user_error(
+                        "The decision could not be recorded",
+                        "The error has been logged for the operators.",
+                    )
+                }
+            };
+        }
+        let (kind, correct) = match s.what.as_str() {
+            "correction" => (FormKind::Position, true),
+            "event" => (FormKind::Event, false),
+            "source" => (FormKind::Source, false),
+            _ => (FormKind::Position, false),
+        };
+        let req = EditRequest {
+            kind,
+            correct,
+            topic: Some(s.topic.clone()),
+            actor: s.actor.clone(),
+            base: s.base.clone(),
+        };
+        let form = Form::from_json(kind, &s.fields);
+        let (mut r, edit) = self.apply_inner(app, &req, &form, by, Some(&s.by)).await;
+        if r.is_user_error() {
+            r.title = format!("Suggestion #{id} could not be applied: {}", r.title);
+            return r;
+        }
+        if let Err(e) = record("approved", edit) {
+            tracing::error!(error = %e, "recording a decision failed");
+        }
+        r.title = format!("Suggestion #{id} approved: {}", r.title);
+        if let Some(sum) = &mut r.summary {
+            sum.text = format!(
+                "Suggested by {} ({}). {}",
+                s.by.name, s.by.platform, sum.text
+            );
+        }
+        r
+    }
+}
+
 fn identity(d: &Diagnostic) -> (String, String) {
     (d.path.to_string_lossy().into_owned(), d.message.clone())
 }
@@ -727,15 +957,18 @@ pub fn prefill(app: &App, req: &EditRequest) -> Result<Prefill, Reply> {
     desk(app)?.prefill(app, req)
 }
 
-/// Apply a form filled in on a platform (a Discord modal), as `edit` with fields does.
-pub async fn apply_form(
+/// A form filled in on a platform (a Discord modal): applied as `edit` with fields does, or,
+/// when `suggest`, kept for the moderators as `suggest` does.
+pub async fn submit_form(
     app: &App,
     req: &EditRequest,
     form: &Form,
     asker: &crate::service::Asker,
+    suggest: bool,
 ) -> Reply {
     let started = std::time::Instant::now();
     let reply = match desk(app) {
+        Ok(d) if suggest => d.suggest(app, req, form, &author(asker)).await,
         Ok(d) => d.apply(app, req, form, &author(asker)).await,
         Err(r) => r,
     };
@@ -744,7 +977,8 @@ pub async fn apply_form(
     } else {
         "answer"
     };
-    app.metrics.command("edit", asker.platform.name(), outcome);
+    let name = if suggest { "suggest" } else { "edit" };
+    app.metrics.command(name, asker.platform.name(), outcome);
     app.metrics
         .answered_in(asker.platform.name(), started.elapsed());
     reply
@@ -786,6 +1020,24 @@ pub async fn respond(
                 Err(r) => r,
             },
         },
+        Command::Suggest(q) => match q.fields.as_deref().map(str::trim) {
+            Some(text) if !text.is_empty() => match form::parse_form(q.request.kind, text) {
+                Ok(form) => desk.suggest(app, &q.request, &form, &by).await,
+                Err(e) => user_error(
+                    "The suggestion could not be read",
+                    format!("{} Nothing was sent.", e.explain(q.request.kind)),
+                ),
+            },
+            _ => match desk.prefill(app, &q.request) {
+                Ok(p) => form_reply(q, &p),
+                Err(r) => r,
+            },
+        },
+        Command::Approve(q) => desk.decide(app, q.id, true, None, &by).await,
+        Command::Reject(q) => {
+            desk.decide(app, q.id, false, q.reason.as_deref(), &by)
+                .await
+        }
         Command::History(q) => desk.history(app, q.topic.as_deref(), q.card.as_deref()),
         Command::Undo => desk.undo(app, &by, asker.admin).await,
         _ => user_error("Not an edit", "This command does not edit cards."),

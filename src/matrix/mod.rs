@@ -310,11 +310,19 @@ fn hint(prefix: &str, e: &ParseError) -> Option<Reply> {
 /// Parse a command message. `edit` takes its fields from the lines after the first; every
 /// other command is the whole message, as typed.
 pub fn parse_with_fields(text: &str) -> Result<crate::commands::Command, ParseError> {
-    if let Some((first, rest)) = text.split_once('\n')
-        && let Ok(crate::commands::Command::Edit(mut q)) = parse(first)
-    {
-        q.fields = Some(rest.to_owned());
-        return Ok(crate::commands::Command::Edit(q));
+    use crate::commands::Command;
+    if let Some((first, rest)) = text.split_once('\n') {
+        match parse(first) {
+            Ok(Command::Edit(mut q)) => {
+                q.fields = Some(rest.to_owned());
+                return Ok(Command::Edit(q));
+            }
+            Ok(Command::Suggest(mut q)) => {
+                q.fields = Some(rest.to_owned());
+                return Ok(Command::Suggest(q));
+            }
+            _ => {}
+        }
     }
     parse(text)
 }

@@ -278,7 +278,8 @@ fn a_form_opened_before_the_card_changed_is_refused() {
             "Stale.",
         );
         let r =
-            dossier::edit::apply_form(&s.app, &req, &form, &moderator("@a:hs", "A", false)).await;
+            dossier::edit::submit_form(&s.app, &req, &form, &moderator("@a:hs", "A", false), false)
+                .await;
         assert!(
             text(&r).contains("changed since you opened it"),
             "{}",
@@ -544,5 +545,165 @@ fn in_a_git_work_tree_each_edit_is_a_commit_by_the_moderator_and_undo_reverts_it
         assert_eq!(diff.trim(), "", "the revert undoes the edit exactly");
         let status = git(dir.path(), &["status", "--porcelain"]);
         assert_eq!(status.trim(), "A  NOTES.md");
+    });
+}
+
+fn member(id: &str, name: &str) -> Asker {
+    Asker {
+        author: Some(Author {
+            platform: "matrix".into(),
+            id: id.into(),
+            name: name.into(),
+        }),
+        ..Asker::on(Platform::Matrix)
+    }
+}
+
+#[test]
+fn a_members_suggestion_reaches_the_moderators_and_is_approved_or_rejected() {
+    runtime().block_on(async {
+        let s = setup();
+        let original = s.card("actors/iran.toml");
+        let mut notices = s.app.subscribe();
+        let bob = member("@bob:hs", "Bob");
+        // A suggestion that could never be approved is refused at once.
+        let r = send(
+            &s.app,
+            &bob,
+            "suggest position iran\nstance: Bob's idea.\nsources: not-a-source",
+        )
+        .await;
+        assert_eq!(r.kind, ReplyKind::UserError, "{}", text(&r));
+        assert!(
+            text(&r).contains("The suggestion was not sent"),
+            "{}",
+            text(&r)
+        );
+        assert!(
+            notices.try_recv().is_err(),
+            "nothing reaches the moderators"
+        );
+
+        let r = send(&s.app, &bob, "suggest position iran\nstance: Bob's idea.").await;
+        assert_eq!(r.kind, ReplyKind::Answer, "{}", text(&r));
+        assert!(r.private);
+        assert!(
+            text(&r).contains("Suggestion #1 sent to the moderators"),
+            "{}",
+            text(&r)
+        );
+        assert_eq!(
+            s.card("actors/iran.toml"),
+            original,
+            "nothing changes until approved"
+        );
+        let n = notices.try_recv().expect("a notice for the moderators");
+        assert_eq!(n.kind, dossier::service::NoticeKind::Suggestion(1));
+        assert!(
+            n.title
+                .contains("Suggestion #1 from Bob (matrix): Iran's position"),
+            "{}",
+            n.title
+        );
+        assert!(
+            n.detail.contains("Bob's idea.") && n.detail.contains("approve 1"),
+            "{}",
+            n.detail
+        );
+
+        let alice = moderator("@alice:hs", "Alice", false);
+        let r = send(&s.app, &alice, "approve 1").await;
+        assert_eq!(r.kind, ReplyKind::Answer, "{}", text(&r));
+        assert!(text(&r).contains("Suggestion #1 approved"), "{}", text(&r));
+        assert!(text(&r).contains("Suggested by Bob"), "{}", text(&r));
+        lines_kept(&original, &s.card("actors/iran.toml"));
+        assert!(ask(&s.app, "position iran").contains("Bob's idea."));
+        let h = text(&send(&s.app, &alice, "history").await);
+        assert!(
+            h.contains("by Alice (matrix)") && h.contains("suggested by Bob (matrix)"),
+            "{h}"
+        );
+        let r = send(&s.app, &alice, "approve 1").await;
+        assert!(text(&r).contains("already approved"), "{}", text(&r));
+
+        let edited = s.card("actors/iran.toml");
+        let r = send(&s.app, &bob, "suggest correction iran\nconfidence: low").await;
+        assert!(text(&r).contains("Suggestion #2"), "{}", text(&r));
+        let r = send(&s.app, &alice, "reject 2 reason not in the sources").await;
+        assert_eq!(r.kind, ReplyKind::Answer, "{}", text(&r));
+        assert!(
+            text(&r).contains("rejected") && text(&r).contains("not in the sources"),
+            "{}",
+            text(&r)
+        );
+        assert_eq!(s.card("actors/iran.toml"), edited);
+        let r = send(&s.app, &alice, "approve 2").await;
+        assert!(text(&r).contains("already rejected"), "{}", text(&r));
+        let r = send(&s.app, &alice, "approve 99").await;
+        assert!(text(&r).contains("no suggestion #99"), "{}", text(&r));
+    });
+}
+
+#[test]
+fn discord_suggest_then_approve_from_the_moderators_channel() {
+    runtime().block_on(async {
+        let s = setup();
+        let original = s.card("actors/iran.toml");
+        let ep = start_with(s.app.clone(), Duration::from_secs(5)).await;
+        // Anyone may open the suggestion form.
+        let (_, modal) = ep
+            .post(&command(
+                "suggest",
+                &[("what", 3, json!("position")), ("actor", 3, json!("iran"))],
+                "0",
+            ))
+            .await;
+        assert_eq!(modal["type"], 9, "{modal}");
+        let id = modal["data"]["custom_id"].as_str().expect("id").to_owned();
+        assert!(
+            id.starts_with("dossier-suggest|position|iran-us-talks|iran|"),
+            "{id}"
+        );
+        let (_, body) = ep
+            .post(&modal_submit(
+                &id,
+                &[("stance", "A member's suggestion.")],
+                "0",
+            ))
+            .await;
+        assert_eq!(body["data"]["flags"], 64, "private: {body}");
+        assert!(body.to_string().contains("Suggestion #1 sent"), "{body}");
+        assert_eq!(s.card("actors/iran.toml"), original);
+
+        // What the moderators' channel gets: Approve and Reject buttons.
+        let notice = dossier::service::Notice {
+            kind: dossier::service::NoticeKind::Suggestion(1),
+            title: "Suggestion #1".into(),
+            detail: "stance: x".into(),
+        };
+        let m = serde_json::to_value(dossier::discord::moderation::message(&notice)).expect("json");
+        let ids: Vec<&str> = m["components"][0]["components"]
+            .as_array()
+            .expect("buttons")
+            .iter()
+            .filter_map(|b| b["custom_id"].as_str())
+            .collect();
+        assert_eq!(ids, ["dossier-approve|1", "dossier-reject|1"]);
+
+        // A member without the permission cannot press Approve; a moderator can.
+        let (_, body) = ep.post(&button("dossier-approve|1")).await;
+        assert!(body.to_string().contains("Only moderators"), "{body}");
+        assert_eq!(s.card("actors/iran.toml"), original);
+        let mut press = button("dossier-approve|1");
+        press["member"]["permissions"] = json!(MANAGE_GUILD);
+        let (_, body) = ep.post(&press).await;
+        assert!(
+            body.to_string().contains("Suggestion #1 approved"),
+            "{body}"
+        );
+        assert!(
+            s.card("actors/iran.toml")
+                .contains("A member's suggestion.")
+        );
     });
 }

@@ -77,7 +77,10 @@ pub fn answer(ctx: &Ctx<'_>, cmd: &Command) -> Reply {
         | Command::Preview(_)
         | Command::Edit(_)
         | Command::History(_)
-        | Command::Undo => Err(user_error(
+        | Command::Undo
+        | Command::Suggest(_)
+        | Command::Approve(_)
+        | Command::Reject(_) => Err(user_error(
             format!("`{}` works where the bot runs", cmd.name()),
             format!(
                 "Moderators use it in a Discord channel or Matrix room served by `dossier serve`.{}",
@@ -85,7 +88,12 @@ pub fn answer(ctx: &Ctx<'_>, cmd: &Command) -> Reply {
                     Command::Reload | Command::Check =>
                         " In a terminal, `dossier check` checks the cards; a running `dossier serve` reloads them by itself when they are saved.",
                     Command::Preview(_) => " In a terminal, `dossier digest` prints a briefing.",
-                    Command::Edit(_) | Command::History(_) | Command::Undo =>
+                    Command::Edit(_)
+                    | Command::History(_)
+                    | Command::Undo
+                    | Command::Suggest(_)
+                    | Command::Approve(_)
+                    | Command::Reject(_) =>
                         " In a terminal, edit the card files and run `dossier check`.",
                     _ => "",
                 }
