@@ -57,6 +57,7 @@ async fn respond(app: Arc<App>, settings: Settings, rest: Arc<Rest>, interaction
     let (id, token) = match &interaction {
         Interaction::Command(c) | Interaction::Autocomplete(c) => (c.id, c.token.clone()),
         Interaction::Component(c) => (c.id, c.token.clone()),
+        Interaction::Modal(m) => (m.id, m.token.clone()),
         _ => return,
     };
     let sent = |ok: bool| {

@@ -37,6 +37,14 @@ async fn start_client(fake: &Fake, defer_after: Duration) -> tokio::task::JoinHa
         None,
         Clock::Fixed(bundled_today()),
     ));
+    start_client_with(fake, app, defer_after).await
+}
+
+async fn start_client_with(
+    fake: &Fake,
+    app: Arc<App>,
+    defer_after: Duration,
+) -> tokio::task::JoinHandle<()> {
     let rest = Arc::new(
         dossier::discord::rest::Rest::new(Some(&fake.base()), APP_ID.parse().expect("id"))
             .expect("http client"),
@@ -357,4 +365,75 @@ fn serve_refuses_a_bad_config_naming_the_line() {
         !err.contains("abc.def"),
         "the secret itself is never printed: {err}"
     );
+}
+
+/// `/edit` over the gateway: the modal goes out through the callback endpoint, and its submit
+/// (a MODAL_SUBMIT interaction on the socket) writes the card and is answered with the change.
+#[test]
+fn gateway_edit_opens_a_modal_and_its_submit_writes_the_card() {
+    runtime().block_on(async {
+        let fake = Fake::start().await;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().join("briefings");
+        copy_tree(&bundled(), &root);
+        let (library, report) =
+            dossier::reload::load_checked(&root, bundled_today(), None).expect("loads");
+        let desk = dossier::edit::Desk::open(&root, &dir.path().join("state/edits.sqlite3"))
+            .expect("edit log");
+        let app = Arc::new(
+            App::new(library, None, Clock::Fixed(bundled_today()))
+                .reading(root.clone(), &report)
+                .with_desk(Arc::new(desk)),
+        );
+        let client = start_client_with(&fake, app.clone(), Duration::from_secs(2)).await;
+        let callback = |token: &'static str| {
+            let fake = &fake;
+            async move {
+                let reqs = fake
+                    .wait_for(20, token, |r| {
+                        r.iter().any(|x| x.path.ends_with(&format!("/{token}/callback")))
+                    })
+                    .await;
+                reqs.into_iter()
+                    .find(|x| x.path.ends_with(&format!("/{token}/callback")))
+                    .expect("callback")
+                    .body
+            }
+        };
+        fake.dispatch(
+            "INTERACTION_CREATE",
+            with_token(
+                command(
+                    "edit",
+                    &[("what", 3, json!("position")), ("actor", 3, json!("iran"))],
+                    MANAGE_GUILD,
+                ),
+                "1100000000000000031",
+                "tok-edit",
+            ),
+        );
+        let modal = callback("tok-edit").await;
+        assert_eq!(modal["type"], 9, "{modal}");
+        let id = modal["data"]["custom_id"].as_str().expect("id").to_owned();
+        let submit = interaction(
+            5,
+            json!({"custom_id": id, "components": [
+                {"type": 1, "components": [{"type": 4, "custom_id": "stance", "value": "Edited over the gateway."}]}
+            ]}),
+            MANAGE_GUILD,
+            "tok-submit",
+        );
+        fake.dispatch(
+            "INTERACTION_CREATE",
+            with_token(submit, "1100000000000000032", "tok-submit"),
+        );
+        let answer = callback("tok-submit").await;
+        assert_eq!(answer["type"], 4, "{answer}");
+        check_message(&answer["data"]);
+        assert!(answer.to_string().contains("What changed"), "{answer}");
+        let card = std::fs::read_to_string(root.join("iran-us-talks/actors/iran.toml"))
+            .expect("card");
+        assert!(card.contains("Edited over the gateway."));
+        client.abort();
+    });
 }

@@ -126,6 +126,11 @@ fn a_position_edit_is_written_reloaded_logged_and_undone() {
         let s = setup();
         let original = s.card("actors/iran.toml");
         let alice = moderator("@alice:hs", "Alice", false);
+        // `help edit` documents the message grammar for Matrix.
+        let help = ask(&s.app, "help edit");
+        assert!(help.contains("Writing an edit in a message"), "{help}");
+        assert!(help.contains("red lines: one per line"), "{help}");
+        assert!(help.contains("verification: confirmed, reported (the default)"), "{help}");
         // Sent alone, `edit` shows the current values to copy.
         let r = send(&s.app, &alice, "edit position iran").await;
         assert_eq!(r.kind, ReplyKind::Help, "{}", text(&r));
@@ -705,5 +710,37 @@ fn discord_suggest_then_approve_from_the_moderators_channel() {
             s.card("actors/iran.toml")
                 .contains("A member's suggestion.")
         );
+    });
+}
+
+#[test]
+fn concurrent_edits_to_one_topic_are_taken_one_at_a_time_and_none_is_lost() {
+    runtime().block_on(async {
+        let s = setup();
+        let timeline = s.card("timeline.toml");
+        let tasks: Vec<_> = (0..8)
+            .map(|i| {
+                let app = s.app.clone();
+                tokio::spawn(async move {
+                    let who = moderator(&format!("@m{i}:hs"), &format!("M{i}"), false);
+                    let msg = format!(
+                        "edit event\ndate: 2026-10-0{}\ntitle: Concurrent event {i}\ndetail: Added at the same time as seven others.\nsources: dawn-muscat-dialogue",
+                        i + 1
+                    );
+                    send(&app, &who, &msg).await
+                })
+            })
+            .collect();
+        for t in tasks {
+            let r = t.await.expect("task");
+            assert_eq!(r.kind, ReplyKind::Answer, "{}", text(&r));
+        }
+        let after = s.card("timeline.toml");
+        lines_kept(&timeline, &after);
+        for i in 0..8 {
+            assert!(after.contains(&format!("Concurrent event {i}")), "event {i} lost");
+        }
+        let h = text(&send(&s.app, &moderator("@a:hs", "A", false), "history timeline").await);
+        assert_eq!(h.matches("(event)").count(), 8, "{h}");
     });
 }
