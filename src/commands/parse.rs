@@ -124,6 +124,20 @@ pub fn parse_any_length(line: &str) -> Result<Command, ParseError> {
         return Err(ParseError::Empty);
     };
     let name = first.trim_start_matches(['/', '!']);
+    let mut rest = rest.peekable();
+    // `event add` and `source add` are spelled so in the moderators' guide: `edit event`,
+    // `edit source`.
+    let lower = name.to_ascii_lowercase();
+    if matches!(lower.as_str(), "event" | "source")
+        && rest.peek().is_some_and(|w| w.eq_ignore_ascii_case("add"))
+    {
+        rest.next();
+        let mut words = vec![lower];
+        words.extend(rest.cloned());
+        let spec = spec::of(CommandKind::Edit);
+        let args = split_args(spec, &words)?;
+        return from_args(spec, args);
+    }
     let Some(spec) = spec::find(name) else {
         let names = spec::COMMANDS
             .iter()
@@ -480,6 +494,21 @@ mod tests {
 
     fn page(n: u32) -> NonZeroU32 {
         NonZeroU32::new(n).expect("page")
+    }
+
+    #[test]
+    fn event_add_and_source_add_are_edits() {
+        for (line, want) in [
+            ("event add", "edit event"),
+            (
+                "!Source ADD topic iran-us-talks",
+                "edit source topic iran-us-talks",
+            ),
+        ] {
+            assert_eq!(ok(line), ok(want), "{line}");
+        }
+        assert!(matches!(ok("sources"), Command::Sources(_)));
+        assert!(matches!(ok("events"), Command::Timeline(_)));
     }
 
     #[test]
