@@ -202,6 +202,19 @@ impl EditLog {
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
+    /// How many of `by`'s suggestions wait for a decision.
+    pub fn pending_from(&self, by: &Author) -> Result<usize, LogError> {
+        self.conn
+            .query_row(
+                "SELECT COUNT(*) FROM suggestions
+                 WHERE platform = ?1 AND user_id = ?2 AND decision IS NULL",
+                params![by.platform, by.id],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n as usize)
+            .map_err(|e| self.err(e))
+    }
+
     /// Keep a suggestion; its number.
     pub fn suggest(&self, s: &Suggestion) -> Result<i64, LogError> {
         self.conn

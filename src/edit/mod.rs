@@ -33,6 +33,10 @@ use std::sync::{Arc, Mutex};
 /// How many edits `history` lists.
 pub const HISTORY_LEN: usize = 10;
 
+/// How many suggestions one member may have waiting: enough for real use, too few to flood the
+/// moderators' channel.
+pub const MAX_PENDING_SUGGESTIONS: usize = 5;
+
 /// What a moderator asked to change.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EditRequest {
@@ -665,6 +669,19 @@ impl Desk {
     /// Keep a member's suggested edit and put it before the moderators. It is checked first,
     /// so a suggestion that could never be approved is refused at once with the diagnostics.
     pub async fn suggest(&self, app: &App, req: &EditRequest, form: &Form, by: &Author) -> Reply {
+        let pending = self
+            .log
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pending_from(by);
+        if pending.is_ok_and(|n| n >= MAX_PENDING_SUGGESTIONS) {
+            return user_error(
+                "Your suggestions are waiting",
+                format!(
+                    "You have {MAX_PENDING_SUGGESTIONS} suggestions the moderators have not decided yet; send more once they have."
+                ),
+            );
+        }
         let target = match self.target(app, req) {
             Ok(t) => t,
             Err(r) => return r,

@@ -646,6 +646,23 @@ fn a_members_suggestion_reaches_the_moderators_and_is_approved_or_rejected() {
         assert!(text(&r).contains("already rejected"), "{}", text(&r));
         let r = send(&s.app, &alice, "approve 99").await;
         assert!(text(&r).contains("no suggestion #99"), "{}", text(&r));
+        // A member cannot flood the moderators: five waiting suggestions at most.
+        for i in 0..5 {
+            let r = send(
+                &s.app,
+                &bob,
+                &format!("suggest correction iran\nstance: Idea {i}."),
+            )
+            .await;
+            assert_eq!(r.kind, ReplyKind::Answer, "{}", text(&r));
+        }
+        let r = send(
+            &s.app,
+            &bob,
+            "suggest correction iran\nstance: One too many.",
+        )
+        .await;
+        assert!(text(&r).contains("waiting"), "{}", text(&r));
     });
 }
 
