@@ -192,7 +192,8 @@ impl App {
                 | Command::Undo
                 | Command::Suggest(_)
                 | Command::Approve(_)
-                | Command::Reject(_),
+                | Command::Reject(_)
+                | Command::Suggestions,
                 _,
             ) => crate::edit::respond(self, cmd, asker).await,
             (Command::Subscribe(q), Some(store)) => chat::subscribe(self, store, q, asker),

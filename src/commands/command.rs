@@ -49,6 +49,8 @@ pub enum Command {
     Approve(DecideQuery),
     /// Moderators: turn a suggestion down.
     Reject(DecideQuery),
+    /// Moderators: the suggestions waiting for a decision.
+    Suggestions,
     Help(HelpQuery),
 }
 
@@ -195,6 +197,7 @@ impl Command {
             Command::Suggest(_) => CommandKind::Suggest,
             Command::Approve(_) => CommandKind::Approve,
             Command::Reject(_) => CommandKind::Reject,
+            Command::Suggestions => CommandKind::Suggestions,
         }
     }
 
@@ -287,7 +290,7 @@ impl Command {
                 }
                 b.keyword("topic", q.topic.as_deref());
             }
-            Command::Undo => {}
+            Command::Undo | Command::Suggestions => {}
             Command::Approve(q) | Command::Reject(q) => {
                 b.positional(&q.id.to_string());
                 b.keyword("reason", q.reason.as_deref());

@@ -477,6 +477,7 @@ pub fn from_args(spec: &'static CommandSpec, args: Args) -> Result<Command, Pars
             topic,
         }),
         CommandKind::Undo => Command::Undo,
+        CommandKind::Suggestions => Command::Suggestions,
         CommandKind::Help => Command::Help(HelpQuery {
             command: get("command"),
         }),

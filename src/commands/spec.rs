@@ -58,6 +58,7 @@ pub enum CommandKind {
     Suggest,
     Approve,
     Reject,
+    Suggestions,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -429,6 +430,15 @@ pub const COMMANDS: &[CommandSpec] = &[
         examples: &["reject 3", "reject 3 reason not in the sources"],
         moderator: true,
     },
+    CommandSpec {
+        kind: CommandKind::Suggestions,
+        name: "suggestions",
+        aliases: &[],
+        summary: "For moderators: the suggested edits waiting for a decision, oldest first.",
+        args: &[],
+        examples: &["suggestions"],
+        moderator: true,
+    },
 ];
 
 /// The command called `name` (or one of its aliases), ignoring case.
@@ -520,12 +530,13 @@ mod tests {
             Suggest,
             Approve,
             Reject,
+            Suggestions,
         ] {
             // An exhaustive match: a new kind must be added to the list above.
             match kind {
                 Brief | Position | Actors | Timeline | Experts | Compare | Sources | Search
                 | Topics | Help | Status | Reload | Check | Subscribe | Unsubscribe | Schedules
-                | Preview | Edit | History | Undo | Suggest | Approve | Reject => {}
+                | Preview | Edit | History | Undo | Suggest | Approve | Reject | Suggestions => {}
             }
             let n = COMMANDS.iter().filter(|c| c.kind == kind).count();
             assert_eq!(n, 1, "{kind:?} has {n} entries");

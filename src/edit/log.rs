@@ -237,28 +237,56 @@ impl EditLog {
         Ok(self.conn.last_insert_rowid())
     }
 
+    /// The suggestions waiting for a decision, oldest first, at most `n`; and how many wait.
+    pub fn pending(&self, n: usize) -> Result<(Vec<(Suggestion, String)>, usize), LogError> {
+        let total: i64 = self
+            .conn
+            .query_row(
+                "SELECT COUNT(*) FROM suggestions WHERE decision IS NULL",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))?;
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT id, what, topic, actor, base, fields, platform, user_id, user_name, decision, at
+                 FROM suggestions WHERE decision IS NULL ORDER BY id LIMIT ?1",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map([n as i64], |r| {
+                Ok((Self::suggestion_row(r)?, r.get::<_, String>(10)?))
+            })
+            .map_err(|e| self.err(e))?;
+        let rows = rows.collect::<Result<_, _>>().map_err(|e| self.err(e))?;
+        Ok((rows, total as usize))
+    }
+
+    fn suggestion_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Suggestion> {
+        Ok(Suggestion {
+            id: r.get(0)?,
+            what: r.get(1)?,
+            topic: r.get(2)?,
+            actor: r.get(3)?,
+            base: r.get(4)?,
+            fields: r.get(5)?,
+            by: Author {
+                platform: r.get(6)?,
+                id: r.get(7)?,
+                name: r.get(8)?,
+            },
+            decision: r.get(9)?,
+        })
+    }
+
     pub fn suggestion(&self, id: i64) -> Result<Option<Suggestion>, LogError> {
         self.conn
             .query_row(
                 "SELECT id, what, topic, actor, base, fields, platform, user_id, user_name, decision
                  FROM suggestions WHERE id = ?1",
                 [id],
-                |r| {
-                    Ok(Suggestion {
-                        id: r.get(0)?,
-                        what: r.get(1)?,
-                        topic: r.get(2)?,
-                        actor: r.get(3)?,
-                        base: r.get(4)?,
-                        fields: r.get(5)?,
-                        by: Author {
-                            platform: r.get(6)?,
-                            id: r.get(7)?,
-                            name: r.get(8)?,
-                        },
-                        decision: r.get(9)?,
-                    })
-                },
+                Self::suggestion_row,
             )
             .optional()
             .map_err(|e| self.err(e))

@@ -770,6 +770,65 @@ impl Desk {
         r
     }
 
+    /// `suggestions`: what waits for a decision, oldest first.
+    pub fn pending(&self) -> Reply {
+        let found = self
+            .log
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pending(HISTORY_LEN);
+        let (rows, total) = match found {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::error!(error = %e, "reading the suggestions failed");
+                return user_error(
+                    "The suggestions could not be read",
+                    "The error has been logged for the operators.",
+                );
+            }
+        };
+        if rows.is_empty() {
+            return Reply::new(ReplyKind::Answer, "No suggestions waiting").summary(Line::new(
+                "Members' suggested edits appear here, and in the moderators' channel or room, until someone approves or rejects them.",
+            ));
+        }
+        let lines = rows
+            .iter()
+            .map(|(s, at)| {
+                let form = Form::from_json(
+                    match s.what.as_str() {
+                        "event" => FormKind::Event,
+                        "source" => FormKind::Source,
+                        _ => FormKind::Position,
+                    },
+                    &s.fields,
+                );
+                let fields: Vec<&str> = form.values.iter().map(|(f, _)| f.label).collect();
+                let what = match &s.actor {
+                    Some(a) => format!("{} {a}", s.what),
+                    None => s.what.clone(),
+                };
+                Line::new(format!(
+                    "{what} ({}) from {} ({}), {}",
+                    fields.join(", "),
+                    s.by.name,
+                    s.by.platform,
+                    at.get(..10).unwrap_or(at)
+                ))
+                .label(format!("#{}", s.id))
+            })
+            .collect();
+        let mut r = Reply::new(
+            ReplyKind::Answer,
+            format!("{total} suggestion{} waiting", if total == 1 { "" } else { "s" }),
+        )
+        .summary(Line::new(
+            "Oldest first. `approve N` applies one (checked like an edit), `reject N [reason …]` turns it down.",
+        ));
+        r.bullets("Waiting", lines);
+        r
+    }
+
     /// Approve (apply, credited to both) or reject a suggestion.
     pub async fn decide(
         &self,
@@ -1050,6 +1109,7 @@ pub async fn respond(
                 Err(r) => r,
             },
         },
+        Command::Suggestions => desk.pending(),
         Command::Approve(q) => desk.decide(app, q.id, true, None, &by).await,
         Command::Reject(q) => {
             desk.decide(app, q.id, false, q.reason.as_deref(), &by)

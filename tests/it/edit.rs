@@ -617,6 +617,12 @@ fn a_members_suggestion_reaches_the_moderators_and_is_approved_or_rejected() {
         );
 
         let alice = moderator("@alice:hs", "Alice", false);
+        let waiting = text(&send(&s.app, &alice, "suggestions").await);
+        assert!(waiting.contains("1 suggestion waiting"), "{waiting}");
+        assert!(
+            waiting.contains("#1: position iran (stance) from Bob (matrix)"),
+            "{waiting}"
+        );
         let r = send(&s.app, &alice, "approve 1").await;
         assert_eq!(r.kind, ReplyKind::Answer, "{}", text(&r));
         assert!(text(&r).contains("Suggestion #1 approved"), "{}", text(&r));
@@ -644,6 +650,8 @@ fn a_members_suggestion_reaches_the_moderators_and_is_approved_or_rejected() {
         assert_eq!(s.card("actors/iran.toml"), edited);
         let r = send(&s.app, &alice, "approve 2").await;
         assert!(text(&r).contains("already rejected"), "{}", text(&r));
+        let waiting = text(&send(&s.app, &alice, "suggestions").await);
+        assert!(waiting.contains("No suggestions waiting"), "{waiting}");
         let r = send(&s.app, &alice, "approve 99").await;
         assert!(text(&r).contains("no suggestion #99"), "{}", text(&r));
         // A member cannot flood the moderators: five waiting suggestions at most.

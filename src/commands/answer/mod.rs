@@ -80,7 +80,8 @@ pub fn answer(ctx: &Ctx<'_>, cmd: &Command) -> Reply {
         | Command::Undo
         | Command::Suggest(_)
         | Command::Approve(_)
-        | Command::Reject(_) => Err(user_error(
+        | Command::Reject(_)
+        | Command::Suggestions => Err(user_error(
             format!("`{}` works where the bot runs", cmd.name()),
             format!(
                 "Moderators use it in a Discord channel or Matrix room served by `dossier serve`.{}",
@@ -93,7 +94,8 @@ pub fn answer(ctx: &Ctx<'_>, cmd: &Command) -> Reply {
                     | Command::Undo
                     | Command::Suggest(_)
                     | Command::Approve(_)
-                    | Command::Reject(_) =>
+                    | Command::Reject(_)
+                    | Command::Suggestions =>
                         " In a terminal, edit the card files and run `dossier check`.",
                     _ => "",
                 }
