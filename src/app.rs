@@ -186,16 +186,7 @@ impl App {
                 .await
                 .reply(self.briefings.as_deref()),
             (Command::Check, _) => self.check_on_disk().await,
-            (
-                Command::Edit(_)
-                | Command::History(_)
-                | Command::Undo
-                | Command::Suggest(_)
-                | Command::Approve(_)
-                | Command::Reject(_)
-                | Command::Suggestions,
-                _,
-            ) => crate::edit::respond(self, cmd, asker).await,
+            (c, _) if c.is_edit() => crate::edit::respond(self, cmd, asker).await,
             (Command::Subscribe(q), Some(store)) => chat::subscribe(self, store, q, asker),
             (Command::Unsubscribe(q), Some(store)) => chat::unsubscribe(self, store, q, asker),
             (Command::Schedules, Some(store)) => chat::schedules(self, store, asker),

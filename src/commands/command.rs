@@ -214,6 +214,21 @@ impl Command {
         matches!(self, Command::Preview(_))
     }
 
+    /// Whether it reads or changes cards through the edit desk (edits from chat, their
+    /// history, undo and suggestions).
+    pub fn is_edit(&self) -> bool {
+        matches!(
+            self,
+            Command::Edit(_)
+                | Command::History(_)
+                | Command::Undo
+                | Command::Suggest(_)
+                | Command::Approve(_)
+                | Command::Reject(_)
+                | Command::Suggestions
+        )
+    }
+
     /// Whether only moderators may run it on shared surfaces.
     pub fn is_moderator(&self) -> bool {
         self.spec().moderator

@@ -9,7 +9,6 @@ use crate::app::App;
 use crate::commands::command::EditQuery;
 use crate::edit::form::{Form, FormKind, Value};
 use crate::edit::{EditRequest, Prefill};
-use crate::reply::{Line, Reply, ReplyKind};
 use crate::schedule::Destination;
 use crate::service::{Asker, Platform};
 use serenity::all::InputTextStyle;
@@ -56,8 +55,7 @@ fn what(req: &EditRequest) -> &'static str {
 }
 
 fn user_error(title: &str, text: String) -> CreateInteractionResponse {
-    let r = Reply::new(ReplyKind::UserError, title).summary(Line::new(text));
-    CreateInteractionResponse::Message(message(&reply_message(&r), true))
+    handler::short(title, &text)
 }
 
 /// The custom id of a modal for this edit: what, topic, actor and the card's hash.

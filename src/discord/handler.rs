@@ -86,7 +86,7 @@ pub(crate) fn reply_message(reply: &Reply) -> Message {
     dr::render(reply)
 }
 
-fn short(title: &str, text: &str) -> CreateInteractionResponse {
+pub(crate) fn short(title: &str, text: &str) -> CreateInteractionResponse {
     let r = Reply::new(ReplyKind::UserError, title).summary(Line::new(text));
     CreateInteractionResponse::Message(message(&reply_message(&r), true))
 }

@@ -286,15 +286,7 @@ impl Form {
         let v = value_of(spec.shape, raw.lines());
         self.values.retain(|(f, _)| f.key != spec.key);
         self.values.push((spec, v));
-        let order = |k: &str| spec_index(k).unwrap_or(usize::MAX);
-        self.values.sort_by_key(|(f, _)| order(f.key));
     }
-}
-
-fn spec_index(key: &str) -> Option<usize> {
-    [POSITION_FIELDS, EVENT_FIELDS, SOURCE_FIELDS]
-        .iter()
-        .find_map(|fs| fs.iter().position(|f| f.key == key))
 }
 
 /// Why a form could not be read.

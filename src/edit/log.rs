@@ -173,17 +173,22 @@ impl EditLog {
             file: r.get(3)?,
             action: r.get(4)?,
             summary: r.get(5)?,
-            by: Author {
-                platform: r.get(6)?,
-                id: r.get(7)?,
-                name: r.get(8)?,
-            },
+            by: Self::author(r, 6)?,
             existed: r.get(9)?,
             before: r.get(10)?,
             after: r.get(11)?,
             after_hash: r.get(12)?,
             undoes: r.get(13)?,
             git_commit: r.get(14)?,
+        })
+    }
+
+    /// An author from three columns: platform, user id, name.
+    fn author(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Author> {
+        Ok(Author {
+            platform: r.get(first)?,
+            id: r.get(first + 1)?,
+            name: r.get(first + 2)?,
         })
     }
 
@@ -271,11 +276,7 @@ impl EditLog {
             actor: r.get(3)?,
             base: r.get(4)?,
             fields: r.get(5)?,
-            by: Author {
-                platform: r.get(6)?,
-                id: r.get(7)?,
-                name: r.get(8)?,
-            },
+            by: Self::author(r, 6)?,
             decision: r.get(9)?,
         })
     }

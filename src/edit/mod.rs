@@ -111,6 +111,12 @@ impl Desk {
         })
     }
 
+    /// The edit log; a panic elsewhere while it was held leaves it usable (SQLite keeps it
+    /// consistent).
+    fn log(&self) -> std::sync::MutexGuard<'_, EditLog> {
+        self.log.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     fn lock_for(&self, dir: &Path) -> Arc<tokio::sync::Mutex<()>> {
         self.locks
             .lock()
@@ -455,12 +461,7 @@ impl Desk {
     }
 
     fn log_entry(&self, entry: &Entry) -> Option<i64> {
-        match self
-            .log
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .add(entry)
-        {
+        match self.log().add(entry) {
             Ok(id) => Some(id),
             Err(e) => {
                 // The card is written and served; only its record is missing.
@@ -473,11 +474,7 @@ impl Desk {
     /// Revert the newest edit from chat that is not yet undone: the asker's own, or anyone's
     /// when `admin`.
     pub async fn undo(&self, app: &App, by: &Author, admin: bool) -> Reply {
-        let last = self
-            .log
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .last_undoable();
+        let last = self.log().last_undoable();
         let edit = match last {
             Ok(Some(e)) => e,
             Ok(None) => {
@@ -609,11 +606,7 @@ impl Desk {
                 }
             }
         };
-        let rows = self
-            .log
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .recent(file.as_deref(), HISTORY_LEN);
+        let rows = self.log().recent(file.as_deref(), HISTORY_LEN);
         let rows = match rows {
             Ok(r) => r,
             Err(e) => {
@@ -669,11 +662,7 @@ impl Desk {
     /// Keep a member's suggested edit and put it before the moderators. It is checked first,
     /// so a suggestion that could never be approved is refused at once with the diagnostics.
     pub async fn suggest(&self, app: &App, req: &EditRequest, form: &Form, by: &Author) -> Reply {
-        let pending = self
-            .log
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .pending_from(by);
+        let pending = self.log().pending_from(by);
         if pending.is_ok_and(|n| n >= MAX_PENDING_SUGGESTIONS) {
             return user_error(
                 "Your suggestions are waiting",
@@ -717,12 +706,7 @@ impl Desk {
             by: by.clone(),
             decision: None,
         };
-        let id = match self
-            .log
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .suggest(&suggestion)
-        {
+        let id = match self.log().suggest(&suggestion) {
             Ok(id) => id,
             Err(e) => {
                 tracing::error!(error = %e, "keeping a suggestion failed");
@@ -772,11 +756,7 @@ impl Desk {
 
     /// `suggestions`: what waits for a decision, oldest first.
     pub fn pending(&self) -> Reply {
-        let found = self
-            .log
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .pending(HISTORY_LEN);
+        let found = self.log().pending(HISTORY_LEN);
         let (rows, total) = match found {
             Ok(r) => r,
             Err(e) => {
@@ -838,11 +818,7 @@ impl Desk {
         reason: Option<&str>,
         by: &Author,
     ) -> Reply {
-        let found = self
-            .log
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .suggestion(id);
+        let found = self.log().suggestion(id);
         let s = match found {
             Ok(Some(s)) => s,
             Ok(None) => {
@@ -865,12 +841,8 @@ impl Desk {
                 "Each suggestion is decided once.",
             );
         }
-        let record = |decision: &str, edit: Option<i64>| {
-            self.log
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .decide(id, decision, by, reason, edit)
-        };
+        let record =
+            |decision: &str, edit: Option<i64>| self.log().decide(id, decision, by, reason, edit);
         if !approve {
             return match record("rejected", None) {
                 Ok(true) => Reply::new(ReplyKind::Answer, format!("Suggestion #{id} rejected"))

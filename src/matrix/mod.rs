@@ -385,12 +385,19 @@ pub async fn answer(door: &Door, room: &Room, ev: &OriginalSyncRoomMessageEvent)
             room: room.room_id().to_string(),
         }),
         who: Some(ev.sender.to_string()),
-        author: Some(crate::edit::log::Author {
-            platform: "matrix".into(),
-            id: ev.sender.to_string(),
-            name: display_name(room, &ev.sender).await,
-        }),
-        admin: cmd.is_moderator()
+        // Only edits need the member's name (a store read) and whether they outrank the
+        // moderators (a power-level read); other commands skip both.
+        author: if cmd.is_edit() {
+            Some(crate::edit::log::Author {
+                platform: "matrix".into(),
+                id: ev.sender.to_string(),
+                name: display_name(room, &ev.sender).await,
+            })
+        } else {
+            None
+        },
+        admin: cmd.is_edit()
+            && cmd.is_moderator()
             && is_moderator(
                 room,
                 &ev.sender,

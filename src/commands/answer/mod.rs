@@ -89,13 +89,7 @@ pub fn answer(ctx: &Ctx<'_>, cmd: &Command) -> Reply {
                     Command::Reload | Command::Check =>
                         " In a terminal, `dossier check` checks the cards; a running `dossier serve` reloads them by itself when they are saved.",
                     Command::Preview(_) => " In a terminal, `dossier digest` prints a briefing.",
-                    Command::Edit(_)
-                    | Command::History(_)
-                    | Command::Undo
-                    | Command::Suggest(_)
-                    | Command::Approve(_)
-                    | Command::Reject(_)
-                    | Command::Suggestions =>
+                    c if c.is_edit() =>
                         " In a terminal, edit the card files and run `dossier check`.",
                     _ => "",
                 }
