@@ -99,7 +99,8 @@ pub fn serve_with(
         .env("DOSSIER_TODAY", "2026-11-25")
         .env_remove("DISCORD_TOKEN")
         .env_remove("MATRIX_PASSWORD")
-        .env_remove("RUST_LOG");
+        .env_remove("RUST_LOG")
+        .env_remove("MIMALLOC_ALLOW_THP");
     if let Some(t) = token {
         c.env("DISCORD_TOKEN", t);
     }
@@ -252,6 +253,38 @@ fn sighup_reloads_and_json_logs_are_one_object_a_line() {
         assert_eq!(reload["trigger"], "SIGHUP", "{reload}");
         assert_eq!(reload["level"], "INFO");
         assert!(reload["topics"].as_u64().is_some_and(|n| n >= 1));
+    });
+}
+
+/// `serve` keeps out of transparent huge pages, which made its memory creep up over reloads,
+/// unless the operator asks for them through mimalloc's own variable.
+#[cfg(target_os = "linux")]
+#[test]
+fn serve_keeps_out_of_transparent_huge_pages_unless_asked() {
+    fn thp_enabled(pid: u32) -> Option<String> {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("THP_enabled:"))
+            .map(|v| v.trim().to_string())
+    }
+    runtime().block_on(async {
+        for (asked, expected) in [(None, "0"), (Some("1"), "1")] {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let (cfg, base) = endpoint_config(dir.path(), &bundled(), "");
+            let extra: Vec<(&str, &str)> = asked
+                .map(|v| vec![("MIMALLOC_ALLOW_THP", v)])
+                .unwrap_or_default();
+            let serving = serve_with(&cfg, None, &extra, &[]);
+            wait_up(&base, &serving).await;
+            let Some(got) = thp_enabled(serving.pid()) else {
+                eprintln!("this kernel does not report THP_enabled; nothing to check");
+                serving.stop_and_read_logs();
+                return;
+            };
+            assert_eq!(got, expected, "MIMALLOC_ALLOW_THP={asked:?}");
+            serving.stop_and_read_logs();
+        }
     });
 }
 
