@@ -24,6 +24,11 @@ use std::time::Duration;
 
 const PASSWORD: &str = "correct horse battery staple";
 
+/// Whether the first reply seen says `text`.
+fn first_says(got: &[Seen], text: &str) -> bool {
+    got.first().is_some_and(|r| r.plain.contains(text))
+}
+
 #[derive(Clone, Debug)]
 struct Seen {
     room: OwnedRoomId,
@@ -283,11 +288,7 @@ fn synapse_end_to_end() {
         );
         assert!(r.mentions_empty, "m.mentions must be present and empty");
         let got = alice.ask(&room, "!postion iran", &bot_id, 30).await;
-        assert!(
-            got.first()
-                .is_some_and(|r| r.plain.contains("Did you mean `position`?")),
-            "{got:#?}"
-        );
+        assert!(first_says(&got, "Did you mean `position`?"), "{got:#?}");
 
         // Moderator gating by power level: bob (0) is refused, alice (room creator, 100) answered.
         let bob_room = bob
@@ -296,17 +297,9 @@ fn synapse_end_to_end() {
             .expect("bob sees the invite");
         bob_room.join().await.expect("bob joins");
         let got = bob.ask(&bob_room, "!status", &bot_id, 30).await;
-        assert!(
-            got.first()
-                .is_some_and(|r| r.plain.contains("Only moderators can do that")),
-            "{got:#?}"
-        );
+        assert!(first_says(&got, "Only moderators can do that"), "{got:#?}");
         let got = alice.ask(&room, "!status", &bot_id, 30).await;
-        assert!(
-            got.first()
-                .is_some_and(|r| r.plain.contains("dossier status")),
-            "{got:#?}"
-        );
+        assert!(first_says(&got, "dossier status"), "{got:#?}");
 
         // An encrypted room.
         let secret_room = alice.create_room(vec![bot_id.clone()], true).await;
@@ -348,16 +341,11 @@ fn synapse_end_to_end() {
         let got = alice
             .ask(&new_room, "!position united states", &bot_id, 60)
             .await;
-        assert!(
-            got.first()
-                .is_some_and(|r| r.plain.contains("United States: position")),
-            "{got:#?}"
-        );
+        assert!(first_says(&got, "United States: position"), "{got:#?}");
         let ask = alice.send(&secret_room, "!position iran").await;
         let got = alice.replies(&bot_id, &ask, 60).await;
         assert!(
-            got.first()
-                .is_some_and(|r| r.plain.contains("Iran: position")),
+            first_says(&got, "Iran: position"),
             "the restarted bot must still read the encrypted room: {got:#?}"
         );
         let late = alice.replies(&bot_id, &asked_while_away, 0).await;
@@ -427,10 +415,7 @@ fn synapse_reload_and_the_moderators_room() {
             .map(|a| a.position().stance.clone())
             .expect("iran");
         let got = alice.ask(&room, "!position iran", &bot_id, 30).await;
-        assert!(
-            got.first().is_some_and(|r| r.plain.contains(&stance)),
-            "{got:#?}"
-        );
+        assert!(first_says(&got, &stance), "{got:#?}");
 
         // A valid save: the next command is answered from it.
         let edited = good.replacen(&stance, "Edited live from a test.", 1);
@@ -440,11 +425,7 @@ fn synapse_reload_and_the_moderators_room() {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         let got = alice.ask(&room, "!position iran", &bot_id, 30).await;
-        assert!(
-            got.first()
-                .is_some_and(|r| r.plain.contains("Edited live from a test.")),
-            "{got:#?}"
-        );
+        assert!(first_says(&got, "Edited live from a test."), "{got:#?}");
 
         // A broken save: one notice in the moderators' room, answers unchanged.
         let broken = edited.replacen("confidence = ", "confidence_level = ", 1);
@@ -482,8 +463,7 @@ fn synapse_reload_and_the_moderators_room() {
         assert!(n[0].mentions_empty);
         let got = alice.ask(&room, "!position iran", &bot_id, 30).await;
         assert!(
-            got.first()
-                .is_some_and(|r| r.plain.contains("Edited live from a test.")),
+            first_says(&got, "Edited live from a test."),
             "the last good card is still served: {got:#?}"
         );
         // Saved broken again: nothing new is posted.
@@ -648,8 +628,7 @@ fn synapse_edits_history_and_undo() {
         assert!(r.mentions_empty);
         let got = alice.ask(&room, "!position iran", &bot_id, 30).await;
         assert!(
-            got.first()
-                .is_some_and(|r| r.plain.contains("Edited from Matrix.")),
+            first_says(&got, "Edited from Matrix."),
             "{got:#?}"
         );
 
@@ -657,8 +636,7 @@ fn synapse_edits_history_and_undo() {
         for cmd in ["!edit position iran\nstance: Bob's.", "!undo", "!history"] {
             let got = bob.ask(&bob_room, cmd, &bot_id, 30).await;
             assert!(
-                got.first()
-                    .is_some_and(|r| r.plain.contains("Only moderators can do that")),
+                first_says(&got, "Only moderators can do that"),
                 "{cmd}: {got:#?}"
             );
         }
@@ -670,7 +648,7 @@ fn synapse_edits_history_and_undo() {
         );
         let got = alice.ask(&room, "!undo", &bot_id, 30).await;
         assert!(
-            got.first().is_some_and(|r| r.plain.contains("Edit #1 undone")),
+            first_says(&got, "Edit #1 undone"),
             "{got:#?}"
         );
         assert_eq!(std::fs::read_to_string(&card).expect("card"), original);
