@@ -16,14 +16,22 @@ pub struct Synapse {
     child: Option<Child>,
 }
 
+/// The virtualenv's path, installing Synapse the first time. The Synapse tests run in parallel
+/// in this one process: the first to get here installs, the others wait for it (two installs
+/// racing into one folder is what made a clean checkout fail). The script also takes a file
+/// lock, for two test processes at once.
 fn venv() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let out = Command::new(root.join("scripts/synapse-venv"))
-        .stderr(Stdio::inherit())
-        .output()
-        .expect("run scripts/synapse-venv");
-    assert!(out.status.success(), "installing Synapse failed");
-    PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
+    static VENV: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    VENV.get_or_init(|| {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let out = Command::new(root.join("scripts/synapse-venv"))
+            .stderr(Stdio::inherit())
+            .output()
+            .expect("run scripts/synapse-venv");
+        assert!(out.status.success(), "installing Synapse failed");
+        PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
+    })
+    .clone()
 }
 
 fn limits() -> String {
