@@ -290,11 +290,12 @@ impl Command {
             Command::Preview(q) => b.keyword("topic", q.topic.as_deref()),
             Command::Edit(q) | Command::Suggest(q) => {
                 let r = &q.request;
-                b.positional(match (r.kind, r.correct) {
-                    (crate::edit::form::FormKind::Position, true) => "correction",
-                    (k, _) => k.name(),
+                b.positional(match r.action() {
+                    "change-event" => "event",
+                    "change-source" => "source",
+                    a => a,
                 });
-                if let Some(a) = &r.actor {
+                if let Some(a) = r.entry.as_ref().or(r.actor.as_ref()) {
                     b.positional(a);
                 }
                 b.keyword("topic", r.topic.as_deref());

@@ -398,19 +398,42 @@ pub fn from_args(spec: &'static CommandSpec, args: Args) -> Result<Command, Pars
                 .flatten()
                 .collect::<Vec<_>>()
                 .join(" ");
-            let (what, actor) = match all.split_once(char::is_whitespace) {
+            let split = |s: &str| match s.trim().split_once(char::is_whitespace) {
                 Some((w, a)) => (w.to_ascii_lowercase(), Some(a.trim().to_owned())),
-                None => (all.to_ascii_lowercase(), None),
+                None => (s.trim().to_ascii_lowercase(), None),
             };
+            let (mut what, mut actor) = split(&all);
+            // `remove event …` as well as `remove-event …`.
+            let mut remove = false;
+            if matches!(what.as_str(), "remove" | "delete") {
+                remove = true;
+                (what, actor) = split(actor.as_deref().unwrap_or(""));
+            } else if let Some(w) = what
+                .strip_prefix("remove-")
+                .or_else(|| what.strip_prefix("delete-"))
+            {
+                remove = true;
+                what = w.to_owned();
+            }
             let (kind, correct) = match what.as_str() {
-                "position" | "pos" | "stance" => (FormKind::Position, false),
-                "correction" | "correct" => (FormKind::Position, true),
+                "position" | "pos" | "stance" if !remove => (FormKind::Position, false),
+                "correction" | "correct" if !remove => (FormKind::Position, true),
                 "event" | "events" | "timeline" => (FormKind::Event, false),
                 "source" | "sources" => (FormKind::Source, false),
-                "" => {
+                "" if !remove => {
                     return Err(ParseError::Missing {
                         command: spec.name,
                         arg: "what",
+                    });
+                }
+                other if remove => {
+                    return Err(ParseError::Invalid {
+                        command: spec.name,
+                        arg: "what",
+                        why: format!(
+                            "only an event or a source is removed from chat (`remove event <date> <title words>`, `remove source <id>`), not `{}`",
+                            crate::text::truncate_words(other, 20)
+                        ),
                     });
                 }
                 other => {
@@ -425,6 +448,21 @@ pub fn from_args(spec: &'static CommandSpec, args: Args) -> Result<Command, Pars
                     });
                 }
             };
+            if remove && actor.is_none() {
+                return Err(ParseError::Invalid {
+                    command: spec.name,
+                    arg: "what",
+                    why: format!(
+                        "say which {} to remove, e.g. `{}`",
+                        kind.name(),
+                        if kind == FormKind::Event {
+                            "remove event 2026-02-06 muscat"
+                        } else {
+                            "remove source dawn-muscat-dialogue"
+                        }
+                    ),
+                });
+            }
             if kind == FormKind::Position && actor.is_none() {
                 return Err(ParseError::Missing {
                     command: spec.name,
@@ -436,8 +474,10 @@ pub fn from_args(spec: &'static CommandSpec, args: Args) -> Result<Command, Pars
                     kind,
                     correct,
                     topic,
-                    actor: actor.filter(|_| kind == FormKind::Position),
+                    actor: actor.clone().filter(|_| kind == FormKind::Position),
                     base: None,
+                    entry: actor.filter(|_| kind != FormKind::Position),
+                    remove,
                 },
                 fields: None,
             };

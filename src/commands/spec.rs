@@ -116,7 +116,14 @@ const PAGE: ArgSpec = kw(
 );
 
 /// What `edit` changes, as typed.
-pub const EDIT_WHATS: &[&str] = &["position", "correction", "event", "source"];
+pub const EDIT_WHATS: &[&str] = &[
+    "position",
+    "correction",
+    "event",
+    "source",
+    "remove-event",
+    "remove-source",
+];
 
 /// What `edit` and `suggest` take.
 const EDIT_ARGS: &[ArgSpec] = &[
@@ -124,13 +131,13 @@ const EDIT_ARGS: &[ArgSpec] = &[
         "what",
         ArgKind::EditWhat,
         true,
-        "position, correction (of the latest position), event or source",
+        "position, correction (of the latest position), event, source, remove-event or remove-source",
     ),
     pos(
         "actor",
         ArgKind::Actor,
         false,
-        "whose position (position and correction only)",
+        "whose position; or the event (date, title words) or source (id) to change or remove",
     ),
     TOPIC_KW,
 ];
@@ -364,13 +371,15 @@ pub const COMMANDS: &[CommandSpec] = &[
         kind: CommandKind::Edit,
         name: "edit",
         aliases: &[],
-        summary: "For moderators: change a card from chat. `edit position <actor>` adds a dated position (`edit correction <actor>` corrects the latest); `edit event` adds to the timeline; `edit source` adds a source. Checked like `dossier check` before it is written.",
+        summary: "For moderators: change a card from chat. `edit position <actor>` adds a dated position (`edit correction <actor>` corrects the latest); `edit event` adds to the timeline and `edit event <date> <title words>` changes one; `edit source` adds a source and `edit source <id>` changes one; `edit remove event …` and `edit remove source <id>` remove one. Checked like `dossier check` before it is written.",
         args: EDIT_ARGS,
         examples: &[
             "edit position iran",
             "edit correction iran",
             "edit event",
-            "edit source",
+            "edit event 2026-02-06 muscat",
+            "edit source dawn-muscat-dialogue",
+            "edit remove event 2026-02-06 muscat",
         ],
         moderator: true,
     },
@@ -404,7 +413,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         kind: CommandKind::Suggest,
         name: "suggest",
         aliases: &[],
-        summary: "Suggest a change to a card (`suggest position <actor>`, `suggest event`, `suggest source`): the moderators approve or reject it.",
+        summary: "Suggest a change to a card (`suggest position <actor>`, `suggest event`, `suggest source`, or an existing event or source: `suggest event 2026-02-06 muscat`): the moderators approve or reject it.",
         args: EDIT_ARGS,
         examples: &["suggest position iran", "suggest event"],
         moderator: false,

@@ -47,35 +47,30 @@ fn modal_fields(kind: FormKind) -> &'static [&'static str] {
     }
 }
 
-fn what(req: &EditRequest) -> &'static str {
-    match (req.kind, req.correct) {
-        (FormKind::Position, true) => "correction",
-        (k, _) => k.name(),
-    }
-}
-
 fn user_error(title: &str, text: String) -> CreateInteractionResponse {
     handler::short(title, &text)
 }
 
-/// The custom id of a modal for this edit: what, topic, actor and the card's hash.
+/// The custom id of a modal for this edit: what, topic, the actor or the existing entry's key,
+/// and the card's hash.
 pub fn custom_id(req: &EditRequest, p: &Prefill) -> String {
     custom_id_with(MODAL_PREFIX, req, p)
 }
 
 fn custom_id_with(prefix: &str, req: &EditRequest, p: &Prefill) -> String {
-    let actor = match req.kind {
-        FormKind::Position => p
+    let actor = match (req.kind, &p.entry) {
+        (FormKind::Position, _) => p
             .target
             .file
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default(),
-        _ => String::new(),
+        (_, Some(e)) => format!("#{}", e.key),
+        (_, None) => String::new(),
     };
     format!(
         "{prefix}{}|{}|{}|{}",
-        what(req),
+        req.action(),
         p.target.topic_id,
         actor,
         p.hash
@@ -92,19 +87,19 @@ pub fn request_of(custom_id: &str) -> Option<EditRequest> {
     if parts.next().is_some() {
         return None;
     }
-    let (kind, correct) = match what {
-        "position" => (FormKind::Position, false),
-        "correction" => (FormKind::Position, true),
-        "event" => (FormKind::Event, false),
-        "source" => (FormKind::Source, false),
-        _ => return None,
-    };
+    let (kind, correct, existing, remove) = crate::edit::parse_action(what)?;
+    if remove || existing != actor.starts_with('#') {
+        return None;
+    }
+    let actor = (!actor.is_empty()).then(|| actor.to_owned());
     Some(EditRequest {
         kind,
         correct,
         topic: Some(topic.to_owned()),
-        actor: (!actor.is_empty()).then(|| actor.to_owned()),
+        actor: actor.clone().filter(|_| !existing),
         base: Some(hash.to_owned()),
+        entry: actor.filter(|_| existing),
+        remove: false,
     })
 }
 
@@ -186,10 +181,12 @@ pub fn open(app: &App, q: &EditQuery, suggest: bool) -> CreateInteractionRespons
         }
         rows.push(CreateActionRow::InputText(input));
     }
-    let title = match (&p.target.actor_name, kind, q.request.correct) {
-        (Some(a), _, true) => format!("Correct {a}'s position"),
-        (Some(a), _, false) => format!("New position: {a}"),
-        (None, FormKind::Event, _) => "Add an event".into(),
+    let title = match (&p.target.actor_name, kind, q.request.correct, &p.entry) {
+        (Some(a), _, true, _) => format!("Correct {a}'s position"),
+        (Some(a), _, false, _) => format!("New position: {a}"),
+        (None, FormKind::Event, _, Some(e)) => format!("Change: {}", e.label),
+        (None, FormKind::Source, _, Some(e)) => format!("Change source: {}", e.label),
+        (None, FormKind::Event, _, None) => "Add an event".into(),
         _ => "Add a source".into(),
     };
     let title = if suggest {
@@ -323,6 +320,14 @@ mod tests {
         assert_eq!(req.base.as_deref(), Some("0123456789abcdef"));
         let req = request_of("dossier-edit|event|t||h").unwrap();
         assert_eq!((req.kind, req.actor), (FormKind::Event, None));
+        // A change to an existing entry carries its key; a removal never comes from a form.
+        let req = request_of("dossier-edit|change-event|t|#1a2b3c4d|h").unwrap();
+        assert_eq!(
+            (req.kind, req.entry.as_deref(), req.actor, req.remove),
+            (FormKind::Event, Some("#1a2b3c4d"), None, false)
+        );
+        assert!(request_of("dossier-edit|change-source|t||h").is_none());
+        assert!(request_of("dossier-edit|remove-source|t|#1a2b3c4d|h").is_none());
         assert!(request_of("dossier-edit|rename|t|a|h").is_none());
         assert!(request_of("dossier-edit|event|t|a|h|extra").is_none());
         assert!(request_of("page:brief").is_none());

@@ -207,10 +207,11 @@ async fn command(app: Arc<App>, s: &Settings, ci: CommandInteraction) -> Outcome
         }
     };
     match &cmd {
-        crate::commands::Command::Edit(q) => {
+        // A removal has nothing to fill in: it is answered like any command.
+        crate::commands::Command::Edit(q) if !q.request.remove => {
             return Outcome::Respond(super::edit::open(&app, q, false));
         }
-        crate::commands::Command::Suggest(q) => {
+        crate::commands::Command::Suggest(q) if !q.request.remove => {
             return Outcome::Respond(super::edit::open(&app, q, true));
         }
         _ => {}
@@ -305,8 +306,8 @@ struct Candidate {
     value: String,
 }
 
-/// Rank names against what was typed: exact, then prefix of a name, then prefix of a word,
-/// then close (fuzzy) matches.
+/// Rank names against what was typed: exact, then prefix of a name, then prefix of a word (or
+/// of several words), then close (fuzzy) matches.
 fn score(typed: &str, names: &[&str]) -> u8 {
     if typed.is_empty() {
         return 1;
@@ -318,7 +319,13 @@ fn score(typed: &str, names: &[&str]) -> u8 {
             5
         } else if f.starts_with(typed) {
             4
-        } else if f.split(' ').any(|w| w.starts_with(typed)) {
+        } else if f.split(' ').any(|w| w.starts_with(typed))
+            || typed.contains(' ')
+                && typed
+                    .split(' ')
+                    .all(|t| f.split(' ').any(|w| w.starts_with(t)))
+        {
+            // A word's start, or each typed word the start of one ("strikes iran").
             3
         } else if strsim::jaro_winkler(typed, &f) >= 0.8 {
             2
@@ -334,6 +341,14 @@ fn choice_name(s: &str) -> String {
     truncate_words(s, limits::CHOICE_NAME)
 }
 
+/// The value of a string option given beside the one being typed.
+fn string_option(ci: &CommandInteraction, name: &str) -> Option<String> {
+    ci.data.options().into_iter().find_map(|o| match o.value {
+        ResolvedValue::String(v) if o.name == name => Some(v.to_owned()),
+        _ => None,
+    })
+}
+
 /// Autocomplete: ranked prefix-then-fuzzy matches, at most 25, names and values ≤ 100.
 pub fn autocomplete(app: &App, ci: &CommandInteraction) -> CreateInteractionResponse {
     let lib = app.snapshot();
@@ -345,14 +360,7 @@ pub fn autocomplete(app: &App, ci: &CommandInteraction) -> CreateInteractionResp
         let typed = fold(focused.value);
         let kind = spec.arg(focused.name).map(|a| a.kind);
         // The topic chosen in another option, else the default or only topic.
-        let topic_opt = ci
-            .data
-            .options()
-            .into_iter()
-            .find_map(|o| match (o.name, o.value) {
-                ("topic", ResolvedValue::String(t)) => Some(t.to_owned()),
-                _ => None,
-            });
+        let topic_opt = string_option(ci, "topic");
         let topics: Vec<usize> = match topic_opt.as_deref().and_then(|t| lib.topic_index(t)) {
             Some(t) => vec![t],
             None => match app
@@ -364,7 +372,42 @@ pub fn autocomplete(app: &App, ci: &CommandInteraction) -> CreateInteractionResp
                 None => (0..lib.topics().len()).collect(),
             },
         };
+        // `/edit` and `/suggest` of an event or a source offer that card's entries instead of
+        // actors.
+        let what = string_option(ci, "what")
+            .filter(|_| matches!(spec.name, "edit" | "suggest"))
+            .and_then(|w| crate::edit::parse_action(&w).map(|a| a.0));
         match kind {
+            Some(ArgKind::Actor) if what == Some(crate::edit::form::FormKind::Event) => {
+                for &t in &topics {
+                    for e in &lib.topic(t).events {
+                        let when = e.date.iso();
+                        let sc = score(&typed, &[e.title.as_str(), &format!("{when} {}", e.title)]);
+                        if sc > 0 {
+                            let value = format!("{when} {}", e.title);
+                            out.push(Candidate {
+                                score: sc,
+                                name: choice_name(&value),
+                                value,
+                            });
+                        }
+                    }
+                }
+            }
+            Some(ArgKind::Actor) if what == Some(crate::edit::form::FormKind::Source) => {
+                for &t in &topics {
+                    for src in &lib.topic(t).sources {
+                        let sc = score(&typed, &[src.id.as_str(), src.title.as_str()]);
+                        if sc > 0 && !out.iter().any(|c| c.value == src.id) {
+                            out.push(Candidate {
+                                score: sc,
+                                name: choice_name(&format!("{} · {}", src.id, src.title)),
+                                value: src.id.clone(),
+                            });
+                        }
+                    }
+                }
+            }
             Some(ArgKind::Actor) => {
                 // `/experts about:` offers only the actors some expert view is about, and
                 // says how many views each has.

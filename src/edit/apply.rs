@@ -1,6 +1,6 @@
 //! Applying a form to a card's text with `toml_edit`: a new `[[position]]` entry (or a
-//! correction of the latest one), a new `[[event]]`, a new `[[source]]`. Only the entry edited
-//! is written; the comments, key order and layout of everything else in the file come out as
+//! correction of the latest one), a new `[[event]]` or `[[source]]`, a change to an existing
+//! one or its removal (found by [`select`]). Only the entry edited is written; the comments, key order and layout of everything else in the file come out as
 //! they went in. Pure: text in, text out, plus what changed, so it is tested without a disk.
 
 use super::form::{Form, FormKind, Shape, Value};
@@ -32,6 +32,33 @@ pub enum ApplyError {
         "the card has `{key}` in a form dossier cannot edit (expected a list of tables); edit the file by hand"
     )]
     Shape { key: &'static str },
+    #[error("no {what} matches `{selector}`{}", close_list(close))]
+    NoEntry {
+        what: &'static str,
+        selector: String,
+        close: Vec<String>,
+    },
+    #[error(
+        "`{selector}` matches {} {what}s ({}); name one: {}",
+        matches.len(),
+        if *what == "event" { "give its date and more of its title" } else { "give its id" },
+        matches.join("; ")
+    )]
+    Ambiguous {
+        what: &'static str,
+        selector: String,
+        matches: Vec<String>,
+    },
+    #[error("the {what} changed or went since this was started; look it up again")]
+    EntryGone { what: &'static str },
+}
+
+fn close_list(close: &[String]) -> String {
+    if close.is_empty() {
+        String::new()
+    } else {
+        format!("; the closest: {}", close.join("; "))
+    }
 }
 
 fn list(fields: &[&str]) -> String {
@@ -149,7 +176,15 @@ fn set_fields(kind: FormKind, table: &mut Table, form: &Form, changes: &mut Vec<
         if after.is_empty() {
             table.remove(spec.key);
         } else {
-            table.insert(spec.key, item_for(spec.shape, v));
+            let mut item = item_for(spec.shape, v);
+            // A comment after the old value stays after the new one.
+            if let (Some(new), Some(old)) = (
+                item.as_value_mut(),
+                table.get(spec.key).and_then(Item::as_value),
+            ) {
+                *new.decor_mut() = old.decor().clone();
+            }
+            table.insert(spec.key, item);
         }
         changes.push(Change {
             label: spec.label,
@@ -277,6 +312,240 @@ pub fn append(text: &str, kind: FormKind, form: &Form) -> Result<Applied, ApplyE
     Ok(Applied { text, changes })
 }
 
+/// The key a card keeps its entries of this kind under.
+fn entries_key(kind: FormKind) -> &'static str {
+    match kind {
+        FormKind::Event => "event",
+        FormKind::Source => "source",
+        FormKind::Position => "position",
+    }
+}
+
+/// An existing `[[event]]` or `[[source]]` of a card, as [`select`] finds it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// Its place among the card's entries of this kind, in file order.
+    pub index: usize,
+    /// How people know it: an event's date and title, a source's id and title.
+    pub label: String,
+    /// A short name for it while its identity is unchanged (8 hex digits of a hash of its
+    /// label): what a Discord form carries, written `#key` as a selector.
+    pub key: String,
+    /// What a form for it opens with.
+    pub values: Vec<(&'static str, Value)>,
+}
+
+fn text_of(t: &Table, key: &str) -> String {
+    t.get(key)
+        .and_then(Item::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The card's entries of this kind, in file order.
+pub fn entries(text: &str, kind: FormKind) -> Result<Vec<Entry>, ApplyError> {
+    let doc = parse(text)?;
+    let key = entries_key(kind);
+    let list = match doc.get(key) {
+        None => return Ok(Vec::new()),
+        Some(Item::ArrayOfTables(a)) => a,
+        Some(_) => {
+            return Err(ApplyError::Shape {
+                key: if key == "event" { "event" } else { "source" },
+            });
+        }
+    };
+    Ok(list
+        .iter()
+        .enumerate()
+        .map(|(index, t)| {
+            let label = match kind {
+                FormKind::Source => format!("{}: {}", text_of(t, "id"), text_of(t, "title")),
+                _ => format!("{} {}", text_of(t, "date"), text_of(t, "title")),
+            };
+            Entry {
+                index,
+                key: super::content_hash(&label)[..8].to_owned(),
+                label,
+                values: entry_values(kind, t),
+            }
+        })
+        .collect())
+}
+
+/// The longest selector looked up: longer than any title, and short enough that "did you
+/// mean" costs nothing.
+pub const MAX_SELECTOR: usize = 300;
+
+/// Whether `token` is written like a date or the start of one (`2026`, `2026-02`,
+/// `2026-02-06`).
+fn is_date_prefix(token: &str) -> bool {
+    token.len() >= 4
+        && token.len() <= 10
+        && token.bytes().take(4).all(|b| b.is_ascii_digit())
+        && token.bytes().all(|b| b.is_ascii_digit() || b == b'-')
+}
+
+/// Find the one entry a selector names:
+/// - `#key`, the short key a form carries;
+/// - for a source, its id, or words of its id and title;
+/// - for an event, its date or the start of one, then words of its title (each word the start
+///   of a title word: `2026-02 muscat talks`), or words of its title alone.
+///
+/// No entry, or several, is an error that lists the closest or the candidates. One pass over
+/// the entries per selector word: a long selector costs its length times the card's size.
+pub fn select(text: &str, kind: FormKind, selector: &str) -> Result<Entry, ApplyError> {
+    let what = kind.name();
+    let all = entries(text, kind)?;
+    let selector = selector.trim();
+    if selector.len() > MAX_SELECTOR {
+        return Err(ApplyError::NoEntry {
+            what,
+            selector: crate::text::truncate_words(selector, 60),
+            close: Vec::new(),
+        });
+    }
+    if let Some(key) = selector.strip_prefix('#') {
+        return all
+            .into_iter()
+            .find(|e| e.key == key)
+            .ok_or(ApplyError::EntryGone { what });
+    }
+    if kind == FormKind::Source
+        && let Some(e) = all.iter().position(|e| {
+            e.values
+                .iter()
+                .any(|(k, v)| *k == "id" && *v == Value::Text(selector.to_owned()))
+        })
+    {
+        return Ok(all[e].clone());
+    }
+    let mut tokens = selector.split_whitespace();
+    let (date, rest) = match tokens.clone().next() {
+        Some(t) if kind == FormKind::Event && is_date_prefix(t) => {
+            tokens.next();
+            (Some(t), tokens.collect::<Vec<_>>().join(" "))
+        }
+        _ => (None, selector.to_owned()),
+    };
+    let wanted: Vec<String> = crate::text::words(&rest).collect();
+    let matches: Vec<&Entry> = all
+        .iter()
+        .filter(|e| {
+            let (head, tail) = match kind {
+                FormKind::Event => e.label.split_once(' ').unwrap_or((&e.label, "")),
+                _ => ("", e.label.as_str()),
+            };
+            if date.is_some_and(|d| !head.starts_with(d)) {
+                return false;
+            }
+            let words: Vec<String> = crate::text::words(tail).collect();
+            wanted
+                .iter()
+                .all(|w| words.iter().any(|t| t.starts_with(w.as_str())))
+        })
+        .collect();
+    match matches.as_slice() {
+        [one] => Ok((*one).clone()),
+        [] => {
+            let labels: Vec<&str> = all.iter().map(|e| e.label.as_str()).collect();
+            Err(ApplyError::NoEntry {
+                what,
+                selector: crate::text::truncate_words(selector, 60),
+                close: crate::text::did_you_mean(selector, labels, 3)
+                    .into_iter()
+                    .map(str::to_owned)
+                    .collect(),
+            })
+        }
+        many => {
+            // A title given whole picks its event out of others that share its words.
+            let exact: Vec<&&Entry> = many
+                .iter()
+                .filter(|e| {
+                    let tail = e.label.split_once(' ').map_or("", |(_, t)| t);
+                    kind == FormKind::Event && crate::text::fold(tail) == crate::text::fold(&rest)
+                })
+                .collect();
+            if let [one] = exact.as_slice() {
+                return Ok((**one).clone());
+            }
+            Err(ApplyError::Ambiguous {
+                what,
+                selector: crate::text::truncate_words(selector, 60),
+                matches: many.iter().take(10).map(|e| e.label.clone()).collect(),
+            })
+        }
+    }
+}
+
+/// The entry at `index` of this kind, to change in place.
+fn entry_mut(
+    doc: &mut DocumentMut,
+    kind: FormKind,
+    index: usize,
+) -> Result<&mut Table, ApplyError> {
+    doc.get_mut(entries_key(kind))
+        .and_then(Item::as_array_of_tables_mut)
+        .and_then(|a| a.get_mut(index))
+        .ok_or(ApplyError::EntryGone { what: kind.name() })
+}
+
+/// Change an existing entry (found by [`select`]) in place: fields the form gives are set,
+/// `field:` left empty removes an optional field, the rest keep their values and layout.
+pub fn amend(text: &str, kind: FormKind, index: usize, form: &Form) -> Result<Applied, ApplyError> {
+    let mut doc = parse(text)?;
+    let table = entry_mut(&mut doc, kind, index)?;
+    let mut changes = Vec::new();
+    set_fields(kind, table, form, &mut changes);
+    if changes.is_empty() {
+        return Err(ApplyError::NoChange);
+    }
+    let emptied: Vec<&'static str> = kind
+        .fields()
+        .iter()
+        .filter(|f| f.required && table.get(f.key).is_none())
+        .map(|f| f.label)
+        .collect();
+    if !emptied.is_empty() {
+        return Err(ApplyError::Missing {
+            what: if kind == FormKind::Event {
+                "an event"
+            } else {
+                "a source"
+            },
+            fields: emptied,
+        });
+    }
+    Ok(Applied {
+        text: doc.to_string(),
+        changes,
+    })
+}
+
+/// Remove an existing entry (found by [`select`]); the comments above it go with it.
+pub fn remove(text: &str, kind: FormKind, entry: &Entry) -> Result<Applied, ApplyError> {
+    let mut doc = parse(text)?;
+    let key = entries_key(kind);
+    let list = doc
+        .get_mut(key)
+        .and_then(Item::as_array_of_tables_mut)
+        .filter(|a| entry.index < a.len())
+        .ok_or(ApplyError::EntryGone { what: kind.name() })?;
+    list.remove(entry.index);
+    if list.is_empty() {
+        doc.remove(key);
+    }
+    Ok(Applied {
+        text: doc.to_string(),
+        changes: vec![Change {
+            label: "removed",
+            before: None,
+            after: entry.label.clone(),
+        }],
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -399,5 +668,134 @@ sources = ["dawn"]
             out.text
         );
         assert!(out.text.contains("kind = \"news\""), "{}", out.text);
+    }
+
+    const TIMELINE: &str = r#"# The timeline.
+
+[[event]]
+date = "2026-02-06"
+title = "Indirect talks in Muscat"
+detail = "They met."
+sources = ["a"]
+
+# Two on one day.
+[[event]]
+date = "2026-09-08"
+title = "US strikes Iranian tankers"
+detail = "Strikes."
+sources = ["a"]
+
+[[event]]
+date = "2026-09-08"
+title = "The Houthi–Saudi war escalates"
+detail = "War." # keep this comment
+sources = ["b"]
+"#;
+
+    #[test]
+    fn an_entry_is_found_by_date_and_title_words_or_by_its_key() {
+        let e = select(TIMELINE, FormKind::Event, "2026-02-06").unwrap();
+        assert_eq!(
+            (e.index, e.label.as_str()),
+            (0, "2026-02-06 Indirect talks in Muscat")
+        );
+        assert_eq!(
+            select(TIMELINE, FormKind::Event, "muscat").unwrap().index,
+            0
+        );
+        assert_eq!(
+            select(TIMELINE, FormKind::Event, "2026-09 houthi")
+                .unwrap()
+                .index,
+            2
+        );
+        // Title words match as the start of words, accents and case folded.
+        assert_eq!(
+            select(TIMELINE, FormKind::Event, "2026-09-08 HOUTHI saud")
+                .unwrap()
+                .index,
+            2
+        );
+        let key = format!("#{}", e.key);
+        assert_eq!(select(TIMELINE, FormKind::Event, &key).unwrap().index, 0);
+        // Two on the same day: the date alone is ambiguous and says how to pick one.
+        let err = select(TIMELINE, FormKind::Event, "2026-09-08").unwrap_err();
+        let msg = err.to_string();
+        assert!(matches!(err, ApplyError::Ambiguous { .. }), "{msg}");
+        assert!(msg.contains("US strikes Iranian tankers"), "{msg}");
+        assert!(msg.contains("give its date and more of its title"), "{msg}");
+        // Nothing matches: the closest are named.
+        let msg = select(TIMELINE, FormKind::Event, "2026-02-06 geneva")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.starts_with("no event matches `2026-02-06 geneva`"),
+            "{msg}"
+        );
+        // A key that no longer names anything says the entry changed.
+        assert_eq!(
+            select(TIMELINE, FormKind::Event, "#00000000").unwrap_err(),
+            ApplyError::EntryGone { what: "event" }
+        );
+        // A 64 KiB selector is refused before any matching.
+        let huge = "x ".repeat(32 * 1024);
+        let started = std::time::Instant::now();
+        assert!(matches!(
+            select(TIMELINE, FormKind::Event, &huge),
+            Err(ApplyError::NoEntry { .. })
+        ));
+        assert!(started.elapsed() < std::time::Duration::from_millis(100));
+    }
+
+    #[test]
+    fn an_entry_is_changed_in_place_and_keeps_its_neighbours() {
+        let e = select(TIMELINE, FormKind::Event, "2026-09-08 houthi").unwrap();
+        let form = parse_form(FormKind::Event, "detail: A wider war.\nactors: iran").unwrap();
+        let out = amend(TIMELINE, FormKind::Event, e.index, &form).unwrap();
+        assert_eq!(
+            out.text,
+            TIMELINE.replace(
+                "detail = \"War.\" # keep this comment\nsources = [\"b\"]",
+                "detail = \"A wider war.\" # keep this comment\nsources = [\"b\"]\nactors = [\"iran\"]"
+            )
+        );
+        let labels: Vec<&str> = out.changes.iter().map(|c| c.label).collect();
+        assert_eq!(labels, ["detail", "actors"]);
+        // The same values again change nothing; emptying a required field is refused.
+        let same = parse_form(FormKind::Event, "detail: War.").unwrap();
+        assert_eq!(
+            amend(TIMELINE, FormKind::Event, e.index, &same).unwrap_err(),
+            ApplyError::NoChange
+        );
+        let empty = parse_form(FormKind::Event, "detail:").unwrap();
+        assert_eq!(
+            amend(TIMELINE, FormKind::Event, e.index, &empty)
+                .unwrap_err()
+                .to_string(),
+            "an event needs `detail`: add `detail: …` to the edit"
+        );
+    }
+
+    #[test]
+    fn an_entry_is_removed_with_its_comment_and_nothing_else() {
+        let e = select(TIMELINE, FormKind::Event, "2026-09-08 us strikes").unwrap();
+        let out = remove(TIMELINE, FormKind::Event, &e).unwrap();
+        assert_eq!(
+            out.text,
+            TIMELINE.replace(
+                "# Two on one day.\n[[event]]\ndate = \"2026-09-08\"\ntitle = \"US strikes Iranian tankers\"\ndetail = \"Strikes.\"\nsources = [\"a\"]\n\n",
+                ""
+            )
+        );
+        assert_eq!(out.changes[0].label, "removed");
+        assert_eq!(
+            out.changes[0].after,
+            "2026-09-08 US strikes Iranian tankers"
+        );
+        // The last entry of a card leaves an empty card, not an empty list.
+        let one = "[[source]]\nid = \"a\"\ntitle = \"A\"\n";
+        let e = select(one, FormKind::Source, "a").unwrap();
+        assert_eq!(e.label, "a: A");
+        assert_eq!(remove(one, FormKind::Source, &e).unwrap().text.trim(), "");
     }
 }

@@ -48,6 +48,49 @@ pub struct EditRequest {
     pub actor: Option<String>,
     /// The card's content hash when the form was opened: a changed card refuses the edit.
     pub base: Option<String>,
+    /// An existing event or source to change (or remove), named as [`apply::select`] takes
+    /// it; `None` adds a new one.
+    pub entry: Option<String>,
+    /// Remove that entry instead of changing it.
+    pub remove: bool,
+}
+
+impl EditRequest {
+    /// What the request does, as the edit log and the suggestions name it.
+    pub fn action(&self) -> &'static str {
+        match (self.kind, self.correct, self.entry.is_some(), self.remove) {
+            (FormKind::Position, true, ..) => "correction",
+            (FormKind::Position, ..) => "position",
+            (FormKind::Event, _, true, true) => "remove-event",
+            (FormKind::Event, _, true, false) => "change-event",
+            (FormKind::Event, ..) => "event",
+            (FormKind::Source, _, true, true) => "remove-source",
+            (FormKind::Source, _, true, false) => "change-source",
+            (FormKind::Source, ..) => "source",
+        }
+    }
+
+    /// Whether the request works on what is already in the card (so a card changed since the
+    /// form opened refuses it).
+    fn edits_existing(&self) -> bool {
+        self.kind == FormKind::Position || self.entry.is_some()
+    }
+}
+
+/// The kind, correction, change and removal an action name (see [`EditRequest::action`])
+/// stands for.
+pub fn parse_action(action: &str) -> Option<(FormKind, bool, bool, bool)> {
+    Some(match action {
+        "position" => (FormKind::Position, false, false, false),
+        "correction" => (FormKind::Position, true, false, false),
+        "event" => (FormKind::Event, false, false, false),
+        "change-event" => (FormKind::Event, false, true, false),
+        "remove-event" => (FormKind::Event, false, true, true),
+        "source" => (FormKind::Source, false, false, false),
+        "change-source" => (FormKind::Source, false, true, false),
+        "remove-source" => (FormKind::Source, false, true, true),
+        _ => return None,
+    })
 }
 
 /// The content hash of a card's text, as forms carry it: 16 hex digits of its SHA-256.
@@ -73,10 +116,34 @@ pub struct Prefill {
     pub target: Target,
     pub hash: String,
     pub values: Vec<(&'static str, Value)>,
+    /// The existing event or source the form changes, if it changes one.
+    pub entry: Option<apply::Entry>,
 }
 
 fn user_error(title: impl Into<String>, text: impl Into<String>) -> Reply {
     Reply::new(ReplyKind::UserError, title).summary(Line::new(text))
+}
+
+/// The reply when a selector names no event or source, or several.
+fn not_found(kind: FormKind, e: ApplyError) -> Reply {
+    let title = match &e {
+        ApplyError::Ambiguous { .. } => format!("Which {}?", kind.name()),
+        ApplyError::NoEntry { .. } => format!("No such {}", kind.name()),
+        _ => "This card cannot be edited from chat".into(),
+    };
+    let how = match kind {
+        FormKind::Event => {
+            "Name an event by its date and words of its title, e.g. `edit event 2026-02-06 muscat`; `timeline` lists them."
+        }
+        _ => {
+            "Name a source by its id, e.g. `edit source dawn-muscat-dialogue`; `sources` lists them."
+        }
+    };
+    let mut text = e.to_string();
+    if let Some(first) = text.get_mut(..1) {
+        first.make_ascii_uppercase();
+    }
+    user_error(title, format!("{text}. {how}"))
 }
 
 /// The edit desk of a running service: the briefings folder, the edit log, and one lock per
@@ -177,16 +244,26 @@ impl Desk {
     pub fn prefill(&self, app: &App, req: &EditRequest) -> Result<Prefill, Reply> {
         let target = self.target(app, req)?;
         let text = read_card(&target.file).map_err(|e| self.unreadable(&target.file, &e))?;
-        let values = match req.kind {
-            FormKind::Position => apply::latest_position(&text)
-                .map_err(|e| user_error("This card cannot be edited from chat", e.to_string()))?
-                .unwrap_or_default(),
-            FormKind::Event | FormKind::Source => Vec::new(),
+        let cannot =
+            |e: ApplyError| user_error("This card cannot be edited from chat", e.to_string());
+        let (values, entry) = match (req.kind, &req.entry) {
+            (FormKind::Position, _) => (
+                apply::latest_position(&text)
+                    .map_err(cannot)?
+                    .unwrap_or_default(),
+                None,
+            ),
+            (kind, Some(selector)) => {
+                let e = apply::select(&text, kind, selector).map_err(|e| not_found(kind, e))?;
+                (e.values.clone(), Some(e))
+            }
+            (_, None) => (Vec::new(), None),
         };
         Ok(Prefill {
             target,
             hash: content_hash(&text),
             values,
+            entry,
         })
     }
 
@@ -232,18 +309,25 @@ impl Desk {
             Ok(t) => t,
             Err(e) => refuse!(self.unreadable(&target.file, &e)),
         };
-        if req.kind == FormKind::Position
+        if req.edits_existing()
             && let Some(base) = &req.base
             && *base != content_hash(&before)
         {
             let mut r = user_error(
                 "The card changed since you opened it",
                 format!(
-                    "Someone saved {} after your form opened, so your edit was not written. Here is its position now; open the form again to edit it.",
-                    self.relative(&target.file)
+                    "Someone saved {} after your form opened, so your edit was not written. {}",
+                    self.relative(&target.file),
+                    if req.kind == FormKind::Position {
+                        "Here is its position now; open the form again to edit it."
+                    } else {
+                        "Open the form again to see it as it is now."
+                    }
                 ),
             );
-            if let Ok(Some(values)) = apply::latest_position(&before) {
+            if req.kind == FormKind::Position
+                && let Ok(Some(values)) = apply::latest_position(&before)
+            {
                 r.section(
                     "Current position",
                     crate::reply::Block::Text(Line::new(form::render_form(
@@ -254,7 +338,7 @@ impl Desk {
             }
             refuse!(r);
         }
-        let applied = match self.applied(app, req, form, &target, &before).await {
+        let (applied, changed) = match self.applied(app, req, form, &target, &before).await {
             Ok(a) => a,
             Err(r) => refuse!(r),
         };
@@ -268,13 +352,19 @@ impl Desk {
                 ),
             ));
         }
-        let action = match (req.kind, req.correct) {
-            (FormKind::Position, true) => "correct position",
-            (kind, _) => kind.name(),
+        let action = match req.action() {
+            "correction" => "correct position",
+            a => a,
         };
-        let what = target.actor_name.clone().unwrap_or_else(|| match req.kind {
-            FormKind::Event => "timeline".into(),
-            _ => "sources".into(),
+        let what = target.actor_name.clone().unwrap_or_else(|| {
+            let card = match req.kind {
+                FormKind::Event => "timeline",
+                _ => "sources",
+            };
+            match &changed {
+                Some(e) => format!("{card} ({})", crate::text::truncate_words(&e.label, 60)),
+                None => card.into(),
+            }
         });
         let fields: Vec<&str> = applied.changes.iter().map(|c| c.label).collect();
         let credit = suggested_by.map_or(String::new(), |s| {
@@ -321,11 +411,15 @@ impl Desk {
         let id = self.log_entry(&entry);
         tracing::info!(file = %entry.file, by = %by.describe(), edit = ?id, "{summary}");
         let record = app.reload_and_announce(Trigger::Edit).await;
-        let title = match req.kind {
-            FormKind::Position if req.correct => format!("{what}'s latest position corrected"),
-            FormKind::Position => format!("{what}'s position: a new entry"),
-            FormKind::Event => "Event added to the timeline".into(),
-            FormKind::Source => "Source added".into(),
+        let title = match req.action() {
+            "correction" => format!("{what}'s latest position corrected"),
+            "position" => format!("{what}'s position: a new entry"),
+            "event" => "Event added to the timeline".into(),
+            "change-event" => "Event changed".into(),
+            "remove-event" => "Event removed from the timeline".into(),
+            "change-source" => "Source changed".into(),
+            "remove-source" => "Source removed".into(),
+            _ => "Source added".into(),
         };
         let mut r = Reply::new(ReplyKind::Answer, title).summary(Line::new(format!(
             "Written to {} by {}{}{}. {}",
@@ -341,8 +435,8 @@ impl Desk {
         (r, id)
     }
 
-    /// The card's text with the form applied, checked with the whole topic; or the reply that
-    /// says why not.
+    /// The card's text with the form applied, checked with the whole topic, and the existing
+    /// entry it changed or removed; or the reply that says why not.
     async fn applied(
         &self,
         app: &App,
@@ -350,18 +444,31 @@ impl Desk {
         form: &Form,
         target: &Target,
         before: &str,
-    ) -> Result<apply::Applied, Reply> {
+    ) -> Result<(apply::Applied, Option<apply::Entry>), Reply> {
         let today = app.clock.today().format("%Y-%m-%d").to_string();
-        let applied = match req.kind {
-            FormKind::Position => apply::position(before, form, req.correct, &today),
-            kind => apply::append(before, kind, form),
-        }
-        .map_err(|e| match e {
+        let refused = |e: ApplyError| match e {
             ApplyError::NoChange => user_error("Nothing to change", e.to_string()),
             e => user_error("The edit was not written", e.to_string()),
-        })?;
+        };
+        let (applied, entry) = match (req.kind, &req.entry) {
+            (FormKind::Position, _) => (
+                apply::position(before, form, req.correct, &today).map_err(refused)?,
+                None,
+            ),
+            (kind, Some(selector)) => {
+                let e = apply::select(before, kind, selector).map_err(|e| not_found(kind, e))?;
+                let a = if req.remove {
+                    apply::remove(before, kind, &e)
+                } else {
+                    apply::amend(before, kind, e.index, form)
+                }
+                .map_err(refused)?;
+                (a, Some(e))
+            }
+            (kind, None) => (apply::append(before, kind, form).map_err(refused)?, None),
+        };
         self.check(app, target, before, &applied.text).await?;
-        Ok(applied)
+        Ok((applied, entry))
     }
 
     /// Check the topic with `after` in place of the card; `Err` with the reply when the edit
@@ -599,6 +706,8 @@ impl Desk {
                     topic: topic.map(str::to_owned),
                     actor: Some(c.to_owned()),
                     base: None,
+                    entry: None,
+                    remove: false,
                 };
                 match self.target(app, &req) {
                     Ok(t) => Some(self.relative(&t.file)),
@@ -679,7 +788,7 @@ impl Desk {
             Ok(t) => t,
             Err(e) => return self.unreadable(&target.file, &e),
         };
-        let applied = match self.applied(app, req, form, &target, &before).await {
+        let (applied, changed) = match self.applied(app, req, form, &target, &before).await {
             Ok(a) => a,
             Err(mut r) => {
                 r.title = r
@@ -688,20 +797,20 @@ impl Desk {
                 return r;
             }
         };
-        let what = match (req.kind, req.correct) {
-            (FormKind::Position, true) => "correction",
-            (k, _) => k.name(),
-        };
         let suggestion = log::Suggestion {
             id: 0,
-            what: what.into(),
+            what: req.action().into(),
             topic: target.topic_id.clone(),
-            actor: target
-                .file
-                .file_stem()
-                .filter(|_| req.kind == FormKind::Position)
-                .map(|s| s.to_string_lossy().into_owned()),
-            base: (req.kind == FormKind::Position).then(|| content_hash(&before)),
+            // An actor's card, or the existing entry by its key.
+            actor: match &changed {
+                Some(e) => Some(format!("#{}", e.key)),
+                None => target
+                    .file
+                    .file_stem()
+                    .filter(|_| req.kind == FormKind::Position)
+                    .map(|s| s.to_string_lossy().into_owned()),
+            },
+            base: req.edits_existing().then(|| content_hash(&before)),
             fields: form.to_json(),
             by: by.clone(),
             decision: None,
@@ -718,14 +827,19 @@ impl Desk {
         };
         let card = target.actor_name.as_ref().map_or_else(
             || {
-                format!(
-                    "the {}",
-                    if req.kind == FormKind::Event {
-                        "timeline"
-                    } else {
-                        "sources"
-                    }
-                )
+                let card = if req.kind == FormKind::Event {
+                    "timeline"
+                } else {
+                    "sources"
+                };
+                match &changed {
+                    Some(e) => format!(
+                        "the {card} ({} {})",
+                        if req.remove { "remove" } else { "change" },
+                        crate::text::truncate_words(&e.label, 60)
+                    ),
+                    None => format!("the {card}"),
+                }
             },
             |a| format!("{a}'s position"),
         );
@@ -775,14 +889,8 @@ impl Desk {
         let lines = rows
             .iter()
             .map(|(s, at)| {
-                let form = Form::from_json(
-                    match s.what.as_str() {
-                        "event" => FormKind::Event,
-                        "source" => FormKind::Source,
-                        _ => FormKind::Position,
-                    },
-                    &s.fields,
-                );
+                let kind = parse_action(&s.what).map_or(FormKind::Position, |a| a.0);
+                let form = Form::from_json(kind, &s.fields);
                 let fields: Vec<&str> = form.values.iter().map(|(f, _)| f.label).collect();
                 let what = match &s.actor {
                     Some(a) => format!("{} {a}", s.what),
@@ -865,18 +973,16 @@ impl Desk {
                 }
             };
         }
-        let (kind, correct) = match s.what.as_str() {
-            "correction" => (FormKind::Position, true),
-            "event" => (FormKind::Event, false),
-            "source" => (FormKind::Source, false),
-            _ => (FormKind::Position, false),
-        };
+        let (kind, correct, existing, remove) =
+            parse_action(&s.what).unwrap_or((FormKind::Position, false, false, false));
         let req = EditRequest {
             kind,
             correct,
             topic: Some(s.topic.clone()),
-            actor: s.actor.clone(),
+            actor: s.actor.clone().filter(|_| !existing),
             base: s.base.clone(),
+            entry: s.actor.clone().filter(|_| existing),
+            remove,
         };
         let form = Form::from_json(kind, &s.fields);
         let (mut r, edit) = self.apply_inner(app, &req, &form, by, Some(&s.by)).await;
@@ -1046,6 +1152,7 @@ pub async fn respond(
     let by = author(asker);
     match cmd {
         Command::Edit(q) => match q.fields.as_deref().map(str::trim) {
+            _ if q.request.remove => desk.apply(app, &q.request, &Form::default(), &by).await,
             Some(text) if !text.is_empty() => match form::parse_form(q.request.kind, text) {
                 Ok(form) => desk.apply(app, &q.request, &form, &by).await,
                 Err(e) => {
@@ -1064,11 +1171,12 @@ pub async fn respond(
                 }
             },
             _ => match desk.prefill(app, &q.request) {
-                Ok(p) => form_reply(q, &p),
+                Ok(p) => form_reply(q, &p, false),
                 Err(r) => r,
             },
         },
         Command::Suggest(q) => match q.fields.as_deref().map(str::trim) {
+            _ if q.request.remove => desk.suggest(app, &q.request, &Form::default(), &by).await,
             Some(text) if !text.is_empty() => match form::parse_form(q.request.kind, text) {
                 Ok(form) => desk.suggest(app, &q.request, &form, &by).await,
                 Err(e) => user_error(
@@ -1077,7 +1185,7 @@ pub async fn respond(
                 ),
             },
             _ => match desk.prefill(app, &q.request) {
-                Ok(p) => form_reply(q, &p),
+                Ok(p) => form_reply(q, &p, true),
                 Err(r) => r,
             },
         },
@@ -1095,12 +1203,18 @@ pub async fn respond(
 
 /// The answer to `edit …` sent without fields: how to send them, and the current values to
 /// copy and change.
-fn form_reply(q: &crate::commands::command::EditQuery, p: &Prefill) -> Reply {
+fn form_reply(q: &crate::commands::command::EditQuery, p: &Prefill, suggest: bool) -> Reply {
     let kind = q.request.kind;
-    let line = crate::commands::Command::Edit(q.clone()).to_line();
-    let title = match (&p.target.actor_name, kind) {
-        (Some(a), _) => format!("Edit {a}'s position"),
-        (None, FormKind::Event) => "Add an event to the timeline".into(),
+    let line = if suggest {
+        crate::commands::Command::Suggest(q.clone()).to_line()
+    } else {
+        crate::commands::Command::Edit(q.clone()).to_line()
+    };
+    let title = match (&p.target.actor_name, kind, &p.entry) {
+        (Some(a), ..) => format!("Edit {a}'s position"),
+        (None, FormKind::Event, Some(e)) => format!("Change the event {}", e.label),
+        (None, FormKind::Source, Some(e)) => format!("Change the source {}", e.label),
+        (None, FormKind::Event, None) => "Add an event to the timeline".into(),
         _ => "Add a source".into(),
     };
     let how = match kind {
@@ -1109,6 +1223,9 @@ fn form_reply(q: &crate::commands::command::EditQuery, p: &Prefill) -> Reply {
         }
         FormKind::Position => {
             "adds a new dated entry to the history; fields you leave out keep their current values, and `as of` defaults to today"
+        }
+        _ if p.entry.is_some() => {
+            "changes it in place; fields you leave out keep their values, and `field:` with nothing after it empties an optional one"
         }
         _ => "adds it; the required fields are marked",
     };

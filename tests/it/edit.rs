@@ -222,6 +222,14 @@ fn a_broken_edit_writes_nothing_and_points_at_the_field() {
     });
 }
 
+/// Assert that a reply is an answer, not a refusal.
+fn answered(r: &Reply) {
+    assert_eq!(r.kind, ReplyKind::Answer, "{}", text(r));
+}
+
+/// A source added from chat in these tests.
+const ADD_SOURCE: &str = "edit source\nid: test-source-from-chat\nurl: https://example.org/test\ntitle: A test page\npublisher: Example";
+
 #[test]
 fn sources_and_events_are_appended_and_checked_together() {
     runtime().block_on(async {
@@ -235,13 +243,7 @@ fn sources_and_events_are_appended_and_checked_together() {
         assert!(text(&r).contains("test-source-from-chat"), "{}", text(&r));
         assert_eq!(s.card("timeline.toml"), timeline);
         // ...until the source is added.
-        let r = send(
-            &s.app,
-            &alice,
-            "edit source\nid: test-source-from-chat\nurl: https://example.org/test\ntitle: A test page\npublisher: Example",
-        )
-        .await;
-        assert_eq!(r.kind, ReplyKind::Answer, "{}", text(&r));
+        answered(&send(&s.app, &alice, ADD_SOURCE).await);
         lines_kept(&sources, &s.card("sources.toml"));
         let r = send(&s.app, &alice, event).await;
         assert_eq!(r.kind, ReplyKind::Answer, "{}", text(&r));
@@ -460,6 +462,288 @@ fn discord_edit_opens_a_prefilled_modal_and_its_submit_writes_the_card() {
         let (_, body) = ep.post(&command("undo", &[], "8")).await;
         assert!(body.to_string().contains("undone"), "{body}");
         assert_eq!(s.card("actors/iran.toml"), original);
+    });
+}
+
+/// The lines of `after` that differ from `before`, for edits that change lines in place.
+fn changed_lines(before: &str, after: &str) -> Vec<String> {
+    assert_eq!(before.lines().count(), after.lines().count(), "{after}");
+    before
+        .lines()
+        .zip(after.lines())
+        .filter(|(b, a)| b != a)
+        .map(|(_, a)| a.to_owned())
+        .collect()
+}
+
+#[test]
+fn existing_events_and_sources_are_changed_and_removed_from_chat() {
+    runtime().block_on(async {
+        let s = setup();
+        let (sources, timeline) = (s.card("sources.toml"), s.card("timeline.toml"));
+        let alice = moderator("@alice:hs", "Alice", false);
+
+        // Named without fields, an event opens as it is, to copy and change.
+        let r = send(&s.app, &alice, "edit event 2025-06-22 us strikes").await;
+        assert_eq!(r.kind, ReplyKind::Help, "{}", text(&r));
+        let t = text(&r);
+        assert!(t.contains("title: US strikes Iranian nuclear sites"), "{t}");
+        assert!(t.contains("Fordow"), "{t}");
+        assert!(t.contains("changes it in place"), "{t}");
+
+        // Two events on one day: the date alone is ambiguous, and both are named.
+        let r = send(&s.app, &alice, "edit event 2026-09-08\ndetail: X.").await;
+        assert_eq!(r.kind, ReplyKind::UserError, "{}", text(&r));
+        let t = text(&r);
+        assert!(t.contains("Which event?"), "{t}");
+        assert!(t.contains("US strikes Iranian tankers"), "{t}");
+        assert!(t.contains("The Houthi–Saudi war escalates"), "{t}");
+        let r = send(&s.app, &alice, "edit event 2026-02-06 geneva\ndetail: X.").await;
+        assert!(text(&r).contains("No such event"), "{}", text(&r));
+        assert_eq!(s.card("timeline.toml"), timeline);
+
+        // A change is written in place: one line of the timeline differs, and answers show it.
+        let r = send(
+            &s.app,
+            &alice,
+            "edit event 2025-06-22 us strikes\ndetail: Changed from chat: the strikes hit Fordow, Natanz and Isfahan.",
+        )
+        .await;
+        assert_eq!(r.kind, ReplyKind::Answer, "{}", text(&r));
+        assert_eq!(r.title, "Event changed");
+        assert!(text(&r).contains("What changed"), "{}", text(&r));
+        let changed = s.card("timeline.toml");
+        assert_eq!(
+            changed_lines(&timeline, &changed),
+            ["detail = \"Changed from chat: the strikes hit Fordow, Natanz and Isfahan.\""]
+        );
+        let t = ask(&s.app, "timeline since 2025-06-22 until 2025-06-22");
+        assert!(t.contains("Changed from chat"), "{t}");
+
+        // Removing a source the cards still cite is refused, naming what cites it.
+        let r = send(&s.app, &alice, "edit remove source dawn-muscat-dialogue").await;
+        assert_eq!(r.kind, ReplyKind::UserError, "{}", text(&r));
+        let t = text(&r);
+        assert!(t.contains("dawn-muscat-dialogue"), "{t}");
+        assert!(t.contains("actors/iran.toml"), "{t}");
+        assert_eq!(s.card("sources.toml"), sources);
+
+        // A source nobody cites is changed, then removed.
+        answered(&send(&s.app, &alice, ADD_SOURCE).await);
+        let r = send(
+            &s.app,
+            &alice,
+            "edit source test-source-from-chat\ntitle: A better title",
+        )
+        .await;
+        assert_eq!(r.title, "Source changed", "{}", text(&r));
+        assert!(s.card("sources.toml").contains("title = \"A better title\""));
+        let r = send(&s.app, &alice, "edit remove source test-source-from-chat").await;
+        assert_eq!(r.title, "Source removed", "{}", text(&r));
+        let after = s.card("sources.toml");
+        assert!(!after.contains("test-source-from-chat"), "{after}");
+        lines_kept(&sources, &after);
+
+        // An event removed is gone from the answers; `undo` brings it back.
+        let before = s.card("timeline.toml");
+        let r = send(&s.app, &alice, "edit remove event 2026-10-07 houthi").await;
+        assert_eq!(r.title, "Event removed from the timeline", "{}", text(&r));
+        assert!(!s.card("timeline.toml").contains("Houthi attacks on airports"));
+        lines_kept(&s.card("timeline.toml"), &before);
+        let t = ask(&s.app, "timeline since 2026-10-07");
+        assert!(!t.contains("Houthi attacks on airports"), "{t}");
+        let r = send(&s.app, &alice, "undo").await;
+        assert!(r.title.contains("undone"), "{}", text(&r));
+        assert_eq!(s.card("timeline.toml"), before);
+        let t = ask(&s.app, "timeline since 2026-10-07");
+        assert!(t.contains("Houthi attacks on airports"), "{t}");
+
+        // The history names each kind of edit and the entry it touched.
+        let h = text(&send(&s.app, &alice, "history timeline").await);
+        assert!(h.contains("(remove-event)"), "{h}");
+        assert!(h.contains("(change-event)"), "{h}");
+        assert!(h.contains("2025-06-22 US strikes Iranian nuclear sites"), "{h}");
+
+        // Positions are not removed from chat, and a removal must say what.
+        for (line, says) in [
+            ("edit remove position iran", "only an event or a source"),
+            ("edit remove event", "say which event"),
+        ] {
+            let e = dossier::matrix::parse_with_fields(line).expect_err(line);
+            assert!(format!("{e:?}").contains(says), "{e:?}");
+        }
+    });
+}
+
+#[test]
+fn a_members_suggested_removal_waits_for_a_moderator() {
+    runtime().block_on(async {
+        let s = setup();
+        let timeline = s.card("timeline.toml");
+        let bob = member("@bob:hs", "Bob");
+        let r = send(&s.app, &bob, "suggest remove event 2026-10-07 houthi").await;
+        assert_eq!(r.kind, ReplyKind::Answer, "{}", text(&r));
+        assert_eq!(s.card("timeline.toml"), timeline, "nothing changes yet");
+        let id: i64 = r
+            .title
+            .trim_start_matches("Suggestion #")
+            .split(' ')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .expect("a suggestion number");
+        let alice = moderator("@alice:hs", "Alice", false);
+        let r = send(&s.app, &alice, &format!("approve {id}")).await;
+        assert!(
+            r.title.starts_with(&format!("Suggestion #{id} approved")),
+            "{}",
+            text(&r)
+        );
+        assert!(
+            !s.card("timeline.toml")
+                .contains("Houthi attacks on airports")
+        );
+    });
+}
+
+#[test]
+fn discord_changes_an_event_in_a_prefilled_form_and_removes_without_one() {
+    runtime().block_on(async {
+        let s = setup();
+        let timeline = s.card("timeline.toml");
+        let sources = s.card("sources.toml");
+        let ep = start_with(s.app.clone(), Duration::from_secs(5)).await;
+
+        // Autocomplete offers the timeline's events once `what` is an event.
+        let (_, body) = ep
+            .post(&autocomplete(
+                "edit",
+                &[
+                    ("what", 3, json!("event")),
+                    ("actor", 3, json!("strikes iranian")),
+                ],
+                "actor",
+            ))
+            .await;
+        let offered = body.to_string();
+        assert!(
+            offered.contains("2025-06-22 US strikes Iranian nuclear sites"),
+            "{offered}"
+        );
+        let (_, body) = ep
+            .post(&autocomplete(
+                "edit",
+                &[
+                    ("what", 3, json!("remove-source")),
+                    ("actor", 3, json!("dawn-muscat")),
+                ],
+                "actor",
+            ))
+            .await;
+        assert!(
+            body.to_string()
+                .contains("\"value\":\"dawn-muscat-dialogue\""),
+            "{body}"
+        );
+
+        let (_, modal) = ep
+            .post(&command(
+                "edit",
+                &[
+                    ("what", 3, json!("event")),
+                    (
+                        "actor",
+                        3,
+                        json!("2025-06-22 US strikes Iranian nuclear sites"),
+                    ),
+                ],
+                MANAGE_GUILD,
+            ))
+            .await;
+        assert_eq!(modal["type"], 9, "a modal: {modal}");
+        let id = modal["data"]["custom_id"].as_str().expect("id").to_owned();
+        assert!(
+            id.starts_with("dossier-edit|change-event|iran-us-talks|#"),
+            "{id}"
+        );
+        assert!(id.len() <= 100);
+        assert_eq!(
+            input(&modal, "title")["value"],
+            "US strikes Iranian nuclear sites"
+        );
+        assert_eq!(input(&modal, "date")["value"], "2025-06-22");
+        let value = |k: &str| input(&modal, k)["value"].as_str().unwrap_or("").to_owned();
+        let submit = |detail: &str| {
+            modal_submit(
+                &id,
+                &[
+                    ("date", &value("date")),
+                    ("title", &value("title")),
+                    ("detail", detail),
+                    ("actors", &value("actors")),
+                    ("sources", &value("sources")),
+                ],
+                MANAGE_GUILD,
+            )
+        };
+        let (_, body) = ep.post(&submit("Changed from Discord.")).await;
+        assert_eq!(body["type"], 4, "{body}");
+        check_message(&body["data"]);
+        assert!(body.to_string().contains("Event changed"), "{body}");
+        let changed = s.card("timeline.toml");
+        assert_eq!(
+            changed_lines(&timeline, &changed),
+            ["detail = \"Changed from Discord.\""]
+        );
+        // The same form again is stale.
+        let (_, body) = ep.post(&submit("Again.")).await;
+        assert!(
+            body.to_string().contains("changed since you opened it"),
+            "{body}"
+        );
+        assert_eq!(s.card("timeline.toml"), changed);
+
+        // A removal needs no form: it is answered at once, and refused while still cited.
+        let (_, body) = ep
+            .post(&command(
+                "edit",
+                &[
+                    ("what", 3, json!("remove-source")),
+                    ("actor", 3, json!("dawn-muscat-dialogue")),
+                ],
+                MANAGE_GUILD,
+            ))
+            .await;
+        assert_eq!(body["type"], 4, "{body}");
+        assert_eq!(body["data"]["flags"], 64, "mistakes are private: {body}");
+        assert!(body.to_string().contains("not written"), "{body}");
+        assert_eq!(s.card("sources.toml"), sources);
+        // Members cannot remove anything.
+        let (_, body) = ep
+            .post(&command(
+                "edit",
+                &[
+                    ("what", 3, json!("remove-event")),
+                    ("actor", 3, json!("2026-10-07 houthi")),
+                ],
+                "0",
+            ))
+            .await;
+        assert!(body.to_string().contains("Only moderators"), "{body}");
+        let (_, body) = ep
+            .post(&command(
+                "edit",
+                &[
+                    ("what", 3, json!("remove-event")),
+                    ("actor", 3, json!("2026-10-07 houthi")),
+                ],
+                MANAGE_GUILD,
+            ))
+            .await;
+        assert!(body.to_string().contains("Event removed"), "{body}");
+        assert!(
+            !s.card("timeline.toml")
+                .contains("Houthi attacks on airports")
+        );
     });
 }
 
