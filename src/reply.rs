@@ -23,6 +23,9 @@ pub struct Reply {
     pub citations: Vec<Citation>,
     pub footer: Option<Footer>,
     pub pager: Option<Pager>,
+    /// After an edit: the `edit` command line that opens the rest of the entry's fields, for
+    /// doors whose forms hold only some of them (Discord's five inputs); others ignore it.
+    pub more_fields: Option<String>,
     /// Shown only to the asker where the platform can (ephemeral on Discord); a notice on
     /// Matrix, which has no private replies in a room.
     pub private: bool,
@@ -123,6 +126,7 @@ impl Reply {
             citations: Vec::new(),
             footer: None,
             pager: None,
+            more_fields: None,
             private: false,
         }
     }

@@ -37,14 +37,28 @@ pub mod limits {
     pub const CUSTOM_ID: usize = 100;
 }
 
-/// The fields each modal shows (Discord allows five); the rest keep their values (positions),
-/// or take their defaults (an event's verification, a source's kind).
-fn modal_fields(kind: FormKind) -> &'static [&'static str] {
-    match kind {
-        FormKind::Position => &["stance", "summary", "demands", "red_lines", "sources"],
-        FormKind::Event => &["date", "title", "detail", "actors", "sources"],
-        FormKind::Source => &["id", "url", "title", "publisher", "published"],
+/// A modal shows at most five inputs, so an entry's fields come in two forms. The first is
+/// what `/edit` opens; fields it leaves out keep their values (positions) or take their
+/// defaults (an event's verification, a source's kind). The second, for an entry that exists,
+/// opens from the "More fields" button under the edit's answer.
+fn modal_fields(kind: FormKind, page: Page) -> &'static [&'static str] {
+    match (kind, page) {
+        (FormKind::Position, Page::First) => {
+            &["stance", "summary", "demands", "red_lines", "sources"]
+        }
+        (FormKind::Position, Page::More) => &["signals", "as_of", "confidence"],
+        (FormKind::Event, Page::First) => &["date", "title", "detail", "actors", "sources"],
+        (FormKind::Event, Page::More) => &["verification"],
+        (FormKind::Source, Page::First) => &["id", "url", "title", "publisher", "published"],
+        (FormKind::Source, Page::More) => &["kind", "note"],
     }
+}
+
+/// Which of an entry's two forms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Page {
+    First,
+    More,
 }
 
 fn user_error(title: &str, text: String) -> CreateInteractionResponse {
@@ -52,12 +66,12 @@ fn user_error(title: &str, text: String) -> CreateInteractionResponse {
 }
 
 /// The custom id of a modal for this edit: what, topic, the actor or the existing entry's key,
-/// and the card's hash.
+/// and the card's hash; `|more` ends the second form's.
 pub fn custom_id(req: &EditRequest, p: &Prefill) -> String {
-    custom_id_with(MODAL_PREFIX, req, p)
+    custom_id_with(MODAL_PREFIX, req, p, Page::First)
 }
 
-fn custom_id_with(prefix: &str, req: &EditRequest, p: &Prefill) -> String {
+fn custom_id_with(prefix: &str, req: &EditRequest, p: &Prefill, page: Page) -> String {
     let actor = match (req.kind, &p.entry) {
         (FormKind::Position, _) => p
             .target
@@ -69,21 +83,27 @@ fn custom_id_with(prefix: &str, req: &EditRequest, p: &Prefill) -> String {
         (_, None) => String::new(),
     };
     format!(
-        "{prefix}{}|{}|{}|{}",
+        "{prefix}{}|{}|{}|{}{}",
         req.action(),
         p.target.topic_id,
         actor,
-        p.hash
+        p.hash,
+        if page == Page::More { "|more" } else { "" }
     )
 }
 
-/// The request a modal's custom id stands for.
-pub fn request_of(custom_id: &str) -> Option<EditRequest> {
+/// The request a modal's custom id stands for, and which of its forms it is.
+pub fn request_of(custom_id: &str) -> Option<(EditRequest, Page)> {
     let rest = custom_id
         .strip_prefix(MODAL_PREFIX)
         .or_else(|| custom_id.strip_prefix(SUGGEST_PREFIX))?;
     let mut parts = rest.split('|');
     let (what, topic, actor, hash) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    let page = match parts.next() {
+        None => Page::First,
+        Some("more") => Page::More,
+        Some(_) => return None,
+    };
     if parts.next().is_some() {
         return None;
     }
@@ -91,16 +111,23 @@ pub fn request_of(custom_id: &str) -> Option<EditRequest> {
     if remove || existing != actor.starts_with('#') {
         return None;
     }
+    // The second form only changes what exists: a position's latest entry, or an entry.
+    if page == Page::More && !(correct || existing) {
+        return None;
+    }
     let actor = (!actor.is_empty()).then(|| actor.to_owned());
-    Some(EditRequest {
-        kind,
-        correct,
-        topic: Some(topic.to_owned()),
-        actor: actor.clone().filter(|_| !existing),
-        base: Some(hash.to_owned()),
-        entry: actor.filter(|_| existing),
-        remove: false,
-    })
+    Some((
+        EditRequest {
+            kind,
+            correct,
+            topic: Some(topic.to_owned()),
+            actor: actor.clone().filter(|_| !existing),
+            base: Some(hash.to_owned()),
+            entry: actor.filter(|_| existing),
+            remove: false,
+        },
+        page,
+    ))
 }
 
 fn prefilled(kind: FormKind, key: &str, values: &[(&'static str, Value)]) -> String {
@@ -117,6 +144,11 @@ fn prefilled(kind: FormKind, key: &str, values: &[(&'static str, Value)]) -> Str
 
 /// The response to `/edit` (or `/suggest`, when `suggest`): the modal, or why it cannot open.
 pub fn open(app: &App, q: &EditQuery, suggest: bool) -> CreateInteractionResponse {
+    open_page(app, q, suggest, Page::First)
+}
+
+/// The modal of one of the edit's two forms.
+pub fn open_page(app: &App, q: &EditQuery, suggest: bool, page: Page) -> CreateInteractionResponse {
     let p = match crate::edit::prefill(app, &q.request) {
         Ok(p) => p,
         Err(r) => return CreateInteractionResponse::Message(message(&reply_message(&r), true)),
@@ -129,6 +161,7 @@ pub fn open(app: &App, q: &EditQuery, suggest: bool) -> CreateInteractionRespons
         },
         &q.request,
         &p,
+        page,
     );
     if id.len() > limits::CUSTOM_ID {
         return user_error(
@@ -142,7 +175,7 @@ pub fn open(app: &App, q: &EditQuery, suggest: bool) -> CreateInteractionRespons
     }
     let kind = q.request.kind;
     let mut rows = Vec::new();
-    for key in modal_fields(kind).iter().take(limits::INPUTS) {
+    for key in modal_fields(kind, page).iter().take(limits::INPUTS) {
         let Some(spec) = kind.field(key) else {
             continue;
         };
@@ -171,7 +204,8 @@ pub fn open(app: &App, q: &EditQuery, suggest: bool) -> CreateInteractionRespons
             }
             l.chars().take(limits::LABEL).collect()
         };
-        let required = spec.required || matches!(*key, "stance" | "summary");
+        let required =
+            page == Page::First && (spec.required || matches!(*key, "stance" | "summary"));
         let mut input = CreateInputText::new(style, label, spec.key)
             .required(required)
             .max_length(limits::VALUE as u16)
@@ -189,23 +223,23 @@ pub fn open(app: &App, q: &EditQuery, suggest: bool) -> CreateInteractionRespons
         (None, FormKind::Event, _, None) => "Add an event".into(),
         _ => "Add a source".into(),
     };
-    let title = if suggest {
-        format!("Suggest: {title}")
-    } else {
-        title
+    let title = match (suggest, page) {
+        (true, _) => format!("Suggest: {title}"),
+        (false, Page::More) => format!("More: {title}"),
+        (false, Page::First) => title,
     };
     let title: String = title.chars().take(limits::TITLE).collect();
     CreateInteractionResponse::Modal(CreateModal::new(id, title).components(rows))
 }
 
-/// The form a submitted modal carries.
-pub fn form_of(kind: FormKind, mi: &ModalInteraction) -> Form {
+/// The form a submitted modal carries: the inputs of the form it was, no others.
+pub fn form_of(kind: FormKind, page: Page, mi: &ModalInteraction) -> Form {
     let mut form = Form::default();
     for row in &mi.data.components {
         for c in &row.components {
             if let ActionRowComponent::InputText(t) = c
                 && let Some(spec) = kind.field(&t.custom_id)
-                && modal_fields(kind).contains(&spec.key)
+                && modal_fields(kind, page).contains(&spec.key)
             {
                 form.set(spec, t.value.as_deref().unwrap_or(""));
             }
@@ -216,7 +250,7 @@ pub fn form_of(kind: FormKind, mi: &ModalInteraction) -> Form {
 
 /// A submitted edit modal: checked, written and answered with what changed.
 pub async fn submit(app: Arc<App>, s: &Settings, mi: ModalInteraction) -> Outcome {
-    let Some(req) = request_of(&mi.data.custom_id) else {
+    let Some((req, page)) = request_of(&mi.data.custom_id) else {
         return Outcome::Respond(user_error(
             "This form no longer works",
             "Run `/edit` again.".into(),
@@ -229,7 +263,7 @@ pub async fn submit(app: Arc<App>, s: &Settings, mi: ModalInteraction) -> Outcom
             "Editing cards is for moderators; `/suggest` sends them a change to approve.".into(),
         ));
     }
-    let form = form_of(req.kind, &mi);
+    let form = form_of(req.kind, page, &mi);
     let asker = discord_asker(mi.channel_id.get(), &mi.user, mi.member.as_ref());
     let worker = app.clone();
     let work: Answering = app.tasks.spawn(async move {
@@ -312,36 +346,50 @@ mod tests {
 
     #[test]
     fn a_modal_id_round_trips_and_junk_is_refused() {
-        let req =
+        let (req, page) =
             request_of("dossier-edit|correction|iran-us-talks|iran|0123456789abcdef").unwrap();
-        assert_eq!(req.kind, FormKind::Position);
+        assert_eq!((req.kind, page), (FormKind::Position, Page::First));
         assert!(req.correct);
         assert_eq!(req.actor.as_deref(), Some("iran"));
         assert_eq!(req.base.as_deref(), Some("0123456789abcdef"));
-        let req = request_of("dossier-edit|event|t||h").unwrap();
+        let (req, _) = request_of("dossier-edit|event|t||h").unwrap();
         assert_eq!((req.kind, req.actor), (FormKind::Event, None));
         // A change to an existing entry carries its key; a removal never comes from a form.
-        let req = request_of("dossier-edit|change-event|t|#1a2b3c4d|h").unwrap();
+        let (req, page) = request_of("dossier-edit|change-event|t|#1a2b3c4d|h|more").unwrap();
         assert_eq!(
-            (req.kind, req.entry.as_deref(), req.actor, req.remove),
-            (FormKind::Event, Some("#1a2b3c4d"), None, false)
+            (req.kind, req.entry.as_deref(), req.actor, req.remove, page),
+            (FormKind::Event, Some("#1a2b3c4d"), None, false, Page::More)
         );
+        // The second form is only for what exists.
+        assert!(request_of("dossier-edit|event|t||h|more").is_none());
+        assert!(request_of("dossier-edit|position|t|iran|h|more").is_none());
+        assert!(request_of("dossier-edit|correction|t|iran|h|more").is_some());
         assert!(request_of("dossier-edit|change-source|t||h").is_none());
         assert!(request_of("dossier-edit|remove-source|t|#1a2b3c4d|h").is_none());
         assert!(request_of("dossier-edit|rename|t|a|h").is_none());
         assert!(request_of("dossier-edit|event|t|a|h|extra").is_none());
+        assert!(request_of("dossier-edit|event|t|a|h|more|extra").is_none());
         assert!(request_of("page:brief").is_none());
     }
 
     #[test]
-    fn every_modal_fits_discords_limits() {
+    fn every_modal_fits_discords_limits_and_every_field_is_on_one() {
         for kind in [FormKind::Position, FormKind::Event, FormKind::Source] {
-            let fields = modal_fields(kind);
-            assert!(fields.len() <= limits::INPUTS);
-            for f in fields {
-                let spec = kind.field(f).expect("a field of the form");
-                assert!(spec.label.len() + " (one per line)".len() <= limits::LABEL);
+            let mut seen = Vec::new();
+            for page in [Page::First, Page::More] {
+                let fields = modal_fields(kind, page);
+                assert!(!fields.is_empty() && fields.len() <= limits::INPUTS);
+                for f in fields {
+                    let spec = kind.field(f).expect("a field of the form");
+                    assert!(spec.label.len() + " (one per line)".len() <= limits::LABEL);
+                    assert!(!seen.contains(f), "{f} is on both forms");
+                    seen.push(*f);
+                }
             }
+            let mut all: Vec<&str> = kind.fields().iter().map(|f| f.key).collect();
+            all.sort_unstable();
+            seen.sort_unstable();
+            assert_eq!(seen, all, "every field of a {} is on a form", kind.name());
         }
     }
 }

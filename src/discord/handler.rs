@@ -60,6 +60,9 @@ fn components(m: &Message) -> Vec<CreateActionRow> {
         .map(|b| match b {
             Button::Page { label, custom_id } => CreateButton::new(custom_id).label(label),
             Button::Link { label, url } => CreateButton::new_link(url).label(label),
+            Button::Form { label, custom_id } => CreateButton::new(custom_id)
+                .label(label)
+                .style(serenity::all::ButtonStyle::Secondary),
         })
         .collect();
     vec![CreateActionRow::Buttons(buttons)]
@@ -149,6 +152,9 @@ pub async fn handle(app: Arc<App>, s: &Settings, interaction: Interaction) -> Ou
         Interaction::Autocomplete(ci) => Outcome::Respond(autocomplete(&app, &ci)),
         Interaction::Component(ci) => match super::edit::decide(app.clone(), s, &ci).await {
             Some(o) => o,
+            None if ci.data.custom_id.starts_with(dr::MORE_FIELDS_PREFIX) => {
+                Outcome::Respond(more_fields(&app, s, &ci))
+            }
             None => Outcome::Respond(component(&app, &ci)),
         },
         Interaction::Modal(mi) => super::edit::submit(app, s, mi).await,
@@ -275,6 +281,27 @@ fn human_permission(s: &Settings) -> String {
         .get_permission_names()
         .first()
         .map_or_else(|| "Manage Server".to_owned(), |n| (*n).to_owned())
+}
+
+/// "More fields" under an edit's answer: the second form of what was edited, for moderators.
+fn more_fields(app: &App, s: &Settings, ci: &ComponentInteraction) -> CreateInteractionResponse {
+    if !is_moderator(ci.member.as_ref(), s) {
+        return short(
+            "Only moderators can do that",
+            "Editing cards is for moderators; `/suggest` sends them a change to approve.",
+        );
+    }
+    let line = ci
+        .data
+        .custom_id
+        .strip_prefix(dr::MORE_FIELDS_PREFIX)
+        .unwrap_or_default();
+    match parse(line) {
+        Ok(crate::commands::Command::Edit(q)) if !q.request.remove => {
+            super::edit::open_page(app, &q, false, super::edit::Page::More)
+        }
+        _ => short("This button no longer works", "Run `/edit` again."),
+    }
 }
 
 /// A paging button: its custom id holds the command line, so any instance can answer it.

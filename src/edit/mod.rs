@@ -124,6 +124,29 @@ fn user_error(title: impl Into<String>, text: impl Into<String>) -> Reply {
     Reply::new(ReplyKind::UserError, title).summary(Line::new(text))
 }
 
+/// The `edit` line that opens what an edit just wrote, for a door whose forms show only some
+/// fields: the latest position of the actor (corrected in place), or the event or source as it
+/// now is (its key follows its new date and title).
+fn more_fields(
+    req: &EditRequest,
+    target: &Target,
+    changed: Option<&apply::Entry>,
+    after: &str,
+) -> Option<String> {
+    let topic = &target.topic_id;
+    if req.remove {
+        return None;
+    }
+    if req.kind == FormKind::Position {
+        let actor = target.file.file_stem()?.to_string_lossy();
+        return Some(format!("edit correction {actor} topic {topic}"));
+    }
+    let now = apply::entries(after, req.kind).ok()?;
+    let index = changed.map_or(now.len().checked_sub(1)?, |e| e.index);
+    let key = &now.get(index)?.key;
+    Some(format!("edit {} #{key} topic {topic}", req.kind.name()))
+}
+
 /// The reply when a selector names no event or source, or several.
 fn not_found(kind: FormKind, e: ApplyError) -> Reply {
     let title = match &e {
@@ -432,6 +455,7 @@ impl Desk {
             reloaded(&record)
         )));
         r.bullets("What changed", change_lines(&applied.changes));
+        r.more_fields = more_fields(req, &target, changed.as_ref(), &applied.text);
         (r, id)
     }
 

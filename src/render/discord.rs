@@ -36,6 +36,9 @@ pub const COLOUR_ANSWER: u32 = 0x2b6cb0;
 pub const COLOUR_STALE: u32 = 0xd69e2e;
 pub const COLOUR_ERROR: u32 = 0xc53030;
 
+/// Custom ids of "More fields" buttons start with this; the rest is the `edit` command line
+/// whose second form they open.
+pub const MORE_FIELDS_PREFIX: &str = "dossier-more|";
 /// Custom ids of paging buttons start with this; the rest is the command line to answer.
 pub const PAGE_PREFIX: &str = "dossier:page:";
 
@@ -71,6 +74,11 @@ pub enum Button {
     Link {
         label: String,
         url: String,
+    },
+    /// Opens a form: the rest of what `line` edits.
+    Form {
+        label: String,
+        custom_id: String,
     },
 }
 
@@ -371,6 +379,15 @@ pub fn render(reply: &Reply) -> Message {
             }
         }
     }
+    if let Some(line) = &reply.more_fields {
+        let custom_id = format!("{MORE_FIELDS_PREFIX}{line}");
+        if len(&custom_id) <= limits::CUSTOM_ID {
+            buttons.push(Button::Form {
+                label: "More fields".into(),
+                custom_id,
+            });
+        }
+    }
     if let Some(c) = all.first() {
         buttons.push(Button::Link {
             label: fit_plain(
@@ -436,7 +453,7 @@ pub fn within_limits(m: &Message) -> Result<(), String> {
     }
     for b in &m.buttons {
         match b {
-            Button::Page { label, custom_id }
+            Button::Page { label, custom_id } | Button::Form { label, custom_id }
                 if len(custom_id) > CUSTOM_ID || len(label) > BUTTON_LABEL =>
             {
                 return Err(format!("button {custom_id}"));

@@ -447,6 +447,19 @@ fn discord_edit_opens_a_prefilled_modal_and_its_submit_writes_the_card() {
         lines_kept(&original, &edited);
         assert!(edited.contains("\"Another demand\""), "{edited}");
         assert!(ask(&s.app, "position iran").contains("Changed from Discord"));
+        // "More fields" corrects the new entry's other fields, its date among them.
+        let more = more_fields_button(&body);
+        assert_eq!(
+            more,
+            "dossier-more|edit correction iran topic iran-us-talks"
+        );
+        let (_, more_modal) = ep.post(&pressed(&more, MANAGE_GUILD)).await;
+        assert_eq!(more_modal["type"], 9, "a modal: {more_modal}");
+        assert!(
+            input(&more_modal, "as_of")["value"].is_string(),
+            "{more_modal}"
+        );
+        assert!(input(&more_modal, "confidence").is_object());
 
         // The same form again is stale: the card changed since it opened.
         let (_, body) = ep
@@ -605,6 +618,34 @@ fn a_members_suggested_removal_waits_for_a_moderator() {
     });
 }
 
+/// The custom id of the "More fields" button under an answer.
+fn more_fields_button(body: &Value) -> String {
+    body["data"]["components"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|row| row["components"].as_array().into_iter().flatten())
+        .find_map(|b| {
+            b["custom_id"]
+                .as_str()
+                .filter(|c| c.starts_with("dossier-more|"))
+        })
+        .unwrap_or_else(|| panic!("no More fields button: {body}"))
+        .to_owned()
+}
+
+/// A button pressed by a member with these permissions.
+fn pressed(custom_id: &str, permissions: &str) -> Value {
+    let mut v = interaction(
+        3,
+        json!({"custom_id": custom_id, "component_type": 2}),
+        permissions,
+        "tok-button",
+    );
+    v["message"] = crate::fake_discord::message_json();
+    v
+}
+
 #[test]
 fn discord_changes_an_event_in_a_prefilled_form_and_removes_without_one() {
     runtime().block_on(async {
@@ -689,6 +730,7 @@ fn discord_changes_an_event_in_a_prefilled_form_and_removes_without_one() {
         assert_eq!(body["type"], 4, "{body}");
         check_message(&body["data"]);
         assert!(body.to_string().contains("Event changed"), "{body}");
+        let more = more_fields_button(&body);
         let changed = s.card("timeline.toml");
         assert_eq!(
             changed_lines(&timeline, &changed),
@@ -701,6 +743,29 @@ fn discord_changes_an_event_in_a_prefilled_form_and_removes_without_one() {
             "{body}"
         );
         assert_eq!(s.card("timeline.toml"), changed);
+
+        // The answer's "More fields" button opens the fields five inputs left out: here the
+        // event's verification, prefilled, and its submit changes only that.
+        assert!(more.starts_with("dossier-more|edit event #"), "{more}");
+        let (_, body) = ep.post(&pressed(&more, "0")).await;
+        assert!(body.to_string().contains("Only moderators"), "{body}");
+        let (_, modal) = ep.post(&pressed(&more, MANAGE_GUILD)).await;
+        assert_eq!(modal["type"], 9, "a modal: {modal}");
+        assert_eq!(input(&modal, "verification")["value"], "confirmed");
+        let id2 = modal["data"]["custom_id"].as_str().expect("id").to_owned();
+        assert!(id2.ends_with("|more"), "{id2}");
+        let (_, body) = ep
+            .post(&modal_submit(
+                &id2,
+                &[("verification", "disputed")],
+                MANAGE_GUILD,
+            ))
+            .await;
+        assert!(body.to_string().contains("Event changed"), "{body}");
+        assert_eq!(
+            changed_lines(&changed, &s.card("timeline.toml")),
+            ["verification = \"disputed\""]
+        );
 
         // A removal needs no form: it is answered at once, and refused while still cited.
         let (_, body) = ep
