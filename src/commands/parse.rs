@@ -420,6 +420,7 @@ pub fn from_args(spec: &'static CommandSpec, args: Args) -> Result<Command, Pars
                 "correction" | "correct" if !remove => (FormKind::Position, true),
                 "event" | "events" | "timeline" => (FormKind::Event, false),
                 "source" | "sources" => (FormKind::Source, false),
+                "expert" | "experts" | "view" => (FormKind::Expert, false),
                 "" if !remove => {
                     return Err(ParseError::Missing {
                         command: spec.name,
@@ -431,7 +432,7 @@ pub fn from_args(spec: &'static CommandSpec, args: Args) -> Result<Command, Pars
                         command: spec.name,
                         arg: "what",
                         why: format!(
-                            "only an event or a source is removed from chat (`remove event <date> <title words>`, `remove source <id>`), not `{}`",
+                            "only an event, a source or an expert view is removed from chat (`remove event <date> <title words>`, `remove source <id>`, `remove expert <id>`), not `{}`",
                             crate::text::truncate_words(other, 20)
                         ),
                     });
@@ -455,10 +456,10 @@ pub fn from_args(spec: &'static CommandSpec, args: Args) -> Result<Command, Pars
                     why: format!(
                         "say which {} to remove, e.g. `{}`",
                         kind.name(),
-                        if kind == FormKind::Event {
-                            "remove event 2026-02-06 muscat"
-                        } else {
-                            "remove source dawn-muscat-dialogue"
+                        match kind {
+                            FormKind::Event => "remove event 2026-02-06 muscat",
+                            FormKind::Expert => "remove expert trita-parsi",
+                            _ => "remove source dawn-muscat-dialogue",
                         }
                     ),
                 });

@@ -121,8 +121,10 @@ pub const EDIT_WHATS: &[&str] = &[
     "correction",
     "event",
     "source",
+    "expert",
     "remove-event",
     "remove-source",
+    "remove-expert",
 ];
 
 /// What `edit` and `suggest` take.
@@ -131,13 +133,13 @@ const EDIT_ARGS: &[ArgSpec] = &[
         "what",
         ArgKind::EditWhat,
         true,
-        "position, correction (of the latest position), event, source, remove-event or remove-source",
+        "position, correction (of the latest position), event, source, expert, or remove-event, remove-source, remove-expert",
     ),
     pos(
         "actor",
         ArgKind::Actor,
         false,
-        "whose position; or the event (date, title words) or source (id) to change or remove",
+        "whose position; or the event (date, title words), source or expert view (id) to change or remove",
     ),
     TOPIC_KW,
 ];
@@ -371,7 +373,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         kind: CommandKind::Edit,
         name: "edit",
         aliases: &[],
-        summary: "For moderators: change a card from chat. `edit position <actor>` adds a dated position (`edit correction <actor>` corrects the latest); `edit event` adds to the timeline and `edit event <date> <title words>` changes one; `edit source` adds a source and `edit source <id>` changes one; `edit remove event …` and `edit remove source <id>` remove one. Checked like `dossier check` before it is written.",
+        summary: "For moderators: change a card from chat. `edit position <actor>` adds a dated position (`edit correction <actor>` corrects the latest); `edit event` adds to the timeline and `edit event <date> <title words>` changes one; `edit source` adds a source and `edit source <id>` changes one; `edit expert` adds an expert view and `edit expert <id>` changes one; `edit remove event …`, `edit remove source <id>` and `edit remove expert <id>` remove one. Checked like `dossier check` before it is written.",
         args: EDIT_ARGS,
         examples: &[
             "edit position iran",

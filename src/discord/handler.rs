@@ -368,6 +368,24 @@ fn choice_name(s: &str) -> String {
     truncate_words(s, limits::CHOICE_NAME)
 }
 
+/// Offer entries by id: each is (id, another name it is known by, what the choice shows).
+fn offer_ids<'a>(
+    out: &mut Vec<Candidate>,
+    typed: &str,
+    entries: impl Iterator<Item = (&'a String, &'a String, String)>,
+) {
+    for (id, other, shown) in entries {
+        let sc = score(typed, &[id.as_str(), other.as_str()]);
+        if sc > 0 && !out.iter().any(|c| c.value == *id) {
+            out.push(Candidate {
+                score: sc,
+                name: choice_name(&shown),
+                value: id.clone(),
+            });
+        }
+    }
+}
+
 /// The value of a string option given beside the one being typed.
 fn string_option(ci: &CommandInteraction, name: &str) -> Option<String> {
     ci.data.options().into_iter().find_map(|o| match o.value {
@@ -423,16 +441,22 @@ pub fn autocomplete(app: &App, ci: &CommandInteraction) -> CreateInteractionResp
             }
             Some(ArgKind::Actor) if what == Some(crate::edit::form::FormKind::Source) => {
                 for &t in &topics {
-                    for src in &lib.topic(t).sources {
-                        let sc = score(&typed, &[src.id.as_str(), src.title.as_str()]);
-                        if sc > 0 && !out.iter().any(|c| c.value == src.id) {
-                            out.push(Candidate {
-                                score: sc,
-                                name: choice_name(&format!("{} · {}", src.id, src.title)),
-                                value: src.id.clone(),
-                            });
-                        }
-                    }
+                    let sources = lib.topic(t).sources.iter();
+                    offer_ids(
+                        &mut out,
+                        &typed,
+                        sources.map(|x| (&x.id, &x.title, format!("{} · {}", x.id, x.title))),
+                    );
+                }
+            }
+            Some(ArgKind::Actor) if what == Some(crate::edit::form::FormKind::Expert) => {
+                for &t in &topics {
+                    let views = lib.topic(t).experts.iter();
+                    offer_ids(
+                        &mut out,
+                        &typed,
+                        views.map(|v| (&v.id, &v.name, format!("{} · {}", v.name, v.date.iso()))),
+                    );
                 }
             }
             Some(ArgKind::Actor) => {

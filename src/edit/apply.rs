@@ -1,6 +1,6 @@
 //! Applying a form to a card's text with `toml_edit`: a new `[[position]]` entry (or a
-//! correction of the latest one), a new `[[event]]` or `[[source]]`, a change to an existing
-//! one or its removal (found by [`select`]). Only the entry edited is written; the comments, key order and layout of everything else in the file come out as
+//! correction of the latest one), a new `[[event]]`, `[[source]]` or expert `[[view]]`, a
+//! change to an existing one or its removal (found by [`select`]). Only the entry edited is written; the comments, key order and layout of everything else in the file come out as
 //! they went in. Pure: text in, text out, plus what changed, so it is tested without a disk.
 
 use super::form::{Form, FormKind, Shape, Value};
@@ -93,6 +93,9 @@ fn parse(text: &str) -> Result<DocumentMut, ApplyError> {
 /// per line, lists of ids on one line.
 fn item_for(shape: Shape, v: &Value) -> Item {
     match v {
+        Value::Text(t) if shape == Shape::Flag && (t == "true" || t == "false") => {
+            toml_edit::value(t == "true")
+        }
         Value::Text(t) => toml_edit::value(t.as_str()),
         Value::List(items) => {
             let mut a: Array = items.iter().map(String::as_str).collect();
@@ -113,6 +116,9 @@ fn shown(item: Option<&Item>) -> Option<String> {
     let item = item?;
     if let Some(s) = item.as_str() {
         return Some(s.to_owned());
+    }
+    if let Some(b) = item.as_bool() {
+        return Some(b.to_string());
     }
     let a = item.as_array()?;
     Some(
@@ -138,6 +144,7 @@ pub fn entry_values(kind: FormKind, table: &Table) -> Vec<(&'static str, Value)>
             let item = table.get(spec.key)?;
             let v = match spec.shape {
                 Shape::Line | Shape::Text => Value::Text(item.as_str()?.to_owned()),
+                Shape::Flag => Value::Text(item.as_bool()?.to_string()),
                 Shape::List | Shape::Ids => Value::List(
                     item.as_array()?
                         .iter()
@@ -253,13 +260,21 @@ pub fn position(
     })
 }
 
-/// Append a new entry (an `[[event]]` to the timeline, a `[[source]]` to the sources).
+/// Append a new entry (an `[[event]]` to the timeline, a `[[source]]` to the sources, a
+/// `[[view]]` to the expert views).
 pub fn append(text: &str, kind: FormKind, form: &Form) -> Result<Applied, ApplyError> {
-    let (key, what) = match kind {
-        FormKind::Event => ("event", "an event"),
-        FormKind::Source => ("source", "a source"),
-        FormKind::Position => ("position", "a position"),
-    };
+    let (key, what) = (entries_key(kind), kind.a());
+    // An expert view's id is made from the name unless one is given.
+    let mut form = form.clone();
+    if kind == FormKind::Expert
+        && form.get("id").is_none_or(|v| form_text(v).is_empty())
+        && let Some(name) = form.get("name").map(form_text)
+        && let Some(spec) = kind.field("id")
+    {
+        form.set(spec, &crate::text::slugify(&name));
+        form.values
+            .sort_by_key(|(f, _)| kind.fields().iter().position(|g| g.key == f.key));
+    }
     let missing: Vec<&'static str> = kind
         .fields()
         .iter()
@@ -273,12 +288,11 @@ pub fn append(text: &str, kind: FormKind, form: &Form) -> Result<Applied, ApplyE
         });
     }
     let mut doc = parse(text)?;
-    let mut form = form.clone();
     // Defaults for what the cards require but a form may leave out.
     let default = match kind {
         FormKind::Source => Some(("kind", "news")),
         FormKind::Event => Some(("verification", "reported")),
-        FormKind::Position => None,
+        FormKind::Position | FormKind::Expert => None,
     };
     if let Some((key, value)) = default
         && form.get(key).is_none_or(|v| form_text(v).is_empty())
@@ -299,11 +313,7 @@ pub fn append(text: &str, kind: FormKind, form: &Form) -> Result<Applied, ApplyE
             a.push(entry);
             doc.insert(key, Item::ArrayOfTables(a));
         }
-        Some(_) => {
-            return Err(ApplyError::Shape {
-                key: if key == "event" { "event" } else { "source" },
-            });
-        }
+        Some(_) => return Err(ApplyError::Shape { key }),
     }
     let mut text = doc.to_string();
     if !text.ends_with('\n') {
@@ -317,6 +327,7 @@ fn entries_key(kind: FormKind) -> &'static str {
     match kind {
         FormKind::Event => "event",
         FormKind::Source => "source",
+        FormKind::Expert => "view",
         FormKind::Position => "position",
     }
 }
@@ -349,11 +360,7 @@ pub fn entries(text: &str, kind: FormKind) -> Result<Vec<Entry>, ApplyError> {
     let list = match doc.get(key) {
         None => return Ok(Vec::new()),
         Some(Item::ArrayOfTables(a)) => a,
-        Some(_) => {
-            return Err(ApplyError::Shape {
-                key: if key == "event" { "event" } else { "source" },
-            });
-        }
+        Some(_) => return Err(ApplyError::Shape { key }),
     };
     Ok(list
         .iter()
@@ -361,6 +368,7 @@ pub fn entries(text: &str, kind: FormKind) -> Result<Vec<Entry>, ApplyError> {
         .map(|(index, t)| {
             let label = match kind {
                 FormKind::Source => format!("{}: {}", text_of(t, "id"), text_of(t, "title")),
+                FormKind::Expert => format!("{}: {}", text_of(t, "id"), text_of(t, "name")),
                 _ => format!("{} {}", text_of(t, "date"), text_of(t, "title")),
             };
             Entry {
@@ -411,7 +419,7 @@ pub fn select(text: &str, kind: FormKind, selector: &str) -> Result<Entry, Apply
             .find(|e| e.key == key)
             .ok_or(ApplyError::EntryGone { what });
     }
-    if kind == FormKind::Source
+    if matches!(kind, FormKind::Source | FormKind::Expert)
         && let Some(e) = all.iter().position(|e| {
             e.values
                 .iter()
@@ -509,11 +517,7 @@ pub fn amend(text: &str, kind: FormKind, index: usize, form: &Form) -> Result<Ap
         .collect();
     if !emptied.is_empty() {
         return Err(ApplyError::Missing {
-            what: if kind == FormKind::Event {
-                "an event"
-            } else {
-                "a source"
-            },
+            what: kind.a(),
             fields: emptied,
         });
     }
@@ -797,5 +801,33 @@ sources = ["b"]
         let e = select(one, FormKind::Source, "a").unwrap();
         assert_eq!(e.label, "a: A");
         assert_eq!(remove(one, FormKind::Source, &e).unwrap().text.trim(), "");
+    }
+
+    #[test]
+    fn an_expert_view_gets_an_id_from_the_name_and_a_real_boolean() {
+        let form = parse_form(
+            FormKind::Expert,
+            "name: Jane Q. Analyst\naffiliation: An Institute\ndate: 2026-10-01\nreported: Yes\nsummary: A view.\nsources: a",
+        )
+        .unwrap();
+        let out = append("", FormKind::Expert, &form).unwrap();
+        let doc: toml::Table = toml::from_str(&out.text).unwrap();
+        let view = &doc["view"].as_array().unwrap()[0];
+        assert_eq!(view["id"].as_str(), Some("jane-q-analyst"));
+        assert_eq!(view["reported"].as_bool(), Some(true));
+        assert!(out.text.starts_with("[[view]]\nid = "), "{}", out.text);
+        // It is found by id or by words of the name, and opens with its values.
+        let e = select(&out.text, FormKind::Expert, "jane-q-analyst").unwrap();
+        assert_eq!(e.label, "jane-q-analyst: Jane Q. Analyst");
+        assert!(e.values.contains(&("reported", Value::Text("true".into()))));
+        assert_eq!(
+            select(&out.text, FormKind::Expert, "analyst")
+                .unwrap()
+                .index,
+            0
+        );
+        let no = parse_form(FormKind::Expert, "reported: no").unwrap();
+        let out = amend(&out.text, FormKind::Expert, 0, &no).unwrap();
+        assert!(out.text.contains("reported = false"), "{}", out.text);
     }
 }

@@ -34,6 +34,8 @@ pub enum Shape {
     List,
     /// Ids, one per line or separated by commas.
     Ids,
+    /// Yes or no (`yes`, `no`, `true`, `false`), written as a TOML boolean.
+    Flag,
 }
 
 /// A field of a form: its TOML key, the name people type, how it is written, and a hint.
@@ -69,6 +71,8 @@ pub enum FormKind {
     Position,
     Event,
     Source,
+    /// An expert's view, in `experts.toml`.
+    Expert,
 }
 
 pub const POSITION_FIELDS: &[FieldSpec] = &[
@@ -197,12 +201,81 @@ pub const SOURCE_FIELDS: &[FieldSpec] = &[
     ),
 ];
 
+pub const EXPERT_FIELDS: &[FieldSpec] = &[
+    f(
+        "id",
+        "id",
+        Shape::Line,
+        false,
+        "a lowercase id (default: made from the name)",
+    ),
+    f("name", "name", Shape::Line, true, "the expert's name"),
+    f(
+        "affiliation",
+        "affiliation",
+        Shape::Line,
+        true,
+        "where they work, e.g. Quincy Institute",
+    ),
+    f("role", "role", Shape::Line, false, "their title there"),
+    f(
+        "date",
+        "date",
+        Shape::Line,
+        true,
+        "YYYY-MM-DD when the view was given or published",
+    ),
+    f(
+        "reported",
+        "reported",
+        Shape::Flag,
+        false,
+        "yes if the date is when the source was published",
+    ),
+    f(
+        "summary",
+        "summary",
+        Shape::Text,
+        true,
+        "the view, in your own words",
+    ),
+    f(
+        "quote",
+        "quote",
+        Shape::Text,
+        false,
+        "a short verbatim quote, if any",
+    ),
+    f(
+        "quote_source",
+        "quote source",
+        Shape::Line,
+        false,
+        "the source id the quote was published in",
+    ),
+    f(
+        "about",
+        "about",
+        Shape::Ids,
+        false,
+        "actor ids the view is about, separated by commas",
+    ),
+    f(
+        "sources",
+        "sources",
+        Shape::Ids,
+        true,
+        "source ids from sources.toml, separated by commas",
+    ),
+];
+
 impl FormKind {
     pub fn fields(self) -> &'static [FieldSpec] {
         match self {
             FormKind::Position => POSITION_FIELDS,
             FormKind::Event => EVENT_FIELDS,
             FormKind::Source => SOURCE_FIELDS,
+            FormKind::Expert => EXPERT_FIELDS,
         }
     }
 
@@ -211,6 +284,38 @@ impl FormKind {
             FormKind::Position => "position",
             FormKind::Event => "event",
             FormKind::Source => "source",
+            FormKind::Expert => "expert",
+        }
+    }
+
+    /// The card file of a topic this kind of edit writes to; `None` for positions, which are
+    /// in each actor's card.
+    pub fn card(self) -> Option<&'static str> {
+        match self {
+            FormKind::Position => None,
+            FormKind::Event => Some("timeline.toml"),
+            FormKind::Source => Some("sources.toml"),
+            FormKind::Expert => Some("experts.toml"),
+        }
+    }
+
+    /// What `history` and answers call that card.
+    pub fn card_name(self) -> &'static str {
+        match self {
+            FormKind::Position => "position",
+            FormKind::Event => "timeline",
+            FormKind::Source => "sources",
+            FormKind::Expert => "experts",
+        }
+    }
+
+    /// "an event", "a source": for messages.
+    pub fn a(self) -> &'static str {
+        match self {
+            FormKind::Position => "a position",
+            FormKind::Event => "an event",
+            FormKind::Source => "a source",
+            FormKind::Expert => "an expert view",
         }
     }
 
@@ -305,6 +410,12 @@ pub enum FormError {
         line: usize,
         label: &'static str,
     },
+    /// A yes-or-no field given something else.
+    NotAFlag {
+        line: usize,
+        label: &'static str,
+        text: String,
+    },
 }
 
 impl FormError {
@@ -329,6 +440,9 @@ impl FormError {
             }
             FormError::Repeated { line, label } => {
                 format!("line {line} gives `{label}` a second time; give each field once")
+            }
+            FormError::NotAFlag { line, label, text } => {
+                format!("line {line}: `{label}` takes yes or no, not `{text}`")
             }
         }
     }
@@ -371,6 +485,15 @@ fn item(line: &str) -> &str {
 
 fn value_of<'a>(shape: Shape, lines: impl Iterator<Item = &'a str>) -> Value {
     match shape {
+        Shape::Flag => match value_of(Shape::Line, lines) {
+            // Kept as typed when it is neither: the checks then say what the field takes.
+            Value::Text(t) => Value::Text(match t.to_ascii_lowercase().as_str() {
+                "yes" | "y" | "true" => "true".into(),
+                "no" | "n" | "false" => "false".into(),
+                _ => t,
+            }),
+            list => list,
+        },
         Shape::Line | Shape::Text => {
             let mut out = String::new();
             for l in lines {
@@ -408,8 +531,9 @@ pub fn parse_form(kind: FormKind, text: &str) -> Result<Form, FormError> {
     if text.len() > MAX_FORM_BYTES {
         return Err(FormError::TooLong { bytes: text.len() });
     }
-    // (field, line it started on, its lines)
+    // (field, its lines), and the line each started on.
     let mut open: Vec<(&'static FieldSpec, Vec<&str>)> = Vec::new();
+    let mut started: Vec<usize> = Vec::new();
     for (i, line) in text.lines().enumerate() {
         if let Some((spec, rest)) = field_of(kind, line) {
             if open.iter().any(|(f, _)| f.key == spec.key) {
@@ -419,6 +543,7 @@ pub fn parse_form(kind: FormKind, text: &str) -> Result<Form, FormError> {
                 });
             }
             open.push((spec, vec![rest]));
+            started.push(i + 1);
         } else if let Some((_, lines)) = open.last_mut() {
             lines.push(line);
         } else if !line.trim().is_empty() {
@@ -440,9 +565,18 @@ pub fn parse_form(kind: FormKind, text: &str) -> Result<Form, FormError> {
         }
     }
     let mut form = Form::default();
-    for (spec, lines) in open {
-        form.values
-            .push((spec, value_of(spec.shape, lines.into_iter())));
+    for ((spec, lines), line) in open.into_iter().zip(started) {
+        let v = value_of(spec.shape, lines.into_iter());
+        if let (Shape::Flag, Value::Text(t)) = (spec.shape, &v)
+            && !matches!(t.as_str(), "true" | "false" | "")
+        {
+            return Err(FormError::NotAFlag {
+                line,
+                label: spec.label,
+                text: t.chars().take(60).collect(),
+            });
+        }
+        form.values.push((spec, v));
     }
     form.values
         .sort_by_key(|(f, _)| kind.fields().iter().position(|g| g.key == f.key));

@@ -67,6 +67,9 @@ impl EditRequest {
             (FormKind::Source, _, true, true) => "remove-source",
             (FormKind::Source, _, true, false) => "change-source",
             (FormKind::Source, ..) => "source",
+            (FormKind::Expert, _, true, true) => "remove-expert",
+            (FormKind::Expert, _, true, false) => "change-expert",
+            (FormKind::Expert, ..) => "expert",
         }
     }
 
@@ -89,6 +92,9 @@ pub fn parse_action(action: &str) -> Option<(FormKind, bool, bool, bool)> {
         "source" => (FormKind::Source, false, false, false),
         "change-source" => (FormKind::Source, false, true, false),
         "remove-source" => (FormKind::Source, false, true, true),
+        "expert" => (FormKind::Expert, false, false, false),
+        "change-expert" => (FormKind::Expert, false, true, false),
+        "remove-expert" => (FormKind::Expert, false, true, true),
         _ => return None,
     })
 }
@@ -157,6 +163,9 @@ fn not_found(kind: FormKind, e: ApplyError) -> Reply {
     let how = match kind {
         FormKind::Event => {
             "Name an event by its date and words of its title, e.g. `edit event 2026-02-06 muscat`; `timeline` lists them."
+        }
+        FormKind::Expert => {
+            "Name an expert view by its id or words of the expert's name, e.g. `edit expert trita-parsi`; `experts` lists them."
         }
         _ => {
             "Name a source by its id, e.g. `edit source dawn-muscat-dialogue`; `sources` lists them."
@@ -251,8 +260,7 @@ impl Desk {
                     Some(actor.name.clone()),
                 )
             }
-            FormKind::Event => (dir.join("timeline.toml"), None),
-            FormKind::Source => (dir.join("sources.toml"), None),
+            kind => (dir.join(kind.card().unwrap_or_default()), None),
         };
         Ok(Target {
             topic_id: topic.id.clone(),
@@ -380,10 +388,7 @@ impl Desk {
             a => a,
         };
         let what = target.actor_name.clone().unwrap_or_else(|| {
-            let card = match req.kind {
-                FormKind::Event => "timeline",
-                _ => "sources",
-            };
+            let card = req.kind.card_name();
             match &changed {
                 Some(e) => format!("{card} ({})", crate::text::truncate_words(&e.label, 60)),
                 None => card.into(),
@@ -438,6 +443,9 @@ impl Desk {
             "correction" => format!("{what}'s latest position corrected"),
             "position" => format!("{what}'s position: a new entry"),
             "event" => "Event added to the timeline".into(),
+            "expert" => "Expert view added".into(),
+            "change-expert" => "Expert view changed".into(),
+            "remove-expert" => "Expert view removed".into(),
             "change-event" => "Event changed".into(),
             "remove-event" => "Event removed from the timeline".into(),
             "change-source" => "Source changed".into(),
@@ -722,6 +730,7 @@ impl Desk {
                 let kind = match c.to_ascii_lowercase().as_str() {
                     "timeline" | "events" | "event" => FormKind::Event,
                     "sources" | "source" => FormKind::Source,
+                    "experts" | "expert" | "views" => FormKind::Expert,
                     _ => FormKind::Position,
                 };
                 let req = EditRequest {
@@ -851,11 +860,7 @@ impl Desk {
         };
         let card = target.actor_name.as_ref().map_or_else(
             || {
-                let card = if req.kind == FormKind::Event {
-                    "timeline"
-                } else {
-                    "sources"
-                };
+                let card = req.kind.card_name();
                 match &changed {
                     Some(e) => format!(
                         "the {card} ({} {})",
@@ -1238,6 +1243,8 @@ fn form_reply(q: &crate::commands::command::EditQuery, p: &Prefill, suggest: boo
         (Some(a), ..) => format!("Edit {a}'s position"),
         (None, FormKind::Event, Some(e)) => format!("Change the event {}", e.label),
         (None, FormKind::Source, Some(e)) => format!("Change the source {}", e.label),
+        (None, FormKind::Expert, Some(e)) => format!("Change the expert view {}", e.label),
+        (None, FormKind::Expert, None) => "Add an expert view".into(),
         (None, FormKind::Event, None) => "Add an event to the timeline".into(),
         _ => "Add a source".into(),
     };

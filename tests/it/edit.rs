@@ -579,7 +579,7 @@ fn existing_events_and_sources_are_changed_and_removed_from_chat() {
 
         // Positions are not removed from chat, and a removal must say what.
         for (line, says) in [
-            ("edit remove position iran", "only an event or a source"),
+            ("edit remove position iran", "only an event, a source or an expert view"),
             ("edit remove event", "say which event"),
         ] {
             let e = dossier::matrix::parse_with_fields(line).expect_err(line);
@@ -615,6 +615,147 @@ fn a_members_suggested_removal_waits_for_a_moderator() {
             !s.card("timeline.toml")
                 .contains("Houthi attacks on airports")
         );
+    });
+}
+
+#[test]
+fn expert_views_are_added_changed_and_removed_from_chat() {
+    runtime().block_on(async {
+        let s = setup();
+        let experts = s.card("experts.toml");
+        let alice = moderator("@alice:hs", "Alice", false);
+        answered(&send(&s.app, &alice, ADD_SOURCE).await);
+
+        // A view whose quote names no source is refused by the card checks, and nothing is
+        // written.
+        let view = "edit expert\nname: Test Expert From Chat\naffiliation: An Institute\ndate: 2026-10-01\nreported: yes\nsummary: A test view, in our words.\nquote: Words said verbatim\nabout: iran, oman\nsources: test-source-from-chat";
+        let r = send(&s.app, &alice, view).await;
+        assert_eq!(r.kind, ReplyKind::UserError, "{}", text(&r));
+        assert!(text(&r).contains("quote_source"), "{}", text(&r));
+        assert_eq!(s.card("experts.toml"), experts);
+
+        // With its quote's source it is added, with an id made from the name.
+        let r = send(
+            &s.app,
+            &alice,
+            &format!("{view}\nquote source: test-source-from-chat"),
+        )
+        .await;
+        answered(&r);
+        assert_eq!(r.title, "Expert view added");
+        let added = s.card("experts.toml");
+        lines_kept(&experts, &added);
+        assert!(added.contains("id = \"test-expert-from-chat\""), "{added}");
+        assert!(added.contains("reported = true"), "{added}");
+        let t = ask(&s.app, "experts about oman");
+        assert!(t.contains("Test Expert From Chat"), "{t}");
+        assert!(t.contains("Words said verbatim"), "{t}");
+
+        // Changed by id: one line differs.
+        let r = send(
+            &s.app,
+            &alice,
+            "edit expert test-expert-from-chat\nsummary: A better summary.",
+        )
+        .await;
+        assert_eq!(r.title, "Expert view changed", "{}", text(&r));
+        assert_eq!(
+            changed_lines(&added, &s.card("experts.toml")),
+            ["summary = \"A better summary.\""]
+        );
+        // A flag that is neither yes nor no is refused by the checks.
+        let r = send(
+            &s.app,
+            &alice,
+            "edit expert test-expert-from-chat\nreported: perhaps",
+        )
+        .await;
+        assert_eq!(r.kind, ReplyKind::UserError, "{}", text(&r));
+        assert!(
+            text(&r).contains("`reported` takes yes or no, not `perhaps`"),
+            "{}",
+            text(&r)
+        );
+
+        // Removed: the experts card is as it was.
+        let r = send(&s.app, &alice, "edit remove expert test-expert-from-chat").await;
+        assert_eq!(r.title, "Expert view removed", "{}", text(&r));
+        assert_eq!(s.card("experts.toml").trim_end(), experts.trim_end());
+        assert!(!ask(&s.app, "experts about oman").contains("Test Expert From Chat"));
+    });
+}
+
+#[test]
+fn discord_adds_an_expert_view_then_its_quote_with_more_fields() {
+    runtime().block_on(async {
+        let s = setup();
+        let alice = moderator("@alice:hs", "Alice", false);
+        answered(&send(&s.app, &alice, ADD_SOURCE).await);
+        let ep = start_with(s.app.clone(), Duration::from_secs(5)).await;
+        let (_, body) = ep
+            .post(&autocomplete(
+                "edit",
+                &[("what", 3, json!("expert")), ("actor", 3, json!("parsi"))],
+                "actor",
+            ))
+            .await;
+        assert!(
+            body.to_string().contains("\"value\":\"trita-parsi\""),
+            "{body}"
+        );
+        let (_, modal) = ep
+            .post(&command(
+                "edit",
+                &[("what", 3, json!("expert"))],
+                MANAGE_GUILD,
+            ))
+            .await;
+        assert_eq!(modal["type"], 9, "a modal: {modal}");
+        let id = modal["data"]["custom_id"].as_str().expect("id").to_owned();
+        assert_eq!(
+            id,
+            format!(
+                "dossier-edit|expert|iran-us-talks||{}",
+                &id[id.len() - 16..]
+            )
+        );
+        let fields = [
+            ("name", "Test Expert From Discord"),
+            ("affiliation", "An Institute"),
+            ("date", "2026-10-01"),
+            ("summary", "A test view, in our words."),
+            ("sources", "test-source-from-chat"),
+        ];
+        for (k, _) in fields {
+            input(&modal, k);
+        }
+        let (_, body) = ep.post(&modal_submit(&id, &fields, MANAGE_GUILD)).await;
+        assert!(body.to_string().contains("Expert view added"), "{body}");
+        check_message(&body["data"]);
+        let more = more_fields_button(&body);
+        assert_eq!(more, "dossier-more|edit expert #".to_owned() + &more[26..]);
+        let (_, modal) = ep.post(&pressed(&more, MANAGE_GUILD)).await;
+        let id = modal["data"]["custom_id"].as_str().expect("id").to_owned();
+        assert!(id.starts_with("dossier-edit|change-expert|"), "{id}");
+        let (_, body) = ep
+            .post(&modal_submit(
+                &id,
+                &[
+                    ("role", "Fellow"),
+                    ("reported", "no"),
+                    ("quote", "Words said verbatim"),
+                    ("quote_source", "test-source-from-chat"),
+                    ("about", "iran"),
+                ],
+                MANAGE_GUILD,
+            ))
+            .await;
+        assert!(body.to_string().contains("Expert view changed"), "{body}");
+        let card = s.card("experts.toml");
+        assert!(card.contains("reported = false"), "{card}");
+        assert!(card.contains("quote = \"Words said verbatim\""), "{card}");
+        let t = ask(&s.app, "experts about iran");
+        assert!(t.contains("Test Expert From Discord"), "{t}");
     });
 }
 

@@ -86,6 +86,7 @@ fn edit_grammar(r: &mut Reply) {
         ("Fields of a position", FormKind::Position),
         ("Fields of an event", FormKind::Event),
         ("Fields of a source", FormKind::Source),
+        ("Fields of an expert view", FormKind::Expert),
     ] {
         r.bullets(
             heading,
