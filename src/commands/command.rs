@@ -290,12 +290,9 @@ impl Command {
             Command::Preview(q) => b.keyword("topic", q.topic.as_deref()),
             Command::Edit(q) | Command::Suggest(q) => {
                 let r = &q.request;
-                b.positional(match r.action() {
-                    "change-event" => "event",
-                    "change-source" => "source",
-                    a => a,
-                });
-                if let Some(a) = r.entry.as_ref().or(r.actor.as_ref()) {
+                let action = r.action();
+                b.positional(action.strip_prefix("change-").unwrap_or(action));
+                for a in [&r.actor, &r.entry].into_iter().flatten() {
                     b.positional(a);
                 }
                 b.keyword("topic", r.topic.as_deref());

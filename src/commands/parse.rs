@@ -421,6 +421,7 @@ pub fn from_args(spec: &'static CommandSpec, args: Args) -> Result<Command, Pars
                 "event" | "events" | "timeline" => (FormKind::Event, false),
                 "source" | "sources" => (FormKind::Source, false),
                 "expert" | "experts" | "view" => (FormKind::Expert, false),
+                "person" | "people" => (FormKind::Person, false),
                 "" if !remove => {
                     return Err(ParseError::Missing {
                         command: spec.name,
@@ -432,7 +433,7 @@ pub fn from_args(spec: &'static CommandSpec, args: Args) -> Result<Command, Pars
                         command: spec.name,
                         arg: "what",
                         why: format!(
-                            "only an event, a source or an expert view is removed from chat (`remove event <date> <title words>`, `remove source <id>`, `remove expert <id>`), not `{}`",
+                            "only an event, a source, an expert view or a person is removed from chat (`remove event <date> <title words>`, `remove source <id>`, `remove expert <id>`, `remove person <actor> <name>`), not `{}`",
                             crate::text::truncate_words(other, 20)
                         ),
                     });
@@ -459,15 +460,34 @@ pub fn from_args(spec: &'static CommandSpec, args: Args) -> Result<Command, Pars
                         match kind {
                             FormKind::Event => "remove event 2026-02-06 muscat",
                             FormKind::Expert => "remove expert trita-parsi",
+                            FormKind::Person => "remove person iran araghchi",
                             _ => "remove source dawn-muscat-dialogue",
                         }
                     ),
                 });
             }
-            if kind == FormKind::Position && actor.is_none() {
+            if kind.of_actor() && actor.is_none() {
                 return Err(ParseError::Missing {
                     command: spec.name,
                     arg: "actor",
+                });
+            }
+            // A person is named after the actor whose card they are on: `person iran araghchi`.
+            let (actor, entry) = match (kind, actor) {
+                (FormKind::Position, a) => (a, None),
+                (FormKind::Person, Some(a)) => match a.split_once(char::is_whitespace) {
+                    Some((actor, who)) => (Some(actor.to_owned()), Some(who.trim().to_owned())),
+                    None => (Some(a), None),
+                },
+                (_, a) => (None, a),
+            };
+            if remove && entry.is_none() {
+                return Err(ParseError::Invalid {
+                    command: spec.name,
+                    arg: "what",
+                    why:
+                        "say which person to remove, after the actor: `remove person iran araghchi`"
+                            .into(),
                 });
             }
             let q = EditQuery {
@@ -475,9 +495,9 @@ pub fn from_args(spec: &'static CommandSpec, args: Args) -> Result<Command, Pars
                     kind,
                     correct,
                     topic,
-                    actor: actor.clone().filter(|_| kind == FormKind::Position),
+                    actor,
                     base: None,
-                    entry: actor.filter(|_| kind != FormKind::Position),
+                    entry,
                     remove,
                 },
                 fields: None,

@@ -122,9 +122,11 @@ pub const EDIT_WHATS: &[&str] = &[
     "event",
     "source",
     "expert",
+    "person",
     "remove-event",
     "remove-source",
     "remove-expert",
+    "remove-person",
 ];
 
 /// What `edit` and `suggest` take.
@@ -133,13 +135,13 @@ const EDIT_ARGS: &[ArgSpec] = &[
         "what",
         ArgKind::EditWhat,
         true,
-        "position, correction (of the latest position), event, source, expert, or remove-event, remove-source, remove-expert",
+        "position, correction, event, source, expert, person, or remove-event, -source, -expert, -person",
     ),
     pos(
         "actor",
         ArgKind::Actor,
         false,
-        "whose position; or the event (date, title words), source or expert view (id) to change or remove",
+        "whose position or people; the event (date, title words), source or expert (id) to change or remove",
     ),
     TOPIC_KW,
 ];
@@ -373,7 +375,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         kind: CommandKind::Edit,
         name: "edit",
         aliases: &[],
-        summary: "For moderators: change a card from chat. `edit position <actor>` adds a dated position (`edit correction <actor>` corrects the latest); `edit event` adds to the timeline and `edit event <date> <title words>` changes one; `edit source` adds a source and `edit source <id>` changes one; `edit expert` adds an expert view and `edit expert <id>` changes one; `edit remove event …`, `edit remove source <id>` and `edit remove expert <id>` remove one. Checked like `dossier check` before it is written.",
+        summary: "For moderators: change a card from chat. `edit position <actor>` adds a dated position (`edit correction <actor>` corrects the latest); `edit event` adds to the timeline and `edit event <date> <title words>` changes one; `edit source` adds a source and `edit source <id>` changes one; `edit expert` adds an expert view and `edit expert <id>` changes one; `edit person <actor>` adds one of an actor's people and `edit person <actor> <name>` changes one; `edit remove event …`, `edit remove source <id>`, `edit remove expert <id>` and `edit remove person <actor> <name>` remove one. Checked like `dossier check` before it is written.",
         args: EDIT_ARGS,
         examples: &[
             "edit position iran",

@@ -54,6 +54,8 @@ fn modal_fields(kind: FormKind, page: Page) -> &'static [&'static str] {
         // An expert view's id is made from the name; it is changed in the file or on Matrix.
         (FormKind::Expert, Page::First) => &["name", "affiliation", "date", "summary", "sources"],
         (FormKind::Expert, Page::More) => &["role", "reported", "quote", "quote_source", "about"],
+        (FormKind::Person, Page::First) => &["name", "role", "as_of", "note", "sources"],
+        (FormKind::Person, Page::More) => &[],
     }
 }
 
@@ -75,16 +77,7 @@ pub fn custom_id(req: &EditRequest, p: &Prefill) -> String {
 }
 
 fn custom_id_with(prefix: &str, req: &EditRequest, p: &Prefill, page: Page) -> String {
-    let actor = match (req.kind, &p.entry) {
-        (FormKind::Position, _) => p
-            .target
-            .file
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        (_, Some(e)) => format!("#{}", e.key),
-        (_, None) => String::new(),
-    };
+    let actor = crate::edit::card_ref(&p.target, req.kind, p.entry.as_ref());
     format!(
         "{prefix}{}|{}|{}|{}{}",
         req.action(),
@@ -111,22 +104,22 @@ pub fn request_of(custom_id: &str) -> Option<(EditRequest, Page)> {
         return None;
     }
     let (kind, correct, existing, remove) = crate::edit::parse_action(what)?;
-    if remove || existing != actor.starts_with('#') {
+    let (actor, entry) = crate::edit::split_card_ref(actor);
+    if remove || existing != entry.is_some() || kind.of_actor() != actor.is_some() {
         return None;
     }
     // The second form only changes what exists: a position's latest entry, or an entry.
     if page == Page::More && !(correct || existing) {
         return None;
     }
-    let actor = (!actor.is_empty()).then(|| actor.to_owned());
     Some((
         EditRequest {
             kind,
             correct,
             topic: Some(topic.to_owned()),
-            actor: actor.clone().filter(|_| !existing),
+            actor,
             base: Some(hash.to_owned()),
-            entry: actor.filter(|_| existing),
+            entry,
             remove: false,
         },
         page,
@@ -221,6 +214,8 @@ pub fn open_page(app: &App, q: &EditQuery, suggest: bool, page: Page) -> CreateI
         rows.push(CreateActionRow::InputText(input));
     }
     let title = match (&p.target.actor_name, kind, q.request.correct, &p.entry) {
+        (Some(a), FormKind::Person, _, Some(e)) => format!("{a}: {}", e.label),
+        (Some(a), FormKind::Person, _, None) => format!("New person: {a}"),
         (Some(a), _, true, _) => format!("Correct {a}'s position"),
         (Some(a), _, false, _) => format!("New position: {a}"),
         (None, FormKind::Event, _, Some(e)) => format!("Change: {}", e.label),
@@ -376,6 +371,14 @@ mod tests {
         assert!(request_of("dossier-edit|rename|t|a|h").is_none());
         assert!(request_of("dossier-edit|event|t|a|h|extra").is_none());
         assert!(request_of("dossier-edit|event|t|a|h|more|extra").is_none());
+        // A person is on an actor's card: both are named.
+        let (req, _) = request_of("dossier-edit|change-person|t|iran #1a2b3c4d|h").unwrap();
+        assert_eq!(
+            (req.actor.as_deref(), req.entry.as_deref()),
+            (Some("iran"), Some("#1a2b3c4d"))
+        );
+        assert!(request_of("dossier-edit|change-person|t|#1a2b3c4d|h").is_none());
+        assert!(request_of("dossier-edit|person|t||h").is_none());
         assert!(request_of("page:brief").is_none());
     }
 
@@ -386,11 +389,13 @@ mod tests {
             FormKind::Event,
             FormKind::Source,
             FormKind::Expert,
+            FormKind::Person,
         ] {
             let mut seen = Vec::new();
             for page in [Page::First, Page::More] {
                 let fields = modal_fields(kind, page);
-                assert!(!fields.is_empty() && fields.len() <= limits::INPUTS);
+                assert!(fields.len() <= limits::INPUTS);
+                assert!(page == Page::More || !fields.is_empty());
                 for f in fields {
                     let spec = kind.field(f).expect("a field of the form");
                     assert!(spec.label.len() + " (one per line)".len() <= limits::LABEL);

@@ -459,6 +459,31 @@ pub fn autocomplete(app: &App, ci: &CommandInteraction) -> CreateInteractionResp
                     );
                 }
             }
+            Some(ArgKind::Actor) if what == Some(crate::edit::form::FormKind::Person) => {
+                // The actor, to add someone to its card, or one of its people, to change.
+                for &t in &topics {
+                    for a in &lib.topic(t).actors {
+                        let sc = score(&typed, &[a.id.as_str(), a.name.as_str()]);
+                        if sc > 0 {
+                            out.push(Candidate {
+                                score: sc,
+                                name: choice_name(&format!("{} (add a person)", a.name)),
+                                value: a.id.clone(),
+                            });
+                        }
+                        for p in &a.people {
+                            let sc = score(&typed, &[p.name.as_str(), a.id.as_str()]);
+                            if sc > 0 {
+                                out.push(Candidate {
+                                    score: sc,
+                                    name: choice_name(&format!("{} · {}", p.name, a.name)),
+                                    value: format!("{} {}", a.id, p.name),
+                                });
+                            }
+                        }
+                    }
+                }
+            }
             Some(ArgKind::Actor) => {
                 // `/experts about:` offers only the actors some expert view is about, and
                 // says how many views each has.

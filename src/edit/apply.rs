@@ -261,8 +261,8 @@ pub fn position(
 }
 
 /// Append a new entry (an `[[event]]` to the timeline, a `[[source]]` to the sources, a
-/// `[[view]]` to the expert views).
-pub fn append(text: &str, kind: FormKind, form: &Form) -> Result<Applied, ApplyError> {
+/// `[[view]]` to the expert views, a `[[people]]` entry to an actor's card).
+pub fn append(text: &str, kind: FormKind, form: &Form, today: &str) -> Result<Applied, ApplyError> {
     let (key, what) = (entries_key(kind), kind.a());
     // An expert view's id is made from the name unless one is given.
     let mut form = form.clone();
@@ -292,6 +292,7 @@ pub fn append(text: &str, kind: FormKind, form: &Form) -> Result<Applied, ApplyE
     let default = match kind {
         FormKind::Source => Some(("kind", "news")),
         FormKind::Event => Some(("verification", "reported")),
+        FormKind::Person => Some(("as_of", today)),
         FormKind::Position | FormKind::Expert => None,
     };
     if let Some((key, value)) = default
@@ -328,6 +329,7 @@ fn entries_key(kind: FormKind) -> &'static str {
         FormKind::Event => "event",
         FormKind::Source => "source",
         FormKind::Expert => "view",
+        FormKind::Person => "people",
         FormKind::Position => "position",
     }
 }
@@ -369,6 +371,7 @@ pub fn entries(text: &str, kind: FormKind) -> Result<Vec<Entry>, ApplyError> {
             let label = match kind {
                 FormKind::Source => format!("{}: {}", text_of(t, "id"), text_of(t, "title")),
                 FormKind::Expert => format!("{}: {}", text_of(t, "id"), text_of(t, "name")),
+                FormKind::Person => text_of(t, "name"),
                 _ => format!("{} {}", text_of(t, "date"), text_of(t, "title")),
             };
             Entry {
@@ -647,7 +650,7 @@ sources = ["dawn"]
             "date: 2026-10-01\ntitle: Talks resume\ndetail: They met.\nactors: iran, oman\nverification: reported\nsources: x",
         )
         .unwrap();
-        let out = append(timeline, FormKind::Event, &form).unwrap();
+        let out = append(timeline, FormKind::Event, &form, "2026-11-26").unwrap();
         assert!(out.text.starts_with(timeline), "{}", out.text);
         assert!(
             out.text.contains("actors = [\"iran\", \"oman\"]"),
@@ -655,7 +658,7 @@ sources = ["dawn"]
             out.text
         );
         let form = parse_form(FormKind::Event, "title: Only a title").unwrap();
-        let e = append(timeline, FormKind::Event, &form).unwrap_err();
+        let e = append(timeline, FormKind::Event, &form, "2026-11-26").unwrap_err();
         assert_eq!(
             e.to_string(),
             "an event needs `date`, `detail`, `sources`: add `date: …`, `detail: …`, `sources: …` to the edit"
@@ -665,7 +668,7 @@ sources = ["dawn"]
             "id: new-one\nurl: https://example.org/a\ntitle: A\npublisher: P",
         )
         .unwrap();
-        let out = append("", FormKind::Source, &form).unwrap();
+        let out = append("", FormKind::Source, &form, "2026-11-26").unwrap();
         assert!(
             out.text.contains("[[source]]\nid = \"new-one\""),
             "{}",
@@ -810,7 +813,7 @@ sources = ["b"]
             "name: Jane Q. Analyst\naffiliation: An Institute\ndate: 2026-10-01\nreported: Yes\nsummary: A view.\nsources: a",
         )
         .unwrap();
-        let out = append("", FormKind::Expert, &form).unwrap();
+        let out = append("", FormKind::Expert, &form, "2026-11-26").unwrap();
         let doc: toml::Table = toml::from_str(&out.text).unwrap();
         let view = &doc["view"].as_array().unwrap()[0];
         assert_eq!(view["id"].as_str(), Some("jane-q-analyst"));
@@ -829,5 +832,31 @@ sources = ["b"]
         let no = parse_form(FormKind::Expert, "reported: no").unwrap();
         let out = amend(&out.text, FormKind::Expert, 0, &no).unwrap();
         assert!(out.text.contains("reported = false"), "{}", out.text);
+    }
+
+    #[test]
+    fn a_person_is_added_beside_the_other_people() {
+        let form = parse_form(FormKind::Person, "name: C\nrole: D").unwrap();
+        let out = append(ACTOR, FormKind::Person, &form, "2026-11-26").unwrap();
+        let people = out.text.find("name = \"C\"").expect("added");
+        let positions = out.text.find("[[position]]").expect("positions");
+        assert!(people < positions, "{}", out.text);
+        assert!(
+            out.text.contains("role = \"D\"\nas_of = \"2026-11-26\""),
+            "{}",
+            out.text
+        );
+        lines_in_order(ACTOR, &out.text);
+    }
+
+    /// Every line of `before` is in `after`, in order.
+    fn lines_in_order(before: &str, after: &str) {
+        let mut rest = after.lines();
+        for line in before.lines() {
+            assert!(
+                rest.any(|l| l == line),
+                "{line:?} is gone or moved:\n{after}"
+            );
+        }
     }
 }

@@ -73,6 +73,8 @@ pub enum FormKind {
     Source,
     /// An expert's view, in `experts.toml`.
     Expert,
+    /// One of an actor's key people, in the actor's card.
+    Person,
 }
 
 pub const POSITION_FIELDS: &[FieldSpec] = &[
@@ -269,6 +271,38 @@ pub const EXPERT_FIELDS: &[FieldSpec] = &[
     ),
 ];
 
+pub const PERSON_FIELDS: &[FieldSpec] = &[
+    f("name", "name", Shape::Line, true, "the person's name"),
+    f(
+        "role",
+        "role",
+        Shape::Line,
+        true,
+        "their office or part in the story",
+    ),
+    f(
+        "as_of",
+        "as of",
+        Shape::Line,
+        false,
+        "the date the role is known to hold, YYYY-MM-DD (default: today)",
+    ),
+    f(
+        "note",
+        "note",
+        Shape::Text,
+        false,
+        "what a reader should know",
+    ),
+    f(
+        "sources",
+        "sources",
+        Shape::Ids,
+        false,
+        "source ids from sources.toml, separated by commas",
+    ),
+];
+
 impl FormKind {
     pub fn fields(self) -> &'static [FieldSpec] {
         match self {
@@ -276,6 +310,7 @@ impl FormKind {
             FormKind::Event => EVENT_FIELDS,
             FormKind::Source => SOURCE_FIELDS,
             FormKind::Expert => EXPERT_FIELDS,
+            FormKind::Person => PERSON_FIELDS,
         }
     }
 
@@ -285,14 +320,15 @@ impl FormKind {
             FormKind::Event => "event",
             FormKind::Source => "source",
             FormKind::Expert => "expert",
+            FormKind::Person => "person",
         }
     }
 
-    /// The card file of a topic this kind of edit writes to; `None` for positions, which are
-    /// in each actor's card.
+    /// The card file of a topic this kind of edit writes to; `None` for positions and people,
+    /// which are in each actor's card.
     pub fn card(self) -> Option<&'static str> {
         match self {
-            FormKind::Position => None,
+            FormKind::Position | FormKind::Person => None,
             FormKind::Event => Some("timeline.toml"),
             FormKind::Source => Some("sources.toml"),
             FormKind::Expert => Some("experts.toml"),
@@ -306,6 +342,7 @@ impl FormKind {
             FormKind::Event => "timeline",
             FormKind::Source => "sources",
             FormKind::Expert => "experts",
+            FormKind::Person => "people",
         }
     }
 
@@ -316,7 +353,13 @@ impl FormKind {
             FormKind::Event => "an event",
             FormKind::Source => "a source",
             FormKind::Expert => "an expert view",
+            FormKind::Person => "a person",
         }
+    }
+
+    /// Whether it is written in an actor's card, so an edit names the actor.
+    pub fn of_actor(self) -> bool {
+        matches!(self, FormKind::Position | FormKind::Person)
     }
 
     pub fn field(self, key: &str) -> Option<&'static FieldSpec> {

@@ -70,6 +70,9 @@ impl EditRequest {
             (FormKind::Expert, _, true, true) => "remove-expert",
             (FormKind::Expert, _, true, false) => "change-expert",
             (FormKind::Expert, ..) => "expert",
+            (FormKind::Person, _, true, true) => "remove-person",
+            (FormKind::Person, _, true, false) => "change-person",
+            (FormKind::Person, ..) => "person",
         }
     }
 
@@ -95,6 +98,9 @@ pub fn parse_action(action: &str) -> Option<(FormKind, bool, bool, bool)> {
         "expert" => (FormKind::Expert, false, false, false),
         "change-expert" => (FormKind::Expert, false, true, false),
         "remove-expert" => (FormKind::Expert, false, true, true),
+        "person" => (FormKind::Person, false, false, false),
+        "change-person" => (FormKind::Person, false, true, false),
+        "remove-person" => (FormKind::Person, false, true, true),
         _ => return None,
     })
 }
@@ -140,7 +146,8 @@ fn more_fields(
     after: &str,
 ) -> Option<String> {
     let topic = &target.topic_id;
-    if req.remove {
+    // A person's five fields all fit the first form.
+    if req.remove || req.kind == FormKind::Person {
         return None;
     }
     if req.kind == FormKind::Position {
@@ -151,6 +158,36 @@ fn more_fields(
     let index = changed.map_or(now.len().checked_sub(1)?, |e| e.index);
     let key = &now.get(index)?.key;
     Some(format!("edit {} #{key} topic {topic}", req.kind.name()))
+}
+
+/// Where an edit was made, as a suggestion or a Discord form keeps it: the actor's id for an
+/// edit of an actor's card, then `#key` for an existing entry, space-separated.
+pub fn card_ref(target: &Target, kind: FormKind, entry: Option<&apply::Entry>) -> String {
+    let actor = target
+        .file
+        .file_stem()
+        .filter(|_| kind.of_actor())
+        .map(|s| s.to_string_lossy().into_owned());
+    let entry = entry.map(|e| format!("#{}", e.key));
+    [actor, entry]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The actor and the entry's `#key` a [`card_ref`] names.
+pub fn split_card_ref(r: &str) -> (Option<String>, Option<String>) {
+    let mut actor = None;
+    let mut entry = None;
+    for word in r.split_whitespace() {
+        if word.starts_with('#') {
+            entry = Some(word.to_owned());
+        } else {
+            actor = Some(word.to_owned());
+        }
+    }
+    (actor, entry)
 }
 
 /// The reply when a selector names no event or source, or several.
@@ -166,6 +203,9 @@ fn not_found(kind: FormKind, e: ApplyError) -> Reply {
         }
         FormKind::Expert => {
             "Name an expert view by its id or words of the expert's name, e.g. `edit expert trita-parsi`; `experts` lists them."
+        }
+        FormKind::Person => {
+            "Name a person by the actor and words of their name, e.g. `edit person iran araghchi`; `position <actor>` lists the people."
         }
         _ => {
             "Name a source by its id, e.g. `edit source dawn-muscat-dialogue`; `sources` lists them."
@@ -246,11 +286,15 @@ impl Desk {
         // Cards are edited where they are read from; the topic's folder is under our root.
         let dir = topic.dir.clone();
         let (file, actor_name) = match req.kind {
-            FormKind::Position => {
+            kind if kind.of_actor() => {
                 let Some(name) = req.actor.as_deref() else {
                     return Err(user_error(
                         "Which actor?",
-                        "Name the actor whose position changes, e.g. `edit position iran`.",
+                        if kind == FormKind::Person {
+                            "Name the actor whose card the person is on, e.g. `edit person iran`."
+                        } else {
+                            "Name the actor whose position changes, e.g. `edit position iran`."
+                        },
                     ));
                 };
                 let actor = ctx.actor(t, name)?;
@@ -387,13 +431,14 @@ impl Desk {
             "correction" => "correct position",
             a => a,
         };
-        let what = target.actor_name.clone().unwrap_or_else(|| {
-            let card = req.kind.card_name();
-            match &changed {
-                Some(e) => format!("{card} ({})", crate::text::truncate_words(&e.label, 60)),
-                None => card.into(),
-            }
-        });
+        let card = target
+            .actor_name
+            .clone()
+            .unwrap_or_else(|| req.kind.card_name().into());
+        let what = match &changed {
+            Some(e) => format!("{card} ({})", crate::text::truncate_words(&e.label, 60)),
+            None => card.clone(),
+        };
         let fields: Vec<&str> = applied.changes.iter().map(|c| c.label).collect();
         let credit = suggested_by.map_or(String::new(), |s| {
             format!(", suggested by {} ({})", s.name, s.platform)
@@ -446,6 +491,9 @@ impl Desk {
             "expert" => "Expert view added".into(),
             "change-expert" => "Expert view changed".into(),
             "remove-expert" => "Expert view removed".into(),
+            "person" => format!("Person added to {card}'s card"),
+            "change-person" => format!("Person changed on {card}'s card"),
+            "remove-person" => format!("Person removed from {card}'s card"),
             "change-event" => "Event changed".into(),
             "remove-event" => "Event removed from the timeline".into(),
             "change-source" => "Source changed".into(),
@@ -497,7 +545,10 @@ impl Desk {
                 .map_err(refused)?;
                 (a, Some(e))
             }
-            (kind, None) => (apply::append(before, kind, form).map_err(refused)?, None),
+            (kind, None) => (
+                apply::append(before, kind, form, &today).map_err(refused)?,
+                None,
+            ),
         };
         self.check(app, target, before, &applied.text).await?;
         Ok((applied, entry))
@@ -834,15 +885,8 @@ impl Desk {
             id: 0,
             what: req.action().into(),
             topic: target.topic_id.clone(),
-            // An actor's card, or the existing entry by its key.
-            actor: match &changed {
-                Some(e) => Some(format!("#{}", e.key)),
-                None => target
-                    .file
-                    .file_stem()
-                    .filter(|_| req.kind == FormKind::Position)
-                    .map(|s| s.to_string_lossy().into_owned()),
-            },
+            // The actor's card, and the existing entry by its key.
+            actor: Some(card_ref(&target, req.kind, changed.as_ref())).filter(|r| !r.is_empty()),
             base: req.edits_existing().then(|| content_hash(&before)),
             fields: form.to_json(),
             by: by.clone(),
@@ -858,20 +902,19 @@ impl Desk {
                 );
             }
         };
-        let card = target.actor_name.as_ref().map_or_else(
-            || {
-                let card = req.kind.card_name();
-                match &changed {
-                    Some(e) => format!(
-                        "the {card} ({} {})",
-                        if req.remove { "remove" } else { "change" },
-                        crate::text::truncate_words(&e.label, 60)
-                    ),
-                    None => format!("the {card}"),
-                }
-            },
-            |a| format!("{a}'s position"),
-        );
+        let card = match (&target.actor_name, req.kind) {
+            (Some(a), FormKind::Position) => format!("{a}'s position"),
+            (Some(a), _) => format!("{a}'s people"),
+            (None, kind) => format!("the {}", kind.card_name()),
+        };
+        let card = match &changed {
+            Some(e) => format!(
+                "{card} ({} {})",
+                if req.remove { "remove" } else { "change" },
+                crate::text::truncate_words(&e.label, 60)
+            ),
+            None => card,
+        };
         let changes = change_lines(&applied.changes);
         let detail: String = changes
             .iter()
@@ -1004,13 +1047,14 @@ impl Desk {
         }
         let (kind, correct, existing, remove) =
             parse_action(&s.what).unwrap_or((FormKind::Position, false, false, false));
+        let (actor, entry) = split_card_ref(s.actor.as_deref().unwrap_or_default());
         let req = EditRequest {
             kind,
             correct,
             topic: Some(s.topic.clone()),
-            actor: s.actor.clone().filter(|_| !existing),
+            actor,
             base: s.base.clone(),
-            entry: s.actor.clone().filter(|_| existing),
+            entry: entry.filter(|_| existing),
             remove,
         };
         let form = Form::from_json(kind, &s.fields);
@@ -1240,6 +1284,8 @@ fn form_reply(q: &crate::commands::command::EditQuery, p: &Prefill, suggest: boo
         crate::commands::Command::Edit(q.clone()).to_line()
     };
     let title = match (&p.target.actor_name, kind, &p.entry) {
+        (Some(a), FormKind::Person, Some(e)) => format!("Change {} on {a}'s card", e.label),
+        (Some(a), FormKind::Person, None) => format!("Add a person to {a}'s card"),
         (Some(a), ..) => format!("Edit {a}'s position"),
         (None, FormKind::Event, Some(e)) => format!("Change the event {}", e.label),
         (None, FormKind::Source, Some(e)) => format!("Change the source {}", e.label),

@@ -579,7 +579,7 @@ fn existing_events_and_sources_are_changed_and_removed_from_chat() {
 
         // Positions are not removed from chat, and a removal must say what.
         for (line, says) in [
-            ("edit remove position iran", "only an event, a source or an expert view"),
+            ("edit remove position iran", "only an event, a source, an expert view or a person"),
             ("edit remove event", "say which event"),
         ] {
             let e = dossier::matrix::parse_with_fields(line).expect_err(line);
@@ -756,6 +756,84 @@ fn discord_adds_an_expert_view_then_its_quote_with_more_fields() {
         assert!(card.contains("quote = \"Words said verbatim\""), "{card}");
         let t = ask(&s.app, "experts about iran");
         assert!(t.contains("Test Expert From Discord"), "{t}");
+    });
+}
+
+#[test]
+fn an_actors_people_are_added_changed_and_removed_from_chat_and_discord() {
+    runtime().block_on(async {
+        let s = setup();
+        let iran = s.card("actors/iran.toml");
+        let alice = moderator("@alice:hs", "Alice", false);
+
+        let r = send(&s.app, &alice, "edit person iran araghchi").await;
+        assert_eq!(r.kind, ReplyKind::Help, "{}", text(&r));
+        assert!(text(&r).contains("name: Abbas Araghchi"), "{}", text(&r));
+
+        let r = send(
+            &s.app,
+            &alice,
+            "edit person iran\nname: Test Person From Chat\nrole: A test role\nsources: dawn-muscat-dialogue",
+        )
+        .await;
+        answered(&r);
+        assert_eq!(r.title, "Person added to Iran's card");
+        let added = s.card("actors/iran.toml");
+        lines_kept(&iran, &added);
+        assert!(
+            added.find("Test Person From Chat") < added.find("[[position]]"),
+            "beside the other people: {added}"
+        );
+        assert!(ask(&s.app, "position iran").contains("Test Person From Chat"));
+
+        let r = send(
+            &s.app,
+            &alice,
+            "edit person iran test person\nrole: Another test role",
+        )
+        .await;
+        assert_eq!(r.title, "Person changed on Iran's card", "{}", text(&r));
+        assert_eq!(
+            changed_lines(&added, &s.card("actors/iran.toml")),
+            ["role = \"Another test role\""]
+        );
+        let r = send(&s.app, &alice, "edit person iran nobody\nrole: X").await;
+        assert!(text(&r).contains("No such person"), "{}", text(&r));
+
+        // Discord: autocomplete offers people by name, and the form opens prefilled.
+        let ep = start_with(s.app.clone(), Duration::from_secs(5)).await;
+        let (_, body) = ep
+            .post(&autocomplete(
+                "edit",
+                &[("what", 3, json!("person")), ("actor", 3, json!("test person"))],
+                "actor",
+            ))
+            .await;
+        assert!(
+            body.to_string()
+                .contains("\"value\":\"iran Test Person From Chat\""),
+            "{body}"
+        );
+        let (_, modal) = ep
+            .post(&command(
+                "edit",
+                &[
+                    ("what", 3, json!("person")),
+                    ("actor", 3, json!("iran Test Person From Chat")),
+                ],
+                MANAGE_GUILD,
+            ))
+            .await;
+        assert_eq!(input(&modal, "role")["value"], "Another test role");
+        let id = modal["data"]["custom_id"].as_str().expect("id").to_owned();
+        assert!(
+            id.starts_with("dossier-edit|change-person|iran-us-talks|iran #"),
+            "{id}"
+        );
+
+        let r = send(&s.app, &alice, "edit remove person iran test person").await;
+        assert_eq!(r.title, "Person removed from Iran's card", "{}", text(&r));
+        assert_eq!(s.card("actors/iran.toml"), iran);
     });
 }
 

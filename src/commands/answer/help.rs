@@ -87,6 +87,7 @@ fn edit_grammar(r: &mut Reply) {
         ("Fields of an event", FormKind::Event),
         ("Fields of a source", FormKind::Source),
         ("Fields of an expert view", FormKind::Expert),
+        ("Fields of a person", FormKind::Person),
     ] {
         r.bullets(
             heading,
