@@ -334,12 +334,14 @@ fn entries_key(kind: FormKind) -> &'static str {
     }
 }
 
-/// An existing `[[event]]` or `[[source]]` of a card, as [`select`] finds it.
+/// An existing entry of a card (an `[[event]]`, `[[source]]`, expert `[[view]]` or
+/// `[[people]]` entry), as [`select`] finds it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
     /// Its place among the card's entries of this kind, in file order.
     pub index: usize,
-    /// How people know it: an event's date and title, a source's id and title.
+    /// How people know it: an event's date and title, a source's id and title, an expert
+    /// view's id and name, a person's name.
     pub label: String,
     /// A short name for it while its identity is unchanged (8 hex digits of a hash of its
     /// label): what a Discord form carries, written `#key` as a selector.
@@ -399,7 +401,8 @@ fn is_date_prefix(token: &str) -> bool {
 
 /// Find the one entry a selector names:
 /// - `#key`, the short key a form carries;
-/// - for a source, its id, or words of its id and title;
+/// - for a source or an expert view, its id, or words of its id and title (or name);
+/// - for a person, words of their name;
 /// - for an event, its date or the start of one, then words of its title (each word the start
 ///   of a title word: `2026-02 muscat talks`), or words of its title alone.
 ///

@@ -48,8 +48,8 @@ pub struct EditRequest {
     pub actor: Option<String>,
     /// The card's content hash when the form was opened: a changed card refuses the edit.
     pub base: Option<String>,
-    /// An existing event or source to change (or remove), named as [`apply::select`] takes
-    /// it; `None` adds a new one.
+    /// An existing event, source, expert view or person to change (or remove), named as
+    /// [`apply::select`] takes it; `None` adds a new one.
     pub entry: Option<String>,
     /// Remove that entry instead of changing it.
     pub remove: bool,
@@ -128,7 +128,7 @@ pub struct Prefill {
     pub target: Target,
     pub hash: String,
     pub values: Vec<(&'static str, Value)>,
-    /// The existing event or source the form changes, if it changes one.
+    /// The existing entry the form changes, if it changes one.
     pub entry: Option<apply::Entry>,
 }
 
@@ -190,11 +190,13 @@ pub fn split_card_ref(r: &str) -> (Option<String>, Option<String>) {
     (actor, entry)
 }
 
-/// The reply when a selector names no event or source, or several.
+/// The reply when a selector names no entry, or several, or one that changed since a form
+/// named it.
 fn not_found(kind: FormKind, e: ApplyError) -> Reply {
     let title = match &e {
         ApplyError::Ambiguous { .. } => format!("Which {}?", kind.name()),
         ApplyError::NoEntry { .. } => format!("No such {}", kind.name()),
+        ApplyError::EntryGone { .. } => format!("That {} changed", kind.name()),
         _ => "This card cannot be edited from chat".into(),
     };
     let how = match kind {
