@@ -3,7 +3,7 @@
 //! the reply relation; the same in an encrypted room; moderator gating by power level; a
 //! Synapse restart after which the next command is answered once and only once; and a bot
 //! restart that keeps its device, accepts an invite sent while it was away and does not answer
-//! late what was asked meanwhile.
+//! late what was asked meanwhile; edits from chat, of a position and of an existing event.
 
 use crate::common::*;
 use crate::synapse::Synapse;
@@ -656,6 +656,36 @@ fn synapse_edits_history_and_undo() {
         assert!(
             got.first()
                 .is_some_and(|r| !r.plain.contains("Edited from Matrix.")),
+            "{got:#?}"
+        );
+
+        // An existing event, named by date and title words, is changed and then removed.
+        let timeline = root.join("iran-us-talks/timeline.toml");
+        let got = alice
+            .ask(
+                &room,
+                "!edit event 2025-06-22 us strikes
+detail: Changed from Matrix.",
+                &bot_id,
+                30,
+            )
+            .await;
+        assert!(first_says(&got, "Event changed"), "{got:#?}");
+        let got = alice
+            .ask(&room, "!edit remove event 2025-06-22 us strikes", &bot_id, 30)
+            .await;
+        assert!(
+            first_says(&got, "Event removed from the timeline"),
+            "{got:#?}"
+        );
+        let now = std::fs::read_to_string(&timeline).expect("timeline");
+        assert!(!now.contains("US strikes Iranian nuclear sites"), "{now}");
+        let got = alice
+            .ask(&room, "!timeline since 2025-06-22 until 2025-06-22", &bot_id, 30)
+            .await;
+        assert!(
+            got.first()
+                .is_some_and(|r| !r.plain.contains("US strikes Iranian nuclear sites")),
             "{got:#?}"
         );
         bot.abort();
