@@ -155,7 +155,7 @@ pub fn open_page(app: &App, q: &EditQuery, suggest: bool, page: Page) -> CreateI
         } else {
             MODAL_PREFIX
         },
-        &q.request,
+        &p.request,
         &p,
         page,
     );

@@ -125,6 +125,8 @@ pub struct Target {
 /// A form as it opens: the card's current values and its hash.
 #[derive(Clone, Debug)]
 pub struct Prefill {
+    /// The request as resolved (a person's actor name made whole).
+    pub request: EditRequest,
     pub target: Target,
     pub hash: String,
     pub values: Vec<(&'static str, Value)>,
@@ -316,10 +318,38 @@ impl Desk {
         })
     }
 
+    /// The request and the card it edits. A person is named after the actor, so an actor's
+    /// name of several words runs into the person's (`person united states rubio`): when the
+    /// first word names no actor, up to four more are tried as part of its name.
+    fn resolve(&self, app: &App, req: &EditRequest) -> Result<(EditRequest, Target), Reply> {
+        let first = match self.target(app, req) {
+            Ok(t) => return Ok((req.clone(), t)),
+            Err(r) => r,
+        };
+        let (FormKind::Person, Some(actor), Some(rest)) = (req.kind, &req.actor, &req.entry) else {
+            return Err(first);
+        };
+        let words: Vec<&str> = rest.split_whitespace().take(5).collect();
+        for k in 1..=words.len().min(4) {
+            let mut r = req.clone();
+            r.actor = Some(format!("{actor} {}", words[..k].join(" ")));
+            let left: Vec<&str> = rest.split_whitespace().skip(k).collect();
+            r.entry = (!left.is_empty()).then(|| left.join(" "));
+            if r.entry.is_none() && r.remove {
+                continue;
+            }
+            if let Ok(t) = self.target(app, &r) {
+                return Ok((r, t));
+            }
+        }
+        Err(first)
+    }
+
     /// What a form opens with: the latest position for a position edit (nothing for a new
     /// event or source), and the card's hash.
     pub fn prefill(&self, app: &App, req: &EditRequest) -> Result<Prefill, Reply> {
-        let target = self.target(app, req)?;
+        let (req, target) = self.resolve(app, req)?;
+        let req = &req;
         let text = read_card(&target.file).map_err(|e| self.unreadable(&target.file, &e))?;
         let cannot =
             |e: ApplyError| user_error("This card cannot be edited from chat", e.to_string());
@@ -337,6 +367,7 @@ impl Desk {
             (_, None) => (Vec::new(), None),
         };
         Ok(Prefill {
+            request: req.clone(),
             target,
             hash: content_hash(&text),
             values,
@@ -375,10 +406,11 @@ impl Desk {
                 return ($e, None)
             };
         }
-        let target = match self.target(app, req) {
+        let (req, target) = match self.resolve(app, req) {
             Ok(t) => t,
             Err(r) => refuse!(r),
         };
+        let req = &req;
         let lock = self.lock_for(&target.topic_dir);
         let _held = lock.lock().await;
         let existed = target.file.exists();
@@ -866,10 +898,11 @@ impl Desk {
                 ),
             );
         }
-        let target = match self.target(app, req) {
+        let (req, target) = match self.resolve(app, req) {
             Ok(t) => t,
             Err(r) => return r,
         };
+        let req = &req;
         let before = match read_card(&target.file) {
             Ok(t) => t,
             Err(e) => return self.unreadable(&target.file, &e),

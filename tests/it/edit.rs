@@ -799,6 +799,12 @@ fn an_actors_people_are_added_changed_and_removed_from_chat_and_discord() {
         );
         let r = send(&s.app, &alice, "edit person iran nobody\nrole: X").await;
         assert!(text(&r).contains("No such person"), "{}", text(&r));
+        // An actor's name of several words runs into the person's, and is still found.
+        let r = send(&s.app, &alice, "edit person united states witkoff").await;
+        assert_eq!(r.kind, ReplyKind::Help, "{}", text(&r));
+        assert!(text(&r).contains("name: Steve Witkoff"), "{}", text(&r));
+        let r = send(&s.app, &alice, "edit person united states").await;
+        assert_eq!(r.title, "Add a person to United States's card", "{}", text(&r));
 
         // Discord: autocomplete offers people by name, and the form opens prefilled.
         let ep = start_with(s.app.clone(), Duration::from_secs(5)).await;
