@@ -416,7 +416,7 @@ pub fn from_args(spec: &'static CommandSpec, args: Args) -> Result<Command, Pars
                 what = w.to_owned();
             }
             let (kind, correct) = match what.as_str() {
-                "position" | "pos" | "stance" if !remove => (FormKind::Position, false),
+                "position" | "pos" | "stance" => (FormKind::Position, false),
                 "correction" | "correct" if !remove => (FormKind::Position, true),
                 "event" | "events" | "timeline" => (FormKind::Event, false),
                 "source" | "sources" => (FormKind::Source, false),
@@ -433,7 +433,7 @@ pub fn from_args(spec: &'static CommandSpec, args: Args) -> Result<Command, Pars
                         command: spec.name,
                         arg: "what",
                         why: format!(
-                            "only an event, a source, an expert view or a person is removed from chat (`remove event <date> <title words>`, `remove source <id>`, `remove expert <id>`, `remove person <actor> <name>`), not `{}`",
+                            "`remove` takes an event, a source, an expert view, a person or a dated position (`remove event <date> <title words>`, `remove source <id>`, `remove expert <id>`, `remove person <actor> <name>`, `remove position <actor> <date>`), not `{}`",
                             crate::text::truncate_words(other, 20)
                         ),
                     });
@@ -474,7 +474,16 @@ pub fn from_args(spec: &'static CommandSpec, args: Args) -> Result<Command, Pars
             }
             // A person is named after the actor whose card they are on: `person iran araghchi`.
             let (actor, entry) = match (kind, actor) {
-                (FormKind::Position, a) => (a, None),
+                // An entry of the history is named by its date after the actor's name:
+                // `correction united states 2026-03-12`.
+                (FormKind::Position, Some(a)) => match a.rsplit_once(char::is_whitespace) {
+                    Some((actor, last))
+                        if last.starts_with('#') || crate::edit::apply::is_date_prefix(last) =>
+                    {
+                        (Some(actor.trim().to_owned()), Some(last.to_owned()))
+                    }
+                    _ => (Some(a), None),
+                },
                 (FormKind::Person, Some(a)) => match a.split_once(char::is_whitespace) {
                     Some((actor, who)) => (Some(actor.to_owned()), Some(who.trim().to_owned())),
                     None => (Some(a), None),
@@ -485,9 +494,12 @@ pub fn from_args(spec: &'static CommandSpec, args: Args) -> Result<Command, Pars
                 return Err(ParseError::Invalid {
                     command: spec.name,
                     arg: "what",
-                    why:
+                    why: if kind == FormKind::Position {
+                        "say which entry of the history to remove, by its date after the actor: `remove position iran 2026-03-12`".into()
+                    } else {
                         "say which person to remove, after the actor: `remove person iran araghchi`"
-                            .into(),
+                            .into()
+                    },
                 });
             }
             let q = EditQuery {

@@ -375,7 +375,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         kind: CommandKind::Edit,
         name: "edit",
         aliases: &[],
-        summary: "For moderators: change a card from chat. `edit position <actor>` adds a dated position (`edit correction <actor>` corrects the latest); `edit event` adds to the timeline and `edit event <date> <title words>` changes one; `edit source` adds a source and `edit source <id>` changes one; `edit expert` adds an expert view and `edit expert <id>` changes one; `edit person <actor>` adds one of an actor's people and `edit person <actor> <name>` changes one; `edit remove event …`, `edit remove source <id>`, `edit remove expert <id>` and `edit remove person <actor> <name>` remove one. Checked like `dossier check` before it is written.",
+        summary: "For moderators: change a card from chat. `edit position <actor>` adds a dated position (`edit correction <actor>` corrects the latest, `edit correction <actor> <date>` an older one); `edit event` adds to the timeline and `edit event <date> <title words>` changes one; `edit source` adds a source and `edit source <id>` changes one; `edit expert` adds an expert view and `edit expert <id>` changes one; `edit person <actor>` adds one of an actor's people and `edit person <actor> <name>` changes one; `edit remove event …`, `edit remove source <id>`, `edit remove expert <id>`, `edit remove person <actor> <name>` and `edit remove position <actor> <date>` remove one. Checked like `dossier check` before it is written.",
         args: EDIT_ARGS,
         examples: &[
             "edit position iran",

@@ -216,6 +216,10 @@ pub fn open_page(app: &App, q: &EditQuery, suggest: bool, page: Page) -> CreateI
     let title = match (&p.target.actor_name, kind, q.request.correct, &p.entry) {
         (Some(a), FormKind::Person, _, Some(e)) => format!("{a}: {}", e.label),
         (Some(a), FormKind::Person, _, None) => format!("New person: {a}"),
+        (Some(a), FormKind::Position, _, Some(e)) => format!(
+            "Correct {a}: {}",
+            e.label.split(' ').next().unwrap_or_default()
+        ),
         (Some(a), _, true, _) => format!("Correct {a}'s position"),
         (Some(a), _, false, _) => format!("New position: {a}"),
         (None, FormKind::Event, _, Some(e)) => format!("Change: {}", e.label),

@@ -41,7 +41,7 @@ pub enum ApplyError {
     #[error(
         "`{selector}` matches {} {what}s ({}); name one: {}",
         matches.len(),
-        if *what == "event" { "give its date and more of its title" } else { "give its id" },
+        match *what { "event" => "give its date and more of its title", "position" => "give its whole date", _ => "give more of its name" },
         matches.join("; ")
     )]
     Ambiguous {
@@ -374,6 +374,7 @@ pub fn entries(text: &str, kind: FormKind) -> Result<Vec<Entry>, ApplyError> {
                 FormKind::Source => format!("{}: {}", text_of(t, "id"), text_of(t, "title")),
                 FormKind::Expert => format!("{}: {}", text_of(t, "id"), text_of(t, "name")),
                 FormKind::Person => text_of(t, "name"),
+                FormKind::Position => format!("{} {}", text_of(t, "as_of"), text_of(t, "stance")),
                 _ => format!("{} {}", text_of(t, "date"), text_of(t, "title")),
             };
             Entry {
@@ -392,7 +393,7 @@ pub const MAX_SELECTOR: usize = 300;
 
 /// Whether `token` is written like a date or the start of one (`2026`, `2026-02`,
 /// `2026-02-06`).
-fn is_date_prefix(token: &str) -> bool {
+pub fn is_date_prefix(token: &str) -> bool {
     token.len() >= 4
         && token.len() <= 10
         && token.bytes().take(4).all(|b| b.is_ascii_digit())
@@ -403,6 +404,8 @@ fn is_date_prefix(token: &str) -> bool {
 /// - `#key`, the short key a form carries;
 /// - for a source or an expert view, its id, or words of its id and title (or name);
 /// - for a person, words of their name;
+/// - for an entry of a position history, its `as_of` date or the start of one, then words of
+///   its stance;
 /// - for an event, its date or the start of one, then words of its title (each word the start
 ///   of a title word: `2026-02 muscat talks`), or words of its title alone.
 ///
@@ -436,7 +439,7 @@ pub fn select(text: &str, kind: FormKind, selector: &str) -> Result<Entry, Apply
     }
     let mut tokens = selector.split_whitespace();
     let (date, rest) = match tokens.clone().next() {
-        Some(t) if kind == FormKind::Event && is_date_prefix(t) => {
+        Some(t) if kind.dated() && is_date_prefix(t) => {
             tokens.next();
             (Some(t), tokens.collect::<Vec<_>>().join(" "))
         }
@@ -446,9 +449,10 @@ pub fn select(text: &str, kind: FormKind, selector: &str) -> Result<Entry, Apply
     let matches: Vec<&Entry> = all
         .iter()
         .filter(|e| {
-            let (head, tail) = match kind {
-                FormKind::Event => e.label.split_once(' ').unwrap_or((&e.label, "")),
-                _ => ("", e.label.as_str()),
+            let (head, tail) = if kind.dated() {
+                e.label.split_once(' ').unwrap_or((&e.label, ""))
+            } else {
+                ("", e.label.as_str())
             };
             if date.is_some_and(|d| !head.starts_with(d)) {
                 return false;
@@ -478,7 +482,7 @@ pub fn select(text: &str, kind: FormKind, selector: &str) -> Result<Entry, Apply
                 .iter()
                 .filter(|e| {
                     let tail = e.label.split_once(' ').map_or("", |(_, t)| t);
-                    kind == FormKind::Event && crate::text::fold(tail) == crate::text::fold(&rest)
+                    kind.dated() && crate::text::fold(tail) == crate::text::fold(&rest)
                 })
                 .collect();
             if let [one] = exact.as_slice() {

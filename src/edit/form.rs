@@ -357,6 +357,11 @@ impl FormKind {
         }
     }
 
+    /// Whether its entries are named by a date first (events; entries of a position history).
+    pub fn dated(self) -> bool {
+        matches!(self, FormKind::Event | FormKind::Position)
+    }
+
     /// Whether it is written in an actor's card, so an edit names the actor.
     pub fn of_actor(self) -> bool {
         matches!(self, FormKind::Position | FormKind::Person)

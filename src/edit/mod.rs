@@ -59,6 +59,8 @@ impl EditRequest {
     /// What the request does, as the edit log and the suggestions name it.
     pub fn action(&self) -> &'static str {
         match (self.kind, self.correct, self.entry.is_some(), self.remove) {
+            (FormKind::Position, _, true, true) => "remove-position",
+            (FormKind::Position, _, true, false) => "change-position",
             (FormKind::Position, true, ..) => "correction",
             (FormKind::Position, ..) => "position",
             (FormKind::Event, _, true, true) => "remove-event",
@@ -89,6 +91,8 @@ pub fn parse_action(action: &str) -> Option<(FormKind, bool, bool, bool)> {
     Some(match action {
         "position" => (FormKind::Position, false, false, false),
         "correction" => (FormKind::Position, true, false, false),
+        "change-position" => (FormKind::Position, true, true, false),
+        "remove-position" => (FormKind::Position, false, true, true),
         "event" => (FormKind::Event, false, false, false),
         "change-event" => (FormKind::Event, false, true, false),
         "remove-event" => (FormKind::Event, false, true, true),
@@ -152,14 +156,22 @@ fn more_fields(
     if req.remove || req.kind == FormKind::Person {
         return None;
     }
-    if req.kind == FormKind::Position {
-        let actor = target.file.file_stem()?.to_string_lossy();
+    let actor = target.file.file_stem()?.to_string_lossy();
+    if req.kind == FormKind::Position && changed.is_none() {
         return Some(format!("edit correction {actor} topic {topic}"));
     }
     let now = apply::entries(after, req.kind).ok()?;
     let index = changed.map_or(now.len().checked_sub(1)?, |e| e.index);
     let key = &now.get(index)?.key;
-    Some(format!("edit {} #{key} topic {topic}", req.kind.name()))
+    let actor = if req.kind.of_actor() {
+        format!("{actor} ")
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "edit {} {actor}#{key} topic {topic}",
+        req.kind.name()
+    ))
 }
 
 /// Where an edit was made, as a suggestion or a Discord form keeps it: the actor's id for an
@@ -210,6 +222,9 @@ fn not_found(kind: FormKind, e: ApplyError) -> Reply {
         }
         FormKind::Person => {
             "Name a person by the actor and words of their name, e.g. `edit person iran araghchi`; `position <actor>` lists the people."
+        }
+        FormKind::Position => {
+            "Name an entry of the history by the actor and its date, e.g. `edit correction iran 2026-03-12`; `position <actor>` lists them under \"How it changed\"."
         }
         _ => {
             "Name a source by its id, e.g. `edit source dawn-muscat-dialogue`; `sources` lists them."
@@ -354,7 +369,7 @@ impl Desk {
         let cannot =
             |e: ApplyError| user_error("This card cannot be edited from chat", e.to_string());
         let (values, entry) = match (req.kind, &req.entry) {
-            (FormKind::Position, _) => (
+            (FormKind::Position, None) => (
                 apply::latest_position(&text)
                     .map_err(cannot)?
                     .unwrap_or_default(),
@@ -518,7 +533,13 @@ impl Desk {
         let id = self.log_entry(&entry);
         tracing::info!(file = %entry.file, by = %by.describe(), edit = ?id, "{summary}");
         let record = app.reload_and_announce(Trigger::Edit).await;
+        let when = changed
+            .as_ref()
+            .and_then(|e| e.label.split(' ').next())
+            .unwrap_or_default();
         let title = match req.action() {
+            "change-position" => format!("{card}'s position of {when} corrected"),
+            "remove-position" => format!("{card}'s position of {when} removed"),
             "correction" => format!("{what}'s latest position corrected"),
             "position" => format!("{what}'s position: a new entry"),
             "event" => "Event added to the timeline".into(),
@@ -565,7 +586,7 @@ impl Desk {
             e => user_error("The edit was not written", e.to_string()),
         };
         let (applied, entry) = match (req.kind, &req.entry) {
-            (FormKind::Position, _) => (
+            (FormKind::Position, None) => (
                 apply::position(before, form, req.correct, &today).map_err(refused)?,
                 None,
             ),
@@ -1321,6 +1342,9 @@ fn form_reply(q: &crate::commands::command::EditQuery, p: &Prefill, suggest: boo
     let title = match (&p.target.actor_name, kind, &p.entry) {
         (Some(a), FormKind::Person, Some(e)) => format!("Change {} on {a}'s card", e.label),
         (Some(a), FormKind::Person, None) => format!("Add a person to {a}'s card"),
+        (Some(a), FormKind::Position, Some(e)) => {
+            format!("Correct {a}'s position of {}", e.label)
+        }
         (Some(a), ..) => format!("Edit {a}'s position"),
         (None, FormKind::Event, Some(e)) => format!("Change the event {}", e.label),
         (None, FormKind::Source, Some(e)) => format!("Change the source {}", e.label),
@@ -1330,14 +1354,14 @@ fn form_reply(q: &crate::commands::command::EditQuery, p: &Prefill, suggest: boo
         _ => "Add a source".into(),
     };
     let how = match kind {
+        _ if p.entry.is_some() => {
+            "changes it in place; fields you leave out keep their values, and `field:` with nothing after it empties an optional one"
+        }
         FormKind::Position if q.request.correct => {
             "corrects the latest entry in place; fields you leave out keep their values"
         }
         FormKind::Position => {
             "adds a new dated entry to the history; fields you leave out keep their current values, and `as of` defaults to today"
-        }
-        _ if p.entry.is_some() => {
-            "changes it in place; fields you leave out keep their values, and `field:` with nothing after it empties an optional one"
         }
         _ => "adds it; the required fields are marked",
     };

@@ -579,7 +579,7 @@ fn existing_events_and_sources_are_changed_and_removed_from_chat() {
 
         // Positions are not removed from chat, and a removal must say what.
         for (line, says) in [
-            ("edit remove position iran", "only an event, a source, an expert view or a person"),
+            ("edit remove position iran", "say which entry of the history"),
             ("edit remove event", "say which event"),
         ] {
             let e = dossier::matrix::parse_with_fields(line).expect_err(line);
@@ -840,6 +840,73 @@ fn an_actors_people_are_added_changed_and_removed_from_chat_and_discord() {
         let r = send(&s.app, &alice, "edit remove person iran test person").await;
         assert_eq!(r.title, "Person removed from Iran's card", "{}", text(&r));
         assert_eq!(s.card("actors/iran.toml"), iran);
+    });
+}
+
+#[test]
+fn an_older_entry_of_a_position_history_is_corrected_or_removed() {
+    runtime().block_on(async {
+        let s = setup();
+        let iran = s.card("actors/iran.toml");
+        let alice = moderator("@alice:hs", "Alice", false);
+
+        // Named by its date, the entry opens with its own values, not the latest's.
+        let r = send(&s.app, &alice, "edit correction iran 2026-03-12").await;
+        assert_eq!(r.kind, ReplyKind::Help, "{}", text(&r));
+        assert!(
+            text(&r).contains("stance: At war after the strikes"),
+            "{}",
+            text(&r)
+        );
+
+        let r = send(
+            &s.app,
+            &alice,
+            "edit correction iran 2026-03-12\nconfidence: low",
+        )
+        .await;
+        assert_eq!(
+            r.title,
+            "Iran's position of 2026-03-12 corrected",
+            "{}",
+            text(&r)
+        );
+        let corrected = s.card("actors/iran.toml");
+        let changed = changed_lines(&iran, &corrected);
+        assert_eq!(changed.len(), 1, "{changed:?}");
+        assert!(
+            changed[0].starts_with("confidence = \"low\""),
+            "{changed:?}"
+        );
+        let on = ask(&s.app, "position iran on 2026-03-20");
+        assert!(on.contains("At war after the strikes"), "{on}");
+
+        // Removed: the history no longer has it, and what held before it holds again.
+        let r = send(&s.app, &alice, "edit remove position iran 2026-03-12").await;
+        assert_eq!(
+            r.title,
+            "Iran's position of 2026-03-12 removed",
+            "{}",
+            text(&r)
+        );
+        let on = ask(&s.app, "position iran on 2026-03-20");
+        assert!(!on.contains("At war after the strikes"), "{on}");
+        assert!(
+            on.contains("Would talk about its nuclear programme only"),
+            "{on}"
+        );
+        let r = send(&s.app, &alice, "undo").await;
+        assert!(r.title.contains("undone"), "{}", text(&r));
+        assert_eq!(s.card("actors/iran.toml"), corrected);
+
+        // An actor's name of several words before the date.
+        let r = send(&s.app, &alice, "edit correction united states 2026-02").await;
+        assert!(
+            r.title
+                .starts_with("Correct United States's position of 2026-02-05 "),
+            "{}",
+            text(&r)
+        );
     });
 }
 
