@@ -273,7 +273,11 @@ pub async fn submit(app: Arc<App>, s: &Settings, mi: ModalInteraction) -> Outcom
     let asker = discord_asker(mi.channel_id.get(), &mi.user, mi.member.as_ref());
     let worker = app.clone();
     let work: Answering = app.tasks.spawn(async move {
-        let reply = crate::edit::submit_form(&worker, &req, &form, &asker, suggest).await;
+        let mut reply = crate::edit::submit_form(&worker, &req, &form, &asker, suggest).await;
+        // "More fields" only where the kind has a second form.
+        if modal_fields(req.kind, Page::More).is_empty() {
+            reply.more_fields = None;
+        }
         (
             reply.is_user_error() || reply.private,
             reply_message(&reply),

@@ -413,7 +413,6 @@ pub fn is_date_prefix(token: &str) -> bool {
 /// the entries per selector word: a long selector costs its length times the card's size.
 pub fn select(text: &str, kind: FormKind, selector: &str) -> Result<Entry, ApplyError> {
     let what = kind.name();
-    let all = entries(text, kind)?;
     let selector = selector.trim();
     if selector.len() > MAX_SELECTOR {
         return Err(ApplyError::NoEntry {
@@ -422,6 +421,7 @@ pub fn select(text: &str, kind: FormKind, selector: &str) -> Result<Entry, Apply
             close: Vec::new(),
         });
     }
+    let all = entries(text, kind)?;
     if let Some(key) = selector.strip_prefix('#') {
         return all
             .into_iter()
@@ -497,15 +497,15 @@ pub fn select(text: &str, kind: FormKind, selector: &str) -> Result<Entry, Apply
     }
 }
 
-/// The entry at `index` of this kind, to change in place.
-fn entry_mut(
+/// The card's entries of this kind, to change, when the one at `index` is still there.
+fn entries_mut(
     doc: &mut DocumentMut,
     kind: FormKind,
     index: usize,
-) -> Result<&mut Table, ApplyError> {
+) -> Result<&mut ArrayOfTables, ApplyError> {
     doc.get_mut(entries_key(kind))
         .and_then(Item::as_array_of_tables_mut)
-        .and_then(|a| a.get_mut(index))
+        .filter(|a| index < a.len())
         .ok_or(ApplyError::EntryGone { what: kind.name() })
 }
 
@@ -513,7 +513,9 @@ fn entry_mut(
 /// `field:` left empty removes an optional field, the rest keep their values and layout.
 pub fn amend(text: &str, kind: FormKind, index: usize, form: &Form) -> Result<Applied, ApplyError> {
     let mut doc = parse(text)?;
-    let table = entry_mut(&mut doc, kind, index)?;
+    let Some(table) = entries_mut(&mut doc, kind, index)?.get_mut(index) else {
+        return Err(ApplyError::EntryGone { what: kind.name() });
+    };
     let mut changes = Vec::new();
     set_fields(kind, table, form, &mut changes);
     if changes.is_empty() {
@@ -540,15 +542,10 @@ pub fn amend(text: &str, kind: FormKind, index: usize, form: &Form) -> Result<Ap
 /// Remove an existing entry (found by [`select`]); the comments above it go with it.
 pub fn remove(text: &str, kind: FormKind, entry: &Entry) -> Result<Applied, ApplyError> {
     let mut doc = parse(text)?;
-    let key = entries_key(kind);
-    let list = doc
-        .get_mut(key)
-        .and_then(Item::as_array_of_tables_mut)
-        .filter(|a| entry.index < a.len())
-        .ok_or(ApplyError::EntryGone { what: kind.name() })?;
+    let list = entries_mut(&mut doc, kind, entry.index)?;
     list.remove(entry.index);
     if list.is_empty() {
-        doc.remove(key);
+        doc.remove(entries_key(kind));
     }
     Ok(Applied {
         text: doc.to_string(),

@@ -55,27 +55,39 @@ pub struct EditRequest {
     pub remove: bool,
 }
 
+/// Every action an edit can be, by the name the edit log, suggestions and Discord forms keep:
+/// its kind, whether it corrects the latest position, whether it works on an existing entry,
+/// and whether it removes it.
+const ACTIONS: &[(&str, FormKind, bool, bool, bool)] = &[
+    ("position", FormKind::Position, false, false, false),
+    ("correction", FormKind::Position, true, false, false),
+    ("change-position", FormKind::Position, false, true, false),
+    ("remove-position", FormKind::Position, false, true, true),
+    ("event", FormKind::Event, false, false, false),
+    ("change-event", FormKind::Event, false, true, false),
+    ("remove-event", FormKind::Event, false, true, true),
+    ("source", FormKind::Source, false, false, false),
+    ("change-source", FormKind::Source, false, true, false),
+    ("remove-source", FormKind::Source, false, true, true),
+    ("expert", FormKind::Expert, false, false, false),
+    ("change-expert", FormKind::Expert, false, true, false),
+    ("remove-expert", FormKind::Expert, false, true, true),
+    ("person", FormKind::Person, false, false, false),
+    ("change-person", FormKind::Person, false, true, false),
+    ("remove-person", FormKind::Person, false, true, true),
+];
+
 impl EditRequest {
-    /// What the request does, as the edit log and the suggestions name it.
+    /// What the request does, as the edit log and the suggestions name it (see [`ACTIONS`]).
     pub fn action(&self) -> &'static str {
-        match (self.kind, self.correct, self.entry.is_some(), self.remove) {
-            (FormKind::Position, _, true, true) => "remove-position",
-            (FormKind::Position, _, true, false) => "change-position",
-            (FormKind::Position, true, ..) => "correction",
-            (FormKind::Position, ..) => "position",
-            (FormKind::Event, _, true, true) => "remove-event",
-            (FormKind::Event, _, true, false) => "change-event",
-            (FormKind::Event, ..) => "event",
-            (FormKind::Source, _, true, true) => "remove-source",
-            (FormKind::Source, _, true, false) => "change-source",
-            (FormKind::Source, ..) => "source",
-            (FormKind::Expert, _, true, true) => "remove-expert",
-            (FormKind::Expert, _, true, false) => "change-expert",
-            (FormKind::Expert, ..) => "expert",
-            (FormKind::Person, _, true, true) => "remove-person",
-            (FormKind::Person, _, true, false) => "change-person",
-            (FormKind::Person, ..) => "person",
-        }
+        // Naming an entry of a position history is what corrects it; only an entry is removed.
+        let existing = self.entry.is_some();
+        let correct = self.correct && !existing;
+        let remove = self.remove && existing;
+        ACTIONS
+            .iter()
+            .find(|a| a.1 == self.kind && a.2 == correct && a.3 == existing && a.4 == remove)
+            .map_or(self.kind.name(), |a| a.0)
     }
 
     /// Whether the request works on what is already in the card (so a card changed since the
@@ -88,25 +100,10 @@ impl EditRequest {
 /// The kind, correction, change and removal an action name (see [`EditRequest::action`])
 /// stands for.
 pub fn parse_action(action: &str) -> Option<(FormKind, bool, bool, bool)> {
-    Some(match action {
-        "position" => (FormKind::Position, false, false, false),
-        "correction" => (FormKind::Position, true, false, false),
-        "change-position" => (FormKind::Position, true, true, false),
-        "remove-position" => (FormKind::Position, false, true, true),
-        "event" => (FormKind::Event, false, false, false),
-        "change-event" => (FormKind::Event, false, true, false),
-        "remove-event" => (FormKind::Event, false, true, true),
-        "source" => (FormKind::Source, false, false, false),
-        "change-source" => (FormKind::Source, false, true, false),
-        "remove-source" => (FormKind::Source, false, true, true),
-        "expert" => (FormKind::Expert, false, false, false),
-        "change-expert" => (FormKind::Expert, false, true, false),
-        "remove-expert" => (FormKind::Expert, false, true, true),
-        "person" => (FormKind::Person, false, false, false),
-        "change-person" => (FormKind::Person, false, true, false),
-        "remove-person" => (FormKind::Person, false, true, true),
-        _ => return None,
-    })
+    ACTIONS
+        .iter()
+        .find(|a| a.0 == action)
+        .map(|&(_, kind, correct, existing, remove)| (kind, correct, existing, remove))
 }
 
 /// The content hash of a card's text, as forms carry it: 16 hex digits of its SHA-256.
@@ -143,8 +140,8 @@ fn user_error(title: impl Into<String>, text: impl Into<String>) -> Reply {
 }
 
 /// The `edit` line that opens what an edit just wrote, for a door whose forms show only some
-/// fields: the latest position of the actor (corrected in place), or the event or source as it
-/// now is (its key follows its new date and title).
+/// fields: the latest position of the actor (corrected in place), or the entry as it now is
+/// (its key follows its new label). Whether a door shows it is the door's business.
 fn more_fields(
     req: &EditRequest,
     target: &Target,
@@ -152,8 +149,7 @@ fn more_fields(
     after: &str,
 ) -> Option<String> {
     let topic = &target.topic_id;
-    // A person's five fields all fit the first form.
-    if req.remove || req.kind == FormKind::Person {
+    if req.remove {
         return None;
     }
     let actor = target.file.file_stem()?.to_string_lossy();
