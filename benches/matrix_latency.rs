@@ -17,7 +17,8 @@ mod synapse;
 mod common;
 
 use chrono::NaiveDate;
-use dossier::app::{App, Clock};
+use dossier::app::App;
+use dossier::clock::Clock;
 use dossier::config::{MatrixConfig, MatrixLogin, Secret};
 use dossier::matrix::{Door, run};
 use matrix_sdk::config::SyncSettings;

@@ -7,9 +7,11 @@
 pub mod app;
 pub mod cards;
 pub mod cli;
+pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod date;
+pub mod desk;
 pub mod diag;
 pub mod digest;
 #[cfg(feature = "discord")]
@@ -23,6 +25,8 @@ pub mod metrics;
 pub mod reload;
 pub mod render;
 pub mod reply;
+pub mod router;
 pub mod schedule;
+pub mod scheduler;
 pub mod service;
 pub mod text;

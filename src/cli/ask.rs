@@ -1,7 +1,7 @@
 //! `dossier ask <command words…>`: answer once and exit (0, or 1 when the question was a
 //! mistake; the reply then says how to ask).
 
-use super::Common;
+use super::common::Common;
 use crate::commands::{Ctx, respond};
 use crate::render::text::render;
 use std::process::ExitCode;

@@ -1,7 +1,7 @@
 //! `dossier chat`: an interactive session with line editing and history. Each line is answered
 //! like a chat message; `quit`, `exit` or Ctrl-D leave.
 
-use super::Common;
+use super::common::Common;
 use crate::commands::{Ctx, respond};
 use crate::render::text::render;
 use rustyline::error::ReadlineError;

@@ -1,6 +1,6 @@
 //! `dossier check [DIR] [--format human|json]`: validate the cards and report every problem.
 
-use super::Common;
+use super::common::Common;
 use crate::cards;
 use clap::ValueEnum;
 use std::path::PathBuf;
@@ -38,7 +38,7 @@ pub fn run(args: Args) -> ExitCode {
                     serde_json::json!({"valid": false, "errors": 1, "warnings": 0, "fatal": e.to_string(), "diagnostics": []})
                 ),
             }
-            return ExitCode::from(super::UNREADABLE_FOLDER);
+            return ExitCode::from(super::common::UNREADABLE_FOLDER);
         }
     };
     match args.format {

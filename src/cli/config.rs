@@ -16,7 +16,7 @@ pub enum Cmd {
         #[arg(long, env = "DOSSIER_CONFIG", value_name = "FILE")]
         config: PathBuf,
         /// Fix "today" (YYYY-MM-DD) for staleness warnings.
-        #[arg(long, env = "DOSSIER_TODAY", value_parser = super::parse_day, value_name = "DATE")]
+        #[arg(long, env = "DOSSIER_TODAY", value_parser = super::common::parse_day, value_name = "DATE")]
         today: Option<NaiveDate>,
     },
 }
@@ -71,7 +71,7 @@ pub fn run(cmd: Cmd) -> ExitCode {
                 .iter()
                 .any(|d| d.code == "io" && d.line == 0 && d.path == config);
             return ExitCode::from(if unreadable {
-                super::UNREADABLE_FOLDER
+                super::common::UNREADABLE_FOLDER
             } else {
                 1
             });
@@ -89,7 +89,7 @@ pub fn run(cmd: Cmd) -> ExitCode {
     match reload::load_checked(&root, today, c.default_topic.as_deref()) {
         Err(e) => {
             eprintln!("error: {e}");
-            ExitCode::from(super::UNREADABLE_FOLDER)
+            ExitCode::from(super::common::UNREADABLE_FOLDER)
         }
         Ok((library, report)) => {
             print!("{}", report.human());

@@ -3,7 +3,7 @@
 //! against another briefings folder (a checkout of last week, say); with neither, the full
 //! first briefing a new subscriber gets.
 
-use super::Common;
+use super::common::Common;
 use crate::date::Date;
 use crate::digest::{Previous, TopicSnapshot, WhenUnchanged, digest};
 use crate::render::text::render;

@@ -19,8 +19,8 @@ pub enum Cmd {
 
 pub fn run(cmd: Cmd) -> ExitCode {
     let Cmd::Register { config, guild } = cmd;
-    super::init_logging(super::LogFormat::Human);
-    let config = match super::read_config(&config) {
+    super::common::init_logging(super::common::LogFormat::Human);
+    let config = match super::common::read_config(&config) {
         Ok(c) => c,
         Err(code) => return code,
     };

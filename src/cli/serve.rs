@@ -4,8 +4,9 @@
 //! config or invalid cards. A door that stops on its own is logged with why, and `serve`
 //! exits 1 so a supervisor restarts it.
 
-use super::LogFormat;
-use crate::app::{App, Clock};
+use super::common::LogFormat;
+use crate::app::App;
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::library::Library;
 use crate::reload;
@@ -22,7 +23,7 @@ pub struct Args {
     #[arg(long, env = "DOSSIER_CONFIG", value_name = "FILE")]
     pub config: PathBuf,
     /// Fix "today" (YYYY-MM-DD) for staleness, so answers are reproducible.
-    #[arg(long, env = "DOSSIER_TODAY", value_parser = super::parse_day, value_name = "DATE")]
+    #[arg(long, env = "DOSSIER_TODAY", value_parser = super::common::parse_day, value_name = "DATE")]
     pub today: Option<NaiveDate>,
     /// Logs for people (default), or one JSON object a line for log shippers.
     #[arg(long, value_enum, default_value_t = LogFormat::Human, env = "DOSSIER_LOG_FORMAT")]
@@ -58,14 +59,14 @@ pub fn load_library(
         }
         Err(e) => {
             eprintln!("error: {e}");
-            Err(ExitCode::from(super::UNREADABLE_FOLDER))
+            Err(ExitCode::from(super::common::UNREADABLE_FOLDER))
         }
     }
 }
 
 pub fn run(args: Args) -> ExitCode {
-    super::init_logging(args.log_format);
-    let config = match super::read_config(&args.config) {
+    super::common::init_logging(args.log_format);
+    let config = match super::common::read_config(&args.config) {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -89,7 +90,7 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let desk = match crate::edit::Desk::open(&root, &config.state.join("edits.sqlite3")) {
+    let desk = match crate::desk::Desk::open(&root, &config.state.join("edits.sqlite3")) {
         Ok(d) => Arc::new(d),
         Err(e) => {
             eprintln!("error: {e}");
@@ -136,7 +137,7 @@ fn open_schedules(
             ));
         }
     }
-    let store = crate::schedule::sqlite::SqliteStore::open(&config.state.join("schedules.sqlite3"))
+    let store = crate::scheduler::SqliteStore::open(&config.state.join("schedules.sqlite3"))
         .map_err(|e| e.to_string())?;
     let canonical: Vec<_> = config
         .schedules
@@ -167,7 +168,7 @@ async fn serve(config: Config, app: Arc<App>) -> ExitCode {
     };
     if let Some(store) = app.schedules.clone() {
         let posters = discord_poster.into_iter().chain(matrix_poster).collect();
-        let scheduler = crate::schedule::run::Scheduler::new(app.clone(), store, posters);
+        let scheduler = app.scheduler(store, posters);
         tokio::spawn(scheduler.run(stop.clone()));
     }
     if let Some(addr) = config.listen {
@@ -194,7 +195,7 @@ async fn serve(config: Config, app: Arc<App>) -> ExitCode {
             )
         });
     }
-    let watcher = tokio::spawn(reload::watch(app.clone(), stop.clone()));
+    let watcher = tokio::spawn(reload::watch(app.reloader.clone(), stop.clone()));
     let code = tokio::select! {
         why = shutdown_signal() => {
             tracing::info!("{why}: shutting down; finishing the answers in flight");
@@ -230,7 +231,7 @@ async fn serve(config: Config, app: Arc<App>) -> ExitCode {
     code
 }
 
-type BriefingPoster = Option<Arc<dyn crate::schedule::run::Poster>>;
+type BriefingPoster = Option<Arc<dyn crate::scheduler::Poster>>;
 
 #[cfg(feature = "matrix")]
 fn open_matrix(

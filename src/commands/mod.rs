@@ -7,6 +7,6 @@ pub mod command;
 pub mod parse;
 pub mod spec;
 
-pub use answer::{Ctx, answer, respond};
+pub use answer::{Ctx, ServiceReport, answer, respond};
 pub use command::Command;
 pub use parse::{ParseError, parse};

@@ -3,10 +3,10 @@
 //! endpoint with `gateway = false`, and through `api_proxy`), with the post's key as the
 //! message `nonce` and `enforce_nonce` set, so a send retried after a crash is not posted twice.
 
-use super::handler::{embeds, no_mentions};
+use super::respond::{embeds, no_mentions};
 use crate::reply::Reply;
 use crate::schedule::Destination;
-use crate::schedule::run::{PostError, PostFuture, Poster};
+use crate::scheduler::{PostError, PostFuture, Poster};
 use serenity::builder::CreateMessage;
 use serenity::http::Http;
 use serenity::model::channel::Nonce;

@@ -3,14 +3,15 @@
 //! modal's custom id carries what is edited and the card's content hash when the form opened,
 //! so any instance can take the submit, and a card changed meanwhile is refused.
 
-use super::handler::{Answering, Outcome, is_admin, message, reply_message, respond_or_defer};
-use super::{Settings, handler};
+use super::respond::{
+    self, Answering, Outcome, discord_asker, message, reply_message, respond_or_defer,
+};
+use super::settings::Settings;
 use crate::app::App;
 use crate::commands::command::EditQuery;
+use crate::desk::Prefill;
+use crate::edit::EditRequest;
 use crate::edit::form::{Form, FormKind, Value};
-use crate::edit::{EditRequest, Prefill};
-use crate::schedule::Destination;
-use crate::service::{Asker, Platform};
 use serenity::all::InputTextStyle;
 use serenity::builder::{CreateActionRow, CreateInputText, CreateInteractionResponse, CreateModal};
 use serenity::model::application::{ActionRowComponent, ComponentInteraction, ModalInteraction};
@@ -67,7 +68,7 @@ pub enum Page {
 }
 
 fn user_error(title: &str, text: String) -> CreateInteractionResponse {
-    handler::short(title, &text)
+    respond::short(title, &text)
 }
 
 /// The custom id of a modal for this edit: what, topic, the actor or the existing entry's key,
@@ -77,7 +78,7 @@ pub fn custom_id(req: &EditRequest, p: &Prefill) -> String {
 }
 
 fn custom_id_with(prefix: &str, req: &EditRequest, p: &Prefill, page: Page) -> String {
-    let actor = crate::edit::card_ref(&p.target, req.kind, p.entry.as_ref());
+    let actor = crate::desk::card_ref(&p.target, req.kind, p.entry.as_ref());
     format!(
         "{prefix}{}|{}|{}|{}{}",
         req.action(),
@@ -145,7 +146,7 @@ pub fn open(app: &App, q: &EditQuery, suggest: bool) -> CreateInteractionRespons
 
 /// The modal of one of the edit's two forms.
 pub fn open_page(app: &App, q: &EditQuery, suggest: bool, page: Page) -> CreateInteractionResponse {
-    let p = match crate::edit::prefill(app, &q.request) {
+    let p = match crate::router::prefill(app, &q.request) {
         Ok(p) => p,
         Err(r) => return CreateInteractionResponse::Message(message(&reply_message(&r), true)),
     };
@@ -263,7 +264,7 @@ pub async fn submit(app: Arc<App>, s: &Settings, mi: ModalInteraction) -> Outcom
         ));
     };
     let suggest = mi.data.custom_id.starts_with(SUGGEST_PREFIX);
-    if !suggest && !handler::is_moderator(mi.member.as_ref(), s) {
+    if !suggest && !respond::is_moderator(mi.member.as_ref(), s) {
         return Outcome::Respond(user_error(
             "Only moderators can do that",
             "Editing cards is for moderators; `/suggest` sends them a change to approve.".into(),
@@ -273,7 +274,7 @@ pub async fn submit(app: Arc<App>, s: &Settings, mi: ModalInteraction) -> Outcom
     let asker = discord_asker(mi.channel_id.get(), &mi.user, mi.member.as_ref());
     let worker = app.clone();
     let work: Answering = app.tasks.spawn(async move {
-        let mut reply = crate::edit::submit_form(&worker, &req, &form, &asker, suggest).await;
+        let mut reply = crate::router::submit_form(&worker, &req, &form, &asker, suggest).await;
         // "More fields" only where the kind has a second form.
         if modal_fields(req.kind, Page::More).is_empty() {
             reply.more_fields = None;
@@ -301,7 +302,7 @@ pub async fn decide(app: Arc<App>, s: &Settings, ci: &ComponentInteraction) -> O
             "Use `/approve` or `/reject` with the suggestion's number.".into(),
         )));
     };
-    if !handler::is_moderator(ci.member.as_ref(), s) {
+    if !respond::is_moderator(ci.member.as_ref(), s) {
         return Some(Outcome::Respond(user_error(
             "Only moderators can do that",
             "Approving and rejecting suggestions is for moderators.".into(),
@@ -321,33 +322,10 @@ pub async fn decide(app: Arc<App>, s: &Settings, ci: &ComponentInteraction) -> O
     let asker = discord_asker(ci.channel_id.get(), &ci.user, ci.member.as_ref());
     let worker = app.clone();
     let work: Answering = app.tasks.spawn(async move {
-        let reply = worker.respond(&cmd, &asker).await;
+        let reply = crate::router::respond(&worker, &cmd, &asker).await;
         (reply.is_user_error(), reply_message(&reply))
     });
     Some(respond_or_defer(s, work, ci.token.clone(), false, "approve").await)
-}
-
-/// Who asked, on Discord: the channel, and the member as an edit's author.
-pub fn discord_asker(
-    channel: u64,
-    user: &serenity::model::user::User,
-    member: Option<&serenity::model::guild::Member>,
-) -> Asker {
-    let name = member
-        .and_then(|m| m.nick.clone())
-        .or_else(|| user.global_name.clone())
-        .unwrap_or_else(|| user.name.clone());
-    Asker {
-        platform: Platform::Discord,
-        place: Some(Destination::Discord { channel }),
-        who: Some(format!("discord:{} ({})", user.id, user.name)),
-        author: Some(crate::edit::log::Author {
-            platform: "discord".into(),
-            id: user.id.to_string(),
-            name,
-        }),
-        admin: is_admin(member),
-    }
 }
 
 #[cfg(test)]

@@ -2,9 +2,10 @@
 //! signature over the raw body before parsing anything, refuses replays and oversized bodies,
 //! and answers in the response body. Served on the one HTTP listener (`crate::http`).
 
-use super::Settings;
-use super::handler::{Outcome, completion, edit, handle};
+use super::handler::handle;
+use super::respond::{Outcome, completion, edit};
 use super::rest::Rest;
+use super::settings::Settings;
 use crate::app::App;
 use axum::Router;
 use axum::body::Bytes;

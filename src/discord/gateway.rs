@@ -2,9 +2,10 @@
 //! REST API with the shared handler. Reconnects and heartbeats are serenity's job; the door's
 //! state (for `status` and `/readyz`) follows the shard's connection stage.
 
-use super::Settings;
-use super::handler::{Outcome, completion, edit, handle};
+use super::handler::handle;
+use super::respond::{Outcome, completion, edit};
 use super::rest::Rest;
+use super::settings::Settings;
 use crate::app::App;
 use crate::service::DoorState;
 use serenity::all::{
@@ -24,12 +25,16 @@ pub struct Handler {
 #[async_trait]
 impl EventHandler for Handler {
     async fn ready(&self, _ctx: Context, ready: Ready) {
-        self.app.doors.set(super::GATEWAY, DoorState::Connected);
+        self.app
+            .doors
+            .set(super::settings::GATEWAY, DoorState::Connected);
         tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "connected to the Discord gateway");
     }
 
     async fn resume(&self, _ctx: Context, _: ResumedEvent) {
-        self.app.doors.set(super::GATEWAY, DoorState::Connected);
+        self.app
+            .doors
+            .set(super::settings::GATEWAY, DoorState::Connected);
         tracing::info!("resumed the Discord gateway session");
     }
 
@@ -38,7 +43,7 @@ impl EventHandler for Handler {
             ConnectionStage::Connected => DoorState::Connected,
             stage => DoorState::Down(format!("reconnecting ({stage})")),
         };
-        self.app.doors.set(super::GATEWAY, state);
+        self.app.doors.set(super::settings::GATEWAY, state);
     }
 
     async fn interaction_create(&self, _ctx: Context, interaction: Interaction) {

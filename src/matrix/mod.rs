@@ -388,7 +388,7 @@ pub async fn answer(door: &Door, room: &Room, ev: &OriginalSyncRoomMessageEvent)
         // Only edits need the member's name (a store read) and whether they outrank the
         // moderators (a power-level read); other commands skip both.
         author: if cmd.is_edit() {
-            Some(crate::edit::log::Author {
+            Some(crate::edit::Author {
                 platform: "matrix".into(),
                 id: ev.sender.to_string(),
                 name: display_name(room, &ev.sender).await,
@@ -406,7 +406,7 @@ pub async fn answer(door: &Door, room: &Room, ev: &OriginalSyncRoomMessageEvent)
             .await,
     };
     Some(reply_or_apology(
-        tokio::spawn(async move { app.respond(&cmd, &asker).await }).await,
+        tokio::spawn(async move { crate::router::respond(&app, &cmd, &asker).await }).await,
         name,
     ))
 }
@@ -536,7 +536,7 @@ pub fn briefing_content(reply: &Reply, prefix: &str) -> RoomMessageEventContent 
     c
 }
 
-impl crate::schedule::run::Poster for MatrixPoster {
+impl crate::scheduler::Poster for MatrixPoster {
     fn platform(&self) -> &'static str {
         "matrix"
     }
@@ -546,8 +546,8 @@ impl crate::schedule::run::Poster for MatrixPoster {
         destination: &'a crate::schedule::Destination,
         reply: &'a Reply,
         key: &'a str,
-    ) -> crate::schedule::run::PostFuture<'a> {
-        use crate::schedule::run::PostError;
+    ) -> crate::scheduler::PostFuture<'a> {
+        use crate::scheduler::PostError;
         Box::pin(async move {
             let crate::schedule::Destination::Matrix { room } = destination else {
                 return Err(PostError::Refused("not a Matrix room".into()));

@@ -1,12 +1,10 @@
-//! Scheduled daily briefings: subscriptions (from the config, or made by moderators in chat),
-//! when each is due in its own time zone (`due`, pure), where they are kept (`store`, with the
-//! SQLite store in `sqlite`), and the loop that posts them exactly once (`run`). What a briefing
-//! says is `crate::digest`.
+//! Daily briefings, as data and pure decisions: subscriptions (from the config, or made by
+//! moderators in chat) and what a store of them must do (`store`), when each is due in its own
+//! time zone (`due`), and the times, zones and windows a moderator types. The loop that posts
+//! them, the SQLite store and the moderators' replies are the service's (`crate::scheduler`);
+//! what a briefing says is `crate::digest`.
 
-pub mod chat;
 pub mod due;
-pub mod run;
-pub mod sqlite;
 pub mod store;
 
 pub use store::{Destination, NewSubscription, ScheduleStore, Subscription};

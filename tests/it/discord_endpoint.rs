@@ -5,7 +5,8 @@
 use crate::common::*;
 use crate::discord_support::*;
 use crate::fake_discord::{APP_ID, Fake};
-use dossier::app::{App, Clock};
+use dossier::app::App;
+use dossier::clock::Clock;
 use dossier::discord::endpoint::{Endpoint, router};
 use dossier::discord::rest::Rest;
 use dossier::discord::{Settings, permission};

@@ -7,7 +7,8 @@ use crate::discord_endpoint::check_message;
 use crate::discord_support::*;
 use crate::fake_discord::{APP_ID, Fake};
 use crate::serve::serve;
-use dossier::app::{App, Clock};
+use dossier::app::App;
+use dossier::clock::Clock;
 use dossier::discord::{Settings, commands, gateway, permission};
 use serde_json::json;
 use serenity::http::{Http, HttpBuilder};
@@ -378,7 +379,7 @@ fn gateway_edit_opens_a_modal_and_its_submit_writes_the_card() {
         copy_tree(&bundled(), &root);
         let (library, report) =
             dossier::reload::load_checked(&root, bundled_today(), None).expect("loads");
-        let desk = dossier::edit::Desk::open(&root, &dir.path().join("state/edits.sqlite3"))
+        let desk = dossier::desk::Desk::open(&root, &dir.path().join("state/edits.sqlite3"))
             .expect("edit log");
         let app = Arc::new(
             App::new(library, None, Clock::Fixed(bundled_today()))

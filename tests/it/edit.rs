@@ -7,10 +7,11 @@
 use crate::common::*;
 use crate::discord_endpoint::{check_message, start_with};
 use crate::discord_support::*;
-use dossier::app::{App, Clock};
+use dossier::app::App;
+use dossier::clock::Clock;
 use dossier::commands::Command;
-use dossier::edit::Desk;
-use dossier::edit::log::Author;
+use dossier::desk::Desk;
+use dossier::edit::Author;
 use dossier::reply::{Block, Reply, ReplyKind};
 use dossier::service::{Asker, Platform};
 use serde_json::{Value, json};
@@ -66,7 +67,7 @@ fn moderator(id: &str, name: &str, admin: bool) -> Asker {
 
 async fn send(app: &App, asker: &Asker, message: &str) -> Reply {
     let cmd = dossier::matrix::parse_with_fields(message).expect("parses");
-    app.respond(&cmd, asker).await
+    dossier::router::respond(app, &cmd, asker).await
 }
 
 fn text(r: &Reply) -> String {
@@ -104,7 +105,10 @@ fn text(r: &Reply) -> String {
 }
 
 fn ask(app: &App, line: &str) -> String {
-    text(&app.answer(&dossier::commands::parse(line).expect("parses")))
+    text(&dossier::router::answer(
+        app,
+        &dossier::commands::parse(line).expect("parses"),
+    ))
 }
 
 /// Every line of `before` is in `after`, in order and unchanged: an edit only adds or changes
@@ -270,7 +274,7 @@ fn a_form_opened_before_the_card_changed_is_refused() {
         else {
             panic!("not an edit")
         };
-        let p = dossier::edit::prefill(&s.app, &q.request).expect("prefill");
+        let p = dossier::router::prefill(&s.app, &q.request).expect("prefill");
         // Someone saves the card by hand meanwhile.
         let path = s.root.join("iran-us-talks/actors/iran.toml");
         let by_hand = format!("{}\n# A note saved by hand.\n", s.card("actors/iran.toml"));
@@ -284,9 +288,14 @@ fn a_form_opened_before_the_card_changed_is_refused() {
                 .expect("field"),
             "Stale.",
         );
-        let r =
-            dossier::edit::submit_form(&s.app, &req, &form, &moderator("@a:hs", "A", false), false)
-                .await;
+        let r = dossier::router::submit_form(
+            &s.app,
+            &req,
+            &form,
+            &moderator("@a:hs", "A", false),
+            false,
+        )
+        .await;
         assert!(
             text(&r).contains("changed since you opened it"),
             "{}",

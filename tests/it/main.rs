@@ -1,5 +1,6 @@
 //! Integration tests, in one binary to keep link times down.
 
+mod architecture;
 mod cli;
 mod common;
 mod digest;

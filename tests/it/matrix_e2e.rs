@@ -7,7 +7,8 @@
 
 use crate::common::*;
 use crate::synapse::Synapse;
-use dossier::app::{App, Clock};
+use dossier::app::App;
+use dossier::clock::Clock;
 use dossier::config::{MatrixConfig, MatrixLogin, Secret};
 use dossier::matrix::{Door, run};
 use matrix_sdk::config::SyncSettings;
@@ -396,7 +397,7 @@ fn synapse_reload_and_the_moderators_room() {
             App::new(library, None, Clock::Fixed(bundled_today())).reading(root.clone(), &report),
         );
         let stop = tokio_util::sync::CancellationToken::new();
-        tokio::spawn(dossier::reload::watch(app.clone(), stop.clone()));
+        tokio::spawn(dossier::reload::watch(app.reloader.clone(), stop.clone()));
         let store_dir = tempfile::tempdir().expect("tempdir");
         let (bot, poster) = start_bot_with_poster(
             &synapse,
@@ -473,10 +474,8 @@ fn synapse_reload_and_the_moderators_room() {
 
         // A daily briefing for the room, due a minute ago: posted once, as a notice.
         let store = std::sync::Arc::new(
-            dossier::schedule::sqlite::SqliteStore::open(
-                &store_dir.path().join("schedules.sqlite3"),
-            )
-            .expect("schedule store"),
+            dossier::scheduler::SqliteStore::open(&store_dir.path().join("schedules.sqlite3"))
+                .expect("schedule store"),
         );
         let now = chrono::Utc::now();
         let at = (now - chrono::Duration::minutes(1))
@@ -499,11 +498,7 @@ fn synapse_reload_and_the_moderators_room() {
             now - chrono::Duration::days(1),
         )
         .expect("subscribe");
-        let scheduler = dossier::schedule::run::Scheduler::new(
-            app.clone(),
-            store.clone(),
-            vec![std::sync::Arc::new(poster.clone())],
-        );
+        let scheduler = app.scheduler(store.clone(), vec![std::sync::Arc::new(poster.clone())]);
         scheduler.tick(now);
         let briefings = |alice: &User| -> Vec<Seen> {
             alice
@@ -582,7 +577,7 @@ fn synapse_edits_history_and_undo() {
         let (library, report) =
             dossier::reload::load_checked(&root, bundled_today(), None).expect("loads");
         let state = tempfile::tempdir().expect("tempdir");
-        let desk = dossier::edit::Desk::open(&root, &state.path().join("edits.sqlite3"))
+        let desk = dossier::desk::Desk::open(&root, &state.path().join("edits.sqlite3"))
             .expect("edit log");
         let app = Arc::new(
             App::new(library, None, Clock::Fixed(bundled_today()))

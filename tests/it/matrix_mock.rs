@@ -4,7 +4,8 @@
 //! prefix-run bodies), answering off the sync loop, and the session file's safety rules.
 
 use crate::common::*;
-use dossier::app::{App, Clock};
+use dossier::app::App;
+use dossier::clock::Clock;
 use dossier::config::{MatrixConfig, MatrixLogin, Secret};
 use dossier::matrix::{Door, answer, content, read_session, register, reply_or_apology, respond};
 use matrix_sdk::Room;

@@ -8,8 +8,10 @@ use crate::common::*;
 use crate::discord_endpoint::start_with;
 use crate::discord_support::*;
 use crate::fake_discord::Fake;
-use dossier::app::{App, Clock};
-use dossier::service::{DoorState, Trigger};
+use dossier::app::App;
+use dossier::clock::Clock;
+use dossier::reload::Trigger;
+use dossier::service::DoorState;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -38,7 +40,7 @@ impl Live {
             App::new(library, None, Clock::Fixed(fixture_today())).reading(root.clone(), &report),
         );
         let stop = CancellationToken::new();
-        tokio::spawn(dossier::reload::watch(app.clone(), stop.clone()));
+        tokio::spawn(dossier::reload::watch(app.reloader.clone(), stop.clone()));
         // Let the watch arm before the test writes anything.
         tokio::time::sleep(Duration::from_millis(200)).await;
         Live {
@@ -136,7 +138,7 @@ fn a_valid_save_is_answered_within_the_debounce_window() {
         );
         live.settle(1).await;
         assert_eq!(live.app.reloads(), 1, "one save, one reload");
-        let last = live.app.last_reload().expect("a reload");
+        let last = live.app.reloader.last_reload().expect("a reload");
         assert_eq!(last.trigger, Trigger::FileChange);
         assert!(last.succeeded());
     });
@@ -373,9 +375,12 @@ fn answers_never_mix_two_versions_while_the_cards_flip() {
                 let brief = dossier::commands::parse("brief").expect("parse");
                 let mut seen = [0usize; 2];
                 while !done.load(std::sync::atomic::Ordering::SeqCst) {
-                    let r = app
-                        .respond(&brief, &dossier::service::Asker::terminal())
-                        .await;
+                    let r = dossier::router::respond(
+                        &app,
+                        &brief,
+                        &dossier::service::Asker::terminal(),
+                    )
+                    .await;
                     assert!(!r.is_user_error(), "{r:?}");
                     let text =
                         dossier::render::text::render(&r, dossier::render::text::TextStyle::PLAIN);

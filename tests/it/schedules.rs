@@ -11,11 +11,11 @@ use crate::discord_support::*;
 use crate::fake_discord::{APP_ID, Fake};
 use crate::serve::serve_with;
 use chrono::{Duration, NaiveTime, Utc};
-use dossier::app::{App, Clock};
+use dossier::app::App;
+use dossier::clock::Clock;
 use dossier::digest::WhenUnchanged;
-use dossier::schedule::run::Scheduler;
-use dossier::schedule::sqlite::SqliteStore;
 use dossier::schedule::{Destination, NewSubscription, ScheduleStore};
+use dossier::scheduler::SqliteStore;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -176,7 +176,7 @@ fn the_scheduler_posts_once_with_a_nonce_then_what_changed() {
             .ratelimiter_disabled(true)
             .build();
         let poster = Arc::new(dossier::discord::briefings::DiscordPoster { http: Arc::new(http) });
-        let scheduler = Scheduler::new(app.clone(), store.clone(), vec![poster]);
+        let scheduler = app.scheduler(store.clone(), vec![poster]);
         let now = Utc::now();
         // Due a minute ago; subscribed yesterday.
         let at = (now - Duration::minutes(1)).time();
@@ -209,7 +209,7 @@ fn the_scheduler_posts_once_with_a_nonce_then_what_changed() {
         let text = std::fs::read_to_string(&card).expect("card")
             .replace("Still a go-between, and the one that reports and deals with attacks on ships in Hormuz (reported).", "Hosting new talks (a test edit).");
         std::fs::write(&card, text).expect("write");
-        assert!(app.reload(dossier::service::Trigger::Command).await.succeeded());
+        assert!(app.reload(dossier::reload::Trigger::Command).await.succeeded());
         let tomorrow = now + Duration::days(1);
         scheduler.tick(tomorrow);
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;

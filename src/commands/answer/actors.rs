@@ -1,7 +1,7 @@
 //! `actors`: every actor of a topic with its id, kind, role, stance and aliases.
 
-use super::Ctx;
 use super::cite::Cites;
+use super::ctx::Ctx;
 use crate::reply::{Line, Reply, ReplyKind};
 
 pub(super) fn actors(ctx: &Ctx<'_>, ti: usize) -> Reply {

@@ -1,8 +1,8 @@
 //! `brief`: the bottom line, status, where each main actor stands, the latest events and what
 //! to watch.
 
-use super::Ctx;
 use super::cite::Cites;
+use super::ctx::Ctx;
 use crate::cards::{Actor, Choice, Status};
 use crate::date::human_day;
 use crate::reply::{Block, Line, Reply, ReplyKind};

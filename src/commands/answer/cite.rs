@@ -1,7 +1,7 @@
 //! Numbered citations, in the order a reply first cites each source, and the as-of footer with
 //! its staleness warning.
 
-use super::Ctx;
+use super::ctx::Ctx;
 use crate::cards::Topic;
 use crate::date::human_day;
 use crate::library::Library;

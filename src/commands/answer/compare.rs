@@ -3,8 +3,8 @@
 //! other.
 
 use super::cite::Cites;
+use super::ctx::{Ctx, plural, user_error};
 use super::position::{asked_day, in_force};
-use super::{Ctx, plural, user_error};
 use crate::cards::{Actor, Position};
 use crate::commands::command::CompareQuery;
 use crate::date::human_day;

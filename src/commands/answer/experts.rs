@@ -2,7 +2,7 @@
 //! summary, verbatim quote and source.
 
 use super::cite::Cites;
-use super::{Ctx, plural};
+use super::ctx::{Ctx, plural};
 use crate::commands::command::ExpertsQuery;
 use crate::reply::{Block, Line, Reply, ReplyKind};
 

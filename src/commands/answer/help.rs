@@ -1,7 +1,7 @@
 //! `help` and `help <command>`, generated from the command list, and the replies to lines that
 //! did not parse: what was wrong and what to type instead.
 
-use super::user_error;
+use super::ctx::user_error;
 use crate::commands::parse::{MAX_LINE_CHARS, ParseError};
 use crate::commands::spec::{self, COMMANDS};
 use crate::reply::{Block, Line, Reply, ReplyKind};

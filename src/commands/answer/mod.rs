@@ -13,6 +13,7 @@ mod actors;
 mod brief;
 mod cite;
 mod compare;
+mod ctx;
 mod experts;
 mod help;
 mod paging;
@@ -27,22 +28,11 @@ mod topics;
 pub use help::{help, parse_error_reply};
 pub use paging::PAGE_SIZE;
 
-use super::command::Command;
-use crate::library::Library;
-use crate::reply::{Line, Reply, ReplyKind};
-use crate::service::ServiceReport;
-use chrono::NaiveDate;
+pub use ctx::{Ctx, ServiceReport};
 
-/// Everything an answer depends on besides the command.
-#[derive(Clone, Copy)]
-pub struct Ctx<'a> {
-    pub library: &'a Library,
-    pub today: NaiveDate,
-    /// The topic to use when several are loaded and none is named.
-    pub default_topic: Option<&'a str>,
-    /// What a running service knows about itself, for `status`; `None` in the terminal.
-    pub service: Option<&'a ServiceReport>,
-}
+use super::command::Command;
+use crate::reply::Reply;
+use ctx::user_error;
 
 /// Parse and answer one line as typed on any surface.
 pub fn respond(ctx: &Ctx<'_>, line: &str) -> Reply {
@@ -98,17 +88,4 @@ pub fn answer(ctx: &Ctx<'_>, cmd: &Command) -> Reply {
         Command::Help(q) => Ok(help(q.command.as_deref())),
     };
     result.unwrap_or_else(|e| e)
-}
-
-fn user_error(title: impl Into<String>, summary: impl Into<String>) -> Reply {
-    Reply::new(ReplyKind::UserError, title).summary(Line::new(summary))
-}
-
-fn quote_list(items: &[String]) -> String {
-    let refs: Vec<&str> = items.iter().map(String::as_str).collect();
-    crate::text::or_list(&refs)
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }

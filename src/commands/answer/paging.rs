@@ -1,7 +1,7 @@
 //! Long answers in pages of ten: the slice a page shows, the commands for the neighbouring
 //! pages, and the reply to a page past the end.
 
-use super::user_error;
+use super::ctx::user_error;
 use crate::commands::command::Command;
 use crate::reply::{Pager, Reply};
 use std::num::NonZeroU32;
@@ -53,7 +53,7 @@ pub(super) fn no_such_page(
         format!("There is no page {page}"),
         format!(
             "The {noun} fill {pages} page{}; the last is `{last}`.",
-            super::plural(pages as usize)
+            super::ctx::plural(pages as usize)
         ),
     )
 }

@@ -3,7 +3,7 @@
 //! date, the entry in force on that day.
 
 use super::cite::Cites;
-use super::{Ctx, user_error};
+use super::ctx::{Ctx, user_error};
 use crate::cards::{Actor, Choice, Position};
 use crate::commands::command::PositionQuery;
 use crate::date::{Date, human_day};

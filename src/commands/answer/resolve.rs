@@ -1,7 +1,7 @@
 //! Which topic and which actor a name given by the user means: the topic named, the only one
 //! or the default one; actors by id, name or alias. A miss is a reply that says what exists.
 
-use super::{Ctx, quote_list, user_error};
+use super::ctx::{Ctx, quote_list, user_error};
 use crate::cards::Actor;
 use crate::reply::{Line, Reply};
 

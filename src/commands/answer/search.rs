@@ -1,7 +1,7 @@
 //! `search <words>`: ranked matches across every card, each with the text that matched, where
 //! it is, and the command that shows it whole.
 
-use super::Ctx;
+use super::ctx::Ctx;
 use super::paging::{no_such_page, page_bounds, pager};
 use crate::commands::command::SearchQuery;
 use crate::library::{ActorField, Hit, Library, Place};

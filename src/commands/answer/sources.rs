@@ -1,7 +1,7 @@
 //! `sources`: every source behind a topic's cards, numbered in the order of sources.toml.
 
-use super::Ctx;
 use super::cite::Cites;
+use super::ctx::Ctx;
 use crate::reply::{Line, Reply, ReplyKind};
 
 pub(super) fn sources(ctx: &Ctx<'_>, ti: usize) -> Reply {

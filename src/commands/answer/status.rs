@@ -1,10 +1,9 @@
 //! `status`, for moderators: the running service (version, uptime, the last reload, each
 //! door's connection) when there is one, the loaded topics in numbers, and the stale cards.
 
-use super::{Ctx, plural};
+use super::ctx::{Ctx, ServiceReport, plural};
 use crate::date::human_day;
 use crate::reply::{Line, Reply, ReplyKind};
-use crate::service::{ReloadOutcome, ServiceReport};
 use std::time::Duration;
 
 /// "3 d 4 h", "2 h 5 min", "40 s".
@@ -23,40 +22,13 @@ fn service_lines(s: &ServiceReport) -> Vec<Line> {
         Line::new(format!("dossier {}", s.version)).label("Version"),
         Line::new(human_duration(s.uptime)).label("Up for"),
     ];
-    let reload = match &s.last_reload {
-        None => "none since start-up".to_owned(),
-        Some(r) => {
-            let what = match &r.outcome {
-                ReloadOutcome::Loaded { topics, cards, .. } => {
-                    format!(
-                        "loaded {topics} topic{} from {cards} card files",
-                        plural(*topics)
-                    )
-                }
-                ReloadOutcome::Failed { errors, .. } => format!(
-                    "failed with {errors} error{}; serving the last good cards (`check` shows them)",
-                    plural(*errors)
-                ),
-                ReloadOutcome::Unreadable(why) => format!("failed: {why}"),
-            };
-            format!(
-                "{} UTC, after {}: {what}, in {:.0} ms",
-                r.at.format("%Y-%m-%d %H:%M:%S"),
-                r.trigger.describe(),
-                r.took.as_secs_f64() * 1000.0
-            )
-        }
-    };
+    let reload = s
+        .last_reload
+        .clone()
+        .unwrap_or_else(|| "none since start-up".to_owned());
     lines.push(Line::new(reload).label("Last reload"));
-    for d in &s.doors {
-        lines.push(
-            Line::new(format!(
-                "{} since {} UTC",
-                d.state.describe(),
-                d.since.format("%Y-%m-%d %H:%M:%S")
-            ))
-            .label(d.name),
-        );
+    for (name, state) in &s.doors {
+        lines.push(Line::new(state.clone()).label(name.clone()));
     }
     lines
 }

@@ -1,7 +1,7 @@
 //! `timeline`: dated events, oldest first, ten a page, filtered by dates or by actor.
 
-use super::Ctx;
 use super::cite::Cites;
+use super::ctx::Ctx;
 use super::paging::{no_such_page, page_bounds, pager};
 use crate::cards::Verification;
 use crate::commands::command::TimelineQuery;

@@ -1,6 +1,6 @@
 //! `topics`: the loaded topics, with status and as-of date.
 
-use super::Ctx;
+use super::ctx::Ctx;
 use crate::date::human_day;
 use crate::reply::{Line, Reply, ReplyKind};
 

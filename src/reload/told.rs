@@ -1,220 +1,13 @@
-//! What a running `serve` knows about itself: each door's connection state, the last reload,
-//! and the notices for moderators (a broken edit, its fix, a changed set of warnings). Plain
-//! data and small pure decisions; the doors fill it in and the `status` command, `/readyz`
-//! and the moderators' channel read it. No chat platform types here.
+//! What has been told to the moderators after each reload, so each distinct failure, its fix
+//! and each new set of warnings is posted once. A pure decision: a reload record in, the
+//! notices to post out.
 
-use crate::diag::{Diagnostic, Report};
-use chrono::{DateTime, Utc};
+use super::record::{ReloadOutcome, ReloadRecord, WarningSet, identity, warning_set};
+use crate::diag::Report;
+use crate::service::notices::{Notice, NoticeKind};
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
-
-/// The platforms commands arrive from, as metrics and logs name them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Platform {
-    Terminal,
-    Discord,
-    Matrix,
-}
-
-impl Platform {
-    pub fn name(self) -> &'static str {
-        match self {
-            Platform::Terminal => "terminal",
-            Platform::Discord => "discord",
-            Platform::Matrix => "matrix",
-        }
-    }
-}
-
-/// Who asked, and where: what commands that act on a place (subscriptions) need to know.
-#[derive(Clone, Debug)]
-pub struct Asker {
-    pub platform: Platform,
-    /// The channel or room the command came from; `None` in the terminal.
-    pub place: Option<crate::schedule::Destination>,
-    /// "discord:1234 (alice)", for the record of who made a subscription.
-    pub who: Option<String>,
-    /// Who asked, for edits from chat: platform, user id and display name.
-    pub author: Option<crate::edit::log::Author>,
-    /// Holds more than the moderator permission (Discord: Administrator; Matrix: power level
-    /// 100): may undo another moderator's edit.
-    pub admin: bool,
-}
-
-impl Asker {
-    /// Someone at the terminal.
-    pub fn terminal() -> Asker {
-        Asker {
-            platform: Platform::Terminal,
-            place: None,
-            who: None,
-            author: None,
-            admin: false,
-        }
-    }
-
-    /// A user of a platform, in no particular place (tests, tools).
-    pub fn on(platform: Platform) -> Asker {
-        Asker {
-            platform,
-            place: None,
-            who: None,
-            author: None,
-            admin: false,
-        }
-    }
-}
-
-/// Where a door is.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum DoorState {
-    /// Configured, not connected yet.
-    Starting,
-    Connected,
-    /// Lost its connection (and is retrying), or stopped; why.
-    Down(String),
-}
-
-impl DoorState {
-    pub fn describe(&self) -> String {
-        match self {
-            DoorState::Starting => "connecting".into(),
-            DoorState::Connected => "connected".into(),
-            DoorState::Down(why) => format!("down: {why}"),
-        }
-    }
-}
-
-/// One door as `status` shows it.
-#[derive(Clone, Debug)]
-pub struct DoorReport {
-    pub name: &'static str,
-    pub state: DoorState,
-    pub since: DateTime<Utc>,
-}
-
-/// Every configured door's state.
-#[derive(Default)]
-pub struct Doors(Mutex<Vec<DoorReport>>);
-
-impl Doors {
-    /// Record `name`'s state (the first call adds the door).
-    pub fn set(&self, name: &'static str, state: DoorState) {
-        let mut doors = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        match doors.iter_mut().find(|d| d.name == name) {
-            Some(d) if d.state == state => {}
-            Some(d) => {
-                d.state = state;
-                d.since = Utc::now();
-            }
-            None => doors.push(DoorReport {
-                name,
-                state,
-                since: Utc::now(),
-            }),
-        }
-    }
-
-    pub fn all(&self) -> Vec<DoorReport> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
-    }
-
-    /// The doors that are not connected, each with its state: empty when all are.
-    pub fn not_ready(&self) -> Vec<String> {
-        self.all()
-            .into_iter()
-            .filter(|d| d.state != DoorState::Connected)
-            .map(|d| format!("{}: {}", d.name, d.state.describe()))
-            .collect()
-    }
-}
-
-/// What set a reload off.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Trigger {
-    Start,
-    FileChange,
-    Signal,
-    Command,
-    /// A moderator's edit from chat was written.
-    Edit,
-    /// The file watcher failed or its folder was replaced; the watch was re-armed.
-    Rewatch,
-}
-
-impl Trigger {
-    pub fn describe(self) -> &'static str {
-        match self {
-            Trigger::Start => "start-up",
-            Trigger::FileChange => "a card was saved",
-            Trigger::Signal => "SIGHUP",
-            Trigger::Command => "the reload command",
-            Trigger::Edit => "an edit from chat",
-            Trigger::Rewatch => "the file watch was re-armed",
-        }
-    }
-}
-
-/// How a reload ended.
-#[derive(Clone, Debug)]
-pub enum ReloadOutcome {
-    /// The new cards are being served.
-    Loaded {
-        topics: usize,
-        cards: usize,
-        warnings: usize,
-    },
-    /// The cards have errors; the last good library is still served.
-    Failed { errors: usize, warnings: usize },
-    /// The briefings folder itself could not be read.
-    Unreadable(String),
-}
-
-/// One reload, for `status` and the `reload` command's answer.
-#[derive(Clone, Debug)]
-pub struct ReloadRecord {
-    pub at: DateTime<Utc>,
-    pub took: Duration,
-    pub trigger: Trigger,
-    pub outcome: ReloadOutcome,
-    /// Every diagnostic of the load, errors first.
-    pub report: Arc<Report>,
-    /// The identities of its warnings (worked out by the librarian, off the answering threads).
-    pub warnings: Arc<WarningSet>,
-}
-
-/// Warnings by identity (code, file, line and column), to tell new warnings from known ones.
-pub type WarningSet = BTreeSet<String>;
-
-impl ReloadRecord {
-    pub fn succeeded(&self) -> bool {
-        matches!(self.outcome, ReloadOutcome::Loaded { .. })
-    }
-}
-
-/// A message for the moderators' channel or room.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Notice {
-    pub kind: NoticeKind,
-    /// One line: what happened.
-    pub title: String,
-    /// The `check` output (plain text, meant for a monospace block), possibly empty.
-    pub detail: String,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NoticeKind {
-    /// A reload found errors: the last good cards are still served.
-    Broken,
-    /// A reload succeeded after failing.
-    Fixed,
-    /// The warnings (stale cards, uncited sources, past watch dates) changed.
-    Warnings,
-    /// A member suggested an edit (its number): moderators approve or reject it.
-    Suggestion(i64),
-}
+use std::sync::Arc;
 
 /// What has been told to the moderators, so each distinct failure and each new warning set is
 /// posted once.
@@ -223,18 +16,6 @@ pub struct Told {
     /// The failure last posted, while the cards stay broken.
     failure: Option<BTreeSet<String>>,
     warnings: Option<Arc<WarningSet>>,
-}
-
-/// A diagnostic's identity for "is this the same problem": where and what, not the wording
-/// that changes by itself (a stale card's age in days).
-fn identity(d: &Diagnostic, root: &Path, with_message: bool) -> String {
-    let path = d.path.strip_prefix(root).unwrap_or(&d.path).display();
-    let mut s = format!("{}:{}:{}:{}", d.code, path, d.line, d.column);
-    if with_message {
-        s.push(':');
-        s.push_str(&d.message);
-    }
-    s
 }
 
 impl Told {
@@ -335,31 +116,14 @@ impl Told {
     }
 }
 
-pub(crate) fn warning_set(report: &Report, root: &Path) -> WarningSet {
-    report
-        .diagnostics
-        .iter()
-        .filter(|d| !d.is_error())
-        .map(|d| identity(d, root, false))
-        .collect()
-}
-
-/// What `status` shows about the running service.
-#[derive(Clone, Debug)]
-pub struct ServiceReport {
-    pub version: &'static str,
-    pub uptime: Duration,
-    pub last_reload: Option<ReloadRecord>,
-    pub doors: Vec<DoorReport>,
-    /// Daily briefings that need attention: failing destinations, missed posts.
-    pub schedules: Vec<String>,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diag::Severity;
+    use crate::diag::{Diagnostic, Severity};
+    use crate::reload::record::Trigger;
+    use chrono::Utc;
     use std::path::PathBuf;
+    use std::time::Duration;
 
     fn diag(sev: Severity, code: &'static str, line: usize, msg: &str) -> Diagnostic {
         let mut d = Diagnostic::file(sev, code, Path::new("/b/t/topic.toml"), msg.into());
@@ -447,20 +211,5 @@ mod tests {
         assert!(told.after(&loaded(vec![uncited]), &root).is_empty());
         let n = told.after(&loaded(vec![]), &root);
         assert_eq!(n[0].title, "The cards have no warnings now.");
-    }
-
-    #[test]
-    fn doors_report_what_is_not_ready() {
-        let doors = Doors::default();
-        doors.set("Matrix", DoorState::Starting);
-        doors.set("Discord gateway", DoorState::Connected);
-        assert_eq!(doors.not_ready(), vec!["Matrix: connecting".to_owned()]);
-        doors.set("Matrix", DoorState::Connected);
-        assert!(doors.not_ready().is_empty());
-        doors.set("Matrix", DoorState::Down("sync failed".into()));
-        assert_eq!(
-            doors.not_ready(),
-            vec!["Matrix: down: sync failed".to_owned()]
-        );
     }
 }

@@ -5,14 +5,14 @@
 // A user's mistake travels as `Err(Reply)`: the reply that explains it (as in `answer`).
 #![allow(clippy::result_large_err)]
 
-use super::due::{instant_on, next_post};
-use super::store::*;
-use super::{DEFAULT_CATCH_UP, Destination};
-use crate::app::App;
+use crate::commands::Ctx;
 use crate::commands::command::{SubscribeQuery, TopicQuery, UnsubscribeQuery};
 use crate::date::human_day;
 use crate::digest::{self, Previous, TopicSnapshot, WhenUnchanged};
 use crate::reply::{Line, Reply, ReplyKind};
+use crate::schedule::due::{instant_on, next_post};
+use crate::schedule::store::*;
+use crate::schedule::{DEFAULT_CATCH_UP, Destination};
 use crate::service::Asker;
 use chrono::{DateTime, Utc};
 
@@ -47,15 +47,12 @@ fn when(at: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
 }
 
 /// The topic a subscription is about: the one named, or the only or default one.
-fn topic_id(app: &App, named: Option<&str>) -> Result<String, Reply> {
-    let lib = app.snapshot();
+fn topic_id(ctx: &Ctx<'_>, named: Option<&str>) -> Result<String, Reply> {
+    let lib = ctx.library;
     let found = match named {
         Some(n) => lib.topic_index(n),
         None if lib.topics().len() == 1 => Some(0),
-        None => app
-            .default_topic
-            .as_deref()
-            .and_then(|d| lib.topic_index(d)),
+        None => ctx.default_topic.and_then(|d| lib.topic_index(d)),
     };
     found.map(|t| lib.topic(t).id.clone()).ok_or_else(|| {
         let ids: Vec<&str> = lib.topics().iter().map(|t| t.id.as_str()).collect();
@@ -80,11 +77,16 @@ fn here(store: &dyn ScheduleStore, place: &Destination) -> Result<Vec<Subscripti
         .collect())
 }
 
-pub fn subscribe(app: &App, store: &dyn ScheduleStore, q: &SubscribeQuery, asker: &Asker) -> Reply {
+pub fn subscribe(
+    ctx: &Ctx<'_>,
+    store: &dyn ScheduleStore,
+    q: &SubscribeQuery,
+    asker: &Asker,
+) -> Reply {
     let Some(place) = &asker.place else {
         return no_place();
     };
-    let topic = match topic_id(app, q.topic.as_deref()) {
+    let topic = match topic_id(ctx, q.topic.as_deref()) {
         Ok(t) => t,
         Err(r) => return r,
     };
@@ -137,12 +139,7 @@ pub fn subscribe(app: &App, store: &dyn ScheduleStore, q: &SubscribeQuery, asker
     }
 }
 
-pub fn unsubscribe(
-    _app: &App,
-    store: &dyn ScheduleStore,
-    q: &UnsubscribeQuery,
-    asker: &Asker,
-) -> Reply {
+pub fn unsubscribe(store: &dyn ScheduleStore, q: &UnsubscribeQuery, asker: &Asker) -> Reply {
     let Some(place) = &asker.place else {
         return no_place();
     };
@@ -234,7 +231,7 @@ fn last_line(store: &dyn ScheduleStore, s: &Subscription) -> Option<String> {
     })
 }
 
-pub fn schedules(_app: &App, store: &dyn ScheduleStore, asker: &Asker) -> Reply {
+pub fn schedules(store: &dyn ScheduleStore, asker: &Asker) -> Reply {
     let Some(place) = &asker.place else {
         return no_place();
     };
@@ -279,7 +276,7 @@ pub fn schedules(_app: &App, store: &dyn ScheduleStore, asker: &Asker) -> Reply 
     r
 }
 
-pub fn preview(app: &App, store: &dyn ScheduleStore, q: &TopicQuery, asker: &Asker) -> Reply {
+pub fn preview(ctx: &Ctx<'_>, store: &dyn ScheduleStore, q: &TopicQuery, asker: &Asker) -> Reply {
     let Some(place) = &asker.place else {
         return no_place();
     };
@@ -288,7 +285,7 @@ pub fn preview(app: &App, store: &dyn ScheduleStore, q: &TopicQuery, asker: &Ask
         Err(e) => return store_failed(e),
     };
     let named = match q.topic.as_deref() {
-        Some(t) => match topic_id(app, Some(t)) {
+        Some(t) => match topic_id(ctx, Some(t)) {
             Ok(id) => Some(id),
             Err(r) => return r,
         },
@@ -300,12 +297,12 @@ pub fn preview(app: &App, store: &dyn ScheduleStore, q: &TopicQuery, asker: &Ask
     let topic = match (sub, named) {
         (Some(s), _) => s.topic.clone(),
         (None, Some(t)) => t,
-        (None, None) => match topic_id(app, None) {
+        (None, None) => match topic_id(ctx, None) {
             Ok(t) => t,
             Err(r) => return r,
         },
     };
-    let lib = app.snapshot();
+    let lib = ctx.library;
     let Some(ti) = lib.topic_index(&topic) else {
         return user_error(
             "That topic is not loaded",
@@ -323,7 +320,7 @@ pub fn preview(app: &App, store: &dyn ScheduleStore, q: &TopicQuery, asker: &Ask
                 Some((next, s.tz)),
             )
         }
-        None => (app.clock.today(), WhenUnchanged::Post, None),
+        None => (ctx.today, WhenUnchanged::Post, None),
     };
     let stored = match store.snapshot(place, &topic) {
         Ok(s) => s,
@@ -333,14 +330,14 @@ pub fn preview(app: &App, store: &dyn ScheduleStore, q: &TopicQuery, asker: &Ask
         .as_ref()
         .and_then(|(body, d)| TopicSnapshot::from_json(body).map(|s| (s, *d)));
     let built = digest::digest(
-        &lib,
+        lib,
         ti,
         previous.as_ref().map(|(s, d)| Previous {
             snapshot: s,
             day: *d,
         }),
         day,
-        app.clock.today(),
+        ctx.today,
         when_unchanged,
     );
     let mut r = match built {

@@ -3,6 +3,7 @@
 //! the edit it reverts. `history` and `undo` read it, with or without git. Suggestions live
 //! beside it, each decided once (approved, with the edit it became, or rejected).
 
+use crate::edit::Author;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::{Path, PathBuf};
 
@@ -59,20 +60,6 @@ pub struct Suggestion {
     pub by: Author,
     /// `approved` or `rejected`, once decided.
     pub decision: Option<String>,
-}
-
-/// Who made an edit.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Author {
-    pub platform: String,
-    pub id: String,
-    pub name: String,
-}
-
-impl Author {
-    pub fn describe(&self) -> String {
-        format!("{} ({}:{})", self.name, self.platform, self.id)
-    }
 }
 
 /// An edit as logged.

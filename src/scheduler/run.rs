@@ -5,16 +5,19 @@
 //! on its own task, so a failing destination (deleted channel, missing permission, 429) is
 //! retried with capped backoff and never delays the others.
 
-use super::due::{Due, due};
-use super::store::*;
-use crate::app::App;
+use crate::clock::Clock;
 use crate::digest::{self, Previous, TopicSnapshot};
+use crate::metrics::Metrics;
 use crate::reply::Reply;
+use crate::schedule::due::{Due, due};
+use crate::schedule::store::*;
+use crate::service::Shelf;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 /// How long a claim holds before another process may take the post over (its owner crashed).
 pub const LEASE: Duration = Duration::seconds(60);
@@ -88,7 +91,11 @@ fn fault(point: &str) {
 
 /// The scheduler's shared state.
 pub struct Scheduler {
-    pub app: Arc<App>,
+    shelf: Arc<Shelf>,
+    clock: Clock,
+    metrics: Arc<Metrics>,
+    /// Posts in flight: a graceful shutdown waits for them.
+    tasks: TaskTracker,
     pub store: Arc<dyn ScheduleStore>,
     pub posters: Vec<Arc<dyn Poster>>,
     /// Who this process is, in claims.
@@ -99,7 +106,10 @@ pub struct Scheduler {
 
 impl Scheduler {
     pub fn new(
-        app: Arc<App>,
+        shelf: Arc<Shelf>,
+        clock: Clock,
+        metrics: Arc<Metrics>,
+        tasks: TaskTracker,
         store: Arc<dyn ScheduleStore>,
         posters: Vec<Arc<dyn Poster>>,
     ) -> Arc<Self> {
@@ -109,7 +119,10 @@ impl Scheduler {
             Utc::now().timestamp_nanos_opt().unwrap_or_default()
         );
         Arc::new(Scheduler {
-            app,
+            shelf,
+            clock,
+            metrics,
+            tasks,
             store,
             posters,
             owner,
@@ -183,7 +196,7 @@ impl Scheduler {
                         .insert(key);
                     if fresh {
                         let me = self.clone();
-                        self.app.tasks.spawn(async move {
+                        self.tasks.spawn(async move {
                             me.post(&sub, day, scheduled).await;
                             me.busy
                                 .lock()
@@ -259,12 +272,12 @@ impl Scheduler {
         match poster.post(&sub.destination, &reply, &key).await {
             Ok(message_id) => {
                 fault("after-send");
-                self.app.metrics.sent(sub.destination.platform());
+                self.metrics.sent(sub.destination.platform());
                 tracing::info!(subscription = sub.id, destination = %sub.destination.describe(), topic = %sub.topic, %day, "posted the daily briefing");
                 record(PostState::Sent { message_id }, Some(snapshot), None);
             }
             Err(e) => {
-                self.app.metrics.failed(sub.destination.platform());
+                self.metrics.failed(sub.destination.platform());
                 let attempts = self
                     .store
                     .recent(sub.id, 1)
@@ -291,7 +304,7 @@ impl Scheduler {
         sub: &Subscription,
         day: NaiveDate,
     ) -> Result<Option<(Reply, String)>, String> {
-        let lib = self.app.snapshot();
+        let lib = self.shelf.snapshot();
         let ti = lib
             .topic_index(&sub.topic)
             .ok_or_else(|| format!("no topic `{}` is loaded", sub.topic))?;
@@ -310,7 +323,7 @@ impl Scheduler {
                 day: *d,
             }),
             day,
-            self.app.clock.today(),
+            self.clock.today(),
             sub.when_unchanged,
         );
         Ok(reply.map(|r| (r, TopicSnapshot::of(lib.topic(ti)).to_json())))

@@ -9,7 +9,7 @@
 //! Commits take only the edited card (`git commit --only`), so whatever else someone has staged
 //! or changed in the work tree is left alone.
 
-use super::log::Author;
+use crate::edit::Author;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

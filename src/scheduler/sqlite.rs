@@ -4,8 +4,8 @@
 //! dossier, is an error naming the file, never a silent reset; nothing is ever deleted
 //! (unsubscribing deactivates).
 
-use super::store::*;
 use crate::digest::WhenUnchanged;
+use crate::schedule::store::*;
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::path::{Path, PathBuf};

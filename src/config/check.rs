@@ -1,0 +1,224 @@
+//! Checking one config file: reading and parsing it with the same diagnostics as the cards,
+//! the top-level keys, `[http]` and `[moderation]`, and what every table's checks share
+//! (an error at a span, paths relative to the file, listen addresses). A line that looks like it
+//! holds a secret is never quoted in a diagnostic.
+
+use super::raw::*;
+use super::types::*;
+use crate::cards::parse::{decode, parse};
+use crate::diag::{Diagnostic, Report, Severity};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+/// Read and check a config file. Errors come back as a report with every problem found; a
+/// line that looks like it holds a secret is never quoted in them.
+pub fn load(path: &Path, env: &dyn Env) -> Result<Config, Report> {
+    load_unredacted(path, env).map_err(|mut report| {
+        for d in &mut report.diagnostics {
+            redact(d);
+        }
+        report
+    })
+}
+
+/// Replace the value of a `token = …`-like line in a diagnostic's snippet.
+fn redact(d: &mut Diagnostic) {
+    let Some(line) = &d.snippet else { return };
+    let lower = line.to_ascii_lowercase();
+    let secretish = ["token", "password", "secret", "passphrase"]
+        .iter()
+        .any(|w| lower.split('=').next().is_some_and(|k| k.contains(w)));
+    if secretish && let Some(eq) = line.find('=') {
+        d.snippet = Some(format!("{}= [redacted]", &line[..eq]));
+        d.width = d.width.min(
+            d.snippet
+                .as_ref()
+                .map_or(1, |s| {
+                    s.chars().count().saturating_sub(d.column.saturating_sub(1))
+                })
+                .max(1),
+        );
+    }
+}
+
+fn load_unredacted(path: &Path, env: &dyn Env) -> Result<Config, Report> {
+    let mut report = Report::default();
+    let decoded = match std::fs::read(path) {
+        Ok(bytes) => decode(path, bytes),
+        Err(e) => Err(Diagnostic::file(
+            Severity::Error,
+            "io",
+            path,
+            format!("cannot read the config file: {e}"),
+        )
+        .help("pass the path of an existing file to --config (see dossier.example.toml)")),
+    };
+    let text = match decoded {
+        Ok(t) => t,
+        Err(d) => {
+            report.push(d);
+            return Err(report);
+        }
+    };
+    let raw: RawConfig = match parse(path, &text) {
+        Ok(r) => r,
+        Err(diags) => {
+            report.diagnostics.extend(diags);
+            return Err(report);
+        }
+    };
+    let mut check = ConfigCheck {
+        path,
+        text: &text,
+        base: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+        env,
+        report,
+    };
+    let config = check.config(raw);
+    if check.report.has_errors() {
+        return Err(check.report);
+    }
+    Ok(config)
+}
+
+/// Checks one config file: where diagnostics point, where relative paths start, and where
+/// secrets come from.
+pub(super) struct ConfigCheck<'a> {
+    pub(super) path: &'a Path,
+    pub(super) text: &'a str,
+    /// The config file's folder: relative paths in it start there.
+    pub(super) base: PathBuf,
+    pub(super) env: &'a dyn Env,
+    pub(super) report: Report,
+}
+
+impl ConfigCheck<'_> {
+    pub(super) fn err(
+        &mut self,
+        span: std::ops::Range<usize>,
+        code: &'static str,
+        msg: String,
+        help: &str,
+    ) {
+        self.report.push(
+            Diagnostic::at(Severity::Error, code, self.path, self.text, span, msg).help(help),
+        );
+    }
+
+    pub(super) fn relative(&self, p: &str) -> PathBuf {
+        let p = PathBuf::from(p);
+        if p.is_absolute() {
+            p
+        } else {
+            self.base.join(p)
+        }
+    }
+
+    pub(super) fn path_or(&self, value: Option<&Spanned<String>>, default: &str) -> PathBuf {
+        self.relative(value.map_or(default, |v| v.get_ref()))
+    }
+
+    fn config(&mut self, raw: RawConfig) -> Config {
+        let state = self.path_or(raw.state.as_ref(), "state");
+        let discord = raw.discord.map(|d| self.discord(d));
+        let matrix_table = raw.matrix.as_ref().map(Spanned::span);
+        let matrix = raw.matrix.and_then(|m| self.matrix(m, &state));
+        let listen = self.listen(raw.http.as_ref(), discord.as_ref());
+        let moderation = raw.moderation.map_or_else(Moderation::default, |m| {
+            self.moderation(m, discord.as_ref(), matrix_table.is_some())
+        });
+        let default_topic = raw.default_topic.map(Spanned::into_inner);
+        let schedules = raw
+            .schedule
+            .iter()
+            .filter_map(|s| {
+                self.schedule(
+                    s,
+                    default_topic.as_deref(),
+                    discord.as_ref(),
+                    matrix_table.is_some(),
+                )
+            })
+            .collect();
+        Config {
+            briefings: self.path_or(raw.briefings.as_ref(), "briefings"),
+            default_topic,
+            discord,
+            matrix,
+            listen,
+            moderation,
+            schedules,
+            state,
+        }
+    }
+
+    /// `[http] listen`, or the Discord endpoint's `interactions_listen`: one listener for both.
+    fn listen(
+        &mut self,
+        http: Option<&Spanned<RawHttp>>,
+        discord: Option<&DiscordConfig>,
+    ) -> Option<SocketAddr> {
+        let from_discord = discord.and_then(|d| d.interactions_listen);
+        let Some(h) = http else {
+            return from_discord;
+        };
+        let addr = self.listen_addr(&h.get_ref().listen)?;
+        if let Some(other) = from_discord
+            && other != addr
+        {
+            self.err(
+                h.get_ref().listen.span(),
+                "conflict",
+                format!("`listen` is {addr} but `[discord] interactions_listen` is {other}"),
+                "dossier has one HTTP listener: set the address in one place (`[http] listen`), or make both the same",
+            );
+        }
+        Some(addr)
+    }
+
+    fn moderation(
+        &mut self,
+        m: Spanned<RawModeration>,
+        discord: Option<&DiscordConfig>,
+        matrix: bool,
+    ) -> Moderation {
+        let m = m.into_inner();
+        let discord_channel = m.discord_channel.as_ref().and_then(|c| {
+            let id = self.discord_id(c, "discord_channel", "copy the channel id (Developer Mode: right-click the channel, Copy Channel ID), as a quoted string of digits")?;
+            if discord.is_none_or(|d| d.token.is_none()) {
+                self.err(c.span(), "missing-secret", "posting to the moderators' Discord channel needs the bot token".into(), "add a [discord] table and set DISCORD_TOKEN (or `token_file`); the HTTP endpoint alone cannot post");
+            }
+            Some(id)
+        });
+        let matrix_room = m.matrix_room.as_ref().and_then(|r| {
+            let room = r.get_ref().trim().to_owned();
+            let well_formed = room.starts_with('!') && room.len() > 3 && room[1..].contains(':');
+            if !well_formed {
+                self.err(r.span(), "bad-value", format!("`{room}` is not a Matrix room id"), "write the room's id (Room settings → Advanced), e.g. \"!abcdef:example.org\"; an alias such as #mods:example.org will not do");
+                return None;
+            }
+            if !matrix {
+                self.err(r.span(), "missing-field", "`matrix_room` needs a [matrix] table".into(), "add the [matrix] door, or remove `matrix_room`");
+            }
+            Some(room)
+        });
+        Moderation {
+            discord_channel,
+            matrix_room,
+        }
+    }
+
+    pub(super) fn listen_addr(&mut self, l: &Spanned<String>) -> Option<SocketAddr> {
+        let addr = l.get_ref().parse::<SocketAddr>().ok();
+        if addr.is_none() {
+            self.err(
+                l.span(),
+                "bad-value",
+                format!("`{}` is not an address to listen on", l.get_ref()),
+                "write an IP address and port, e.g. \"127.0.0.1:8080\"",
+            );
+        }
+        addr
+    }
+}

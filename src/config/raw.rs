@@ -1,0 +1,108 @@
+//! The config file as TOML has it: serde structs that mirror each table, with spans for the
+//! diagnostics, and unknown keys refused.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawConfig {
+    #[serde(default)]
+    pub(super) briefings: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) default_topic: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) state: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) discord: Option<Spanned<RawDiscord>>,
+    #[serde(default)]
+    pub(super) matrix: Option<Spanned<RawMatrix>>,
+    #[serde(default)]
+    pub(super) http: Option<Spanned<RawHttp>>,
+    #[serde(default)]
+    pub(super) moderation: Option<Spanned<RawModeration>>,
+    #[serde(default)]
+    pub(super) schedule: Vec<Spanned<RawSchedule>>,
+}
+
+/// One `[[schedule]]`: a daily briefing posted to a channel or room.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSchedule {
+    #[serde(default)]
+    pub(super) topic: Option<Spanned<String>>,
+    pub(super) at: Spanned<String>,
+    pub(super) timezone: Spanned<String>,
+    #[serde(default)]
+    pub(super) discord_channel: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) matrix_room: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) when_unchanged: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) catch_up: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawHttp {
+    pub(super) listen: Spanned<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawModeration {
+    #[serde(default)]
+    pub(super) discord_channel: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) matrix_room: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawMatrix {
+    pub(super) homeserver: Spanned<String>,
+    pub(super) user: Spanned<String>,
+    /// Only here to be refused with a clear message.
+    #[serde(default)]
+    pub(super) password: Option<Spanned<toml::Value>>,
+    #[serde(default)]
+    pub(super) access_token: Option<Spanned<toml::Value>>,
+    #[serde(default)]
+    pub(super) device_id: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) store: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) prefix: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) autojoin: Option<Spanned<bool>>,
+    #[serde(default)]
+    pub(super) autojoin_from: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub(super) moderator_power_level: Option<Spanned<i64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawDiscord {
+    pub(super) application_id: Spanned<String>,
+    #[serde(default)]
+    pub(super) public_key: Option<Spanned<String>>,
+    /// Only here to be refused with a clear message.
+    #[serde(default)]
+    pub(super) token: Option<Spanned<toml::Value>>,
+    #[serde(default)]
+    pub(super) token_file: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) gateway: Option<Spanned<bool>>,
+    #[serde(default)]
+    pub(super) interactions_listen: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) dev_guild: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) moderator_permission: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) defer_after_ms: Option<Spanned<u64>>,
+    #[serde(default)]
+    pub(super) api_proxy: Option<Spanned<String>>,
+}

@@ -1,0 +1,154 @@
+//! The config checks, TOML in, config or diagnostics out.
+
+use super::*;
+use std::collections::HashMap;
+
+struct FakeEnv(HashMap<&'static str, &'static str>);
+impl Env for FakeEnv {
+    fn var(&self, name: &str) -> Option<String> {
+        self.0.get(name).map(|s| s.to_string())
+    }
+}
+
+const KEY: &str = "67c6bd767ca099e79efac9fcce4d2022a63bf7dea780e7f3d813f694c1597089";
+
+fn load_text(text: &str, env: &[(&'static str, &'static str)]) -> Result<Config, Report> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("dossier.toml");
+    std::fs::write(&path, text).expect("write");
+    load(&path, &FakeEnv(env.iter().copied().collect()))
+}
+
+#[test]
+fn http_endpoint_alone_needs_no_token() {
+    let c = load_text(
+        &format!("[discord]\napplication_id = \"42\"\npublic_key = \"{KEY}\"\ninteractions_listen = \"127.0.0.1:8080\"\n"),
+        &[],
+    )
+    .expect("valid");
+    let d = c.discord.expect("discord");
+    assert!(!d.gateway);
+    assert_eq!(d.application_id, 42);
+    assert!(c.briefings.ends_with("briefings"));
+}
+
+#[test]
+fn token_comes_from_the_environment_and_is_never_printed() {
+    let c = load_text(
+        "[discord]\napplication_id = \"42\"\n",
+        &[("DISCORD_TOKEN", "s3cr3t")],
+    )
+    .expect("valid");
+    let d = c.discord.expect("discord");
+    assert!(d.gateway);
+    assert_eq!(d.token.as_ref().map(Secret::expose), Some("s3cr3t"));
+    assert!(!format!("{d:?}").contains("s3cr3t"));
+}
+
+#[test]
+fn matrix_needs_only_homeserver_user_and_a_secret() {
+    let text = "[matrix]\nhomeserver = \"http://127.0.0.1:8008\"\nuser = \"@dossier:localhost\"\n";
+    let c = load_text(text, &[("MATRIX_PASSWORD", "pw")]).expect("valid");
+    let m = c.matrix.expect("matrix");
+    assert_eq!(
+        (m.prefix.as_str(), m.autojoin, m.moderator_power_level),
+        ("!", true, 50)
+    );
+    assert!(m.store.ends_with("state/matrix"));
+    assert!(!format!("{m:?}").contains("pw\""));
+    let r = load_text(text, &[]).unwrap_err();
+    assert!(
+        r.human().contains("needs a password or an access token"),
+        "{}",
+        r.human()
+    );
+    let r = load_text("[matrix]\nhomeserver = \"http://matrix.example.org\"\nuser = \"dossier\"\npassword = \"hunter2\"\n", &[]).unwrap_err();
+    let h = r.human();
+    assert!(
+        h.contains("must be an https:// URL")
+            && h.contains("not a Matrix user id")
+            && h.contains("must not be written"),
+        "{h}"
+    );
+    assert!(!h.contains("hunter2"), "{h}");
+}
+
+#[test]
+fn mistakes_name_the_key_and_line() {
+    let r = load_text(
+        "briefings = \"b\"\n[discord]\napplication_id = \"42\"\ntoken = \"abc\"\n",
+        &[],
+    )
+    .unwrap_err();
+    let d = r
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "secret-in-config")
+        .expect("refused");
+    assert_eq!((d.line, d.column), (4, 9));
+    let r = load_text("[discord]\napplication_id = \"42\"\ngatewy = true\n", &[]).unwrap_err();
+    assert!(
+        r.human().contains("did you mean `gateway`?"),
+        "{}",
+        r.human()
+    );
+    let r = load_text("[discord]\npublic_key = \"x\"\n", &[]).unwrap_err();
+    assert!(
+        r.human().contains("missing required key `application_id`"),
+        "{}",
+        r.human()
+    );
+    let r = load_text("[discord]\napplication_id = \"42\"\ngateway = true\n", &[]).unwrap_err();
+    assert!(
+        r.human().contains("the gateway needs a bot token"),
+        "{}",
+        r.human()
+    );
+    let r = load_text(&format!("[discord]\napplication_id = \"42\"\npublic_key = \"{KEY}\"\ninteractions_listen = \"nowhere\"\nmoderator_permission = \"MANAGE_GUILDS\"\n"), &[]).unwrap_err();
+    let h = r.human();
+    assert!(
+        h.contains("is not an address to listen on") && h.contains("did you mean `MANAGE_GUILD`?"),
+        "{h}"
+    );
+}
+
+#[test]
+fn the_example_config_is_valid() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("dossier.example.toml");
+    let c = load(
+        &path,
+        &FakeEnv([("DISCORD_TOKEN", "t")].into_iter().collect()),
+    )
+    .unwrap_or_else(|r| panic!("{}", r.human()));
+    assert!(c.discord.is_some_and(|d| d.gateway));
+}
+
+#[test]
+fn one_listener_and_the_moderators_destinations() {
+    let c = load_text(
+        "[http]\nlisten = \"127.0.0.1:9090\"\n[moderation]\ndiscord_channel = \"77\"\nmatrix_room = \"!mods:localhost\"\n[discord]\napplication_id = \"42\"\n[matrix]\nhomeserver = \"http://127.0.0.1:8008\"\nuser = \"@dossier:localhost\"\n",
+        &[("DISCORD_TOKEN", "t"), ("MATRIX_PASSWORD", "pw")],
+    )
+    .unwrap_or_else(|r| panic!("{}", r.human()));
+    assert_eq!(c.listen, Some("127.0.0.1:9090".parse().expect("addr")));
+    assert_eq!(c.moderation.discord_channel, Some(77));
+    assert_eq!(c.moderation.matrix_room.as_deref(), Some("!mods:localhost"));
+    // The endpoint's own address is the listener when [http] is not set.
+    let c = load_text(
+        &format!("[discord]\napplication_id = \"42\"\npublic_key = \"{KEY}\"\ninteractions_listen = \"127.0.0.1:8080\"\n"),
+        &[],
+    )
+    .expect("valid");
+    assert_eq!(c.listen, Some("127.0.0.1:8080".parse().expect("addr")));
+    // Posting to Discord needs the token; a room alias is not a room id.
+    let r = load_text(
+        &format!("[moderation]\ndiscord_channel = \"77\"\nmatrix_room = \"#mods:localhost\"\n[discord]\napplication_id = \"42\"\npublic_key = \"{KEY}\"\ninteractions_listen = \"127.0.0.1:8080\"\n"),
+        &[],
+    )
+    .unwrap_err();
+    let h = r.human();
+    assert!(
+        h.contains("needs the bot token") && h.contains("is not a Matrix room id"),
+        "{h}"
+    );
+}

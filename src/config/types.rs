@@ -1,0 +1,160 @@
+//! The validated configuration, as `serve` and the doors use it: where the briefings and the
+//! state are, each door's settings, the moderators' destinations and the daily briefings; and
+//! where secrets come from (`Env`), printed as `[redacted]` whatever prints them.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// A secret (a bot token, a password): printed as `[redacted]`, whatever prints it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// A validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub briefings: PathBuf,
+    pub default_topic: Option<String>,
+    /// Where dossier keeps what it must remember across restarts.
+    pub state: PathBuf,
+    pub discord: Option<DiscordConfig>,
+    pub matrix: Option<MatrixConfig>,
+    /// The one HTTP listener: health, readiness, metrics, and the Discord interactions
+    /// endpoint when that is configured. `[http] listen`, or `[discord] interactions_listen`.
+    pub listen: Option<SocketAddr>,
+    pub moderation: Moderation,
+    /// Daily briefings from `[[schedule]]` (read-only from chat).
+    pub schedules: Vec<crate::schedule::NewSubscription>,
+}
+
+/// Where moderators are told about broken cards, their fixes and new warnings.
+#[derive(Debug, Clone, Default)]
+pub struct Moderation {
+    pub discord_channel: Option<u64>,
+    pub matrix_room: Option<String>,
+}
+
+/// How the Matrix door logs in.
+#[derive(Debug, Clone)]
+pub enum MatrixLogin {
+    Password(Secret),
+    /// An existing session: access token and the device it belongs to.
+    Token {
+        access_token: Secret,
+        device_id: String,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct MatrixConfig {
+    pub homeserver: url::Url,
+    pub user: String,
+    pub login: MatrixLogin,
+    /// The matrix-sdk SQLite store: room state, sync token, encryption keys, our session.
+    pub store: PathBuf,
+    pub store_passphrase: Option<Secret>,
+    pub prefix: String,
+    pub autojoin: bool,
+    /// Servers (`example.org`) or users (`@alice:example.org`) whose invites are accepted;
+    /// empty means everyone's.
+    pub autojoin_from: Vec<String>,
+    pub moderator_power_level: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct DiscordConfig {
+    pub application_id: u64,
+    pub public_key: Option<[u8; 32]>,
+    pub token: Option<Secret>,
+    pub gateway: bool,
+    pub interactions_listen: Option<SocketAddr>,
+    pub dev_guild: Option<u64>,
+    /// The permission moderators need.
+    pub moderator_permission: ModeratorPermission,
+    /// Answers that take longer than this are deferred and completed by an edit.
+    pub defer_after_ms: u64,
+    /// Send REST and gateway traffic to this base URL instead of https://discord.com (an
+    /// outgoing proxy, or a test double).
+    pub api_proxy: Option<String>,
+}
+
+/// Where secrets come from, so tests can supply them without touching the process environment.
+pub trait Env {
+    fn var(&self, name: &str) -> Option<String>;
+}
+
+/// The real process environment.
+pub struct ProcessEnv;
+
+impl Env for ProcessEnv {
+    fn var(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+    }
+}
+
+/// The Discord permission that makes a member a moderator. The one list of names dossier
+/// accepts for `moderator_permission`; the Discord door maps each to serenity's flag.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ModeratorPermission {
+    ManageGuild,
+    Administrator,
+    ManageChannels,
+    ManageMessages,
+    ModerateMembers,
+    KickMembers,
+}
+
+impl ModeratorPermission {
+    /// Each permission with its name in the config (Discord's own spelling).
+    pub const ALL: [(&'static str, ModeratorPermission); 6] = [
+        ("MANAGE_GUILD", ModeratorPermission::ManageGuild),
+        ("ADMINISTRATOR", ModeratorPermission::Administrator),
+        ("MANAGE_CHANNELS", ModeratorPermission::ManageChannels),
+        ("MANAGE_MESSAGES", ModeratorPermission::ManageMessages),
+        ("MODERATE_MEMBERS", ModeratorPermission::ModerateMembers),
+        ("KICK_MEMBERS", ModeratorPermission::KickMembers),
+    ];
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, p)| *p)
+    }
+
+    pub fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(_, p)| *p == self)
+            .map_or("MANAGE_GUILD", |(n, _)| n)
+    }
+
+    pub fn names() -> Vec<&'static str> {
+        Self::ALL.iter().map(|(n, _)| *n).collect()
+    }
+}
+
+/// A 64-character hex Ed25519 public key.
+pub fn parse_key(hex: &str) -> Option<[u8; 32]> {
+    let hex = hex.trim();
+    if hex.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, b) in out.iter_mut().enumerate() {
+        *b = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(out)
+}

@@ -1,0 +1,26 @@
+//! The edit desk: edits from chat, made by a running service. A moderator's form (Discord) or
+//! `field: value` message (Matrix) becomes a change to one card file: applied with the card
+//! surgery of `crate::edit` so the rest of the file keeps its comments and layout, checked with
+//! the whole topic by the same rules as `dossier check` before anything is written, written
+//! atomically, committed in git, logged with its author (`log`), and served by a reload
+//! (`write`). `undo` reverts the newest edit, checked the same way, and `history` lists them
+//! (`undo`); members suggest edits for the moderators to decide (`suggestions`). Edits to one
+//! topic are serialized (`state`); a form opened on a card that changed before it was sent is
+//! refused (`target`). `grammar` answers the chat commands.
+//!
+//! Platform-neutral: the router hands it a command, the doors show the [`Reply`](crate::reply::Reply).
+
+pub mod files;
+pub mod git;
+pub mod grammar;
+pub mod log;
+pub mod state;
+pub mod suggestions;
+pub mod target;
+pub mod undo;
+pub mod write;
+
+pub use files::write_atomically;
+pub use grammar::respond;
+pub use state::{Desk, HISTORY_LEN, Handles, MAX_PENDING_SUGGESTIONS, not_set_up};
+pub use target::{Prefill, Target, card_ref};

@@ -1,0 +1,206 @@
+//! Undo and history: `undo` reverts the newest edit from chat not yet undone (the asker's
+//! own, or anyone's for an admin), checked like an edit and refused when the card changed
+//! since; `history` lists the last edits of a topic or card.
+
+use super::files::{read_card, write_atomically};
+use super::log::Entry;
+use super::state::{Desk, HISTORY_LEN, Handles, user_error};
+use super::target::Target;
+use super::write::{committed_note, reloaded};
+use crate::edit::EditRequest;
+use crate::edit::form::FormKind;
+use crate::edit::{Author, content_hash};
+use crate::reload::Trigger;
+use crate::reply::{Line, Reply, ReplyKind};
+use std::path::Path;
+
+impl Desk {
+    /// Revert the newest edit from chat that is not yet undone: the asker's own, or anyone's
+    /// when `admin`.
+    pub async fn undo(&self, h: &Handles<'_>, by: &Author, admin: bool) -> Reply {
+        let last = self.log().last_undoable();
+        let edit = match last {
+            Ok(Some(e)) => e,
+            Ok(None) => {
+                return user_error("Nothing to undo", "No edit made from chat is left to undo.");
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "reading the edit log failed");
+                return user_error(
+                    "The edit log could not be read",
+                    "Nothing was changed; the error has been logged for the operators.",
+                );
+            }
+        };
+        if !admin && (edit.by.platform != by.platform || edit.by.id != by.id) {
+            return user_error(
+                "That edit is someone else's",
+                format!(
+                    "The last edit (#{}, {}) was made by {}. Moderators undo their own edits; undoing another's needs a higher permission (Administrator on Discord, power level 100 on Matrix).",
+                    edit.id, edit.summary, edit.by.name
+                ),
+            );
+        }
+        let file = self.root.join(&edit.file);
+        let dir = file
+            .ancestors()
+            .find(|a| a.parent() == Some(self.root.as_path()))
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| self.root.clone());
+        let lock = self.lock_for(&dir);
+        let _held = lock.lock().await;
+        let current = read_card(&file).unwrap_or_default();
+        if content_hash(&current) != edit.after_hash {
+            return user_error(
+                "The card changed since that edit",
+                format!(
+                    "{} was changed after edit #{} ({}), by hand or by another edit, so undoing it would lose that change. Edit the card instead.",
+                    edit.file, edit.id, edit.summary
+                ),
+            );
+        }
+        let target = Target {
+            topic_id: edit.topic.clone(),
+            topic_dir: dir,
+            file: file.clone(),
+            actor_name: None,
+        };
+        if edit.existed
+            && let Err(r) = self.check(h, &target, &current, &edit.before).await
+        {
+            return r;
+        }
+        let written = if edit.existed {
+            write_atomically(&file, &edit.before)
+        } else {
+            std::fs::remove_file(&file)
+        };
+        if let Err(e) = written {
+            tracing::error!(file = %file.display(), error = %e, "undoing an edit failed");
+            return user_error(
+                "The undo could not be saved",
+                format!("Writing {} failed ({e}); nothing was changed.", edit.file),
+            );
+        }
+        let summary = format!("undo #{}: {}", edit.id, edit.summary);
+        let committed = self
+            .commit(
+                &file,
+                by,
+                format!("{}: {}", edit.topic, edit.summary),
+                String::new(),
+                Some(
+                    edit.git_commit
+                        .clone()
+                        .unwrap_or_else(|| format!("(edit #{}, not committed)", edit.id)),
+                ),
+            )
+            .await;
+        let entry = Entry {
+            id: 0,
+            at: chrono::Utc::now(),
+            topic: edit.topic.clone(),
+            file: edit.file.clone(),
+            action: "undo".into(),
+            summary: summary.clone(),
+            by: by.clone(),
+            existed: true,
+            before: current,
+            after: edit.before.clone(),
+            after_hash: content_hash(&edit.before),
+            undoes: Some(edit.id),
+            git_commit: committed.as_ref().and_then(|c| c.clone().ok()),
+        };
+        let id = self.log_entry(&entry);
+        tracing::info!(file = %entry.file, by = %by.describe(), edit = ?id, "{summary}");
+        let record = h.reloader.reload_and_announce(Trigger::Edit).await;
+        Reply::new(ReplyKind::Answer, format!("Edit #{} undone", edit.id)).summary(Line::new(
+            format!(
+                "{} is back as it was before {} made that edit ({}){}. {}",
+                edit.file,
+                edit.by.name,
+                edit.summary,
+                committed_note(committed.as_ref()),
+                reloaded(&record)
+            ),
+        ))
+    }
+
+    /// The latest edits from chat, of one card when `card` names an actor, `timeline` or
+    /// `sources`.
+    pub fn history(&self, h: &Handles<'_>, topic: Option<&str>, card: Option<&str>) -> Reply {
+        let file = match card {
+            None => None,
+            Some(c) => {
+                let kind = match c.to_ascii_lowercase().as_str() {
+                    "timeline" | "events" | "event" => FormKind::Event,
+                    "sources" | "source" => FormKind::Source,
+                    "experts" | "expert" | "views" => FormKind::Expert,
+                    _ => FormKind::Position,
+                };
+                let req = EditRequest {
+                    kind,
+                    correct: false,
+                    topic: topic.map(str::to_owned),
+                    actor: Some(c.to_owned()),
+                    base: None,
+                    entry: None,
+                    remove: false,
+                };
+                match self.target(h, &req) {
+                    Ok(t) => Some(self.relative(&t.file)),
+                    Err(r) => return r,
+                }
+            }
+        };
+        let rows = self.log().recent(file.as_deref(), HISTORY_LEN);
+        let rows = match rows {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::error!(error = %e, "reading the edit log failed");
+                return user_error(
+                    "The edit log could not be read",
+                    "The error has been logged for the operators.",
+                );
+            }
+        };
+        let title = match &file {
+            Some(f) => format!("Edits from chat to {f}"),
+            None => "Edits from chat".into(),
+        };
+        if rows.is_empty() {
+            return Reply::new(ReplyKind::Answer, title).summary(Line::new(
+                "No edits have been made from chat yet. Moderators can use `edit position <actor>`, `edit event` and `edit source`.",
+            ));
+        }
+        let undone: std::collections::HashSet<i64> = rows.iter().filter_map(|r| r.undoes).collect();
+        let lines = rows
+            .iter()
+            .map(|e| {
+                let mark = if undone.contains(&e.id) {
+                    " (undone)"
+                } else {
+                    ""
+                };
+                let commit = e.git_commit.as_deref().map_or(String::new(), |c| {
+                    format!(", commit {}", &c[..c.len().min(10)])
+                });
+                Line::new(format!(
+                    "{} by {} ({}): {}{mark}{commit}",
+                    e.at.format("%Y-%m-%d %H:%M UTC"),
+                    e.by.name,
+                    e.by.platform,
+                    e.summary
+                ))
+                .label(format!("#{}", e.id))
+            })
+            .collect();
+        let mut r = Reply::new(ReplyKind::Answer, title).summary(Line::new(format!(
+            "The last {} edit{}, newest first; `undo` reverts the newest not yet undone.",
+            rows.len(),
+            if rows.len() == 1 { "" } else { "s" }
+        )));
+        r.bullets("Edits", lines);
+        r
+    }
+}

@@ -1,0 +1,77 @@
+//! The Discord setup the handlers need (application, moderator permission, when to defer),
+//! the doors' names, and the `Http` client for the configured application.
+
+use crate::config::{DiscordConfig, ModeratorPermission};
+use serenity::http::{Http, HttpBuilder};
+use serenity::model::Permissions;
+use serenity::model::id::ApplicationId;
+use std::time::Duration;
+
+/// The names the gateway and the endpoint have in `status`, `/readyz` and the logs.
+pub const GATEWAY: &str = "Discord gateway";
+pub const ENDPOINT: &str = "Discord interactions endpoint";
+
+/// An `Http` client for the configured application, through `api_proxy` when set. Behind a
+/// proxy serenity's own rate limiter does not run (it would talk to discord.com directly); the
+/// proxy is expected to pace requests, and dossier's responses honour 429s themselves.
+pub fn http(d: &DiscordConfig, token: &str) -> Http {
+    let mut b = HttpBuilder::new(token).application_id(ApplicationId::new(d.application_id.max(1)));
+    if let Some(p) = &d.api_proxy {
+        b = b.proxy(p.clone()).ratelimiter_disabled(true);
+    }
+    b.build()
+}
+
+/// What the handler needs to know about the Discord setup.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub application_id: u64,
+    pub moderator_permission: Permissions,
+    /// Command answers slower than this are deferred, then completed by an edit.
+    pub defer_after: Duration,
+}
+
+impl Settings {
+    pub fn from_config(c: &DiscordConfig) -> Self {
+        Settings {
+            application_id: c.application_id,
+            moderator_permission: permission(c.moderator_permission),
+            defer_after: Duration::from_millis(c.defer_after_ms),
+        }
+    }
+}
+
+/// The serenity flag for a moderator permission from the config.
+pub fn permission(p: ModeratorPermission) -> Permissions {
+    match p {
+        ModeratorPermission::ManageGuild => Permissions::MANAGE_GUILD,
+        ModeratorPermission::Administrator => Permissions::ADMINISTRATOR,
+        ModeratorPermission::ManageChannels => Permissions::MANAGE_CHANNELS,
+        ModeratorPermission::ManageMessages => Permissions::MANAGE_MESSAGES,
+        ModeratorPermission::ModerateMembers => Permissions::MODERATE_MEMBERS,
+        ModeratorPermission::KickMembers => Permissions::KICK_MEMBERS,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_configurable_permission_has_its_own_flag() {
+        let flags: Vec<Permissions> = ModeratorPermission::ALL
+            .iter()
+            .map(|(_, p)| permission(*p))
+            .collect();
+        for (i, (name, p)) in ModeratorPermission::ALL.iter().enumerate() {
+            assert!(!flags[..i].contains(&flags[i]), "{name} shares a flag");
+            // The config's name is Discord's own name for the flag.
+            let discord_name = permission(*p).get_permission_names().join(",");
+            assert_eq!(
+                discord_name.to_ascii_uppercase().replace(' ', "_"),
+                *name,
+                "{name}"
+            );
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! The router: a parsed command plus who asked, turned into the one feature call that answers
+//! it. Questions are answered from a library snapshot (`commands`); `reload` and `check` go to
+//! the reloader, edits, suggestions, history and undo to the edit desk, the daily briefings'
+//! commands to the scheduler's replies; every answer is counted and timed. The doors call
+//! only this (and render what comes back); adding a command that acts on the service means a
+//! line here.
+
+use crate::app::App;
+use crate::commands::{Command, Ctx, ServiceReport, answer as answer_from};
+use crate::desk::{self, Prefill};
+use crate::edit::EditRequest;
+use crate::edit::form::Form;
+use crate::reload::Trigger;
+use crate::reply::{Reply, ReplyKind};
+use crate::scheduler::chat;
+use crate::service::Asker;
+use std::time::Instant;
+
+/// What `status` shows about the running service.
+pub fn service_report(app: &App) -> ServiceReport {
+    ServiceReport {
+        version: env!("CARGO_PKG_VERSION"),
+        uptime: app.started.elapsed(),
+        last_reload: app.reloader.last_reload().map(|r| r.status_line()),
+        doors: app
+            .doors
+            .all()
+            .iter()
+            .map(|d| (d.name.to_owned(), d.status_line()))
+            .collect(),
+        schedules: app
+            .schedules
+            .as_deref()
+            .map(chat::attention)
+            .unwrap_or_default(),
+    }
+}
+
+/// Answer a command from the current snapshot. Questions only: what acts on the service
+/// needs [`respond`].
+pub fn answer(app: &App, cmd: &Command) -> Reply {
+    let lib = app.snapshot();
+    let service = matches!(cmd, Command::Status).then(|| service_report(app));
+    answer_from(
+        &Ctx {
+            library: &lib,
+            today: app.clock.today(),
+            default_topic: app.default_topic.as_deref(),
+            service: service.as_ref(),
+        },
+        cmd,
+    )
+}
+
+/// Answer a command as a door does: the commands that act on the service (`reload`, `check`,
+/// edits, the daily briefings) go to their feature; every answer is counted and timed.
+pub async fn respond(app: &App, cmd: &Command, asker: &Asker) -> Reply {
+    let started = Instant::now();
+    let platform = asker.platform;
+    let lib = app.snapshot();
+    let ctx = Ctx {
+        library: &lib,
+        today: app.clock.today(),
+        default_topic: app.default_topic.as_deref(),
+        service: None,
+    };
+    let reply = match (cmd, app.schedules.as_deref()) {
+        (Command::Reload, _) => app
+            .reloader
+            .reload_and_announce(Trigger::Command)
+            .await
+            .reply(app.reloader.root()),
+        (Command::Check, _) => app.reloader.check_on_disk().await,
+        (c, _) if c.is_edit() => match app.desk.as_deref() {
+            Some(d) => desk::respond(d, &app.desk_handles(), cmd, asker).await,
+            None => desk::not_set_up(),
+        },
+        (Command::Subscribe(q), Some(store)) => chat::subscribe(&ctx, store, q, asker),
+        (Command::Unsubscribe(q), Some(store)) => chat::unsubscribe(store, q, asker),
+        (Command::Schedules, Some(store)) => chat::schedules(store, asker),
+        (Command::Preview(q), Some(store)) => chat::preview(&ctx, store, q, asker),
+        _ => answer(app, cmd),
+    };
+    count(app, cmd.name(), platform.name(), &reply, started);
+    reply
+}
+
+fn count(app: &App, name: &'static str, platform: &'static str, reply: &Reply, started: Instant) {
+    let outcome = match reply.kind {
+        ReplyKind::Answer => "answer",
+        ReplyKind::Help => "help",
+        ReplyKind::UserError => "user_error",
+    };
+    app.metrics.command(name, platform, outcome);
+    app.metrics.answered_in(platform, started.elapsed());
+}
+
+/// What a form (a Discord modal) opens with.
+pub fn prefill(app: &App, req: &EditRequest) -> Result<Prefill, Reply> {
+    match app.desk.as_deref() {
+        Some(d) => d.prefill(&app.desk_handles(), req),
+        None => Err(desk::not_set_up()),
+    }
+}
+
+/// A form filled in on a platform (a Discord modal): applied as `edit` with fields does, or,
+/// when `suggest`, kept for the moderators as `suggest` does.
+pub async fn submit_form(
+    app: &App,
+    req: &EditRequest,
+    form: &Form,
+    asker: &Asker,
+    suggest: bool,
+) -> Reply {
+    let started = Instant::now();
+    let reply = match app.desk.as_deref() {
+        Some(d) => {
+            d.submit(&app.desk_handles(), req, form, asker, suggest)
+                .await
+        }
+        None => desk::not_set_up(),
+    };
+    // A user's mistake is counted as such, whatever kind of reply explains it.
+    let outcome = if reply.is_user_error() {
+        "user_error"
+    } else {
+        "answer"
+    };
+    let name = if suggest { "suggest" } else { "edit" };
+    app.metrics.command(name, asker.platform.name(), outcome);
+    app.metrics
+        .answered_in(asker.platform.name(), started.elapsed());
+    reply
+}

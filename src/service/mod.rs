@@ -1,0 +1,13 @@
+//! What the service features share: who asked (`asker`), each door's state (`doors`), the
+//! moderators' notices (`notices`) and the shelf the library is served from (`shelf`). Small
+//! parts, each a handle a feature takes when it needs it; none knows the whole service.
+
+pub mod asker;
+pub mod doors;
+pub mod notices;
+pub mod shelf;
+
+pub use asker::{Asker, Platform};
+pub use doors::{DoorReport, DoorState, Doors};
+pub use notices::{Notice, NoticeKind, Notices};
+pub use shelf::Shelf;
