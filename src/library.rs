@@ -1,7 +1,7 @@
 //! The library: an immutable, indexed snapshot of every validated topic. Lookups by id, name
 //! or alias are hash lookups on folded keys, and search is an inverted index, so answer time
 //! does not grow with the size of the library. Immutable: a reload builds a new one from the
-//! cards and `App::swap` replaces the old one whole.
+//! cards and the reloader swaps the old one off the shelf whole.
 
 use crate::cards::{Actor, Topic};
 use crate::text::{did_you_mean, fold, words};

@@ -5,6 +5,9 @@
 //! only this (and render what comes back); adding a command that acts on the service means a
 //! line here.
 
+// A form that cannot open is a reply to show, once per command: not worth a box.
+#![allow(clippy::result_large_err)]
+
 use crate::app::App;
 use crate::commands::{Command, Ctx, ServiceReport, answer as answer_from};
 use crate::desk::{self, Prefill};

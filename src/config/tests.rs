@@ -1,7 +1,9 @@
 //! The config checks, TOML in, config or diagnostics out.
 
 use super::*;
+use crate::diag::Report;
 use std::collections::HashMap;
+use std::path::Path;
 
 struct FakeEnv(HashMap<&'static str, &'static str>);
 impl Env for FakeEnv {

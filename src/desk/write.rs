@@ -2,9 +2,6 @@
 //! the rules of `dossier check`, the card written atomically, committed in git, logged with
 //! its author, and served by a reload; or the reply that says what to fix.
 
-// A refused edit is a reply to show; it happens once per command, not worth a box.
-#![allow(clippy::result_large_err)]
-
 use super::files::{read_card, write_atomically};
 use super::git;
 use super::log::Entry;

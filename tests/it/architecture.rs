@@ -662,6 +662,19 @@ fn a_long_file_says_why() {
 }
 
 #[test]
+fn every_file_says_what_it_is_for() {
+    let bare: Vec<String> = read_tree(&src())
+        .values()
+        .filter(|(_, text)| !text.starts_with("//!"))
+        .map(|(shown, _)| shown.clone())
+        .collect();
+    assert!(
+        bare.is_empty(),
+        "these files have no `//!` header: {bare:?}"
+    );
+}
+
+#[test]
 fn every_top_level_module_is_on_the_map() {
     let map =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("ARCHITECTURE.md"))

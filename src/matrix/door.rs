@@ -1,0 +1,69 @@
+//! What the Matrix door's handlers share: the door itself (the app, the config, the bot's own
+//! user id, when it started) and the bounds on answers in flight.
+
+use super::briefings::MatrixPoster;
+use crate::app::App;
+use crate::config::MatrixConfig;
+use anyhow::Context as _;
+use matrix_sdk::ruma::events::room::message::{MessageType, OriginalSyncRoomMessageEvent};
+use matrix_sdk::ruma::{OwnedUserId, UserId};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Semaphore;
+/// The longest wait between sync retries.
+pub(super) const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// Commands answered at the same time.
+pub const MAX_CONCURRENT_ANSWERS: usize = 16;
+/// Commands waiting for an answer slot; beyond this a flood is dropped (and logged) rather
+/// than queued without bound.
+pub const MAX_QUEUED_ANSWERS: usize = 256;
+
+/// What the handlers share.
+pub struct Door {
+    pub app: Arc<App>,
+    pub cfg: MatrixConfig,
+    pub own: OwnedUserId,
+    /// Called with the time from receiving a command to issuing its reply (for measurements).
+    pub on_answer: Option<Arc<dyn Fn(Duration) + Send + Sync>>,
+    /// Messages sent before this moment (ms since the epoch) are history, not questions: they
+    /// arrive when the bot joins a room with earlier messages in it.
+    pub started_ms: u64,
+    /// The room where moderators are told about broken cards (`[moderation] matrix_room`).
+    pub moderation_room: Option<String>,
+    /// Posts daily briefings once connected.
+    pub poster: MatrixPoster,
+    /// Answers running now, and answers running or waiting: see `dispatch`.
+    pub(super) running: Arc<Semaphore>,
+    pub(super) queued: Arc<Semaphore>,
+}
+
+impl Door {
+    pub fn new(app: Arc<App>, cfg: MatrixConfig) -> anyhow::Result<Door> {
+        let own = UserId::parse(&cfg.user)
+            .with_context(|| format!("`{}` is not a Matrix user id", cfg.user))?;
+        let started_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
+        Ok(Door {
+            app,
+            cfg,
+            own,
+            on_answer: None,
+            started_ms,
+            moderation_room: None,
+            poster: MatrixPoster::default(),
+            running: Arc::new(Semaphore::new(MAX_CONCURRENT_ANSWERS)),
+            queued: Arc::new(Semaphore::new(MAX_QUEUED_ANSWERS)),
+        })
+    }
+
+    /// A cheap first look, on the sync loop: could this message be a command for us?
+    pub(super) fn may_be_command(&self, ev: &OriginalSyncRoomMessageEvent) -> bool {
+        ev.sender != self.own
+            && matches!(&ev.content.msgtype, MessageType::Text(t) if t.body.contains(self.cfg.prefix.as_str()))
+    }
+}
+
+/// The door's name in `status`, `/readyz` and the logs.
+pub const NAME: &str = "Matrix";

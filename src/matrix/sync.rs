@@ -1,0 +1,150 @@
+//! The sync loop: log in or restore the session, sync once (history is not answered), accept
+//! pending invites, then answer commands until `stop`; sync errors are retried with capped
+//! backoff, and a server that ignores the long-poll timeout is never spun on.
+
+use super::answer::register;
+use super::door::{Door, MAX_BACKOFF, NAME};
+use super::invites::{invite_allowed, join};
+use super::moderation::post_notices;
+use super::session::connect;
+use crate::service::DoorState;
+use anyhow::Context as _;
+use matrix_sdk::config::SyncSettings;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
+/// Log in, sync once (history is not answered), accept pending invites, then answer commands
+/// until `stop` is cancelled. Sync errors are retried with capped backoff.
+pub async fn run(door: Door, stop: CancellationToken) -> anyhow::Result<()> {
+    let app = door.app.clone();
+    app.doors.set(NAME, DoorState::Starting);
+    let client = connect(&door.cfg).await?;
+    let own = client
+        .user_id()
+        .map(ToOwned::to_owned)
+        .context("no user id after login")?;
+    let door = Arc::new(Door { own, ..door });
+    let mut backoff = Duration::from_millis(500);
+    let mut since = loop {
+        let synced = tokio::select! {
+            _ = stop.cancelled() => return Ok(()),
+            s = client.sync_once(SyncSettings::default()) => s,
+        };
+        match synced {
+            Ok(r) => break r.next_batch,
+            Err(e) => {
+                app.doors
+                    .set(NAME, DoorState::Down(format!("initial sync failed: {e}")));
+                tracing::warn!(error = %e, "initial sync failed; retrying");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+            }
+        }
+    };
+    for room in client.invited_rooms() {
+        let inviter = room
+            .invite_details()
+            .await
+            .ok()
+            .and_then(|d| d.inviter)
+            .map(|m| m.user_id().to_owned());
+        match inviter {
+            Some(u) if invite_allowed(&door.cfg, &u) => {
+                tokio::spawn(join(room));
+            }
+            None if door.cfg.autojoin && door.cfg.autojoin_from.is_empty() => {
+                tokio::spawn(join(room));
+            }
+            _ => {}
+        }
+    }
+    register(&client, door.clone());
+    door.poster.connected(&client, &door.cfg.prefix);
+    if let Some(room) = &door.moderation_room {
+        tokio::spawn(post_notices(
+            client.clone(),
+            room.clone(),
+            door.clone(),
+            app.subscribe(),
+            stop.clone(),
+        ));
+    }
+    app.doors.set(NAME, DoorState::Connected);
+    tracing::info!(user = %door.own, "Matrix door ready");
+    // Our own loop rather than `Client::sync`: that one sleeps a full second whenever two syncs
+    // come back within a second of each other, so in a lively room every command waited up to
+    // a second before the bot even saw it. Long-polling already keeps the requests sparse;
+    // only a server that ignores the timeout and answers at once with nothing new gets a pause.
+    let mut failures = 0u32;
+    loop {
+        let asked = Instant::now();
+        let settings = SyncSettings::default()
+            .timeout(SYNC_TIMEOUT)
+            .token(since.clone());
+        let synced = tokio::select! {
+            _ = stop.cancelled() => return Ok(()),
+            s = client.sync_once(settings) => s,
+        };
+        match synced {
+            Ok(r) => {
+                failures = 0;
+                app.doors.set(NAME, DoorState::Connected);
+                let advanced = r.next_batch != since;
+                since = r.next_batch;
+                if let Some(pause) = pause_after_sync(asked.elapsed(), advanced) {
+                    tracing::debug!(
+                        pause_ms = pause.as_millis() as u64,
+                        "sync answered at once with nothing new; pausing"
+                    );
+                    tokio::time::sleep(pause).await;
+                }
+            }
+            Err(e) => {
+                let wait = retry_wait(failures);
+                failures = failures.saturating_add(1);
+                app.doors
+                    .set(NAME, DoorState::Down(format!("sync failed: {e}")));
+                tracing::warn!(error = %e, retry_in_ms = wait.as_millis() as u64, "Matrix sync failed; retrying");
+                tokio::select! {
+                    _ = stop.cancelled() => return Ok(()),
+                    _ = tokio::time::sleep(wait) => {}
+                }
+            }
+        }
+    }
+}
+
+/// How long the server may hold a sync request open when nothing happens.
+pub(super) const SYNC_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// After a successful sync: a pause before the next one only when the server answered at once
+/// without anything new (it ignored the long-poll timeout), so the bot never spins.
+pub(super) fn pause_after_sync(took: Duration, advanced: bool) -> Option<Duration> {
+    (!advanced && took < Duration::from_millis(100)).then_some(Duration::from_secs(1))
+}
+
+/// The wait before retrying after `failures` failed syncs in a row: 0.5 s doubling to 30 s.
+pub(super) fn retry_wait(failures: u32) -> Duration {
+    (Duration::from_millis(500) * 2u32.pow(failures.min(6))).min(MAX_BACKOFF)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sync_pauses_only_when_the_server_ignores_the_timeout() {
+        // News: sync again at once, however fast it came.
+        assert_eq!(pause_after_sync(Duration::from_millis(3), true), None);
+        // A long poll that timed out with nothing new: sync again at once.
+        assert_eq!(pause_after_sync(SYNC_TIMEOUT, false), None);
+        // Nothing new, answered at once: the server ignored the timeout, so pause.
+        assert_eq!(
+            pause_after_sync(Duration::from_millis(2), false),
+            Some(Duration::from_secs(1))
+        );
+        assert_eq!(retry_wait(0), Duration::from_millis(500));
+        assert_eq!(retry_wait(1), Duration::from_secs(1));
+        assert_eq!(retry_wait(40), MAX_BACKOFF);
+    }
+}
