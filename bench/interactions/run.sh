@@ -6,7 +6,8 @@
 #   bench/interactions/run.sh            (CONCURRENCY=32 DURATION=15s by default)
 #
 # Prints requests/s and latency percentiles for both, the ratio, dossier's p99 at half its peak
-# rate, and the resident memory of `dossier serve` after the run.
+# rate, and the resident memory of `dossier serve` after the run. DOSSIER_BIN=path measures
+# another build of dossier (an older commit's, for a before/after in one session).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 C=${CONCURRENCY:-32}
@@ -35,7 +36,8 @@ application_id = "1000000000000000001"
 public_key = "$PUB"
 interactions_listen = "127.0.0.1:$DOSSIER_PORT"
 CFG
-RUST_LOG=warn "${SERVER_CPU[@]}" target/release/dossier serve --config "$work/dossier.toml" & pids+=($!)
+DOSSIER_BIN=${DOSSIER_BIN:-target/release/dossier}
+RUST_LOG=warn "${SERVER_CPU[@]}" "$DOSSIER_BIN" serve --config "$work/dossier.toml" & pids+=($!)
 DOSSIER_PID=$!
 PUBLIC_KEY=$PUB PORT=$REF_PORT "${SERVER_CPU[@]}" node bench/interactions/reference/server.js & pids+=($!)
 for port in "$DOSSIER_PORT" "$REF_PORT"; do

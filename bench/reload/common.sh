@@ -19,7 +19,7 @@ application_id = "1000000000000000001"
 public_key = "$PUB"
 interactions_listen = "127.0.0.1:$PORT"
 CFG
-  RUST_LOG=info target/release/dossier serve --config "$work/dossier.toml" 2>"$work/serve.log" &
+  RUST_LOG=info "${DOSSIER_BIN:-target/release/dossier}" serve --config "$work/dossier.toml" 2>"$work/serve.log" &
   pid=$!
   for _ in $(seq 600); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && return; sleep 0.1; done
   echo "serve did not start" >&2; cat "$work/serve.log" >&2; exit 1

@@ -11,6 +11,7 @@
 #                                   also prints the memory every 100 reloads). MIMALLOC_*
 #                                   variables reach `serve`: MIMALLOC_ALLOW_THP=1 brings
 #                                   transparent huge pages back, for comparison.
+#                                   DOSSIER_BIN=path runs another build's `serve`.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RATE=${RATE:-2000}; D=${DURATION:-20s}; SAVES=${SAVES:-20}; RELOADS=${RELOADS:-1000}

@@ -9,10 +9,52 @@ use super::moderation::post_notices;
 use super::session::connect;
 use crate::service::DoorState;
 use anyhow::Context as _;
+use matrix_sdk::Client;
 use matrix_sdk::config::SyncSettings;
+use matrix_sdk::ruma::api::client::filter::{Filter, FilterDefinition, RoomEventFilter};
+use matrix_sdk::ruma::api::client::sync::sync_events::v3::Filter as SyncFilter;
+use matrix_sdk::ruma::{UInt, UserId};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
+
+/// Room events a sync may bring per room before it is cut short: enough that a burst of
+/// commands between two syncs is answered whole.
+const TIMELINE_LIMIT: u32 = 100;
+
+/// What the bot asks its syncs for: other people's room events and room state, never its own
+/// replies (there is nothing to answer in them, and the homeserver then neither builds a sync
+/// response for the bot out of each reply it sends nor wakes it for one), and no presence,
+/// typing or read receipts, which a bot never reads and which on a busy server wake syncs
+/// all the time. To-device messages and device lists (end-to-end encryption) are not room
+/// events and still come.
+pub fn sync_filter(own: &UserId) -> FilterDefinition {
+    let mut timeline = RoomEventFilter::default();
+    timeline.not_senders = vec![own.to_owned()];
+    timeline.limit = Some(UInt::from(TIMELINE_LIMIT));
+    let mut def = FilterDefinition::default();
+    def.room.timeline = timeline;
+    def.room.ephemeral = RoomEventFilter::ignore_all();
+    def.presence = Filter::ignore_all();
+    def
+}
+
+/// The filter uploaded once (the SDK keeps its id in the store), or, if the homeserver will not
+/// take it, sent whole with each sync.
+async fn filter_for(client: &Client, own: &UserId) -> SyncFilter {
+    let def = sync_filter(own);
+    match client
+        .get_or_upload_filter("dossier-sync", def.clone())
+        .await
+    {
+        Ok(id) => SyncFilter::FilterId(id),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not upload the sync filter; sending it with each sync");
+            SyncFilter::FilterDefinition(def)
+        }
+    }
+}
+
 /// Log in, sync once (history is not answered), accept pending invites, then answer commands
 /// until `stop` is cancelled. Sync errors are retried with capped backoff.
 pub async fn run(door: Door, stop: CancellationToken) -> anyhow::Result<()> {
@@ -24,11 +66,12 @@ pub async fn run(door: Door, stop: CancellationToken) -> anyhow::Result<()> {
         .map(ToOwned::to_owned)
         .context("no user id after login")?;
     let door = Arc::new(Door { own, ..door });
+    let filter = filter_for(&client, &door.own).await;
     let mut backoff = Duration::from_millis(500);
     let mut since = loop {
         let synced = tokio::select! {
             _ = stop.cancelled() => return Ok(()),
-            s = client.sync_once(SyncSettings::default()) => s,
+            s = client.sync_once(SyncSettings::default().filter(filter.clone())) => s,
         };
         match synced {
             Ok(r) => break r.next_batch,
@@ -79,6 +122,7 @@ pub async fn run(door: Door, stop: CancellationToken) -> anyhow::Result<()> {
     loop {
         let asked = Instant::now();
         let settings = SyncSettings::default()
+            .filter(filter.clone())
             .timeout(SYNC_TIMEOUT)
             .token(since.clone());
         let synced = tokio::select! {
@@ -131,6 +175,24 @@ pub(super) fn retry_wait(failures: u32) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_sync_filter_leaves_out_own_replies_presence_and_ephemeral_events() {
+        let own = UserId::parse("@dossier:example.org").unwrap();
+        let json = serde_json::to_value(sync_filter(&own)).unwrap();
+        assert_eq!(
+            json["room"]["timeline"],
+            serde_json::json!({"not_senders": ["@dossier:example.org"], "limit": 100})
+        );
+        assert_eq!(json["room"]["ephemeral"], serde_json::json!({"types": []}));
+        assert_eq!(json["presence"], serde_json::json!({"types": []}));
+        // Room state (power levels, members) and to-device messages are not filtered.
+        assert!(
+            json["room"]
+                .get("state")
+                .is_none_or(|s| s.as_object().is_some_and(|o| o.is_empty()))
+        );
+    }
 
     #[test]
     fn sync_pauses_only_when_the_server_ignores_the_timeout() {
