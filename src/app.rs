@@ -11,7 +11,8 @@ use crate::metrics::Metrics;
 use crate::reload::{ReloadRecord, Reloader, Trigger};
 use crate::schedule::ScheduleStore;
 use crate::scheduler::{Poster, Scheduler};
-use crate::service::{Doors, Notice, Notices, Shelf};
+use crate::service::cache::DEFAULT_BUDGET;
+use crate::service::{Doors, Notice, Notices, ReplyCache, Shelf};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
@@ -35,6 +36,8 @@ pub struct App {
     pub schedules: Option<Arc<dyn ScheduleStore>>,
     /// Edits from chat, when `serve` reads a briefings folder and keeps a state folder.
     pub desk: Option<Arc<Desk>>,
+    /// Answers already rendered from the library being served.
+    pub replies: Arc<ReplyCache>,
 }
 
 impl App {
@@ -56,13 +59,20 @@ impl App {
             clock,
             started: Instant::now(),
             doors: Arc::new(Doors::default()),
-            metrics,
             notices,
             tasks: TaskTracker::new(),
             reloader: Arc::new(reloader),
             schedules: None,
             desk: None,
+            replies: Arc::new(ReplyCache::new(DEFAULT_BUDGET, metrics.clone())),
+            metrics,
         }
+    }
+
+    /// Keep at most `bytes` of rendered answers (0: cache nothing).
+    pub fn with_reply_cache(mut self, bytes: usize) -> Self {
+        self.replies = Arc::new(ReplyCache::new(bytes, self.metrics.clone()));
+        self
     }
 
     /// Take edits from chat at `desk`.

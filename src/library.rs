@@ -118,6 +118,9 @@ pub struct Library {
     index: Vec<TopicIndex>,
     topic_names: HashMap<String, usize>,
     search: SearchIndex,
+    /// Which library this is among those a service has served (0: none yet); what was
+    /// rendered from one is kept under its version.
+    version: u64,
 }
 
 const STOP_WORDS: [&str; 12] = [
@@ -125,6 +128,18 @@ const STOP_WORDS: [&str; 12] = [
 ];
 
 impl Library {
+    /// Which library this is among those a service has served: the shelf numbers each one
+    /// it serves, from 1.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// The same library, numbered `version`.
+    pub fn numbered(mut self, version: u64) -> Self {
+        self.version = version;
+        self
+    }
+
     pub fn new(topics: Vec<Topic>) -> Self {
         let mut topic_names = HashMap::new();
         let mut index = Vec::with_capacity(topics.len());
@@ -155,6 +170,7 @@ impl Library {
             index,
             topic_names,
             search,
+            version: 0,
         }
     }
 

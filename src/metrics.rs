@@ -43,6 +43,10 @@ pub struct Metrics {
     topics: Gauge,
     sent: Family<PlatformLabels, Counter>,
     failed: Family<PlatformLabels, Counter>,
+    cache_hits: Counter,
+    cache_misses: Counter,
+    cache_evictions: Counter,
+    cache_bytes: Gauge,
 }
 
 fn latency_histogram() -> Histogram {
@@ -95,6 +99,30 @@ impl Default for Metrics {
             "Messages and interaction responses that could not be sent, by platform",
             failed.clone(),
         );
+        let cache_hits = Counter::default();
+        registry.register(
+            "reply_cache_hits",
+            "Answers served from the reply cache",
+            cache_hits.clone(),
+        );
+        let cache_misses = Counter::default();
+        registry.register(
+            "reply_cache_misses",
+            "Cacheable questions the reply cache did not hold",
+            cache_misses.clone(),
+        );
+        let cache_evictions = Counter::default();
+        registry.register(
+            "reply_cache_evictions",
+            "Answers dropped from the reply cache to keep within its byte budget",
+            cache_evictions.clone(),
+        );
+        let cache_bytes = Gauge::default();
+        registry.register(
+            "reply_cache_bytes",
+            "Bytes held by the reply cache",
+            cache_bytes.clone(),
+        );
         Metrics {
             registry,
             commands,
@@ -104,6 +132,10 @@ impl Default for Metrics {
             topics,
             sent,
             failed,
+            cache_hits,
+            cache_misses,
+            cache_evictions,
+            cache_bytes,
         }
     }
 }
@@ -145,6 +177,24 @@ impl Metrics {
     }
 
     /// The OpenMetrics text exposition.
+    pub fn cache_hit(&self) {
+        self.cache_hits.inc();
+    }
+
+    pub fn cache_miss(&self) {
+        self.cache_misses.inc();
+    }
+
+    pub fn cache_evicted(&self, n: u64) {
+        if n > 0 {
+            self.cache_evictions.inc_by(n);
+        }
+    }
+
+    pub fn cache_bytes(&self, n: usize) {
+        self.cache_bytes.set(n as i64);
+    }
+
     pub fn render(&self) -> String {
         let mut out = String::new();
         // Writing to a String cannot fail.

@@ -16,7 +16,9 @@ use crate::edit::form::Form;
 use crate::reload::Trigger;
 use crate::reply::{Reply, ReplyKind};
 use crate::scheduler::chat;
-use crate::service::Asker;
+use crate::service::cache::Entry;
+use crate::service::{Asker, Platform};
+use bytes::Bytes;
 use std::time::Instant;
 
 /// What `status` shows about the running service.
@@ -53,6 +55,62 @@ pub fn answer(app: &App, cmd: &Command) -> Reply {
         },
         cmd,
     )
+}
+
+/// A question's answer as the bytes a door sends, from the reply cache when the library being
+/// served has answered it before. `variant` names whatever else the door's bytes depend on
+/// (Discord: whether the answer is private); `render` turns the reply into them and is called
+/// only on a miss (`None` if it cannot, and then nothing is kept). `None` for commands whose
+/// answer depends on more than the library, the day and the command: the door answers those
+/// through [`respond`]. A user's mistake is answered but not kept, so nonsense typed at the bot
+/// never pushes real answers out. Counted and timed like any answer.
+pub fn cached_answer(
+    app: &App,
+    cmd: &Command,
+    platform: Platform,
+    variant: &str,
+    render: impl FnOnce(&Reply) -> Option<Bytes>,
+) -> Option<Entry> {
+    if !cmd.is_cacheable() || !app.replies.enabled() {
+        return None;
+    }
+    let started = Instant::now();
+    // One snapshot for the key and the answer: what is kept is what this version says.
+    let lib = app.snapshot();
+    let today = app.clock.today();
+    let key = format!("{}|{variant}|{today}|{cmd:?}", platform.name());
+    let entry = match app.replies.get(lib.version(), &key) {
+        Some(hit) => hit,
+        None => {
+            let reply = answer_from(
+                &Ctx {
+                    library: &lib,
+                    today,
+                    default_topic: app.default_topic.as_deref(),
+                    service: None,
+                },
+                cmd,
+            );
+            let entry = Entry {
+                body: render(&reply)?,
+                user_error: reply.is_user_error(),
+            };
+            if !entry.user_error {
+                app.replies.insert(lib.version(), &key, entry.clone());
+            }
+            entry
+        }
+    };
+    let outcome = if entry.user_error {
+        "user_error"
+    } else if matches!(cmd, Command::Help(_)) {
+        "help"
+    } else {
+        "answer"
+    };
+    app.metrics.command(cmd.name(), platform.name(), outcome);
+    app.metrics.answered_in(platform.name(), started.elapsed());
+    Some(entry)
 }
 
 /// Answer a command as a door does: the commands that act on the service (`reload`, `check`,

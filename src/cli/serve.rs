@@ -101,7 +101,8 @@ pub fn run(args: Args) -> ExitCode {
         App::new(library, config.default_topic.clone(), clock)
             .reading(root, &report)
             .with_schedules(store)
-            .with_desk(desk),
+            .with_desk(desk)
+            .with_reply_cache(config.reply_cache_bytes),
     );
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,

@@ -214,6 +214,26 @@ impl Command {
         matches!(self, Command::Preview(_))
     }
 
+    /// Whether its answer depends on nothing but the library, the day and the command itself,
+    /// so the same question gets the same bytes until the library changes: the questions and
+    /// `help`. Not the moderators' commands (they read or act on the running service), nor
+    /// edits and suggestions.
+    pub fn is_cacheable(&self) -> bool {
+        matches!(
+            self,
+            Command::Brief(_)
+                | Command::Position(_)
+                | Command::Actors(_)
+                | Command::Timeline(_)
+                | Command::Experts(_)
+                | Command::Compare(_)
+                | Command::Sources(_)
+                | Command::Search(_)
+                | Command::Topics
+                | Command::Help(_)
+        )
+    }
+
     /// Whether it reads or changes cards through the edit desk (edits from chat, their
     /// history, undo and suggestions).
     pub fn is_edit(&self) -> bool {

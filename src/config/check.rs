@@ -141,7 +141,9 @@ impl ConfigCheck<'_> {
                 )
             })
             .collect();
+        let reply_cache_bytes = self.cache(raw.cache.as_ref());
         Config {
+            reply_cache_bytes,
             briefings: self.path_or(raw.briefings.as_ref(), "briefings"),
             default_topic,
             discord,
@@ -150,6 +152,26 @@ impl ConfigCheck<'_> {
             moderation,
             schedules,
             state,
+        }
+    }
+
+    /// `[cache] max_mib`: the reply cache's budget, 32 MiB when unset, at most 4 GiB.
+    fn cache(&mut self, c: Option<&Spanned<RawCache>>) -> usize {
+        const DEFAULT_MIB: i64 = 32;
+        let Some(mib) = c.and_then(|c| c.get_ref().max_mib.as_ref()) else {
+            return (DEFAULT_MIB as usize) << 20;
+        };
+        match *mib.get_ref() {
+            n @ 0..=4096 => (n as usize) << 20,
+            n => {
+                self.err(
+                    mib.span(),
+                    "bad-cache-size",
+                    format!("`max_mib = {n}` is not a size for the reply cache"),
+                    "give the budget in MiB from 0 (no cache) to 4096; unset, it is 32",
+                );
+                (DEFAULT_MIB as usize) << 20
+            }
         }
     }
 

@@ -23,6 +23,16 @@ pub(super) struct RawConfig {
     pub(super) moderation: Option<Spanned<RawModeration>>,
     #[serde(default)]
     pub(super) schedule: Vec<Spanned<RawSchedule>>,
+    #[serde(default)]
+    pub(super) cache: Option<Spanned<RawCache>>,
+}
+
+/// `[cache]`: the reply cache.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawCache {
+    #[serde(default)]
+    pub(super) max_mib: Option<Spanned<i64>>,
 }
 
 /// One `[[schedule]]`: a daily briefing posted to a channel or room.

@@ -40,6 +40,8 @@ pub struct Config {
     pub moderation: Moderation,
     /// Daily briefings from `[[schedule]]` (read-only from chat).
     pub schedules: Vec<crate::schedule::NewSubscription>,
+    /// The reply cache's budget in bytes (`[cache] max_mib`; 0 turns it off).
+    pub reply_cache_bytes: usize,
 }
 
 /// Where moderators are told about broken cards, their fixes and new warnings.

@@ -97,6 +97,10 @@ async fn interactions(State(ep): State<Endpoint>, headers: HeaderMap, body: Byte
             Ok(br#"{"type":1}"#.to_vec())
         }
         Outcome::Respond(r) => serde_json::to_vec(&r),
+        Outcome::Body(b) => {
+            ep.app.metrics.sent("discord");
+            return ([(header::CONTENT_TYPE, "application/json")], b).into_response();
+        }
         Outcome::Deferred { ack, work, token } => {
             let rest = ep.rest.clone();
             let app = ep.app.clone();

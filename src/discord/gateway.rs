@@ -80,6 +80,13 @@ async fn respond(app: Arc<App>, settings: Settings, rest: Arc<Rest>, interaction
                 tracing::error!(error = %e, "sending an interaction response failed");
             }
         }
+        Outcome::Body(b) => {
+            let result = rest.callback_body(id.get(), &token, b).await;
+            sent(result.is_ok());
+            if let Err(e) = result {
+                tracing::error!(error = %e, "sending an interaction response failed");
+            }
+        }
         Outcome::Deferred { ack, work, token } => {
             let result = rest.callback(id.get(), &token, &ack).await;
             sent(result.is_ok());

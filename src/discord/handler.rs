@@ -6,7 +6,7 @@
 use super::commands::PRIVATE;
 use super::respond::{
     Outcome, components, discord_asker, embeds, is_moderator, message, no_mentions, reply_message,
-    respond_or_defer, short,
+    respond_or_defer, serialized, short,
 };
 use super::settings::Settings;
 use crate::app::App;
@@ -28,7 +28,7 @@ pub async fn handle(app: Arc<App>, s: &Settings, interaction: Interaction) -> Ou
     match interaction {
         Interaction::Ping(_) => Outcome::Respond(CreateInteractionResponse::Pong),
         Interaction::Command(ci) => command(app, s, ci).await,
-        Interaction::Autocomplete(ci) => Outcome::Respond(autocomplete(&app, &ci)),
+        Interaction::Autocomplete(ci) => cached_autocomplete(&app, &ci),
         Interaction::Component(ci) => match super::edit::decide(app.clone(), s, &ci).await {
             Some(o) => o,
             None if ci.data.custom_id.starts_with(dr::MORE_FIELDS_PREFIX) => {
@@ -102,6 +102,25 @@ async fn command(app: Arc<App>, s: &Settings, ci: CommandInteraction) -> Outcome
         _ => {}
     }
     let private = private || cmd.answers_privately();
+    // A question this library has answered before is the same bytes again. Not when every
+    // answer is to be acknowledged first (`defer_after` of zero): the operator asked for that.
+    if !s.defer_after.is_zero()
+        && let Some(hit) = crate::router::cached_answer(
+            &app,
+            &cmd,
+            crate::service::Platform::Discord,
+            if private { "private" } else { "public" },
+            |reply| {
+                let ephemeral = private || reply.is_user_error();
+                serialized(&CreateInteractionResponse::Message(message(
+                    &reply_message(reply),
+                    ephemeral,
+                )))
+            },
+        )
+    {
+        return Outcome::Body(hit.body);
+    }
     let asker = discord_asker(ci.channel_id.get(), &ci.user, ci.member.as_deref());
     let worker = app.clone();
     // Answers take microseconds from an in-memory snapshot: a task on the runtime, not a
@@ -235,9 +254,41 @@ fn string_option(ci: &CommandInteraction, name: &str) -> Option<String> {
     })
 }
 
-/// Autocomplete: ranked prefix-then-fuzzy matches, at most 25, names and values ≤ 100.
-pub fn autocomplete(app: &App, ci: &CommandInteraction) -> CreateInteractionResponse {
+/// Autocomplete, from the reply cache when the library being served has offered the same
+/// choices before: what is typed, in which option of which command, beside which topic and
+/// kind of entry, is all the choices depend on.
+fn cached_autocomplete(app: &App, ci: &CommandInteraction) -> Outcome {
     let lib = app.snapshot();
+    let focused = ci.data.autocomplete();
+    let key = format!(
+        "discord|autocomplete|{}|{}|{}|{:?}|{:?}",
+        ci.data.name,
+        focused.as_ref().map_or("", |f| f.name),
+        focused.as_ref().map_or("", |f| f.value),
+        string_option(ci, "topic"),
+        string_option(ci, "what"),
+    );
+    if let Some(hit) = app.replies.get(lib.version(), &key) {
+        return Outcome::Body(hit.body);
+    }
+    let response = autocomplete(app, &lib, ci);
+    if let Some(body) = serialized(&response) {
+        let entry = crate::service::cache::Entry {
+            body: body.clone(),
+            user_error: false,
+        };
+        app.replies.insert(lib.version(), &key, entry);
+        return Outcome::Body(body);
+    }
+    Outcome::Respond(response)
+}
+
+/// Autocomplete: ranked prefix-then-fuzzy matches, at most 25, names and values ≤ 100.
+pub fn autocomplete(
+    app: &App,
+    lib: &crate::library::Library,
+    ci: &CommandInteraction,
+) -> CreateInteractionResponse {
     let mut out: Vec<Candidate> = Vec::new();
     if let (Some(spec), Some(focused)) = (
         COMMANDS.iter().find(|c| c.name == ci.data.name),

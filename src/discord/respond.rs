@@ -102,6 +102,8 @@ pub fn is_admin(member: Option<&Member>) -> bool {
 pub enum Outcome {
     /// Send this response now.
     Respond(CreateInteractionResponse),
+    /// Send this response now, already serialized (an answer from the reply cache).
+    Body(bytes::Bytes),
     /// Acknowledge with `ack` now, then edit the original response with
     /// `completion(work)`.
     Deferred {
@@ -111,6 +113,18 @@ pub enum Outcome {
     },
     /// Nothing to answer (interaction types dossier does not use).
     Ignore,
+}
+
+/// A response serialized as Discord takes it, for the reply cache; `None` only if serde_json
+/// fails on it (then it is answered the usual way).
+pub fn serialized(r: &CreateInteractionResponse) -> Option<bytes::Bytes> {
+    match serde_json::to_vec(r) {
+        Ok(b) => Some(b.into()),
+        Err(e) => {
+            tracing::error!(error = %e, "serializing a response failed");
+            None
+        }
+    }
 }
 
 /// A command being answered: whether the reply is a user's mistake, and the message.

@@ -69,6 +69,18 @@ impl Rest {
             .await
     }
 
+    /// `POST /interactions/{id}/{token}/callback` with a body already serialized.
+    pub async fn callback_body(
+        &self,
+        id: u64,
+        token: &str,
+        body: bytes::Bytes,
+    ) -> Result<(), RestError> {
+        let url = format!("{}/interactions/{id}/{token}/callback", self.api);
+        self.send_bytes(reqwest::Method::POST, &url, "interaction callback", body)
+            .await
+    }
+
     /// `PATCH /webhooks/{application}/{token}/messages/@original`
     pub async fn edit_original(&self, token: &str, body: &impl Serialize) -> Result<(), RestError> {
         let url = format!(
@@ -86,12 +98,25 @@ impl Rest {
         route: &'static str,
         body: &impl Serialize,
     ) -> Result<(), RestError> {
+        let body = serde_json::to_vec(body)
+            .map_err(|e| RestError::Transport(format!("serializing the body: {e}")))?;
+        self.send_bytes(method, url, route, body.into()).await
+    }
+
+    async fn send_bytes(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        route: &'static str,
+        body: bytes::Bytes,
+    ) -> Result<(), RestError> {
         let mut attempt = 0;
         loop {
             let resp = self
                 .client
                 .request(method.clone(), url)
-                .json(body)
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body.clone())
                 .send()
                 .await
                 .map_err(|e| RestError::Transport(e.without_url().to_string()))?;

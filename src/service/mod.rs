@@ -1,13 +1,16 @@
 //! What the service features share: who asked (`asker`), each door's state (`doors`), the
-//! moderators' notices (`notices`) and the shelf the library is served from (`shelf`). Small
+//! moderators' notices (`notices`), the shelf the library is served from (`shelf`) and the
+//! cache of answers rendered from it (`cache`). Small
 //! parts, each a handle a feature takes when it needs it; none knows the whole service.
 
 pub mod asker;
+pub mod cache;
 pub mod doors;
 pub mod notices;
 pub mod shelf;
 
 pub use asker::{Asker, Platform};
+pub use cache::ReplyCache;
 pub use doors::{DoorReport, DoorState, Doors};
 pub use notices::{Notice, NoticeKind, Notices};
 pub use shelf::Shelf;

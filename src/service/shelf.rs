@@ -1,24 +1,35 @@
 //! The shelf: the library being served, replaced whole by a reload and never locked. Every
 //! command takes one snapshot and answers from it, even if a reload swaps the shelf meanwhile.
+//! Each library put on the shelf gets the next version number, so what was rendered from one
+//! can be told from what was rendered from another.
 
 use crate::library::Library;
 use arc_swap::ArcSwap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
-pub struct Shelf(ArcSwap<Library>);
+pub struct Shelf {
+    library: ArcSwap<Library>,
+    last_version: AtomicU64,
+}
 
 impl Shelf {
     pub fn new(library: Library) -> Shelf {
-        Shelf(ArcSwap::from_pointee(library))
+        Shelf {
+            library: ArcSwap::from_pointee(library.numbered(1)),
+            last_version: AtomicU64::new(1),
+        }
     }
 
     /// The library as it is now; the caller keeps it even if a reload swaps the shelf.
     pub fn snapshot(&self) -> Arc<Library> {
-        self.0.load_full()
+        self.library.load_full()
     }
 
-    /// Serve `library` from now on; the one it replaces, for the caller to free.
+    /// Serve `library` from now on, as the next version; the one it replaces, for the caller
+    /// to free.
     pub fn swap(&self, library: Library) -> Arc<Library> {
-        self.0.swap(Arc::new(library))
+        let version = self.last_version.fetch_add(1, Ordering::SeqCst) + 1;
+        self.library.swap(Arc::new(library.numbered(version)))
     }
 }

@@ -1,6 +1,8 @@
 //! Integration tests, in one binary to keep link times down.
 
 mod architecture;
+#[cfg(all(feature = "discord", feature = "matrix"))]
+mod cache;
 mod cli;
 mod common;
 mod digest;
