@@ -41,7 +41,9 @@ choice!(
 );
 choice!(
     /// What kind of document a source is.
-    SourceKind { News = "news", Analysis = "analysis", Primary = "primary", Reference = "reference" }
+    /// `headline`: only the headline was seen (in a news monitor's digest, say), not the
+    /// article; a claim resting on such sources alone says "reported".
+    SourceKind { News = "news", Analysis = "analysis", Primary = "primary", Reference = "reference", Headline = "headline" }
 );
 choice!(
     /// What kind of party an actor is.

@@ -60,6 +60,22 @@ fn the_small_fixture_and_the_bundled_topic_are_valid() {
     assert!(t.as_of.to_string() == "2026-10-07");
     // On the day of the issue the whole topic is stale, and the check says so.
     assert!(bundled.report.diagnostics.iter().any(|d| d.code == "stale"));
+    // Every position, event and expert view that rests only on headlines says "reported"; the
+    // headline-level sources (a news monitor's digest, a bare BBC link) are marked as such.
+    let unhedged: Vec<String> = bundled
+        .report
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "headline-only")
+        .map(|d| d.one_line(&crate::common::bundled()))
+        .collect();
+    assert!(unhedged.is_empty(), "{unhedged:#?}");
+    let headlines = t
+        .sources
+        .iter()
+        .filter(|s| s.kind == dossier::cards::model::SourceKind::Headline)
+        .count();
+    assert!(headlines >= 70, "{headlines} headline-level sources");
 }
 
 fn apply_case(case: &Path, root: &Path) {

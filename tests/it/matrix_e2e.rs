@@ -419,14 +419,18 @@ fn synapse_reload_and_the_moderators_room() {
         assert!(first_says(&got, &stance), "{got:#?}");
 
         // A valid save: the next command is answered from it.
-        let edited = good.replacen(&stance, "Edited live from a test.", 1);
+        // Still hedged: the stance rests on headlines, and an unhedged one would be a new warning.
+        let edited = good.replacen(&stance, "Edited live from a test (reported).", 1);
         std::fs::write(&card, &edited).expect("save");
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
         while app.reloads() < 1 && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         let got = alice.ask(&room, "!position iran", &bot_id, 30).await;
-        assert!(first_says(&got, "Edited live from a test."), "{got:#?}");
+        assert!(
+            first_says(&got, "Edited live from a test (reported)."),
+            "{got:#?}"
+        );
 
         // A broken save: one notice in the moderators' room, answers unchanged.
         let broken = edited.replacen("confidence = ", "confidence_level = ", 1);
@@ -464,7 +468,7 @@ fn synapse_reload_and_the_moderators_room() {
         assert!(n[0].mentions_empty);
         let got = alice.ask(&room, "!position iran", &bot_id, 30).await;
         assert!(
-            first_says(&got, "Edited live from a test."),
+            first_says(&got, "Edited live from a test (reported)."),
             "the last good card is still served: {got:#?}"
         );
         // Saved broken again: nothing new is posted.

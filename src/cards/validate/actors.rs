@@ -230,7 +230,7 @@ impl Validator {
         f: &File,
         refs: &mut Refs,
     ) -> Position {
-        Position {
+        let position = Position {
             stance: self.text(f, "stance", &p.stance),
             summary: self.text(f, "summary", &p.summary),
             demands: self.texts(f, "demands", &p.demands),
@@ -241,6 +241,17 @@ impl Validator {
                 .choice(f, "confidence", &p.confidence)
                 .unwrap_or(Confidence::Low),
             sources: self.sources_of(f, "sources", &p.sources, refs, Some(span)),
-        }
+        };
+        // The stance is what every answer shows as the position: it carries the hedge.
+        self.headline_hedge(
+            f,
+            p.stance.span(),
+            "position",
+            "say \"reported\" in its `stance`",
+            &position.sources,
+            refs,
+            &[&position.stance],
+        );
+        position
     }
 }

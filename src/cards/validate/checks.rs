@@ -58,6 +58,15 @@ pub(super) struct Refs {
     pub(super) sources: Known,
     pub(super) actors: Known,
     pub(super) cited: HashSet<String>,
+    /// Sources of kind `headline`: only the headline was seen, not the article.
+    pub(super) headlines: HashSet<String>,
+}
+
+/// Whether a text hedges its claim: "reported" or "claimed", as the card format asks of claims
+/// that rest on headlines or on one outlet.
+pub(super) fn says_reported(text: &str) -> bool {
+    let t = text.to_lowercase();
+    t.contains("reported") || t.contains("claimed") || t.contains("reportedly")
 }
 
 /// One topic folder's cards as read from disk, before validation. A card that could not be
@@ -365,6 +374,38 @@ impl Validator {
         required: Option<Range<usize>>,
     ) -> Vec<String> {
         self.refs(f, key, list, &refs.sources, required, &mut refs.cited)
+    }
+
+    /// A warning when an entry's sources are all headlines (`kind = "headline"`) and its text
+    /// does not say "reported": a headline was seen, not the article, so the claim is hedged.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn headline_hedge(
+        &mut self,
+        f: &File,
+        span: Range<usize>,
+        what: &str,
+        fix: &str,
+        sources: &[String],
+        refs: &Refs,
+        texts: &[&str],
+    ) {
+        let only_headlines =
+            !sources.is_empty() && sources.iter().all(|s| refs.headlines.contains(s));
+        if !only_headlines || texts.iter().any(|t| says_reported(t)) {
+            return;
+        }
+        self.warn(
+            f,
+            span,
+            "headline-only",
+            format!(
+                "this {what} rests only on headlines ({}) but does not say \"reported\"",
+                sources.join(", ")
+            ),
+            format!(
+                "only the headline of each source was seen, not the article: {fix}, or cite a source whose article was read"
+            ),
+        );
     }
 
     /// Actor ids named by an entry.

@@ -53,7 +53,7 @@ impl Validator {
                     .into(),
             );
         }
-        Event {
+        let event = Event {
             date: date.unwrap_or(PLACEHOLDER_DATE),
             title: self.text(f, "title", &er.title),
             detail: self.text(f, "detail", &er.detail),
@@ -62,7 +62,23 @@ impl Validator {
                 .choice(f, "verification", &er.verification)
                 .unwrap_or(Verification::Reported),
             sources: self.sources_of(f, "sources", &er.sources, refs, Some(e.span())),
+        };
+        // `verification = "reported"` (the default) or "claimed" is the hedge itself.
+        if matches!(
+            event.verification,
+            Verification::Confirmed | Verification::Disputed
+        ) {
+            self.headline_hedge(
+                f,
+                er.verification.span(),
+                "event",
+                "set `verification = \"reported\"`, or say \"reported\" in its `detail`",
+                &event.sources,
+                refs,
+                &[&event.title, &event.detail],
+            );
         }
+        event
     }
 
     /// `experts.toml`.
@@ -98,7 +114,7 @@ impl Validator {
         refs: &mut Refs,
     ) -> ExpertView {
         let vr = v.get_ref();
-        ExpertView {
+        let view = ExpertView {
             id: self.slug(f, "expert view", &vr.id),
             name: self.text(f, "name", &vr.name),
             affiliation: self.text(f, "affiliation", &vr.affiliation),
@@ -109,7 +125,20 @@ impl Validator {
             quote: self.quote(vr, f, refs),
             about: self.actors_of(f, "about", &vr.about, refs),
             sources: self.sources_of(f, "sources", &vr.sources, refs, Some(v.span())),
+        };
+        // `reported = true` is the hedge itself.
+        if !view.reported {
+            self.headline_hedge(
+                f,
+                vr.summary.span(),
+                "expert view",
+                "set `reported = true`, or say \"reported\" in its `summary`",
+                &view.sources,
+                refs,
+                &[&view.summary],
+            );
         }
+        view
     }
 
     /// A verbatim quote needs the source it was published in.

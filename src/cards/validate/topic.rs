@@ -33,6 +33,11 @@ impl Validator {
             ),
             actors: Known::new("actor", std::iter::empty(), true),
             cited: HashSet::new(),
+            headlines: sources
+                .iter()
+                .filter(|(s, _)| s.kind == SourceKind::Headline)
+                .map(|(s, _)| s.id.clone())
+                .collect(),
         };
         let actors = self.actors(&cards.actors, &mut refs, dates);
         refs.actors = Known::new(

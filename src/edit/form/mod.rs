@@ -192,7 +192,7 @@ pub const SOURCE_FIELDS: &[FieldSpec] = &[
         "kind",
         Shape::Line,
         false,
-        "news (the default), analysis, primary or reference",
+        "news (the default), analysis, primary, reference or headline",
     ),
     f(
         "note",
