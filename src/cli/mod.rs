@@ -10,6 +10,7 @@ pub mod digest;
 #[cfg(feature = "discord")]
 pub mod discord;
 pub mod health;
+pub mod new;
 pub mod serve;
 
 pub mod common;
@@ -43,6 +44,9 @@ pub enum Cmd {
     /// Config tools: check a config file and the cards it names, without connecting anywhere.
     #[command(subcommand)]
     Config(config::Cmd),
+    /// New cards from templates: `new topic <id> --title …`, `new actor <topic> <id> --name …`.
+    #[command(subcommand)]
+    New(new::Cmd),
     /// Probe a running `serve` (GET /healthz): exit 0 when it answers. For container health checks.
     Health(health::Args),
     /// Discord tools: register the slash commands.
@@ -61,6 +65,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Cmd::Serve(a) => serve::run(a),
         Cmd::Config(c) => config::run(c),
         Cmd::Health(a) => health::run(a),
+        Cmd::New(c) => new::run(c),
         #[cfg(feature = "discord")]
         Cmd::Discord(c) => discord::run(c),
     }

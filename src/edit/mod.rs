@@ -1,10 +1,12 @@
 //! Card surgery: what an edit asks for (`request`), the fields of a form and their grammar on
-//! Matrix (`form`), and the change applied to a card's text with `toml_edit`, so the rest of
-//! the file keeps its comments and layout (`apply`). Pure: text in, text out. The service that
-//! takes edits from chat, checks, writes, logs and reloads is `crate::desk`.
+//! Matrix (`form`), the change applied to a card's text with `toml_edit`, so the rest of the
+//! file keeps its comments and layout (`apply`), and new cards from templates (`new`). Pure:
+//! text in, text out. The service that takes edits from chat, checks, writes, logs and
+//! reloads is `crate::desk`.
 
 pub mod apply;
 pub mod form;
+pub mod new;
 pub mod request;
 
 pub use request::{Author, EditRequest, content_hash, parse_action, split_card_ref};

@@ -181,3 +181,194 @@ fn chat_answers_each_line_until_quit() {
         std::fs::read_to_string(home.path().join("dossier/history")).expect("history saved");
     assert!(history.contains("position turkey"));
 }
+
+#[test]
+fn new_topic_and_actor_pass_check_and_answer_and_never_overwrite() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().to_str().expect("utf-8 path");
+    let made = run(&[
+        "new",
+        "topic",
+        "delta-accord",
+        "--title",
+        "The \"Delta\" accord",
+        "--briefings",
+        root,
+    ]);
+    assert_eq!(made.status.code(), Some(0), "{}", stderr(&made));
+    assert!(
+        stdout(&made).contains("pass `dossier check`"),
+        "{}",
+        stdout(&made)
+    );
+    let check = run(&["check", root]);
+    assert_eq!(check.status.code(), Some(0), "{}", stdout(&check));
+    assert!(
+        stdout(&check).contains("briefings are valid (0 warnings)"),
+        "{}",
+        stdout(&check)
+    );
+    let brief = run(&["ask", "--briefings", root, "brief"]);
+    assert_eq!(brief.status.code(), Some(0), "{}", stderr(&brief));
+    assert!(
+        stdout(&brief).contains("The \"Delta\" accord"),
+        "{}",
+        stdout(&brief)
+    );
+    let timeline = run(&["ask", "--briefings", root, "timeline"]);
+    assert!(
+        stdout(&timeline).contains("the timeline is empty")
+            || stdout(&timeline).contains("timeline is empty"),
+        "{}",
+        stdout(&timeline)
+    );
+    let actors = run(&["ask", "--briefings", root, "actors"]);
+    assert!(
+        stdout(&actors).contains("Example actor"),
+        "{}",
+        stdout(&actors)
+    );
+    // Every field of the generated cards says what it is for.
+    let topic = std::fs::read_to_string(dir.path().join("delta-accord/topic.toml")).expect("topic");
+    for key in [
+        "id",
+        "title",
+        "bottom_line",
+        "why_it_matters",
+        "status",
+        "as_of",
+    ] {
+        let at = topic
+            .find(&format!("\n{key} = "))
+            .unwrap_or_else(|| panic!("{key}"));
+        assert!(
+            topic[..at]
+                .trim_end()
+                .rsplit('\n')
+                .next()
+                .is_some_and(|l| l.starts_with('#')),
+            "{key} has no comment"
+        );
+    }
+
+    let actor = run(&[
+        "new",
+        "actor",
+        "delta-accord",
+        "northland",
+        "--name",
+        "Northland",
+        "--briefings",
+        root,
+    ]);
+    assert_eq!(actor.status.code(), Some(0), "{}", stderr(&actor));
+    let position = run(&["ask", "--briefings", root, "position", "northland"]);
+    assert_eq!(position.status.code(), Some(0), "{}", stdout(&position));
+    assert_eq!(run(&["check", root]).status.code(), Some(0));
+
+    // Neither overwrites, and each names what exists.
+    let before =
+        std::fs::read_to_string(dir.path().join("delta-accord/topic.toml")).expect("topic");
+    let again = run(&[
+        "new",
+        "topic",
+        "delta-accord",
+        "--title",
+        "Other",
+        "--briefings",
+        root,
+    ]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(
+        stderr(&again).contains("delta-accord already exists"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("delta-accord/topic.toml")).expect("topic"),
+        before
+    );
+    let again = run(&[
+        "new",
+        "actor",
+        "delta-accord",
+        "northland",
+        "--name",
+        "Other",
+        "--briefings",
+        root,
+    ]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(
+        stderr(&again).contains("northland.toml already exists"),
+        "{}",
+        stderr(&again)
+    );
+    // A name already taken by another actor would not pass the check: refused, nothing left.
+    let clash = run(&[
+        "new",
+        "actor",
+        "delta-accord",
+        "north",
+        "--name",
+        "Northland",
+        "--briefings",
+        root,
+    ]);
+    assert_eq!(clash.status.code(), Some(2), "{}", stderr(&clash));
+    assert!(!dir.path().join("delta-accord/actors/north.toml").exists());
+}
+
+#[test]
+fn hostile_names_for_new_cards_are_refused_and_write_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().to_str().expect("utf-8 path");
+    let long = "a".repeat(64 * 1024);
+    for id in [
+        "../x",
+        "/tmp/x",
+        "Iran",
+        "x--y",
+        "іran",
+        "ｉran",
+        long.as_str(),
+        "",
+    ] {
+        let started = std::time::Instant::now();
+        let o = run(&["new", "topic", id, "--title", "T", "--briefings", root]);
+        assert_eq!(o.status.code(), Some(2), "{id:.40}: {}", stderr(&o));
+        assert!(stderr(&o).contains("nothing was written"), "{}", stderr(&o));
+        assert!(stderr(&o).len() < 500, "the error quotes the id briefly");
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    }
+    for title in ["", "line\nbreak", long.as_str()] {
+        let o = run(&[
+            "new",
+            "topic",
+            "ok-id",
+            "--title",
+            title,
+            "--briefings",
+            root,
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    }
+    let o = run(&[
+        "new",
+        "actor",
+        "no-such-topic",
+        "x",
+        "--name",
+        "X",
+        "--briefings",
+        root,
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("there is no topic `no-such-topic`"),
+        "{}",
+        stderr(&o)
+    );
+    let left: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").collect();
+    assert!(left.is_empty(), "{left:?}");
+}

@@ -36,10 +36,16 @@ pub(super) fn timeline(ctx: &Ctx<'_>, q: &TimelineQuery) -> Result<Reply, Reply>
     };
     let title = format!("Timeline: {}", t.title);
     if events.is_empty() {
-        let mut r = Reply::new(ReplyKind::Answer, title).summary(Line::new(format!(
-            "No events{filter}. The timeline has {} events in all.",
-            t.events.len()
-        )));
+        let text = if t.events.is_empty() {
+            "No events yet: this topic's timeline is empty. Moderators add them to timeline.toml."
+                .to_owned()
+        } else {
+            format!(
+                "No events{filter}. The timeline has {} events in all.",
+                t.events.len()
+            )
+        };
+        let mut r = Reply::new(ReplyKind::Answer, title).summary(Line::new(text));
         r.footer = Some(ctx.footer(t, t.as_of, "this timeline"));
         return Ok(r);
     }
