@@ -8,6 +8,7 @@ use crate::clock::Clock;
 use crate::desk::{Desk, Handles};
 use crate::library::Library;
 use crate::metrics::Metrics;
+use crate::places::Places;
 use crate::reload::{ReloadRecord, Reloader, Trigger};
 use crate::schedule::ScheduleStore;
 use crate::scheduler::{Poster, Scheduler};
@@ -38,6 +39,8 @@ pub struct App {
     pub desk: Option<Arc<Desk>>,
     /// Answers already rendered from the library being served.
     pub replies: Arc<ReplyCache>,
+    /// The topic each channel or room answers from, where moderators chose one.
+    pub places: Arc<Places>,
 }
 
 impl App {
@@ -65,8 +68,15 @@ impl App {
             schedules: None,
             desk: None,
             replies: Arc::new(ReplyCache::new(DEFAULT_BUDGET, metrics.clone())),
+            places: Arc::new(Places::in_memory()),
             metrics,
         }
+    }
+
+    /// Keep the places' topics in `places` (a store under the state folder).
+    pub fn with_places(mut self, places: Places) -> Self {
+        self.places = Arc::new(places);
+        self
     }
 
     /// Keep at most `bytes` of rendered answers (0: cache nothing).
@@ -122,12 +132,13 @@ impl App {
         self.reloader.reloads()
     }
 
-    /// What the edit desk may use of the service for one command.
-    pub fn desk_handles(&self) -> Handles<'_> {
+    /// What the edit desk may use of the service for one command, asked where
+    /// `default_topic` is the topic used when none is named.
+    pub fn desk_handles<'a>(&'a self, default_topic: Option<&'a str>) -> Handles<'a> {
         Handles {
             shelf: &self.shelf,
             clock: self.clock,
-            default_topic: self.default_topic.as_deref(),
+            default_topic,
             reloader: &self.reloader,
             notices: &self.notices,
         }

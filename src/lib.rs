@@ -22,6 +22,7 @@ pub mod library;
 #[cfg(feature = "matrix")]
 pub mod matrix;
 pub mod metrics;
+pub mod places;
 pub mod reload;
 pub mod render;
 pub mod reply;

@@ -15,6 +15,7 @@ use crate::edit::EditRequest;
 use crate::edit::form::Form;
 use crate::reload::Trigger;
 use crate::reply::{Reply, ReplyKind};
+use crate::schedule::Destination;
 use crate::scheduler::chat;
 use crate::service::cache::Entry;
 use crate::service::{Asker, Platform};
@@ -38,23 +39,122 @@ pub fn service_report(app: &App) -> ServiceReport {
             .as_deref()
             .map(chat::attention)
             .unwrap_or_default(),
+        places: app
+            .places
+            .all()
+            .into_iter()
+            .map(|(platform, id, topic)| format!("{platform}:{id} → {topic}"))
+            .collect(),
+    }
+}
+
+/// The topic a place answers from when a command names none: its own, when a moderator chose
+/// one that is still loaded, else the configured default topic.
+pub fn default_topic(app: &App, place: Option<&Destination>) -> Option<String> {
+    let own = place.and_then(|p| app.places.topic_of(p)).map(|t| t.topic);
+    match own {
+        Some(t) if app.snapshot().topic_index(&t).is_some() => Some(t),
+        _ => app.default_topic.clone(),
     }
 }
 
 /// Answer a command from the current snapshot. Questions only: what acts on the service
 /// needs [`respond`].
 pub fn answer(app: &App, cmd: &Command) -> Reply {
+    answer_in(app, cmd, None)
+}
+
+/// [`answer`], asked in `place`: a command that names no topic uses the place's.
+pub fn answer_in(app: &App, cmd: &Command, place: Option<&Destination>) -> Reply {
     let lib = app.snapshot();
     let service = matches!(cmd, Command::Status).then(|| service_report(app));
+    let default = default_topic(app, place);
     answer_from(
         &Ctx {
             library: &lib,
             today: app.clock.today(),
-            default_topic: app.default_topic.as_deref(),
+            default_topic: default.as_deref(),
             service: service.as_ref(),
         },
         cmd,
     )
+}
+
+/// `topic` (which topic this place answers from) and `topic set <topic>` (choose it).
+fn place_topic(app: &App, ctx: &Ctx<'_>, set: Option<&str>, asker: &Asker) -> Reply {
+    use crate::reply::Line;
+    let what = |p: &Destination| match p {
+        Destination::Discord { .. } => "channel",
+        Destination::Matrix { .. } => "room",
+    };
+    let Some(place) = &asker.place else {
+        return Reply::new(ReplyKind::UserError, "`topic` works in a channel or room").summary(
+            Line::new(
+                "It says, or sets, which topic a Discord channel or Matrix room answers from. In a terminal, `--topic` (or DOSSIER_DEFAULT_TOPIC) chooses the topic.",
+            ),
+        );
+    };
+    let lib = ctx.library;
+    if let Some(name) = set {
+        let t = match ctx.topic(Some(name)) {
+            Ok(t) => lib.topic(t),
+            Err(r) => return r,
+        };
+        return match app.places.set(place, &t.id, asker.who.as_deref()) {
+            Ok(_) => {
+                tracing::info!(place = %place.describe(), topic = %t.id, by = ?asker.who, "a place's topic was set");
+                Reply::new(
+                    ReplyKind::Answer,
+                    format!("This {} answers from {}", what(place), t.title),
+                )
+                .summary(Line::new(format!(
+                    "Commands here that name no topic now answer from `{}`, and daily briefings subscribed here default to it. Another topic is still one `topic …` away.",
+                    t.id
+                )))
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "the places store failed");
+                Reply::new(ReplyKind::UserError, "Sorry, something went wrong").summary(Line::new(
+                    "dossier could not keep this place's topic; the error has been logged for the operators.",
+                ))
+            }
+        };
+    }
+    let own = app.places.topic_of(place);
+    let text = match (&own, ctx.default_topic) {
+        (Some(o), _) if lib.topic_index(&o.topic).is_some() => format!(
+            "Commands here that name no topic answer from `{}`{}.",
+            o.topic,
+            o.set_by
+                .as_deref()
+                .map_or(String::new(), |by| format!(", chosen by {by}"))
+        ),
+        (Some(o), d) => format!(
+            "This {} chose `{}`, which is no longer loaded, so it answers from {}. A moderator can choose again with `topic set <topic>`.",
+            what(place),
+            o.topic,
+            d.map_or("no topic in particular".to_owned(), |d| format!(
+                "the default topic, `{d}`"
+            ))
+        ),
+        (None, _) if lib.topics().len() == 1 => format!(
+            "Only one topic is loaded, `{}`: commands here answer from it.",
+            lib.topic(0).id
+        ),
+        (None, Some(d)) => format!(
+            "This {} has no topic of its own, so it answers from the default topic, `{d}`. Moderators choose one with `topic set <topic>`.",
+            what(place)
+        ),
+        (None, None) => format!(
+            "This {} has no topic of its own and no default is set, so commands must name one (`topics` lists them). Moderators choose one with `topic set <topic>`.",
+            what(place)
+        ),
+    };
+    Reply::new(
+        ReplyKind::Answer,
+        format!("The topic of this {}", what(place)),
+    )
+    .summary(Line::new(text))
 }
 
 /// A question's answer as the bytes a door sends, from the reply cache when the library being
@@ -68,6 +168,7 @@ pub fn cached_answer(
     app: &App,
     cmd: &Command,
     platform: Platform,
+    place: Option<&Destination>,
     variant: &str,
     render: impl FnOnce(&Reply) -> Option<Bytes>,
 ) -> Option<Entry> {
@@ -78,7 +179,13 @@ pub fn cached_answer(
     // One snapshot for the key and the answer: what is kept is what this version says.
     let lib = app.snapshot();
     let today = app.clock.today();
-    let key = format!("{}|{variant}|{today}|{cmd:?}", platform.name());
+    // The topic a command that names none answers from is part of the question.
+    let default = default_topic(app, place);
+    let key = format!(
+        "{}|{variant}|{today}|{}|{cmd:?}",
+        platform.name(),
+        default.as_deref().unwrap_or("")
+    );
     let entry = match app.replies.get(lib.version(), &key) {
         Some(hit) => hit,
         None => {
@@ -86,7 +193,7 @@ pub fn cached_answer(
                 &Ctx {
                     library: &lib,
                     today,
-                    default_topic: app.default_topic.as_deref(),
+                    default_topic: default.as_deref(),
                     service: None,
                 },
                 cmd,
@@ -119,10 +226,11 @@ pub async fn respond(app: &App, cmd: &Command, asker: &Asker) -> Reply {
     let started = Instant::now();
     let platform = asker.platform;
     let lib = app.snapshot();
+    let default = default_topic(app, asker.place.as_ref());
     let ctx = Ctx {
         library: &lib,
         today: app.clock.today(),
-        default_topic: app.default_topic.as_deref(),
+        default_topic: default.as_deref(),
         service: None,
     };
     let reply = match (cmd, app.schedules.as_deref()) {
@@ -133,14 +241,15 @@ pub async fn respond(app: &App, cmd: &Command, asker: &Asker) -> Reply {
             .reply(app.reloader.root()),
         (Command::Check, _) => app.reloader.check_on_disk().await,
         (c, _) if c.is_edit() => match app.desk.as_deref() {
-            Some(d) => desk::respond(d, &app.desk_handles(), cmd, asker).await,
+            Some(d) => desk::respond(d, &app.desk_handles(default.as_deref()), cmd, asker).await,
             None => desk::not_set_up(),
         },
+        (Command::Place(q), _) => place_topic(app, &ctx, q.set.as_deref(), asker),
         (Command::Subscribe(q), Some(store)) => chat::subscribe(&ctx, store, q, asker),
         (Command::Unsubscribe(q), Some(store)) => chat::unsubscribe(store, q, asker),
         (Command::Schedules, Some(store)) => chat::schedules(store, asker),
         (Command::Preview(q), Some(store)) => chat::preview(&ctx, store, q, asker),
-        _ => answer(app, cmd),
+        _ => answer_in(app, cmd, asker.place.as_ref()),
     };
     count(app, cmd.name(), platform.name(), &reply, started);
     reply
@@ -157,9 +266,14 @@ fn count(app: &App, name: &'static str, platform: &'static str, reply: &Reply, s
 }
 
 /// What a form (a Discord modal) opens with.
-pub fn prefill(app: &App, req: &EditRequest) -> Result<Prefill, Reply> {
+pub fn prefill(
+    app: &App,
+    req: &EditRequest,
+    place: Option<&Destination>,
+) -> Result<Prefill, Reply> {
+    let default = default_topic(app, place);
     match app.desk.as_deref() {
-        Some(d) => d.prefill(&app.desk_handles(), req),
+        Some(d) => d.prefill(&app.desk_handles(default.as_deref()), req),
         None => Err(desk::not_set_up()),
     }
 }
@@ -174,10 +288,17 @@ pub async fn submit_form(
     suggest: bool,
 ) -> Reply {
     let started = Instant::now();
+    let default = default_topic(app, asker.place.as_ref());
     let reply = match app.desk.as_deref() {
         Some(d) => {
-            d.submit(&app.desk_handles(), req, form, asker, suggest)
-                .await
+            d.submit(
+                &app.desk_handles(default.as_deref()),
+                req,
+                form,
+                asker,
+                suggest,
+            )
+            .await
         }
         None => desk::not_set_up(),
     };

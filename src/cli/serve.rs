@@ -97,8 +97,16 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let places = match crate::places::Places::open(&config.state.join("places.sqlite3")) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let app = Arc::new(
         App::new(library, config.default_topic.clone(), clock)
+            .with_places(places)
             .reading(root, &report)
             .with_schedules(store)
             .with_desk(desk)

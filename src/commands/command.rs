@@ -25,6 +25,8 @@ pub enum Command {
     Sources(TopicQuery),
     Search(SearchQuery),
     Topics,
+    /// Which topic this place answers from; with `set`, moderators choose it.
+    Place(PlaceQuery),
     /// Moderators: what is loaded and how the service is doing.
     Status,
     /// Moderators: read the cards again now.
@@ -52,6 +54,13 @@ pub enum Command {
     /// Moderators: the suggestions waiting for a decision.
     Suggestions,
     Help(HelpQuery),
+}
+
+/// `topic [set T]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlaceQuery {
+    /// The topic this place should answer from; `None` asks which it is.
+    pub set: Option<String>,
 }
 
 /// `edit`: what to change; the fields come with the message (Matrix, terminal) or from a
@@ -183,6 +192,7 @@ impl Command {
             Command::Sources(_) => CommandKind::Sources,
             Command::Search(_) => CommandKind::Search,
             Command::Topics => CommandKind::Topics,
+            Command::Place(_) => CommandKind::Place,
             Command::Status => CommandKind::Status,
             Command::Reload => CommandKind::Reload,
             Command::Check => CommandKind::Check,
@@ -251,7 +261,8 @@ impl Command {
 
     /// Whether only moderators may run it on shared surfaces.
     pub fn is_moderator(&self) -> bool {
-        self.spec().moderator
+        // Anyone may ask which topic a place uses; choosing it is for moderators.
+        self.spec().moderator || matches!(self, Command::Place(q) if q.set.is_some())
     }
 
     /// The canonical line that parses back to this command: used for "next page" hints and
@@ -308,6 +319,7 @@ impl Command {
                 }
             }
             Command::Preview(q) => b.keyword("topic", q.topic.as_deref()),
+            Command::Place(q) => b.keyword("set", q.set.as_deref()),
             Command::Edit(q) | Command::Suggest(q) => {
                 let r = &q.request;
                 let action = r.action();

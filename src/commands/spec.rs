@@ -44,6 +44,8 @@ pub enum CommandKind {
     Sources,
     Search,
     Topics,
+    /// Which topic this place answers from; `topic set` chooses it.
+    Place,
     Help,
     Status,
     Reload,
@@ -270,6 +272,19 @@ pub const COMMANDS: &[CommandSpec] = &[
         summary: "The loaded topics, with status and as-of date.",
         args: &[],
         examples: &["topics"],
+        moderator: false,
+    },
+    CommandSpec {
+        kind: CommandKind::Place,
+        name: "topic",
+        aliases: &[],
+        summary: "Which topic this channel or room answers from when a command names none. Moderators choose it with `topic set <topic>`.",
+        args: &[kw(
+            "set",
+            ArgKind::Topic,
+            "for moderators: the topic this channel or room answers from from now on",
+        )],
+        examples: &["topic", "topic set iran-us-talks"],
         moderator: false,
     },
     CommandSpec {
@@ -544,12 +559,14 @@ mod tests {
             Approve,
             Reject,
             Suggestions,
+            Place,
         ] {
             // An exhaustive match: a new kind must be added to the list above.
             match kind {
                 Brief | Position | Actors | Timeline | Experts | Compare | Sources | Search
                 | Topics | Help | Status | Reload | Check | Subscribe | Unsubscribe | Schedules
-                | Preview | Edit | History | Undo | Suggest | Approve | Reject | Suggestions => {}
+                | Preview | Edit | History | Undo | Suggest | Approve | Reject | Suggestions
+                | Place => {}
             }
             let n = COMMANDS.iter().filter(|c| c.kind == kind).count();
             assert_eq!(n, 1, "{kind:?} has {n} entries");

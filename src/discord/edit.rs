@@ -12,6 +12,7 @@ use crate::commands::command::EditQuery;
 use crate::desk::Prefill;
 use crate::edit::EditRequest;
 use crate::edit::form::{Form, FormKind, Value};
+use crate::schedule::Destination;
 use serenity::all::InputTextStyle;
 use serenity::builder::{CreateActionRow, CreateInputText, CreateInteractionResponse, CreateModal};
 use serenity::model::application::{ActionRowComponent, ComponentInteraction, ModalInteraction};
@@ -140,13 +141,24 @@ fn prefilled(kind: FormKind, key: &str, values: &[(&'static str, Value)]) -> Str
 }
 
 /// The response to `/edit` (or `/suggest`, when `suggest`): the modal, or why it cannot open.
-pub fn open(app: &App, q: &EditQuery, suggest: bool) -> CreateInteractionResponse {
-    open_page(app, q, suggest, Page::First)
+pub fn open(
+    app: &App,
+    q: &EditQuery,
+    suggest: bool,
+    place: &Destination,
+) -> CreateInteractionResponse {
+    open_page(app, q, suggest, Page::First, place)
 }
 
 /// The modal of one of the edit's two forms.
-pub fn open_page(app: &App, q: &EditQuery, suggest: bool, page: Page) -> CreateInteractionResponse {
-    let p = match crate::router::prefill(app, &q.request) {
+pub fn open_page(
+    app: &App,
+    q: &EditQuery,
+    suggest: bool,
+    page: Page,
+    place: &Destination,
+) -> CreateInteractionResponse {
+    let p = match crate::router::prefill(app, &q.request, Some(place)) {
         Ok(p) => p,
         Err(r) => return CreateInteractionResponse::Message(message(&reply_message(&r), true)),
     };

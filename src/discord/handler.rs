@@ -14,6 +14,7 @@ use crate::commands::answer::parse_error_reply;
 use crate::commands::parse::{Args, from_args, parse};
 use crate::commands::spec::{self, ArgKind, COMMANDS};
 use crate::render::discord::{self as dr, PAGE_PREFIX, limits};
+use crate::schedule::Destination;
 use crate::text::{fold, truncate_words};
 use serenity::builder::{
     CreateAutocompleteResponse, CreateInteractionResponse, CreateInteractionResponseMessage,
@@ -91,13 +92,27 @@ async fn command(app: Arc<App>, s: &Settings, ci: CommandInteraction) -> Outcome
             )));
         }
     };
+    // Some commands are for moderators only in one form (`/topic set:`).
+    if cmd.is_moderator() && !is_moderator(ci.member.as_deref(), s) {
+        return Outcome::Respond(short(
+            "Only moderators can do that",
+            &format!(
+                "Choosing this channel's topic is for members with the {} permission; anyone can ask which it is with `/{}`.",
+                human_permission(s),
+                spec.name
+            ),
+        ));
+    }
+    let place = Destination::Discord {
+        channel: ci.channel_id.get(),
+    };
     match &cmd {
         // A removal has nothing to fill in: it is answered like any command.
         crate::commands::Command::Edit(q) if !q.request.remove => {
-            return Outcome::Respond(super::edit::open(&app, q, false));
+            return Outcome::Respond(super::edit::open(&app, q, false, &place));
         }
         crate::commands::Command::Suggest(q) if !q.request.remove => {
-            return Outcome::Respond(super::edit::open(&app, q, true));
+            return Outcome::Respond(super::edit::open(&app, q, true, &place));
         }
         _ => {}
     }
@@ -109,6 +124,7 @@ async fn command(app: Arc<App>, s: &Settings, ci: CommandInteraction) -> Outcome
             &app,
             &cmd,
             crate::service::Platform::Discord,
+            Some(&place),
             if private { "private" } else { "public" },
             |reply| {
                 let ephemeral = private || reply.is_user_error();
@@ -158,7 +174,10 @@ fn more_fields(app: &App, s: &Settings, ci: &ComponentInteraction) -> CreateInte
         .unwrap_or_default();
     match parse(line) {
         Ok(crate::commands::Command::Edit(q)) if !q.request.remove => {
-            super::edit::open_page(app, &q, false, super::edit::Page::More)
+            let place = Destination::Discord {
+                channel: ci.channel_id.get(),
+            };
+            super::edit::open_page(app, &q, false, super::edit::Page::More, &place)
         }
         _ => short("This button no longer works", "Run `/edit` again."),
     }
@@ -170,7 +189,12 @@ fn component(app: &App, ci: &ComponentInteraction) -> CreateInteractionResponse 
         return short("This button no longer works", "Run the command again.");
     };
     let reply = match parse(line) {
-        Ok(cmd) if !cmd.is_moderator() => crate::router::answer(app, &cmd),
+        Ok(cmd) if !cmd.is_moderator() => {
+            let place = Destination::Discord {
+                channel: ci.channel_id.get(),
+            };
+            crate::router::answer_in(app, &cmd, Some(&place))
+        }
         Ok(_) => return short("This button no longer works", "Run the command again."),
         Err(e) => parse_error_reply(&e),
     };
@@ -260,8 +284,13 @@ fn string_option(ci: &CommandInteraction, name: &str) -> Option<String> {
 fn cached_autocomplete(app: &App, ci: &CommandInteraction) -> Outcome {
     let lib = app.snapshot();
     let focused = ci.data.autocomplete();
+    let place = Destination::Discord {
+        channel: ci.channel_id.get(),
+    };
+    let default = crate::router::default_topic(app, Some(&place));
     let key = format!(
-        "discord|autocomplete|{}|{}|{}|{:?}|{:?}",
+        "discord|autocomplete|{:?}|{}|{}|{}|{:?}|{:?}",
+        default,
         ci.data.name,
         focused.as_ref().map_or("", |f| f.name),
         focused.as_ref().map_or("", |f| f.value),
@@ -271,7 +300,7 @@ fn cached_autocomplete(app: &App, ci: &CommandInteraction) -> Outcome {
     if let Some(hit) = app.replies.get(lib.version(), &key) {
         return Outcome::Body(hit.body);
     }
-    let response = autocomplete(app, &lib, ci);
+    let response = autocomplete(&lib, default.as_deref(), ci);
     if let Some(body) = serialized(&response) {
         let entry = crate::service::cache::Entry {
             body: body.clone(),
@@ -285,8 +314,8 @@ fn cached_autocomplete(app: &App, ci: &CommandInteraction) -> Outcome {
 
 /// Autocomplete: ranked prefix-then-fuzzy matches, at most 25, names and values ≤ 100.
 pub fn autocomplete(
-    app: &App,
     lib: &crate::library::Library,
+    default_topic: Option<&str>,
     ci: &CommandInteraction,
 ) -> CreateInteractionResponse {
     let mut out: Vec<Candidate> = Vec::new();
@@ -300,11 +329,7 @@ pub fn autocomplete(
         let topic_opt = string_option(ci, "topic");
         let topics: Vec<usize> = match topic_opt.as_deref().and_then(|t| lib.topic_index(t)) {
             Some(t) => vec![t],
-            None => match app
-                .default_topic
-                .as_deref()
-                .and_then(|d| lib.topic_index(d))
-            {
+            None => match default_topic.and_then(|d| lib.topic_index(d)) {
                 Some(t) => vec![t],
                 None => (0..lib.topics().len()).collect(),
             },

@@ -26,7 +26,7 @@ pub const LAYERS: &[(&str, &[&str])] = &[
     ),
     (
         "service",
-        &["service", "metrics", "reload", "desk", "scheduler"],
+        &["service", "metrics", "reload", "desk", "scheduler", "places"],
     ),
     ("composition", &["app"]),
     ("router", &["router"]),

@@ -148,8 +148,9 @@ fn cached_answers_never_mix_versions_while_the_cards_flip() {
         let app = reading(&root);
         fn ask(app: &App) -> String {
             let cmd = parse("position northland").expect("parses");
-            let e = dossier::router::cached_answer(app, &cmd, Platform::Discord, "test", text)
-                .expect("cacheable");
+            let e =
+                dossier::router::cached_answer(app, &cmd, Platform::Discord, None, "test", text)
+                    .expect("cacheable");
             String::from_utf8(e.body.to_vec()).expect("utf-8")
         }
         let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -216,8 +217,15 @@ fn the_byte_budget_holds_with_ten_thousand_distinct_questions() {
                     format!("compare {a} {b} on {on}")
                 };
                 let cmd = parse(&line).expect("parses");
-                let e = dossier::router::cached_answer(&app, &cmd, Platform::Discord, "test", text)
-                    .expect("cacheable");
+                let e = dossier::router::cached_answer(
+                    &app,
+                    &cmd,
+                    Platform::Discord,
+                    None,
+                    "test",
+                    text,
+                )
+                .expect("cacheable");
                 assert!(
                     app.replies.bytes() <= budget,
                     "{} bytes",
@@ -237,7 +245,7 @@ fn the_byte_budget_holds_with_ten_thousand_distinct_questions() {
     assert_eq!(asked, 10_000);
     for line in ["brief", "position iran", "timeline", "experts"] {
         let cmd = parse(line).expect("parses");
-        dossier::router::cached_answer(&app, &cmd, Platform::Discord, "test", text);
+        dossier::router::cached_answer(&app, &cmd, Platform::Discord, None, "test", text);
     }
     assert!(app.replies.bytes() <= budget);
     assert!(app.replies.len() >= 4);

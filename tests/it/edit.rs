@@ -274,7 +274,7 @@ fn a_form_opened_before_the_card_changed_is_refused() {
         else {
             panic!("not an edit")
         };
-        let p = dossier::router::prefill(&s.app, &q.request).expect("prefill");
+        let p = dossier::router::prefill(&s.app, &q.request, None).expect("prefill");
         // Someone saves the card by hand meanwhile.
         let path = s.root.join("iran-us-talks/actors/iran.toml");
         let by_hand = format!("{}\n# A note saved by hand.\n", s.card("actors/iran.toml"));

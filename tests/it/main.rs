@@ -23,6 +23,8 @@ mod matrix_e2e;
 mod matrix_mock;
 mod never_panics;
 #[cfg(feature = "discord")]
+mod places;
+#[cfg(feature = "discord")]
 mod reload;
 mod replies;
 #[cfg(feature = "discord")]

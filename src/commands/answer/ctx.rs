@@ -30,6 +30,8 @@ pub struct ServiceReport {
     pub doors: Vec<(String, String)>,
     /// Daily briefings that need attention: failing destinations, missed posts.
     pub schedules: Vec<String>,
+    /// The channels and rooms with a topic of their own, one line each.
+    pub places: Vec<String>,
 }
 
 pub(super) fn user_error(title: impl Into<String>, summary: impl Into<String>) -> Reply {

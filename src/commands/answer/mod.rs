@@ -65,6 +65,7 @@ pub fn answer(ctx: &Ctx<'_>, cmd: &Command) -> Reply {
         | Command::Unsubscribe(_)
         | Command::Schedules
         | Command::Preview(_)
+        | Command::Place(_)
         | Command::Edit(_)
         | Command::History(_)
         | Command::Undo
@@ -79,6 +80,8 @@ pub fn answer(ctx: &Ctx<'_>, cmd: &Command) -> Reply {
                     Command::Reload | Command::Check =>
                         " In a terminal, `dossier check` checks the cards; a running `dossier serve` reloads them by itself when they are saved.",
                     Command::Preview(_) => " In a terminal, `dossier digest` prints a briefing.",
+                    Command::Place(_) =>
+                        " In a terminal, `--topic` (or DOSSIER_DEFAULT_TOPIC) chooses the topic.",
                     c if c.is_edit() =>
                         " In a terminal, edit the card files and run `dossier check`.",
                     _ => "",

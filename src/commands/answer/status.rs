@@ -86,6 +86,10 @@ pub(super) fn status(ctx: &Ctx<'_>) -> Reply {
             "Daily briefings that need attention",
             s.schedules.iter().map(Line::new).collect(),
         );
+        r.bullets(
+            "Channels and rooms with a topic of their own",
+            s.places.iter().map(Line::new).collect(),
+        );
     }
     r.bullets("Topics", lines);
     let n_stale = stale.len();

@@ -339,6 +339,7 @@ pub fn from_args(spec: &'static CommandSpec, args: Args) -> Result<Command, Pars
             page: page()?,
         }),
         CommandKind::Topics => Command::Topics,
+        CommandKind::Place => Command::Place(PlaceQuery { set: get("set") }),
         CommandKind::Status => Command::Status,
         CommandKind::Reload => Command::Reload,
         CommandKind::Check => Command::Check,

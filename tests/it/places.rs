@@ -1,0 +1,154 @@
+//! A topic per channel: two topics loaded, two Discord channels (through the signed
+//! interactions endpoint) each choosing its own with `/topic set:`, and what a command that
+//! names no topic answers in each; who may choose; and the choice kept across a restart.
+
+use crate::common::*;
+use crate::discord_endpoint::start_with;
+use crate::discord_support::*;
+use dossier::app::App;
+use dossier::clock::Clock;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The bundled topic and the small fixture's, side by side.
+fn two_topics() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_tree(&bundled(), dir.path());
+    copy_tree(&fixtures().join("valid/small"), dir.path());
+    dir
+}
+
+fn in_channel(mut v: Value, channel: &str) -> Value {
+    v["channel_id"] = json!(channel);
+    v["channel"]["id"] = json!(channel);
+    v
+}
+
+const MODERATOR: &str = "32";
+
+fn title(body: &Value) -> String {
+    body["data"]["embeds"][0]["title"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[test]
+fn each_channel_answers_from_its_own_topic() {
+    runtime().block_on(async {
+        let dir = two_topics();
+        let state = tempfile::tempdir().expect("state");
+        let places_file = state.path().join("places.sqlite3");
+        let app = |places: dossier::places::Places| {
+            let (library, _) =
+                dossier::reload::load_checked(dir.path(), bundled_today(), None).expect("loads");
+            assert_eq!(library.topics().len(), 2);
+            Arc::new(App::new(library, None, Clock::Fixed(bundled_today())).with_places(places))
+        };
+        let a = "1400000000000000011";
+        let b = "1400000000000000022";
+        {
+            let app = app(dossier::places::Places::open(&places_file).expect("places"));
+            let ep = start_with(app.clone(), Duration::from_secs(2)).await;
+            // With two topics and no default, a command that names none asks which.
+            let (_, body) = ep.post(&in_channel(command("brief", &[], "0"), a)).await;
+            assert_eq!(title(&body), "Which topic?", "{body}");
+
+            // Members may ask; only moderators may choose.
+            let (_, body) = ep
+                .post(&in_channel(
+                    command("topic", &[("set", 3, json!("river-treaty"))], "0"),
+                    a,
+                ))
+                .await;
+            assert_eq!(title(&body), "Only moderators can do that", "{body}");
+            let (_, body) = ep
+                .post(&in_channel(
+                    command("topic", &[("set", 3, json!("water treaty"))], MODERATOR),
+                    a,
+                ))
+                .await;
+            assert!(
+                title(&body).starts_with("This channel answers from The Long River"),
+                "{body}"
+            );
+            let (_, body) = ep
+                .post(&in_channel(
+                    command("topic", &[("set", 3, json!("iran-us-talks"))], MODERATOR),
+                    b,
+                ))
+                .await;
+            assert!(title(&body).contains("Iran–US talks"), "{body}");
+            let (_, body) = ep
+                .post(&in_channel(
+                    command("topic", &[("set", 3, json!("nile-talks"))], MODERATOR),
+                    b,
+                ))
+                .await;
+            assert!(title(&body).starts_with("No topic called"), "{body}");
+
+            // The same command, two channels, two topics; and twice, from the cache.
+            for _ in 0..2 {
+                let (_, body) = ep.post(&in_channel(command("brief", &[], "0"), a)).await;
+                assert_eq!(title(&body), "The Long River water treaty", "{body}");
+                let (_, body) = ep.post(&in_channel(command("brief", &[], "0"), b)).await;
+                assert!(title(&body).starts_with("Iran–US talks"), "{body}");
+            }
+            let (_, body) = ep
+                .post(&in_channel(
+                    command("position", &[("actor", 3, json!("northland"))], "0"),
+                    a,
+                ))
+                .await;
+            assert_eq!(title(&body), "Northland: position", "{body}");
+            let (_, body) = ep
+                .post(&in_channel(
+                    command("position", &[("actor", 3, json!("iran"))], "0"),
+                    b,
+                ))
+                .await;
+            assert_eq!(title(&body), "Iran: position", "{body}");
+            // Naming a topic still wins.
+            let (_, body) = ep
+                .post(&in_channel(
+                    command("brief", &[("topic", 3, json!("iran-us-talks"))], "0"),
+                    a,
+                ))
+                .await;
+            assert!(title(&body).starts_with("Iran–US talks"), "{body}");
+            // Autocomplete offers the channel's topic's actors.
+            let (_, body) = ep
+                .post(&in_channel(
+                    autocomplete("position", &[("actor", 3, json!(""))], "actor"),
+                    a,
+                ))
+                .await;
+            let text = body.to_string();
+            assert!(
+                text.contains("northland") && !text.contains("\"iran\""),
+                "{text}"
+            );
+            // `/topic` alone says which.
+            let (_, body) = ep.post(&in_channel(command("topic", &[], "0"), a)).await;
+            let said = body["data"]["embeds"][0]["description"].to_string();
+            // (Markdown-escaped: `river\-treaty`.)
+            assert!(
+                said.contains("river\\\\-treaty") && said.contains("chosen by"),
+                "{body}"
+            );
+        }
+        // A restart keeps each channel's choice.
+        let app = app(dossier::places::Places::open(&places_file).expect("places"));
+        let ep = start_with(app.clone(), Duration::from_secs(2)).await;
+        let (_, body) = ep.post(&in_channel(command("brief", &[], "0"), a)).await;
+        assert_eq!(title(&body), "The Long River water treaty", "{body}");
+        let status =
+            dossier::router::answer(&app, &dossier::commands::parse("status").expect("parses"));
+        let text = dossier::render::text::render(&status, dossier::render::text::TextStyle::PLAIN);
+        assert!(
+            text.contains(&format!("discord:{a} → river-treaty")),
+            "{text}"
+        );
+    });
+}
