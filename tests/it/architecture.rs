@@ -26,7 +26,14 @@ pub const LAYERS: &[(&str, &[&str])] = &[
     ),
     (
         "service",
-        &["service", "metrics", "reload", "desk", "scheduler", "places"],
+        &[
+            "service",
+            "metrics",
+            "reload",
+            "desk",
+            "scheduler",
+            "places",
+        ],
     ),
     ("composition", &["app"]),
     ("router", &["router"]),
