@@ -6,6 +6,7 @@ pub mod load;
 pub mod model;
 pub mod parse;
 pub mod raw;
+pub mod schema;
 pub mod validate;
 
 pub use load::{LoadError, Loaded, load};

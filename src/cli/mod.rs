@@ -11,6 +11,7 @@ pub mod digest;
 pub mod discord;
 pub mod health;
 pub mod new;
+pub mod schema;
 pub mod serve;
 
 pub mod common;
@@ -47,6 +48,9 @@ pub enum Cmd {
     /// New cards from templates: `new topic <id> --title …`, `new actor <topic> <id> --name …`.
     #[command(subcommand)]
     New(new::Cmd),
+    /// The JSON Schema of the card files, for an editor's TOML support (Taplo, "Even Better
+    /// TOML"): `schema actor` prints one, `schema --out briefings/.schema` writes them all.
+    Schema(schema::Args),
     /// Probe a running `serve` (GET /healthz): exit 0 when it answers. For container health checks.
     Health(health::Args),
     /// Discord tools: register the slash commands.
@@ -66,6 +70,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Cmd::Config(c) => config::run(c),
         Cmd::Health(a) => health::run(a),
         Cmd::New(c) => new::run(c),
+        Cmd::Schema(a) => schema::run(a),
         #[cfg(feature = "discord")]
         Cmd::Discord(c) => discord::run(c),
     }

@@ -372,3 +372,53 @@ fn hostile_names_for_new_cards_are_refused_and_write_nothing() {
     let left: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+#[test]
+fn schema_prints_one_kind_writes_them_all_and_refuses_an_unknown_kind() {
+    let one = run(&["schema", "actor"]);
+    assert_eq!(one.status.code(), Some(0), "{}", stderr(&one));
+    let actor: serde_json::Value = serde_json::from_slice(&one.stdout).expect("JSON on stdout");
+    assert_eq!(actor["$schema"], "http://json-schema.org/draft-07/schema#");
+    assert!(actor["properties"]["position"].is_object(), "{actor:#}");
+    assert!(
+        actor["properties"]["name"]["description"]
+            .as_str()
+            .is_some_and(|d| d.contains("answers show")),
+        "fields carry their help: {actor:#}"
+    );
+
+    let list = run(&["schema"]);
+    assert_eq!(list.status.code(), Some(0));
+    for kind in ["topic", "sources", "timeline", "experts", "actor"] {
+        assert!(stdout(&list).contains(kind), "{}", stdout(&list));
+    }
+
+    let bad = run(&["schema", "actors/../../etc"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("choose one of topic, sources"),
+        "{}",
+        stderr(&bad)
+    );
+    assert!(bad.stdout.is_empty());
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("briefings/.schema");
+    let all = run(&["schema", "--out", out.to_str().expect("utf-8 path")]);
+    assert_eq!(all.status.code(), Some(0), "{}", stderr(&all));
+    for kind in ["topic", "sources", "timeline", "experts", "actor"] {
+        let text = std::fs::read_to_string(out.join(format!("{kind}.schema.json")))
+            .unwrap_or_else(|e| panic!("{kind}: {e}"));
+        let _: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    }
+    // What it prints is a .taplo.toml that reads as TOML and points each card at its schema.
+    let taplo: toml::Value = toml::from_str(&stdout(&all)).expect("TOML rules");
+    let rules = taplo["rule"].as_array().expect("[[rule]]");
+    assert_eq!(rules.len(), 5);
+    assert!(
+        rules[4]["schema"]["path"]
+            .as_str()
+            .is_some_and(|p| p.ends_with("briefings/.schema/actor.schema.json")),
+        "{taplo:#?}"
+    );
+}

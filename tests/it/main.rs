@@ -29,6 +29,7 @@ mod reload;
 mod replies;
 #[cfg(feature = "discord")]
 mod schedules;
+mod schema;
 #[cfg(feature = "discord")]
 mod serve;
 #[cfg(feature = "matrix")]
