@@ -206,6 +206,22 @@ fn io_diag(path: &Path, e: &std::io::Error) -> Diagnostic {
     .help(help)
 }
 
+/// Check one topic folder alone, as `dossier check` would: its topic and its report.
+pub fn check_topic(dir: &Path, today: NaiveDate) -> (Option<Topic>, Report) {
+    check_folder(Validator::new(today), dir)
+}
+
+fn check_folder(mut v: Validator, dir: &Path) -> (Option<Topic>, Report) {
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let topic = load_topic(&mut v, &name, dir);
+    let mut report = v.report;
+    report.sort();
+    (topic, report)
+}
+
 /// Check one topic folder as `load` would, with `path` read as `text` instead of from disk
 /// (it need not exist yet): how an edit made from chat is checked before anything is written.
 /// The report holds that topic's diagnostics; the topic, when it has no errors.
@@ -217,14 +233,7 @@ pub fn check_topic_with(
 ) -> (Option<Topic>, Report) {
     let mut v = Validator::new(today);
     v.overlay = Some((path.to_path_buf(), text));
-    let name = dir
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let topic = load_topic(&mut v, &name, dir);
-    let mut report = v.report;
-    report.sort();
-    (topic, report)
+    check_folder(v, dir)
 }
 
 /// Read a card file: `Ok(None)` when it does not exist (the caller decides if that is fine).

@@ -5,7 +5,8 @@
 
 use super::common::{Common, UNREADABLE_FOLDER};
 use crate::cards;
-use crate::edit::new::{actor_card, name, slug, topic_files};
+use crate::desk::new::{CreateError, create_actor, create_topic};
+use crate::edit::new::{name, slug};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -59,44 +60,11 @@ fn new_topic(id: &str, title: &str, common: &Common) -> ExitCode {
         (Ok(i), Ok(t)) => (i, t),
         (Err(e), _) | (_, Err(e)) => return refuse(e),
     };
-    let root = &common.briefings;
-    if !root.is_dir() {
-        return refuse(format!(
-            "{} is not a folder: make it, or name another with --briefings",
-            root.display()
-        ));
-    }
-    let target = root.join(&id);
-    if target.symlink_metadata().is_ok() {
-        return refuse(format!(
-            "{} already exists: choose another id, or edit the topic's cards there",
-            target.display()
-        ));
-    }
-    // Made beside the target under a hidden name (the loader and the watcher skip it), then
-    // renamed into place: the topic appears whole or not at all.
-    let tmp = root.join(format!(".{id}.dossier-new-{}", std::process::id()));
-    let written = (|| -> std::io::Result<()> {
-        for (rel, text) in topic_files(&id, &title, common.today()) {
-            let path = tmp.join(&rel);
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir)?;
-            }
-            std::fs::write(&path, text)?;
-        }
-        if target.symlink_metadata().is_ok() {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::AlreadyExists,
-                format!("{} appeared meanwhile", target.display()),
-            ));
-        }
-        std::fs::rename(&tmp, &target)
-    })();
-    if let Err(e) = written {
-        let _ = std::fs::remove_dir_all(&tmp);
-        return refuse(format!("cannot write {}: {e}", target.display()));
-    }
-    if let Some(code) = checked(root, &id, common, &[], &[]) {
+    let target = match create_topic(&common.briefings, &id, &title, common.today()) {
+        Ok(t) => t,
+        Err(e) => return refuse(e),
+    };
+    if let Some(code) = checked(&common.briefings, &id, common, &[], &[]) {
         return code;
     }
     println!(
@@ -109,25 +77,6 @@ fn new_topic(id: &str, title: &str, common: &Common) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// The first source id of a topic's sources card.
-fn first_source(dir: &Path) -> Result<String, String> {
-    let path = dir.join("sources.toml");
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let sources: cards::raw::RawSources = toml::from_str(&text)
-        .map_err(|_| format!("{} does not parse: run `dossier check`", path.display()))?;
-    sources
-        .source
-        .first()
-        .map(|s| s.get_ref().id.get_ref().clone())
-        .ok_or_else(|| {
-            format!(
-                "{} has no source to cite yet: add one first",
-                path.display()
-            )
-        })
-}
-
 fn new_actor(topic: &str, id: &str, actor_name: &str, common: &Common) -> ExitCode {
     let (topic, id, actor_name) = match (
         slug(topic, "topic"),
@@ -138,53 +87,32 @@ fn new_actor(topic: &str, id: &str, actor_name: &str, common: &Common) -> ExitCo
         (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return refuse(e),
     };
     let dir = common.briefings.join(&topic);
-    if !dir.join("topic.toml").is_file() {
-        return refuse(format!(
-            "there is no topic `{topic}` in {} (no {}): `dossier new topic {topic} --title …` makes one",
-            common.briefings.display(),
-            dir.join("topic.toml").display()
-        ));
-    }
     // Errors the topic already has are not the new card's.
     let before = topic_errors(&common.briefings, &topic, common);
-    let source = match first_source(&dir) {
-        Ok(s) => s,
-        Err(why) => return refuse(why),
-    };
-    let actors = dir.join(cards::load::ACTORS_DIR);
-    let card = actors.join(format!("{id}.toml"));
-    let text = actor_card(&id, &actor_name, common.today(), &source);
-    let written = std::fs::create_dir_all(&actors).and_then(|()| {
-        use std::io::Write;
-        // `create_new`: an existing card is never overwritten, even by a race.
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&card)?;
-        f.write_all(text.as_bytes())
-    });
-    match written {
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+    let card = match create_actor(&dir, &id, &actor_name, common.today()) {
+        Ok(c) => c,
+        Err(CreateError::NoTopic { .. }) => {
             return refuse(format!(
-                "{} already exists: choose another id, or edit that card",
-                card.display()
+                "there is no topic `{topic}` in {} (no {}): `dossier new topic {topic} --title …` makes one",
+                common.briefings.display(),
+                dir.join("topic.toml").display()
             ));
         }
-        Err(e) => return refuse(format!("cannot write {}: {e}", card.display())),
-        Ok(()) => {}
-    }
+        Err(e) => return refuse(e),
+    };
     if let Some(code) = checked(
         &common.briefings,
         &topic,
         common,
-        std::slice::from_ref(&card),
+        std::slice::from_ref(&card.path),
         &before,
     ) {
         return code;
     }
     println!(
-        "Wrote {}; it cites `{source}` until you cite your own sources, and passes `dossier check`.",
-        card.display()
+        "Wrote {}; it cites `{}` until you cite your own sources, and passes `dossier check`.",
+        card.path.display(),
+        card.source
     );
     println!(
         "Add `{id}` to `main_actors` in {} to list it in the brief.",

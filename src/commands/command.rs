@@ -41,6 +41,8 @@ pub enum Command {
     Preview(TopicQuery),
     /// Moderators: change a card from chat.
     Edit(EditQuery),
+    /// Moderators: a new topic or actor card from the template, through the edit desk.
+    New(NewQuery),
     /// Moderators: the edits made from chat.
     History(HistoryQuery),
     /// Moderators: revert the newest edit made from chat.
@@ -70,6 +72,33 @@ pub struct EditQuery {
     pub request: crate::edit::EditRequest,
     /// The `field: value` lines sent with the command, if any.
     pub fields: Option<String>,
+}
+
+/// What `new` makes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NewWhat {
+    Topic,
+    Actor,
+}
+
+impl NewWhat {
+    pub fn name(self) -> &'static str {
+        match self {
+            NewWhat::Topic => "topic",
+            NewWhat::Actor => "actor",
+        }
+    }
+}
+
+/// `new topic <id> <title>` and `new actor <id> <name> [topic T]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewQuery {
+    pub what: NewWhat,
+    pub id: String,
+    /// The topic's title or the actor's name.
+    pub name: String,
+    /// The topic a new actor goes in (default: the place's).
+    pub topic: Option<String>,
 }
 
 /// `approve N` and `reject N [reason …]`.
@@ -202,6 +231,7 @@ impl Command {
             Command::Preview(_) => CommandKind::Preview,
             Command::Help(_) => CommandKind::Help,
             Command::Edit(_) => CommandKind::Edit,
+            Command::New(_) => CommandKind::New,
             Command::History(_) => CommandKind::History,
             Command::Undo => CommandKind::Undo,
             Command::Suggest(_) => CommandKind::Suggest,
@@ -250,6 +280,7 @@ impl Command {
         matches!(
             self,
             Command::Edit(_)
+                | Command::New(_)
                 | Command::History(_)
                 | Command::Undo
                 | Command::Suggest(_)
@@ -328,6 +359,12 @@ impl Command {
                     b.positional(a);
                 }
                 b.keyword("topic", r.topic.as_deref());
+            }
+            Command::New(q) => {
+                b.positional(q.what.name());
+                b.positional(&q.id);
+                b.positional(&q.name);
+                b.keyword("topic", q.topic.as_deref());
             }
             Command::History(q) => {
                 if let Some(c) = &q.card {

@@ -19,6 +19,8 @@ pub enum ArgKind {
     Id,
     /// What `edit` changes: one of [`EDIT_WHATS`].
     EditWhat,
+    /// What `new` makes: one of [`NEW_WHATS`].
+    NewWhat,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -55,6 +57,7 @@ pub enum CommandKind {
     Schedules,
     Preview,
     Edit,
+    New,
     History,
     Undo,
     Suggest,
@@ -130,6 +133,9 @@ pub const EDIT_WHATS: &[&str] = &[
     "remove-expert",
     "remove-person",
 ];
+
+/// What `new` makes, as typed.
+pub const NEW_WHATS: &[&str] = &["topic", "actor"];
 
 /// What `edit` and `suggest` take.
 const EDIT_ARGS: &[ArgSpec] = &[
@@ -403,6 +409,33 @@ pub const COMMANDS: &[CommandSpec] = &[
         moderator: true,
     },
     CommandSpec {
+        kind: CommandKind::New,
+        name: "new",
+        aliases: &["create"],
+        summary: "For moderators: start a story or an actor from the template `dossier new` uses. `new topic <id> <title>` makes a topic folder that passes the check, to fill in with `edit source`, `edit event` and `edit position`; `new actor <id> <name>` adds an actor card to this place's topic (or `topic <t>`). Committed, logged and undoable like an edit.",
+        args: &[
+            pos("what", ArgKind::NewWhat, true, "topic or actor"),
+            pos(
+                "id",
+                ArgKind::Text,
+                true,
+                "the new id: lowercase letters, digits and hyphens, e.g. water-talks",
+            ),
+            pos(
+                "name",
+                ArgKind::Text,
+                true,
+                "the topic's title or the actor's name, as answers show it",
+            ),
+            TOPIC_KW,
+        ],
+        examples: &[
+            "new topic water-talks Nile water talks",
+            "new actor egypt Egypt topic water-talks",
+        ],
+        moderator: true,
+    },
+    CommandSpec {
         kind: CommandKind::History,
         name: "history",
         aliases: &["edits"],
@@ -553,6 +586,7 @@ mod tests {
             Schedules,
             Preview,
             Edit,
+            New,
             History,
             Undo,
             Suggest,
@@ -565,8 +599,8 @@ mod tests {
             match kind {
                 Brief | Position | Actors | Timeline | Experts | Compare | Sources | Search
                 | Topics | Help | Status | Reload | Check | Subscribe | Unsubscribe | Schedules
-                | Preview | Edit | History | Undo | Suggest | Approve | Reject | Suggestions
-                | Place => {}
+                | Preview | Edit | New | History | Undo | Suggest | Approve | Reject
+                | Suggestions | Place => {}
             }
             let n = COMMANDS.iter().filter(|c| c.kind == kind).count();
             assert_eq!(n, 1, "{kind:?} has {n} entries");

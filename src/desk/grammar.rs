@@ -42,7 +42,7 @@ impl Desk {
     }
 }
 
-/// Answer `edit`, `suggest`, `suggestions`, `approve`, `reject`, `history` and `undo`.
+/// Answer `edit`, `new`, `suggest`, `suggestions`, `approve`, `reject`, `history` and `undo`.
 pub async fn respond(desk: &Desk, h: &Handles<'_>, cmd: &Command, asker: &Asker) -> Reply {
     let by = author(asker);
     match cmd {
@@ -89,6 +89,7 @@ pub async fn respond(desk: &Desk, h: &Handles<'_>, cmd: &Command, asker: &Asker)
         Command::Reject(q) => desk.decide(h, q.id, false, q.reason.as_deref(), &by).await,
         Command::History(q) => desk.history(h, q.topic.as_deref(), q.card.as_deref()),
         Command::Undo => desk.undo(h, &by, asker.admin).await,
+        Command::New(q) => desk.new_card(h, q, &by).await,
         _ => user_error("Not an edit", "This command does not edit cards."),
     }
 }

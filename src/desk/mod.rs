@@ -6,7 +6,8 @@
 //! (`write`). `undo` reverts the newest edit, checked the same way, and `history` lists them
 //! (`undo`); members suggest edits for the moderators to decide (`suggestions`). Edits to one
 //! topic are serialized (`state`); a form opened on a card that changed before it was sent is
-//! refused (`target`). `grammar` answers the chat commands.
+//! refused (`target`). `new` makes topics and actor cards from the templates.
+//! `grammar` answers the chat commands.
 //!
 //! Platform-neutral: the router hands it a command, the doors show the [`Reply`](crate::reply::Reply).
 
@@ -17,6 +18,7 @@ pub mod files;
 pub mod git;
 pub mod grammar;
 pub mod log;
+pub mod new;
 pub mod state;
 pub mod suggestions;
 pub mod target;

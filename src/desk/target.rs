@@ -114,16 +114,32 @@ pub(super) fn not_found(kind: FormKind, e: ApplyError) -> Reply {
     user_error(title, format!("{text}. {how}"))
 }
 
+/// The answering context an edit resolves names in.
+fn ctx<'a>(h: &Handles<'a>, lib: &'a crate::library::Library) -> Ctx<'a> {
+    Ctx {
+        library: lib,
+        today: h.clock.today(),
+        default_topic: h.default_topic,
+        service: None,
+    }
+}
+
+/// The topic `name` means (or the place's, or the only one): its id and folder.
+pub(super) fn topic_folder(
+    h: &Handles<'_>,
+    name: Option<&str>,
+) -> Result<(String, PathBuf), Reply> {
+    let lib = h.shelf.snapshot();
+    let t = ctx(h, &lib).topic(name)?;
+    let topic = lib.topic(t);
+    Ok((topic.id.clone(), topic.dir.clone()))
+}
+
 impl Desk {
     /// Which card a request edits.
     pub fn target(&self, h: &Handles<'_>, req: &EditRequest) -> Result<Target, Reply> {
         let lib = h.shelf.snapshot();
-        let ctx = Ctx {
-            library: &lib,
-            today: h.clock.today(),
-            default_topic: h.default_topic,
-            service: None,
-        };
+        let ctx = ctx(h, &lib);
         let t = ctx.topic(req.topic.as_deref())?;
         let topic = lib.topic(t);
         // Cards are edited where they are read from; the topic's folder is under our root.

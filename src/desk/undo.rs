@@ -41,6 +41,9 @@ impl Desk {
                 ),
             );
         }
+        if edit.action == super::new::NEW_TOPIC {
+            return self.undo_topic(h, edit, by).await;
+        }
         let file = self.root.join(&edit.file);
         let dir = file
             .ancestors()
@@ -73,7 +76,10 @@ impl Desk {
         let written = if edit.existed {
             write_atomically(&file, &edit.before)
         } else {
-            std::fs::remove_file(&file)
+            match self.check_without(h, &target).await {
+                Err(r) => return r,
+                Ok(()) => std::fs::remove_file(&file),
+            }
         };
         if let Err(e) = written {
             tracing::error!(file = %file.display(), error = %e, "undoing an edit failed");
@@ -120,6 +126,109 @@ impl Desk {
                 edit.file,
                 edit.by.name,
                 edit.summary,
+                committed_note(committed.as_ref()),
+                reloaded(&record)
+            ),
+        ))
+    }
+
+    /// Check the topic as it would be without the card an edit created (an actor someone
+    /// has cited since): the card is moved out of sight for the check and put back.
+    async fn check_without(&self, h: &Handles<'_>, target: &Target) -> Result<(), Reply> {
+        let name = target
+            .file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let aside = target
+            .file
+            .with_file_name(format!(".{name}.dossier-undo-{}", std::process::id()));
+        let today = h.clock.today();
+        let errors = |dir: &Path| {
+            let (_, report) = crate::cards::load::check_topic(dir, today);
+            report
+                .diagnostics
+                .into_iter()
+                .filter(|d| d.is_error())
+                .collect::<Vec<_>>()
+        };
+        let known: Vec<String> = errors(&target.topic_dir)
+            .iter()
+            .map(|d| d.message.clone())
+            .collect();
+        if std::fs::rename(&target.file, &aside).is_err() {
+            return Ok(());
+        }
+        let without = errors(&target.topic_dir);
+        let _ = std::fs::rename(&aside, &target.file);
+        let mut new = crate::diag::Report::default();
+        for d in without {
+            if !known.contains(&d.message) {
+                new.push(d);
+            }
+        }
+        if !new.has_errors() {
+            return Ok(());
+        }
+        let mut r = user_error(
+            "That edit cannot be undone yet",
+            format!(
+                "Taking {} away would break the cards that now cite it; change those first. Nothing was changed.",
+                self.relative(&target.file)
+            ),
+        );
+        crate::reload::diagnostics_sections(&mut r, &new, &self.root);
+        r.sections.retain(|s| s.heading != "Warnings");
+        Err(r)
+    }
+
+    /// Undo a topic made from chat: its folder taken away, if it is as it was made.
+    async fn undo_topic(&self, h: &Handles<'_>, made: Entry, by: &Author) -> Reply {
+        let dir = self.root.join(&made.file);
+        let lock = self.lock_for(&dir);
+        let _held = lock.lock().await;
+        let before = match super::new::undo_new_topic(&dir, &made) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        let summary = format!("undo #{}: {}", made.id, made.summary);
+        let committed = self
+            .commit(
+                &dir,
+                by,
+                format!("{}: {}", made.topic, made.summary),
+                String::new(),
+                Some(
+                    made.git_commit
+                        .clone()
+                        .unwrap_or_else(|| format!("(edit #{}, not committed)", made.id)),
+                ),
+            )
+            .await;
+        let entry = Entry {
+            id: 0,
+            at: chrono::Utc::now(),
+            topic: made.topic.clone(),
+            file: made.file.clone(),
+            action: "undo".into(),
+            summary: summary.clone(),
+            by: by.clone(),
+            existed: true,
+            before,
+            after: String::new(),
+            after_hash: content_hash(""),
+            undoes: Some(made.id),
+            git_commit: committed.as_ref().and_then(|c| c.clone().ok()),
+        };
+        let id = self.log_entry(&entry);
+        tracing::info!(folder = %made.file, by = %by.describe(), edit = ?id, "{summary}");
+        let record = h.reloader.reload_and_announce(Trigger::Edit).await;
+        Reply::new(ReplyKind::Answer, format!("Edit #{} undone", made.id)).summary(Line::new(
+            format!(
+                "The topic {} that {} made is gone again ({}){}. {}",
+                made.file,
+                made.by.name,
+                made.summary,
                 committed_note(committed.as_ref()),
                 reloaded(&record)
             ),

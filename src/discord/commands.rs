@@ -22,7 +22,9 @@ fn option(arg: &ArgSpec) -> CreateCommandOption {
         ArgKind::Timezone => (CommandOptionType::String, true),
         ArgKind::Time => (CommandOptionType::String, false),
         ArgKind::Actor | ArgKind::Topic | ArgKind::Command => (CommandOptionType::String, true),
-        ArgKind::Date | ArgKind::Text | ArgKind::EditWhat => (CommandOptionType::String, false),
+        ArgKind::Date | ArgKind::Text | ArgKind::EditWhat | ArgKind::NewWhat => {
+            (CommandOptionType::String, false)
+        }
     };
     let mut o = CreateCommandOption::new(
         kind,
@@ -39,6 +41,11 @@ fn option(arg: &ArgSpec) -> CreateCommandOption {
         ArgKind::Text => o = o.min_length(1).max_length(200),
         ArgKind::EditWhat => {
             for w in crate::commands::spec::EDIT_WHATS {
+                o = o.add_string_choice(*w, *w);
+            }
+        }
+        ArgKind::NewWhat => {
+            for w in crate::commands::spec::NEW_WHATS {
                 o = o.add_string_choice(*w, *w);
             }
         }

@@ -19,10 +19,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-struct Setup {
-    _dir: tempfile::TempDir,
-    root: PathBuf,
-    app: Arc<App>,
+pub(crate) struct Setup {
+    pub(crate) _dir: tempfile::TempDir,
+    pub(crate) root: PathBuf,
+    pub(crate) app: Arc<App>,
 }
 
 impl Setup {
@@ -31,7 +31,7 @@ impl Setup {
     }
 }
 
-fn setup() -> Setup {
+pub(crate) fn setup() -> Setup {
     let dir = tempfile::tempdir().expect("tempdir");
     let root = dir.path().join("briefings");
     copy_tree(&bundled(), &root);
@@ -51,7 +51,7 @@ fn setup() -> Setup {
     }
 }
 
-fn moderator(id: &str, name: &str, admin: bool) -> Asker {
+pub(crate) fn moderator(id: &str, name: &str, admin: bool) -> Asker {
     Asker {
         platform: Platform::Matrix,
         place: None,
@@ -65,12 +65,12 @@ fn moderator(id: &str, name: &str, admin: bool) -> Asker {
     }
 }
 
-async fn send(app: &App, asker: &Asker, message: &str) -> Reply {
+pub(crate) async fn send(app: &App, asker: &Asker, message: &str) -> Reply {
     let cmd = dossier::matrix::parse_with_fields(message).expect("parses");
     dossier::router::respond(app, &cmd, asker).await
 }
 
-fn text(r: &Reply) -> String {
+pub(crate) fn text(r: &Reply) -> String {
     let mut out = format!("{}\n", r.title);
     if let Some(s) = &r.summary {
         out.push_str(&s.text);
@@ -104,7 +104,7 @@ fn text(r: &Reply) -> String {
     out
 }
 
-fn ask(app: &App, line: &str) -> String {
+pub(crate) fn ask(app: &App, line: &str) -> String {
     text(&dossier::router::answer(
         app,
         &dossier::commands::parse(line).expect("parses"),
@@ -1113,7 +1113,7 @@ fn discord_changes_an_event_in_a_prefilled_form_and_removes_without_one() {
     });
 }
 
-fn git(dir: &std::path::Path, args: &[&str]) -> String {
+pub(crate) fn git(dir: &std::path::Path, args: &[&str]) -> String {
     let out = std::process::Command::new("git")
         .arg("-C")
         .arg(dir)
@@ -1128,39 +1128,46 @@ fn git(dir: &std::path::Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// A copy of the bundled topic in a fresh git work tree (`briefings/` in it, committed), and
+/// a service with an edit desk on it; the work tree, the state folder and the service.
+pub(crate) fn in_git_work_tree() -> (tempfile::TempDir, tempfile::TempDir, Arc<App>) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().join("briefings");
+    copy_tree(&bundled(), &root);
+    let setup = [
+        "-c",
+        "user.name=Setup",
+        "-c",
+        "user.email=setup@example.invalid",
+    ];
+    git(dir.path(), &["init", "--quiet"]);
+    git(dir.path(), &[&setup[..], &["add", "."]].concat());
+    git(
+        dir.path(),
+        &[&setup[..], &["commit", "--quiet", "-m", "cards"]].concat(),
+    );
+    let loaded = load(&root, bundled_today());
+    let state = tempfile::tempdir().expect("state dir");
+    let desk = Desk::open(&root, &state.path().join("edits.sqlite3")).expect("desk");
+    let app = Arc::new(
+        App::new(
+            dossier::library::Library::new(loaded.topics),
+            None,
+            Clock::Fixed(bundled_today()),
+        )
+        .reading(root, &loaded.report)
+        .with_desk(Arc::new(desk)),
+    );
+    (dir, state, app)
+}
+
 #[test]
 fn in_a_git_work_tree_each_edit_is_a_commit_by_the_moderator_and_undo_reverts_it() {
     runtime().block_on(async {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let root = dir.path().join("briefings");
-        copy_tree(&bundled(), &root);
-        let setup = [
-            "-c",
-            "user.name=Setup",
-            "-c",
-            "user.email=setup@example.invalid",
-        ];
-        git(dir.path(), &["init", "--quiet"]);
-        git(dir.path(), &[&setup[..], &["add", "."]].concat());
-        git(
-            dir.path(),
-            &[&setup[..], &["commit", "--quiet", "-m", "cards"]].concat(),
-        );
+        let (dir, _state, app) = in_git_work_tree();
         // Something else staged in the work tree stays out of the edit's commit.
         std::fs::write(dir.path().join("NOTES.md"), "draft").expect("notes");
         git(dir.path(), &["add", "NOTES.md"]);
-        let loaded = load(&root, bundled_today());
-        let state = tempfile::tempdir().expect("state dir");
-        let desk = Desk::open(&root, &state.path().join("edits.sqlite3")).expect("desk");
-        let app = Arc::new(
-            App::new(
-                dossier::library::Library::new(loaded.topics),
-                None,
-                Clock::Fixed(bundled_today()),
-            )
-            .reading(root.clone(), &loaded.report)
-            .with_desk(Arc::new(desk)),
-        );
         let alice = moderator("@alice:example.org", "Alice", false);
         let r = send(&app, &alice, "edit correction iran\nconfidence: high").await;
         assert_eq!(r.kind, ReplyKind::Answer, "{}", text(&r));

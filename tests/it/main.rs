@@ -22,6 +22,8 @@ mod matrix_e2e;
 #[cfg(feature = "matrix")]
 mod matrix_mock;
 mod never_panics;
+#[cfg(all(feature = "discord", feature = "matrix"))]
+mod new_from_chat;
 #[cfg(feature = "discord")]
 mod places;
 #[cfg(feature = "discord")]

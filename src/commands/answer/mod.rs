@@ -67,6 +67,7 @@ pub fn answer(ctx: &Ctx<'_>, cmd: &Command) -> Reply {
         | Command::Preview(_)
         | Command::Place(_)
         | Command::Edit(_)
+        | Command::New(_)
         | Command::History(_)
         | Command::Undo
         | Command::Suggest(_)
@@ -82,6 +83,8 @@ pub fn answer(ctx: &Ctx<'_>, cmd: &Command) -> Reply {
                     Command::Preview(_) => " In a terminal, `dossier digest` prints a briefing.",
                     Command::Place(_) =>
                         " In a terminal, `--topic` (or DOSSIER_DEFAULT_TOPIC) chooses the topic.",
+                    Command::New(_) =>
+                        " In a terminal, `dossier new topic <id> --title …` and `dossier new actor <topic> <id> --name …` do the same.",
                     c if c.is_edit() =>
                         " In a terminal, edit the card files and run `dossier check`.",
                     _ => "",

@@ -159,8 +159,40 @@ pub fn parse_any_length(line: &str) -> Result<Command, ParseError> {
         });
     };
     let rest: Vec<String> = rest.cloned().collect();
+    if spec.kind == CommandKind::New {
+        return from_args(spec, new_args(&rest));
+    }
     let args = split_args(spec, &rest)?;
     from_args(spec, args)
+}
+
+/// `new topic <id> <title words…>` and `new actor <id> <name words…> [topic T]`: by place,
+/// not by keyword, since `topic` is both what is made and the keyword naming where an actor
+/// goes, and a title may hold any word. Only an actor's last two words can be `topic T`.
+fn new_args(words: &[String]) -> Args {
+    let mut args = Args::new();
+    let mut it = words.iter();
+    if let Some(w) = it.next() {
+        args.insert("what", w.clone());
+    }
+    if let Some(w) = it.next() {
+        args.insert("id", w.clone());
+    }
+    let mut rest: Vec<&String> = it.collect();
+    let actor = args
+        .get("what")
+        .is_some_and(|w| w.eq_ignore_ascii_case("actor"));
+    if actor
+        && rest.len() >= 2
+        && rest[rest.len() - 2].eq_ignore_ascii_case("topic")
+        && let Some(t) = rest.pop()
+    {
+        rest.pop();
+        args.insert("topic", t.clone());
+    }
+    let name: Vec<&str> = rest.iter().map(|s| s.as_str()).collect();
+    args.insert("name", name.join(" "));
+    args
 }
 
 /// Sort a command's words into keyword and positional arguments.
@@ -550,6 +582,36 @@ pub fn from_args(spec: &'static CommandSpec, args: Args) -> Result<Command, Pars
             card: get("card"),
             topic,
         }),
+        CommandKind::New => {
+            let what = required("what")?;
+            let what = match what.to_ascii_lowercase().as_str() {
+                "topic" => NewWhat::Topic,
+                "actor" => NewWhat::Actor,
+                _ => {
+                    return Err(ParseError::Invalid {
+                        command: spec.name,
+                        arg: "what",
+                        why: format!(
+                            "`{}` is not something `new` makes: `new topic <id> <title>` or `new actor <id> <name>`",
+                            crate::text::truncate_words(&what, 20)
+                        ),
+                    });
+                }
+            };
+            if what == NewWhat::Topic && topic.is_some() {
+                return Err(ParseError::Invalid {
+                    command: spec.name,
+                    arg: "topic",
+                    why: "a new topic is not made inside another: leave out `topic`".into(),
+                });
+            }
+            Command::New(NewQuery {
+                what,
+                id: required("id")?,
+                name: required("name")?,
+                topic,
+            })
+        }
         CommandKind::Undo => Command::Undo,
         CommandKind::Suggestions => Command::Suggestions,
         CommandKind::Help => Command::Help(HelpQuery {

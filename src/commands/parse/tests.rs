@@ -205,10 +205,66 @@ fn canonical_lines_parse_back() {
         "subscribe 07:30 Europe/Berlin topic iran-us-talks unchanged short",
         "unsubscribe 3",
         "preview topic iran-us-talks",
+        "new topic water-talks The topic of Nile water",
+        "new actor egypt \"Arab Republic of Egypt\" topic water-talks",
+        "new actor sudan Sudan",
     ] {
         let c = ok(line);
         assert_eq!(ok(&c.to_line()), c, "{line} → {}", c.to_line());
     }
+}
+
+#[test]
+fn new_takes_its_words_by_place() {
+    // A title takes every word, `topic` too; an actor's last two words may name its topic.
+    assert_eq!(
+        ok("new topic water-talks The topic of Nile water"),
+        Command::New(NewQuery {
+            what: NewWhat::Topic,
+            id: "water-talks".into(),
+            name: "The topic of Nile water".into(),
+            topic: None,
+        })
+    );
+    assert_eq!(
+        ok("!new ACTOR egypt Arab Republic of Egypt topic water-talks"),
+        Command::New(NewQuery {
+            what: NewWhat::Actor,
+            id: "egypt".into(),
+            name: "Arab Republic of Egypt".into(),
+            topic: Some("water-talks".into()),
+        })
+    );
+    assert!(ok("new actor egypt Egypt").is_moderator());
+    for (line, arg) in [
+        ("new", "what"),
+        ("new topic", "id"),
+        ("new topic water-talks", "name"),
+        ("new actor egypt topic water-talks", "name"),
+    ] {
+        assert!(
+            matches!(parse(line), Err(ParseError::Missing { arg: a, .. }) if a == arg),
+            "{line}: {:?}",
+            parse(line)
+        );
+    }
+    assert!(matches!(
+        parse("new event x y"),
+        Err(ParseError::Invalid { arg: "what", .. })
+    ));
+    let mut args = Args::new();
+    for (k, v) in [
+        ("what", "topic"),
+        ("id", "x"),
+        ("name", "X"),
+        ("topic", "y"),
+    ] {
+        args.insert(k, v.into());
+    }
+    assert!(matches!(
+        from_args(spec::of(CommandKind::New), args),
+        Err(ParseError::Invalid { arg: "topic", .. })
+    ));
 }
 
 #[test]
