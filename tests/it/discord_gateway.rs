@@ -41,7 +41,7 @@ async fn start_client(fake: &Fake, defer_after: Duration) -> tokio::task::JoinHa
     start_client_with(fake, app, defer_after).await
 }
 
-async fn start_client_with(
+pub(crate) async fn start_client_with(
     fake: &Fake,
     app: Arc<App>,
     defer_after: Duration,

@@ -3,7 +3,8 @@
 //! the reply relation; the same in an encrypted room; moderator gating by power level; a
 //! Synapse restart after which the next command is answered once and only once; and a bot
 //! restart that keeps its device, accepts an invite sent while it was away and does not answer
-//! late what was asked meanwhile; edits from chat, of a position and of an existing event.
+//! late what was asked meanwhile; edits from chat, of a position and of an existing event; and a
+//! topic per room.
 
 use crate::common::*;
 use crate::synapse::Synapse;
@@ -688,5 +689,86 @@ detail: Changed from Matrix.",
             "{got:#?}"
         );
         bot.abort();
+    });
+}
+
+/// A topic per room on a real Synapse: two topics loaded, two rooms, each choosing its own with
+/// `!topic set`; `!position` and `!brief` without a topic then answer from each room's own, and
+/// `!new actor` adds the actor to the room's topic.
+#[test]
+fn synapse_a_topic_per_room() {
+    runtime().block_on(async {
+        let synapse = tokio::task::spawn_blocking(Synapse::start)
+            .await
+            .expect("synapse");
+        for u in ["dossier", "alice"] {
+            synapse.register(u, PASSWORD);
+        }
+        let bot_id: OwnedUserId = UserId::parse("@dossier:localhost").expect("id");
+        let alice = User::login(&synapse.url(), "alice").await;
+        let river = alice.create_room(vec![bot_id.clone()], false).await;
+        let gulf = alice.create_room(vec![bot_id.clone()], false).await;
+
+        let cards = tempfile::tempdir().expect("tempdir");
+        copy_tree(&bundled(), cards.path());
+        copy_tree(&fixtures().join("valid/small"), cards.path());
+        let root = dossier::reload::absolute(cards.path());
+        let (library, report) =
+            dossier::reload::load_checked(&root, bundled_today(), None).expect("loads");
+        assert_eq!(library.topics().len(), 2);
+        let state = tempfile::tempdir().expect("tempdir");
+        let desk = dossier::desk::Desk::open(&root, &state.path().join("edits.sqlite3"))
+            .expect("edit log");
+        let places =
+            dossier::places::Places::open(&state.path().join("places.sqlite3")).expect("places");
+        let app = Arc::new(
+            App::new(library, None, Clock::Fixed(bundled_today()))
+                .reading(root.clone(), &report)
+                .with_desk(Arc::new(desk))
+                .with_places(places),
+        );
+        let store_dir = tempfile::tempdir().expect("tempdir");
+        let bot = start_bot_with(&synapse, store_dir.path(), app, None);
+        wait_joined(&river, &bot_id).await;
+        wait_joined(&gulf, &bot_id).await;
+
+        // Two topics and no choice yet: a command that names none asks which.
+        let got = alice.ask(&river, "!brief", &bot_id, 30).await;
+        assert!(first_says(&got, "Which topic?"), "{got:#?}");
+        let got = alice
+            .ask(&river, "!topic set river-treaty", &bot_id, 30)
+            .await;
+        assert!(
+            first_says(&got, "This room answers from The Long River"),
+            "{got:#?}"
+        );
+        let got = alice
+            .ask(&gulf, "!topic set iran-us-talks", &bot_id, 30)
+            .await;
+        assert!(first_says(&got, "This room answers from Iran"), "{got:#?}");
+
+        let got = alice.ask(&river, "!position northland", &bot_id, 30).await;
+        assert!(first_says(&got, "Northland: position"), "{got:#?}");
+        assert_eq!(got[0].room, river.room_id());
+        let got = alice.ask(&gulf, "!position iran", &bot_id, 30).await;
+        assert!(first_says(&got, "Iran: position"), "{got:#?}");
+        assert_eq!(got[0].room, gulf.room_id());
+        let got = alice.ask(&river, "!brief", &bot_id, 30).await;
+        assert!(first_says(&got, "The Long River water treaty"), "{got:#?}");
+        let got = alice.ask(&gulf, "!brief", &bot_id, 30).await;
+        assert!(first_says(&got, "Iran–US talks"), "{got:#?}");
+        let got = alice.ask(&river, "!topic", &bot_id, 30).await;
+        assert!(first_says(&got, "river-treaty"), "{got:#?}");
+
+        // A new actor made in a room goes to that room's topic.
+        let got = alice
+            .ask(&river, "!new actor eastland Eastland", &bot_id, 30)
+            .await;
+        assert!(first_says(&got, "New actor: Eastland"), "{got:#?}");
+        assert!(root.join("river-treaty/actors/eastland.toml").is_file());
+        let got = alice.ask(&river, "!position eastland", &bot_id, 30).await;
+        assert!(first_says(&got, "Eastland: position"), "{got:#?}");
+        bot.abort();
+        drop(synapse);
     });
 }

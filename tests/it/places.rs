@@ -1,6 +1,7 @@
 //! A topic per channel: two topics loaded, two Discord channels (through the signed
 //! interactions endpoint) each choosing its own with `/topic set:`, and what a command that
-//! names no topic answers in each; who may choose; and the choice kept across a restart.
+//! names no topic answers in each; who may choose; the choice kept across a restart; and the
+//! same over the gateway, with the real serenity client against the fake Discord.
 
 use crate::common::*;
 use crate::discord_endpoint::start_with;
@@ -150,5 +151,85 @@ fn each_channel_answers_from_its_own_topic() {
             text.contains(&format!("discord:{a} → river-treaty")),
             "{text}"
         );
+    });
+}
+
+/// One interaction dispatched over the fake Discord's gateway; the body of its callback.
+async fn over_gateway(fake: &crate::fake_discord::Fake, v: Value, n: u32) -> Value {
+    let token = format!("tok-place-{n}");
+    let path = format!("/{token}/callback");
+    fake.dispatch(
+        "INTERACTION_CREATE",
+        with_token(v, &format!("1100000000000009{n:03}"), &token),
+    );
+    let reqs = fake
+        .wait_for(20, "a callback", |r| {
+            r.iter().any(|x| x.path.contains(&path))
+        })
+        .await;
+    reqs.iter()
+        .find(|x| x.path.contains(&path))
+        .expect("callback")
+        .body
+        .clone()
+}
+
+#[test]
+fn over_the_gateway_each_channel_answers_from_its_own_topic() {
+    runtime().block_on(async {
+        let dir = two_topics();
+        let state = tempfile::tempdir().expect("state");
+        let (library, _) =
+            dossier::reload::load_checked(dir.path(), bundled_today(), None).expect("loads");
+        let places =
+            dossier::places::Places::open(&state.path().join("places.sqlite3")).expect("places");
+        let app =
+            Arc::new(App::new(library, None, Clock::Fixed(bundled_today())).with_places(places));
+        let fake = crate::fake_discord::Fake::start().await;
+        let client =
+            crate::discord_gateway::start_client_with(&fake, app, Duration::from_secs(2)).await;
+        let (a, b) = ("1400000000000000033", "1400000000000000044");
+        let body = over_gateway(
+            &fake,
+            in_channel(
+                command("topic", &[("set", 3, json!("river-treaty"))], MODERATOR),
+                a,
+            ),
+            1,
+        )
+        .await;
+        assert!(
+            title(&body).starts_with("This channel answers from"),
+            "{body}"
+        );
+        let body = over_gateway(
+            &fake,
+            in_channel(
+                command("topic", &[("set", 3, json!("iran-us-talks"))], MODERATOR),
+                b,
+            ),
+            2,
+        )
+        .await;
+        assert!(title(&body).contains("Iran–US talks"), "{body}");
+        let body = over_gateway(
+            &fake,
+            in_channel(
+                command("position", &[("actor", 3, json!("northland"))], "0"),
+                a,
+            ),
+            3,
+        )
+        .await;
+        assert_eq!(body["type"], 4, "{body}");
+        assert_eq!(body["data"]["embeds"][0]["title"], "Northland: position");
+        let body = over_gateway(
+            &fake,
+            in_channel(command("position", &[("actor", 3, json!("iran"))], "0"), b),
+            4,
+        )
+        .await;
+        assert_eq!(body["data"]["embeds"][0]["title"], "Iran: position");
+        client.abort();
     });
 }
