@@ -380,12 +380,37 @@ impl Cites<'_> {
     }
 }
 
-fn listed(v: &[String]) -> String {
-    if v.is_empty() {
-        "none".to_owned()
-    } else {
-        v.join("; ")
+/// How a list of a position (its demands, its red lines) changed, in words that do not read
+/// a list the entry stopped stating as one that is now empty.
+fn list_change(what: &str, before: &[String], after: &[String]) -> String {
+    let mut named = what.to_owned();
+    if let Some(first) = named.get_mut(..1) {
+        first.make_ascii_uppercase();
     }
+    match (before.is_empty(), after.is_empty()) {
+        (true, _) => format!("{named}, newly stated: {}", after.join("; ")),
+        (_, true) => format!(
+            "The entry no longer states {what} (before: {})",
+            before.join("; ")
+        ),
+        _ => format!("{named}: {} → {}", before.join("; "), after.join("; ")),
+    }
+}
+
+/// Parts joined as sentences: each ends with one full stop, however its text ended.
+fn sentences(parts: &[String]) -> String {
+    parts
+        .iter()
+        .map(|p| {
+            let p = p.trim_end();
+            if p.ends_with(['.', '!', '?']) {
+                p.to_owned()
+            } else {
+                format!("{p}.")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Lines for at most `MAX_ITEMS` items, then "… and N more: `command`".
@@ -553,22 +578,14 @@ fn changes_sections(
             let text = match &pc.before {
                 None => format!("New in the cards: {}", pc.after.stance),
                 Some(b) => {
-                    let mut s = format!("Stance: {} → {}", b.stance, pc.after.stance);
+                    let mut parts = vec![format!("Stance: {} → {}", b.stance, pc.after.stance)];
                     if b.demands != pc.after.demands {
-                        s.push_str(&format!(
-                            ". Demands: {} → {}",
-                            listed(&b.demands),
-                            listed(&pc.after.demands)
-                        ));
+                        parts.push(list_change("demands", &b.demands, &pc.after.demands));
                     }
                     if b.red_lines != pc.after.red_lines {
-                        s.push_str(&format!(
-                            ". Red lines: {} → {}",
-                            listed(&b.red_lines),
-                            listed(&pc.after.red_lines)
-                        ));
+                        parts.push(list_change("red lines", &b.red_lines, &pc.after.red_lines));
                     }
-                    s
+                    sentences(&parts)
                 }
             };
             Line::cited(text, cites.cite(&sources)).label(format!(

@@ -372,3 +372,70 @@ fn the_terminal_prints_a_digest() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("No change in the cards"));
 }
+
+/// What the briefing says of a position whose stance ends with a full stop, whose demands
+/// appear and whose red lines are dropped.
+fn moved_position_line(edit: impl FnOnce(&Path)) -> String {
+    let (c, after, snap) = changes(edit);
+    let r = digest(
+        &after,
+        0,
+        Some(Previous {
+            snapshot: &snap,
+            day: day("2026-03-19"),
+        }),
+        day("2026-03-20"),
+        fixture_today(),
+        WhenUnchanged::Post,
+    )
+    .expect("a briefing");
+    assert_eq!(c.positions.len(), 1, "{c:#?}");
+    let text = render(&r, TextStyle::PLAIN);
+    text.lines()
+        .find(|l| l.contains("Stance:"))
+        .unwrap_or_else(|| panic!("no position line: {text}"))
+        .to_owned()
+}
+
+#[test]
+fn a_moved_position_reads_as_sentences_and_dropped_lists_are_not_called_empty() {
+    let line = moved_position_line(|d| {
+        replace(
+            d,
+            "actors/northland.toml",
+            "Wants a fixed yearly quota.",
+            "Now open to a seasonal quota (reported).",
+        );
+        replace(
+            d,
+            "actors/northland.toml",
+            "quota\"]\nred_lines = [\"No international control of its dams\"]",
+            "quota\"]\nred_lines = []",
+        );
+    });
+    assert!(!line.contains(".."), "a doubled full stop: {line}");
+    assert!(
+        line.contains("Now open to a seasonal quota (reported). The entry no longer states red lines (before: No international control of its dams)."),
+        "{line}"
+    );
+    assert!(!line.contains("→ none"), "{line}");
+
+    let line = moved_position_line(|d| {
+        replace(
+            d,
+            "actors/northland.toml",
+            "quota\"]\nred_lines = [\"No international control of its dams\"]",
+            "quota\"]\nred_lines = [\"No international control of its dams\", \"No quota below 40%\"]",
+        );
+        replace(
+            d,
+            "actors/northland.toml",
+            "Wants a fixed yearly quota.",
+            "Wants a fixed yearly quota, and a floor",
+        );
+    });
+    assert!(
+        line.contains("a floor. Red lines: No international control of its dams → No international control of its dams; No quota below 40%."),
+        "{line}"
+    );
+}
