@@ -31,3 +31,4 @@ pub mod schedule;
 pub mod scheduler;
 pub mod service;
 pub mod text;
+pub mod web;

@@ -121,6 +121,9 @@ pub struct Library {
     /// Which library this is among those a service has served (0: none yet); what was
     /// rendered from one is kept under its version.
     version: u64,
+    /// When it was put on the shelf (when it was made, before that): what a web page of it
+    /// says as `Last-Modified`.
+    loaded_at: chrono::DateTime<chrono::Utc>,
 }
 
 const STOP_WORDS: [&str; 12] = [
@@ -137,7 +140,13 @@ impl Library {
     /// The same library, numbered `version`.
     pub fn numbered(mut self, version: u64) -> Self {
         self.version = version;
+        self.loaded_at = chrono::Utc::now();
         self
+    }
+
+    /// When this library was put on the shelf.
+    pub fn loaded_at(&self) -> chrono::DateTime<chrono::Utc> {
+        self.loaded_at
     }
 
     pub fn new(topics: Vec<Topic>) -> Self {
@@ -171,6 +180,7 @@ impl Library {
             topic_names,
             search,
             version: 0,
+            loaded_at: chrono::Utc::now(),
         }
     }
 

@@ -186,6 +186,11 @@ async fn serve(config: Config, app: Arc<App>) -> ExitCode {
             Err(e) => return fail(format!("cannot listen on {addr}: {e}")),
         };
         let endpoint = routes.is_some();
+        let routes = match (routes, config.web.is_some()) {
+            (Some(r), true) => Some(r.merge(crate::web::router(app.clone()))),
+            (None, true) => Some(crate::web::router(app.clone())),
+            (r, false) => r,
+        };
         let router = crate::http::router(app.clone(), routes);
         #[cfg(feature = "discord")]
         if endpoint {
@@ -193,8 +198,9 @@ async fn serve(config: Config, app: Arc<App>) -> ExitCode {
         }
         tracing::info!(
             %addr,
-            "HTTP listening: GET /healthz, /readyz, /metrics{}",
-            if endpoint { "; Discord interactions endpoint listening on POST /interactions" } else { "" }
+            "HTTP listening: GET /healthz, /readyz, /metrics{}{}",
+            if endpoint { "; Discord interactions endpoint listening on POST /interactions" } else { "" },
+            if config.web.is_some() { "; web pages at / and /t/<topic>" } else { "" }
         );
         let stop = stop.clone();
         tasks.spawn(async move {

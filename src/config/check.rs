@@ -142,8 +142,10 @@ impl ConfigCheck<'_> {
             })
             .collect();
         let reply_cache_bytes = self.cache(raw.cache.as_ref());
+        let web = raw.web.as_ref().map(|w| self.web(w, listen.is_some()));
         Config {
             reply_cache_bytes,
+            web,
             briefings: self.path_or(raw.briefings.as_ref(), "briefings"),
             default_topic,
             discord,
@@ -153,6 +155,35 @@ impl ConfigCheck<'_> {
             schedules,
             state,
         }
+    }
+
+    /// `[web]`: the pages need the HTTP listener; `public_url` must be http(s).
+    fn web(&mut self, w: &Spanned<RawWeb>, listening: bool) -> WebConfig {
+        if !listening {
+            self.err(
+                w.span(),
+                "no-listener",
+                "`[web]` needs the HTTP listener".into(),
+                "add `[http] listen = \"127.0.0.1:8080\"`: the pages are served there",
+            );
+        }
+        let public_url = w.get_ref().public_url.as_ref().and_then(|u| {
+            match url::Url::parse(u.get_ref().trim()) {
+                Ok(url) if matches!(url.scheme(), "https" | "http") && url.host().is_some() => {
+                    Some(url)
+                }
+                _ => {
+                    self.err(
+                        u.span(),
+                        "bad-url",
+                        format!("`{}` is not an http(s) URL", u.get_ref().chars().take(80).collect::<String>()),
+                        "write where readers reach the pages, e.g. \"https://briefings.example.org\"",
+                    );
+                    None
+                }
+            }
+        });
+        WebConfig { public_url }
     }
 
     /// `[cache] max_mib`: the reply cache's budget, 32 MiB when unset, at most 4 GiB.

@@ -25,6 +25,16 @@ pub(super) struct RawConfig {
     pub(super) schedule: Vec<Spanned<RawSchedule>>,
     #[serde(default)]
     pub(super) cache: Option<Spanned<RawCache>>,
+    #[serde(default)]
+    pub(super) web: Option<Spanned<RawWeb>>,
+}
+
+/// `[web]`: the public pages, on the HTTP listener.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawWeb {
+    #[serde(default)]
+    pub(super) public_url: Option<Spanned<String>>,
 }
 
 /// `[cache]`: the reply cache.

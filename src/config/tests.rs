@@ -154,3 +154,26 @@ fn one_listener_and_the_moderators_destinations() {
         "{h}"
     );
 }
+
+#[test]
+fn web_pages_need_the_listener_and_a_real_public_url() {
+    let c = load_text(
+        "[http]\nlisten = \"127.0.0.1:8080\"\n[web]\npublic_url = \"https://briefings.example.org\"\n",
+        &[],
+    )
+    .expect("valid");
+    let web = c.web.expect("[web]");
+    assert_eq!(
+        web.public_url.map(|u| u.to_string()).as_deref(),
+        Some("https://briefings.example.org/")
+    );
+    let e = load_text("[web]\n", &[]).expect_err("no listener");
+    assert!(e.human().contains("no-listener"), "{}", e.human());
+    let e = load_text(
+        "[http]\nlisten = \"127.0.0.1:8080\"\n[web]\npublic_url = \"javascript:alert(1)\"\n",
+        &[],
+    )
+    .expect_err("not http");
+    assert!(e.human().contains("bad-url"), "{}", e.human());
+    assert!(load_text("", &[]).expect("empty").web.is_none());
+}

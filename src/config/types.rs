@@ -42,6 +42,15 @@ pub struct Config {
     pub schedules: Vec<crate::schedule::NewSubscription>,
     /// The reply cache's budget in bytes (`[cache] max_mib`; 0 turns it off).
     pub reply_cache_bytes: usize,
+    /// `[web]`: the public pages are served on the HTTP listener.
+    pub web: Option<WebConfig>,
+}
+
+/// `[web]`.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Where the pages are reached from outside (`public_url`), for links from chat.
+    pub public_url: Option<url::Url>,
 }
 
 /// Where moderators are told about broken cards, their fixes and new warnings.

@@ -37,7 +37,7 @@ pub const LAYERS: &[(&str, &[&str])] = &[
     ),
     ("composition", &["app"]),
     ("router", &["router"]),
-    ("doors", &["discord", "matrix", "http"]),
+    ("doors", &["discord", "matrix", "http", "web"]),
     ("cli", &["cli", "main", ""]),
 ];
 

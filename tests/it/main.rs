@@ -36,3 +36,4 @@ mod schema;
 mod serve;
 #[cfg(feature = "matrix")]
 mod synapse;
+mod web;
