@@ -6,6 +6,7 @@
 
 use crate::clock::Clock;
 use crate::desk::{Desk, Handles};
+use crate::feed::Feed;
 use crate::library::Library;
 use crate::metrics::Metrics;
 use crate::places::Places;
@@ -41,6 +42,11 @@ pub struct App {
     pub replies: Arc<ReplyCache>,
     /// The topic each channel or room answers from, where moderators chose one.
     pub places: Arc<Places>,
+    /// What changed in each topic, reload by reload: the web door's Atom feeds.
+    pub feed: Arc<Feed>,
+    /// Where the web pages are reached from outside (`[web] public_url`): chat replies link
+    /// to them.
+    pub public_url: Option<url::Url>,
 }
 
 impl App {
@@ -69,6 +75,8 @@ impl App {
             desk: None,
             replies: Arc::new(ReplyCache::new(DEFAULT_BUDGET, metrics.clone())),
             places: Arc::new(Places::in_memory()),
+            feed: Arc::new(Feed::in_memory()),
+            public_url: None,
             metrics,
         }
     }
@@ -77,6 +85,27 @@ impl App {
     pub fn with_places(mut self, places: Places) -> Self {
         self.places = Arc::new(places);
         self
+    }
+
+    /// Keep the change feed in `feed` (a store under the state folder).
+    pub fn with_feed(mut self, feed: Feed) -> Self {
+        self.feed = Arc::new(feed);
+        self
+    }
+
+    /// Link chat replies to the web pages at `url`.
+    pub fn with_public_url(mut self, url: Option<url::Url>) -> Self {
+        self.public_url = url;
+        self
+    }
+
+    /// Record what changes in the cards in the feed, from now until the process ends.
+    pub fn follow_changes(&self) {
+        tokio::spawn(crate::feed::follow(
+            self.feed.clone(),
+            self.shelf.clone(),
+            self.clock,
+        ));
     }
 
     /// Keep at most `bytes` of rendered answers (0: cache nothing).
@@ -157,6 +186,7 @@ impl App {
             self.tasks.clone(),
             store,
             posters,
+            self.public_url.as_ref().map(|u| u.to_string()),
         )
     }
 }

@@ -522,6 +522,39 @@ pub fn digest(
     Some(r)
 }
 
+/// What changed in topic `ti` since `previous`, in the daily briefing's words and with its
+/// numbered sources, and nothing else (the change feed's entry); `None` when nothing did.
+pub fn changes_only(
+    lib: &Library,
+    ti: usize,
+    previous: Previous<'_>,
+    today: NaiveDate,
+) -> Option<(Changes, Reply)> {
+    let t = lib.topic(ti);
+    let c = diff(previous.snapshot, t);
+    if c.is_empty() {
+        return None;
+    }
+    let mut cites = Cites {
+        t,
+        lib,
+        ti,
+        list: Vec::new(),
+    };
+    let mut r = Reply::new(ReplyKind::Answer, format!("What changed in {}", t.title)).summary(
+        Line::new(format!(
+            "{} change{} since {}.",
+            c.count(),
+            if c.count() == 1 { "" } else { "s" },
+            human_day(previous.day)
+        )),
+    );
+    changes_sections(&mut r, t, &c, &previous, &mut cites);
+    r.citations = cites.list;
+    r.footer = Some(footer(t, today));
+    Some((c, r))
+}
+
 fn footer(t: &Topic, today: NaiveDate) -> Footer {
     let stale = t.staleness().is_stale(t.as_of, today).then(|| {
         format!(

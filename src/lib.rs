@@ -17,6 +17,7 @@ pub mod digest;
 #[cfg(feature = "discord")]
 pub mod discord;
 pub mod edit;
+pub mod feed;
 pub mod http;
 pub mod library;
 #[cfg(feature = "matrix")]

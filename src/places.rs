@@ -64,27 +64,14 @@ impl Places {
 
     /// Kept in `path` (created if missing); refuses a file written by a newer dossier.
     pub fn open(path: &Path) -> Result<Places, PlaceError> {
-        let fail = |why: String| PlaceError::Store(format!("{} {why}", path.display()));
-        if let Some(dir) = path.parent()
-            && !dir.as_os_str().is_empty()
-        {
-            std::fs::create_dir_all(dir).map_err(|e| fail(format!("cannot be created: {e}")))?;
-        }
-        let conn = Connection::open(path).map_err(|e| fail(format!("cannot be opened: {e}")))?;
-        let bad = |e: rusqlite::Error| fail(format!("is not a readable dossier store ({e})"));
-        conn.busy_timeout(std::time::Duration::from_secs(5))
-            .map_err(bad)?;
-        let version: i64 = conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(bad)?;
-        if version > SCHEMA_VERSION {
-            return Err(fail(format!(
-                "was written by a newer dossier (schema {version}; this one knows {SCHEMA_VERSION}); nothing was changed"
-            )));
-        }
-        conn.execute_batch(SCHEMA).map_err(bad)?;
-        conn.pragma_update(None, "user_version", SCHEMA_VERSION)
-            .map_err(bad)?;
+        let conn = crate::service::sqlite::open(path, SCHEMA, SCHEMA_VERSION)
+            .map_err(PlaceError::Store)?;
+        let bad = |e: rusqlite::Error| {
+            PlaceError::Store(format!(
+                "{} is not a readable dossier store ({e})",
+                path.display()
+            ))
+        };
         let mut topics = HashMap::new();
         {
             let mut q = conn

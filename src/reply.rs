@@ -1,11 +1,13 @@
 //! `Reply`: what dossier says, as data. Commands build it; renderers (text, Discord, Matrix)
 //! turn it into something a surface can show. Text in a reply is plain: renderers escape it for
-//! their markup. Citations are numbered in order of first use.
+//! their markup. Citations are numbered in order of first use. A reply can be stored as JSON
+//! (the change feed keeps its entries so), all but its pager.
 
 use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
 
 /// What a reply is, so surfaces can style it and the terminal can choose an exit code.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ReplyKind {
     Answer,
     Help,
@@ -14,7 +16,7 @@ pub enum ReplyKind {
     UserError,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reply {
     pub kind: ReplyKind,
     pub title: String,
@@ -22,6 +24,8 @@ pub struct Reply {
     pub sections: Vec<Section>,
     pub citations: Vec<Citation>,
     pub footer: Option<Footer>,
+    /// Not kept when a reply is stored (the feed's entries are never paged).
+    #[serde(skip)]
     pub pager: Option<Pager>,
     /// After an edit: the `edit` command line that opens the rest of the entry's fields, for
     /// doors whose forms hold only some of them (Discord's five inputs); others ignore it.
@@ -29,16 +33,20 @@ pub struct Reply {
     /// Shown only to the asker where the platform can (ephemeral on Discord); a notice on
     /// Matrix, which has no private replies in a room.
     pub private: bool,
+    /// The web page that shows this answer at length, when the service has public pages:
+    /// Discord links the embed's title to it (and a button), Matrix ends with it.
+    #[serde(default)]
+    pub link: Option<String>,
 }
 
 /// A headed part of a reply.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Section {
     pub heading: String,
     pub body: Block,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Block {
     Text(Line),
     Bullets(Vec<Line>),
@@ -47,7 +55,7 @@ pub enum Block {
 }
 
 /// A piece of text with the citation numbers that back it.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Line {
     /// Optional lead-in shown emphasised before the text ("6 Feb 2026", "Iran").
     pub label: Option<String>,
@@ -55,13 +63,13 @@ pub struct Line {
     pub cites: Vec<u32>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Field {
     pub name: String,
     pub lines: Vec<Line>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Citation {
     pub n: u32,
     pub source_id: String,
@@ -72,7 +80,7 @@ pub struct Citation {
     pub url: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Footer {
     pub topic: String,
     pub as_of: NaiveDate,
@@ -128,6 +136,7 @@ impl Reply {
             pager: None,
             more_fields: None,
             private: false,
+            link: None,
         }
     }
 

@@ -69,15 +69,26 @@ pub fn answer_in(app: &App, cmd: &Command, place: Option<&Destination>) -> Reply
     let lib = app.snapshot();
     let service = matches!(cmd, Command::Status).then(|| service_report(app));
     let default = default_topic(app, place);
-    answer_from(
-        &Ctx {
-            library: &lib,
-            today: app.clock.today(),
-            default_topic: default.as_deref(),
-            service: service.as_ref(),
-        },
-        cmd,
-    )
+    let ctx = Ctx {
+        library: &lib,
+        today: app.clock.today(),
+        default_topic: default.as_deref(),
+        service: service.as_ref(),
+    };
+    linked(app, &ctx, cmd, answer_from(&ctx, cmd))
+}
+
+/// An answer with the link to its web page, when the service has public pages and one shows
+/// it (never on a user's mistake or a private reply).
+fn linked(app: &App, ctx: &Ctx<'_>, cmd: &Command, mut reply: Reply) -> Reply {
+    if let Some(base) = &app.public_url
+        && !reply.is_user_error()
+        && !reply.private
+        && let Some(path) = ctx.address(cmd)
+    {
+        reply.link = Some(format!("{}{path}", base.as_str().trim_end_matches('/')));
+    }
+    reply
 }
 
 /// `topic` (which topic this place answers from) and `topic set <topic>` (choose it).
@@ -189,15 +200,13 @@ pub fn cached_answer(
     let entry = match app.replies.get(lib.version(), &key) {
         Some(hit) => hit,
         None => {
-            let reply = answer_from(
-                &Ctx {
-                    library: &lib,
-                    today,
-                    default_topic: default.as_deref(),
-                    service: None,
-                },
-                cmd,
-            );
+            let ctx = Ctx {
+                library: &lib,
+                today,
+                default_topic: default.as_deref(),
+                service: None,
+            };
+            let reply = linked(app, &ctx, cmd, answer_from(&ctx, cmd));
             let entry = Entry {
                 body: render(&reply)?,
                 user_error: reply.is_user_error(),

@@ -13,6 +13,7 @@ pub mod health;
 pub mod new;
 pub mod schema;
 pub mod serve;
+pub mod site;
 
 pub mod common;
 
@@ -51,6 +52,8 @@ pub enum Cmd {
     /// The JSON Schema of the card files, for an editor's TOML support (Taplo, "Even Better
     /// TOML"): `schema actor` prints one, `schema --out briefings/.schema` writes them all.
     Schema(schema::Args),
+    /// The web pages and Atom feeds as a static site: `site --out public/`.
+    Site(site::Args),
     /// Probe a running `serve` (GET /healthz): exit 0 when it answers. For container health checks.
     Health(health::Args),
     /// Discord tools: register the slash commands.
@@ -71,6 +74,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Cmd::Health(a) => health::run(a),
         Cmd::New(c) => new::run(c),
         Cmd::Schema(a) => schema::run(a),
+        Cmd::Site(a) => site::run(a),
         #[cfg(feature = "discord")]
         Cmd::Discord(c) => discord::run(c),
     }

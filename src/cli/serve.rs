@@ -104,9 +104,18 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let feed = match crate::feed::Feed::open(&config.state.join("feed.sqlite3")) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let app = Arc::new(
         App::new(library, config.default_topic.clone(), clock)
             .with_places(places)
+            .with_feed(feed)
+            .with_public_url(config.web.as_ref().and_then(|w| w.public_url.clone()))
             .reading(root, &report)
             .with_schedules(store)
             .with_desk(desk)
@@ -167,6 +176,7 @@ fn open_schedules(
 async fn serve(config: Config, app: Arc<App>) -> ExitCode {
     let stop = CancellationToken::new();
     let mut tasks = Tasks::new();
+    app.follow_changes();
     let (routes, discord_poster) = match open_discord(&config, &app, &stop, &mut tasks).await {
         Ok(r) => r,
         Err(e) => return fail(e),

@@ -1,7 +1,9 @@
 //! Commands: the one grammar (`spec`), the typed [`Command`] value (`command`), parsing typed
 //! lines or structured options into it (`parse`), and answering it from a library snapshot as
-//! a `Reply` (`answer`). Platform-neutral: no I/O, no chat platform types.
+//! a `Reply` (`answer`), and where each answer lives on the web (`address`). Platform-neutral:
+//! no I/O, no chat platform types.
 
+pub mod address;
 pub mod answer;
 pub mod command;
 pub mod parse;

@@ -3,7 +3,7 @@
 //! endpoint with `gateway = false`, and through `api_proxy`), with the post's key as the
 //! message `nonce` and `enforce_nonce` set, so a send retried after a crash is not posted twice.
 
-use super::respond::{embeds, no_mentions};
+use super::respond::{components, embeds, no_mentions};
 use crate::reply::Reply;
 use crate::schedule::Destination;
 use crate::scheduler::{PostError, PostFuture, Poster};
@@ -17,11 +17,15 @@ pub struct DiscordPoster {
     pub http: Arc<Http>,
 }
 
-/// The message for a briefing.
+/// The message for a briefing: its embeds, and its link buttons (the main source, the topic's
+/// web page), which need no interaction to answer.
 pub fn message(reply: &Reply, key: &str) -> CreateMessage {
-    let m = crate::render::discord::render(reply);
+    let mut m = crate::render::discord::render(reply);
+    m.buttons
+        .retain(|b| matches!(b, crate::render::discord::Button::Link { .. }));
     CreateMessage::new()
         .embeds(embeds(&m))
+        .components(components(&m))
         .allowed_mentions(no_mentions())
         .nonce(Nonce::String(key.to_owned()))
         .enforce_nonce(true)

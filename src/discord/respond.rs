@@ -26,6 +26,9 @@ pub(crate) fn embeds(m: &Message) -> Vec<CreateEmbed> {
             if let Some(t) = &e.title {
                 b = b.title(t);
             }
+            if let Some(u) = &e.url {
+                b = b.url(u);
+            }
             if let Some(d) = &e.description {
                 b = b.description(d);
             }

@@ -51,6 +51,8 @@ pub struct Message {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Embed {
     pub title: Option<String>,
+    /// Where the title links: the answer's web page.
+    pub url: Option<String>,
     pub description: Option<String>,
     pub fields: Vec<EmbedField>,
     pub footer: Option<String>,
@@ -358,8 +360,15 @@ pub fn render(reply: &Reply) -> Message {
     }
     let budget = limits::EMBEDS_TOTAL.saturating_sub(fixed);
     let description = fit_lines(&body, budget.min(limits::EMBED_DESCRIPTION), "lines");
+    // Discord takes http(s) links of at most 512 characters on buttons; the same bound keeps
+    // the embed's link sane.
+    let link = reply
+        .link
+        .as_ref()
+        .filter(|u| (u.starts_with("https://") || u.starts_with("http://")) && len(u) <= 512);
     let embed = Embed {
         title: Some(title),
+        url: link.cloned(),
         description: (!description.trim().is_empty()).then_some(description),
         fields,
         footer,
@@ -398,6 +407,13 @@ pub fn render(reply: &Reply) -> Message {
             url: c.url.clone(),
         });
     }
+    if let Some(url) = link {
+        buttons.push(Button::Link {
+            label: "Read on the web".into(),
+            url: url.clone(),
+        });
+    }
+    buttons.truncate(limits::BUTTONS_PER_ROW);
     Message {
         embeds: vec![embed],
         buttons,

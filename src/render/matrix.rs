@@ -277,6 +277,20 @@ pub fn render(reply: &Reply, prefix: &str) -> MatrixMessage {
             ),
         });
     }
+    // The answer's web page, when the service has public pages: always kept, like the footer.
+    if let Some(url) = reply
+        .link
+        .as_ref()
+        .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+    {
+        foot.push(Piece {
+            plain: format!("Read on the web: {}", plain_text(url)),
+            html: format!(
+                "<p><a href=\"{}\">Read on the web</a></p>",
+                escape_html(url)
+            ),
+        });
+    }
     // Keep well inside the event size limit. The title, summary and footer (as-of date,
     // staleness) always stay. The body and the sources share the rest: the sources are kept
     // whole when they take no more than half of it; the body is cut from its end, and what it

@@ -98,6 +98,8 @@ pub struct Scheduler {
     tasks: TaskTracker,
     pub store: Arc<dyn ScheduleStore>,
     pub posters: Vec<Arc<dyn Poster>>,
+    /// Where the web pages are reached from outside: each briefing links to its topic's.
+    public_url: Option<String>,
     /// Who this process is, in claims.
     pub owner: String,
     /// Posts being worked on by this process, so a tick does not start one twice.
@@ -112,6 +114,7 @@ impl Scheduler {
         tasks: TaskTracker,
         store: Arc<dyn ScheduleStore>,
         posters: Vec<Arc<dyn Poster>>,
+        public_url: Option<String>,
     ) -> Arc<Self> {
         let owner = format!(
             "{}-{}",
@@ -125,6 +128,7 @@ impl Scheduler {
             tasks,
             store,
             posters,
+            public_url,
             owner,
             busy: Mutex::new(Default::default()),
         })
@@ -326,7 +330,18 @@ impl Scheduler {
             self.clock.today(),
             sub.when_unchanged,
         );
-        Ok(reply.map(|r| (r, TopicSnapshot::of(lib.topic(ti)).to_json())))
+        let snapshot = TopicSnapshot::of(lib.topic(ti)).to_json();
+        Ok(reply.map(|mut r| {
+            // The briefing links to its topic's page, where there are public pages.
+            if let Some(base) = &self.public_url {
+                r.link = Some(format!(
+                    "{}{}",
+                    base.trim_end_matches('/'),
+                    crate::commands::address::topic_path(&lib.topic(ti).id)
+                ));
+            }
+            (r, snapshot)
+        }))
     }
 }
 

@@ -1,6 +1,7 @@
 //! What the service features share: who asked (`asker`), each door's state (`doors`), the
 //! moderators' notices (`notices`), the shelf the library is served from (`shelf`) and the
-//! cache of answers rendered from it (`cache`). Small
+//! cache of answers rendered from it (`cache`), and how the small SQLite stores open
+//! (`sqlite`). Small
 //! parts, each a handle a feature takes when it needs it; none knows the whole service.
 
 pub mod asker;
@@ -8,6 +9,7 @@ pub mod cache;
 pub mod doors;
 pub mod notices;
 pub mod shelf;
+pub mod sqlite;
 
 pub use asker::{Asker, Platform};
 pub use cache::ReplyCache;

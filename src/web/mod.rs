@@ -12,7 +12,9 @@
 //! [`MAX_QUERY`] bytes is refused with `414` before anything is parsed; an unknown topic or
 //! actor is a `404` page with "did you mean".
 
+pub mod atom;
 pub mod page;
+pub mod site;
 
 use crate::app::App;
 use crate::commands::Command;
@@ -52,6 +54,9 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/t/{topic}/experts", get(experts))
         .route("/t/{topic}/sources", get(sources))
         .route("/t/{topic}/actors/{actor}", get(actor))
+        .route("/t/{topic}/changes", get(changes))
+        .route("/t/{topic}/changes/{seq}", get(change))
+        .route("/t/{topic}/feed.atom", get(feed))
         .layer(middleware::from_fn(bounded))
         .with_state(app)
 }
@@ -86,14 +91,21 @@ fn http_date(t: chrono::DateTime<chrono::Utc>) -> String {
 }
 
 /// Whether the client already has this version of the page.
-fn fresh(req: &HeaderMap, tag: &str, lib: &Library) -> bool {
+fn fresh(req: &HeaderMap, tag: &str, modified: chrono::DateTime<chrono::Utc>) -> bool {
     if let Some(inm) = req.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) {
         return inm.split(',').any(|t| t.trim() == tag || t.trim() == "*");
     }
     req.get(header::IF_MODIFIED_SINCE)
         .and_then(|v| v.to_str().ok())
         .and_then(|s| chrono::DateTime::parse_from_rfc2822(s).ok())
-        .is_some_and(|since| lib.loaded_at().timestamp() <= since.timestamp())
+        .is_some_and(|since| modified.timestamp() <= since.timestamp())
+}
+
+/// What a page is made from beyond the library: the change feed's newest entry of its topic.
+#[derive(Clone, Copy)]
+struct Newest {
+    seq: i64,
+    at: chrono::DateTime<chrono::Utc>,
 }
 
 /// A page with the headers every page carries.
@@ -104,7 +116,34 @@ fn respond(
     today: chrono::NaiveDate,
     body: impl FnOnce() -> Markup,
 ) -> Response {
-    let tag = etag(lib, today);
+    respond_as(
+        status,
+        req,
+        lib,
+        today,
+        None,
+        "text/html; charset=utf-8",
+        || body().into_string(),
+    )
+}
+
+/// A response of any type with the page headers; `newest` joins the validators of a page
+/// made from the change feed.
+fn respond_as(
+    status: StatusCode,
+    req: &HeaderMap,
+    lib: &Library,
+    today: chrono::NaiveDate,
+    newest: Option<Newest>,
+    mime: &str,
+    body: impl FnOnce() -> String,
+) -> Response {
+    let mut tag = etag(lib, today);
+    let mut modified = lib.loaded_at();
+    if let Some(n) = newest {
+        tag.insert_str(tag.len() - 1, &format!("-c{}", n.seq));
+        modified = modified.max(n.at);
+    }
     let mut headers = HeaderMap::new();
     let mut set = |k: header::HeaderName, v: &str| {
         if let Ok(v) = HeaderValue::from_str(v) {
@@ -116,12 +155,12 @@ fn respond(
     set(header::REFERRER_POLICY, "no-referrer");
     set(header::CACHE_CONTROL, "no-cache");
     set(header::ETAG, &tag);
-    set(header::LAST_MODIFIED, &http_date(lib.loaded_at()));
-    if status == StatusCode::OK && fresh(req, &tag, lib) {
+    set(header::LAST_MODIFIED, &http_date(modified));
+    if status == StatusCode::OK && fresh(req, &tag, modified) {
         return (StatusCode::NOT_MODIFIED, headers).into_response();
     }
-    set(header::CONTENT_TYPE, "text/html; charset=utf-8");
-    (status, headers, body().into_string()).into_response()
+    set(header::CONTENT_TYPE, mime);
+    (status, headers, body()).into_response()
 }
 
 async fn style(req: HeaderMap) -> Response {
@@ -201,9 +240,28 @@ fn answer_page(
     tab: &str,
     cmd: &Command,
 ) -> Response {
+    let today = app.clock.today();
+    let (ok, html) = answer_html(lib, today, t, tab, cmd);
+    let status = if ok {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    respond(status, req, lib, today, || maud::PreEscaped(html))
+}
+
+/// The page of topic `t` that answers `cmd`, and whether it is an answer (not a user's
+/// mistake): the whole work of a page, without the HTTP around it (the benchmarks time it).
+pub fn answer_html(
+    lib: &Library,
+    today: chrono::NaiveDate,
+    t: usize,
+    tab: &str,
+    cmd: &Command,
+) -> (bool, String) {
     let ctx = crate::commands::Ctx {
         library: lib,
-        today: app.clock.today(),
+        today,
         default_topic: None,
         service: None,
     };
@@ -217,21 +275,16 @@ fn answer_page(
         )),
         _ => None,
     };
-    let status = if reply.is_user_error() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
-    respond(status, req, lib, ctx.today, || {
-        page::layout(
-            &reply.title,
-            &Place {
-                topic: Some(topic),
-                tab,
-            },
-            page::reply(&reply, Some(topic), pager),
-        )
-    })
+    let html = page::layout(
+        &reply.title,
+        &Place {
+            topic: Some(topic),
+            tab,
+        },
+        page::reply(&reply, Some(topic), pager),
+    )
+    .into_string();
+    (!reply.is_user_error(), html)
 }
 
 /// A topic's page that is one chat answer: the brief, the experts.
@@ -348,25 +401,7 @@ fn timeline_args(query: &str) -> crate::commands::parse::Args {
 }
 
 fn timeline_href(topic: &str, q: &TimelineQuery, page: u32) -> String {
-    let mut s = url::form_urlencoded::Serializer::new(String::new());
-    if let Some(d) = q.since {
-        s.append_pair("since", &d.iso());
-    }
-    if let Some(d) = q.until {
-        s.append_pair("until", &d.iso());
-    }
-    if let Some(a) = &q.actor {
-        s.append_pair("actor", a);
-    }
-    if page > 1 {
-        s.append_pair("page", &page.to_string());
-    }
-    let qs = s.finish();
-    if qs.is_empty() {
-        format!("/t/{topic}/timeline")
-    } else {
-        format!("/t/{topic}/timeline?{qs}")
-    }
+    crate::commands::address::timeline_path(topic, q, q.actor.as_deref(), page)
 }
 
 async fn timeline(
@@ -406,4 +441,128 @@ async fn timeline(
         }
     };
     answer_page(&app, &lib, &req, t, "timeline", &cmd)
+}
+
+/// The newest recorded change of `topic`, for the validators of the pages made from them.
+fn newest(app: &App, topic: &str) -> Option<Newest> {
+    app.feed.entries(topic).first().map(|e| Newest {
+        seq: e.seq,
+        at: e.at,
+    })
+}
+
+/// The public address without its trailing slash, or `""` (links relative to the server).
+fn base(app: &App) -> String {
+    app.public_url
+        .as_ref()
+        .map(|u| u.as_str().trim_end_matches('/').to_owned())
+        .unwrap_or_default()
+}
+
+async fn feed(State(app): State<Arc<App>>, Path(topic): Path<String>, req: HeaderMap) -> Response {
+    let lib = app.snapshot();
+    let t = match topic_or_404(&app, &lib, &req, &topic) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let entries = app.feed.entries(&topic);
+    let newest = entries.first().map(|e| Newest {
+        seq: e.seq,
+        at: e.at,
+    });
+    let base = base(&app);
+    respond_as(
+        StatusCode::OK,
+        &req,
+        &lib,
+        app.clock.today(),
+        newest.or(Some(Newest {
+            seq: 0,
+            at: lib.loaded_at(),
+        })),
+        "application/atom+xml; charset=utf-8",
+        || atom::feed(lib.topic(t), &entries, &base),
+    )
+}
+
+async fn changes(
+    State(app): State<Arc<App>>,
+    Path(topic): Path<String>,
+    req: HeaderMap,
+) -> Response {
+    let lib = app.snapshot();
+    let t = match topic_or_404(&app, &lib, &req, &topic) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let entries = app.feed.entries(&topic);
+    let topic = lib.topic(t);
+    respond_as(
+        StatusCode::OK,
+        &req,
+        &lib,
+        app.clock.today(),
+        newest(&app, &topic.id),
+        "text/html; charset=utf-8",
+        || {
+            page::layout(
+                &format!("{}: what changed", topic.title),
+                &Place {
+                    topic: Some(topic),
+                    tab: "changes",
+                },
+                page::changes(topic, &entries),
+            )
+            .into_string()
+        },
+    )
+}
+
+async fn change(
+    State(app): State<Arc<App>>,
+    Path((topic, seq)): Path<(String, String)>,
+    req: HeaderMap,
+) -> Response {
+    let lib = app.snapshot();
+    let t = match topic_or_404(&app, &lib, &req, &topic) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let topic = lib.topic(t);
+    let entry = seq
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .and_then(|n| app.feed.entry(&topic.id, n));
+    let Some(entry) = entry else {
+        return respond(StatusCode::NOT_FOUND, &req, &lib, app.clock.today(), || {
+            page::layout(
+                "Not found",
+                &Place {
+                    topic: Some(topic),
+                    tab: "changes",
+                },
+                page::not_found_change(topic, &seq),
+            )
+        });
+    };
+    respond_as(
+        StatusCode::OK,
+        &req,
+        &lib,
+        app.clock.today(),
+        newest(&app, &topic.id),
+        "text/html; charset=utf-8",
+        || {
+            page::layout(
+                &entry.title,
+                &Place {
+                    topic: Some(topic),
+                    tab: "changes",
+                },
+                page::change(topic, &entry),
+            )
+            .into_string()
+        },
+    )
 }

@@ -17,18 +17,12 @@ pub struct Place<'a> {
     pub tab: &'a str,
 }
 
-/// A topic's pages, by path.
-pub fn topic_path(topic: &str) -> String {
-    format!("/t/{topic}")
-}
+pub use crate::commands::address::{
+    actor_path, change_path, changes_path, feed_path, source_anchor, topic_path,
+};
 
-pub fn actor_path(topic: &str, actor: &str) -> String {
-    format!("/t/{topic}/actors/{actor}")
-}
-
-pub fn source_anchor(topic: &str, source: &str) -> String {
-    format!("/t/{topic}/sources#src-{source}")
-}
+/// The page's own policy: the header's, but for what only a header can carry.
+pub const META_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'";
 
 /// Text with `code` spans, as the replies write command names: linear, no nesting.
 fn inline(text: &str) -> Markup {
@@ -55,8 +49,12 @@ impl<'a> Links<'a> {
             for a in &t.actors {
                 actors.insert(a.name.as_str(), actor_path(&t.id, &a.id));
             }
+            // A stored change may cite a source the cards no longer have: its outlet link
+            // stays, the anchor would lead nowhere.
             for c in &reply.citations {
-                cites.insert(c.n, source_anchor(&t.id, &c.source_id));
+                if t.sources.iter().any(|s| s.id == c.source_id) {
+                    cites.insert(c.n, source_anchor(&t.id, &c.source_id));
+                }
             }
         }
         Links {
@@ -100,6 +98,7 @@ pub fn layout(title: &str, place: &Place<'_>, main: Markup) -> Markup {
         ("timeline", "/timeline"),
         ("experts", "/experts"),
         ("sources", "/sources"),
+        ("changes", "/changes"),
     ];
     html! {
         (DOCTYPE)
@@ -108,8 +107,14 @@ pub fn layout(title: &str, place: &Place<'_>, main: Markup) -> Markup {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 meta name="color-scheme" content="light dark";
+                // For a static host that sends no header (`dossier site`); frame-ancestors
+                // works only as a header, so it is left out here.
+                meta http-equiv="Content-Security-Policy" content=(META_CSP);
                 title { (title) " · dossier" }
                 link rel="stylesheet" href="/style.css";
+                @if let Some(t) = place.topic {
+                    link rel="alternate" type="application/atom+xml" title={ (t.title) ": what changed" } href=(feed_path(&t.id));
+                }
             }
             body {
                 a class="skip" href="#main" { "Skip to the content" }
@@ -197,8 +202,8 @@ pub fn reply(
                                 a href=(c.url) rel="external noopener noreferrer" { (c.title) }
                                 " — " (c.publisher)
                                 @if let Some(d) = &c.published { ", " (d) }
-                                @if let Some(t) = links.topic {
-                                    " · " a href=(source_anchor(&t.id, &c.source_id)) { "about this source" }
+                                @if links.topic.is_some() && links.cites.contains_key(&c.n) {
+                                    " · " a href=(links.cites[&c.n]) { "about this source" }
                                 }
                             }
                         }
@@ -250,6 +255,49 @@ pub fn sources(t: &Topic) -> Markup {
                 }
             }
         }
+    }
+}
+
+/// `/t/<topic>/changes`: every change the feed recorded (newest first), each linked to its
+/// page, and the feed to follow them in a reader.
+pub fn changes(t: &Topic, entries: &[std::sync::Arc<crate::feed::Entry>]) -> Markup {
+    html! {
+        h1 { (t.title) ": what changed" }
+        p {
+            "Each time the cards change, an entry here says what changed, in the daily briefing's words. "
+            "Follow them in a feed reader: " a href=(feed_path(&t.id)) type="application/atom+xml" { "Atom feed" } "."
+        }
+        @if entries.is_empty() {
+            p { "No change has been recorded yet." }
+        }
+        ol class="changes" reversed {
+            @for e in entries {
+                li {
+                    a href=(change_path(&t.id, e.seq)) { (e.title) }
+                    " · " time datetime=(e.at.to_rfc3339()) { (e.at.format("%-d %b %Y, %H:%M UTC").to_string()) }
+                }
+            }
+        }
+    }
+}
+
+/// `/t/<topic>/changes/<n>`: one recorded change, when it was seen, and what it said.
+pub fn change(t: &Topic, e: &crate::feed::Entry) -> Markup {
+    html! {
+        p class="seen" {
+            "Change " (e.seq) " of " a href=(changes_path(&t.id)) { (t.title) } ", seen "
+            time datetime=(e.at.to_rfc3339()) { (e.at.format("%-d %b %Y, %H:%M UTC").to_string()) } "."
+        }
+        (reply(&e.reply, Some(t), None))
+    }
+}
+
+/// A change number that was never recorded.
+pub fn not_found_change(t: &Topic, asked: &str) -> Markup {
+    let shown: String = asked.chars().take(20).collect();
+    html! {
+        h1 { "No change “" (shown) "” in " (t.title) }
+        p { a href=(changes_path(&t.id)) { "See every recorded change" } "." }
     }
 }
 

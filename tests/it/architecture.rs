@@ -33,6 +33,7 @@ pub const LAYERS: &[(&str, &[&str])] = &[
             "desk",
             "scheduler",
             "places",
+            "feed",
         ],
     ),
     ("composition", &["app"]),

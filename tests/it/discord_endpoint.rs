@@ -638,3 +638,46 @@ fn the_fast_parser_reads_interactions_exactly_as_serenity_does() {
         assert!(serde_json::from_slice::<Interaction>(junk).is_err());
     }
 }
+
+/// With a public address, an answer's embed title links to its web page, with a "Read on the
+/// web" button; a user's mistake links nowhere.
+#[test]
+fn answers_link_to_their_web_pages() {
+    runtime().block_on(async {
+        let app = Arc::new(
+            App::new(bundled_library(), None, Clock::Fixed(bundled_today()))
+                .with_public_url(Some("https://briefings.example.org".parse().expect("url"))),
+        );
+        let ep = start_with(app, Duration::from_secs(2)).await;
+        let (status, body) = ep
+            .post(&command(
+                "position",
+                &[("actor", 3, json!("iran"))],
+                MANAGE_GUILD,
+            ))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let data = &body["data"];
+        check_message(data);
+        let page = "https://briefings.example.org/t/iran-us-talks/actors/iran";
+        assert_eq!(data["embeds"][0]["url"], page, "{data}");
+        let buttons = data["components"][0]["components"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        assert!(
+            buttons
+                .iter()
+                .any(|b| b["style"] == 5 && b["url"] == page && b["label"] == "Read on the web"),
+            "{buttons:?}"
+        );
+        let (_, body) = ep
+            .post(&command(
+                "position",
+                &[("actor", 3, json!("irann"))],
+                MANAGE_GUILD,
+            ))
+            .await;
+        assert!(body["data"]["embeds"][0].get("url").is_none(), "{body}");
+    });
+}

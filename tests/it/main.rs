@@ -16,6 +16,8 @@ mod discord_support;
 mod edit;
 #[cfg(feature = "discord")]
 mod fake_discord;
+#[cfg(feature = "matrix")]
+mod feed;
 mod fixtures;
 #[cfg(feature = "matrix")]
 mod matrix_e2e;

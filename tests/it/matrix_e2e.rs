@@ -725,7 +725,8 @@ fn synapse_a_topic_per_room() {
             App::new(library, None, Clock::Fixed(bundled_today()))
                 .reading(root.clone(), &report)
                 .with_desk(Arc::new(desk))
-                .with_places(places),
+                .with_places(places)
+                .with_public_url(Some("https://briefings.example.org".parse().expect("url"))),
         );
         let store_dir = tempfile::tempdir().expect("tempdir");
         let bot = start_bot_with(&synapse, store_dir.path(), app, None);
@@ -753,6 +754,19 @@ fn synapse_a_topic_per_room() {
         let got = alice.ask(&gulf, "!position iran", &bot_id, 30).await;
         assert!(first_says(&got, "Iran: position"), "{got:#?}");
         assert_eq!(got[0].room, gulf.room_id());
+        // With a public address the reply ends with the link to the actor's web page.
+        let page = "https://briefings.example.org/t/iran-us-talks/actors/iran";
+        assert!(
+            got[0].plain.contains(&format!("Read on the web: {page}")),
+            "{got:#?}"
+        );
+        assert!(
+            got[0]
+                .html
+                .as_deref()
+                .is_some_and(|h| h.contains(&format!("<a href=\"{page}\">Read on the web</a>"))),
+            "{got:#?}"
+        );
         let got = alice.ask(&river, "!brief", &bot_id, 30).await;
         assert!(first_says(&got, "The Long River water treaty"), "{got:#?}");
         let got = alice.ask(&gulf, "!brief", &bot_id, 30).await;

@@ -169,7 +169,8 @@ fn the_scheduler_posts_once_with_a_nonce_then_what_changed() {
         let app = Arc::new(
             App::new(library, None, Clock::Fixed(bundled_today()))
                 .reading(root.clone(), &report)
-                .with_schedules(store.clone()),
+                .with_schedules(store.clone())
+                .with_public_url(Some("https://briefings.example.org".parse().expect("url"))),
         );
         let http = serenity::http::HttpBuilder::new("bot-token")
             .proxy(fake.base())
@@ -197,6 +198,14 @@ fn the_scheduler_posts_once_with_a_nonce_then_what_changed() {
         let title = body["embeds"][0]["title"].as_str().unwrap_or_default();
         assert!(title.starts_with("Daily briefing: Iran–US talks"), "{title}");
         assert!(body["embeds"][0]["description"].as_str().is_some_and(|d| d.contains("The first briefing here")));
+        // It links to its topic's web page: the title, and a link button.
+        let page = "https://briefings.example.org/t/iran-us-talks";
+        assert_eq!(body["embeds"][0]["url"], page);
+        let buttons = body["components"][0]["components"].as_array().cloned().unwrap_or_default();
+        assert!(
+            buttons.iter().any(|b| b["style"] == 5 && b["url"] == page && b["label"] == "Read on the web"),
+            "{buttons:?}"
+        );
         // Ticking again that day posts nothing more.
         scheduler.tick(now + Duration::seconds(30));
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;

@@ -20,7 +20,7 @@ pub struct Synapse {
 /// in this one process: the first to get here installs, the others wait for it (two installs
 /// racing into one folder is what made a clean checkout fail). The script also takes a file
 /// lock, for two test processes at once.
-fn venv() -> PathBuf {
+pub fn venv() -> PathBuf {
     static VENV: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     VENV.get_or_init(|| {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));

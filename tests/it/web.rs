@@ -31,6 +31,12 @@ async fn site() -> Site {
         )
         .reading(root.clone(), &loaded.report),
     );
+    app.follow_changes();
+    // The change feed's first entry, for the pages of the changes.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while app.feed.entries(TOPIC).is_empty() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -114,6 +120,8 @@ fn every_page_renders_and_every_citation_links_to_a_source_that_exists() {
             format!("/t/{TOPIC}/timeline?since=2026-02&until=2026-03&actor=oman"),
             format!("/t/{TOPIC}/experts"),
             format!("/t/{TOPIC}/sources"),
+            format!("/t/{TOPIC}/changes"),
+            format!("/t/{TOPIC}/changes/1"),
         ];
         pages.extend(
             topic
@@ -146,7 +154,8 @@ fn every_page_renders_and_every_citation_links_to_a_source_that_exists() {
                     let path = h.split(['#', '?']).next().unwrap_or_default();
                     assert!(
                         pages.iter().any(|x| x.split('?').next() == Some(path))
-                            || path == "/style.css",
+                            || path == "/style.css"
+                            || path == format!("/t/{TOPIC}/feed.atom"),
                         "{p}: a link to {h}, a page not checked here"
                     );
                 } else {

@@ -1,0 +1,415 @@
+//! The change feed: for each topic, one entry for every reload or edit that changed its cards,
+//! saying what changed in the daily briefing's words (`digest::changes_only`), with a stable
+//! id and date, so a feed reader shows each change once. The first time a topic is seen its
+//! entry is the whole briefing. What was last recorded of each topic (a digest snapshot) and
+//! the entries are kept in `state/feed.sqlite3` (or only in memory where `serve` keeps no
+//! state), so the feed survives restarts and a change made while the bot was down is one
+//! entry at start-up. Entries are stored as replies (JSON); the web door renders them.
+
+use crate::clock::Clock;
+use crate::digest::{self, Changes, Previous, TopicSnapshot, WhenUnchanged};
+use crate::library::Library;
+use crate::reply::{Line, Reply};
+use crate::service::shelf::Shelf;
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS feed_entries (
+    topic TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    title TEXT NOT NULL,
+    reply TEXT NOT NULL,
+    PRIMARY KEY (topic, seq)
+);
+CREATE TABLE IF NOT EXISTS feed_marks (
+    topic TEXT PRIMARY KEY,
+    snapshot TEXT NOT NULL,
+    day TEXT NOT NULL
+);
+";
+const SCHEMA_VERSION: i64 = 1;
+
+/// The newest entries of each topic kept in memory, and the most a feed lists.
+pub const KEPT: usize = 50;
+
+/// The longest entry title, in characters.
+const MAX_TITLE: usize = 140;
+
+/// One change to a topic's cards.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    pub topic: String,
+    /// 1 for a topic's first entry, then one more for each.
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub title: String,
+    pub reply: Reply,
+}
+
+impl Entry {
+    /// The entry's identity in a feed: the topic, its number and when it was made, so a
+    /// state folder started afresh never reuses an id for other words.
+    pub fn id(&self) -> String {
+        format!(
+            "urn:dossier:{}:{}:{}",
+            self.topic,
+            self.seq,
+            self.at.timestamp()
+        )
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FeedError {
+    #[error("the feed store {0}")]
+    Store(String),
+}
+
+/// What a topic was when its last entry was made.
+#[derive(Clone)]
+struct Mark {
+    snapshot: TopicSnapshot,
+    day: NaiveDate,
+}
+
+#[derive(Default)]
+struct State {
+    marks: HashMap<String, Mark>,
+    /// Oldest first, at most [`KEPT`].
+    entries: HashMap<String, Vec<Arc<Entry>>>,
+    /// The last seq of each topic (entries beyond [`KEPT`] are only in the store).
+    last_seq: HashMap<String, i64>,
+}
+
+/// The change feed of every topic.
+pub struct Feed {
+    state: Mutex<State>,
+    db: Option<Mutex<Connection>>,
+}
+
+impl Default for Feed {
+    fn default() -> Self {
+        Feed::in_memory()
+    }
+}
+
+fn row_entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, i64, String, String, String)> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+}
+
+fn to_entry(
+    (topic, seq, at, title, reply): (String, i64, String, String, String),
+) -> Option<Entry> {
+    Some(Entry {
+        topic,
+        seq,
+        at: DateTime::parse_from_rfc3339(&at).ok()?.with_timezone(&Utc),
+        title,
+        reply: serde_json::from_str(&reply).ok()?,
+    })
+}
+
+impl Feed {
+    /// Kept only while the process runs.
+    pub fn in_memory() -> Feed {
+        Feed {
+            state: Mutex::new(State::default()),
+            db: None,
+        }
+    }
+
+    /// Kept in `path` (created if missing); refuses a file written by a newer dossier.
+    pub fn open(path: &Path) -> Result<Feed, FeedError> {
+        let conn =
+            crate::service::sqlite::open(path, SCHEMA, SCHEMA_VERSION).map_err(FeedError::Store)?;
+        let bad = |e: rusqlite::Error| {
+            FeedError::Store(format!(
+                "{} is not a readable dossier store ({e})",
+                path.display()
+            ))
+        };
+        let mut state = State::default();
+        {
+            let mut q = conn
+                .prepare("SELECT topic, snapshot, day FROM feed_marks")
+                .map_err(bad)?;
+            let rows = q
+                .query_map([], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                    ))
+                })
+                .map_err(bad)?;
+            for row in rows {
+                let (topic, snap, day) = row.map_err(bad)?;
+                // A snapshot of another format is treated as absent: the next entry is whole.
+                if let (Some(snapshot), Ok(day)) = (
+                    TopicSnapshot::from_json(&snap),
+                    NaiveDate::parse_from_str(&day, "%Y-%m-%d"),
+                ) {
+                    state.marks.insert(topic, Mark { snapshot, day });
+                }
+            }
+            let mut q = conn
+                .prepare(
+                    "SELECT topic, seq, at, title, reply FROM (
+                       SELECT *, ROW_NUMBER() OVER (PARTITION BY topic ORDER BY seq DESC) AS n
+                       FROM feed_entries)
+                     WHERE n <= ?1 ORDER BY topic, seq",
+                )
+                .map_err(bad)?;
+            let rows = q.query_map([KEPT as i64], row_entry).map_err(bad)?;
+            for row in rows {
+                let row = row.map_err(bad)?;
+                let (topic, seq) = (row.0.clone(), row.1);
+                let last = state.last_seq.entry(topic.clone()).or_default();
+                *last = (*last).max(seq);
+                if let Some(e) = to_entry(row) {
+                    state.entries.entry(topic).or_default().push(Arc::new(e));
+                }
+            }
+        }
+        Ok(Feed {
+            state: Mutex::new(state),
+            db: Some(Mutex::new(conn)),
+        })
+    }
+
+    /// The newest entries of `topic` (at most [`KEPT`]), newest first.
+    pub fn entries(&self, topic: &str) -> Vec<Arc<Entry>> {
+        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state
+            .entries
+            .get(topic)
+            .map(|v| v.iter().rev().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// One entry of `topic`, also one older than those kept in memory.
+    pub fn entry(&self, topic: &str, seq: i64) -> Option<Arc<Entry>> {
+        if let Some(e) = self
+            .state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entries
+            .get(topic)
+            .and_then(|v| v.iter().find(|e| e.seq == seq))
+        {
+            return Some(e.clone());
+        }
+        let db = self.db.as_ref()?.lock().unwrap_or_else(|e| e.into_inner());
+        db.query_row(
+            "SELECT topic, seq, at, title, reply FROM feed_entries WHERE topic = ?1 AND seq = ?2",
+            params![topic, seq],
+            row_entry,
+        )
+        .optional()
+        .ok()
+        .flatten()
+        .and_then(to_entry)
+        .map(Arc::new)
+    }
+
+    /// Record what changed in each topic of `lib` since its last entry: at most one new entry
+    /// per topic, none where nothing changed. Returns the new entries. A store that cannot be
+    /// written loses nothing: the change is recorded on the next call.
+    pub fn record(
+        &self,
+        lib: &Library,
+        now: DateTime<Utc>,
+        today: NaiveDate,
+    ) -> Result<Vec<Arc<Entry>>, FeedError> {
+        let mut made = Vec::new();
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        for (ti, t) in lib.topics().iter().enumerate() {
+            let snapshot = TopicSnapshot::of(t);
+            let mark = state.marks.get(&t.id).cloned();
+            if mark.as_ref().is_some_and(|m| m.snapshot == snapshot) {
+                continue;
+            }
+            let made_now = match &mark {
+                None => first_entry(lib, ti, today),
+                Some(m) => digest::changes_only(
+                    lib,
+                    ti,
+                    Previous {
+                        snapshot: &m.snapshot,
+                        day: m.day,
+                    },
+                    today,
+                )
+                .map(|(c, reply)| (headline(lib, ti, &c), reply)),
+            };
+            let seq = state.last_seq.get(&t.id).copied().unwrap_or(0) + 1;
+            let entry = made_now.map(|(title, reply)| Entry {
+                topic: t.id.clone(),
+                seq,
+                at: now,
+                title,
+                reply,
+            });
+            let day = today;
+            if let Some(db) = &self.db {
+                let mut db = db.lock().unwrap_or_else(|e| e.into_inner());
+                let fail =
+                    |e: rusqlite::Error| FeedError::Store(format!("could not be written: {e}"));
+                let tx = db.transaction().map_err(fail)?;
+                if let Some(e) = &entry {
+                    let reply = serde_json::to_string(&e.reply)
+                        .map_err(|e| FeedError::Store(format!("could not store an entry: {e}")))?;
+                    tx.execute(
+                        "INSERT INTO feed_entries (topic, seq, at, title, reply) VALUES (?1, ?2, ?3, ?4, ?5)",
+                        params![e.topic, e.seq, e.at.to_rfc3339(), e.title, reply],
+                    )
+                    .map_err(fail)?;
+                }
+                tx.execute(
+                    "INSERT INTO feed_marks (topic, snapshot, day) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (topic) DO UPDATE SET snapshot = ?2, day = ?3",
+                    params![t.id, snapshot.to_json(), day.format("%Y-%m-%d").to_string()],
+                )
+                .map_err(fail)?;
+                tx.commit().map_err(fail)?;
+            }
+            // Only the as-of date moved, or nothing a briefing says: the mark moves on, silently.
+            let keep_day = entry.is_none() && mark.is_some();
+            let day = match (&mark, keep_day) {
+                (Some(m), true) => m.day,
+                _ => day,
+            };
+            state.marks.insert(t.id.clone(), Mark { snapshot, day });
+            if let Some(e) = entry {
+                let e = Arc::new(e);
+                state.last_seq.insert(t.id.clone(), seq);
+                let list = state.entries.entry(t.id.clone()).or_default();
+                list.push(e.clone());
+                if list.len() > KEPT {
+                    list.remove(0);
+                }
+                made.push(e);
+            }
+        }
+        Ok(made)
+    }
+}
+
+/// A topic's first entry: the whole briefing.
+fn first_entry(lib: &Library, ti: usize, today: NaiveDate) -> Option<(String, Reply)> {
+    let t = lib.topic(ti);
+    let mut reply = digest::digest(lib, ti, None, today, today, WhenUnchanged::Post)?;
+    reply.title = format!("{}: the briefing as first recorded", t.title);
+    reply.summary = Some(Line::new(format!(
+        "The first entry of this feed: the whole picture as of {}. Each later entry says what changed.",
+        crate::date::human_day(t.as_of)
+    )));
+    Some((reply.title.clone(), reply))
+}
+
+/// A feed entry's title: the change itself when there is one, else how many and the first few.
+pub fn headline(lib: &Library, ti: usize, c: &Changes) -> String {
+    let t = lib.topic(ti);
+    let name = |id: &str| {
+        t.actors
+            .iter()
+            .find(|a| a.id == id)
+            .map_or(id.to_owned(), |a| a.name.clone())
+    };
+    let mut items: Vec<String> = Vec::new();
+    if let Some((before, after)) = &c.status {
+        items.push(format!("status {before} → {after}"));
+    }
+    items.extend(
+        c.events_added
+            .iter()
+            .map(|&i| format!("new event: {}", t.events[i].title)),
+    );
+    items.extend(c.positions.iter().map(|p| match p.before {
+        None => format!("new actor: {}", name(&p.actor)),
+        Some(_) => format!("{}'s position moved", name(&p.actor)),
+    }));
+    items.extend(
+        c.events_revised
+            .iter()
+            .map(|&i| format!("revised event: {}", t.events[i].title)),
+    );
+    items.extend(c.events_removed.iter().map(|k| {
+        let title = k.split_once('|').map_or(k.as_str(), |(_, t)| t);
+        format!("event removed: {title}")
+    }));
+    items.extend(
+        c.actors_removed
+            .iter()
+            .map(|n| format!("actor removed: {n}")),
+    );
+    items.extend(
+        c.experts_added
+            .iter()
+            .map(|&i| format!("new expert view: {}", t.experts[i].name)),
+    );
+    items.extend(
+        c.experts_revised
+            .iter()
+            .map(|&i| format!("revised expert view: {}", t.experts[i].name)),
+    );
+    if c.bottom_line_changed {
+        items.push("bottom line revised".into());
+    }
+    if c.status_note_changed {
+        items.push("status note revised".into());
+    }
+    items.extend(
+        c.sources_added
+            .iter()
+            .map(|&i| format!("new source: {}", t.sources[i].title)),
+    );
+    let n = c.count();
+    let mut title = match items.len() {
+        0 => format!("{n} change{}", if n == 1 { "" } else { "s" }),
+        1 => items[0].clone(),
+        2 => format!("{n} changes: {}; {}", items[0], items[1]),
+        _ => format!(
+            "{n} changes: {}; {}; and {} more",
+            items[0],
+            items[1],
+            items.len() - 2
+        ),
+    };
+    if let Some(first) = title.get_mut(..1) {
+        first.make_ascii_uppercase();
+    }
+    if title.chars().count() > MAX_TITLE {
+        title = title.chars().take(MAX_TITLE - 1).collect::<String>() + "…";
+    }
+    title
+}
+
+/// Record the library being served now, then after every swap of the shelf, until the
+/// process ends. A failed write is logged and retried at the next swap.
+pub async fn follow(feed: Arc<Feed>, shelf: Arc<Shelf>, clock: Clock) {
+    let mut versions = shelf.watch();
+    loop {
+        let lib = shelf.snapshot();
+        let feed2 = feed.clone();
+        let today = clock.today();
+        let done = tokio::task::spawn_blocking(move || feed2.record(&lib, Utc::now(), today)).await;
+        match done {
+            Ok(Ok(made)) => {
+                for e in made {
+                    tracing::info!(topic = e.topic, seq = e.seq, "feed: {}", e.title);
+                }
+            }
+            Ok(Err(e)) => tracing::warn!("{e}; the change is recorded at the next reload"),
+            Err(_) => tracing::warn!("recording the feed stopped unexpectedly"),
+        }
+        if versions.changed().await.is_err() {
+            return;
+        }
+    }
+}
