@@ -112,6 +112,8 @@ pub fn layout(title: &str, place: &Place<'_>, main: Markup) -> Markup {
                 meta http-equiv="Content-Security-Policy" content=(META_CSP);
                 title { (title) " · dossier" }
                 link rel="stylesheet" href="/style.css";
+                // No icon: and so no request for /favicon.ico.
+                link rel="icon" href="data:,";
                 @if let Some(t) = place.topic {
                     link rel="alternate" type="application/atom+xml" title={ (t.title) ": what changed" } href=(feed_path(&t.id));
                 }
