@@ -129,15 +129,18 @@ fn respond(
 
 /// A response of any type with the page headers; `newest` joins the validators of a page
 /// made from the change feed.
-fn respond_as(
+fn respond_as<B>(
     status: StatusCode,
     req: &HeaderMap,
     lib: &Library,
     today: chrono::NaiveDate,
     newest: Option<Newest>,
     mime: &str,
-    body: impl FnOnce() -> String,
-) -> Response {
+    body: impl FnOnce() -> B,
+) -> Response
+where
+    B: Into<bytes::Bytes>,
+{
     let mut tag = etag(lib, today);
     let mut modified = lib.loaded_at();
     if let Some(n) = newest {
@@ -160,7 +163,7 @@ fn respond_as(
         return (StatusCode::NOT_MODIFIED, headers).into_response();
     }
     set(header::CONTENT_TYPE, mime);
-    (status, headers, body()).into_response()
+    (status, headers, body().into()).into_response()
 }
 
 async fn style(req: HeaderMap) -> Response {
@@ -241,13 +244,41 @@ fn answer_page(
     cmd: &Command,
 ) -> Response {
     let today = app.clock.today();
-    let (ok, html) = answer_html(lib, today, t, tab, cmd);
+    // A page is the same bytes for one library, day and question: kept in the reply cache
+    // (beside the chat answers, under their budget) once made. A mistake is not kept.
+    let key = format!("web|{today}|{t}|{tab}|{cmd:?}");
+    let (ok, html) = match app.replies.get(lib.version(), &key) {
+        Some(hit) => (!hit.user_error, hit.body),
+        None => {
+            let (ok, html) = answer_html(lib, today, t, tab, cmd);
+            let body = bytes::Bytes::from(html);
+            if ok {
+                app.replies.insert(
+                    lib.version(),
+                    &key,
+                    crate::service::cache::Entry {
+                        body: body.clone(),
+                        user_error: false,
+                    },
+                );
+            }
+            (ok, body)
+        }
+    };
     let status = if ok {
         StatusCode::OK
     } else {
         StatusCode::BAD_REQUEST
     };
-    respond(status, req, lib, today, || maud::PreEscaped(html))
+    respond_as(
+        status,
+        req,
+        lib,
+        today,
+        None,
+        "text/html; charset=utf-8",
+        || html,
+    )
 }
 
 /// The page of topic `t` that answers `cmd`, and whether it is an answer (not a user's

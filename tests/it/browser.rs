@@ -30,7 +30,12 @@ fn chromium() -> PathBuf {
     if let Some(p) = std::env::var_os("DOSSIER_CHROMIUM") {
         return PathBuf::from(p);
     }
-    for p in ["/usr/bin/chromium", "/usr/bin/chromium-browser"] {
+    // Debian's binary itself, not its launcher script (which only adds flags).
+    for p in [
+        "/usr/lib/chromium/chromium",
+        "/usr/bin/chromium",
+        "/usr/bin/chromium-browser",
+    ] {
         if std::path::Path::new(p).is_file() {
             return PathBuf::from(p);
         }
@@ -223,6 +228,9 @@ fn pages_render_in_headless_chromium_with_no_console_errors_or_csp_violations() 
         let config = BrowserConfig::builder()
             .chrome_executable(chromium())
             .no_sandbox()
+            // The test suite runs beside this on two cores: give the launch time.
+            .launch_timeout(Duration::from_secs(120))
+            .request_timeout(Duration::from_secs(60))
             .user_data_dir(profile.path())
             .arg("--disable-gpu")
             .arg("--disable-dev-shm-usage")

@@ -284,3 +284,51 @@ fn hostile_text_is_text_an_unchanged_page_is_304_and_a_reload_shows_at_once() {
         );
     });
 }
+
+/// A card saved while `serve` runs (the file watcher on): its page shows the new text within a
+/// second, and the change feed gains exactly one entry for it.
+#[test]
+fn a_saved_card_is_on_its_page_within_a_second() {
+    runtime().block_on(async {
+        let s = site().await;
+        let stop = tokio_util::sync::CancellationToken::new();
+        tokio::spawn(dossier::reload::watch(s.app.reloader.clone(), stop.clone()));
+        // Let the watch arm before anything is written.
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let entries = s.app.feed.entries(TOPIC).len();
+        let path = format!("/t/{TOPIC}/actors/oman");
+        let card = s.root.join(TOPIC).join("actors/oman.toml");
+        let text = std::fs::read_to_string(&card).expect("card");
+        let at = text.rfind("stance = \"").expect("a stance") + "stance = \"".len();
+        let edited = format!(
+            "{}Saved live for the web test. {}",
+            &text[..at],
+            &text[at..]
+        );
+        let tmp = card.with_extension("toml.tmp4913");
+        std::fs::write(&tmp, edited).expect("write");
+        let saved = std::time::Instant::now();
+        std::fs::rename(&tmp, &card).expect("rename");
+        let shown = loop {
+            let (status, _, html) = s.get(&path).await;
+            assert_eq!(status, 200);
+            if html.contains("Saved live for the web test.") {
+                break saved.elapsed();
+            }
+            assert!(
+                saved.elapsed() < std::time::Duration::from_secs(5),
+                "never shown"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        };
+        assert!(
+            shown < std::time::Duration::from_secs(1),
+            "a save must show on its page within a second, took {shown:?}"
+        );
+        tokio::time::sleep(dossier::reload::MAX_WAIT + std::time::Duration::from_millis(300)).await;
+        let now = s.app.feed.entries(TOPIC);
+        assert_eq!(now.len(), entries + 1, "one save, one entry");
+        assert_eq!(now[0].title, "Oman's position moved");
+        stop.cancel();
+    });
+}
