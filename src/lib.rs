@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod cards;
+pub mod charts;
 pub mod cli;
 pub mod clock;
 pub mod commands;

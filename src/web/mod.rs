@@ -306,13 +306,21 @@ pub fn answer_html(
         )),
         _ => None,
     };
+    // The answer's chart, as inline SVG (presentation attributes only: the CSP allows no
+    // inline style).
+    let chart = (!reply.is_user_error())
+        .then(|| crate::charts::for_command(&ctx, cmd))
+        .flatten();
     let html = page::layout(
         &reply.title,
         &Place {
             topic: Some(topic),
             tab,
         },
-        page::reply(&reply, Some(topic), pager),
+        maud::html! {
+            (page::reply(&reply, Some(topic), pager))
+            @if let Some(c) = &chart { (page::figure(c)) }
+        },
     )
     .into_string();
     (!reply.is_user_error(), html)

@@ -220,6 +220,17 @@ pub fn reply(
     }
 }
 
+/// A chart as inline SVG (made by `charts`, every text in it escaped there), captioned with
+/// what it shows.
+pub fn figure(c: &crate::charts::Picture) -> Markup {
+    html! {
+        figure class="chart" {
+            (maud::PreEscaped(&c.svg))
+            figcaption { (c.alt) }
+        }
+    }
+}
+
 /// `/`: the topics, with status and as-of date.
 pub fn index(topics: &[Topic], today: chrono::NaiveDate) -> Markup {
     html! {

@@ -22,7 +22,9 @@ pub const LAYERS: &[(&str, &[&str])] = &[
     ("library", &["library"]),
     (
         "features",
-        &["commands", "digest", "render", "edit", "schedule", "config"],
+        &[
+            "commands", "digest", "render", "edit", "schedule", "config", "charts",
+        ],
     ),
     (
         "service",

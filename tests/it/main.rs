@@ -4,6 +4,7 @@ mod architecture;
 mod browser;
 #[cfg(all(feature = "discord", feature = "matrix"))]
 mod cache;
+mod charts;
 mod cli;
 mod common;
 mod digest;

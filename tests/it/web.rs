@@ -186,6 +186,15 @@ fn every_page_renders_and_every_citation_links_to_a_source_that_exists() {
             "the first entry of the history"
         );
         assert!(iran_actor.history.len() >= 7);
+        // The timeline and an actor's page carry their charts, inline.
+        for p in [
+            format!("/t/{TOPIC}/timeline"),
+            format!("/t/{TOPIC}/actors/iran"),
+        ] {
+            let (_, _, html) = s.get(&p).await;
+            assert!(html.contains("<figure class=\"chart\"><svg "), "{p}");
+            assert!(html.contains("<figcaption>"), "{p}");
+        }
         // A stale card says so, as in chat.
         assert!(iran.contains("class=\"stale\""), "{iran}");
         let (status, _, css) = s.get("/style.css").await;

@@ -17,7 +17,7 @@ use crate::text::fold;
 pub const MAX_SPLIT_WORDS: usize = 8;
 
 /// Resolve two actor names, splitting unseparated words if needed.
-fn two_actors<'a>(
+pub(super) fn two_actors<'a>(
     ctx: &Ctx<'a>,
     ti: usize,
     first: &str,
@@ -87,19 +87,25 @@ fn clashes(a: (&Actor, &Position), b: (&Actor, &Position)) -> Vec<Line> {
     out
 }
 
-pub(super) fn compare(ctx: &Ctx<'_>, q: &CompareQuery) -> Result<Reply, Reply> {
+/// The topic a comparison is in: the one named, else the one that has the first actor.
+pub(super) fn topic_of(ctx: &Ctx<'_>, q: &CompareQuery) -> Result<usize, Reply> {
     let lib = ctx.library;
-    let ti = match &q.topic {
-        Some(t) => ctx.topic(Some(t))?,
+    match &q.topic {
+        Some(t) => ctx.topic(Some(t)),
         None if lib.topics().len() > 1 => {
             let name = q.first.split_whitespace().next().unwrap_or(&q.first);
             match lib.topics_with_actor(name).as_slice() {
-                [only] => *only,
-                _ => ctx.topic(None)?,
+                [only] => Ok(*only),
+                _ => ctx.topic(None),
             }
         }
-        None => ctx.topic(None)?,
-    };
+        None => ctx.topic(None),
+    }
+}
+
+pub(super) fn compare(ctx: &Ctx<'_>, q: &CompareQuery) -> Result<Reply, Reply> {
+    let lib = ctx.library;
+    let ti = topic_of(ctx, q)?;
     let t = lib.topic(ti);
     let (a, b) = two_actors(ctx, ti, &q.first, q.second.as_deref())?;
     if a.id == b.id {

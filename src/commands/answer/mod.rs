@@ -22,6 +22,7 @@ mod resolve;
 mod search;
 mod sources;
 mod status;
+mod subject;
 mod timeline;
 mod topics;
 
@@ -29,6 +30,7 @@ pub use help::{help, parse_error_reply};
 pub use paging::PAGE_SIZE;
 
 pub use ctx::{Ctx, ServiceReport};
+pub use subject::{Subject, subject};
 
 use super::command::Command;
 use crate::reply::Reply;

@@ -3,16 +3,22 @@
 use super::cite::Cites;
 use super::ctx::Ctx;
 use super::paging::{no_such_page, page_bounds, pager};
-use crate::cards::Verification;
+use crate::cards::{Event, Verification};
 use crate::commands::command::TimelineQuery;
 use crate::reply::{Line, Reply, ReplyKind};
 
-pub(super) fn timeline(ctx: &Ctx<'_>, q: &TimelineQuery) -> Result<Reply, Reply> {
+/// The topic, the events a timeline query asks for (oldest first) and how they were filtered
+/// ("since Feb 2026, involving Oman"), or the reply that says why not: what the answer and
+/// its chart are both made from.
+pub(super) fn asked<'a>(
+    ctx: &Ctx<'a>,
+    q: &TimelineQuery,
+) -> Result<(usize, Vec<&'a Event>, String), Reply> {
     let lib = ctx.library;
     let (ti, actor) = ctx.topic_or_actor(q.topic.as_deref(), q.actor.as_deref())?;
     let t = lib.topic(ti);
     let who = actor.map(|a| ctx.actor(ti, a)).transpose()?;
-    let events: Vec<_> = t
+    let events: Vec<&Event> = t
         .events
         .iter()
         .filter(|e| q.since.is_none_or(|s| e.date.last_day() >= s.first_day()))
@@ -29,10 +35,17 @@ pub(super) fn timeline(ctx: &Ctx<'_>, q: &TimelineQuery) -> Result<Reply, Reply>
     if let Some(a) = who {
         filters.push(format!("involving {}", a.name));
     }
+    Ok((ti, events, filters.join(", ")))
+}
+
+pub(super) fn timeline(ctx: &Ctx<'_>, q: &TimelineQuery) -> Result<Reply, Reply> {
+    let lib = ctx.library;
+    let (ti, events, filters) = asked(ctx, q)?;
+    let t = lib.topic(ti);
     let filter = if filters.is_empty() {
         String::new()
     } else {
-        format!(" {}", filters.join(", "))
+        format!(" {filters}")
     };
     let title = format!("Timeline: {}", t.title);
     if events.is_empty() {
