@@ -33,10 +33,12 @@ fn pages(c: &mut Criterion) {
     });
     let mut g = c.benchmark_group("web page");
     for (name, tab, cmd) in [("brief", "brief", &brief), ("actor iran", "", &iran)] {
-        let (ok, html) = dossier::web::answer_html(&lib, today(), 0, tab, cmd);
+        let (ok, html) = dossier::web::answer_html(&lib, today(), 0, tab, cmd, true);
         assert!(ok && html.len() > 5_000, "{name}: {} bytes", html.len());
         g.bench_function(name, |b| {
-            b.iter(|| dossier::web::answer_html(black_box(&lib), today(), 0, tab, black_box(cmd)))
+            b.iter(|| {
+                dossier::web::answer_html(black_box(&lib), today(), 0, tab, black_box(cmd), true)
+            })
         });
     }
     g.finish();

@@ -47,6 +47,8 @@ pub struct App {
     /// Where the web pages are reached from outside (`[web] public_url`): chat replies link
     /// to them.
     pub public_url: Option<url::Url>,
+    /// Whether answers that have a chart carry it (`[charts] enabled`).
+    pub charts: bool,
 }
 
 impl App {
@@ -77,6 +79,7 @@ impl App {
             places: Arc::new(Places::in_memory()),
             feed: Arc::new(Feed::in_memory()),
             public_url: None,
+            charts: true,
             metrics,
         }
     }
@@ -96,6 +99,12 @@ impl App {
     /// Link chat replies to the web pages at `url`.
     pub fn with_public_url(mut self, url: Option<url::Url>) -> Self {
         self.public_url = url;
+        self
+    }
+
+    /// Draw charts beside the answers that have one, or not.
+    pub fn with_charts(mut self, on: bool) -> Self {
+        self.charts = on;
         self
     }
 

@@ -116,6 +116,7 @@ pub fn run(args: Args) -> ExitCode {
             .with_places(places)
             .with_feed(feed)
             .with_public_url(config.web.as_ref().and_then(|w| w.public_url.clone()))
+            .with_charts(config.charts)
             .reading(root, &report)
             .with_schedules(store)
             .with_desk(desk)

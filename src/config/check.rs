@@ -143,9 +143,15 @@ impl ConfigCheck<'_> {
             .collect();
         let reply_cache_bytes = self.cache(raw.cache.as_ref());
         let web = raw.web.as_ref().map(|w| self.web(w, listen.is_some()));
+        let charts = raw
+            .charts
+            .as_ref()
+            .and_then(|c| c.get_ref().enabled)
+            .unwrap_or(true);
         Config {
             reply_cache_bytes,
             web,
+            charts,
             briefings: self.path_or(raw.briefings.as_ref(), "briefings"),
             default_topic,
             discord,

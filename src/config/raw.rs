@@ -27,6 +27,16 @@ pub(super) struct RawConfig {
     pub(super) cache: Option<Spanned<RawCache>>,
     #[serde(default)]
     pub(super) web: Option<Spanned<RawWeb>>,
+    #[serde(default)]
+    pub(super) charts: Option<Spanned<RawCharts>>,
+}
+
+/// `[charts]`: the pictures drawn beside answers.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawCharts {
+    #[serde(default)]
+    pub(super) enabled: Option<bool>,
 }
 
 /// `[web]`: the public pages, on the HTTP listener.

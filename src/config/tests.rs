@@ -177,3 +177,20 @@ fn web_pages_need_the_listener_and_a_real_public_url() {
     assert!(e.human().contains("bad-url"), "{}", e.human());
     assert!(load_text("", &[]).expect("empty").web.is_none());
 }
+
+#[test]
+fn charts_are_on_unless_turned_off() {
+    assert!(load_text("", &[]).expect("empty").charts);
+    assert!(
+        !load_text("[charts]\nenabled = false\n", &[])
+            .expect("off")
+            .charts
+    );
+    assert!(
+        load_text("[charts]\nenabled = true\n", &[])
+            .expect("on")
+            .charts
+    );
+    let e = load_text("[charts]\nenable = false\n", &[]).expect_err("a typo");
+    assert!(e.human().contains("enable"), "{}", e.human());
+}

@@ -44,6 +44,8 @@ pub struct Config {
     pub reply_cache_bytes: usize,
     /// `[web]`: the public pages are served on the HTTP listener.
     pub web: Option<WebConfig>,
+    /// `[charts] enabled`: draw charts beside the answers that have one (true unless set off).
+    pub charts: bool,
 }
 
 /// `[web]`.

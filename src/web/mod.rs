@@ -250,7 +250,7 @@ fn answer_page(
     let (ok, html) = match app.replies.get(lib.version(), &key) {
         Some(hit) => (!hit.user_error, hit.body),
         None => {
-            let (ok, html) = answer_html(lib, today, t, tab, cmd);
+            let (ok, html) = answer_html(lib, today, t, tab, cmd, app.charts);
             let body = bytes::Bytes::from(html);
             if ok {
                 app.replies.insert(
@@ -289,6 +289,7 @@ pub fn answer_html(
     t: usize,
     tab: &str,
     cmd: &Command,
+    charts: bool,
 ) -> (bool, String) {
     let ctx = crate::commands::Ctx {
         library: lib,
@@ -308,7 +309,7 @@ pub fn answer_html(
     };
     // The answer's chart, as inline SVG (presentation attributes only: the CSP allows no
     // inline style).
-    let chart = (!reply.is_user_error())
+    let chart = (charts && !reply.is_user_error())
         .then(|| crate::charts::for_command(&ctx, cmd))
         .flatten();
     let html = page::layout(

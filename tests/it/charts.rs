@@ -258,3 +258,22 @@ fn dossier_ask_image_writes_the_chart() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("has no chart"));
     assert!(!none.exists());
 }
+
+/// `[charts] enabled = false` leaves the pictures out of the pages; on, the timeline and an
+/// actor's page carry theirs, and the brief none.
+#[test]
+fn the_switch_leaves_charts_out_of_the_pages() {
+    let lib = bundled_library();
+    for (line, tab, has) in [
+        ("timeline", "timeline", true),
+        ("position iran", "", true),
+        ("brief", "brief", false),
+    ] {
+        let cmd = parse(line).expect("parses");
+        let (ok, on) = dossier::web::answer_html(&lib, bundled_today(), 0, tab, &cmd, true);
+        assert!(ok);
+        assert_eq!(on.contains("<figure class=\"chart\">"), has, "{line}");
+        let (_, off) = dossier::web::answer_html(&lib, bundled_today(), 0, tab, &cmd, false);
+        assert!(!off.contains("<svg"), "{line}");
+    }
+}
