@@ -255,7 +255,12 @@ impl Feed {
                 title,
                 reply,
             });
-            let day = today;
+            // The day the next entry counts from: this one's, or, when only the as-of date or
+            // nothing a briefing says moved (no entry), the last entry's, kept in both places.
+            let day = match (&entry, &mark) {
+                (None, Some(m)) => m.day,
+                _ => today,
+            };
             if let Some(db) = &self.db {
                 let mut db = db.lock().unwrap_or_else(|e| e.into_inner());
                 let fail =
@@ -278,12 +283,6 @@ impl Feed {
                 .map_err(fail)?;
                 tx.commit().map_err(fail)?;
             }
-            // Only the as-of date moved, or nothing a briefing says: the mark moves on, silently.
-            let keep_day = entry.is_none() && mark.is_some();
-            let day = match (&mark, keep_day) {
-                (Some(m), true) => m.day,
-                _ => day,
-            };
             state.marks.insert(t.id.clone(), Mark { snapshot, day });
             if let Some(e) = entry {
                 let e = Arc::new(e);

@@ -234,6 +234,14 @@ fn topic_or_404(app: &App, lib: &Library, req: &HeaderMap, name: &str) -> Result
     }
 }
 
+/// The library being served and the topic a path names, or the topic's 404 page.
+#[allow(clippy::result_large_err)]
+fn topic_page(app: &App, req: &HeaderMap, name: &str) -> Result<(Arc<Library>, usize), Response> {
+    let lib = app.snapshot();
+    let t = topic_or_404(app, &lib, req, name)?;
+    Ok((lib, t))
+}
+
 /// A chat answer as a topic's page.
 fn answer_page(
     app: &App,
@@ -335,9 +343,8 @@ fn topic_answer(
     tab: &str,
     cmd: fn(String) -> Command,
 ) -> Response {
-    let lib = app.snapshot();
-    match topic_or_404(app, &lib, req, &topic) {
-        Ok(t) => answer_page(app, &lib, req, t, tab, &cmd(topic)),
+    match topic_page(app, req, &topic) {
+        Ok((lib, t)) => answer_page(app, &lib, req, t, tab, &cmd(topic)),
         Err(r) => r,
     }
 }
@@ -366,9 +373,8 @@ async fn sources(
     Path(topic): Path<String>,
     req: HeaderMap,
 ) -> Response {
-    let lib = app.snapshot();
-    let t = match topic_or_404(&app, &lib, &req, &topic) {
-        Ok(t) => t,
+    let (lib, t) = match topic_page(&app, &req, &topic) {
+        Ok(found) => found,
         Err(r) => return r,
     };
     let topic = lib.topic(t);
@@ -389,9 +395,8 @@ async fn actor(
     Path((topic, actor)): Path<(String, String)>,
     req: HeaderMap,
 ) -> Response {
-    let lib = app.snapshot();
-    let t = match topic_or_404(&app, &lib, &req, &topic) {
-        Ok(t) => t,
+    let (lib, t) = match topic_page(&app, &req, &topic) {
+        Ok(found) => found,
         Err(r) => return r,
     };
     if !lib.topic(t).actors.iter().any(|a| a.id == actor) {
@@ -450,9 +455,8 @@ async fn timeline(
     RawQuery(query): RawQuery,
     req: HeaderMap,
 ) -> Response {
-    let lib = app.snapshot();
-    let t = match topic_or_404(&app, &lib, &req, &topic) {
-        Ok(t) => t,
+    let (lib, t) = match topic_page(&app, &req, &topic) {
+        Ok(found) => found,
         Err(r) => return r,
     };
     let mut args = timeline_args(query.as_deref().unwrap_or_default());
@@ -483,9 +487,10 @@ async fn timeline(
     answer_page(&app, &lib, &req, t, "timeline", &cmd)
 }
 
-/// The newest recorded change of `topic`, for the validators of the pages made from them.
-fn newest(app: &App, topic: &str) -> Option<Newest> {
-    app.feed.entries(topic).first().map(|e| Newest {
+/// The newest of a topic's recorded changes (`entries`, newest first), for the validators of
+/// the pages made from them.
+fn newest(entries: &[Arc<crate::feed::Entry>]) -> Option<Newest> {
+    entries.first().map(|e| Newest {
         seq: e.seq,
         at: e.at,
     })
@@ -500,16 +505,12 @@ fn base(app: &App) -> String {
 }
 
 async fn feed(State(app): State<Arc<App>>, Path(topic): Path<String>, req: HeaderMap) -> Response {
-    let lib = app.snapshot();
-    let t = match topic_or_404(&app, &lib, &req, &topic) {
-        Ok(t) => t,
+    let (lib, t) = match topic_page(&app, &req, &topic) {
+        Ok(found) => found,
         Err(r) => return r,
     };
     let entries = app.feed.entries(&topic);
-    let newest = entries.first().map(|e| Newest {
-        seq: e.seq,
-        at: e.at,
-    });
+    let newest = newest(&entries);
     let base = base(&app);
     respond_as(
         StatusCode::OK,
@@ -530,9 +531,8 @@ async fn changes(
     Path(topic): Path<String>,
     req: HeaderMap,
 ) -> Response {
-    let lib = app.snapshot();
-    let t = match topic_or_404(&app, &lib, &req, &topic) {
-        Ok(t) => t,
+    let (lib, t) = match topic_page(&app, &req, &topic) {
+        Ok(found) => found,
         Err(r) => return r,
     };
     let entries = app.feed.entries(&topic);
@@ -542,7 +542,7 @@ async fn changes(
         &req,
         &lib,
         app.clock.today(),
-        newest(&app, &topic.id),
+        newest(&entries),
         "text/html; charset=utf-8",
         || {
             page::layout(
@@ -563,9 +563,8 @@ async fn change(
     Path((topic, seq)): Path<(String, String)>,
     req: HeaderMap,
 ) -> Response {
-    let lib = app.snapshot();
-    let t = match topic_or_404(&app, &lib, &req, &topic) {
-        Ok(t) => t,
+    let (lib, t) = match topic_page(&app, &req, &topic) {
+        Ok(found) => found,
         Err(r) => return r,
     };
     let topic = lib.topic(t);
@@ -591,7 +590,7 @@ async fn change(
         &req,
         &lib,
         app.clock.today(),
-        newest(&app, &topic.id),
+        newest(&app.feed.entries(&topic.id)),
         "text/html; charset=utf-8",
         || {
             page::layout(

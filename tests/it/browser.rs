@@ -16,7 +16,6 @@ use chromiumoxide::cdp::browser_protocol::log::{self, EventEntryAdded};
 use chromiumoxide::cdp::js_protocol::runtime::{EventConsoleApiCalled, EventExceptionThrown};
 use chromiumoxide::page::ScreenshotParams;
 use dossier::app::App;
-use dossier::clock::Clock;
 use futures_util::StreamExt;
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -174,28 +173,8 @@ fn colours(png_bytes: &[u8]) -> (usize, f64) {
     (counts.len(), top as f64 / total.max(1) as f64)
 }
 
+/// The web door over the bundled cards, plus one page that breaks its policy on purpose.
 async fn serve() -> (String, Arc<App>, tempfile::TempDir) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let root = dir.path().join("briefings");
-    copy_tree(&bundled(), &root);
-    let loaded = load(&root, bundled_today());
-    let app = Arc::new(
-        App::new(
-            dossier::library::Library::new(loaded.topics),
-            None,
-            Clock::Fixed(bundled_today()),
-        )
-        .reading(root, &loaded.report),
-    );
-    app.follow_changes();
-    while app.feed.entries(TOPIC).is_empty() {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    // The door as `serve` mounts it, plus one page that breaks its policy on purpose.
     let broken = axum::Router::new().route(
         "/test/breaks-the-policy",
         axum::routing::get(|| async {
@@ -210,14 +189,8 @@ async fn serve() -> (String, Arc<App>, tempfile::TempDir) {
             )
         }),
     );
-    let router = dossier::http::router(
-        app.clone(),
-        Some(dossier::web::router(app.clone()).merge(broken)),
-    );
-    tokio::spawn(async move {
-        axum::serve(listener, router).await.expect("serve");
-    });
-    (base, app, dir)
+    let b = crate::web::serve_bundled(|app, _| app, broken).await;
+    (b.base, b.app, b.dir)
 }
 
 #[test]

@@ -70,37 +70,20 @@ struct Served {
 /// The bundled cards served with the web pages, a feed kept in a state folder and a public
 /// address, recording changes as `serve` does.
 async fn served() -> Served {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let root = dir.path().join("briefings");
-    let state = dir.path().join("state");
-    copy_tree(&bundled(), &root);
-    let loaded = load(&root, bundled_today());
-    let feed = Feed::open(&state.join("feed.sqlite3")).expect("feed store");
-    let app = Arc::new(
-        App::new(
-            dossier::library::Library::new(loaded.topics),
-            None,
-            Clock::Fixed(bundled_today()),
-        )
-        .reading(root.clone(), &loaded.report)
-        .with_feed(feed)
-        .with_public_url(Some(PUBLIC.parse().expect("url"))),
-    );
-    app.follow_changes();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let router = dossier::http::router(app.clone(), Some(dossier::web::router(app.clone())));
-    tokio::spawn(async move {
-        axum::serve(listener, router).await.expect("serve");
-    });
+    let b = crate::web::serve_bundled(
+        |app, dir| {
+            app.with_feed(Feed::open(&dir.join("state/feed.sqlite3")).expect("feed store"))
+                .with_public_url(Some(PUBLIC.parse().expect("url")))
+        },
+        axum::Router::new(),
+    )
+    .await;
     Served {
-        base,
-        app,
-        root,
-        state,
-        _dir: dir,
+        state: b.dir.path().join("state"),
+        base: b.base,
+        app: b.app,
+        root: b.root,
+        _dir: b.dir,
         http: reqwest::Client::new(),
     }
 }

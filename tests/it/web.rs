@@ -18,21 +18,32 @@ struct Site {
     http: reqwest::Client,
 }
 
-async fn site() -> Site {
+/// The bundled cards, copied to a temp folder, served on 127.0.0.1 as `serve` mounts the web
+/// door (with `extra` routes beside it), recording changes as `serve` does; `configure` gets
+/// the app and the temp folder. Ready once the change feed has its first entry.
+pub(crate) struct Bundled {
+    pub(crate) base: String,
+    pub(crate) app: Arc<App>,
+    pub(crate) root: std::path::PathBuf,
+    pub(crate) dir: tempfile::TempDir,
+}
+
+pub(crate) async fn serve_bundled(
+    configure: impl FnOnce(App, &std::path::Path) -> App,
+    extra: axum::Router,
+) -> Bundled {
     let dir = tempfile::tempdir().expect("tempdir");
     let root = dir.path().join("briefings");
     copy_tree(&bundled(), &root);
     let loaded = load(&root, bundled_today());
-    let app = Arc::new(
-        App::new(
-            dossier::library::Library::new(loaded.topics),
-            None,
-            Clock::Fixed(bundled_today()),
-        )
-        .reading(root.clone(), &loaded.report),
-    );
+    let app = App::new(
+        dossier::library::Library::new(loaded.topics),
+        None,
+        Clock::Fixed(bundled_today()),
+    )
+    .reading(root.clone(), &loaded.report);
+    let app = Arc::new(configure(app, dir.path()));
     app.follow_changes();
-    // The change feed's first entry, for the pages of the changes.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
     while app.feed.entries(TOPIC).is_empty() && std::time::Instant::now() < deadline {
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
@@ -41,15 +52,28 @@ async fn site() -> Site {
         .await
         .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let router = dossier::http::router(app.clone(), Some(dossier::web::router(app.clone())));
+    let router = dossier::http::router(
+        app.clone(),
+        Some(dossier::web::router(app.clone()).merge(extra)),
+    );
     tokio::spawn(async move {
         axum::serve(listener, router).await.expect("serve");
     });
-    Site {
+    Bundled {
         base,
         app,
         root,
-        _dir: dir,
+        dir,
+    }
+}
+
+async fn site() -> Site {
+    let b = serve_bundled(|app, _| app, axum::Router::new()).await;
+    Site {
+        base: b.base,
+        app: b.app,
+        root: b.root,
+        _dir: b.dir,
         http: reqwest::Client::new(),
     }
 }
