@@ -30,6 +30,7 @@ fn pages(c: &mut Criterion) {
         actor: "iran".into(),
         topic,
         on: None,
+        picture: true,
     });
     let mut g = c.benchmark_group("web page");
     for (name, tab, cmd) in [("brief", "brief", &brief), ("actor iran", "", &iran)] {

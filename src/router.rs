@@ -9,6 +9,7 @@
 #![allow(clippy::result_large_err)]
 
 use crate::app::App;
+use crate::charts::Png;
 use crate::commands::{Command, Ctx, ServiceReport, answer as answer_from};
 use crate::desk::{self, Prefill};
 use crate::edit::EditRequest;
@@ -20,6 +21,7 @@ use crate::scheduler::chat;
 use crate::service::cache::Entry;
 use crate::service::{Asker, Platform};
 use bytes::Bytes;
+use std::sync::Arc;
 use std::time::Instant;
 
 /// What `status` shows about the running service.
@@ -183,6 +185,74 @@ pub fn cached_answer(
     variant: &str,
     render: impl FnOnce(&Reply) -> Option<Bytes>,
 ) -> Option<Entry> {
+    cached(app, cmd, platform, place, variant, false, |r, _| {
+        render(r).map(|b| (b, None))
+    })
+}
+
+/// [`cached_answer`] for a door that attaches charts: `render` is also given the answer's
+/// chart (when the service draws charts, the command has one and did not ask to leave it out)
+/// and returns, beside the body, what the door sends to show it; the entry carries both.
+pub fn cached_answer_with_picture(
+    app: &App,
+    cmd: &Command,
+    platform: Platform,
+    place: Option<&Destination>,
+    variant: &str,
+    render: impl FnOnce(&Reply, Option<&Png>) -> Option<(Bytes, Option<Bytes>)>,
+) -> Option<Entry> {
+    cached(app, cmd, platform, place, variant, true, render)
+}
+
+/// The chart that goes with `cmd`'s answer, asked in `place`, drawn to PNG: `None` when the
+/// service draws no charts, the command has none or asked to leave it out, or the answer is a
+/// user's mistake. Kept in the reply cache per library version, day and question (including
+/// the "no chart" outcome), so a repeated command draws nothing and a reload drops it.
+pub fn picture(app: &App, cmd: &Command, place: Option<&Destination>) -> Option<Arc<Png>> {
+    if !app.charts || !cmd.is_cacheable() {
+        return None;
+    }
+    let lib = app.snapshot();
+    let today = app.clock.today();
+    let default = default_topic(app, place);
+    let key = format!(
+        "picture|{today}|{}|{cmd:?}",
+        default.as_deref().unwrap_or("")
+    );
+    if let Some(hit) = app.replies.get(lib.version(), &key) {
+        return hit.picture;
+    }
+    let ctx = Ctx {
+        library: &lib,
+        today,
+        default_topic: default.as_deref(),
+        service: None,
+    };
+    let drawn = crate::charts::for_command(&ctx, cmd).and_then(|p| match p.to_png() {
+        Ok(png) => Some(Arc::new(png)),
+        Err(e) => {
+            tracing::error!(error = %e, command = cmd.name(), "drawing a chart failed");
+            None
+        }
+    });
+    let entry = Entry {
+        picture: drawn.clone(),
+        ..Entry::text(Bytes::new(), false)
+    };
+    app.replies.insert(lib.version(), &key, entry);
+    drawn
+}
+
+#[allow(clippy::too_many_arguments)]
+fn cached(
+    app: &App,
+    cmd: &Command,
+    platform: Platform,
+    place: Option<&Destination>,
+    variant: &str,
+    with_picture: bool,
+    render: impl FnOnce(&Reply, Option<&Png>) -> Option<(Bytes, Option<Bytes>)>,
+) -> Option<Entry> {
     if !cmd.is_cacheable() || !app.replies.enabled() {
         return None;
     }
@@ -193,8 +263,9 @@ pub fn cached_answer(
     // The topic a command that names none answers from is part of the question.
     let default = default_topic(app, place);
     let key = format!(
-        "{}|{variant}|{today}|{}|{cmd:?}",
+        "{}|{variant}{}|{today}|{}|{cmd:?}",
         platform.name(),
+        if with_picture { "+picture" } else { "" },
         default.as_deref().unwrap_or("")
     );
     let entry = match app.replies.get(lib.version(), &key) {
@@ -207,9 +278,15 @@ pub fn cached_answer(
                 service: None,
             };
             let reply = linked(app, &ctx, cmd, answer_from(&ctx, cmd));
+            let picture = (with_picture && !reply.is_user_error())
+                .then(|| picture(app, cmd, place))
+                .flatten();
+            let (body, shown) = render(&reply, picture.as_deref())?;
             let entry = Entry {
-                body: render(&reply)?,
+                body,
                 user_error: reply.is_user_error(),
+                picture: shown.is_some().then_some(picture).flatten(),
+                with_picture: shown,
             };
             if !entry.user_error {
                 app.replies.insert(lib.version(), &key, entry.clone());

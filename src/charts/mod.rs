@@ -25,9 +25,50 @@ pub struct Picture {
     pub alt: String,
 }
 
-/// The chart that goes with `cmd`'s answer, if it has one.
+/// A chart drawn to PNG, ready to attach to a chat reply.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Png {
+    /// The file name it is attached under (`timeline.png`, `positions.png`).
+    pub name: &'static str,
+    pub bytes: bytes::Bytes,
+    pub width: u32,
+    pub height: u32,
+    /// What it shows, for screen readers.
+    pub alt: String,
+}
+
+impl Picture {
+    /// The picture as PNG; `Err` says why it could not be drawn (never expected: the SVG is
+    /// made here).
+    pub fn to_png(&self) -> Result<Png, String> {
+        let (bytes, width, height) = raster::render(&self.svg)?;
+        Ok(Png {
+            name: self.name,
+            bytes: bytes.into(),
+            width,
+            height,
+            alt: self.alt.clone(),
+        })
+    }
+}
+
+/// Whether the command asks for its answer without the chart (`picture off`).
+fn left_out(cmd: &Command) -> bool {
+    match cmd {
+        Command::Timeline(q) => !q.picture,
+        Command::Position(q) => !q.picture,
+        Command::Compare(q) => !q.picture,
+        _ => false,
+    }
+}
+
+/// The chart that goes with `cmd`'s answer, if it has one and the command did not ask to
+/// leave it out.
 pub fn for_command(ctx: &Ctx<'_>, cmd: &Command) -> Option<Picture> {
     let lib = ctx.library;
+    if left_out(cmd) {
+        return None;
+    }
     match subject(ctx, cmd)? {
         Subject::Timeline {
             topic,

@@ -25,6 +25,11 @@ fn options() -> &'static resvg::usvg::Options<'static> {
 
 /// The PNG of `svg`.
 pub fn png(svg: &str) -> Result<Vec<u8>, String> {
+    render(svg).map(|(png, _, _)| png)
+}
+
+/// The PNG of `svg`, with its width and height in pixels.
+pub fn render(svg: &str) -> Result<(Vec<u8>, u32, u32), String> {
     let tree = resvg::usvg::Tree::from_str(svg, options()).map_err(|e| e.to_string())?;
     let size = tree.size().to_int_size();
     if size.width() > MAX_SIDE || size.height() > MAX_SIDE {
@@ -41,5 +46,6 @@ pub fn png(svg: &str) -> Result<Vec<u8>, String> {
         resvg::tiny_skia::Transform::default(),
         &mut pixmap.as_mut(),
     );
-    pixmap.encode_png().map_err(|e| e.to_string())
+    let png = pixmap.encode_png().map_err(|e| e.to_string())?;
+    Ok((png, size.width(), size.height()))
 }

@@ -139,6 +139,8 @@ pub struct PositionQuery {
     pub topic: Option<String>,
     /// The position in force on this date; `None`: the latest, with how it changed.
     pub on: Option<Date>,
+    /// Whether the answer carries its chart (`picture off`: no).
+    pub picture: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -148,6 +150,8 @@ pub struct TimelineQuery {
     pub until: Option<Date>,
     pub actor: Option<String>,
     pub page: NonZeroU32,
+    /// Whether the answer carries its chart (`picture off`: no).
+    pub picture: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -165,6 +169,8 @@ pub struct CompareQuery {
     pub topic: Option<String>,
     /// Compare the positions in force on this date.
     pub on: Option<Date>,
+    /// Whether the answer carries its chart (`picture off`: no).
+    pub picture: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

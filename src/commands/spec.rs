@@ -21,6 +21,8 @@ pub enum ArgKind {
     EditWhat,
     /// What `new` makes: one of [`NEW_WHATS`].
     NewWhat,
+    /// On or off (`on`, `off`, `yes`, `no`, `true`, `false`); a boolean option on Discord.
+    Switch,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -114,6 +116,11 @@ const ON: ArgSpec = kw(
     ArgKind::Date,
     "the position in force on this date (YYYY-MM-DD; a month means its last day)",
 );
+const PICTURE: ArgSpec = kw(
+    "picture",
+    ArgKind::Switch,
+    "`off` leaves the chart out of the answer (on unless the operator turned charts off)",
+);
 const PAGE: ArgSpec = kw(
     "page",
     ArgKind::Page,
@@ -178,6 +185,7 @@ pub const COMMANDS: &[CommandSpec] = &[
             ),
             ON,
             TOPIC_KW,
+            PICTURE,
         ],
         examples: &[
             "position iran",
@@ -210,12 +218,14 @@ pub const COMMANDS: &[CommandSpec] = &[
             kw("until", ArgKind::Date, "only events on or before this date"),
             kw("actor", ArgKind::Actor, "only events involving this actor"),
             PAGE,
+            PICTURE,
         ],
         examples: &[
             "timeline",
             "timeline since 2026-02",
             "timeline actor oman",
             "timeline page 2",
+            "timeline since 2026-06 picture off",
         ],
         moderator: false,
     },
@@ -241,6 +251,7 @@ pub const COMMANDS: &[CommandSpec] = &[
             pos("second", ArgKind::Actor, true, "the second actor"),
             ON,
             TOPIC_KW,
+            PICTURE,
         ],
         examples: &[
             "compare iran united-states",
@@ -530,6 +541,8 @@ impl CommandSpec {
         for a in self.args {
             let body = if a.positional {
                 format!("<{}>", a.name)
+            } else if a.kind == ArgKind::Switch {
+                format!("{} on|off", a.name)
             } else {
                 format!("{} {}", a.name, a.name.to_uppercase())
             };
@@ -612,11 +625,11 @@ mod tests {
     fn usage_is_generated() {
         assert_eq!(
             find("position").unwrap().usage(),
-            "position <actor> [on ON] [topic TOPIC]"
+            "position <actor> [on ON] [topic TOPIC] [picture on|off]"
         );
         assert_eq!(
             find("TIMELINE").unwrap().usage(),
-            "timeline [topic] [since SINCE] [until UNTIL] [actor ACTOR] [page PAGE]"
+            "timeline [topic] [since SINCE] [until UNTIL] [actor ACTOR] [page PAGE] [picture on|off]"
         );
         assert_eq!(find("vs").unwrap().name, "compare");
     }

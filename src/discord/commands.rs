@@ -19,6 +19,7 @@ pub const PRIVATE: &str = "private";
 fn option(arg: &ArgSpec) -> CreateCommandOption {
     let (kind, autocomplete) = match arg.kind {
         ArgKind::Page | ArgKind::Id => (CommandOptionType::Integer, false),
+        ArgKind::Switch => (CommandOptionType::Boolean, false),
         ArgKind::Timezone => (CommandOptionType::String, true),
         ArgKind::Time => (CommandOptionType::String, false),
         ArgKind::Actor | ArgKind::Topic | ArgKind::Command => (CommandOptionType::String, true),
@@ -192,7 +193,15 @@ mod tests {
             .iter()
             .filter_map(|o| o["name"].as_str())
             .collect();
-        assert_eq!(names, ["first", "second", "on", "topic", "private"]);
+        assert_eq!(
+            names,
+            ["first", "second", "on", "topic", "picture", "private"]
+        );
+        let picture = compare["options"]
+            .as_array()
+            .and_then(|o| o.iter().find(|o| o["name"] == "picture"))
+            .expect("picture");
+        assert_eq!(picture["type"], 5, "a boolean option");
         let status = list.iter().find(|c| c["name"] == "status").expect("status");
         assert_eq!(status["default_member_permissions"], "32");
     }

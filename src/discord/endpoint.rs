@@ -3,7 +3,7 @@
 //! and answers in the response body. Served on the one HTTP listener (`crate::http`).
 
 use super::handler::handle;
-use super::respond::{Outcome, completion, edit};
+use super::respond::{Outcome, completion, send_edit};
 use super::rest::Rest;
 use super::settings::Settings;
 use crate::app::App;
@@ -60,6 +60,32 @@ pub fn parse_interaction(body: &[u8]) -> Result<Interaction, serde_json::Error> 
     })
 }
 
+/// The edit that adds a chart to the response this very request answers with. It may reach
+/// Discord before that response is recorded there: an unknown message (404) is tried again a
+/// few times, shortly after.
+async fn upload_after_response(
+    rest: &Rest,
+    token: &str,
+    body: Bytes,
+    picture: &crate::charts::Png,
+) -> Result<(), super::rest::RestError> {
+    let mut wait = std::time::Duration::from_millis(100);
+    let mut tries = 0;
+    loop {
+        match rest
+            .edit_original_upload(token, body.clone(), picture)
+            .await
+        {
+            Err(super::rest::RestError::Status { status: 404, .. }) if tries < 4 => {
+                tokio::time::sleep(wait).await;
+                wait *= 2;
+                tries += 1;
+            }
+            done => return done,
+        }
+    }
+}
+
 fn refuse(status: StatusCode, why: &'static str) -> Response {
     (status, why).into_response()
 }
@@ -106,7 +132,7 @@ async fn interactions(State(ep): State<Endpoint>, headers: HeaderMap, body: Byte
             let app = ep.app.clone();
             ep.app.tasks.spawn(async move {
                 let m = completion(work).await;
-                match rest.edit_original(&token, &edit(&m)).await {
+                match send_edit(&rest, &token, &m).await {
                     Ok(()) => app.metrics.sent("discord"),
                     Err(e) => {
                         app.metrics.failed("discord");
@@ -115,6 +141,24 @@ async fn interactions(State(ep): State<Endpoint>, headers: HeaderMap, body: Byte
                 }
             });
             serde_json::to_vec(&ack)
+        }
+        // Discord does not take multipart in the body of the endpoint's response: the answer
+        // goes out here at once, and its chart follows as an edit of it.
+        Outcome::Upload {
+            body,
+            edit,
+            picture,
+            token,
+            ..
+        } => {
+            let rest = ep.rest.clone();
+            ep.app.tasks.spawn(async move {
+                if let Err(e) = upload_after_response(&rest, &token, edit, &picture).await {
+                    tracing::error!(error = %e, "adding an answer's chart failed");
+                }
+            });
+            ep.app.metrics.sent("discord");
+            return ([(header::CONTENT_TYPE, "application/json")], body).into_response();
         }
         Outcome::Ignore => return refuse(StatusCode::BAD_REQUEST, "unsupported interaction type"),
     };

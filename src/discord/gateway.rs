@@ -3,7 +3,7 @@
 //! state (for `status` and `/readyz`) follows the shard's connection stage.
 
 use super::handler::handle;
-use super::respond::{Outcome, completion, edit};
+use super::respond::{Outcome, callback_of_edit, completion, send_edit};
 use super::rest::Rest;
 use super::settings::Settings;
 use crate::app::App;
@@ -95,10 +95,42 @@ async fn respond(app: Arc<App>, settings: Settings, rest: Arc<Rest>, interaction
                 return;
             }
             let m = completion(work).await;
-            let result = rest.edit_original(&token, &edit(&m)).await;
+            let result = send_edit(&rest, &token, &m).await;
             sent(result.is_ok());
             if let Err(e) = result {
                 tracing::error!(error = %e, "completing a deferred response failed");
+            }
+        }
+        // A public answer with its chart is one multipart callback. An ephemeral one is sent
+        // as such, then edited to add the chart: an edit's body carries no flags.
+        Outcome::Upload {
+            edit,
+            picture,
+            ephemeral: false,
+            ..
+        } => {
+            let result = rest
+                .callback_upload(id.get(), &token, callback_of_edit(&edit), &picture)
+                .await;
+            sent(result.is_ok());
+            if let Err(e) = result {
+                tracing::error!(error = %e, "sending an interaction response with its chart failed");
+            }
+        }
+        Outcome::Upload {
+            body,
+            edit,
+            picture,
+            ..
+        } => {
+            let result = rest.callback_body(id.get(), &token, body).await;
+            sent(result.is_ok());
+            if let Err(e) = result {
+                tracing::error!(error = %e, "sending an interaction response failed");
+                return;
+            }
+            if let Err(e) = rest.edit_original_upload(&token, edit, &picture).await {
+                tracing::error!(error = %e, "adding an answer's chart failed");
             }
         }
         Outcome::Ignore => {}

@@ -6,7 +6,7 @@
 use super::commands::PRIVATE;
 use super::respond::{
     Outcome, components, discord_asker, embeds, is_moderator, message, no_mentions, reply_message,
-    respond_or_defer, serialized, short,
+    respond_or_defer, serialized, short, with_and_without,
 };
 use super::settings::Settings;
 use crate::app::App;
@@ -119,23 +119,38 @@ async fn command(app: Arc<App>, s: &Settings, ci: CommandInteraction) -> Outcome
     let private = private || cmd.answers_privately();
     // A question this library has answered before is the same bytes again. Not when every
     // answer is to be acknowledged first (`defer_after` of zero): the operator asked for that.
+    // An answer with a chart is kept with the edit that uploads it (see `Outcome::Upload`).
     if !s.defer_after.is_zero()
-        && let Some(hit) = crate::router::cached_answer(
+        && let Some(hit) = crate::router::cached_answer_with_picture(
             &app,
             &cmd,
             crate::service::Platform::Discord,
             Some(&place),
             if private { "private" } else { "public" },
-            |reply| {
+            |reply, picture| {
                 let ephemeral = private || reply.is_user_error();
-                serialized(&CreateInteractionResponse::Message(message(
-                    &reply_message(reply),
-                    ephemeral,
-                )))
+                let m = reply_message(reply).with_picture(picture.cloned().map(Arc::new));
+                match with_and_without(&m, ephemeral) {
+                    Some((body, shown)) => Some((body, Some(shown))),
+                    None => serialized(&CreateInteractionResponse::Message(message(
+                        &reply_message(reply),
+                        ephemeral,
+                    )))
+                    .map(|b| (b, None)),
+                }
             },
         )
     {
-        return Outcome::Body(hit.body);
+        return match (hit.picture, hit.with_picture) {
+            (Some(picture), Some(edit)) => Outcome::Upload {
+                body: hit.body,
+                edit,
+                picture,
+                ephemeral: private,
+                token: ci.token.clone(),
+            },
+            _ => Outcome::Body(hit.body),
+        };
     }
     let asker = discord_asker(ci.channel_id.get(), &ci.user, ci.member.as_deref());
     let worker = app.clone();
@@ -144,9 +159,12 @@ async fn command(app: Arc<App>, s: &Settings, ci: CommandInteraction) -> Outcome
     // deferred, and it is tracked, so a graceful shutdown waits for it.
     let work = app.tasks.spawn(async move {
         let reply = crate::router::respond(&worker, &cmd, &asker).await;
+        let picture = (!reply.is_user_error())
+            .then(|| crate::router::picture(&worker, &cmd, asker.place.as_ref()))
+            .flatten();
         (
             reply.is_user_error() || reply.private,
-            reply_message(&reply),
+            reply_message(&reply).with_picture(picture),
         )
     });
     respond_or_defer(s, work, ci.token.clone(), private, spec.name).await
@@ -302,10 +320,7 @@ fn cached_autocomplete(app: &App, ci: &CommandInteraction) -> Outcome {
     }
     let response = autocomplete(&lib, default.as_deref(), ci);
     if let Some(body) = serialized(&response) {
-        let entry = crate::service::cache::Entry {
-            body: body.clone(),
-            user_error: false,
-        };
+        let entry = crate::service::cache::Entry::text(body.clone(), false);
         app.replies.insert(lib.version(), &key, entry);
         return Outcome::Body(body);
     }

@@ -1,17 +1,23 @@
 //! What the Discord door's handlers share: turning a rendered reply into an interaction
-//! response (never mentioning anyone), the moderator checks, who asked, and answering within
+//! response (never mentioning anyone), with its chart as the first embed's image and the
+//! message's one attachment; the moderator checks, who asked, and answering within
 //! `defer_after` or acknowledging first and completing later.
 
+use super::rest::{Rest, RestError};
 use super::settings::Settings;
+use crate::charts::Png;
 use crate::render::discord::{self as dr, Button, Message};
 use crate::reply::{Line, Reply, ReplyKind};
 use crate::schedule::Destination;
 use crate::service::{Asker, Platform};
+use crate::text::truncate_words;
 use serenity::builder::{
-    CreateActionRow, CreateAllowedMentions, CreateButton, CreateEmbed, CreateEmbedFooter,
-    CreateInteractionResponse, CreateInteractionResponseMessage, EditInteractionResponse,
+    CreateActionRow, CreateAllowedMentions, CreateAttachment, CreateButton, CreateEmbed,
+    CreateEmbedFooter, CreateInteractionResponse, CreateInteractionResponseMessage,
+    EditInteractionResponse,
 };
 use serenity::model::guild::Member;
+use std::sync::Arc;
 
 /// Mention nobody, whatever the text says.
 pub fn no_mentions() -> CreateAllowedMentions {
@@ -21,8 +27,15 @@ pub fn no_mentions() -> CreateAllowedMentions {
 pub(crate) fn embeds(m: &Message) -> Vec<CreateEmbed> {
     m.embeds
         .iter()
-        .map(|e| {
+        .enumerate()
+        .map(|(i, e)| {
             let mut b = CreateEmbed::new().colour(e.colour);
+            if i == 0
+                && let Some(p) = &m.picture
+            {
+                // `attachment://<name>`: the file uploaded with the message.
+                b = b.attachment(p.name);
+            }
             if let Some(t) = &e.title {
                 b = b.title(t);
             }
@@ -61,21 +74,96 @@ pub(crate) fn components(m: &Message) -> Vec<CreateActionRow> {
     vec![CreateActionRow::Buttons(buttons)]
 }
 
+/// The attachment's metadata (its name and alt text); the bytes go in the multipart body.
+fn attachment(p: &Png) -> CreateAttachment {
+    CreateAttachment::bytes(Vec::new(), p.name)
+        .description(truncate_words(&p.alt, dr::limits::ATTACHMENT_DESCRIPTION))
+}
+
 /// A message response from a rendered reply.
 pub fn message(m: &Message, ephemeral: bool) -> CreateInteractionResponseMessage {
-    CreateInteractionResponseMessage::new()
+    let mut r = CreateInteractionResponseMessage::new()
         .embeds(embeds(m))
         .components(components(m))
         .allowed_mentions(no_mentions())
-        .ephemeral(ephemeral)
+        .ephemeral(ephemeral);
+    if let Some(p) = &m.picture {
+        r = r.add_file(attachment(p));
+    }
+    r
 }
 
 /// The edit that completes a deferred response.
 pub fn edit(m: &Message) -> EditInteractionResponse {
-    EditInteractionResponse::new()
+    let mut r = EditInteractionResponse::new()
         .embeds(embeds(m))
         .components(components(m))
-        .allowed_mentions(no_mentions())
+        .allowed_mentions(no_mentions());
+    if let Some(p) = &m.picture {
+        r = r.new_attachment(attachment(p));
+    }
+    r
+}
+
+/// `m` as a response without its chart, and as the edit of that response that adds it
+/// (`PATCH …/messages/@original`, referring to the chart as attachment 0). `None` if either
+/// cannot be serialized, or `m` has no chart.
+pub fn with_and_without(m: &Message, ephemeral: bool) -> Option<(bytes::Bytes, bytes::Bytes)> {
+    m.picture.as_ref()?;
+    let shown = serialized(&edit(m))?;
+    let plain = Message {
+        picture: None,
+        ..m.clone()
+    };
+    let body = serialized(&CreateInteractionResponse::Message(message(
+        &plain, ephemeral,
+    )))?;
+    Some((body, shown))
+}
+
+/// How an answer with a chart goes out.
+pub fn upload(m: &Message, ephemeral: bool, token: String) -> Outcome {
+    match (with_and_without(m, ephemeral), m.picture.clone()) {
+        (Some((body, edit)), Some(picture)) => Outcome::Upload {
+            body,
+            edit,
+            picture,
+            ephemeral,
+            token,
+        },
+        // No chart (or, never expected, one that cannot be serialized): the answer alone.
+        _ => {
+            let plain = Message {
+                picture: None,
+                ..m.clone()
+            };
+            Outcome::Respond(CreateInteractionResponse::Message(message(
+                &plain, ephemeral,
+            )))
+        }
+    }
+}
+
+/// Complete a deferred response with `m`: an edit of the original, as multipart when `m` has
+/// a chart.
+pub async fn send_edit(rest: &Rest, token: &str, m: &Message) -> Result<(), RestError> {
+    match &m.picture {
+        Some(p) => match serialized(&edit(m)) {
+            Some(body) => rest.edit_original_upload(token, body, p).await,
+            None => rest.edit_original(token, &edit(m)).await,
+        },
+        None => rest.edit_original(token, &edit(m)).await,
+    }
+}
+
+/// The interaction callback (type 4, a message) whose data is `edit`, an edit's JSON object:
+/// every field an edit carries is a field of a callback's message.
+pub fn callback_of_edit(edit: &[u8]) -> bytes::Bytes {
+    let mut b = Vec::with_capacity(edit.len() + 20);
+    b.extend_from_slice(br#"{"type":4,"data":"#);
+    b.extend_from_slice(edit);
+    b.push(b'}');
+    b.into()
 }
 
 pub(crate) fn reply_message(reply: &Reply) -> Message {
@@ -114,13 +202,24 @@ pub enum Outcome {
         work: Answering,
         token: String,
     },
+    /// An answer with a chart. Discord takes a file as multipart on the REST callback and on
+    /// an edit of the original response, but not in the body of the endpoint's HTTP response.
+    /// `body` is the response without the chart, `edit` the edit of it that uploads the chart
+    /// ([`with_and_without`]).
+    Upload {
+        body: bytes::Bytes,
+        edit: bytes::Bytes,
+        picture: Arc<Png>,
+        ephemeral: bool,
+        token: String,
+    },
     /// Nothing to answer (interaction types dossier does not use).
     Ignore,
 }
 
-/// A response serialized as Discord takes it, for the reply cache; `None` only if serde_json
-/// fails on it (then it is answered the usual way).
-pub fn serialized(r: &CreateInteractionResponse) -> Option<bytes::Bytes> {
+/// A response (or an edit) serialized as Discord takes it, for the reply cache; `None` only if
+/// serde_json fails on it (then it is answered the usual way).
+pub fn serialized(r: &impl serde::Serialize) -> Option<bytes::Bytes> {
     match serde_json::to_vec(r) {
         Ok(b) => Some(b.into()),
         Err(e) => {
@@ -169,10 +268,13 @@ pub(crate) async fn respond_or_defer(
             .map_err(|_| ())
     };
     match in_time {
-        Ok(Ok((user_error, m))) => Outcome::Respond(CreateInteractionResponse::Message(message(
-            &m,
-            private || user_error,
-        ))),
+        Ok(Ok((user_error, m))) => match m.picture.clone() {
+            Some(_) => upload(&m, private || user_error, token),
+            None => Outcome::Respond(CreateInteractionResponse::Message(message(
+                &m,
+                private || user_error,
+            ))),
+        },
         Ok(Err(e)) => {
             tracing::error!(error = %e, command, "answering a command failed");
             Outcome::Respond(CreateInteractionResponse::Message(message(

@@ -1,8 +1,10 @@
-//! Sending interaction responses: the callback and the edit of a deferred original. Kept apart
+//! Sending interaction responses: the callback and the edit of a deferred original, as JSON or,
+//! with a chart, as multipart (`payload_json` plus `files[0]`). Kept apart
 //! from serenity's `Http` so that a 429 is honoured by its `retry-after` whether dossier talks to
 //! Discord directly or through `api_proxy` (serenity's rate limiter is off behind a proxy).
 //! Interaction tokens are part of the URL, so URLs are never logged.
 
+use crate::charts::Png;
 use serde::Serialize;
 use std::time::Duration;
 
@@ -91,6 +93,74 @@ impl Rest {
             .await
     }
 
+    /// `POST /interactions/{id}/{token}/callback` as multipart: `body` (a callback whose
+    /// message refers to attachment 0) with `file` as that attachment.
+    pub async fn callback_upload(
+        &self,
+        id: u64,
+        token: &str,
+        body: bytes::Bytes,
+        file: &Png,
+    ) -> Result<(), RestError> {
+        let url = format!("{}/interactions/{id}/{token}/callback", self.api);
+        self.send_upload(
+            reqwest::Method::POST,
+            &url,
+            "interaction callback",
+            body,
+            file,
+        )
+        .await
+    }
+
+    /// `PATCH /webhooks/{application}/{token}/messages/@original` as multipart: `body` (an
+    /// edit that refers to attachment 0) with `file` as that attachment.
+    pub async fn edit_original_upload(
+        &self,
+        token: &str,
+        body: bytes::Bytes,
+        file: &Png,
+    ) -> Result<(), RestError> {
+        let url = format!(
+            "{}/webhooks/{}/{token}/messages/@original",
+            self.api, self.application_id
+        );
+        self.send_upload(
+            reqwest::Method::PATCH,
+            &url,
+            "edit original response",
+            body,
+            file,
+        )
+        .await
+    }
+
+    async fn send_upload(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        route: &'static str,
+        body: bytes::Bytes,
+        file: &Png,
+    ) -> Result<(), RestError> {
+        let form = || -> Result<reqwest::multipart::Form, RestError> {
+            let json = reqwest::multipart::Part::stream(body.clone())
+                .mime_str("application/json")
+                .map_err(|e| RestError::Transport(e.to_string()))?;
+            let png = reqwest::multipart::Part::stream(file.bytes.clone())
+                .file_name(file.name)
+                .mime_str("image/png")
+                .map_err(|e| RestError::Transport(e.to_string()))?;
+            Ok(reqwest::multipart::Form::new()
+                .part("payload_json", json)
+                .part("files[0]", png))
+        };
+        self.retrying(route, || {
+            Ok(self.client.request(method.clone(), url).multipart(form()?))
+        })
+        .await
+    }
+
     async fn send(
         &self,
         method: reqwest::Method,
@@ -110,13 +180,26 @@ impl Rest {
         route: &'static str,
         body: bytes::Bytes,
     ) -> Result<(), RestError> {
-        let mut attempt = 0;
-        loop {
-            let resp = self
+        self.retrying(route, || {
+            Ok(self
                 .client
                 .request(method.clone(), url)
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(body.clone())
+                .body(body.clone()))
+        })
+        .await
+    }
+
+    /// Send the request `make` builds, again after a 429 or a 5xx (up to [`MAX_RETRIES`]
+    /// times, waiting as Discord asks).
+    async fn retrying(
+        &self,
+        route: &'static str,
+        make: impl Fn() -> Result<reqwest::RequestBuilder, RestError>,
+    ) -> Result<(), RestError> {
+        let mut attempt = 0;
+        loop {
+            let resp = make()?
                 .send()
                 .await
                 .map_err(|e| RestError::Transport(e.without_url().to_string()))?;

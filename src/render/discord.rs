@@ -29,6 +29,10 @@ pub mod limits {
     pub const CHOICE_VALUE: usize = 100;
     pub const COMMAND_DESCRIPTION: usize = 100;
     pub const OPTION_DESCRIPTION: usize = 100;
+    /// An attachment's description (its alt text).
+    pub const ATTACHMENT_DESCRIPTION: usize = 1024;
+    /// The upload limit without boosts (10 MiB).
+    pub const UPLOAD_BYTES: usize = 10 * 1024 * 1024;
 }
 
 /// Accent colours of the embed's left bar.
@@ -46,6 +50,21 @@ pub const PAGE_PREFIX: &str = "dossier:page:";
 pub struct Message {
     pub embeds: Vec<Embed>,
     pub buttons: Vec<Button>,
+    /// The chart the first embed shows, uploaded with the message as its one attachment.
+    pub picture: Option<std::sync::Arc<crate::charts::Png>>,
+}
+
+impl Message {
+    /// `self` showing `picture` (if it fits Discord's upload limit) in its first embed.
+    pub fn with_picture(mut self, picture: Option<std::sync::Arc<crate::charts::Png>>) -> Self {
+        self.picture = picture.filter(|p| fits_upload(p));
+        self
+    }
+}
+
+/// Whether Discord takes `p` as an attachment.
+pub fn fits_upload(p: &crate::charts::Png) -> bool {
+    p.bytes.len() <= limits::UPLOAD_BYTES
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -417,6 +436,7 @@ pub fn render(reply: &Reply) -> Message {
     Message {
         embeds: vec![embed],
         buttons,
+        picture: None,
     }
 }
 

@@ -9,6 +9,7 @@
 //! version it was made from, an answer made from an older library is never stored, and no
 //! single key or entry can push the others out.
 
+use crate::charts::Png;
 use crate::metrics::Metrics;
 use bytes::Bytes;
 use hashlink::LruCache;
@@ -20,11 +21,15 @@ pub const MAX_KEY_BYTES: usize = 512;
 /// The default budget: enough for thousands of long answers.
 pub const DEFAULT_BUDGET: usize = 32 * 1024 * 1024;
 
-/// One rendered answer: its bytes, and whether it was a user's mistake (for the metrics).
+/// One rendered answer: its bytes, whether it was a user's mistake (for the metrics), and, for
+/// the doors that attach one, its chart and what the door sends to show it (Discord: the edit
+/// of the message `body` made, uploading the chart).
 #[derive(Clone, Debug)]
 pub struct Entry {
     pub body: Bytes,
     pub user_error: bool,
+    pub picture: Option<Arc<Png>>,
+    pub with_picture: Option<Bytes>,
 }
 
 struct Inner {
@@ -41,8 +46,25 @@ pub struct ReplyCache {
     metrics: Arc<Metrics>,
 }
 
+impl Entry {
+    /// An answer with no chart.
+    pub fn text(body: Bytes, user_error: bool) -> Entry {
+        Entry {
+            body,
+            user_error,
+            picture: None,
+            with_picture: None,
+        }
+    }
+}
+
 fn size(key: &str, e: &Entry) -> usize {
-    key.len() + e.body.len()
+    key.len()
+        + e.body.len()
+        + e.picture
+            .as_ref()
+            .map_or(0, |p| p.bytes.len() + p.alt.len())
+        + e.with_picture.as_ref().map_or(0, Bytes::len)
 }
 
 impl ReplyCache {
@@ -148,10 +170,7 @@ mod tests {
     use super::*;
 
     fn entry(n: usize) -> Entry {
-        Entry {
-            body: Bytes::from(vec![b'x'; n]),
-            user_error: false,
-        }
+        Entry::text(Bytes::from(vec![b'x'; n]), false)
     }
 
     #[test]

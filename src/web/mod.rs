@@ -264,10 +264,7 @@ fn answer_page(
                 app.replies.insert(
                     lib.version(),
                     &key,
-                    crate::service::cache::Entry {
-                        body: body.clone(),
-                        user_error: false,
-                    },
+                    crate::service::cache::Entry::text(body.clone(), false),
                 );
             }
             (ok, body)
@@ -423,6 +420,7 @@ async fn actor(
         actor,
         topic: Some(topic),
         on: None,
+        picture: true,
     });
     answer_page(&app, &lib, &req, t, "", &cmd)
 }

@@ -115,6 +115,7 @@ fn addresses(app: &App) -> Vec<(String, String)> {
             until: None,
             actor: None,
             page: NonZeroU32::MIN,
+            picture: true,
         };
         let ctx = crate::commands::Ctx {
             library: &lib,

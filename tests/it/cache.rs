@@ -75,8 +75,10 @@ fn the_same_question_is_the_same_bytes_and_a_reload_is_seen_at_once() {
         assert_eq!(first, second, "a cached answer is the answer");
         assert_eq!(first["type"], 4);
         crate::discord_endpoint::check_message(&first["data"]);
+        // The first asking missed the answer and its chart (both drawn and kept); the second
+        // found the answer, chart and all.
         assert_eq!(counter(&app, "dossier_reply_cache_hits_total"), 1);
-        assert_eq!(counter(&app, "dossier_reply_cache_misses_total"), 1);
+        assert_eq!(counter(&app, "dossier_reply_cache_misses_total"), 2);
 
         // A reload swaps the library: the very next request answers from the new cards.
         set_stance(&root, "northland", "Wants the quota doubled, cache test.");
@@ -264,7 +266,7 @@ fn hostile_options_are_answered_fast_but_never_cached_and_evict_nothing() {
         let good = command("position", &[("actor", 3, json!("iran"))], "0");
         let (_, first) = ep.post(&good).await;
         let held = (app.replies.len(), app.replies.bytes());
-        assert_eq!(held.0, 1);
+        assert_eq!(held.0, 2, "the answer and its chart");
         for value in [
             "x".repeat(64 * 1024),
             "é".repeat(32 * 1024),

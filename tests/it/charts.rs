@@ -26,7 +26,7 @@ fn picture(lib: &dossier::library::Library, line: &str) -> charts::Picture {
 }
 
 /// Width, height and RGBA pixels of a PNG.
-fn decode(png_bytes: &[u8]) -> (u32, u32, Vec<u8>) {
+pub fn decode(png_bytes: &[u8]) -> (u32, u32, Vec<u8>) {
     let mut reader = png::Decoder::new(std::io::Cursor::new(png_bytes))
         .read_info()
         .expect("a PNG");

@@ -1,6 +1,10 @@
 //! A fake Discord on 127.0.0.1 for tests: the REST routes dossier and serenity use, recording
 //! every request, and a gateway websocket that plays HELLO → IDENTIFY → READY → heartbeats →
 //! dispatches. Tests push INTERACTION_CREATE events, make it answer 429, or drop the socket.
+//! Uploads (multipart/form-data) are read as Discord reads them: `payload_json` is the body,
+//! each `files[n]` must be named by an entry of its `attachments` with id `n`, and every
+//! `attachment://` an embed refers to must be among them; a request that breaks these, or a
+//! file over 10 MiB, is refused with 400.
 
 use axum::Router;
 use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
@@ -23,8 +27,92 @@ pub struct Recorded {
     pub method: String,
     pub path: String,
     pub body: Value,
+    /// The files uploaded with it (multipart), in order.
+    pub files: Vec<Upload>,
     pub authorization: Option<String>,
     pub at: std::time::Instant,
+}
+
+#[derive(Clone, Debug)]
+pub struct Upload {
+    /// The form field: `files[0]`, …
+    pub field: String,
+    pub filename: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A multipart body as `payload_json` and its files.
+async fn read_multipart(
+    content_type: &str,
+    body: axum::body::Bytes,
+) -> Result<(Value, Vec<Upload>), String> {
+    let boundary = multer::parse_boundary(content_type).map_err(|e| e.to_string())?;
+    let stream = futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(body) });
+    let mut form = multer::Multipart::new(stream, boundary);
+    let (mut payload, mut files): (Option<Value>, Vec<Upload>) = (None, Vec::new());
+    while let Some(field) = form.next_field().await.map_err(|e| e.to_string())? {
+        let name = field.name().unwrap_or_default().to_owned();
+        let filename = field.file_name().map(str::to_owned);
+        let content_type = field
+            .content_type()
+            .map(|m| m.to_string())
+            .unwrap_or_default();
+        let bytes = field.bytes().await.map_err(|e| e.to_string())?;
+        if name == "payload_json" {
+            payload =
+                Some(serde_json::from_slice(&bytes).map_err(|e| format!("payload_json: {e}"))?);
+        } else if name.starts_with("files[") {
+            files.push(Upload {
+                field: name,
+                filename: filename.ok_or("a file without a filename")?,
+                content_type,
+                bytes: bytes.to_vec(),
+            });
+        } else {
+            return Err(format!("unexpected form field {name}"));
+        }
+    }
+    let payload: Value = payload.ok_or("no payload_json")?;
+    // The checks Discord makes of an upload: of the message, which a callback wraps in `data`.
+    let data = if payload["data"].is_object() {
+        &payload["data"]
+    } else {
+        &payload
+    };
+    let attachments = data["attachments"].as_array().cloned().unwrap_or_default();
+    for f in &files {
+        if f.bytes.len() > 10 * 1024 * 1024 {
+            return Err(format!("{} is over the 10 MiB upload limit", f.filename));
+        }
+        let n = f.field.trim_start_matches("files[").trim_end_matches(']');
+        let named = attachments.iter().any(|a| {
+            a["id"].to_string().trim_matches('"') == n && a["filename"] == json!(f.filename)
+        });
+        if !named {
+            return Err(format!("{} has no attachment entry with id {n}", f.field));
+        }
+    }
+    for a in &attachments {
+        if a["description"]
+            .as_str()
+            .is_some_and(|d| d.chars().count() > 1024)
+        {
+            return Err("an attachment description over 1024 characters".into());
+        }
+    }
+    for e in data["embeds"].as_array().cloned().unwrap_or_default() {
+        if let Some(name) = e["image"]["url"]
+            .as_str()
+            .and_then(|u| u.strip_prefix("attachment://"))
+            && !files.iter().any(|f| f.filename == name)
+        {
+            return Err(format!(
+                "an embed shows attachment://{name}, which was not uploaded"
+            ));
+        }
+    }
+    Ok((payload, files))
 }
 
 #[derive(Clone, Debug)]
@@ -197,16 +285,39 @@ async fn rest(
     body: axum::body::Bytes,
 ) -> Response {
     let path = format!("/{rest}");
-    let body_json = if body.is_empty() {
-        Value::Null
+    let content_type = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let (body_json, files) = if content_type.starts_with("multipart/form-data") {
+        match read_multipart(&content_type, body).await {
+            Ok(read) => read,
+            Err(why) => {
+                eprintln!("fake discord refused an upload to {path}: {why}");
+                return (
+                    StatusCode::BAD_REQUEST,
+                    axum::Json(
+                        json!({"message": format!("Invalid Form Body: {why}"), "code": 50035}),
+                    ),
+                )
+                    .into_response();
+            }
+        }
+    } else if body.is_empty() {
+        (Value::Null, Vec::new())
     } else {
-        serde_json::from_slice(&body)
-            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()))
+        (
+            serde_json::from_slice(&body)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned())),
+            Vec::new(),
+        )
     };
     fake.requests.lock().expect("lock").push(Recorded {
         method: method.to_string(),
         path: path.clone(),
         body: body_json.clone(),
+        files,
         authorization: headers
             .get("authorization")
             .and_then(|v| v.to_str().ok())

@@ -9,6 +9,8 @@ mod cli;
 mod common;
 mod digest;
 #[cfg(feature = "discord")]
+mod discord_charts;
+#[cfg(feature = "discord")]
 mod discord_endpoint;
 #[cfg(feature = "discord")]
 mod discord_gateway;

@@ -53,6 +53,7 @@ pub(super) fn position(ctx: &Ctx<'_>, q: &PositionQuery) -> Result<Reply, Reply>
                     actor: head.to_owned(),
                     topic: Some(lib.topic(t2).id.clone()),
                     on: q.on,
+                    picture: q.picture,
                 },
             );
         }

@@ -222,7 +222,7 @@ fn split_args(spec: &'static CommandSpec, words: &[String]) -> Result<Args, Pars
                 let mut j = i + 1;
                 let mut value = vec![words[j].clone()];
                 j += 1;
-                if !matches!(a.kind, ArgKind::Date | ArgKind::Page) {
+                if !matches!(a.kind, ArgKind::Date | ArgKind::Page | ArgKind::Switch) {
                     while j < words.len()
                         && spec
                             .arg(&words[j].to_ascii_lowercase())
@@ -320,6 +320,20 @@ pub fn from_args(spec: &'static CommandSpec, args: Args) -> Result<Command, Pars
             arg: n,
         })
     };
+    let switch = |n: &'static str| -> Result<bool, ParseError> {
+        match get(n).map(|s| s.to_ascii_lowercase()).as_deref() {
+            None | Some("on" | "yes" | "true") => Ok(true),
+            Some("off" | "no" | "false" | "none") => Ok(false),
+            Some(other) => Err(ParseError::Invalid {
+                command: spec.name,
+                arg: n,
+                why: format!(
+                    "`{}` is not on or off",
+                    crate::text::truncate_words(other, 20)
+                ),
+            }),
+        }
+    };
     let topic = get("topic");
     Ok(match spec.kind {
         CommandKind::Brief => Command::Brief(TopicQuery { topic }),
@@ -327,6 +341,7 @@ pub fn from_args(spec: &'static CommandSpec, args: Args) -> Result<Command, Pars
             actor: required("actor")?,
             topic,
             on: date("on")?,
+            picture: switch("picture")?,
         }),
         CommandKind::Actors => Command::Actors(TopicQuery { topic }),
         CommandKind::Timeline => {
@@ -342,6 +357,7 @@ pub fn from_args(spec: &'static CommandSpec, args: Args) -> Result<Command, Pars
                 until,
                 actor: get("actor"),
                 page: page()?,
+                picture: switch("picture")?,
             })
         }
         CommandKind::Experts => Command::Experts(ExpertsQuery {
@@ -362,6 +378,7 @@ pub fn from_args(spec: &'static CommandSpec, args: Args) -> Result<Command, Pars
                 second,
                 topic,
                 on: date("on")?,
+                picture: switch("picture")?,
             })
         }
         CommandKind::Sources => Command::Sources(TopicQuery { topic }),

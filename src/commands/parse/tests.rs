@@ -32,6 +32,7 @@ fn surfaces_share_one_grammar() {
         actor: "iran".into(),
         topic: None,
         on: None,
+        picture: true,
     });
     assert_eq!(ok("position iran"), want);
     assert_eq!(ok("/position iran"), want);
@@ -45,6 +46,7 @@ fn surfaces_share_one_grammar() {
             actor: "united states".into(),
             topic: None,
             on: None,
+            picture: true,
         })
     );
 }
@@ -65,7 +67,8 @@ fn keywords_and_positionals() {
             since: None,
             until: None,
             actor: None,
-            page: page(3)
+            page: page(3),
+            picture: true,
         })
     );
 }
@@ -130,6 +133,7 @@ fn compare_splits_two_names() {
             second: b.map(Into::into),
             topic: None,
             on: None,
+            picture: true,
         })
     };
     assert_eq!(
@@ -311,4 +315,30 @@ fn deep_prefix_runs_parse_in_one_linear_pass() {
             started.elapsed()
         );
     }
+}
+
+#[test]
+fn picture_off_leaves_the_chart_out() {
+    let Command::Timeline(q) = ok("timeline since 2026-02 picture off") else {
+        panic!()
+    };
+    assert!(!q.picture);
+    assert_eq!(q.since.map(|d| d.iso()).as_deref(), Some("2026-02"));
+    let Command::Position(q) = ok("position united states picture:no") else {
+        panic!()
+    };
+    assert_eq!((q.actor.as_str(), q.picture), ("united states", false));
+    let Command::Compare(q) = ok("compare iran oman picture on") else {
+        panic!()
+    };
+    assert!(q.picture);
+    // Discord's boolean option arrives as `false`.
+    let Command::Position(q) = ok("position iran picture false") else {
+        panic!()
+    };
+    assert!(!q.picture);
+    assert!(matches!(
+        parse("timeline picture maybe"),
+        Err(ParseError::Invalid { arg: "picture", .. })
+    ));
 }
