@@ -154,6 +154,8 @@ pub struct Event {
     pub actors: Vec<String>,
     pub verification: Verification,
     pub sources: Vec<String>,
+    /// The phase of the story this event opens ("talks", "war", "ceasefire"), if any.
+    pub phase: Option<String>,
 }
 
 #[derive(Clone, Debug)]

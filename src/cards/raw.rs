@@ -365,6 +365,10 @@ pub struct RawEvent {
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub sources: List,
+    /// The phase of the story this event opens, in a word or two ("talks", "war",
+    /// "ceasefire"): the timeline chart shades it until the next event that opens one.
+    #[schemars(with = "Option<String>")]
+    pub phase: Option<Text>,
 }
 
 /// `experts.toml`: what analysts said, one `[[view]]` table each.

@@ -3,7 +3,9 @@
 //! "Other"), month ticks, confirmed events as filled circles and reported or disputed ones as
 //! hollow diamonds (shape as well as colour), the newest event labelled. When a lane holds
 //! more events than fit side by side it is drawn as density: a bar per week, as tall as the
-//! week is busy. Linear in the events; every text cut to its room.
+//! week is busy. The phases of the story (an event's `phase`, say "talks", "war", "ceasefire",
+//! running until the next event that opens one) are shaded bands behind the lanes, named in a
+//! strip under the axis. Linear in the events; every text cut to its room.
 
 use super::axis::Axis;
 use super::style::{BACKGROUND, GRID, INK, MUTED, palette};
@@ -23,6 +25,44 @@ const MAX_LANES: usize = 9;
 const CROWDED: f64 = 3.0;
 /// A lane draws density only past this many marks: fewer stay marks, so their shapes show.
 const DENSE: usize = 100;
+
+/// Shades of the phase bands, alternating: quiet behind the marks, told apart side by side.
+const PHASE_FILLS: [&str; 2] = ["#eef3f8", "#f7efe6"];
+/// The phase strip's height, under the month labels.
+const PHASE_STRIP: f64 = 18.0;
+
+/// A phase of the story within the drawn range: its first and last day and its name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Phase {
+    pub from: chrono::NaiveDate,
+    pub until: chrono::NaiveDate,
+    pub name: String,
+}
+
+/// The topic's phases as its events open them, cut to `first..=last`: each runs from the day
+/// of the event that opens it to the day before the next one (the last, to `last`).
+pub fn phases(t: &Topic, first: chrono::NaiveDate, last: chrono::NaiveDate) -> Vec<Phase> {
+    let opened: Vec<(chrono::NaiveDate, &str)> = t
+        .events
+        .iter()
+        .filter_map(|e| Some((e.date.first_day(), e.phase.as_deref()?)))
+        .collect();
+    let mut out = Vec::new();
+    for (i, (from, name)) in opened.iter().enumerate() {
+        let until = opened
+            .get(i + 1)
+            .map_or(last, |(next, _)| next.pred_opt().unwrap_or(*next));
+        let (from, until) = ((*from).max(first), until.min(last));
+        if from <= until {
+            out.push(Phase {
+                from,
+                until,
+                name: (*name).to_owned(),
+            });
+        }
+    }
+    out
+}
 
 /// What the chart is of, for its title and alt text.
 pub struct Range<'a> {
@@ -45,6 +85,8 @@ pub struct Drawn {
     pub alt: String,
     pub axis: Option<Axis>,
     pub lanes: Vec<String>,
+    /// The phases drawn, oldest first.
+    pub phases: Vec<Phase>,
 }
 
 /// The y of lane `i`'s centre line.
@@ -108,13 +150,23 @@ pub fn draw(r: &Range<'_>) -> Drawn {
         .collect();
 
     let lanes = names.len().max(1);
-    let height = TOP + lanes as f64 * LANE + 64.0;
     let title = format!("Timeline: {}", t.title);
     let (first, last) = match (r.events.first(), r.events.last()) {
         (Some(f), Some(l)) => (f.date.first_day(), l.date.last_day()),
         _ => (t.as_of, t.as_of),
     };
-    let alt = alt_text(r, &names, first, last);
+    let phases = if n == 0 {
+        Vec::new()
+    } else {
+        phases(t, first, last)
+    };
+    let strip = if phases.is_empty() {
+        0.0
+    } else {
+        PHASE_STRIP + 6.0
+    };
+    let height = TOP + lanes as f64 * LANE + 64.0 + strip;
+    let alt = alt_text(r, &names, first, last, &phases);
     let sub = if n == 0 {
         format!(
             "No events{}",
@@ -142,10 +194,38 @@ pub fn draw(r: &Range<'_>) -> Drawn {
             alt,
             axis: None,
             lanes: names,
+            phases,
         };
     }
     let axis = Axis::new(first, last, LEFT, RIGHT);
     let bottom = TOP + lanes as f64 * LANE;
+    // The phases first, behind everything: a band over the lanes, its name in the strip.
+    for (i, p) in phases.iter().enumerate() {
+        let x0 = axis.x(p.from);
+        let x1 = axis
+            .x(p.until + chrono::Days::new(1))
+            .min(RIGHT)
+            .max(x0 + 1.0);
+        let fill = PHASE_FILLS[i % PHASE_FILLS.len()];
+        svg.rect(x0, TOP - 6.0, x1 - x0, bottom - TOP + 6.0, fill, "");
+        let sy = bottom + 24.0;
+        svg.rect(
+            x0,
+            sy,
+            x1 - x0,
+            PHASE_STRIP,
+            fill,
+            r##" stroke="#9aa5b1" stroke-width="0.5""##,
+        );
+        svg.text(
+            x0 + 3.0,
+            sy + 13.0,
+            11.0,
+            "start",
+            INK,
+            &fit(&p.name, x1 - x0 - 6.0, 11.0),
+        );
+    }
     for (x, label) in axis.ticks() {
         svg.line(x, TOP - 6.0, x, bottom, GRID, "");
         svg.text(x + 3.0, bottom + 16.0, 11.0, "start", MUTED, &label);
@@ -239,6 +319,7 @@ pub fn draw(r: &Range<'_>) -> Drawn {
         alt,
         axis: Some(axis),
         lanes: names,
+        phases,
     }
 }
 
@@ -273,6 +354,7 @@ fn alt_text(
     lanes: &[String],
     first: chrono::NaiveDate,
     last: chrono::NaiveDate,
+    phases: &[Phase],
 ) -> String {
     let n = r.events.len();
     if n == 0 {
@@ -296,8 +378,17 @@ fn alt_text(
         .last()
         .map(|e| format!(" The newest: {}, {}.", e.date, e.title))
         .unwrap_or_default();
+    let phases = if phases.is_empty() {
+        String::new()
+    } else {
+        let named: Vec<String> = phases
+            .iter()
+            .map(|p| format!("{} from {}", p.name, crate::date::human_day(p.from)))
+            .collect();
+        format!(" Phases: {}.", named.join(", "))
+    };
     let text = format!(
-        "Timeline chart of {}: {n} event{} from {} to {}{}, in lanes for {}; {reported} of them reported or disputed.{newest}",
+        "Timeline chart of {}: {n} event{} from {} to {}{}, in lanes for {}; {reported} of them reported or disputed.{newest}{phases}",
         r.topic.title,
         if n == 1 { "" } else { "s" },
         crate::date::human_day(first),

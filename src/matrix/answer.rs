@@ -1,15 +1,18 @@
 //! Answering commands in rooms: a message that is a command (prefix, reply fallback dropped)
 //! is parsed, gated for moderators by power level, answered through the router on a task of
 //! its own, and replied to in its thread with HTML, mentioning nobody, under a transaction id
-//! derived from the command event so a retried send never posts twice.
+//! derived from the command event so a retried send never posts twice; then its chart, if it
+//! has one (`picture`).
 
-use super::door::{Door, MAX_BACKOFF};
+use super::door::{Door, MAX_BACKOFF, transaction_id};
 use super::invites::{invite_allowed, join};
+use crate::charts::Png;
 use crate::commands::parse::{ParseError, parse};
 use crate::render::matrix::render;
 use crate::reply::{Line, Reply, ReplyKind};
 use crate::service::{Asker, Platform};
 use matrix_sdk::event_handler::Ctx;
+use matrix_sdk::ruma::UserId;
 use matrix_sdk::ruma::events::Mentions;
 use matrix_sdk::ruma::events::room::member::StrippedRoomMemberEvent;
 use matrix_sdk::ruma::events::room::message::{
@@ -17,7 +20,6 @@ use matrix_sdk::ruma::events::room::message::{
     ReplyWithinThread, RoomMessageEventContent,
 };
 use matrix_sdk::ruma::events::room::power_levels::UserPowerLevel;
-use matrix_sdk::ruma::{OwnedTransactionId, UserId};
 use matrix_sdk::{Client, Room, RoomState};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -117,6 +119,15 @@ pub(super) async fn display_name(room: &Room, user: &UserId) -> String {
 
 /// The reply to one command message, or nothing for messages that are not commands.
 pub async fn answer(door: &Door, room: &Room, ev: &OriginalSyncRoomMessageEvent) -> Option<Reply> {
+    answer_with_picture(door, room, ev).await.map(|(r, _)| r)
+}
+
+/// [`answer`], with the chart that goes with the reply, if it has one.
+pub async fn answer_with_picture(
+    door: &Door,
+    room: &Room,
+    ev: &OriginalSyncRoomMessageEvent,
+) -> Option<(Reply, Option<Arc<Png>>)> {
     if ev.sender == door.own || u64::from(ev.origin_server_ts.0) < door.started_ms {
         return None;
     }
@@ -129,10 +140,10 @@ pub async fn answer(door: &Door, room: &Room, ev: &OriginalSyncRoomMessageEvent)
     let line = command_text(&text.body, &door.cfg.prefix)?;
     let cmd = match parse_with_fields(line) {
         Ok(c) => c,
-        Err(e) => return hint(&door.cfg.prefix, &e),
+        Err(e) => return hint(&door.cfg.prefix, &e).map(|r| (r, None)),
     };
     if cmd.is_moderator() && !is_moderator(room, &ev.sender, door.cfg.moderator_power_level).await {
-        return Some(
+        return Some((
             Reply::new(ReplyKind::UserError, "Only moderators can do that").summary(Line::new(format!(
                 "{}{} is for members with power level {} or more in this room. Everyone can use {p}brief, {p}position and the other commands.",
                 door.cfg.prefix,
@@ -140,7 +151,8 @@ pub async fn answer(door: &Door, room: &Room, ev: &OriginalSyncRoomMessageEvent)
                 door.cfg.moderator_power_level,
                 p = door.cfg.prefix
             ))),
-        );
+            None,
+        ));
     }
     let app = door.app.clone();
     let name = cmd.name();
@@ -170,10 +182,18 @@ pub async fn answer(door: &Door, room: &Room, ev: &OriginalSyncRoomMessageEvent)
             )
             .await,
     };
-    Some(reply_or_apology(
-        tokio::spawn(async move { crate::router::respond(&app, &cmd, &asker).await }).await,
-        name,
-    ))
+    let answered = tokio::spawn(async move {
+        let reply = crate::router::respond(&app, &cmd, &asker).await;
+        let picture = (!reply.is_user_error())
+            .then(|| crate::router::picture(&app, &cmd, asker.place.as_ref()))
+            .flatten();
+        (reply, picture)
+    })
+    .await;
+    Some(match answered {
+        Ok(done) => done,
+        Err(e) => (reply_or_apology(Err(e), name), None),
+    })
 }
 
 /// The answer, or, if answering panicked, a short apology (and the cause in the log): the
@@ -212,18 +232,6 @@ pub fn content(
     c
 }
 
-/// The same command event always gets the same transaction id, so a retried send is
-/// deduplicated by the homeserver instead of posted twice.
-pub fn transaction_id(ev: &OriginalSyncRoomMessageEvent) -> OwnedTransactionId {
-    let id: String = ev
-        .event_id
-        .as_str()
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .collect();
-    format!("dossier-{id}").into()
-}
-
 pub(super) async fn on_message(ev: OriginalSyncRoomMessageEvent, room: Room, door: Ctx<Arc<Door>>) {
     door.dispatch(room, ev);
 }
@@ -256,7 +264,7 @@ pub async fn respond(door: &Door, room: &Room, ev: &OriginalSyncRoomMessageEvent
         return;
     }
     let started = Instant::now();
-    let Some(reply) = answer(door, room, ev).await else {
+    let Some((reply, picture)) = answer_with_picture(door, room, ev).await else {
         return;
     };
     let content = content(door, ev, &reply);
@@ -273,6 +281,9 @@ pub async fn respond(door: &Door, room: &Room, ev: &OriginalSyncRoomMessageEvent
         {
             Ok(_) => {
                 door.app.metrics.sent("matrix");
+                if let Some(png) = &picture {
+                    super::picture::send(door, room, ev, png).await;
+                }
                 return;
             }
             Err(e) if attempt < 5 => {

@@ -67,3 +67,17 @@ impl Door {
 
 /// The door's name in `status`, `/readyz` and the logs.
 pub const NAME: &str = "Matrix";
+
+/// The same command event always gets the same transaction id, so a retried send is
+/// deduplicated by the homeserver instead of posted twice.
+pub fn transaction_id(
+    ev: &matrix_sdk::ruma::events::room::message::OriginalSyncRoomMessageEvent,
+) -> matrix_sdk::ruma::OwnedTransactionId {
+    let id: String = ev
+        .event_id
+        .as_str()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
+    format!("dossier-{id}").into()
+}

@@ -5,23 +5,24 @@
 //! dispatches: each command is answered on its own task, a bounded number at a time, so a slow
 //! send or power-level lookup in one room never holds up another.
 //!
-//! `door` is what the handlers share, `sync` the loop, `answer` the commands, `session` the
-//! login, `invites` the autojoin rules, `briefings` and `moderation` the posts it makes.
+//! `door` is what the handlers share, `sync` the loop, `answer` the commands, `picture` the
+//! chart that follows an answer, `session` the login, `invites` the autojoin rules,
+//! `briefings` and `moderation` the posts it makes.
 
 pub mod answer;
 pub mod briefings;
 pub mod door;
 pub mod invites;
 pub mod moderation;
+pub mod picture;
 pub mod session;
 pub mod sync;
 
 pub use answer::{
     answer, command_text, content, parse_with_fields, register, reply_or_apology, respond,
-    transaction_id,
 };
 pub use briefings::{MatrixPoster, briefing_content};
-pub use door::{Door, MAX_CONCURRENT_ANSWERS, MAX_QUEUED_ANSWERS, NAME};
+pub use door::{Door, MAX_CONCURRENT_ANSWERS, MAX_QUEUED_ANSWERS, NAME, transaction_id};
 pub use invites::invite_allowed;
 pub use moderation::notice_content;
 pub use session::{connect, read_session};

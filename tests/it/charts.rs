@@ -126,6 +126,7 @@ fn svg_snapshots_of_the_bundled_charts() {
 
 fn event(day: NaiveDate, title: &str, actors: &[&str], confirmed: bool) -> Event {
     Event {
+        phase: None,
         date: Date::from_naive(day),
         title: title.into(),
         detail: "A test event.".into(),
@@ -276,4 +277,91 @@ fn the_switch_leaves_charts_out_of_the_pages() {
         let (_, off) = dossier::web::answer_html(&lib, bundled_today(), 0, tab, &cmd, false);
         assert!(!off.contains("<svg"), "{line}");
     }
+}
+
+#[test]
+fn the_phases_the_events_open_are_shaded_and_named() {
+    let lib = bundled_library();
+    let t = &lib.topics()[0];
+    let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("day");
+    let drawn = timeline::draw(&timeline::Range {
+        topic: t,
+        events: t.events.iter().collect(),
+        filter: String::new(),
+    });
+    let names: Vec<(String, String, &str)> = drawn
+        .phases
+        .iter()
+        .map(|p| (p.from.to_string(), p.until.to_string(), p.name.as_str()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("2026-02-06".into(), "2026-02-27".into(), "talks"),
+            ("2026-02-28".into(), "2026-04-07".into(), "war"),
+            ("2026-04-08".into(), "2026-07-07".into(), "ceasefire"),
+            ("2026-07-08".into(), "2026-10-07".into(), "war"),
+        ]
+    );
+    assert!(
+        drawn
+            .alt
+            .contains("Phases: talks from 6 Feb 2026, war from 28 Feb 2026"),
+        "{}",
+        drawn.alt
+    );
+    // The ceasefire's band starts where the axis puts 8 April.
+    let axis = drawn.axis.expect("axis");
+    let x = axis.x(d("2026-04-08"));
+    assert!(
+        drawn.svg.contains(&format!(
+            r#"<rect x="{}" y="{}""#,
+            charts::svg::num(x),
+            charts::svg::num(timeline::TOP - 6.0)
+        )),
+        "no band at x = {x}"
+    );
+    // A range that starts inside a phase shows it from the range's first day.
+    let since: Vec<&Event> = t
+        .events
+        .iter()
+        .filter(|e| e.date.first_day() >= d("2026-05-01"))
+        .collect();
+    let drawn = timeline::draw(&timeline::Range {
+        topic: t,
+        events: since,
+        filter: "since May 2026".into(),
+    });
+    assert_eq!(drawn.phases[0].name, "ceasefire");
+    assert_eq!(
+        drawn.phases[0].from,
+        d("2026-06-01"),
+        "the first event's day"
+    );
+    assert_eq!(drawn.phases.len(), 2);
+}
+
+#[test]
+fn a_phase_too_long_to_draw_is_an_error_with_its_place() {
+    let dir = small_tree();
+    let topic = std::fs::read_dir(dir.path())
+        .expect("read")
+        .filter_map(|e| e.ok())
+        .find(|e| e.path().join("timeline.toml").exists())
+        .expect("a topic with a timeline")
+        .path();
+    let file = topic.join("timeline.toml");
+    let text = std::fs::read_to_string(&file).expect("read");
+    let at = text.find("[[event]]").expect("an event") + "[[event]]\n".len();
+    let long = format!("phase = \"{}\"\n", "a very long phase name indeed");
+    std::fs::write(&file, format!("{}{long}{}", &text[..at], &text[at..])).expect("write");
+    let loaded = load(dir.path(), fixture_today());
+    let lines = diag_lines(&loaded, dir.path());
+    let line = text[..at].lines().count() + 1;
+    let want = format!(
+        "error[phase-too-long] {}/timeline.toml:{line}:9",
+        topic.file_name().expect("name").to_string_lossy()
+    );
+    assert!(lines.contains(&want), "{lines:#?}");
+    assert!(loaded.report.human().contains("at most 24 characters"));
 }

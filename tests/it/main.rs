@@ -24,6 +24,8 @@ mod fake_discord;
 mod feed;
 mod fixtures;
 #[cfg(feature = "matrix")]
+mod matrix_charts;
+#[cfg(feature = "matrix")]
 mod matrix_e2e;
 #[cfg(feature = "matrix")]
 mod matrix_mock;

@@ -17,14 +17,15 @@ use matrix_sdk::ruma::api::client::room::create_room::v3::Request as CreateRoom;
 use matrix_sdk::ruma::events::InitialStateEvent;
 use matrix_sdk::ruma::events::room::encryption::RoomEncryptionEventContent;
 use matrix_sdk::ruma::events::room::message::{
-    MessageType, OriginalSyncRoomMessageEvent, Relation, RoomMessageEventContent,
+    ImageMessageEventContent, MessageType, OriginalSyncRoomMessageEvent, Relation,
+    RoomMessageEventContent,
 };
 use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedUserId, UserId};
 use matrix_sdk::{Client, Room, RoomMemberships};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-const PASSWORD: &str = "correct horse battery staple";
+pub(crate) const PASSWORD: &str = "correct horse battery staple";
 
 /// Whether the first reply seen says `text`.
 fn first_says(got: &[Seen], text: &str) -> bool {
@@ -32,26 +33,39 @@ fn first_says(got: &[Seen], text: &str) -> bool {
 }
 
 #[derive(Clone, Debug)]
-struct Seen {
-    room: OwnedRoomId,
-    sender: OwnedUserId,
-    plain: String,
-    html: Option<String>,
-    in_reply_to: Option<OwnedEventId>,
-    mentions_empty: bool,
+pub(crate) struct Seen {
+    pub room: OwnedRoomId,
+    pub sender: OwnedUserId,
+    pub plain: String,
+    pub html: Option<String>,
+    pub in_reply_to: Option<OwnedEventId>,
+    pub mentions_empty: bool,
     /// An `m.notice` (what the bot posts to the moderators' room).
-    notice: bool,
+    pub notice: bool,
 }
 
-/// A user's client that records every text message it sees.
-struct User {
-    client: Client,
+/// An image a user's client saw.
+#[derive(Clone, Debug)]
+pub(crate) struct SeenImage {
+    pub room: OwnedRoomId,
+    pub sender: OwnedUserId,
+    pub content: ImageMessageEventContent,
+    pub in_reply_to: Option<OwnedEventId>,
+    /// The thread it is in, if any.
+    pub thread: Option<OwnedEventId>,
+    pub mentions_empty: bool,
+}
+
+/// A user's client that records every text message and image it sees.
+pub(crate) struct User {
+    pub client: Client,
     seen: Arc<Mutex<Vec<Seen>>>,
+    pub images: Arc<Mutex<Vec<SeenImage>>>,
     _store: tempfile::TempDir,
 }
 
 impl User {
-    async fn login(url: &str, name: &str) -> User {
+    pub async fn login(url: &str, name: &str) -> User {
         let store = tempfile::tempdir().expect("tempdir");
         let client = Client::builder()
             .homeserver_url(url)
@@ -71,10 +85,35 @@ impl User {
             .await
             .expect("first sync");
         let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
+        let images: Arc<Mutex<Vec<SeenImage>>> = Arc::default();
         let s = seen.clone();
+        let im = images.clone();
         client.add_event_handler(move |ev: OriginalSyncRoomMessageEvent, room: Room| {
             let s = s.clone();
+            let im = im.clone();
             async move {
+                if let MessageType::Image(content) = &ev.content.msgtype {
+                    let (in_reply_to, thread) = match &ev.content.relates_to {
+                        Some(Relation::Reply(r)) => (Some(r.in_reply_to.event_id.clone()), None),
+                        Some(Relation::Thread(t)) => (
+                            t.in_reply_to.as_ref().map(|r| r.event_id.clone()),
+                            Some(t.event_id.clone()),
+                        ),
+                        _ => (None, None),
+                    };
+                    im.lock().expect("lock").push(SeenImage {
+                        room: room.room_id().to_owned(),
+                        sender: ev.sender.clone(),
+                        content: content.clone(),
+                        in_reply_to,
+                        thread,
+                        mentions_empty: ev
+                            .content
+                            .mentions
+                            .as_ref()
+                            .is_some_and(|m| m.user_ids.is_empty() && !m.room),
+                    });
+                }
                 let (text, notice) = match &ev.content.msgtype {
                     MessageType::Text(t) => (Some((t.body.clone(), t.formatted.clone())), false),
                     MessageType::Notice(n) => (Some((n.body.clone(), n.formatted.clone())), true),
@@ -119,15 +158,16 @@ impl User {
         User {
             client,
             seen,
+            images,
             _store: store,
         }
     }
 
-    fn id(&self) -> OwnedUserId {
+    pub fn id(&self) -> OwnedUserId {
         self.client.user_id().expect("logged in").to_owned()
     }
 
-    async fn create_room(&self, invite: Vec<OwnedUserId>, encrypted: bool) -> Room {
+    pub async fn create_room(&self, invite: Vec<OwnedUserId>, encrypted: bool) -> Room {
         let mut req = CreateRoom::new();
         req.invite = invite;
         if encrypted {
@@ -141,7 +181,7 @@ impl User {
         self.client.create_room(req).await.expect("create room")
     }
 
-    async fn send(&self, room: &Room, text: &str) -> OwnedEventId {
+    pub async fn send(&self, room: &Room, text: &str) -> OwnedEventId {
         for _ in 0..50 {
             match room.send(RoomMessageEventContent::text_plain(text)).await {
                 Ok(r) => return r.response.event_id,
@@ -152,32 +192,43 @@ impl User {
     }
 
     /// Send `text` and wait up to `secs` for `from`'s replies to it.
-    async fn ask(&self, room: &Room, text: &str, from: &UserId, secs: u64) -> Vec<Seen> {
+    pub async fn ask(&self, room: &Room, text: &str, from: &UserId, secs: u64) -> Vec<Seen> {
         let event = self.send(room, text).await;
         self.replies(from, &event, secs).await
     }
 
     /// Replies from `from` to `event`, waiting up to `secs` for at least one.
-    async fn replies(&self, from: &UserId, event: &OwnedEventId, secs: u64) -> Vec<Seen> {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
-        loop {
-            let found: Vec<Seen> = self
-                .seen
-                .lock()
-                .expect("lock")
-                .iter()
-                .filter(|s| s.sender == from && s.in_reply_to.as_ref() == Some(event))
-                .cloned()
-                .collect();
-            if !found.is_empty() || tokio::time::Instant::now() > deadline {
-                return found;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+    pub async fn replies(&self, from: &UserId, event: &OwnedEventId, secs: u64) -> Vec<Seen> {
+        wait_for_some(&self.seen, secs, |s| {
+            s.sender == from && s.in_reply_to.as_ref() == Some(event)
+        })
+        .await
     }
 }
 
-async fn wait_joined(room: &Room, user: &UserId) {
+/// What `seen` holds that matches, waiting up to `secs` for at least one.
+pub(crate) async fn wait_for_some<T: Clone>(
+    seen: &Mutex<Vec<T>>,
+    secs: u64,
+    matches: impl Fn(&T) -> bool,
+) -> Vec<T> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        let found: Vec<T> = seen
+            .lock()
+            .expect("lock")
+            .iter()
+            .filter(|s| matches(s))
+            .cloned()
+            .collect();
+        if !found.is_empty() || tokio::time::Instant::now() > deadline {
+            return found;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+pub(crate) async fn wait_joined(room: &Room, user: &UserId) {
     for _ in 0..300 {
         if room
             .members(RoomMemberships::JOIN)
@@ -206,7 +257,7 @@ fn bot_config(synapse: &Synapse, store: &std::path::Path) -> MatrixConfig {
 }
 
 /// Start the bot's Matrix door on `store`; it runs until the handle is aborted.
-fn start_bot(synapse: &Synapse, store: &std::path::Path) -> tokio::task::JoinHandle<()> {
+pub(crate) fn start_bot(synapse: &Synapse, store: &std::path::Path) -> tokio::task::JoinHandle<()> {
     let app = Arc::new(App::new(
         bundled_library(),
         None,

@@ -8,6 +8,9 @@ use crate::date::human_day;
 use chrono::NaiveDate;
 use toml::Spanned;
 
+/// The longest phase label: it is drawn on the chart.
+pub const MAX_PHASE_CHARS: usize = 24;
+
 impl Validator {
     /// `timeline.toml`: events in date order; events on one date keep their order in the file.
     pub(super) fn timeline(
@@ -62,6 +65,7 @@ impl Validator {
                 .choice(f, "verification", &er.verification)
                 .unwrap_or(Verification::Reported),
             sources: self.sources_of(f, "sources", &er.sources, refs, Some(e.span())),
+            phase: self.phase(f, &er.phase),
         };
         // `verification = "reported"` (the default) or "claimed" is the hedge itself.
         if matches!(
@@ -79,6 +83,24 @@ impl Validator {
             );
         }
         event
+    }
+
+    /// An event's `phase`: a short label, one line, that fits the chart's band.
+    fn phase(&mut self, f: &File, v: &Option<Text>) -> Option<String> {
+        let t = self.opt_text(f, "phase", v)?;
+        let chars = t.chars().count();
+        if chars > MAX_PHASE_CHARS || t.contains('\n') {
+            self.err(
+                f,
+                v.as_ref().map_or(0..0, |v| v.span()),
+                "phase-too-long",
+                format!("`phase` is {chars} characters on one or more lines"),
+                format!(
+                    "name the phase in a word or two, at most {MAX_PHASE_CHARS} characters (\"talks\", \"war\", \"ceasefire\")"
+                ),
+            );
+        }
+        (!t.is_empty()).then_some(t)
     }
 
     /// `experts.toml`.
