@@ -37,6 +37,17 @@ pub fn decode(png_bytes: &[u8]) -> (u32, u32, Vec<u8>) {
     (info.width, info.height, buf)
 }
 
+/// Width and height of a PNG that is not one flat colour.
+pub fn decode_drawn(png_bytes: &[u8]) -> (u32, u32) {
+    let (w, h, px) = decode(png_bytes);
+    let first = &px[..4];
+    assert!(
+        px.chunks(4).any(|p| p != first),
+        "the picture must not be blank"
+    );
+    (w, h)
+}
+
 fn pixel(px: &[u8], width: u32, x: f64, y: f64) -> [u8; 3] {
     let i = ((y.round() as usize) * width as usize + x.round() as usize) * 4;
     [px[i], px[i + 1], px[i + 2]]

@@ -4,7 +4,7 @@
 //! the size its info says, decrypted in an encrypted room; `picture off` sends none, and
 //! neither does an answer without a chart.
 
-use crate::charts::decode;
+use crate::charts::decode_drawn;
 use crate::common::*;
 use crate::matrix_e2e::{PASSWORD, SeenImage, User, start_bot, wait_for_some, wait_joined};
 use crate::synapse::Synapse;
@@ -52,15 +52,10 @@ async fn check_chart(user: &User, image: &SeenImage, name: &str) {
     assert_eq!(info.mimetype.as_deref(), Some("image/png"));
     let bytes = user.download(image).await;
     assert_eq!(info.size.map(u64::from), Some(bytes.len() as u64));
-    let (w, h, px) = decode(&bytes);
+    let (w, h) = decode_drawn(&bytes);
     assert_eq!(
         (info.width.map(u64::from), info.height.map(u64::from)),
         (Some(u64::from(w)), Some(u64::from(h)))
-    );
-    let first = &px[..4];
-    assert!(
-        px.chunks(4).any(|p| p != first),
-        "the chart must not be blank"
     );
 }
 
