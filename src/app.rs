@@ -36,6 +36,9 @@ pub struct App {
     pub reloader: Arc<Reloader>,
     /// The daily briefings' store, when `serve` keeps one.
     pub schedules: Option<Arc<dyn ScheduleStore>>,
+    /// The scheduler's lines about failing or missed briefings, for `status` (kept in memory:
+    /// `status` answers even when the store is down).
+    pub schedule_attention: Arc<arc_swap::ArcSwap<Vec<String>>>,
     /// Edits from chat, when `serve` reads a briefings folder and keeps a state folder.
     pub desk: Option<Arc<Desk>>,
     /// Answers already rendered from the library being served.
@@ -74,6 +77,7 @@ impl App {
             tasks: TaskTracker::new(),
             reloader: Arc::new(reloader),
             schedules: None,
+            schedule_attention: Default::default(),
             desk: None,
             replies: Arc::new(ReplyCache::new(DEFAULT_BUDGET, metrics.clone())),
             places: Arc::new(Places::in_memory()),
@@ -196,6 +200,7 @@ impl App {
             store,
             posters,
             self.public_url.as_ref().map(|u| u.to_string()),
+            self.schedule_attention.clone(),
         )
     }
 }

@@ -36,11 +36,7 @@ pub fn service_report(app: &App) -> ServiceReport {
             .iter()
             .map(|d| (d.name.to_owned(), d.status_line()))
             .collect(),
-        schedules: app
-            .schedules
-            .as_deref()
-            .map(chat::attention)
-            .unwrap_or_default(),
+        schedules: app.schedule_attention.load().as_ref().clone(),
         places: app
             .places
             .all()
@@ -331,10 +327,10 @@ pub async fn respond(app: &App, cmd: &Command, asker: &Asker) -> Reply {
             None => desk::not_set_up(),
         },
         (Command::Place(q), _) => place_topic(app, &ctx, q.set.as_deref(), asker),
-        (Command::Subscribe(q), Some(store)) => chat::subscribe(&ctx, store, q, asker),
-        (Command::Unsubscribe(q), Some(store)) => chat::unsubscribe(store, q, asker),
-        (Command::Schedules, Some(store)) => chat::schedules(store, asker),
-        (Command::Preview(q), Some(store)) => chat::preview(&ctx, store, q, asker),
+        (Command::Subscribe(q), Some(store)) => chat::subscribe(&ctx, store, q, asker).await,
+        (Command::Unsubscribe(q), Some(store)) => chat::unsubscribe(store, q, asker).await,
+        (Command::Schedules, Some(store)) => chat::schedules(store, asker).await,
+        (Command::Preview(q), Some(store)) => chat::preview(&ctx, store, q, asker).await,
         _ => answer_in(app, cmd, asker.place.as_ref()),
     };
     count(app, cmd.name(), platform.name(), &reply, started);

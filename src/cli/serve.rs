@@ -83,7 +83,14 @@ pub fn run(args: Args) -> ExitCode {
         Ok(l) => l,
         Err(code) => return code,
     };
-    let store = match open_schedules(&config, &library) {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let store = match runtime.block_on(open_schedules(&config, &library)) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e}");
@@ -122,13 +129,6 @@ pub fn run(args: Args) -> ExitCode {
             .with_desk(desk)
             .with_reply_cache(config.reply_cache_bytes),
     );
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::from(2);
-        }
-    };
     let code = runtime.block_on(serve(config, app));
     // Whatever is left (a sync request that outlived the grace period) is dropped here.
     runtime.shutdown_timeout(Duration::from_millis(500));
@@ -143,7 +143,7 @@ fn fail(message: String) -> ExitCode {
 
 /// The schedule store (`state/schedules.sqlite3`), with the config's `[[schedule]]`s synced
 /// into it. Their topics must be loaded.
-fn open_schedules(
+async fn open_schedules(
     config: &Config,
     library: &Library,
 ) -> Result<Arc<dyn crate::schedule::ScheduleStore>, String> {
@@ -170,6 +170,7 @@ fn open_schedules(
         .collect();
     store
         .sync_config(&canonical, chrono::Utc::now())
+        .await
         .map_err(|e| e.to_string())?;
     Ok(Arc::new(store))
 }

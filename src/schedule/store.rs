@@ -127,6 +127,21 @@ impl PostState {
         }
     }
 
+    /// A state from its stored name (`name()`) and the columns kept beside it.
+    pub fn from_stored(name: &str, message_id: Option<String>, error: Option<String>) -> PostState {
+        match name {
+            "sent" => PostState::Sent {
+                message_id: message_id.unwrap_or_default(),
+            },
+            "skipped" => PostState::Skipped,
+            "missed" => PostState::Missed,
+            "failed" => PostState::Failed {
+                error: error.unwrap_or_default(),
+            },
+            _ => PostState::Claimed,
+        }
+    }
+
     /// Whether the day is done with: posted, skipped on purpose, or given up as missed.
     pub fn handled(&self) -> bool {
         matches!(
@@ -177,27 +192,45 @@ pub enum StoreError {
     Conflict(String),
 }
 
-/// How subscriptions, posts and snapshots are kept. Every method is one transaction; `claim`
-/// must be safe against other processes using the same store.
+/// A subscription with the last local day handled for it (sent, skipped or missed).
+pub type WithLast = (Subscription, Option<NaiveDate>);
+
+/// How subscriptions, posts and snapshots are kept: SQLite in one process, PostgreSQL shared
+/// by replicas. Every method is one transaction; `claim` must be safe against other processes
+/// using the same store. Async, so a store across the network never holds a worker thread.
+#[async_trait::async_trait]
 pub trait ScheduleStore: Send + Sync {
+    /// What it is, for `status` and errors: "SQLite state/schedules.sqlite3", "PostgreSQL …".
+    fn describe(&self) -> String;
     /// Make the stored config subscriptions match the config: add new ones, keep matching
     /// ones (and their history), deactivate the ones the config no longer has.
-    fn sync_config(&self, subs: &[NewSubscription], now: DateTime<Utc>) -> Result<(), StoreError>;
+    async fn sync_config(
+        &self,
+        subs: &[NewSubscription],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
     /// Add a subscription made in chat; an identical active one is a conflict.
-    fn subscribe(
+    async fn subscribe(
         &self,
         s: &NewSubscription,
         now: DateTime<Utc>,
     ) -> Result<Subscription, StoreError>;
     /// Deactivate the chat subscriptions of `destination` (all, or the one with `id`); how many.
-    fn unsubscribe(&self, destination: &Destination, id: Option<i64>) -> Result<usize, StoreError>;
+    async fn unsubscribe(
+        &self,
+        destination: &Destination,
+        id: Option<i64>,
+    ) -> Result<usize, StoreError>;
     /// Every active subscription.
-    fn subscriptions(&self) -> Result<Vec<Subscription>, StoreError>;
+    async fn subscriptions(&self) -> Result<Vec<Subscription>, StoreError>;
+    /// Every active subscription with its last handled day, in one query: what a tick reads.
+    async fn active_with_last(&self) -> Result<Vec<WithLast>, StoreError>;
     /// The last local day handled for a subscription (sent, skipped or missed).
-    fn last_handled(&self, subscription: i64) -> Result<Option<NaiveDate>, StoreError>;
+    async fn last_handled(&self, subscription: i64) -> Result<Option<NaiveDate>, StoreError>;
     /// Take on the post for `day`, unless another process holds a claim younger than `lease`,
     /// it is handled, or a failed attempt's retry time has not come.
-    fn claim(
+    #[allow(clippy::too_many_arguments)]
+    async fn claim(
         &self,
         sub: &Subscription,
         day: NaiveDate,
@@ -207,18 +240,20 @@ pub trait ScheduleStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<Claim, StoreError>;
     /// Record the outcome of a post (and, when sent, the snapshot the place now has).
-    fn record(
+    async fn record(
         &self,
         sub: &Subscription,
         outcome: &PostOutcome<'_>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError>;
     /// The snapshot last sent to `destination` about `topic`, and the local day it was for.
-    fn snapshot(
+    async fn snapshot(
         &self,
         destination: &Destination,
         topic: &str,
     ) -> Result<Option<(String, NaiveDate)>, StoreError>;
     /// The most recent records of a subscription, newest first.
-    fn recent(&self, subscription: i64, n: usize) -> Result<Vec<PostRecord>, StoreError>;
+    async fn recent(&self, subscription: i64, n: usize) -> Result<Vec<PostRecord>, StoreError>;
+    /// Active subscriptions whose newest post failed or was missed, with that post.
+    async fn attention(&self) -> Result<Vec<(Subscription, PostRecord)>, StoreError>;
 }

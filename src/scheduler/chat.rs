@@ -69,15 +69,19 @@ fn topic_id(ctx: &Ctx<'_>, named: Option<&str>) -> Result<String, Reply> {
     })
 }
 
-fn here(store: &dyn ScheduleStore, place: &Destination) -> Result<Vec<Subscription>, StoreError> {
+async fn here(
+    store: &dyn ScheduleStore,
+    place: &Destination,
+) -> Result<Vec<Subscription>, StoreError> {
     Ok(store
-        .subscriptions()?
+        .subscriptions()
+        .await?
         .into_iter()
         .filter(|s| &s.destination == place)
         .collect())
 }
 
-pub fn subscribe(
+pub async fn subscribe(
     ctx: &Ctx<'_>,
     store: &dyn ScheduleStore,
     q: &SubscribeQuery,
@@ -101,7 +105,7 @@ pub fn subscribe(
         created_by: asker.who.clone(),
     };
     let now = Utc::now();
-    match store.subscribe(&new, now) {
+    match store.subscribe(&new, now).await {
         Ok(sub) => {
             let next = next_post(&sub.slot(), None, now);
             tracing::info!(subscription = sub.id, destination = %place.describe(), topic = %sub.topic, by = ?asker.who, "subscribed to a daily briefing");
@@ -139,11 +143,11 @@ pub fn subscribe(
     }
 }
 
-pub fn unsubscribe(store: &dyn ScheduleStore, q: &UnsubscribeQuery, asker: &Asker) -> Reply {
+pub async fn unsubscribe(store: &dyn ScheduleStore, q: &UnsubscribeQuery, asker: &Asker) -> Reply {
     let Some(place) = &asker.place else {
         return no_place();
     };
-    let subs = match here(store, place) {
+    let subs = match here(store, place).await {
         Ok(s) => s,
         Err(e) => return store_failed(e),
     };
@@ -200,7 +204,7 @@ pub fn unsubscribe(store: &dyn ScheduleStore, q: &UnsubscribeQuery, asker: &Aske
             return r;
         }
     };
-    match store.unsubscribe(place, Some(target.id)) {
+    match store.unsubscribe(place, Some(target.id)).await {
         Ok(_) => {
             tracing::info!(subscription = target.id, destination = %place.describe(), by = ?asker.who, "unsubscribed from a daily briefing");
             Reply::new(ReplyKind::Answer, "Unsubscribed").summary(Line::new(format!(
@@ -215,9 +219,8 @@ pub fn unsubscribe(store: &dyn ScheduleStore, q: &UnsubscribeQuery, asker: &Aske
 }
 
 /// One line about a subscription's last post: sent, skipped, missed or failing.
-fn last_line(store: &dyn ScheduleStore, s: &Subscription) -> Option<String> {
-    let last = store.recent(s.id, 1).ok()?.into_iter().next()?;
-    Some(match &last.state {
+fn last_line(last: &PostRecord) -> String {
+    match &last.state {
         PostState::Sent { .. } => format!("last posted for {}", human_day(last.day)),
         PostState::Skipped => format!("nothing changed for {}: skipped", human_day(last.day)),
         PostState::Missed => format!("missed {} (dossier was down)", human_day(last.day)),
@@ -228,44 +231,47 @@ fn last_line(store: &dyn ScheduleStore, s: &Subscription) -> Option<String> {
             crate::text::truncate_words(error, 120)
         ),
         PostState::Claimed => format!("being posted for {}", human_day(last.day)),
-    })
+    }
 }
 
-pub fn schedules(store: &dyn ScheduleStore, asker: &Asker) -> Reply {
+pub async fn schedules(store: &dyn ScheduleStore, asker: &Asker) -> Reply {
     let Some(place) = &asker.place else {
         return no_place();
     };
-    let subs = match here(store, place) {
+    let subs = match here(store, place).await {
         Ok(s) => s,
         Err(e) => return store_failed(e),
     };
     let now = Utc::now();
-    let lines: Vec<Line> = subs
-        .iter()
-        .map(|s| {
-            let last = store.last_handled(s.id).ok().flatten();
-            let mut text = format!(
-                "{} at {} {}; next {}; when nothing changed: {}; {}",
-                s.topic,
-                s.at.format("%H:%M"),
-                s.tz.name(),
-                when(next_post(&s.slot(), last, now), s.tz),
-                s.when_unchanged.name(),
-                if s.from_config {
-                    "set in the config".to_owned()
-                } else {
-                    format!(
-                        "added by {}",
-                        s.created_by.as_deref().unwrap_or("a moderator")
-                    )
-                }
-            );
-            if let Some(l) = last_line(store, s) {
-                text.push_str(&format!("; {l}"));
+    let mut lines: Vec<Line> = Vec::with_capacity(subs.len());
+    for s in &subs {
+        let last = store.last_handled(s.id).await.ok().flatten();
+        let mut text = format!(
+            "{} at {} {}; next {}; when nothing changed: {}; {}",
+            s.topic,
+            s.at.format("%H:%M"),
+            s.tz.name(),
+            when(next_post(&s.slot(), last, now), s.tz),
+            s.when_unchanged.name(),
+            if s.from_config {
+                "set in the config".to_owned()
+            } else {
+                format!(
+                    "added by {}",
+                    s.created_by.as_deref().unwrap_or("a moderator")
+                )
             }
-            Line::new(text).label(s.id.to_string())
-        })
-        .collect();
+        );
+        if let Some(l) = store
+            .recent(s.id, 1)
+            .await
+            .ok()
+            .and_then(|r| r.into_iter().next())
+        {
+            text.push_str(&format!("; {}", last_line(&l)));
+        }
+        lines.push(Line::new(text).label(s.id.to_string()));
+    }
     let n = lines.len();
     let mut r = Reply::new(ReplyKind::Answer, "Daily briefings here").summary(Line::new(match n {
         0 => "None. `subscribe 08:00 Europe/Berlin` starts one.".to_owned(),
@@ -276,11 +282,16 @@ pub fn schedules(store: &dyn ScheduleStore, asker: &Asker) -> Reply {
     r
 }
 
-pub fn preview(ctx: &Ctx<'_>, store: &dyn ScheduleStore, q: &TopicQuery, asker: &Asker) -> Reply {
+pub async fn preview(
+    ctx: &Ctx<'_>,
+    store: &dyn ScheduleStore,
+    q: &TopicQuery,
+    asker: &Asker,
+) -> Reply {
     let Some(place) = &asker.place else {
         return no_place();
     };
-    let subs = match here(store, place) {
+    let subs = match here(store, place).await {
         Ok(s) => s,
         Err(e) => return store_failed(e),
     };
@@ -312,7 +323,7 @@ pub fn preview(ctx: &Ctx<'_>, store: &dyn ScheduleStore, q: &TopicQuery, asker: 
     let now = Utc::now();
     let (day, when_unchanged, next) = match sub {
         Some(s) => {
-            let last = store.last_handled(s.id).ok().flatten();
+            let last = store.last_handled(s.id).await.ok().flatten();
             let next = next_post(&s.slot(), last, now);
             (
                 next.with_timezone(&s.tz).date_naive(),
@@ -322,7 +333,7 @@ pub fn preview(ctx: &Ctx<'_>, store: &dyn ScheduleStore, q: &TopicQuery, asker: 
         }
         None => (ctx.today, WhenUnchanged::Post, None),
     };
-    let stored = match store.snapshot(place, &topic) {
+    let stored = match store.snapshot(place, &topic).await {
         Ok(s) => s,
         Err(e) => return store_failed(e),
     };
@@ -364,27 +375,17 @@ pub fn preview(ctx: &Ctx<'_>, store: &dyn ScheduleStore, q: &TopicQuery, asker: 
     r
 }
 
-/// Lines for `status`: subscriptions whose last post failed or was missed.
-pub fn attention(store: &dyn ScheduleStore) -> Vec<String> {
-    let Ok(subs) = store.subscriptions() else {
-        return vec!["the schedule store cannot be read; see the log".into()];
-    };
-    subs.iter()
-        .filter_map(|s| {
-            let last = store.recent(s.id, 1).ok()?.into_iter().next()?;
-            matches!(last.state, PostState::Failed { .. } | PostState::Missed).then(|| {
-                format!(
-                    "{} → {} ({} at {} {}): {}",
-                    s.id,
-                    s.destination.describe(),
-                    s.topic,
-                    s.at.format("%H:%M"),
-                    s.tz.name(),
-                    last_line(store, s).unwrap_or_default()
-                )
-            })
-        })
-        .collect()
+/// `status`'s line about a subscription whose last post failed or was missed.
+pub fn attention_line(s: &Subscription, last: &PostRecord) -> String {
+    format!(
+        "{} → {} ({} at {} {}): {}",
+        s.id,
+        s.destination.describe(),
+        s.topic,
+        s.at.format("%H:%M"),
+        s.tz.name(),
+        last_line(last)
+    )
 }
 
 /// The instant of a subscription's post on its local `day` (for tests and tools).

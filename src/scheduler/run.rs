@@ -12,6 +12,7 @@ use crate::reply::Reply;
 use crate::schedule::due::{Due, due};
 use crate::schedule::store::*;
 use crate::service::Shelf;
+use arc_swap::ArcSwap;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use std::future::Future;
 use std::pin::Pin;
@@ -104,9 +105,15 @@ pub struct Scheduler {
     pub owner: String,
     /// Posts being worked on by this process, so a tick does not start one twice.
     busy: Mutex<std::collections::HashSet<(i64, NaiveDate)>>,
+    /// Set while the store cannot be read (so the failure is logged once, and `/readyz` says).
+    store_down: std::sync::atomic::AtomicBool,
+    /// `status`'s lines about failing or missed briefings, as of the last tick or failure.
+    pub attention: Arc<ArcSwap<Vec<String>>>,
 }
 
 impl Scheduler {
+    // Each is a separate handle the service holds; App::scheduler is the one caller.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         shelf: Arc<Shelf>,
         clock: Clock,
@@ -115,6 +122,7 @@ impl Scheduler {
         store: Arc<dyn ScheduleStore>,
         posters: Vec<Arc<dyn Poster>>,
         public_url: Option<String>,
+        attention: Arc<ArcSwap<Vec<String>>>,
     ) -> Arc<Self> {
         let owner = format!(
             "{}-{}",
@@ -131,6 +139,8 @@ impl Scheduler {
             public_url,
             owner,
             busy: Mutex::new(Default::default()),
+            store_down: Default::default(),
+            attention,
         })
     }
 
@@ -144,7 +154,7 @@ impl Scheduler {
     /// Run until `stop`: one tick at once (catching up on downtime), then one at every tick.
     pub async fn run(self: Arc<Self>, stop: CancellationToken) {
         loop {
-            let next = self.tick(Utc::now());
+            let next = self.tick(Utc::now()).await;
             let wait = next
                 .map(|n| (n - Utc::now()).to_std().unwrap_or_default())
                 .unwrap_or(TICK)
@@ -157,25 +167,24 @@ impl Scheduler {
         }
     }
 
-    /// Look at every subscription once; start the posts that are due. Returns the next instant
-    /// anything is due.
-    pub fn tick(self: &Arc<Self>, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        let subs = match self.store.subscriptions() {
-            Ok(s) => s,
+    /// Look at every subscription once (one query); start the posts that are due. Returns the
+    /// next instant anything is due. When the store cannot be read, nothing is started and the
+    /// next tick tries again: posts catch up within their window once it is back.
+    pub async fn tick(self: &Arc<Self>, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let subs = match self.store.active_with_last().await {
+            Ok(s) => {
+                self.store_ok(true);
+                s
+            }
             Err(e) => {
-                tracing::error!(error = %e, "cannot read the subscriptions");
+                if self.store_ok(false) {
+                    tracing::error!(store = %self.store.describe(), error = %e, "cannot read the subscriptions; daily briefings wait until the store is back");
+                }
                 return None;
             }
         };
         let mut next: Option<DateTime<Utc>> = None;
-        for sub in subs {
-            let last = match self.store.last_handled(sub.id) {
-                Ok(l) => l,
-                Err(e) => {
-                    tracing::error!(subscription = sub.id, error = %e, "cannot read a subscription's posts");
-                    continue;
-                }
-            };
+        for (sub, last) in subs {
             match due(&sub.slot(), last, now) {
                 Due::Wait { next: n } => next = Some(next.map_or(n, |x| x.min(n))),
                 Due::Missed { day, scheduled } => {
@@ -187,7 +196,7 @@ impl Scheduler {
                         snapshot: None,
                         retry_at: None,
                     };
-                    if let Err(e) = self.store.record(&sub, &outcome, now) {
+                    if let Err(e) = self.store.record(&sub, &outcome, now).await {
                         tracing::error!(error = %e, "cannot record a missed briefing");
                     }
                 }
@@ -211,29 +220,63 @@ impl Scheduler {
                 }
             }
         }
+        self.refresh_attention().await;
         next
+    }
+
+    /// Note whether the store answered; true when that is news (so it is logged once).
+    fn store_ok(&self, ok: bool) -> bool {
+        let was = self
+            .store_down
+            .swap(!ok, std::sync::atomic::Ordering::Relaxed);
+        was == ok
+    }
+
+    /// Whether the last tick could read the store.
+    pub fn store_reachable(&self) -> bool {
+        !self.store_down.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Re-read which subscriptions need a moderator's attention (for `status`, which must not
+    /// wait on the store).
+    async fn refresh_attention(&self) {
+        let lines = match self.store.attention().await {
+            Ok(found) => found
+                .iter()
+                .map(|(s, last)| super::chat::attention_line(s, last))
+                .collect(),
+            Err(_) => vec![format!(
+                "the schedule store ({}) cannot be read; see the log",
+                self.store.describe()
+            )],
+        };
+        self.attention.store(Arc::new(lines));
     }
 
     /// Claim, build, send and record one briefing.
     async fn post(&self, sub: &Subscription, day: NaiveDate, scheduled: DateTime<Utc>) {
         let now = Utc::now();
-        match self
+        let attempt = match self
             .store
             .claim(sub, day, scheduled, &self.owner, lease(), now)
+            .await
         {
             Ok(Claim::Won { attempt }) => {
                 if attempt > 1 {
                     tracing::info!(subscription = sub.id, %day, attempt, "taking up a briefing that was claimed but not confirmed");
                 }
+                attempt
             }
             Ok(Claim::Taken) => return,
             Err(e) => {
                 tracing::error!(error = %e, "cannot claim a briefing");
                 return;
             }
-        }
+        };
         fault("after-claim");
-        let record = |state: PostState, snapshot: Option<String>, retry: Option<DateTime<Utc>>| {
+        let record = async |state: PostState,
+                            snapshot: Option<String>,
+                            retry: Option<DateTime<Utc>>| {
             let outcome = PostOutcome {
                 day,
                 scheduled,
@@ -241,8 +284,12 @@ impl Scheduler {
                 snapshot: snapshot.as_deref(),
                 retry_at: retry,
             };
-            if let Err(e) = self.store.record(sub, &outcome, Utc::now()) {
+            if let Err(e) = self.store.record(sub, &outcome, Utc::now()).await {
                 tracing::error!(subscription = sub.id, error = %e, "cannot record a briefing's outcome");
+            }
+            // What `status` lists changes when a post fails, or succeeds after failing.
+            if matches!(state, PostState::Failed { .. }) || attempt > 1 {
+                self.refresh_attention().await;
             }
         };
         let Some(poster) = self.poster(&sub.destination) else {
@@ -252,14 +299,15 @@ impl Scheduler {
                 },
                 None,
                 Some(Utc::now() + MAX_RETRY),
-            );
+            )
+            .await;
             return;
         };
-        let (reply, snapshot) = match self.build(sub, day) {
+        let (reply, snapshot) = match self.build(sub, day).await {
             Ok(Some(b)) => b,
             Ok(None) => {
                 tracing::info!(subscription = sub.id, %day, "nothing changed and the place asked for nothing: skipped");
-                record(PostState::Skipped, None, None);
+                record(PostState::Skipped, None, None).await;
                 return;
             }
             Err(why) => {
@@ -267,7 +315,8 @@ impl Scheduler {
                     PostState::Failed { error: why.clone() },
                     None,
                     Some(Utc::now() + MAX_RETRY),
-                );
+                )
+                .await;
                 tracing::warn!(subscription = sub.id, %day, "cannot build the briefing: {why}");
                 return;
             }
@@ -278,13 +327,14 @@ impl Scheduler {
                 fault("after-send");
                 self.metrics.sent(sub.destination.platform());
                 tracing::info!(subscription = sub.id, destination = %sub.destination.describe(), topic = %sub.topic, %day, "posted the daily briefing");
-                record(PostState::Sent { message_id }, Some(snapshot), None);
+                record(PostState::Sent { message_id }, Some(snapshot), None).await;
             }
             Err(e) => {
                 self.metrics.failed(sub.destination.platform());
                 let attempts = self
                     .store
                     .recent(sub.id, 1)
+                    .await
                     .ok()
                     .and_then(|r| r.first().map(|p| p.attempts))
                     .unwrap_or(1);
@@ -296,14 +346,15 @@ impl Scheduler {
                     },
                     None,
                     Some(Utc::now() + wait),
-                );
+                )
+                .await;
             }
         }
     }
 
     /// The briefing for a subscription's day, and the snapshot to store once it is sent;
     /// `None` when nothing changed and the place asked for nothing.
-    pub fn build(
+    pub async fn build(
         &self,
         sub: &Subscription,
         day: NaiveDate,
@@ -315,6 +366,7 @@ impl Scheduler {
         let stored = self
             .store
             .snapshot(&sub.destination, &lib.topic(ti).id)
+            .await
             .map_err(|e| e.to_string())?;
         let previous = stored
             .as_ref()

@@ -184,12 +184,41 @@ fn subscription(r: &rusqlite::Row<'_>) -> rusqlite::Result<Option<Subscription>>
     }))
 }
 
+/// A post's columns from `at`: day, scheduled_at, state, attempts, message_id, error,
+/// updated_at.
+fn post_record(
+    r: &rusqlite::Row<'_>,
+    at: usize,
+    subscription: i64,
+) -> rusqlite::Result<PostRecord> {
+    let state: String = r.get(at + 2)?;
+    let message_id: Option<String> = r.get(at + 4)?;
+    let error: Option<String> = r.get(at + 5)?;
+    Ok(PostRecord {
+        subscription,
+        day: parse_day(&r.get::<_, String>(at)?),
+        scheduled: parse_ts(&r.get::<_, String>(at + 1)?),
+        state: PostState::from_stored(&state, message_id, error),
+        attempts: r.get::<_, i64>(at + 3)? as u32,
+        updated: parse_ts(&r.get::<_, String>(at + 6)?),
+    })
+}
+
 fn same_place_sql() -> &'static str {
     "platform = ?1 AND destination = ?2 AND topic = ?3 AND at = ?4 AND timezone = ?5"
 }
 
+#[async_trait::async_trait]
 impl ScheduleStore for SqliteStore {
-    fn sync_config(&self, subs: &[NewSubscription], now: DateTime<Utc>) -> Result<(), StoreError> {
+    fn describe(&self) -> String {
+        format!("SQLite {}", self.path.display())
+    }
+
+    async fn sync_config(
+        &self,
+        subs: &[NewSubscription],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         let mut conn = self.lock();
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -256,7 +285,7 @@ impl ScheduleStore for SqliteStore {
         tx.commit().map_err(q)
     }
 
-    fn subscribe(
+    async fn subscribe(
         &self,
         s: &NewSubscription,
         now: DateTime<Utc>,
@@ -321,7 +350,11 @@ impl ScheduleStore for SqliteStore {
         Ok(sub)
     }
 
-    fn unsubscribe(&self, destination: &Destination, id: Option<i64>) -> Result<usize, StoreError> {
+    async fn unsubscribe(
+        &self,
+        destination: &Destination,
+        id: Option<i64>,
+    ) -> Result<usize, StoreError> {
         let conn = self.lock();
         let n = match id {
             Some(id) => conn.execute(
@@ -337,7 +370,7 @@ impl ScheduleStore for SqliteStore {
         Ok(n)
     }
 
-    fn subscriptions(&self) -> Result<Vec<Subscription>, StoreError> {
+    async fn subscriptions(&self) -> Result<Vec<Subscription>, StoreError> {
         let conn = self.lock();
         let mut stmt = conn
             .prepare(&format!(
@@ -354,7 +387,7 @@ impl ScheduleStore for SqliteStore {
         Ok(out)
     }
 
-    fn last_handled(&self, subscription: i64) -> Result<Option<NaiveDate>, StoreError> {
+    async fn last_handled(&self, subscription: i64) -> Result<Option<NaiveDate>, StoreError> {
         let conn = self.lock();
         let day: Option<String> = conn
             .query_row(
@@ -366,7 +399,7 @@ impl ScheduleStore for SqliteStore {
         Ok(day.map(|d| parse_day(&d)))
     }
 
-    fn claim(
+    async fn claim(
         &self,
         sub: &Subscription,
         day: NaiveDate,
@@ -419,7 +452,7 @@ impl ScheduleStore for SqliteStore {
         Ok(Claim::Won { attempt })
     }
 
-    fn record(
+    async fn record(
         &self,
         sub: &Subscription,
         outcome: &PostOutcome<'_>,
@@ -459,7 +492,7 @@ impl ScheduleStore for SqliteStore {
         tx.commit().map_err(q)
     }
 
-    fn snapshot(
+    async fn snapshot(
         &self,
         destination: &Destination,
         topic: &str,
@@ -474,7 +507,7 @@ impl ScheduleStore for SqliteStore {
         .map_err(q)
     }
 
-    fn recent(&self, subscription: i64, n: usize) -> Result<Vec<PostRecord>, StoreError> {
+    async fn recent(&self, subscription: i64, n: usize) -> Result<Vec<PostRecord>, StoreError> {
         let conn = self.lock();
         let mut stmt = conn
             .prepare(
@@ -483,168 +516,66 @@ impl ScheduleStore for SqliteStore {
             .map_err(q)?;
         let rows = stmt
             .query_map(params![subscription, n as i64], |r| {
-                let state: String = r.get(2)?;
-                let message_id: Option<String> = r.get(4)?;
-                let error: Option<String> = r.get(5)?;
-                Ok(PostRecord {
-                    subscription,
-                    day: parse_day(&r.get::<_, String>(0)?),
-                    scheduled: parse_ts(&r.get::<_, String>(1)?),
-                    state: match state.as_str() {
-                        "sent" => PostState::Sent {
-                            message_id: message_id.unwrap_or_default(),
-                        },
-                        "skipped" => PostState::Skipped,
-                        "missed" => PostState::Missed,
-                        "failed" => PostState::Failed {
-                            error: error.unwrap_or_default(),
-                        },
-                        _ => PostState::Claimed,
-                    },
-                    attempts: r.get::<_, i64>(3)? as u32,
-                    updated: parse_ts(&r.get::<_, String>(6)?),
-                })
+                post_record(r, 0, subscription)
             })
             .map_err(q)?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(q)
+    }
+    async fn active_with_last(&self) -> Result<Vec<WithLast>, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {SUB_COLUMNS}, (SELECT MAX(day) FROM posts WHERE subscription_id = subscriptions.id AND state IN ('sent', 'skipped', 'missed')) FROM subscriptions WHERE active = 1 ORDER BY id"
+            ))
+            .map_err(q)?;
+        let rows = stmt
+            .query_map([], |r| {
+                let last: Option<String> = r.get(11)?;
+                Ok(subscription(r)?.map(|s| (s, last.map(|d| parse_day(&d)))))
+            })
+            .map_err(q)?;
+        let mut out = Vec::new();
+        for r in rows {
+            if let Some(s) = r.map_err(q)? {
+                out.push(s);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn attention(&self) -> Result<Vec<(Subscription, PostRecord)>, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {SUB_COLUMNS}, p.day, p.scheduled_at, p.state, p.attempts, p.message_id, p.error, p.updated_at
+                 FROM subscriptions JOIN posts p ON p.subscription_id = subscriptions.id
+                 WHERE active = 1 AND p.state IN ('failed', 'missed')
+                   AND p.day = (SELECT MAX(day) FROM posts WHERE subscription_id = subscriptions.id)
+                 ORDER BY id"
+            ))
+            .map_err(q)?;
+        let rows = stmt
+            .query_map([], |r| {
+                let Some(s) = subscription(r)? else {
+                    return Ok(None);
+                };
+                let rec = post_record(r, 11, s.id)?;
+                Ok(Some((s, rec)))
+            })
+            .map_err(q)?;
+        let mut out = Vec::new();
+        for r in rows {
+            if let Some(x) = r.map_err(q)? {
+                out.push(x);
+            }
+        }
+        Ok(out)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn now() -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2026-10-05T04:00:00Z")
-            .expect("instant")
-            .with_timezone(&Utc)
-    }
-
-    fn new_sub(channel: u64) -> NewSubscription {
-        NewSubscription {
-            destination: Destination::Discord { channel },
-            topic: "iran-us-talks".into(),
-            at: NaiveTime::from_hms_opt(8, 0, 0).expect("time"),
-            tz: chrono_tz::Asia::Muscat,
-            when_unchanged: WhenUnchanged::Short,
-            catch_up: Duration::hours(6),
-            from_config: false,
-            created_by: Some("discord:1 (alice)".into()),
-        }
-    }
-
-    #[test]
-    fn subscriptions_survive_reopening_and_are_never_dropped() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("state/schedules.sqlite3");
-        {
-            let s = SqliteStore::open(&path).expect("open");
-            let sub = s.subscribe(&new_sub(7), now()).expect("subscribe");
-            assert_eq!(sub.topic, "iran-us-talks");
-            assert!(matches!(
-                s.subscribe(&new_sub(7), now()),
-                Err(StoreError::Conflict(_))
-            ));
-            s.sync_config(
-                &[NewSubscription {
-                    from_config: true,
-                    ..new_sub(8)
-                }],
-                now(),
-            )
-            .expect("sync");
-        }
-        let s = SqliteStore::open(&path).expect("reopen");
-        assert_eq!(s.subscriptions().expect("list").len(), 2);
-        // The config no longer names channel 8: deactivated, the chat one stays.
-        s.sync_config(&[], now()).expect("sync");
-        let left = s.subscriptions().expect("list");
-        assert_eq!(left.len(), 1);
-        assert_eq!(left[0].destination, Destination::Discord { channel: 7 });
-        // Config subscriptions cannot be removed from chat; chat ones can, and come back.
-        assert_eq!(
-            s.unsubscribe(&Destination::Discord { channel: 7 }, None)
-                .expect("unsub"),
-            1
-        );
-        assert!(s.subscriptions().expect("list").is_empty());
-        let again = s.subscribe(&new_sub(7), now()).expect("resubscribe");
-        assert_eq!(again.id, left[0].id, "the same row, with its history");
-    }
-
-    #[test]
-    fn a_claim_is_taken_once_even_by_two_stores_on_one_file() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("schedules.sqlite3");
-        let a = SqliteStore::open(&path).expect("open a");
-        let b = SqliteStore::open(&path).expect("open b");
-        let sub = a.subscribe(&new_sub(7), now()).expect("subscribe");
-        let day = NaiveDate::from_ymd_opt(2026, 10, 5).expect("day");
-        let lease = Duration::seconds(60);
-        assert_eq!(
-            a.claim(&sub, day, now(), "a", lease, now()).expect("claim"),
-            Claim::Won { attempt: 1 }
-        );
-        assert_eq!(
-            b.claim(&sub, day, now(), "b", lease, now()).expect("claim"),
-            Claim::Taken
-        );
-        // a crashed before recording: once its lease runs out, b takes over (same post key).
-        let later = now() + Duration::seconds(61);
-        assert_eq!(
-            b.claim(&sub, day, now(), "b", lease, later).expect("claim"),
-            Claim::Won { attempt: 2 }
-        );
-        let sent = PostState::Sent {
-            message_id: "m1".into(),
-        };
-        let outcome = PostOutcome {
-            day,
-            scheduled: now(),
-            state: &sent,
-            snapshot: Some("{}"),
-            retry_at: None,
-        };
-        b.record(&sub, &outcome, later).expect("record");
-        assert_eq!(
-            a.claim(&sub, day, now(), "a", lease, later + lease * 2)
-                .expect("claim"),
-            Claim::Taken
-        );
-        assert_eq!(a.last_handled(sub.id).expect("last"), Some(day));
-        assert_eq!(
-            a.snapshot(&sub.destination, "iran-us-talks").expect("snap"),
-            Some(("{}".into(), day))
-        );
-        // A failure is retried only from its retry time.
-        let next = day.succ_opt().expect("day");
-        a.claim(&sub, next, now(), "a", lease, later)
-            .expect("claim");
-        let failed = PostState::Failed {
-            error: "403".into(),
-        };
-        let outcome = PostOutcome {
-            day: next,
-            scheduled: now(),
-            state: &failed,
-            snapshot: None,
-            retry_at: Some(later + Duration::seconds(30)),
-        };
-        a.record(&sub, &outcome, later).expect("record");
-        assert_eq!(
-            a.claim(&sub, next, now(), "a", lease, later + Duration::seconds(10))
-                .expect("claim"),
-            Claim::Taken
-        );
-        assert!(matches!(
-            a.claim(&sub, next, now(), "a", lease, later + Duration::seconds(31))
-                .expect("claim"),
-            Claim::Won { attempt: 2 }
-        ));
-        let recent = a.recent(sub.id, 5).expect("recent");
-        assert_eq!(recent.len(), 2);
-        assert_eq!(recent[0].day, next);
-    }
 
     #[test]
     fn a_corrupt_or_newer_store_is_a_clear_error_and_left_alone() {

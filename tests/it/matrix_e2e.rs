@@ -553,9 +553,10 @@ fn synapse_reload_and_the_moderators_room() {
             },
             now - chrono::Duration::days(1),
         )
+        .await
         .expect("subscribe");
         let scheduler = app.scheduler(store.clone(), vec![std::sync::Arc::new(poster.clone())]);
-        scheduler.tick(now);
+        scheduler.tick(now).await;
         let briefings = |alice: &User| -> Vec<Seen> {
             alice
                 .seen
@@ -572,7 +573,7 @@ fn synapse_reload_and_the_moderators_room() {
         while briefings(&alice).is_empty() && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        scheduler.tick(now + chrono::Duration::seconds(30));
+        scheduler.tick(now + chrono::Duration::seconds(30)).await;
         tokio::time::sleep(Duration::from_secs(2)).await;
         let b = briefings(&alice);
         assert_eq!(b.len(), 1, "{b:#?}");
@@ -586,8 +587,9 @@ fn synapse_reload_and_the_moderators_room() {
                 .as_deref()
                 .is_some_and(|h| h.contains("<h4>Bottom line</h4>"))
         );
-        let recent =
-            dossier::schedule::ScheduleStore::recent(store.as_ref(), sub.id, 1).expect("recent");
+        let recent = dossier::schedule::ScheduleStore::recent(store.as_ref(), sub.id, 1)
+            .await
+            .expect("recent");
         assert!(matches!(
             recent[0].state,
             dossier::schedule::store::PostState::Sent { .. }

@@ -64,7 +64,7 @@ fn moderators_subscribe_list_preview_and_unsubscribe() {
             "{body}"
         );
         assert!(
-            store.subscriptions().expect("list").is_empty(),
+            store.subscriptions().await.expect("list").is_empty(),
             "nothing was stored"
         );
 
@@ -75,7 +75,7 @@ fn moderators_subscribe_list_preview_and_unsubscribe() {
             text.contains("08:00 Asia/Muscat") && text.contains("UTC"),
             "{text}"
         );
-        let subs = store.subscriptions().expect("list");
+        let subs = store.subscriptions().await.expect("list");
         assert_eq!(subs.len(), 1);
         assert_eq!(
             subs[0].destination,
@@ -125,7 +125,7 @@ fn moderators_subscribe_list_preview_and_unsubscribe() {
             .post(&command("unsubscribe", &[("id", 4, json!(id))], "32"))
             .await;
         assert_eq!(embed(&body)["title"], "Unsubscribed", "{body}");
-        assert_eq!(store.subscriptions().expect("list").len(), 1);
+        assert_eq!(store.subscriptions().await.expect("list").len(), 1);
         // Timezone autocomplete: at most 25, by prefix.
         let (_, body) = ep
             .post(&autocomplete(
@@ -184,8 +184,9 @@ fn the_scheduler_posts_once_with_a_nonce_then_what_changed() {
         let at = NaiveTime::from_hms_opt(at.format("%H").to_string().parse().expect("h"), at.format("%M").to_string().parse().expect("m"), 0).expect("time");
         let sub = store
             .subscribe(&subscription(77, at, WhenUnchanged::Short), now - Duration::days(1))
+            .await
             .expect("subscribe");
-        scheduler.tick(now);
+        scheduler.tick(now).await;
         app.tasks.close();
         app.tasks.wait().await;
         let posts = fake.requests_to("POST", "/channels/77/messages");
@@ -207,10 +208,10 @@ fn the_scheduler_posts_once_with_a_nonce_then_what_changed() {
             "{buttons:?}"
         );
         // Ticking again that day posts nothing more.
-        scheduler.tick(now + Duration::seconds(30));
+        scheduler.tick(now + Duration::seconds(30)).await;
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         assert_eq!(fake.requests_to("POST", "/channels/77/messages").len(), 1);
-        let recent = store.recent(sub.id, 1).expect("recent");
+        let recent = store.recent(sub.id, 1).await.expect("recent");
         assert!(matches!(recent[0].state, dossier::schedule::store::PostState::Sent { .. }));
 
         // The cards move on; the next day's briefing leads with what changed.
@@ -220,7 +221,7 @@ fn the_scheduler_posts_once_with_a_nonce_then_what_changed() {
         std::fs::write(&card, text).expect("write");
         assert!(app.reload(dossier::reload::Trigger::Command).await.succeeded());
         let tomorrow = now + Duration::days(1);
-        scheduler.tick(tomorrow);
+        scheduler.tick(tomorrow).await;
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
         let posts = fake.requests_to("POST", "/channels/77/messages");
         assert_eq!(posts.len(), 2);
@@ -229,7 +230,7 @@ fn the_scheduler_posts_once_with_a_nonce_then_what_changed() {
         assert!(second.contains("Hosting new talks"), "{second}");
         assert_ne!(posts[1].body["nonce"], posts[0].body["nonce"]);
         // And the day after, nothing changed: one line, as asked.
-        scheduler.tick(tomorrow + Duration::days(1));
+        scheduler.tick(tomorrow + Duration::days(1)).await;
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
         let posts = fake.requests_to("POST", "/channels/77/messages");
         assert_eq!(posts.len(), 3);
