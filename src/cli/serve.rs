@@ -141,13 +141,12 @@ fn fail(message: String) -> ExitCode {
     ExitCode::from(2)
 }
 
-/// The schedule store (`state/schedules.sqlite3`), with the config's `[[schedule]]`s synced
+/// The schedule store (`state/schedules.sqlite3`, or the shared PostgreSQL database), with the config's `[[schedule]]`s synced
 /// into it. Their topics must be loaded.
 async fn open_schedules(
     config: &Config,
     library: &Library,
 ) -> Result<Arc<dyn crate::schedule::ScheduleStore>, String> {
-    use crate::schedule::ScheduleStore as _;
     for s in &config.schedules {
         if library.topic_index(&s.topic).is_none() {
             return Err(format!(
@@ -156,8 +155,21 @@ async fn open_schedules(
             ));
         }
     }
-    let store = crate::scheduler::SqliteStore::open(&config.state.join("schedules.sqlite3"))
-        .map_err(|e| e.to_string())?;
+    let store: Arc<dyn crate::schedule::ScheduleStore> = match &config.postgres {
+        Some(pg) => {
+            let db = crate::service::postgres::Database::new(pg)?;
+            Arc::new(
+                crate::scheduler::PgStore::open(db)
+                    .await
+                    .map_err(|e| e.to_string())?,
+            )
+        }
+        None => Arc::new(
+            crate::scheduler::SqliteStore::open(&config.state.join("schedules.sqlite3"))
+                .map_err(|e| e.to_string())?,
+        ),
+    };
+    tracing::info!(store = %store.describe(), "daily briefings kept in");
     let canonical: Vec<_> = config
         .schedules
         .iter()
@@ -172,7 +184,7 @@ async fn open_schedules(
         .sync_config(&canonical, chrono::Utc::now())
         .await
         .map_err(|e| e.to_string())?;
-    Ok(Arc::new(store))
+    Ok(store)
 }
 
 async fn serve(config: Config, app: Arc<App>) -> ExitCode {

@@ -28,7 +28,8 @@ fn redact(d: &mut Diagnostic) {
     let lower = line.to_ascii_lowercase();
     let secretish = ["token", "password", "secret", "passphrase"]
         .iter()
-        .any(|w| lower.split('=').next().is_some_and(|k| k.contains(w)));
+        .any(|w| lower.split('=').next().is_some_and(|k| k.contains(w)))
+        || has_userinfo_password(line);
     if secretish && let Some(eq) = line.find('=') {
         d.snippet = Some(format!("{}= [redacted]", &line[..eq]));
         d.width = d.width.min(
@@ -40,6 +41,16 @@ fn redact(d: &mut Diagnostic) {
                 .max(1),
         );
     }
+}
+
+/// Whether a line holds an address with a password in it (`postgres://user:pw@host`).
+fn has_userinfo_password(line: &str) -> bool {
+    line.split("://").skip(1).any(|rest| {
+        let authority = rest.split(['/', '"', '\'', ' ']).next().unwrap_or("");
+        authority
+            .rsplit_once('@')
+            .is_some_and(|(userinfo, _)| userinfo.contains(':'))
+    })
 }
 
 fn load_unredacted(path: &Path, env: &dyn Env) -> Result<Config, Report> {
@@ -120,7 +131,8 @@ impl ConfigCheck<'_> {
     }
 
     fn config(&mut self, raw: RawConfig) -> Config {
-        let state = self.path_or(raw.state.as_ref(), "state");
+        let choice = self.state(&raw);
+        let state = choice.local;
         let discord = raw.discord.map(|d| self.discord(d));
         let matrix_table = raw.matrix.as_ref().map(Spanned::span);
         let matrix = raw.matrix.and_then(|m| self.matrix(m, &state));
@@ -149,6 +161,7 @@ impl ConfigCheck<'_> {
             .and_then(|c| c.get_ref().enabled)
             .unwrap_or(true);
         Config {
+            postgres: choice.postgres,
             reply_cache_bytes,
             web,
             charts,

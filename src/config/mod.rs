@@ -4,14 +4,15 @@
 //! the environment or from files it names, and are never printed.
 //!
 //! `raw` mirrors the file, `types` is the validated config, `check` reads the file and checks
-//! the top level with what every table shares; `discord`, `matrix` and `schedule` check their
-//! own tables.
+//! the top level with what every table shares; `discord`, `matrix`, `schedule` and `state`
+//! check their own parts.
 
 pub mod check;
 pub mod discord;
 pub mod matrix;
 pub mod raw;
 pub mod schedule;
+pub mod state;
 pub mod types;
 
 #[cfg(test)]

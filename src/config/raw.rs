@@ -13,6 +13,11 @@ pub(super) struct RawConfig {
     pub(super) default_topic: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) state: Option<Spanned<String>>,
+    /// With a PostgreSQL `state`: this replica's own folder.
+    #[serde(default)]
+    pub(super) local_state: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) state_password_file: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) discord: Option<Spanned<RawDiscord>>,
     #[serde(default)]

@@ -194,3 +194,33 @@ fn charts_are_on_unless_turned_off() {
     let e = load_text("[charts]\nenable = false\n", &[]).expect_err("a typo");
     assert!(e.human().contains("enable"), "{}", e.human());
 }
+
+#[test]
+fn a_postgres_state_takes_its_password_from_the_environment_only() {
+    let discord = "[discord]\napplication_id = \"42\"\n";
+    let c = load_text(
+        &format!("state = \"postgres://dossier@db.internal:5432/dossier\"\nlocal_state = \"replica\"\n{discord}"),
+        &[("DISCORD_TOKEN", "t"), ("PGPASSWORD", "pg-s3cr3t")],
+    )
+    .expect("valid");
+    let pg = c.postgres.as_ref().expect("postgres");
+    assert_eq!(pg.address, "postgres://dossier@db.internal:5432/dossier");
+    assert_eq!(pg.password.as_ref().map(Secret::expose), Some("pg-s3cr3t"));
+    assert!(c.state.ends_with("replica"), "{:?}", c.state);
+    assert!(!format!("{c:?}").contains("pg-s3cr3t"));
+    // A folder is still the default, and needs no database.
+    let c = load_text(discord, &[("DISCORD_TOKEN", "t")]).expect("valid");
+    assert!(c.postgres.is_none() && c.state.ends_with("state"));
+    // A password written into the address is refused, and not quoted back.
+    let err = load_text(
+        &format!("state = \"postgres://dossier:hunter2@db/dossier\"\n{discord}"),
+        &[("DISCORD_TOKEN", "t")],
+    )
+    .expect_err("refused")
+    .human();
+    assert!(
+        err.contains("secret-in-config") && err.contains("PGPASSWORD"),
+        "{err}"
+    );
+    assert!(!err.contains("hunter2"), "{err}");
+}

@@ -30,8 +30,11 @@ impl std::fmt::Debug for Secret {
 pub struct Config {
     pub briefings: PathBuf,
     pub default_topic: Option<String>,
-    /// Where dossier keeps what it must remember across restarts.
+    /// Where dossier keeps what it must remember across restarts: with `postgres`, what this
+    /// replica keeps to itself (`local_state`).
     pub state: PathBuf,
+    /// `state = "postgres://…"`: the database the replicas share.
+    pub postgres: Option<PostgresConfig>,
     pub discord: Option<DiscordConfig>,
     pub matrix: Option<MatrixConfig>,
     /// The one HTTP listener: health, readiness, metrics, and the Discord interactions
@@ -46,6 +49,14 @@ pub struct Config {
     pub web: Option<WebConfig>,
     /// `[charts] enabled`: draw charts beside the answers that have one (true unless set off).
     pub charts: bool,
+}
+
+/// A PostgreSQL database for the shared state. The address holds no password.
+#[derive(Debug, Clone)]
+pub struct PostgresConfig {
+    pub address: String,
+    /// From `PGPASSWORD` or `state_password_file`.
+    pub password: Option<Secret>,
 }
 
 /// `[web]`.

@@ -142,6 +142,15 @@ impl PostState {
         }
     }
 
+    /// The message id and error kept beside the state's name (`from_stored`'s inverse).
+    pub fn columns(&self) -> (Option<&str>, Option<&str>) {
+        match self {
+            PostState::Sent { message_id } => (Some(message_id.as_str()), None),
+            PostState::Failed { error } => (None, Some(error.as_str())),
+            _ => (None, None),
+        }
+    }
+
     /// Whether the day is done with: posted, skipped on purpose, or given up as missed.
     pub fn handled(&self) -> bool {
         matches!(
@@ -188,6 +197,9 @@ pub enum StoreError {
     Open(String),
     #[error("the schedule store failed: {0}")]
     Query(String),
+    /// The store cannot be reached just now (a database that is down): try again later.
+    #[error("the schedule store is unavailable: {0}")]
+    Unavailable(String),
     #[error("{0}")]
     Conflict(String),
 }

@@ -28,6 +28,13 @@ fn no_place() -> Reply {
 }
 
 fn store_failed(e: StoreError) -> Reply {
+    if let StoreError::Unavailable(why) = &e {
+        tracing::warn!(error = %why, "a schedule command waits for the store");
+        return Reply::new(ReplyKind::UserError, "Daily briefings are paused for a moment")
+            .summary(Line::new(
+                "dossier cannot reach its database just now, so subscriptions cannot be read or changed. Answers go on as usual; try again in a few minutes. Briefings that fall due meanwhile are posted once it is back.",
+            ));
+    }
     tracing::error!(error = %e, "the schedule store failed");
     Reply::new(ReplyKind::UserError, "Sorry, something went wrong").summary(Line::new(
         "dossier could not read or write its schedules; the error has been logged for the operators.",

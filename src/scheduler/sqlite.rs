@@ -470,11 +470,7 @@ impl ScheduleStore for SqliteStore {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(q)?;
         let d = day.format("%Y-%m-%d").to_string();
-        let (message_id, error) = match state {
-            PostState::Sent { message_id } => (Some(message_id.as_str()), None),
-            PostState::Failed { error } => (None, Some(error.as_str())),
-            _ => (None, None),
-        };
+        let (message_id, error) = state.columns();
         tx.execute(
             "INSERT INTO posts (subscription_id, day, scheduled_at, state, attempts, retry_at, message_id, error, updated_at) VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7, ?8)
              ON CONFLICT (subscription_id, day) DO UPDATE SET state = ?4, retry_at = ?5, message_id = COALESCE(?6, message_id), error = ?7, updated_at = ?8",

@@ -1,13 +1,14 @@
 //! What the service features share: who asked (`asker`), each door's state (`doors`), the
 //! moderators' notices (`notices`), the shelf the library is served from (`shelf`) and the
-//! cache of answers rendered from it (`cache`), and how the small SQLite stores open
-//! (`sqlite`). Small
+//! cache of answers rendered from it (`cache`), how the small SQLite stores open (`sqlite`)
+//! and the PostgreSQL database replicas share (`postgres`). Small
 //! parts, each a handle a feature takes when it needs it; none knows the whole service.
 
 pub mod asker;
 pub mod cache;
 pub mod doors;
 pub mod notices;
+pub mod postgres;
 pub mod shelf;
 pub mod sqlite;
 

@@ -34,6 +34,7 @@ mod never_panics;
 mod new_from_chat;
 #[cfg(feature = "discord")]
 mod places;
+mod postgres;
 #[cfg(feature = "discord")]
 mod reload;
 mod replies;
@@ -42,6 +43,7 @@ mod schedules;
 mod schema;
 #[cfg(feature = "discord")]
 mod serve;
+mod stores;
 #[cfg(feature = "matrix")]
 mod synapse;
 mod web;

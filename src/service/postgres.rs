@@ -1,0 +1,157 @@
+//! The PostgreSQL database the replicas share: a pool of connections to it (the password set
+//! only here, from the config's secret), and versioned migrations per store, applied under an
+//! advisory lock so two replicas starting at once migrate once. A database whose schema is
+//! newer than this build's is refused, with nothing changed. Errors name the database (never
+//! its password) and say whether it could not be reached or refused what was asked.
+
+use crate::config::PostgresConfig;
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime, Timeouts};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// How long a caller waits for a connection, or a statement for its answer: a database that
+/// is down makes the caller fail in seconds, never hang.
+pub const WAIT: Duration = Duration::from_secs(3);
+
+/// The pool's size: the scheduler's posts, chat commands and the door locks' own connections
+/// are few; PostgreSQL's default limit is 100 connections for every replica together.
+const POOL_SIZE: usize = 8;
+
+/// What went wrong with the database.
+#[derive(Debug, thiserror::Error)]
+pub enum PgError {
+    /// It cannot be reached (down, refusing connections, a timeout).
+    #[error("the database {0} cannot be reached: {1}")]
+    Unreachable(String, String),
+    /// It answered with an error.
+    #[error("the database {0} refused a query: {1}")]
+    Refused(String, String),
+}
+
+/// The shared database: its pool and its address (without a password) for messages.
+#[derive(Clone)]
+pub struct Database {
+    pub pool: Pool,
+    pub name: String,
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Database({})", self.name)
+    }
+}
+
+/// The connection settings from the config: the address, the password, and time limits.
+pub fn settings(cfg: &PostgresConfig) -> Result<tokio_postgres::Config, String> {
+    let mut pg = tokio_postgres::Config::from_str(&cfg.address)
+        .map_err(|e| format!("`state` is not a PostgreSQL address: {e}"))?;
+    if let Some(p) = &cfg.password {
+        pg.password(p.expose());
+    }
+    pg.connect_timeout(WAIT);
+    pg.application_name("dossier");
+    // A statement that outlives this is cancelled by the server, and so is a transaction left
+    // idle by a replica that died holding it.
+    pg.options(format!(
+        "-c statement_timeout={} -c idle_in_transaction_session_timeout=10000",
+        WAIT.as_millis() * 2
+    ));
+    Ok(pg)
+}
+
+/// Where the database is, for messages: `host:port/db` as the address says, no password.
+pub fn describe(cfg: &PostgresConfig) -> String {
+    match url::Url::parse(&cfg.address) {
+        Ok(mut u) => {
+            let _ = u.set_password(None);
+            u.to_string()
+        }
+        Err(_) => "(the configured PostgreSQL database)".into(),
+    }
+}
+
+impl Database {
+    /// A pool for the database; nothing is connected until it is used.
+    pub fn new(cfg: &PostgresConfig) -> Result<Database, String> {
+        let pg = settings(cfg)?;
+        let manager = Manager::from_config(
+            pg,
+            tokio_postgres::NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(POOL_SIZE)
+            .timeouts(Timeouts {
+                wait: Some(WAIT),
+                create: Some(WAIT),
+                recycle: Some(WAIT),
+            })
+            .runtime(Runtime::Tokio1)
+            .build()
+            .map_err(|e| format!("cannot set up the database pool: {e}"))?;
+        Ok(Database {
+            pool,
+            name: describe(cfg),
+        })
+    }
+
+    /// A connection from the pool, or why not.
+    pub async fn client(&self) -> Result<deadpool_postgres::Object, PgError> {
+        self.pool
+            .get()
+            .await
+            .map_err(|e| PgError::Unreachable(self.name.clone(), e.to_string()))
+    }
+
+    /// Sort a query's error: a lost connection is "unreachable", anything else "refused".
+    pub fn error(&self, e: tokio_postgres::Error) -> PgError {
+        if e.is_closed() || e.as_db_error().is_none() {
+            PgError::Unreachable(self.name.clone(), e.to_string())
+        } else {
+            PgError::Refused(self.name.clone(), e.to_string())
+        }
+    }
+
+    /// Bring `component`'s tables to `migrations.len()`: migration `i` takes the schema from
+    /// version `i` to `i + 1`, all in one transaction, under one advisory lock.
+    pub async fn migrate(&self, component: &str, migrations: &[&str]) -> Result<(), PgError> {
+        let mut client = self.client().await?;
+        let known = migrations.len() as i32;
+        let tx = client.transaction().await.map_err(|e| self.error(e))?;
+        tx.batch_execute(
+            "SELECT pg_advisory_xact_lock(hashtext('dossier.migrate'));
+             CREATE TABLE IF NOT EXISTS dossier_schema (component TEXT PRIMARY KEY, version INT NOT NULL);",
+        )
+        .await
+        .map_err(|e| self.error(e))?;
+        let found: i32 = tx
+            .query_opt(
+                "SELECT version FROM dossier_schema WHERE component = $1",
+                &[&component],
+            )
+            .await
+            .map_err(|e| self.error(e))?
+            .map_or(0, |r| r.get(0));
+        if found > known {
+            return Err(PgError::Refused(
+                self.name.clone(),
+                format!(
+                    "its {component} tables were written by a newer dossier (schema {found}; this one knows {known}). Run that dossier, or restore a backup; nothing was changed"
+                ),
+            ));
+        }
+        for (i, sql) in migrations.iter().enumerate().skip(found as usize) {
+            tx.batch_execute(sql).await.map_err(|e| self.error(e))?;
+            tx.execute(
+                "INSERT INTO dossier_schema (component, version) VALUES ($1, $2)
+                 ON CONFLICT (component) DO UPDATE SET version = EXCLUDED.version",
+                &[&component, &(i as i32 + 1)],
+            )
+            .await
+            .map_err(|e| self.error(e))?;
+        }
+        tx.commit().await.map_err(|e| self.error(e))
+    }
+}

@@ -1,0 +1,377 @@
+//! One suite of schedule-store tests, run against both stores: SQLite (a file, as one process
+//! keeps it) and PostgreSQL (a real server on 127.0.0.1, as replicas share it). Each test
+//! opens the store twice, as two processes would, and checks what the scheduler relies on:
+//! subscriptions kept and never dropped, a post claimed once however many race for it, a
+//! dead owner's claim taken over after its lease with the same key, retries only when due.
+
+use crate::common::runtime;
+use crate::postgres::Postgres;
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use dossier::config::{PostgresConfig, Secret};
+use dossier::digest::WhenUnchanged;
+use dossier::schedule::store::*;
+use dossier::scheduler::{PgStore, SqliteStore};
+use dossier::service::postgres::Database;
+use std::sync::Arc;
+
+/// Where a store under test lives.
+enum Backend {
+    Sqlite(tempfile::TempDir),
+    Pg { server: Postgres, address: String },
+}
+
+impl Backend {
+    fn sqlite() -> Backend {
+        Backend::Sqlite(tempfile::tempdir().expect("tempdir"))
+    }
+
+    fn pg() -> Backend {
+        let server = Postgres::start();
+        let address = server.database("dossier");
+        Backend::Pg { server, address }
+    }
+
+    /// Open the store, as one more process would.
+    async fn open(&self) -> Arc<dyn ScheduleStore> {
+        match self {
+            Backend::Sqlite(dir) => Arc::new(
+                SqliteStore::open(&dir.path().join("state/schedules.sqlite3")).expect("sqlite"),
+            ),
+            Backend::Pg { address, .. } => Arc::new(
+                PgStore::open(database(address))
+                    .await
+                    .expect("postgres store"),
+            ),
+        }
+    }
+}
+
+pub fn database(address: &str) -> Database {
+    Database::new(&PostgresConfig {
+        address: address.to_owned(),
+        password: None,
+    })
+    .expect("pool")
+}
+
+fn now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-10-05T04:00:00Z")
+        .expect("instant")
+        .with_timezone(&Utc)
+}
+
+fn new_sub(channel: u64) -> NewSubscription {
+    NewSubscription {
+        destination: Destination::Discord { channel },
+        topic: "iran-us-talks".into(),
+        at: NaiveTime::from_hms_opt(8, 0, 0).expect("time"),
+        tz: chrono_tz::Asia::Muscat,
+        when_unchanged: WhenUnchanged::Short,
+        catch_up: Duration::hours(6),
+        from_config: false,
+        created_by: Some("discord:1 (alice)".into()),
+    }
+}
+
+async fn subscriptions_survive_reopening_and_are_never_dropped(b: &Backend) {
+    {
+        let s = b.open().await;
+        let sub = s.subscribe(&new_sub(7), now()).await.expect("subscribe");
+        assert_eq!(sub.topic, "iran-us-talks");
+        assert_eq!(sub.created_at, now());
+        assert!(matches!(
+            s.subscribe(&new_sub(7), now()).await,
+            Err(StoreError::Conflict(_))
+        ));
+        let config = NewSubscription {
+            from_config: true,
+            ..new_sub(8)
+        };
+        s.sync_config(std::slice::from_ref(&config), now())
+            .await
+            .expect("sync");
+        // Syncing the same config again (a restart, another replica) adds nothing.
+        s.sync_config(&[config], now()).await.expect("sync");
+    }
+    let s = b.open().await;
+    let all = s.subscriptions().await.expect("list");
+    assert_eq!(all.len(), 2, "{all:#?}");
+    let configured = all.iter().find(|x| x.from_config).expect("config one");
+    assert_eq!(
+        configured.created_at,
+        now() - Duration::hours(6),
+        "a configured schedule counts from its catch-up window"
+    );
+    // The config no longer names channel 8: deactivated, the chat one stays.
+    s.sync_config(&[], now()).await.expect("sync");
+    let left = s.subscriptions().await.expect("list");
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].destination, Destination::Discord { channel: 7 });
+    assert_eq!(left[0].created_by.as_deref(), Some("discord:1 (alice)"));
+    // Config subscriptions cannot be removed from chat; chat ones can, and come back.
+    let eight = Destination::Discord { channel: 8 };
+    assert_eq!(s.unsubscribe(&eight, None).await.expect("unsub"), 0);
+    let seven = Destination::Discord { channel: 7 };
+    assert_eq!(
+        s.unsubscribe(&seven, Some(left[0].id + 100))
+            .await
+            .expect("unsub"),
+        0,
+        "another id is not this one"
+    );
+    assert_eq!(s.unsubscribe(&seven, None).await.expect("unsub"), 1);
+    assert!(s.subscriptions().await.expect("list").is_empty());
+    let again = s.subscribe(&new_sub(7), now()).await.expect("resubscribe");
+    assert_eq!(again.id, left[0].id, "the same row, with its history");
+}
+
+async fn a_claim_is_taken_once_and_a_dead_owners_taken_over(b: &Backend) {
+    let a = b.open().await;
+    let other = b.open().await;
+    let sub = a.subscribe(&new_sub(7), now()).await.expect("subscribe");
+    let day = NaiveDate::from_ymd_opt(2026, 10, 5).expect("day");
+    let lease = Duration::seconds(60);
+    assert_eq!(
+        a.claim(&sub, day, now(), "a", lease, now())
+            .await
+            .expect("claim"),
+        Claim::Won { attempt: 1 }
+    );
+    assert_eq!(
+        other
+            .claim(&sub, day, now(), "b", lease, now() + Duration::seconds(59))
+            .await
+            .expect("claim"),
+        Claim::Taken
+    );
+    // a died before recording: once its lease is over, b takes over (the same post key).
+    let later = now() + Duration::seconds(61);
+    assert_eq!(
+        other
+            .claim(&sub, day, now(), "b", lease, later)
+            .await
+            .expect("claim"),
+        Claim::Won { attempt: 2 }
+    );
+    let sent = PostState::Sent {
+        message_id: "m1".into(),
+    };
+    let outcome = PostOutcome {
+        day,
+        scheduled: now(),
+        state: &sent,
+        snapshot: Some("{\"v\":1}"),
+        retry_at: None,
+    };
+    other.record(&sub, &outcome, later).await.expect("record");
+    assert_eq!(
+        a.claim(&sub, day, now(), "a", lease, later + lease * 2)
+            .await
+            .expect("claim"),
+        Claim::Taken,
+        "a sent post is never taken again"
+    );
+    assert_eq!(a.last_handled(sub.id).await.expect("last"), Some(day));
+    assert_eq!(
+        a.snapshot(&sub.destination, "iran-us-talks")
+            .await
+            .expect("snap"),
+        Some(("{\"v\":1}".into(), day))
+    );
+    let view = a.active_with_last().await.expect("view");
+    assert_eq!(view, vec![(sub.clone(), Some(day))]);
+    // A failure is retried only from its retry time, and shows in `status`.
+    let next = day.succ_opt().expect("day");
+    a.claim(&sub, next, now(), "a", lease, later)
+        .await
+        .expect("claim");
+    let failed = PostState::Failed {
+        error: "403 Missing Access".into(),
+    };
+    let outcome = PostOutcome {
+        day: next,
+        scheduled: now(),
+        state: &failed,
+        snapshot: None,
+        retry_at: Some(later + Duration::seconds(30)),
+    };
+    a.record(&sub, &outcome, later).await.expect("record");
+    let attention = other.attention().await.expect("attention");
+    assert_eq!(attention.len(), 1, "{attention:#?}");
+    assert_eq!(attention[0].1.state, failed);
+    assert_eq!(attention[0].1.day, next);
+    assert_eq!(
+        a.claim(&sub, next, now(), "a", lease, later + Duration::seconds(10))
+            .await
+            .expect("claim"),
+        Claim::Taken
+    );
+    assert_eq!(
+        other
+            .claim(&sub, next, now(), "b", lease, later + Duration::seconds(31))
+            .await
+            .expect("claim"),
+        Claim::Won { attempt: 2 }
+    );
+    let recent = a.recent(sub.id, 5).await.expect("recent");
+    assert_eq!(recent.len(), 2);
+    assert_eq!(recent[0].day, next);
+    assert_eq!(recent[0].attempts, 2);
+    assert_eq!(recent[1].state, sent);
+    // The failure was taken up again: `status` no longer lists it once it is sent.
+    let outcome = PostOutcome {
+        day: next,
+        scheduled: now(),
+        state: &sent,
+        snapshot: None,
+        retry_at: None,
+    };
+    other.record(&sub, &outcome, later).await.expect("record");
+    assert!(a.attention().await.expect("attention").is_empty());
+}
+
+/// 200 subscriptions, each day's post claimed by 8 tasks over two opened stores at once:
+/// exactly one claim wins per post.
+async fn racing_claims_have_one_winner_each(b: &Backend) {
+    let stores = [b.open().await, b.open().await];
+    let mut subs = Vec::new();
+    for ch in 0..200 {
+        subs.push(
+            stores[0]
+                .subscribe(&new_sub(1000 + ch), now())
+                .await
+                .expect("subscribe"),
+        );
+    }
+    let subs = Arc::new(subs);
+    let day = NaiveDate::from_ymd_opt(2026, 10, 5).expect("day");
+    let mut tasks = Vec::new();
+    for t in 0..8 {
+        let store = stores[t % 2].clone();
+        let subs = subs.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut won = Vec::new();
+            for s in subs.iter() {
+                let owner = format!("replica-{t}");
+                if let Claim::Won { .. } = store
+                    .claim(s, day, now(), &owner, Duration::seconds(60), now())
+                    .await
+                    .expect("claim")
+                {
+                    won.push(s.id);
+                }
+            }
+            won
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.expect("task"));
+    }
+    all.sort_unstable();
+    let mut expected: Vec<i64> = subs.iter().map(|s| s.id).collect();
+    expected.sort_unstable();
+    assert_eq!(all, expected, "each post claimed exactly once");
+}
+
+fn on_both(
+    test: for<'a> fn(&'a Backend) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + 'a>>,
+) {
+    runtime().block_on(async {
+        test(&Backend::sqlite()).await;
+        test(&Backend::pg()).await;
+    });
+}
+
+#[test]
+fn subscriptions_are_kept_on_sqlite_and_postgres() {
+    on_both(|b| Box::pin(subscriptions_survive_reopening_and_are_never_dropped(b)));
+}
+
+#[test]
+fn claims_and_takeovers_on_sqlite_and_postgres() {
+    on_both(|b| Box::pin(a_claim_is_taken_once_and_a_dead_owners_taken_over(b)));
+}
+
+#[test]
+fn racing_claims_on_sqlite_and_postgres() {
+    on_both(|b| Box::pin(racing_claims_have_one_winner_each(b)));
+}
+
+#[test]
+fn a_newer_postgres_schema_is_refused_and_left_alone() {
+    runtime().block_on(async {
+        let b = Backend::pg();
+        let Backend::Pg { server, address } = &b else {
+            unreachable!()
+        };
+        drop(b.open().await);
+        server.query(
+            "dossier",
+            "UPDATE dossier_schema SET version = 99 WHERE component = 'schedules'",
+        );
+        let err = PgStore::open(database(address))
+            .await
+            .err()
+            .expect("refused")
+            .to_string();
+        assert!(
+            err.contains("newer dossier") && err.contains("schema 99") && err.contains("127.0.0.1"),
+            "{err}"
+        );
+        assert_eq!(
+            server.query(
+                "dossier",
+                "SELECT version FROM dossier_schema WHERE component = 'schedules'"
+            ),
+            "99",
+            "nothing was changed"
+        );
+    });
+}
+
+#[test]
+fn a_database_that_is_down_is_unavailable_in_seconds_then_back() {
+    runtime().block_on(async {
+        let b = Backend::pg();
+        let Backend::Pg { server, .. } = &b else {
+            unreachable!()
+        };
+        let s = b.open().await;
+        s.subscribe(&new_sub(7), now()).await.expect("subscribe");
+        server.down();
+        let started = std::time::Instant::now();
+        let err = s.subscriptions().await.expect_err("down");
+        assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(8),
+            "took {:?}",
+            started.elapsed()
+        );
+        assert!(!err.to_string().contains("password"), "{err}");
+        server.up();
+        // The pool recovers on its own: the next call reconnects.
+        let mut back = None;
+        for _ in 0..20 {
+            if let Ok(list) = s.subscriptions().await {
+                back = Some(list);
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        }
+        assert_eq!(back.expect("the store came back").len(), 1);
+    });
+}
+
+#[test]
+fn the_password_comes_from_the_config_secret_and_is_never_shown() {
+    let cfg = PostgresConfig {
+        address: "postgres://dossier@127.0.0.1:1/db".into(),
+        password: Some(Secret::new("hunter2-very-secret")),
+    };
+    let db = Database::new(&cfg).expect("pool");
+    assert!(!format!("{db:?}").contains("hunter2"));
+    assert!(!db.name.contains("hunter2"));
+    let pg = dossier::service::postgres::settings(&cfg).expect("settings");
+    assert_eq!(pg.get_password(), Some(&b"hunter2-very-secret"[..]));
+}
