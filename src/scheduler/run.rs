@@ -105,7 +105,7 @@ pub struct Scheduler {
     pub owner: String,
     /// Posts being worked on by this process, so a tick does not start one twice.
     busy: Mutex<std::collections::HashSet<(i64, NaiveDate)>>,
-    /// Set while the store cannot be read (so the failure is logged once, and `/readyz` says).
+    /// Set while the store cannot be read, so the failure is logged once.
     store_down: std::sync::atomic::AtomicBool,
     /// `status`'s lines about failing or missed briefings, as of the last tick or failure.
     pub attention: Arc<ArcSwap<Vec<String>>>,
@@ -173,7 +173,9 @@ impl Scheduler {
     pub async fn tick(self: &Arc<Self>, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         let subs = match self.store.active_with_last().await {
             Ok(s) => {
-                self.store_ok(true);
+                if self.store_ok(true) {
+                    tracing::info!(store = %self.store.describe(), "the schedule store answers again; due briefings catch up");
+                }
                 s
             }
             Err(e) => {
@@ -226,15 +228,10 @@ impl Scheduler {
 
     /// Note whether the store answered; true when that is news (so it is logged once).
     fn store_ok(&self, ok: bool) -> bool {
-        let was = self
+        let was_down = self
             .store_down
             .swap(!ok, std::sync::atomic::Ordering::Relaxed);
-        was == ok
-    }
-
-    /// Whether the last tick could read the store.
-    pub fn store_reachable(&self) -> bool {
-        !self.store_down.load(std::sync::atomic::Ordering::Relaxed)
+        was_down == ok
     }
 
     /// Re-read which subscriptions need a moderator's attention (for `status`, which must not

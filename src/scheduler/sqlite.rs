@@ -204,6 +204,17 @@ fn post_record(
     })
 }
 
+/// The rows this build can read (`None` ones are left alone in the file), or the first error.
+fn readable<T>(
+    rows: impl Iterator<Item = rusqlite::Result<Option<T>>>,
+) -> Result<Vec<T>, StoreError> {
+    let mut out = Vec::new();
+    for r in rows {
+        out.extend(r.map_err(q)?);
+    }
+    Ok(out)
+}
+
 fn same_place_sql() -> &'static str {
     "platform = ?1 AND destination = ?2 AND topic = ?3 AND at = ?4 AND timezone = ?5"
 }
@@ -378,13 +389,7 @@ impl ScheduleStore for SqliteStore {
             ))
             .map_err(q)?;
         let rows = stmt.query_map([], subscription).map_err(q)?;
-        let mut out = Vec::new();
-        for r in rows {
-            if let Some(s) = r.map_err(q)? {
-                out.push(s);
-            }
-        }
-        Ok(out)
+        readable(rows)
     }
 
     async fn last_handled(&self, subscription: i64) -> Result<Option<NaiveDate>, StoreError> {
@@ -530,13 +535,7 @@ impl ScheduleStore for SqliteStore {
                 Ok(subscription(r)?.map(|s| (s, last.map(|d| parse_day(&d)))))
             })
             .map_err(q)?;
-        let mut out = Vec::new();
-        for r in rows {
-            if let Some(s) = r.map_err(q)? {
-                out.push(s);
-            }
-        }
-        Ok(out)
+        readable(rows)
     }
 
     async fn attention(&self) -> Result<Vec<(Subscription, PostRecord)>, StoreError> {
@@ -559,13 +558,7 @@ impl ScheduleStore for SqliteStore {
                 Ok(Some((s, rec)))
             })
             .map_err(q)?;
-        let mut out = Vec::new();
-        for r in rows {
-            if let Some(x) = r.map_err(q)? {
-                out.push(x);
-            }
-        }
-        Ok(out)
+        readable(rows)
     }
 }
 
