@@ -36,9 +36,9 @@ pub struct App {
     pub reloader: Arc<Reloader>,
     /// The daily briefings' store, when `serve` keeps one.
     pub schedules: Option<Arc<dyn ScheduleStore>>,
-    /// The scheduler's lines about failing or missed briefings, for `status` (kept in memory:
-    /// `status` answers even when the store is down).
-    pub schedule_attention: Arc<arc_swap::ArcSwap<Vec<String>>>,
+    /// The scheduler's lines about failing or missed briefings, and whether its store answers,
+    /// for `status` and `/readyz` (kept in memory: both answer even when the store is down).
+    pub schedule_watch: Arc<crate::scheduler::ScheduleWatch>,
     /// Edits from chat, when `serve` reads a briefings folder and keeps a state folder.
     pub desk: Option<Arc<Desk>>,
     /// Answers already rendered from the library being served.
@@ -77,7 +77,7 @@ impl App {
             tasks: TaskTracker::new(),
             reloader: Arc::new(reloader),
             schedules: None,
-            schedule_attention: Default::default(),
+            schedule_watch: Default::default(),
             desk: None,
             replies: Arc::new(ReplyCache::new(DEFAULT_BUDGET, metrics.clone())),
             places: Arc::new(Places::in_memory()),
@@ -200,7 +200,7 @@ impl App {
             store,
             posters,
             self.public_url.as_ref().map(|u| u.to_string()),
-            self.schedule_attention.clone(),
+            self.schedule_watch.clone(),
         )
     }
 }

@@ -32,8 +32,21 @@ async fn healthz() -> &'static str {
 async fn readyz(State(app): State<Arc<App>>) -> Response {
     let not_ready = app.doors.not_ready();
     let lib = app.snapshot();
+    // Degraded, still ready: answers come from the library in memory, and what needs the
+    // store (daily briefings, subscribing) waits for it.
+    let mut degraded = Vec::new();
+    if app.schedule_watch.store_down() {
+        degraded.push(match &app.schedules {
+            Some(s) => format!(
+                "the schedule store ({}) cannot be read: daily briefings and subscribing wait for it",
+                s.describe()
+            ),
+            None => "the schedule store cannot be read".to_owned(),
+        });
+    }
     let body = serde_json::json!({
         "ready": not_ready.is_empty(),
+        "degraded": degraded,
         "topics": lib.topics().len(),
         "card_files": lib.card_files(),
         "not_ready": not_ready,
@@ -52,11 +65,36 @@ async fn readyz(State(app): State<Arc<App>>) -> Response {
 }
 
 async fn metrics(State(app): State<Arc<App>>) -> Response {
-    (
-        [(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)],
-        app.metrics.render(),
-    )
-        .into_response()
+    let mut body = app.metrics.render();
+    body.push_str(&door_metrics(&app.doors.all()));
+    ([(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], body).into_response()
+}
+
+/// Each door's state as a gauge that is 1 for its current state: a replica whose door another
+/// replica holds shows `standby`.
+fn door_metrics(doors: &[crate::service::doors::DoorReport]) -> String {
+    use crate::service::DoorState;
+    use std::fmt::Write as _;
+    let mut out = String::from(
+        "# HELP dossier_door_state Each door's state in this replica (standby: another replica holds it).\n# TYPE dossier_door_state gauge\n",
+    );
+    for d in doors {
+        let now = match d.state {
+            DoorState::Starting => "starting",
+            DoorState::Connected => "connected",
+            DoorState::Standby => "standby",
+            DoorState::Down(_) => "down",
+        };
+        for state in ["starting", "connected", "standby", "down"] {
+            let _ = writeln!(
+                out,
+                "dossier_door_state{{door=\"{}\",state=\"{state}\"}} {}",
+                d.name,
+                u8::from(state == now)
+            );
+        }
+    }
+    out
 }
 
 /// Serve `router` on `listener` until `stop`, then finish the requests in flight.

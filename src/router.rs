@@ -36,7 +36,7 @@ pub fn service_report(app: &App) -> ServiceReport {
             .iter()
             .map(|d| (d.name.to_owned(), d.status_line()))
             .collect(),
-        schedules: app.schedule_attention.load().as_ref().clone(),
+        schedules: app.schedule_watch.attention.load().as_ref().clone(),
         places: app
             .places
             .all()

@@ -90,7 +90,19 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let store = match runtime.block_on(open_schedules(&config, &library)) {
+    let db = match config
+        .postgres
+        .as_ref()
+        .map(crate::service::postgres::Database::new)
+        .transpose()
+    {
+        Ok(db) => db,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let store = match runtime.block_on(open_schedules(&config, &library, db.clone())) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e}");
@@ -129,7 +141,7 @@ pub fn run(args: Args) -> ExitCode {
             .with_desk(desk)
             .with_reply_cache(config.reply_cache_bytes),
     );
-    let code = runtime.block_on(serve(config, app));
+    let code = runtime.block_on(serve(config, app, db));
     // Whatever is left (a sync request that outlived the grace period) is dropped here.
     runtime.shutdown_timeout(Duration::from_millis(500));
     code
@@ -146,6 +158,7 @@ fn fail(message: String) -> ExitCode {
 async fn open_schedules(
     config: &Config,
     library: &Library,
+    db: Option<crate::service::postgres::Database>,
 ) -> Result<Arc<dyn crate::schedule::ScheduleStore>, String> {
     for s in &config.schedules {
         if library.topic_index(&s.topic).is_none() {
@@ -155,15 +168,12 @@ async fn open_schedules(
             ));
         }
     }
-    let store: Arc<dyn crate::schedule::ScheduleStore> = match &config.postgres {
-        Some(pg) => {
-            let db = crate::service::postgres::Database::new(pg)?;
-            Arc::new(
-                crate::scheduler::PgStore::open(db)
-                    .await
-                    .map_err(|e| e.to_string())?,
-            )
-        }
+    let store: Arc<dyn crate::schedule::ScheduleStore> = match db {
+        Some(db) => Arc::new(
+            crate::scheduler::PgStore::open(db)
+                .await
+                .map_err(|e| e.to_string())?,
+        ),
         None => Arc::new(
             crate::scheduler::SqliteStore::open(&config.state.join("schedules.sqlite3"))
                 .map_err(|e| e.to_string())?,
@@ -187,7 +197,11 @@ async fn open_schedules(
     Ok(store)
 }
 
-async fn serve(config: Config, app: Arc<App>) -> ExitCode {
+async fn serve(
+    config: Config,
+    app: Arc<App>,
+    db: Option<crate::service::postgres::Database>,
+) -> ExitCode {
     let stop = CancellationToken::new();
     let mut tasks = Tasks::new();
     app.follow_changes();
@@ -195,7 +209,7 @@ async fn serve(config: Config, app: Arc<App>) -> ExitCode {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
-    let matrix_poster = match open_matrix(&config, &app, &stop, &mut tasks) {
+    let matrix_poster = match open_matrix(&config, &app, db, &stop, &mut tasks) {
         Ok(p) => p,
         Err(e) => return fail(e),
     };
@@ -272,31 +286,71 @@ async fn serve(config: Config, app: Arc<App>) -> ExitCode {
 
 type BriefingPoster = Option<Arc<dyn crate::scheduler::Poster>>;
 
+/// Open the Matrix door. With a shared database it runs only while this replica holds its
+/// lease (one sync per account across the replicas), and is taken over when the holder stops.
 #[cfg(feature = "matrix")]
 fn open_matrix(
     config: &Config,
     app: &Arc<App>,
+    db: Option<crate::service::postgres::Database>,
     stop: &CancellationToken,
     tasks: &mut Tasks,
 ) -> Result<BriefingPoster, String> {
     let Some(m) = config.matrix.clone() else {
         return Ok(None);
     };
-    let mut door = crate::matrix::Door::new(app.clone(), m).map_err(|e| format!("{e:#}"))?;
-    door.moderation_room = config.moderation.matrix_room.clone();
-    let poster: BriefingPoster = Some(Arc::new(door.poster.clone()));
+    let poster = crate::matrix::MatrixPoster::default();
+    let make = {
+        let (app, poster) = (app.clone(), poster.clone());
+        let moderation_room = config.moderation.matrix_room.clone();
+        move || -> Result<crate::matrix::Door, String> {
+            let mut door =
+                crate::matrix::Door::new(app.clone(), m.clone()).map_err(|e| format!("{e:#}"))?;
+            door.moderation_room = moderation_room.clone();
+            door.poster = poster.clone();
+            Ok(door)
+        }
+    };
+    let first = make()?;
     let stop = stop.clone();
+    let app = app.clone();
+    let briefings: BriefingPoster = Some(Arc::new(poster.clone()));
     tasks.spawn(async move {
-        let ran = crate::matrix::run(door, stop).await;
-        (crate::matrix::NAME, ran.map_err(|e| format!("{e:#}")))
+        let run = async |door: crate::matrix::Door, stop: CancellationToken| {
+            let ran = crate::matrix::run(door, stop).await;
+            poster.disconnected();
+            ran.map_err(|e| format!("{e:#}"))
+        };
+        let ran = match db {
+            None => run(first, stop).await,
+            Some(db) => {
+                let lease = format!("matrix:{}", first.cfg.user);
+                drop(first);
+                crate::service::lease::run_leased(
+                    db,
+                    lease,
+                    &app.doors,
+                    crate::matrix::NAME,
+                    stop,
+                    GRACE,
+                    |own| {
+                        let door = make();
+                        async move { run(door?, own).await }
+                    },
+                )
+                .await
+            }
+        };
+        (crate::matrix::NAME, ran)
     });
-    Ok(poster)
+    Ok(briefings)
 }
 
 #[cfg(not(feature = "matrix"))]
 fn open_matrix(
     config: &Config,
     _app: &Arc<App>,
+    _db: Option<crate::service::postgres::Database>,
     _stop: &CancellationToken,
     _tasks: &mut Tasks,
 ) -> Result<BriefingPoster, String> {

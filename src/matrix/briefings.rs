@@ -14,14 +14,27 @@ use std::time::Duration;
 /// derived from the post's key, so a send retried after a crash is deduplicated.
 #[derive(Clone, Default)]
 pub struct MatrixPoster {
-    client: Arc<std::sync::OnceLock<Client>>,
-    prefix: Arc<std::sync::OnceLock<String>>,
+    /// The connected client and the command prefix; `None` while the door is not running here
+    /// (not connected yet, or another replica holds it).
+    connected: Arc<std::sync::RwLock<Option<(Client, String)>>>,
 }
 
 impl MatrixPoster {
     pub(super) fn connected(&self, client: &Client, prefix: &str) {
-        let _ = self.client.set(client.clone());
-        let _ = self.prefix.set(prefix.to_owned());
+        *self.connected.write().unwrap_or_else(|e| e.into_inner()) =
+            Some((client.clone(), prefix.to_owned()));
+    }
+
+    /// The door stopped in this replica: its briefings are left to the one that holds it.
+    pub fn disconnected(&self) {
+        *self.connected.write().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    fn current(&self) -> Option<(Client, String)> {
+        self.connected
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 }
 
@@ -38,6 +51,10 @@ impl crate::scheduler::Poster for MatrixPoster {
         "matrix"
     }
 
+    fn ready(&self) -> bool {
+        self.current().is_some()
+    }
+
     fn post<'a>(
         &'a self,
         destination: &'a crate::schedule::Destination,
@@ -49,7 +66,7 @@ impl crate::scheduler::Poster for MatrixPoster {
             let crate::schedule::Destination::Matrix { room } = destination else {
                 return Err(PostError::Refused("not a Matrix room".into()));
             };
-            let Some(client) = self.client.get() else {
+            let Some((client, prefix)) = self.current() else {
                 return Err(PostError::Retry {
                     why: "the Matrix door has not connected yet".into(),
                     after: Some(Duration::from_secs(5)),
@@ -69,9 +86,8 @@ impl crate::scheduler::Poster for MatrixPoster {
                     )));
                 }
             };
-            let prefix = self.prefix.get().map_or("!", String::as_str);
             let txn: OwnedTransactionId = format!("dossier-{key}").into();
-            room.send(briefing_content(reply, prefix))
+            room.send(briefing_content(reply, &prefix))
                 .with_transaction_id(txn)
                 .await
                 .map(|r| r.response.event_id.to_string())

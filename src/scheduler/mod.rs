@@ -9,5 +9,5 @@ pub mod run;
 pub mod sqlite;
 
 pub use postgres::PgStore;
-pub use run::{PostError, PostFuture, Poster, Scheduler};
+pub use run::{PostError, PostFuture, Poster, ScheduleWatch, Scheduler};
 pub use sqlite::SqliteStore;

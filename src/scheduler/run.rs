@@ -67,6 +67,12 @@ pub type PostFuture<'a> = Pin<Box<dyn Future<Output = Result<String, PostError>>
 /// A door that can post a briefing: Discord through its REST API, Matrix into a room.
 pub trait Poster: Send + Sync {
     fn platform(&self) -> &'static str;
+    /// Whether this replica can post now. A door that runs in one replica at a time (held
+    /// elsewhere, or not connected yet) says no, and its due briefings are left unclaimed for
+    /// the replica that holds it.
+    fn ready(&self) -> bool {
+        true
+    }
     /// Post `reply` to `destination`; the same `key` must never produce a second message.
     /// Returns the platform's message id.
     fn post<'a>(
@@ -105,10 +111,24 @@ pub struct Scheduler {
     pub owner: String,
     /// Posts being worked on by this process, so a tick does not start one twice.
     busy: Mutex<std::collections::HashSet<(i64, NaiveDate)>>,
-    /// Set while the store cannot be read, so the failure is logged once.
-    store_down: std::sync::atomic::AtomicBool,
+    /// What `status` and `/readyz` read without waiting on the store.
+    pub watch: Arc<ScheduleWatch>,
+}
+
+/// What the scheduler last saw, for `status` and `/readyz`, which must answer while the store
+/// is down.
+#[derive(Default)]
+pub struct ScheduleWatch {
     /// `status`'s lines about failing or missed briefings, as of the last tick or failure.
-    pub attention: Arc<ArcSwap<Vec<String>>>,
+    pub attention: ArcSwap<Vec<String>>,
+    /// Set while the store cannot be read (logged once; `/readyz` says it is degraded).
+    pub store_down: std::sync::atomic::AtomicBool,
+}
+
+impl ScheduleWatch {
+    pub fn store_down(&self) -> bool {
+        self.store_down.load(std::sync::atomic::Ordering::Relaxed)
+    }
 }
 
 impl Scheduler {
@@ -122,7 +142,7 @@ impl Scheduler {
         store: Arc<dyn ScheduleStore>,
         posters: Vec<Arc<dyn Poster>>,
         public_url: Option<String>,
-        attention: Arc<ArcSwap<Vec<String>>>,
+        watch: Arc<ScheduleWatch>,
     ) -> Arc<Self> {
         let owner = format!(
             "{}-{}",
@@ -139,8 +159,7 @@ impl Scheduler {
             public_url,
             owner,
             busy: Mutex::new(Default::default()),
-            store_down: Default::default(),
-            attention,
+            watch,
         })
     }
 
@@ -203,6 +222,9 @@ impl Scheduler {
                     }
                 }
                 Due::Post { day, scheduled } => {
+                    if self.poster(&sub.destination).is_some_and(|p| !p.ready()) {
+                        continue;
+                    }
                     let key = (sub.id, day);
                     let fresh = self
                         .busy
@@ -229,6 +251,7 @@ impl Scheduler {
     /// Note whether the store answered; true when that is news (so it is logged once).
     fn store_ok(&self, ok: bool) -> bool {
         let was_down = self
+            .watch
             .store_down
             .swap(!ok, std::sync::atomic::Ordering::Relaxed);
         was_down == ok
@@ -247,7 +270,7 @@ impl Scheduler {
                 self.store.describe()
             )],
         };
-        self.attention.store(Arc::new(lines));
+        self.watch.attention.store(Arc::new(lines));
     }
 
     /// Claim, build, send and record one briefing.

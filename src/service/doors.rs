@@ -10,6 +10,8 @@ pub enum DoorState {
     /// Configured, not connected yet.
     Starting,
     Connected,
+    /// Held by another replica: this one waits to take it over if that one stops. Ready.
+    Standby,
     /// Lost its connection (and is retrying), or stopped; why.
     Down(String),
 }
@@ -19,6 +21,7 @@ impl DoorState {
         match self {
             DoorState::Starting => "connecting".into(),
             DoorState::Connected => "connected".into(),
+            DoorState::Standby => "standby: another replica holds it".into(),
             DoorState::Down(why) => format!("down: {why}"),
         }
     }
@@ -65,6 +68,13 @@ impl Doors {
         }
     }
 
+    /// Whether this replica runs `name` now (connected or connecting, not standby).
+    pub fn held(&self, name: &str) -> bool {
+        self.all()
+            .iter()
+            .any(|d| d.name == name && d.state != DoorState::Standby)
+    }
+
     pub fn all(&self) -> Vec<DoorReport> {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
@@ -73,7 +83,7 @@ impl Doors {
     pub fn not_ready(&self) -> Vec<String> {
         self.all()
             .into_iter()
-            .filter(|d| d.state != DoorState::Connected)
+            .filter(|d| !matches!(d.state, DoorState::Connected | DoorState::Standby))
             .map(|d| format!("{}: {}", d.name, d.state.describe()))
             .collect()
     }

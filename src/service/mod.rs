@@ -7,6 +7,7 @@
 pub mod asker;
 pub mod cache;
 pub mod doors;
+pub mod lease;
 pub mod notices;
 pub mod postgres;
 pub mod shelf;

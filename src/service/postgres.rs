@@ -33,6 +33,8 @@ pub enum PgError {
 pub struct Database {
     pub pool: Pool,
     pub name: String,
+    /// The settings the pool connects with, for connections of their own (a door's lease).
+    pub settings: tokio_postgres::Config,
 }
 
 impl std::fmt::Debug for Database {
@@ -75,7 +77,7 @@ impl Database {
     pub fn new(cfg: &PostgresConfig) -> Result<Database, String> {
         let pg = settings(cfg)?;
         let manager = Manager::from_config(
-            pg,
+            pg.clone(),
             tokio_postgres::NoTls,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
@@ -94,6 +96,7 @@ impl Database {
         Ok(Database {
             pool,
             name: describe(cfg),
+            settings: pg,
         })
     }
 

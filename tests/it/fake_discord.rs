@@ -132,6 +132,8 @@ pub struct Fake {
     rate_limit_callbacks: Arc<AtomicU32>,
     /// Milliseconds to hold each edit of an original response before answering it.
     edit_delay_ms: Arc<AtomicU64>,
+    /// Milliseconds to hold each channel message before creating it.
+    message_delay_ms: Arc<AtomicU64>,
     /// Messages created in channels: (channel, nonce, message), as Discord keeps them.
     created: Arc<Mutex<Vec<Created>>>,
     seq: Arc<AtomicU64>,
@@ -164,6 +166,7 @@ impl Fake {
             gateway_log: Arc::default(),
             rate_limit_callbacks: Arc::default(),
             edit_delay_ms: Arc::default(),
+            message_delay_ms: Arc::default(),
             created: Arc::default(),
             seq: Arc::default(),
             control,
@@ -223,6 +226,12 @@ impl Fake {
     /// Hold each edit of an original response this long before answering it.
     pub fn delay_edits(&self, by: Duration) {
         self.edit_delay_ms
+            .store(by.as_millis() as u64, Ordering::SeqCst);
+    }
+
+    /// Hold each message sent to a channel this long before creating it.
+    pub fn delay_messages(&self, by: Duration) {
+        self.message_delay_ms
             .store(by.as_millis() as u64, Ordering::SeqCst);
     }
 
@@ -368,6 +377,10 @@ async fn rest(
         }
         ("POST", ["webhooks", _, _]) => ok(message_json()),
         ("POST", ["channels", channel, "messages"]) => {
+            let delay = fake.message_delay_ms.load(Ordering::SeqCst);
+            if delay > 0 {
+                tokio::time::sleep(Duration::from_millis(delay)).await;
+            }
             let nonce = body_json["nonce"].as_str().map(str::to_owned);
             let enforce = body_json["enforce_nonce"].as_bool() == Some(true);
             let mut created = fake.created.lock().expect("lock");

@@ -37,6 +37,8 @@ mod places;
 mod postgres;
 #[cfg(feature = "discord")]
 mod reload;
+#[cfg(feature = "discord")]
+mod replicas;
 mod replies;
 #[cfg(feature = "discord")]
 mod schedules;

@@ -1,0 +1,202 @@
+//! Doors that must run in one replica at a time (the Matrix sync: one device, one sync token;
+//! each Discord gateway shard) hold a lease first: a PostgreSQL session advisory lock, taken on a
+//! connection of its own and held for as long as that connection lives. The other replicas
+//! keep trying, once a second, and show the door as standby. When the holder dies its
+//! connection closes and the lock is free at once; when the holder cannot reach the database it
+//! stops the door before the server gives the lock away (the server drops a silent client's
+//! session after its TCP keepalives fail; the holder's own check fails sooner), so a door never
+//! runs twice. The door and the lease come back when the database does.
+
+use super::doors::{DoorState, Doors};
+use super::postgres::{Database, WAIT};
+use std::future::Future;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// How often a replica waiting for a door tries its lease, and how often the holder checks
+/// that its lease's connection still answers.
+pub const POLL: Duration = Duration::from_secs(1);
+
+/// The first key of every door lease's lock (two-key advisory locks are a key space apart
+/// from the one-key locks the stores take): "dos" in ASCII.
+const KEY_SPACE: i32 = 0x0064_6f73;
+
+/// The session's TCP keepalives: the server drops a holder that went silent after about
+/// idle + interval × count seconds (9 s), later than the holder's own check gives up
+/// (POLL + WAIT, 4 s), and soon enough that a door fails over within 10 s.
+const KEEPALIVES: &str =
+    "SET tcp_keepalives_idle = 3; SET tcp_keepalives_interval = 2; SET tcp_keepalives_count = 3;";
+
+/// A door's lease while this replica holds it. Dropping it lets the lock go.
+pub struct Lease {
+    /// The door's lease name, for the logs.
+    pub name: String,
+    lost: CancellationToken,
+    watchdog: tokio::task::JoinHandle<()>,
+}
+
+impl Lease {
+    /// Cancelled when the lease can no longer be shown to be held (its connection closed, or it
+    /// stopped answering): the door must stop.
+    pub fn lost(&self) -> CancellationToken {
+        self.lost.clone()
+    }
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        // The watchdog owns the connection: ending it closes the session and frees the lock.
+        self.watchdog.abort();
+        self.lost.cancel();
+    }
+}
+
+/// One attempt: `Ok(Some)` when the lock was free and is now ours, `Ok(None)` when another
+/// session holds it, `Err` when the database could not be asked.
+pub async fn try_acquire(db: &Database, name: &str) -> Result<Option<Lease>, String> {
+    let connecting = tokio::time::timeout(WAIT, db.settings.connect(tokio_postgres::NoTls));
+    let (client, connection) = match connecting.await {
+        Ok(Ok(c)) => c,
+        Ok(Err(e)) => return Err(e.to_string()),
+        Err(_) => return Err(format!("no connection within {} s", WAIT.as_secs())),
+    };
+    let closed = CancellationToken::new();
+    let connection_task = {
+        let closed = closed.clone();
+        tokio::spawn(async move {
+            let _ = connection.await;
+            closed.cancel();
+        })
+    };
+    let asked = async {
+        client.batch_execute(KEEPALIVES).await?;
+        client
+            .query_one(
+                "SELECT pg_try_advisory_lock($1, hashtext($2))",
+                &[&KEY_SPACE, &name],
+            )
+            .await
+            .map(|row| row.get::<_, bool>(0))
+    };
+    let won = match tokio::time::timeout(WAIT, asked).await {
+        Ok(Ok(won)) => won,
+        Ok(Err(e)) => {
+            connection_task.abort();
+            return Err(e.to_string());
+        }
+        Err(_) => {
+            connection_task.abort();
+            return Err(format!("no answer within {} s", WAIT.as_secs()));
+        }
+    };
+    if !won {
+        drop(client);
+        connection_task.abort();
+        return Ok(None);
+    }
+    let lost = CancellationToken::new();
+    let watchdog = {
+        let lost = lost.clone();
+        let name = name.to_owned();
+        tokio::spawn(async move {
+            let _connection = AbortOnDrop(connection_task);
+            loop {
+                tokio::select! {
+                    _ = closed.cancelled() => break,
+                    _ = tokio::time::sleep(POLL) => {}
+                }
+                match tokio::time::timeout(WAIT, client.simple_query("SELECT 1")).await {
+                    Ok(Ok(_)) => {}
+                    Ok(Err(e)) => {
+                        tracing::warn!(lease = %name, error = %e, "a door's lease cannot be checked");
+                        break;
+                    }
+                    Err(_) => {
+                        tracing::warn!(lease = %name, "a door's lease did not answer within {} s", WAIT.as_secs());
+                        break;
+                    }
+                }
+            }
+            lost.cancel();
+        })
+    };
+    Ok(Some(Lease {
+        name: name.to_owned(),
+        lost,
+        watchdog,
+    }))
+}
+
+/// Ends the task when dropped (the lease's connection goes with its watchdog).
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Wait until this replica holds `name`'s lease, trying once every [`POLL`]; `None` when
+/// `stop` comes first. A database that cannot be reached is logged once per outage.
+pub async fn acquire(db: &Database, name: &str, stop: &CancellationToken) -> Option<Lease> {
+    let mut unreachable = false;
+    loop {
+        match try_acquire(db, name).await {
+            Ok(Some(lease)) => return Some(lease),
+            Ok(None) => unreachable = false,
+            Err(e) => {
+                if !unreachable {
+                    tracing::warn!(lease = %name, database = %db.name, error = %e, "cannot ask the database for a door's lease; trying again every second");
+                }
+                unreachable = true;
+            }
+        }
+        tokio::select! {
+            _ = stop.cancelled() => return None,
+            _ = tokio::time::sleep(POLL) => {}
+        }
+    }
+}
+
+/// Run a door only while this replica holds its lease: wait for the lease (the door shown as
+/// standby), start the door with a token of its own, and when the lease is lost stop the door,
+/// wait for it to close (up to `grace`) and wait for the lease again. Returns when `stop` is
+/// cancelled, or with the door's own result when it stops by itself.
+pub async fn run_leased<F, Fut>(
+    db: Database,
+    name: String,
+    doors: &Doors,
+    door: &'static str,
+    stop: CancellationToken,
+    grace: Duration,
+    mut start: F,
+) -> Result<(), String>
+where
+    F: FnMut(CancellationToken) -> Fut,
+    Fut: Future<Output = Result<(), String>>,
+{
+    loop {
+        doors.set(door, DoorState::Standby);
+        let Some(lease) = acquire(&db, &name, &stop).await else {
+            return Ok(());
+        };
+        tracing::info!(door, lease = %name, "this replica holds the door");
+        let own = stop.child_token();
+        let lost = lease.lost();
+        let running = start(own.clone());
+        tokio::pin!(running);
+        tokio::select! {
+            ran = &mut running => return ran,
+            _ = lost.cancelled() => {}
+        }
+        if stop.is_cancelled() {
+            return Ok(());
+        }
+        tracing::warn!(door, lease = %name, "lost the door's lease; stopping the door until it is held again");
+        own.cancel();
+        if tokio::time::timeout(grace, &mut running).await.is_err() {
+            tracing::warn!(door, "the door did not stop within {} s", grace.as_secs());
+        }
+        drop(lease);
+    }
+}

@@ -1,0 +1,321 @@
+//! Several `dossier serve` replicas on one real PostgreSQL, as an operator runs them: two
+//! replicas with 200 briefings due in the same minute post each to the fake Discord exactly
+//! once, also when one of them is SIGKILLed mid-drain; the Matrix sync runs in one replica
+//! only (the other shows it as standby and is still ready) and is taken over within 10 s of the
+//! holder's SIGKILL on a real Synapse, with nothing answered twice.
+
+use crate::common::*;
+use crate::discord_support::public_key_hex;
+use crate::fake_discord::{APP_ID, Fake};
+use crate::postgres::Postgres;
+use crate::serve::{Serve, serve_with};
+use chrono::{Duration, Utc};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// How many subscriptions fall due in the same minute.
+const DUE: usize = 200;
+
+/// The channel of subscription `i`.
+fn channel(i: usize) -> String {
+    (5_000 + i).to_string()
+}
+
+/// A replica's config: the shared database, its own local folder and endpoint port, REST
+/// through the fake, and `DUE` schedules due a minute ago.
+fn replica_config(dir: &Path, name: &str, database: &str, fake: &Fake) -> PathBuf {
+    let port = free_port();
+    let at = (Utc::now() - Duration::minutes(1)).format("%H:%M");
+    let mut text = format!(
+        "briefings = \"{}\"\nstate = \"{database}\"\nlocal_state = \"{}\"\n\n[discord]\napplication_id = \"{APP_ID}\"\npublic_key = \"{}\"\ninteractions_listen = \"127.0.0.1:{port}\"\ngateway = false\napi_proxy = \"{}\"\n",
+        bundled().display(),
+        dir.join(name).display(),
+        public_key_hex(),
+        fake.base()
+    );
+    for i in 0..DUE {
+        text.push_str(&format!(
+            "\n[[schedule]]\ntopic = \"iran-us-talks\"\nat = \"{at}\"\ntimezone = \"UTC\"\ndiscord_channel = \"{}\"\n",
+            channel(i)
+        ));
+    }
+    let cfg = dir.join(format!("{name}.toml"));
+    std::fs::write(&cfg, text).expect("config");
+    cfg
+}
+
+/// Messages Discord keeps per channel, and sends per channel with distinct nonces.
+fn tally(fake: &Fake) -> (BTreeMap<String, usize>, BTreeMap<String, usize>) {
+    let mut kept = BTreeMap::new();
+    let mut nonces: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
+    for i in 0..DUE {
+        let c = channel(i);
+        kept.insert(c.clone(), fake.messages_in(&c).len());
+        nonces.entry(c).or_default();
+    }
+    for r in fake.requests_to("POST", "/channels/") {
+        let c = r.path.trim_start_matches("/channels/").split('/').next();
+        if let (Some(c), Some(n)) = (c, r.body["nonce"].as_str())
+            && let Some(set) = nonces.get_mut(c)
+        {
+            set.insert(n.to_owned());
+        }
+    }
+    (
+        kept,
+        nonces.into_iter().map(|(c, s)| (c, s.len())).collect(),
+    )
+}
+
+/// Wait until every due channel has a message, up to `secs`; how long it took.
+async fn drained(fake: &Fake, secs: u64, logs: impl Fn() -> String) -> std::time::Duration {
+    let started = Instant::now();
+    loop {
+        let (kept, _) = tally(fake);
+        let missing = kept.values().filter(|n| **n == 0).count();
+        if missing == 0 {
+            return started.elapsed();
+        }
+        assert!(
+            started.elapsed().as_secs() < secs,
+            "{missing} of {DUE} briefings never arrived; logs:\n{}",
+            logs()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+fn both_logs(a: &Serve, b: &Serve) -> String {
+    format!("--- replica a\n{}\n--- replica b\n{}", a.logs(), b.logs())
+}
+
+fn assert_each_once(fake: &Fake, logs: &str) {
+    let (kept, nonces) = tally(fake);
+    let doubled: Vec<_> = kept.iter().filter(|(_, n)| **n != 1).collect();
+    assert!(
+        doubled.is_empty(),
+        "channels without exactly one message: {doubled:?}\n{logs}"
+    );
+    let rekeyed: Vec<_> = nonces.iter().filter(|(_, n)| **n != 1).collect();
+    assert!(
+        rekeyed.is_empty(),
+        "every attempt at one briefing uses one nonce: {rekeyed:?}"
+    );
+}
+
+#[test]
+fn two_replicas_post_200_due_briefings_each_once() {
+    runtime().block_on(async {
+        let pg = tokio::task::spawn_blocking(Postgres::start)
+            .await
+            .expect("postgres");
+        let database = pg.database("drain");
+        let fake = Fake::start().await;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let a = replica_config(dir.path(), "a", &database, &fake);
+        let b = replica_config(dir.path(), "b", &database, &fake);
+        let first = serve_with(&a, Some("bot-token"), &[], &[]);
+        let second = serve_with(&b, Some("bot-token"), &[], &[]);
+        drained(&fake, 90, || both_logs(&first, &second)).await;
+        // Anything sent twice would arrive now.
+        tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+        let logs = both_logs(&first, &second);
+        assert_each_once(&fake, &logs);
+        let sends = fake.requests_to("POST", "/channels/").len();
+        assert_eq!(sends, DUE, "one send per briefing, no retries needed");
+        let sent = pg.query("drain", "SELECT count(*) FROM posts WHERE state = 'sent'");
+        assert_eq!(sent, DUE.to_string(), "each recorded as sent\n{logs}");
+        drop((first, second));
+    });
+}
+
+#[test]
+fn a_replica_killed_mid_drain_leaves_its_claims_to_the_other_each_posted_once() {
+    runtime().block_on(async {
+        let pg = tokio::task::spawn_blocking(Postgres::start)
+            .await
+            .expect("postgres");
+        let database = pg.database("killed");
+        let fake = Fake::start().await;
+        // Slow sends, so the kill lands with posts claimed and in flight.
+        fake.delay_messages(std::time::Duration::from_millis(150));
+        let dir = tempfile::tempdir().expect("tempdir");
+        let a = replica_config(dir.path(), "a", &database, &fake);
+        let b = replica_config(dir.path(), "b", &database, &fake);
+        let lease = [("DOSSIER_CLAIM_LEASE_SECS", "2")];
+        let first = serve_with(&a, Some("bot-token"), &lease, &[]);
+        let second = serve_with(&b, Some("bot-token"), &lease, &[]);
+        let started = Instant::now();
+        while fake.requests_to("POST", "/channels/").len() < 20 {
+            assert!(
+                started.elapsed().as_secs() < 60,
+                "no drain began: {}",
+                both_logs(&first, &second)
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        // Kill the replica holding the most claims still unsent (whichever won the race).
+        let busiest = pg.query(
+            "killed",
+            "SELECT split_part(owner, '-', 1) FROM posts WHERE state = 'claimed' GROUP BY 1 ORDER BY count(*) DESC LIMIT 1",
+        );
+        let (victim, survivor) = if busiest == second.pid().to_string() {
+            (&second, &first)
+        } else {
+            (&first, &second)
+        };
+        victim.signal("KILL");
+        drained(&fake, 90, || both_logs(&first, &second)).await;
+        tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+        let logs = both_logs(&first, &second);
+        assert_each_once(&fake, &logs);
+        let open = pg.query("killed", "SELECT count(*) FROM posts WHERE state <> 'sent'");
+        assert_eq!(open, "0", "every claim ended as sent\n{logs}");
+        // The kill left claims behind, and the survivor took them up (with their nonces).
+        let retaken: usize = pg
+            .query("killed", "SELECT count(*) FROM posts WHERE attempts > 1")
+            .parse()
+            .expect("count");
+        assert!(retaken > 0, "the kill left no claim to take over\n{logs}");
+        assert!(
+            survivor
+                .logs()
+                .contains("taking up a briefing that was claimed but not confirmed"),
+            "{logs}"
+        );
+        eprintln!("SIGKILL mid-drain: {retaken} claims taken over by the other replica");
+        drop((first, second));
+    });
+}
+
+/// A Matrix-only replica: the shared database, its own local folder (and so its own Matrix
+/// store: each replica logs in as its own device of the one bot account), `/readyz` on a port
+/// of its own. Returns the config and the HTTP base.
+#[cfg(feature = "matrix")]
+fn matrix_replica(dir: &Path, name: &str, database: &str, homeserver: &str) -> (PathBuf, String) {
+    let port = free_port();
+    let cfg = dir.join(format!("{name}.toml"));
+    std::fs::write(
+        &cfg,
+        format!(
+            "briefings = \"{}\"\nstate = \"{database}\"\nlocal_state = \"{}\"\n\n[http]\nlisten = \"127.0.0.1:{port}\"\n\n[matrix]\nhomeserver = \"{homeserver}\"\nuser = \"@dossier:localhost\"\n",
+            bundled().display(),
+            dir.join(name).display(),
+        ),
+    )
+    .expect("config");
+    (cfg, format!("http://127.0.0.1:{port}"))
+}
+
+/// The Matrix door's state in a replica's `/readyz`, and whether the replica is ready.
+#[cfg(feature = "matrix")]
+async fn matrix_state(base: &str) -> Option<(bool, String)> {
+    let r = reqwest::get(format!("{base}/readyz")).await.ok()?;
+    let ready = r.status().is_success();
+    let body: serde_json::Value = r.json().await.ok()?;
+    let state = body["doors"]
+        .as_array()?
+        .iter()
+        .find(|d| d["name"] == "Matrix")?["state"]
+        .as_str()?
+        .to_owned();
+    Some((ready, state))
+}
+
+#[cfg(feature = "matrix")]
+async fn wait_matrix_state(base: &str, starts: &str, secs: u64, logs: impl Fn() -> String) {
+    let started = Instant::now();
+    loop {
+        let seen = matrix_state(base).await;
+        if seen.as_ref().is_some_and(|(_, s)| s.starts_with(starts)) {
+            return;
+        }
+        assert!(
+            started.elapsed().as_secs() < secs,
+            "the Matrix door never became {starts:?} (last: {seen:?}); logs:\n{}",
+            logs()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+#[cfg(feature = "matrix")]
+#[test]
+fn the_matrix_sync_runs_in_one_replica_and_fails_over_within_10_s() {
+    use crate::matrix_e2e::{PASSWORD, User, wait_joined};
+    use crate::synapse::Synapse;
+    runtime().block_on(async {
+        let synapse = tokio::task::spawn_blocking(Synapse::start)
+            .await
+            .expect("synapse");
+        synapse.register("dossier", PASSWORD);
+        synapse.register("alice", PASSWORD);
+        let pg = tokio::task::spawn_blocking(Postgres::start)
+            .await
+            .expect("postgres");
+        let database = pg.database("matrix");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (a_cfg, a) = matrix_replica(dir.path(), "a", &database, &synapse.url());
+        let (b_cfg, b) = matrix_replica(dir.path(), "b", &database, &synapse.url());
+        let env = [("MATRIX_PASSWORD", PASSWORD)];
+        let first = serve_with(&a_cfg, None, &env, &[]);
+        first.wait_log(60, "this replica holds the door").await;
+        let second = serve_with(&b_cfg, None, &env, &[]);
+        // B waits, shown as standby, and is still ready (a replica without a door serves the
+        // rest: the endpoint, the pages).
+        wait_matrix_state(&b, "standby", 60, || both_logs(&first, &second)).await;
+        let (ready, _) = matrix_state(&b).await.expect("readyz");
+        assert!(ready, "a standby replica is ready");
+        let metrics = reqwest::get(format!("{b}/metrics"))
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("text");
+        assert!(
+            metrics.contains("dossier_door_state{door=\"Matrix\",state=\"standby\"} 1"),
+            "{metrics}"
+        );
+        wait_matrix_state(&a, "connected", 60, || both_logs(&first, &second)).await;
+
+        let alice = User::login(&synapse.url(), "alice").await;
+        let bot = matrix_sdk::ruma::UserId::parse("@dossier:localhost").expect("id");
+        let room = alice.create_room(vec![bot.clone()], false).await;
+        wait_joined(&room, &bot).await;
+        let asked = alice.send(&room, "!position iran").await;
+        let replies = alice.replies(&bot, &asked, 30).await;
+        assert_eq!(replies.len(), 1, "{}", both_logs(&first, &second));
+        assert!(replies[0].plain.contains("Iran"), "{:?}", replies[0].plain);
+
+        first.signal("KILL");
+        let killed = Instant::now();
+        let answered = loop {
+            let ev = alice.send(&room, "!position iran").await;
+            if !alice.replies(&bot, &ev, 1).await.is_empty() {
+                break ev;
+            }
+            assert!(
+                killed.elapsed().as_secs() < 30,
+                "no replica answered after the holder died; logs:\n{}",
+                both_logs(&first, &second)
+            );
+        };
+        let failover = killed.elapsed();
+        assert!(
+            failover < std::time::Duration::from_secs(10),
+            "taken over in {failover:?}, over 10 s"
+        );
+        wait_matrix_state(&b, "connected", 10, || both_logs(&first, &second)).await;
+        // Nothing is answered twice: neither the command answered across the takeover nor the
+        // next one.
+        let next = alice.send(&room, "!position iran").await;
+        assert_eq!(alice.replies(&bot, &next, 20).await.len(), 1);
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        assert_eq!(alice.replies(&bot, &answered, 1).await.len(), 1);
+        assert_eq!(alice.replies(&bot, &next, 1).await.len(), 1);
+        assert_eq!(alice.replies(&bot, &asked, 1).await.len(), 1);
+        eprintln!("Matrix failover: SIGKILL to the next answer in {failover:?}");
+        drop((first, second, synapse));
+    });
+}
