@@ -57,6 +57,8 @@ async def main():
         f.write(f'briefings = "{briefings}"\nstate = "{work}/state"\n'
                 f'[matrix]\nhomeserver = "{url}"\nuser = "@dossier:localhost"\n'
                 f'store = "{work}/state/matrix"\nautojoin = true\n')
+        if os.environ.get("CHARTS") == "off":
+            f.write('[charts]\nenabled = false\n')
     env = dict(os.environ, MATRIX_PASSWORD="bot-password", RUST_LOG="warn")
     if dossier == "echo":
         # The floor: a matrix-nio bot that answers each command with one line at once.

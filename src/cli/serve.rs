@@ -205,10 +205,11 @@ async fn serve(
     let stop = CancellationToken::new();
     let mut tasks = Tasks::new();
     app.follow_changes();
-    let (routes, discord_poster) = match open_discord(&config, &app, &stop, &mut tasks).await {
-        Ok(r) => r,
-        Err(e) => return fail(e),
-    };
+    let (routes, discord_poster) =
+        match open_discord(&config, &app, db.clone(), &stop, &mut tasks).await {
+            Ok(r) => r,
+            Err(e) => return fail(e),
+        };
     let matrix_poster = match open_matrix(&config, &app, db, &stop, &mut tasks) {
         Ok(p) => p,
         Err(e) => return fail(e),
@@ -364,10 +365,11 @@ fn open_matrix(
 async fn open_discord(
     config: &Config,
     app: &Arc<App>,
+    db: Option<crate::service::postgres::Database>,
     stop: &CancellationToken,
     tasks: &mut Tasks,
 ) -> Result<(Option<axum::Router>, BriefingPoster), String> {
-    let opened = crate::discord::open(config, app, stop, tasks).await?;
+    let opened = crate::discord::open(config, app, db, stop, tasks).await?;
     Ok((opened.routes, opened.poster))
 }
 
@@ -375,6 +377,7 @@ async fn open_discord(
 async fn open_discord(
     config: &Config,
     _app: &Arc<App>,
+    _db: Option<crate::service::postgres::Database>,
     _stop: &CancellationToken,
     _tasks: &mut Tasks,
 ) -> Result<(Option<axum::Router>, BriefingPoster), String> {

@@ -81,9 +81,32 @@ impl ConfigCheck<'_> {
                 .as_ref()
                 .map_or(ModeratorPermission::ManageGuild, |p| self.permission(p)),
             defer_after_ms: d.defer_after_ms.map_or(2000, Spanned::into_inner),
+            shards: d
+                .shards
+                .as_ref()
+                .map_or(Shards::Count(1), |s| self.shards(s)),
             api_proxy: d
                 .api_proxy
                 .map(|p| p.into_inner().trim_end_matches('/').to_owned()),
+        }
+    }
+
+    /// `shards = "auto"` or a count from 1 to [`MAX_SHARDS`].
+    fn shards(&mut self, v: &Spanned<toml::Value>) -> Shards {
+        match v.get_ref() {
+            toml::Value::String(s) if s == "auto" => Shards::Auto,
+            toml::Value::Integer(n) if (1..=i64::from(MAX_SHARDS)).contains(n) => {
+                Shards::Count(*n as u32)
+            }
+            _ => {
+                self.err(
+                    v.span(),
+                    "bad-value",
+                    format!("`shards` must be \"auto\" or a count from 1 to {MAX_SHARDS}"),
+                    "write `shards = \"auto\"` (Discord's recommended count) or e.g. `shards = 2`",
+                );
+                Shards::Count(1)
+            }
         }
     }
 

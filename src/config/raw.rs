@@ -140,4 +140,7 @@ pub(super) struct RawDiscord {
     pub(super) defer_after_ms: Option<Spanned<u64>>,
     #[serde(default)]
     pub(super) api_proxy: Option<Spanned<String>>,
+    /// `"auto"` or a count.
+    #[serde(default)]
+    pub(super) shards: Option<Spanned<toml::Value>>,
 }

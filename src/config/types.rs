@@ -115,7 +115,21 @@ pub struct DiscordConfig {
     /// Send REST and gateway traffic to this base URL instead of https://discord.com (an
     /// outgoing proxy, or a test double).
     pub api_proxy: Option<String>,
+    /// How many gateway shards the bot runs (spread over the replicas when they share a
+    /// database).
+    pub shards: Shards,
 }
+
+/// `[discord] shards`: a count, or the count Discord recommends (`GET /gateway/bot`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shards {
+    Auto,
+    Count(u32),
+}
+
+/// The most shards a config may ask for (Discord requires sharding from 2,500 servers; this
+/// allows far beyond any bot dossier serves).
+pub const MAX_SHARDS: u32 = 256;
 
 /// Where secrets come from, so tests can supply them without touching the process environment.
 pub trait Env {

@@ -1,7 +1,7 @@
 //! Opening the Discord door for `serve`: the gateway client, the interactions endpoint's
 //! routes, the moderators' channel and the daily briefings' poster, as the config asks.
 
-use super::settings::{ENDPOINT, GATEWAY, Settings, http};
+use super::settings::{ENDPOINT, Settings, gateway_name, http};
 use super::{briefings, commands, endpoint, gateway, moderation, rest};
 use crate::app::App;
 use crate::config::Config;
@@ -27,6 +27,7 @@ pub struct Opened {
 pub async fn open(
     config: &Config,
     app: &Arc<App>,
+    db: Option<crate::service::postgres::Database>,
     stop: &CancellationToken,
     tasks: &mut DoorTasks,
 ) -> Result<Opened, String> {
@@ -69,10 +70,10 @@ pub async fn open(
         let Some(token) = &d.token else {
             return Err("the gateway needs a bot token".into());
         };
-        let http = http(&d, token.expose());
+        let api = http(&d, token.expose());
         let state_file = config.state.join("discord-commands.json");
         if let Err(e) = commands::register(
-            &http,
+            &api,
             settings.moderator_permission,
             d.dev_guild,
             Some(&state_file),
@@ -81,26 +82,117 @@ pub async fn open(
         {
             tracing::error!(error = %e, "registering slash commands failed; answering anyway");
         }
-        app.doors.set(GATEWAY, DoorState::Starting);
-        let mut client = gateway::client(http, rest, app.clone(), settings)
-            .await
-            .map_err(|e| format!("cannot start the Discord client: {e}"))?;
-        let stop = stop.clone();
-        let app = app.clone();
-        tasks.spawn(async move {
-            let shards = client.shard_manager.clone();
-            let ended = tokio::select! {
-                r = client.start() => r.map_err(|e| e.to_string()),
-                _ = stop.cancelled() => {
-                    shards.shutdown_all().await;
-                    Ok(())
+        let total = match d.shards {
+            crate::config::Shards::Count(n) => n,
+            crate::config::Shards::Auto => match api.get_bot_gateway().await {
+                Ok(g) => g.shards.clamp(1, crate::config::MAX_SHARDS),
+                Err(e) => {
+                    return Err(format!(
+                        "cannot ask Discord how many shards to run (GET /gateway/bot): {e}"
+                    ));
                 }
-            };
-            app.doors.set(GATEWAY, DoorState::Down("stopped".into()));
-            (GATEWAY, ended)
-        });
+            },
+        };
+        tracing::info!(shards = total, "Discord gateway shards");
+        match db {
+            None => spawn_gateway(&d, token.expose(), rest, app, settings, total, stop, tasks)
+                .await
+                .map_err(|e| format!("cannot start the Discord client: {e}"))?,
+            Some(db) => {
+                for shard in 0..total {
+                    let door = gateway_name(shard, total);
+                    let lease = format!("discord:{}:shard:{shard}/{total}", d.application_id);
+                    let (d, token) = (d.clone(), token.expose().to_owned());
+                    let (app, rest, settings) = (app.clone(), rest.clone(), settings.clone());
+                    let (db, stop) = (db.clone(), stop.clone());
+                    tasks.spawn(async move {
+                        let doors = app.doors.clone();
+                        let ran = crate::service::lease::run_leased(
+                            db,
+                            lease,
+                            &doors,
+                            door,
+                            stop,
+                            GRACE,
+                            |own| {
+                                let (d, token) = (d.clone(), token.clone());
+                                let (app, rest, settings) =
+                                    (app.clone(), rest.clone(), settings.clone());
+                                async move {
+                                    let client = gateway::client(
+                                        http(&d, &token),
+                                        rest,
+                                        app.clone(),
+                                        settings,
+                                        total,
+                                    )
+                                    .await
+                                    .map_err(|e| format!("cannot start the Discord client: {e}"))?;
+                                    run_shards(client, app, shard..shard, total, own).await
+                                }
+                            },
+                        )
+                        .await;
+                        (door, ran)
+                    });
+                }
+            }
+        }
     }
     Ok(Opened { routes, poster })
+}
+
+/// How long a shard that lost its lease gets to close.
+const GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Every shard in one client, in this process (no shared database: nothing to share them with).
+#[allow(clippy::too_many_arguments)]
+async fn spawn_gateway(
+    d: &crate::config::DiscordConfig,
+    token: &str,
+    rest: Arc<rest::Rest>,
+    app: &Arc<App>,
+    settings: Settings,
+    total: u32,
+    stop: &CancellationToken,
+    tasks: &mut DoorTasks,
+) -> serenity::Result<()> {
+    let client = gateway::client(http(d, token), rest, app.clone(), settings, total).await?;
+    let (app, stop) = (app.clone(), stop.clone());
+    tasks.spawn(async move {
+        let ran = run_shards(client, app, 0..total - 1, total, stop).await;
+        (gateway_name(0, 1), ran)
+    });
+    Ok(())
+}
+
+/// Run shards `range.start..=range.end` of `total` until `stop`, then close them.
+async fn run_shards(
+    mut client: serenity::Client,
+    app: Arc<App>,
+    range: std::ops::Range<u32>,
+    total: u32,
+    stop: CancellationToken,
+) -> Result<(), String> {
+    for shard in range.start..=range.end {
+        app.doors
+            .set(gateway_name(shard, total), DoorState::Starting);
+    }
+    let shards = client.shard_manager.clone();
+    let ended = tokio::select! {
+        r = client.start_shard_range(range.clone(), total) => r.map_err(|e| e.to_string()),
+        _ = stop.cancelled() => {
+            shards.shutdown_all().await;
+            Ok(())
+        }
+    };
+    for shard in range.start..=range.end {
+        app.doors.set(
+            gateway_name(shard, total),
+            DoorState::Down("stopped".into()),
+        );
+    }
+    ended
 }
 
 /// Mark the endpoint ready once the HTTP listener it is served on is bound.

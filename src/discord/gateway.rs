@@ -5,7 +5,7 @@
 use super::handler::handle;
 use super::respond::{Outcome, callback_of_edit, completion, send_edit};
 use super::rest::Rest;
-use super::settings::Settings;
+use super::settings::{Settings, gateway_name};
 use crate::app::App;
 use crate::service::DoorState;
 use serenity::all::{
@@ -20,22 +20,28 @@ pub struct Handler {
     pub app: Arc<App>,
     pub settings: Settings,
     pub rest: Arc<Rest>,
+    /// How many shards the bot runs in all, for the shards' names.
+    pub total: u32,
+}
+
+impl Handler {
+    fn door(&self, shard: u32) -> &'static str {
+        gateway_name(shard, self.total)
+    }
 }
 
 #[async_trait]
 impl EventHandler for Handler {
-    async fn ready(&self, _ctx: Context, ready: Ready) {
-        self.app
-            .doors
-            .set(super::settings::GATEWAY, DoorState::Connected);
-        tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "connected to the Discord gateway");
+    async fn ready(&self, ctx: Context, ready: Ready) {
+        let door = self.door(ctx.shard_id.0);
+        self.app.doors.set(door, DoorState::Connected);
+        tracing::info!(door, user = %ready.user.name, guilds = ready.guilds.len(), "connected to the Discord gateway");
     }
 
-    async fn resume(&self, _ctx: Context, _: ResumedEvent) {
-        self.app
-            .doors
-            .set(super::settings::GATEWAY, DoorState::Connected);
-        tracing::info!("resumed the Discord gateway session");
+    async fn resume(&self, ctx: Context, _: ResumedEvent) {
+        let door = self.door(ctx.shard_id.0);
+        self.app.doors.set(door, DoorState::Connected);
+        tracing::info!(door, "resumed the Discord gateway session");
     }
 
     async fn shard_stage_update(&self, _ctx: Context, ev: ShardStageUpdateEvent) {
@@ -43,7 +49,7 @@ impl EventHandler for Handler {
             ConnectionStage::Connected => DoorState::Connected,
             stage => DoorState::Down(format!("reconnecting ({stage})")),
         };
-        self.app.doors.set(super::settings::GATEWAY, state);
+        self.app.doors.set(self.door(ev.shard_id.0), state);
     }
 
     async fn interaction_create(&self, _ctx: Context, interaction: Interaction) {
@@ -149,12 +155,14 @@ pub async fn client(
     rest: Arc<Rest>,
     app: Arc<App>,
     settings: Settings,
+    total: u32,
 ) -> serenity::Result<serenity::Client> {
     serenity::client::ClientBuilder::new_with_http(http, intents())
         .event_handler(Handler {
             app,
             settings,
             rest,
+            total,
         })
         .await
 }

@@ -11,6 +11,23 @@ use std::time::Duration;
 pub const GATEWAY: &str = "Discord gateway";
 pub const ENDPOINT: &str = "Discord interactions endpoint";
 
+/// The name of gateway shard `shard` of `total` in `status`, `/readyz` and the logs: the
+/// gateway's own name when there is one shard. Each name is made once (a handful a process).
+pub fn gateway_name(shard: u32, total: u32) -> &'static str {
+    static NAMES: std::sync::Mutex<Vec<((u32, u32), &'static str)>> =
+        std::sync::Mutex::new(Vec::new());
+    if total <= 1 {
+        return GATEWAY;
+    }
+    let mut names = NAMES.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, n)) = names.iter().find(|(k, _)| *k == (shard, total)) {
+        return n;
+    }
+    let name: &'static str = Box::leak(format!("{GATEWAY} shard {shard}/{total}").into_boxed_str());
+    names.push(((shard, total), name));
+    name
+}
+
 /// An `Http` client for the configured application, through `api_proxy` when set. Behind a
 /// proxy serenity's own rate limiter does not run (it would talk to discord.com directly); the
 /// proxy is expected to pace requests, and dossier's responses honour 429s themselves.

@@ -36,6 +36,8 @@ pub struct Door {
     /// Answers running now, and answers running or waiting: see `dispatch`.
     pub(super) running: Arc<Semaphore>,
     pub(super) queued: Arc<Semaphore>,
+    /// Charts already in the media repository, reused in plain rooms.
+    pub(super) uploads: Arc<super::picture::Uploads>,
 }
 
 impl Door {
@@ -55,6 +57,7 @@ impl Door {
             poster: MatrixPoster::default(),
             running: Arc::new(Semaphore::new(MAX_CONCURRENT_ANSWERS)),
             queued: Arc::new(Semaphore::new(MAX_QUEUED_ANSWERS)),
+            uploads: Arc::default(),
         })
     }
 

@@ -3,6 +3,12 @@
 //! the event), sent after the text reply and related to the command as the reply is (in its
 //! thread, if it came from one), with the alt text as its body, mentioning nobody, under a
 //! transaction id of its own derived from the command event, so a retry never posts it twice.
+//!
+//! In a plain room the file is uploaded once and its `mxc://` address reused for every later
+//! answer with the same chart (the drawing is cached per library version already): uploading
+//! made the homeserver store the file and draw its thumbnails for every answer, which on a
+//! small homeserver slowed the next command's round trip by a third. An encrypted room gets a
+//! freshly encrypted upload each time, as matrix-sdk makes it.
 
 use super::door::{Door, MAX_BACKOFF};
 use crate::charts::Png;
@@ -10,11 +16,49 @@ use matrix_sdk::Room;
 use matrix_sdk::attachment::{AttachmentConfig, AttachmentInfo, BaseImageInfo};
 use matrix_sdk::room::reply::{EnforceThread, Reply};
 use matrix_sdk::ruma::events::Mentions;
+use matrix_sdk::ruma::events::room::ImageInfo;
 use matrix_sdk::ruma::events::room::message::{
-    AddMentions, OriginalSyncRoomMessageEvent, Relation, ReplyWithinThread, TextMessageEventContent,
+    AddMentions, ForwardThread, ImageMessageEventContent, MessageType,
+    OriginalSyncRoomMessageEvent, Relation, ReplyWithinThread, RoomMessageEventContent,
+    TextMessageEventContent,
 };
-use matrix_sdk::ruma::{OwnedTransactionId, UInt};
+use matrix_sdk::ruma::{OwnedMxcUri, OwnedTransactionId, UInt};
+use std::sync::Mutex;
 use std::time::Duration;
+
+/// Charts already uploaded, by their bytes' fingerprint: the latest few (a chart changes only
+/// with the cards, so a handful covers every question being asked).
+#[derive(Default)]
+pub struct Uploads(Mutex<Vec<(Fingerprint, OwnedMxcUri)>>);
+
+/// How many uploaded charts are remembered.
+const UPLOADS_KEPT: usize = 64;
+
+/// A chart's length and hash: two different charts never share both in practice.
+type Fingerprint = (usize, u64);
+
+fn fingerprint(bytes: &[u8]) -> Fingerprint {
+    use std::hash::{Hash as _, Hasher as _};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut h);
+    (bytes.len(), h.finish())
+}
+
+impl Uploads {
+    fn get(&self, f: Fingerprint) -> Option<OwnedMxcUri> {
+        let kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        kept.iter().find(|(k, _)| *k == f).map(|(_, u)| u.clone())
+    }
+
+    fn put(&self, f: Fingerprint, uri: OwnedMxcUri) {
+        let mut kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        kept.retain(|(k, _)| *k != f);
+        if kept.len() >= UPLOADS_KEPT {
+            kept.remove(0);
+        }
+        kept.push((f, uri));
+    }
+}
 
 /// The transaction id of the chart answering `ev`: the reply's, marked as the chart's.
 pub fn transaction_id(ev: &OriginalSyncRoomMessageEvent) -> OwnedTransactionId {
@@ -47,18 +91,53 @@ pub fn config(ev: &OriginalSyncRoomMessageEvent, png: &Png) -> AttachmentConfig 
         }))
 }
 
-/// Upload and send `png` as the chart answering `ev`, retrying with the same transaction id.
+/// The `m.image` event for a chart already uploaded to `uri`: what `config` gives an upload
+/// (name, alt text as the body, size, no mentions, the same relation to the command).
+pub fn image_content(
+    ev: &OriginalSyncRoomMessageEvent,
+    png: &Png,
+    uri: OwnedMxcUri,
+) -> RoomMessageEventContent {
+    let mut info = ImageInfo::new();
+    info.width = Some(UInt::from(png.width));
+    info.height = Some(UInt::from(png.height));
+    info.size = UInt::new(png.bytes.len() as u64);
+    info.mimetype = Some(mime::IMAGE_PNG.to_string());
+    let mut image = ImageMessageEventContent::plain(png.alt.clone(), uri).info(Box::new(info));
+    image.filename = Some(png.name.to_owned());
+    let base = RoomMessageEventContent::new(MessageType::Image(image));
+    let mut c = match &ev.content.relates_to {
+        Some(Relation::Thread(_)) => {
+            base.make_for_thread(ev, ReplyWithinThread::Yes, AddMentions::No)
+        }
+        _ => base.make_reply_to(ev, ForwardThread::Yes, AddMentions::No),
+    };
+    c.mentions = Some(Mentions::new());
+    c
+}
+
+/// Send `png` as the chart answering `ev` (in a plain room, reusing an earlier upload of the
+/// same chart), retrying with the same transaction id.
 pub async fn send(door: &Door, room: &Room, ev: &OriginalSyncRoomMessageEvent, png: &Png) {
     let mut wait = Duration::from_millis(250);
+    // Unknown counts as encrypted: a chart never goes unencrypted into an encrypted room.
+    let plain = room
+        .latest_encryption_state()
+        .await
+        .is_ok_and(|s| !s.is_encrypted());
     for attempt in 0..4 {
-        let sent = room
-            .send_attachment(
+        let sent = if plain {
+            send_plain(door, room, ev, png).await
+        } else {
+            room.send_attachment(
                 png.name,
                 &mime::IMAGE_PNG,
                 png.bytes.to_vec(),
                 config(ev, png),
             )
-            .await;
+            .await
+            .map(|_| ())
+        };
         match sent {
             Ok(_) => {
                 door.app.metrics.sent("matrix");
@@ -75,4 +154,30 @@ pub async fn send(door: &Door, room: &Room, ev: &OriginalSyncRoomMessageEvent, p
             }
         }
     }
+}
+
+/// In a plain room: upload the chart unless it was uploaded before, then send its event.
+async fn send_plain(
+    door: &Door,
+    room: &Room,
+    ev: &OriginalSyncRoomMessageEvent,
+    png: &Png,
+) -> matrix_sdk::Result<()> {
+    let f = fingerprint(&png.bytes);
+    let uri = match door.uploads.get(f) {
+        Some(uri) => uri,
+        None => {
+            let uploaded = room
+                .client()
+                .media()
+                .upload(&mime::IMAGE_PNG, png.bytes.to_vec(), None)
+                .await?;
+            door.uploads.put(f, uploaded.content_uri.clone());
+            uploaded.content_uri
+        }
+    };
+    room.send(image_content(ev, png, uri))
+        .with_transaction_id(transaction_id(ev))
+        .await
+        .map(|_| ())
 }

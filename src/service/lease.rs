@@ -17,6 +17,16 @@ use tokio_util::sync::CancellationToken;
 /// that its lease's connection still answers.
 pub const POLL: Duration = Duration::from_secs(1);
 
+/// A replica that holds `k` doors waits `k` × this, from when it began waiting, before trying
+/// for one more: replicas that start together share the doors (shards) out, and a lone
+/// survivor still takes up every door a dead replica held (it has long been waiting).
+pub const SPREAD: Duration = Duration::from_secs(3);
+
+/// The doors this process holds, and the one turn at trying for a lease (so two of its own
+/// doors never both win in the same instant, before either is counted).
+static HELD: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+static TRYING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// The first key of every door lease's lock (two-key advisory locks are a key space apart
 /// from the one-key locks the stores take): "dos" in ASCII.
 const KEY_SPACE: i32 = 0x0064_6f73;
@@ -45,6 +55,7 @@ impl Lease {
 
 impl Drop for Lease {
     fn drop(&mut self) {
+        HELD.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
         // The watchdog owns the connection: ending it closes the session and frees the lock.
         self.watchdog.abort();
         self.lost.cancel();
@@ -120,6 +131,7 @@ pub async fn try_acquire(db: &Database, name: &str) -> Result<Option<Lease>, Str
             lost.cancel();
         })
     };
+    HELD.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     Ok(Some(Lease {
         name: name.to_owned(),
         lost,
@@ -136,15 +148,27 @@ impl Drop for AbortOnDrop {
     }
 }
 
-/// Wait until this replica holds `name`'s lease, trying once every [`POLL`]; `None` when
-/// `stop` comes first. A database that cannot be reached is logged once per outage.
+/// Wait until this replica holds `name`'s lease, trying once every [`POLL`] (after [`SPREAD`]
+/// per door it already holds); `None` when `stop` comes first. A database that cannot be
+/// reached is logged once per outage.
 pub async fn acquire(db: &Database, name: &str, stop: &CancellationToken) -> Option<Lease> {
     let mut unreachable = false;
+    let began = tokio::time::Instant::now();
     loop {
-        match try_acquire(db, name).await {
-            Ok(Some(lease)) => return Some(lease),
-            Ok(None) => unreachable = false,
-            Err(e) => {
+        let tried = {
+            let _turn = TRYING.lock().await;
+            let held = HELD.load(std::sync::atomic::Ordering::SeqCst);
+            if began.elapsed() >= SPREAD * held {
+                Some(try_acquire(db, name).await)
+            } else {
+                None
+            }
+        };
+        match tried {
+            None => {}
+            Some(Ok(Some(lease))) => return Some(lease),
+            Some(Ok(None)) => unreachable = false,
+            Some(Err(e)) => {
                 if !unreachable {
                     tracing::warn!(lease = %name, database = %db.name, error = %e, "cannot ask the database for a door's lease; trying again every second");
                 }

@@ -206,6 +206,17 @@ impl Fake {
             .collect()
     }
 
+    /// The shard each IDENTIFY asked for, `[id, total]`, in order.
+    pub fn identified_shards(&self) -> Vec<Value> {
+        self.gateway_log
+            .lock()
+            .expect("lock")
+            .iter()
+            .filter(|v| v["op"] == 2)
+            .map(|v| v["d"]["shard"].clone())
+            .collect()
+    }
+
     /// Answer the next `n` interaction callbacks with 429 and a retry-after.
     pub fn rate_limit_next_callbacks(&self, n: u32) {
         self.rate_limit_callbacks.store(n, Ordering::SeqCst);
@@ -442,7 +453,8 @@ async fn gateway(fake: Fake, mut socket: WebSocket) {
                         let s = fake.seq.fetch_add(1, Ordering::SeqCst) + 1;
                         json!({"op": 0, "t": "READY", "s": s, "d": {
                             "v": 10, "user": bot_user(), "guilds": [], "session_id": "session-1",
-                            "resume_gateway_url": format!("ws://{}/ws", fake.addr), "shard": [0, 1],
+                            "resume_gateway_url": format!("ws://{}/ws", fake.addr),
+                            "shard": if v["d"]["shard"].is_array() { v["d"]["shard"].clone() } else { json!([0, 1]) },
                             "application": {"id": APP_ID, "flags": 0}
                         }})
                     }

@@ -88,6 +88,21 @@ fn synapse_charts_follow_their_answers() {
         assert_eq!(images[0].thread, None);
         check_chart(&alice, &images[0], "timeline.png").await;
 
+        // The same chart again: uploaded once, its address reused.
+        let again = alice.send(&room, "!timeline since 2026-02").await;
+        let second = alice.images_for(&bot_id, &again, 30).await;
+        assert_eq!(second.len(), 1, "{second:#?}");
+        let uri = |i: &SeenImage| match &i.content.source {
+            MediaSource::Plain(u) => u.clone(),
+            other => panic!("a plain room gets a plain file: {other:?}"),
+        };
+        assert_eq!(
+            uri(&second[0]),
+            uri(&images[0]),
+            "the same chart is not uploaded twice"
+        );
+        check_chart(&alice, &second[0], "timeline.png").await;
+
         // In a thread: the chart goes in the thread.
         let root = alice.send(&room, "A thread about the talks").await;
         let mut in_thread = RoomMessageEventContent::text_plain("!compare iran us");

@@ -2,7 +2,8 @@
 //! replicas with 200 briefings due in the same minute post each to the fake Discord exactly
 //! once, also when one of them is SIGKILLed mid-drain; the Matrix sync runs in one replica
 //! only (the other shows it as standby and is still ready) and is taken over within 10 s of the
-//! holder's SIGKILL on a real Synapse, with nothing answered twice.
+//! holder's SIGKILL on a real Synapse, with nothing answered twice; two gateway shards on the
+//! fake Discord are split over two replicas, and the survivor of a SIGKILL holds both.
 
 use crate::common::*;
 use crate::discord_support::public_key_hex;
@@ -317,5 +318,112 @@ fn the_matrix_sync_runs_in_one_replica_and_fails_over_within_10_s() {
         assert_eq!(alice.replies(&bot, &asked, 1).await.len(), 1);
         eprintln!("Matrix failover: SIGKILL to the next answer in {failover:?}");
         drop((first, second, synapse));
+    });
+}
+
+/// A gateway replica with `shards = 2`; returns the config and its HTTP base.
+fn shard_replica(dir: &Path, name: &str, database: &str, fake: &Fake) -> (PathBuf, String) {
+    let port = free_port();
+    let cfg = dir.join(format!("{name}.toml"));
+    std::fs::write(
+        &cfg,
+        format!(
+            "briefings = \"{}\"\nstate = \"{database}\"\nlocal_state = \"{}\"\n\n[discord]\napplication_id = \"{APP_ID}\"\npublic_key = \"{}\"\ninteractions_listen = \"127.0.0.1:{port}\"\ngateway = true\nshards = 2\napi_proxy = \"{}\"\n",
+            bundled().display(),
+            dir.join(name).display(),
+            public_key_hex(),
+            fake.base()
+        ),
+    )
+    .expect("config");
+    (cfg, format!("http://127.0.0.1:{port}"))
+}
+
+/// The shards a replica runs and has connected, by its `/readyz`.
+async fn connected_shards(base: &str) -> Vec<u32> {
+    let Ok(r) = reqwest::get(format!("{base}/readyz")).await else {
+        return vec![];
+    };
+    let Ok(body) = r.json::<serde_json::Value>().await else {
+        return vec![];
+    };
+    body["doors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|d| d["state"] == "connected")
+        .filter_map(|d| {
+            d["name"]
+                .as_str()?
+                .strip_prefix("Discord gateway shard ")?
+                .strip_suffix("/2")?
+                .parse()
+                .ok()
+        })
+        .collect()
+}
+
+#[test]
+fn two_gateway_shards_split_over_two_replicas_and_the_survivor_holds_both() {
+    runtime().block_on(async {
+        let pg = tokio::task::spawn_blocking(Postgres::start)
+            .await
+            .expect("postgres");
+        let database = pg.database("shards");
+        let fake = Fake::start().await;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (a_cfg, a) = shard_replica(dir.path(), "a", &database, &fake);
+        let (b_cfg, b) = shard_replica(dir.path(), "b", &database, &fake);
+        let first = serve_with(&a_cfg, Some("bot-token"), &[], &[]);
+        let second = serve_with(&b_cfg, Some("bot-token"), &[], &[]);
+        let started = Instant::now();
+        let (on_a, on_b) = loop {
+            let (x, y) = (connected_shards(&a).await, connected_shards(&b).await);
+            if x.len() + y.len() == 2 {
+                break (x, y);
+            }
+            assert!(
+                started.elapsed().as_secs() < 60,
+                "the shards never connected (a: {x:?}, b: {y:?}): {}",
+                both_logs(&first, &second)
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        };
+        assert_eq!(
+            (on_a.len(), on_b.len()),
+            (1, 1),
+            "replicas starting together share the shards: a {on_a:?}, b {on_b:?}"
+        );
+        let mut asked: Vec<_> = fake.identified_shards();
+        asked.sort_by_key(|s| s.to_string());
+        assert_eq!(
+            asked,
+            vec![serde_json::json!([0, 2]), serde_json::json!([1, 2])]
+        );
+
+        first.signal("KILL");
+        let killed = Instant::now();
+        loop {
+            let held = connected_shards(&b).await;
+            if held.len() == 2 {
+                break;
+            }
+            assert!(
+                killed.elapsed().as_secs() < 10,
+                "the survivor holds {held:?} 10 s after the kill: {}",
+                second.logs()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        eprintln!(
+            "shard failover: SIGKILL to both shards connected in {:?}",
+            killed.elapsed()
+        );
+        assert_eq!(
+            fake.identified_shards().len(),
+            3,
+            "one new IDENTIFY, for the dead replica's shard"
+        );
+        drop((first, second));
     });
 }
