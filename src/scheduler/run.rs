@@ -37,6 +37,8 @@ fn lease() -> Duration {
 }
 /// The scheduler looks at least this often.
 const TICK: std::time::Duration = std::time::Duration::from_secs(20);
+/// How soon a tick that found the store down is tried again.
+const DOWN_RETRY: std::time::Duration = std::time::Duration::from_secs(2);
 /// The longest wait between retries of a failing destination.
 const MAX_RETRY: Duration = Duration::minutes(30);
 
@@ -174,11 +176,16 @@ impl Scheduler {
     pub async fn run(self: Arc<Self>, stop: CancellationToken) {
         loop {
             let next = self.tick(Utc::now()).await;
-            let wait = next
-                .map(|n| (n - Utc::now()).to_std().unwrap_or_default())
-                .unwrap_or(TICK)
-                .min(TICK)
-                .max(std::time::Duration::from_millis(200));
+            // A store that is down is asked again soon, so briefings resume within seconds of
+            // its return.
+            let wait = if self.watch.store_down() {
+                DOWN_RETRY
+            } else {
+                next.map(|n| (n - Utc::now()).to_std().unwrap_or_default())
+                    .unwrap_or(TICK)
+                    .min(TICK)
+                    .max(std::time::Duration::from_millis(200))
+            };
             tokio::select! {
                 _ = stop.cancelled() => return,
                 _ = tokio::time::sleep(wait) => {}

@@ -206,6 +206,21 @@ impl Fake {
             .collect()
     }
 
+    /// How many channel messages exist, in all channels.
+    pub fn message_count(&self) -> usize {
+        self.created.lock().expect("lock").len()
+    }
+
+    /// How many channels have at least one message.
+    pub fn channels_with_messages(&self) -> usize {
+        let created = self.created.lock().expect("lock");
+        created
+            .iter()
+            .map(|(c, _, _)| c.as_str())
+            .collect::<std::collections::HashSet<_>>()
+            .len()
+    }
+
     /// The shard each IDENTIFY asked for, `[id, total]`, in order.
     pub fn identified_shards(&self) -> Vec<Value> {
         self.gateway_log

@@ -92,6 +92,11 @@ fn both_logs(a: &Serve, b: &Serve) -> String {
 }
 
 fn assert_each_once(fake: &Fake, logs: &str) {
+    assert_eq!(
+        (fake.message_count(), fake.channels_with_messages()),
+        (DUE, DUE),
+        "one message in each of the {DUE} channels\n{logs}"
+    );
     let (kept, nonces) = tally(fake);
     let doubled: Vec<_> = kept.iter().filter(|(_, n)| **n != 1).collect();
     assert!(
@@ -425,5 +430,91 @@ fn two_gateway_shards_split_over_two_replicas_and_the_survivor_holds_both() {
             "one new IDENTIFY, for the dead replica's shard"
         );
         drop((first, second));
+    });
+}
+
+#[test]
+fn the_database_stopped_for_30_s_answers_go_on_and_the_briefing_catches_up_once() {
+    use crate::discord_support::{MANAGE_GUILD, command};
+    use crate::serve::{post_signed, wait_up};
+    runtime().block_on(async {
+        let pg = tokio::task::spawn_blocking(Postgres::start)
+            .await
+            .expect("postgres");
+        let database = pg.database("outage");
+        let fake = Fake::start().await;
+        let dir = tempfile::tempdir().expect("tempdir");
+        // One briefing, due at the start of a minute that falls while the database is down.
+        let at = (Utc::now() + Duration::seconds(65)).format("%H:%M").to_string();
+        let due = chrono::NaiveTime::parse_from_str(&at, "%H:%M").expect("time");
+        let port = free_port();
+        let cfg = dir.path().join("outage.toml");
+        std::fs::write(
+            &cfg,
+            format!(
+                "briefings = \"{}\"\nstate = \"{database}\"\nlocal_state = \"{}\"\n\n[discord]\napplication_id = \"{APP_ID}\"\npublic_key = \"{}\"\ninteractions_listen = \"127.0.0.1:{port}\"\ngateway = false\napi_proxy = \"{}\"\n\n[[schedule]]\ntopic = \"iran-us-talks\"\nat = \"{at}\"\ntimezone = \"UTC\"\ndiscord_channel = \"88\"\n",
+                bundled().display(),
+                dir.path().join("local").display(),
+                public_key_hex(),
+                fake.base()
+            ),
+        )
+        .expect("config");
+        let base = format!("http://127.0.0.1:{port}");
+        let serving = serve_with(&cfg, Some("bot-token"), &[], &[]);
+        wait_up(&base, &serving).await;
+
+        pg.down();
+        let stopped = Instant::now();
+        let mut answered = 0;
+        let mut degraded_seen = false;
+        // Down for 30 s, and past the briefing's minute.
+        while stopped.elapsed().as_secs() < 30 || Utc::now().time() < due + Duration::seconds(5) {
+            let body = post_signed(&base, &command("position", &[("actor", 3, serde_json::json!("iran"))], "0")).await;
+            let title = body["data"]["embeds"][0]["title"].as_str().unwrap_or_default().to_owned();
+            assert!(title.starts_with("Iran"), "answers go on from memory: {body}");
+            answered += 1;
+            let ready = reqwest::get(format!("{base}/readyz")).await.expect("readyz");
+            assert!(ready.status().is_success(), "a degraded replica is still ready");
+            let r: serde_json::Value = ready.json().await.expect("json");
+            degraded_seen |= r["degraded"].as_array().is_some_and(|d| !d.is_empty());
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
+        assert!(answered >= 30, "{answered}");
+        assert!(degraded_seen, "/readyz said what is degraded: {}", serving.logs());
+        let paused = post_signed(
+            &base,
+            &command(
+                "subscribe",
+                &[("time", 3, serde_json::json!("09:00")), ("timezone", 3, serde_json::json!("UTC"))],
+                MANAGE_GUILD,
+            ),
+        )
+        .await
+        .to_string();
+        assert!(paused.contains("paused"), "subscribing is refused clearly: {paused}");
+        assert!(fake.messages_in("88").is_empty(), "nothing posted while down");
+
+        pg.up();
+        let back = Instant::now();
+        while fake.messages_in("88").is_empty() {
+            assert!(
+                back.elapsed().as_secs() < 15,
+                "the briefing never caught up: {}",
+                serving.logs()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+        assert_eq!(fake.messages_in("88").len(), 1, "posted once");
+        let r: serde_json::Value = reqwest::get(format!("{base}/readyz"))
+            .await
+            .expect("readyz")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(r["degraded"], serde_json::json!([]), "{r}");
+        assert!(!serving.logs().contains("panicked"), "{}", serving.logs());
+        eprintln!("database outage: {answered} answers while down; caught up {:?} after it was back", back.elapsed());
     });
 }

@@ -143,7 +143,7 @@ fn endpoint_config(dir: &Path, briefings: &Path, extra: &str) -> (std::path::Pat
     (cfg, format!("http://127.0.0.1:{port}"))
 }
 
-async fn wait_up(base: &str, serving: &Serve) {
+pub(crate) async fn wait_up(base: &str, serving: &Serve) {
     let client = reqwest::Client::new();
     for _ in 0..400 {
         if client
@@ -159,7 +159,7 @@ async fn wait_up(base: &str, serving: &Serve) {
     panic!("serve did not come up; logs:\n{}", serving.logs());
 }
 
-async fn post_signed(base: &str, body: &Value) -> Value {
+pub(crate) async fn post_signed(base: &str, body: &Value) -> Value {
     let body = serde_json::to_vec(body).expect("json");
     let ts = chrono::Utc::now().timestamp().to_string();
     reqwest::Client::new()
