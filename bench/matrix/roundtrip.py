@@ -97,7 +97,10 @@ async def main():
 
         loop = asyncio.create_task(syncing())
         rows = []
+        pause = int(os.environ.get("PAUSE_MS", "0")) / 1000
         for i in range(n + 10):
+            if pause:
+                await asyncio.sleep(pause)
             t0 = time.time()
             sent = await alice.room_send(room, "m.room.message",
                                          {"msgtype": "m.text", "body": command})
@@ -114,7 +117,7 @@ async def main():
                 rows.append({"round trip": got - t0, "send": t1 - t0,
                              "to bot": reply_ts - cmd_ts, "back": got - reply_ts})
         loop.cancel()
-        print(f"{n} x {command}, one at a time (after 10 warm-up); reply {len(json.dumps(ev.source))} bytes")
+        print(f"{n} x {command}, one at a time (after 10 warm-up), {pause * 1000:.0f} ms between a reply and the next command; reply {len(json.dumps(ev.source))} bytes")
         print(f"{'leg':<12}{'median':>10}{'p90':>10}{'p99':>10}{'max':>10}   (ms)")
         for leg in ["round trip", "send", "to bot", "back"]:
             xs = [r[leg] * 1000 for r in rows]

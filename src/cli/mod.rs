@@ -14,6 +14,7 @@ pub mod new;
 pub mod schema;
 pub mod serve;
 pub mod site;
+pub mod state;
 
 pub mod common;
 
@@ -54,6 +55,10 @@ pub enum Cmd {
     Schema(schema::Args),
     /// The web pages and Atom feeds as a static site: `site --out public/`.
     Site(site::Args),
+    /// State tools: `state migrate --from state/ --to postgres://…` copies one process's
+    /// schedules into the database replicas share.
+    #[command(subcommand)]
+    State(state::Cmd),
     /// Probe a running `serve` (GET /healthz): exit 0 when it answers. For container health checks.
     Health(health::Args),
     /// Discord tools: register the slash commands.
@@ -75,6 +80,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Cmd::New(c) => new::run(c),
         Cmd::Schema(a) => schema::run(a),
         Cmd::Site(a) => site::run(a),
+        Cmd::State(c) => state::run(c),
         #[cfg(feature = "discord")]
         Cmd::Discord(c) => discord::run(c),
     }

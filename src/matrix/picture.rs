@@ -12,7 +12,6 @@
 
 use super::door::{Door, MAX_BACKOFF};
 use crate::charts::Png;
-use matrix_sdk::Room;
 use matrix_sdk::attachment::{AttachmentConfig, AttachmentInfo, BaseImageInfo};
 use matrix_sdk::room::reply::{EnforceThread, Reply};
 use matrix_sdk::ruma::events::Mentions;
@@ -23,6 +22,7 @@ use matrix_sdk::ruma::events::room::message::{
     TextMessageEventContent,
 };
 use matrix_sdk::ruma::{OwnedMxcUri, OwnedTransactionId, UInt};
+use matrix_sdk::{EncryptionState, Room};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -120,11 +120,16 @@ pub fn image_content(
 /// same chart), retrying with the same transaction id.
 pub async fn send(door: &Door, room: &Room, ev: &OriginalSyncRoomMessageEvent, png: &Png) {
     let mut wait = Duration::from_millis(250);
-    // Unknown counts as encrypted: a chart never goes unencrypted into an encrypted room.
-    let plain = room
-        .latest_encryption_state()
-        .await
-        .is_ok_and(|s| !s.is_encrypted());
+    // Known from the sync, else asked; unknown counts as encrypted: a chart never goes
+    // unencrypted into an encrypted room.
+    let state = match room.encryption_state() {
+        EncryptionState::Unknown => room
+            .latest_encryption_state()
+            .await
+            .unwrap_or(EncryptionState::Unknown),
+        known => known,
+    };
+    let plain = matches!(state, EncryptionState::NotEncrypted);
     for attempt in 0..4 {
         let sent = if plain {
             send_plain(door, room, ev, png).await

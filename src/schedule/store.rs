@@ -269,3 +269,61 @@ pub trait ScheduleStore: Send + Sync {
     /// Active subscriptions whose newest post failed or was missed, with that post.
     async fn attention(&self) -> Result<Vec<(Subscription, PostRecord)>, StoreError>;
 }
+
+/// Every row of a schedule store as it is kept, for `dossier state migrate`: the copy keeps
+/// ids, days, states and timestamps as they are.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Dump {
+    pub subscriptions: Vec<SubscriptionRow>,
+    pub posts: Vec<PostRow>,
+    pub snapshots: Vec<SnapshotRow>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SubscriptionRow {
+    pub id: i64,
+    pub platform: String,
+    pub destination: String,
+    pub topic: String,
+    pub at: String,
+    pub timezone: String,
+    pub when_unchanged: String,
+    pub catch_up_secs: i64,
+    pub from_config: bool,
+    pub created_by: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub active: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct PostRow {
+    pub subscription_id: i64,
+    pub day: NaiveDate,
+    pub scheduled_at: DateTime<Utc>,
+    pub state: String,
+    pub owner: Option<String>,
+    pub claimed_at: Option<DateTime<Utc>>,
+    pub attempts: i32,
+    pub retry_at: Option<DateTime<Utc>>,
+    pub message_id: Option<String>,
+    pub error: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SnapshotRow {
+    pub platform: String,
+    pub destination: String,
+    pub topic: String,
+    pub body: String,
+    pub day: NaiveDate,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What loading a dump added (rows already there are kept as they are).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Loaded {
+    pub subscriptions: u64,
+    pub posts: u64,
+    pub snapshots: u64,
+}

@@ -81,6 +81,68 @@ impl PgStore {
     fn q(&self, e: tokio_postgres::Error) -> StoreError {
         store_error(self.db.error(e))
     }
+
+    /// How many subscriptions it holds (active or not).
+    pub async fn subscription_count(&self) -> Result<i64, StoreError> {
+        let c = self.client().await?;
+        c.query_one("SELECT count(*) FROM subscriptions", &[])
+            .await
+            .map(|r| r.get(0))
+            .map_err(|e| self.q(e))
+    }
+
+    /// Add a dump's rows in one transaction, keeping ids; a row already there (the same id, the
+    /// same post, the same place's snapshot) is left as it is, so loading twice adds nothing.
+    pub async fn load(&self, dump: &Dump) -> Result<Loaded, StoreError> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(|e| self.q(e))?;
+        tx.execute(
+            "SELECT pg_advisory_xact_lock(hashtext('dossier.subscriptions'))",
+            &[],
+        )
+        .await
+        .map_err(|e| self.q(e))?;
+        let mut loaded = Loaded::default();
+        for r in &dump.subscriptions {
+            loaded.subscriptions += tx
+                .execute(
+                    "INSERT INTO subscriptions (id, platform, destination, topic, at, timezone, when_unchanged, catch_up_secs, from_config, created_by, created_at, active)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id) DO NOTHING",
+                    &[&r.id, &r.platform, &r.destination, &r.topic, &r.at, &r.timezone, &r.when_unchanged, &r.catch_up_secs, &r.from_config, &r.created_by, &r.created_at, &r.active],
+                )
+                .await
+                .map_err(|e| self.q(e))?;
+        }
+        for p in &dump.posts {
+            loaded.posts += tx
+                .execute(
+                    "INSERT INTO posts (subscription_id, day, scheduled_at, state, owner, claimed_at, attempts, retry_at, message_id, error, updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (subscription_id, day) DO NOTHING",
+                    &[&p.subscription_id, &p.day, &p.scheduled_at, &p.state, &p.owner, &p.claimed_at, &p.attempts, &p.retry_at, &p.message_id, &p.error, &p.updated_at],
+                )
+                .await
+                .map_err(|e| self.q(e))?;
+        }
+        for s in &dump.snapshots {
+            loaded.snapshots += tx
+                .execute(
+                    "INSERT INTO snapshots (platform, destination, topic, body, day, updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (platform, destination, topic) DO NOTHING",
+                    &[&s.platform, &s.destination, &s.topic, &s.body, &s.day, &s.updated_at],
+                )
+                .await
+                .map_err(|e| self.q(e))?;
+        }
+        // New subscriptions continue after the copied ids.
+        tx.execute(
+            "SELECT setval(pg_get_serial_sequence('subscriptions', 'id'), GREATEST((SELECT MAX(id) FROM subscriptions), 1))",
+            &[],
+        )
+        .await
+        .map_err(|e| self.q(e))?;
+        tx.commit().await.map_err(|e| self.q(e))?;
+        Ok(loaded)
+    }
 }
 
 fn store_error(e: PgError) -> StoreError {

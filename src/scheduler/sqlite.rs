@@ -125,6 +125,76 @@ impl SqliteStore {
         &self.path
     }
 
+    /// Every row, as kept, for `dossier state migrate`.
+    pub fn dump(&self) -> Result<Dump, StoreError> {
+        let conn = self.lock();
+        let opt_ts = |s: Option<String>| s.as_deref().map(parse_ts);
+        let subscriptions = conn
+            .prepare("SELECT id, platform, destination, topic, at, timezone, when_unchanged, catch_up_secs, from_config, created_by, created_at, active FROM subscriptions ORDER BY id")
+            .map_err(q)?
+            .query_map([], |r| {
+                Ok(SubscriptionRow {
+                    id: r.get(0)?,
+                    platform: r.get(1)?,
+                    destination: r.get(2)?,
+                    topic: r.get(3)?,
+                    at: r.get(4)?,
+                    timezone: r.get(5)?,
+                    when_unchanged: r.get(6)?,
+                    catch_up_secs: r.get(7)?,
+                    from_config: r.get::<_, i64>(8)? != 0,
+                    created_by: r.get(9)?,
+                    created_at: parse_ts(&r.get::<_, String>(10)?),
+                    active: r.get::<_, i64>(11)? != 0,
+                })
+            })
+            .map_err(q)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(q)?;
+        let posts = conn
+            .prepare("SELECT subscription_id, day, scheduled_at, state, owner, claimed_at, attempts, retry_at, message_id, error, updated_at FROM posts ORDER BY subscription_id, day")
+            .map_err(q)?
+            .query_map([], |r| {
+                Ok(PostRow {
+                    subscription_id: r.get(0)?,
+                    day: parse_day(&r.get::<_, String>(1)?),
+                    scheduled_at: parse_ts(&r.get::<_, String>(2)?),
+                    state: r.get(3)?,
+                    owner: r.get(4)?,
+                    claimed_at: opt_ts(r.get(5)?),
+                    attempts: r.get(6)?,
+                    retry_at: opt_ts(r.get(7)?),
+                    message_id: r.get(8)?,
+                    error: r.get(9)?,
+                    updated_at: parse_ts(&r.get::<_, String>(10)?),
+                })
+            })
+            .map_err(q)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(q)?;
+        let snapshots = conn
+            .prepare("SELECT platform, destination, topic, body, day, updated_at FROM snapshots ORDER BY platform, destination, topic")
+            .map_err(q)?
+            .query_map([], |r| {
+                Ok(SnapshotRow {
+                    platform: r.get(0)?,
+                    destination: r.get(1)?,
+                    topic: r.get(2)?,
+                    body: r.get(3)?,
+                    day: parse_day(&r.get::<_, String>(4)?),
+                    updated_at: parse_ts(&r.get::<_, String>(5)?),
+                })
+            })
+            .map_err(q)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(q)?;
+        Ok(Dump {
+            subscriptions,
+            posts,
+            snapshots,
+        })
+    }
+
     fn migrate(&self, from: i64) -> rusqlite::Result<()> {
         let mut conn = self.lock();
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(from as usize) {

@@ -375,3 +375,135 @@ fn the_password_comes_from_the_config_secret_and_is_never_shown() {
     let pg = dossier::service::postgres::settings(&cfg).expect("settings");
     assert_eq!(pg.get_password(), Some(&b"hunter2-very-secret"[..]));
 }
+
+/// `dossier state migrate` as an operator runs it.
+fn migrate(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_dossier"))
+        .args(["state", "migrate"])
+        .args(args)
+        .env_remove("PGPASSWORD")
+        .output()
+        .expect("dossier state migrate")
+}
+
+#[test]
+fn state_migrate_copies_sqlite_schedules_into_postgres_once_and_refuses_a_full_target() {
+    runtime().block_on(async {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let state = dir.path().join("state");
+        let day = NaiveDate::from_ymd_opt(2026, 10, 5).expect("day");
+        let (subs, sent) = {
+            let s = SqliteStore::open(&state.join("schedules.sqlite3")).expect("sqlite");
+            let mut subs = Vec::new();
+            for c in [11, 12, 13] {
+                subs.push(s.subscribe(&new_sub(c), now()).await.expect("subscribe"));
+            }
+            s.unsubscribe(&subs[2].destination, Some(subs[2].id))
+                .await
+                .expect("unsubscribe");
+            // The first one's briefing for the day went out already.
+            let lease = Duration::seconds(60);
+            s.claim(&subs[0], day, now(), "old", lease, now())
+                .await
+                .expect("claim");
+            let sent = PostState::Sent {
+                message_id: "m-1".into(),
+            };
+            let outcome = PostOutcome {
+                day,
+                scheduled: now(),
+                state: &sent,
+                snapshot: Some("{\"v\":1}"),
+                retry_at: None,
+            };
+            s.record(&subs[0], &outcome, now()).await.expect("record");
+            let recent = s.recent(subs[0].id, 5).await.expect("recent");
+            (subs, recent)
+        };
+        let server = tokio::task::spawn_blocking(Postgres::start)
+            .await
+            .expect("postgres");
+        let address = server.database("migrated");
+        let from = state.display().to_string();
+
+        let out = migrate(&["--from", &from, "--to", &address]);
+        let said = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "{said}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            said.contains("3 of 3 subscriptions, 1 of 1 posts, 1 of 1 snapshots"),
+            "{said}"
+        );
+        let pg = PgStore::open(database(&address)).await.expect("store");
+        let active = pg.subscriptions().await.expect("subscriptions");
+        assert_eq!(
+            active
+                .iter()
+                .map(|s| (s.id, s.destination.clone()))
+                .collect::<Vec<_>>(),
+            subs[..2]
+                .iter()
+                .map(|s| (s.id, s.destination.clone()))
+                .collect::<Vec<_>>(),
+            "the same ids; the unsubscribed one stays inactive"
+        );
+        assert_eq!(pg.last_handled(subs[0].id).await.expect("last"), Some(day));
+        assert_eq!(pg.recent(subs[0].id, 5).await.expect("recent"), sent);
+        assert_eq!(
+            pg.claim(
+                &subs[0],
+                day,
+                now(),
+                "new",
+                Duration::seconds(60),
+                now() + Duration::hours(1)
+            )
+            .await
+            .expect("claim"),
+            Claim::Taken,
+            "a briefing sent before the move is not sent again"
+        );
+        let next = pg.subscribe(&new_sub(14), now()).await.expect("subscribe");
+        assert!(
+            next.id > subs[2].id,
+            "new ids continue after the copied ones"
+        );
+
+        // Again: refused (the target holds subscriptions), nothing changed.
+        let out = migrate(&["--from", &from, "--to", &address]);
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("already holds 4 subscription(s)") && err.contains("--into-non-empty"),
+            "{err}"
+        );
+        // Told to: idempotent, nothing is duplicated.
+        let out = migrate(&["--from", &from, "--to", &address, "--into-non-empty"]);
+        let said = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(out.status.success(), "{said}");
+        assert!(
+            said.contains("0 of 3 subscriptions, 0 of 1 posts, 0 of 1 snapshots"),
+            "{said}"
+        );
+        assert_eq!(
+            server.query("migrated", "SELECT count(*) FROM subscriptions"),
+            "4"
+        );
+
+        // A password in the address is refused and not echoed.
+        let out = migrate(&["--from", &from, "--to", "postgres://u:hunter2@127.0.0.1/x"]);
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("PGPASSWORD") && !err.contains("hunter2"),
+            "{err}"
+        );
+        // A folder without schedules.
+        let out = migrate(&["--from", "/nonexistent", "--to", &address]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("schedules.sqlite3"));
+    });
+}
