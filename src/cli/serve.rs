@@ -110,11 +110,24 @@ pub fn run(args: Args) -> ExitCode {
         }
     };
     let desk = match crate::desk::Desk::open(&root, &config.state.join("edits.sqlite3")) {
-        Ok(d) => Arc::new(d),
+        Ok(d) => d,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
+    };
+    let desk = match &config.cards_remote {
+        None => Arc::new(desk),
+        Some(remote) => match desk.sharing(crate::desk::Sharing {
+            remote: remote.clone(),
+            db: db.clone(),
+        }) {
+            Ok(d) => Arc::new(d),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        },
     };
     let places = match crate::places::Places::open(&config.state.join("places.sqlite3")) {
         Ok(p) => p,
@@ -250,6 +263,16 @@ async fn serve(
         });
     }
     let watcher = tokio::spawn(reload::watch(app.reloader.clone(), stop.clone()));
+    if let Some(desk) = app.desk.clone()
+        && let Some(sharing) = desk.shared()
+    {
+        tracing::info!(remote = %sharing.remote, "edits from chat are pushed to the cards' remote; the other replicas' edits are pulled from it");
+        tokio::spawn(crate::desk::follow::follow(
+            desk,
+            app.reloader.clone(),
+            stop.clone(),
+        ));
+    }
     let code = tokio::select! {
         why = shutdown_signal() => {
             tracing::info!("{why}: shutting down; finishing the answers in flight");

@@ -160,7 +160,9 @@ impl ConfigCheck<'_> {
             .as_ref()
             .and_then(|c| c.get_ref().enabled)
             .unwrap_or(true);
+        let cards_remote = raw.cards_remote.as_ref().and_then(|r| self.cards_remote(r));
         Config {
+            cards_remote,
             postgres: choice.postgres,
             reply_cache_bytes,
             web,
@@ -174,6 +176,30 @@ impl ConfigCheck<'_> {
             schedules,
             state,
         }
+    }
+
+    /// `cards_remote`: a remote name, URL or path, with no password in it.
+    fn cards_remote(&mut self, r: &Spanned<String>) -> Option<String> {
+        let v = r.get_ref().trim();
+        if v.is_empty() || v.starts_with('-') || v.contains(char::is_whitespace) {
+            self.err(
+                r.span(),
+                "bad-value",
+                "`cards_remote` must name a git remote".into(),
+                "write a remote's name (\"origin\"), URL or path",
+            );
+            return None;
+        }
+        if url::Url::parse(v).is_ok_and(|u| u.password().is_some()) {
+            self.err(
+                r.span(),
+                "secret-in-config",
+                "the cards remote's password must not be written in the config file".into(),
+                "remove it from the URL; use an SSH key or a git credential helper",
+            );
+            return None;
+        }
+        Some(v.to_owned())
     }
 
     /// `[web]`: the pages need the HTTP listener; `public_url` must be http(s).

@@ -49,6 +49,9 @@ pub struct Config {
     pub web: Option<WebConfig>,
     /// `[charts] enabled`: draw charts beside the answers that have one (true unless set off).
     pub charts: bool,
+    /// `cards_remote`: the git remote (a name, URL or path) the replicas' card folders pull
+    /// from and push edits to.
+    pub cards_remote: Option<String>,
 }
 
 /// A PostgreSQL database for the shared state. The address holds no password.

@@ -147,6 +147,49 @@ pub fn revert(
     commit(top, file, by, &subject, &body)
 }
 
+/// The branch checked out (`main`), to pull and push by name.
+fn branch(top: &Path) -> Result<String, GitError> {
+    git(top, &["rev-parse", "--abbrev-ref", "HEAD"])
+}
+
+/// Bring the work tree up to `remote`'s copy of its branch, fast-forward only (the replicas'
+/// edits all go through the remote, so there is never a merge to make here). Whether anything
+/// came.
+pub fn pull(top: &Path, remote: &str) -> Result<bool, GitError> {
+    let before = git(top, &["rev-parse", "HEAD"])?;
+    let branch = branch(top)?;
+    git(top, &["pull", "--quiet", "--ff-only", remote, &branch])?;
+    Ok(git(top, &["rev-parse", "HEAD"])? != before)
+}
+
+/// Push the branch to `remote`. A push refused because the remote moved on (someone pushed by
+/// hand, or another replica between our pull and our push) is rebased onto it and pushed again,
+/// up to three times; an edit that still cannot be pushed stays committed here and goes with
+/// the next push, never lost.
+pub fn push(top: &Path, remote: &str) -> Result<(), GitError> {
+    let branch = branch(top)?;
+    let refspec = format!("HEAD:{branch}");
+    let mut last = None;
+    for _ in 0..3 {
+        match git(top, &["push", "--quiet", remote, &refspec]) {
+            Ok(_) => return Ok(()),
+            Err(e) => {
+                last = Some(e);
+                if let Err(e) = git(top, &["pull", "--quiet", "--rebase", remote, &branch]) {
+                    // A rebase that stopped on a conflict is undone: the work tree stays as
+                    // it was, with our commit on top, for an operator to look at.
+                    let _ = git(top, &["rebase", "--abort"]);
+                    return Err(e);
+                }
+            }
+        }
+    }
+    Err(last.unwrap_or(GitError::Failed {
+        command: "push".into(),
+        stderr: "refused three times".into(),
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

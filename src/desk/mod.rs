@@ -7,7 +7,9 @@
 //! (`undo`); members suggest edits for the moderators to decide (`suggestions`). Edits to one
 //! topic are serialized (`state`); a form opened on a card that changed before it was sent is
 //! refused (`target`). `new` makes topics and actor cards from the templates.
-//! `grammar` answers the chat commands.
+//! `grammar` answers the chat commands. With `cards_remote`, edits travel between replicas by
+//! git: each topic is held across the replicas for an edit, pulled first and pushed after
+//! (`state`), and the others pull when told (`follow`).
 //!
 //! Platform-neutral: the router hands it a command, the doors show the [`Reply`](crate::reply::Reply).
 
@@ -15,6 +17,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod files;
+pub mod follow;
 pub mod git;
 pub mod grammar;
 pub mod log;
@@ -27,5 +30,5 @@ pub mod write;
 
 pub use files::write_atomically;
 pub use grammar::respond;
-pub use state::{Desk, HISTORY_LEN, Handles, MAX_PENDING_SUGGESTIONS, not_set_up};
+pub use state::{Desk, HISTORY_LEN, Handles, MAX_PENDING_SUGGESTIONS, Sharing, not_set_up};
 pub use target::{Prefill, Target, card_ref};

@@ -269,8 +269,10 @@ impl Desk {
             (Ok(i), Ok(t)) => (i, t),
             (Err(e), _) | (_, Err(e)) => return self.refused("topic", e),
         };
-        let lock = self.lock_for(&self.root.join(&id));
-        let _held = lock.lock().await;
+        let _held = match self.hold(&self.root.join(&id)).await {
+            Ok(h) => h,
+            Err(r) => return r,
+        };
         let today = h.clock.today();
         let dir = match create_topic(&self.root, &id, &title, today) {
             Ok(d) => d,
@@ -339,8 +341,10 @@ impl Desk {
             Ok(t) => t,
             Err(r) => return r,
         };
-        let lock = self.lock_for(&dir);
-        let _held = lock.lock().await;
+        let _held = match self.hold(&dir).await {
+            Ok(h) => h,
+            Err(r) => return r,
+        };
         let today = h.clock.today();
         let check = |dir: PathBuf| async move {
             tokio::task::spawn_blocking(move || check_topic(&dir, today).1)

@@ -52,6 +52,29 @@ pub struct Desk {
     pub(super) git: Option<PathBuf>,
     log: Mutex<EditLog>,
     locks: Mutex<HashMap<PathBuf, Arc<tokio::sync::Mutex<()>>>>,
+    /// How edits travel to the other replicas, when there are any.
+    sharing: Option<Sharing>,
+}
+
+/// How edits travel between replicas: the git remote every replica pulls from and pushes to,
+/// and the shared database, whose advisory locks make each topic's edits one at a time across
+/// the replicas and whose notifications tell the others to pull.
+#[derive(Clone, Debug)]
+pub struct Sharing {
+    pub remote: String,
+    pub db: Option<crate::service::postgres::Database>,
+}
+
+/// The notification channel on which a replica says it pushed an edit.
+pub const CARDS_CHANNEL: &str = "dossier_cards";
+
+/// How long an edit waits for another replica's edit of the same topic to finish.
+const EDIT_WAIT: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// A topic held for one edit: in this process, and across the replicas when they share.
+pub(super) struct Held {
+    _local: tokio::sync::OwnedMutexGuard<()>,
+    _cluster: Option<crate::service::lease::Exclusive>,
 }
 
 impl Desk {
@@ -73,7 +96,118 @@ impl Desk {
             git,
             log: Mutex::new(EditLog::open(log_path)?),
             locks: Mutex::new(HashMap::new()),
+            sharing: None,
         })
+    }
+
+    /// Share edits with other replicas through `sharing` (the briefings must be a git work tree).
+    pub fn sharing(mut self, sharing: Sharing) -> Result<Desk, String> {
+        if self.git.is_none() {
+            return Err(format!(
+                "`cards_remote` needs the briefings folder {} to be a git clone of that remote",
+                self.root.display()
+            ));
+        }
+        self.sharing = Some(sharing);
+        Ok(self)
+    }
+
+    pub fn shared(&self) -> Option<&Sharing> {
+        self.sharing.as_ref()
+    }
+
+    /// The work tree and remote, when edits are shared.
+    pub fn remote(&self) -> Option<(PathBuf, String)> {
+        Some((self.git.clone()?, self.sharing.as_ref()?.remote.clone()))
+    }
+
+    /// Hold `dir`'s topic for one edit: here, then across the replicas (when they share a
+    /// database), then bring the cards up to date from the remote so the edit applies to what
+    /// every replica has. Refused, with what to do, when that cannot be done.
+    pub(super) async fn hold(&self, dir: &Path) -> Result<Held, Reply> {
+        let local = self.lock_for(dir).lock_owned().await;
+        let Some(sharing) = &self.sharing else {
+            return Ok(Held {
+                _local: local,
+                _cluster: None,
+            });
+        };
+        let topic = self.relative(dir);
+        let cluster = match &sharing.db {
+            Some(db) => match crate::service::lease::exclusive(db, &topic, EDIT_WAIT).await {
+                Ok(l) => Some(l),
+                Err(e) => {
+                    tracing::warn!(topic, error = %e, "an edit could not take the topic's lock");
+                    return Err(user_error(
+                        "Edits are paused for a moment",
+                        format!(
+                            "The replicas could not agree who edits {topic} now ({e}). Nothing was changed; try again in a minute."
+                        ),
+                    ));
+                }
+            },
+            None => None,
+        };
+        if let Some((top, remote)) = self.remote() {
+            let pulled = tokio::task::spawn_blocking(move || git::pull(&top, &remote)).await;
+            match pulled {
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => {
+                    tracing::warn!(error = %e, "could not bring the cards up to date before an edit");
+                    return Err(user_error(
+                        "The cards could not be brought up to date",
+                        format!(
+                            "Before editing, dossier fetches the other replicas' edits, and that failed ({e}). Nothing was changed; the operators have been told."
+                        ),
+                    ));
+                }
+                Err(_) => {
+                    return Err(user_error(
+                        "The cards could not be brought up to date",
+                        "Nothing was changed; try again.",
+                    ));
+                }
+            }
+        }
+        Ok(Held {
+            _local: local,
+            _cluster: cluster,
+        })
+    }
+
+    /// After a commit: push it, and tell the other replicas to pull. A push that fails is
+    /// logged; the commit stays here and goes with the next push.
+    async fn share(&self) {
+        let Some((top, remote)) = self.remote() else {
+            return;
+        };
+        let pushed = tokio::task::spawn_blocking({
+            let remote = remote.clone();
+            move || git::push(&top, &remote)
+        })
+        .await;
+        match pushed {
+            Ok(Ok(())) => {
+                if let Some(db) = self.sharing.as_ref().and_then(|s| s.db.as_ref()) {
+                    match db.client().await {
+                        Ok(c) => {
+                            if let Err(e) =
+                                c.batch_execute(&format!("NOTIFY {CARDS_CHANNEL}")).await
+                            {
+                                tracing::warn!(error = %e, "could not tell the other replicas about an edit; they fetch it within a minute");
+                            }
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "could not tell the other replicas about an edit; they fetch it within a minute")
+                        }
+                    }
+                }
+            }
+            Ok(Err(e)) => {
+                tracing::error!(%remote, error = %e, "an edit is committed here but could not be pushed; it goes with the next push")
+            }
+            Err(e) => tracing::error!(%remote, error = %e, "pushing an edit did not finish"),
+        }
     }
 
     /// The edit log; a panic elsewhere while it was held leaves it usable (SQLite keeps it
@@ -128,7 +262,10 @@ impl Desk {
         })
         .await;
         Some(match done {
-            Ok(Ok(id)) => Ok(id),
+            Ok(Ok(id)) => {
+                self.share().await;
+                Ok(id)
+            }
             Ok(Err(e)) => {
                 tracing::error!(error = %e, "committing an edit from chat failed");
                 Err(e.to_string())

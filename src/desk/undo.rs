@@ -50,8 +50,10 @@ impl Desk {
             .find(|a| a.parent() == Some(self.root.as_path()))
             .map(Path::to_path_buf)
             .unwrap_or_else(|| self.root.clone());
-        let lock = self.lock_for(&dir);
-        let _held = lock.lock().await;
+        let _held = match self.hold(&dir).await {
+            Ok(h) => h,
+            Err(r) => return r,
+        };
         let current = read_card(&file).unwrap_or_default();
         if content_hash(&current) != edit.after_hash {
             return user_error(
@@ -185,8 +187,10 @@ impl Desk {
     /// Undo a topic made from chat: its folder taken away, if it is as it was made.
     async fn undo_topic(&self, h: &Handles<'_>, made: Entry, by: &Author) -> Reply {
         let dir = self.root.join(&made.file);
-        let lock = self.lock_for(&dir);
-        let _held = lock.lock().await;
+        let _held = match self.hold(&dir).await {
+            Ok(h) => h,
+            Err(r) => return r,
+        };
         let before = match super::new::undo_new_topic(&dir, &made) {
             Ok(b) => b,
             Err(r) => return r,

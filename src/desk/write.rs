@@ -47,8 +47,10 @@ impl Desk {
             Err(r) => refuse!(r),
         };
         let req = &req;
-        let lock = self.lock_for(&target.topic_dir);
-        let _held = lock.lock().await;
+        let _held = match self.hold(&target.topic_dir).await {
+            Ok(h) => h,
+            Err(r) => refuse!(r),
+        };
         let existed = target.file.exists();
         let before = match read_card(&target.file) {
             Ok(t) => t,

@@ -37,7 +37,7 @@ pub struct Door {
     pub(super) running: Arc<Semaphore>,
     pub(super) queued: Arc<Semaphore>,
     /// Charts already in the media repository, reused in plain rooms.
-    pub(super) uploads: Arc<super::picture::Uploads>,
+    pub(super) uploads: Arc<super::uploads::Uploads>,
 }
 
 impl Door {

@@ -6,8 +6,8 @@
 //! send or power-level lookup in one room never holds up another.
 //!
 //! `door` is what the handlers share, `sync` the loop, `answer` the commands, `picture` the
-//! chart that follows an answer, `session` the login, `invites` the autojoin rules,
-//! `briefings` and `moderation` the posts it makes.
+//! chart that follows an answer (`uploads` the charts already uploaded), `session` the login,
+//! `invites` the autojoin rules, `briefings` and `moderation` the posts it makes.
 
 pub mod answer;
 pub mod briefings;
@@ -17,6 +17,7 @@ pub mod moderation;
 pub mod picture;
 pub mod session;
 pub mod sync;
+pub mod uploads;
 
 pub use answer::{
     answer, command_text, content, parse_with_fields, register, reply_or_apology, respond,

@@ -11,6 +11,7 @@
 //! freshly encrypted upload each time, as matrix-sdk makes it.
 
 use super::door::{Door, MAX_BACKOFF};
+use super::uploads::fingerprint;
 use crate::charts::Png;
 use matrix_sdk::attachment::{AttachmentConfig, AttachmentInfo, BaseImageInfo};
 use matrix_sdk::room::reply::{EnforceThread, Reply};
@@ -23,42 +24,7 @@ use matrix_sdk::ruma::events::room::message::{
 };
 use matrix_sdk::ruma::{OwnedMxcUri, OwnedTransactionId, UInt};
 use matrix_sdk::{EncryptionState, Room};
-use std::sync::Mutex;
 use std::time::Duration;
-
-/// Charts already uploaded, by their bytes' fingerprint: the latest few (a chart changes only
-/// with the cards, so a handful covers every question being asked).
-#[derive(Default)]
-pub struct Uploads(Mutex<Vec<(Fingerprint, OwnedMxcUri)>>);
-
-/// How many uploaded charts are remembered.
-const UPLOADS_KEPT: usize = 64;
-
-/// A chart's length and hash: two different charts never share both in practice.
-type Fingerprint = (usize, u64);
-
-fn fingerprint(bytes: &[u8]) -> Fingerprint {
-    use std::hash::{Hash as _, Hasher as _};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    bytes.hash(&mut h);
-    (bytes.len(), h.finish())
-}
-
-impl Uploads {
-    fn get(&self, f: Fingerprint) -> Option<OwnedMxcUri> {
-        let kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        kept.iter().find(|(k, _)| *k == f).map(|(_, u)| u.clone())
-    }
-
-    fn put(&self, f: Fingerprint, uri: OwnedMxcUri) {
-        let mut kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        kept.retain(|(k, _)| *k != f);
-        if kept.len() >= UPLOADS_KEPT {
-            kept.remove(0);
-        }
-        kept.push((f, uri));
-    }
-}
 
 /// The transaction id of the chart answering `ev`: the reply's, marked as the chart's.
 pub fn transaction_id(ev: &OriginalSyncRoomMessageEvent) -> OwnedTransactionId {

@@ -21,6 +21,8 @@ pub enum Trigger {
     Edit,
     /// The file watcher failed or its folder was replaced; the watch was re-armed.
     Rewatch,
+    /// Another replica's edits were pulled from the cards' remote.
+    Pull,
 }
 
 impl Trigger {
@@ -32,6 +34,7 @@ impl Trigger {
             Trigger::Command => "the reload command",
             Trigger::Edit => "an edit from chat",
             Trigger::Rewatch => "the file watch was re-armed",
+            Trigger::Pull => "edits pulled from the cards' remote",
         }
     }
 }

@@ -224,3 +224,61 @@ where
         drop(lease);
     }
 }
+
+/// The first key of the locks that make one topic's edits one at a time across replicas:
+/// "ed" in ASCII.
+const EDIT_KEY_SPACE: i32 = 0x0000_6564;
+
+/// A cluster-wide lock, held for as long as this value lives (its connection is closed on drop).
+pub struct Exclusive {
+    _connection: AbortOnDrop,
+}
+
+/// Wait up to `wait` for the cluster-wide lock named `name` (a topic's edits), on a connection
+/// of its own. An error when the database cannot be reached, or another replica held the lock
+/// all that time.
+pub async fn exclusive(db: &Database, name: &str, wait: Duration) -> Result<Exclusive, String> {
+    let connecting = tokio::time::timeout(WAIT, db.settings.connect(tokio_postgres::NoTls));
+    let (client, connection) = match connecting.await {
+        Ok(Ok(c)) => c,
+        Ok(Err(e)) => return Err(format!("the database {} cannot be reached: {e}", db.name)),
+        Err(_) => return Err(format!("the database {} did not answer", db.name)),
+    };
+    let task = AbortOnDrop(tokio::spawn(async move {
+        let _ = connection.await;
+    }));
+    // The server's own statement timeout (a few seconds) would cut a longer wait short: this
+    // session waits as long as asked, and no longer.
+    let asked = async {
+        client
+            .batch_execute(&format!(
+                "{KEEPALIVES} SET statement_timeout = {};",
+                wait.as_millis()
+            ))
+            .await?;
+        client
+            .execute(
+                "SELECT pg_advisory_lock($1, hashtext($2))",
+                &[&EDIT_KEY_SPACE, &name],
+            )
+            .await
+    };
+    match tokio::time::timeout(wait + WAIT, asked).await {
+        Ok(Ok(_)) => {
+            // The client must live as long as the lock: it moves into the task that owns the
+            // connection, and both end on drop.
+            let held = AbortOnDrop(tokio::spawn(async move {
+                let _task = task;
+                let _client = client;
+                std::future::pending::<()>().await;
+            }));
+            Ok(Exclusive { _connection: held })
+        }
+        Ok(Err(e)) if e.as_db_error().is_some() => Err(format!(
+            "another replica held the lock on {name} for {} s",
+            wait.as_secs()
+        )),
+        Ok(Err(e)) => Err(format!("the database {} failed: {e}", db.name)),
+        Err(_) => Err(format!("the database {} did not answer", db.name)),
+    }
+}

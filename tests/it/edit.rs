@@ -306,7 +306,7 @@ fn a_form_opened_before_the_card_changed_is_refused() {
     });
 }
 
-fn modal_submit(custom_id: &str, values: &[(&str, &str)], permissions: &str) -> Value {
+pub(crate) fn modal_submit(custom_id: &str, values: &[(&str, &str)], permissions: &str) -> Value {
     let rows: Vec<Value> = values
         .iter()
         .map(|(id, v)| json!({"type": 1, "components": [{"type": 4, "custom_id": id, "value": v}]}))
@@ -319,7 +319,7 @@ fn modal_submit(custom_id: &str, values: &[(&str, &str)], permissions: &str) -> 
     )
 }
 
-fn input<'a>(modal: &'a Value, id: &str) -> &'a Value {
+pub(crate) fn input<'a>(modal: &'a Value, id: &str) -> &'a Value {
     modal["data"]["components"]
         .as_array()
         .expect("rows")

@@ -518,3 +518,272 @@ fn the_database_stopped_for_30_s_answers_go_on_and_the_briefing_catches_up_once(
         eprintln!("database outage: {answered} answers while down; caught up {:?} after it was back", back.elapsed());
     });
 }
+
+/// The compose deployment's replica config is valid as shipped, once its secrets exist (here
+/// in a folder standing in for /run/secrets, and the cards where the image puts them).
+#[test]
+fn the_compose_replica_config_checks() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let secrets = dir.path().join("secrets");
+    std::fs::create_dir_all(&secrets).expect("secrets");
+    std::fs::write(secrets.join("db_password"), "a long random password").expect("password");
+    std::fs::write(secrets.join("discord_token"), "bot-token").expect("token");
+    let shipped =
+        std::fs::read_to_string(repo().join("deploy/replica.toml")).expect("replica.toml");
+    let local = shipped
+        .replace("/run/secrets", &secrets.display().to_string())
+        .replace("\"/briefings\"", &format!("\"{}\"", bundled().display()))
+        .replace(
+            "\"/data\"",
+            &format!("\"{}\"", dir.path().join("data").display()),
+        );
+    let cfg = dir.path().join("replica.toml");
+    std::fs::write(&cfg, local).expect("config");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_dossier"))
+        .args(["config", "check", "--config"])
+        .arg(&cfg)
+        .env_remove("DISCORD_TOKEN")
+        .env_remove("PGPASSWORD")
+        .output()
+        .expect("config check");
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    assert!(
+        !said.contains("a long random password") && !said.contains("bot-token"),
+        "{said}"
+    );
+    let compose = std::fs::read_to_string(repo().join("deploy/compose.yaml")).expect("compose");
+    assert!(compose.contains("./replica.toml:/etc/dossier/dossier.toml:ro"));
+}
+
+/// A replica with chat editing on its own clone of the cards' remote.
+#[cfg(feature = "matrix")]
+fn editing_replica(dir: &Path, name: &str, database: &str, fake: &Fake) -> (PathBuf, String) {
+    let port = free_port();
+    let cfg = dir.join(format!("{name}.toml"));
+    std::fs::write(
+        &cfg,
+        format!(
+            "briefings = \"{}\"\nstate = \"{database}\"\nlocal_state = \"{}\"\ncards_remote = \"origin\"\n\n[discord]\napplication_id = \"{APP_ID}\"\npublic_key = \"{}\"\ninteractions_listen = \"127.0.0.1:{port}\"\ngateway = false\napi_proxy = \"{}\"\n",
+            dir.join(name).join("briefings").display(),
+            dir.join(format!("{name}-state")).display(),
+            public_key_hex(),
+            fake.base()
+        ),
+    )
+    .expect("config");
+    (cfg, format!("http://127.0.0.1:{port}"))
+}
+
+/// Open `/edit position <actor>` on `base` and submit it with a new stance; the answer (the
+/// completed one, from the fake Discord, when the answer was deferred).
+#[cfg(feature = "matrix")]
+async fn edit_stance(base: &str, fake: &Fake, actor: &str, stance: &str) -> serde_json::Value {
+    let answer = submit_stance(base, actor, stance).await;
+    if answer["type"] != 5 {
+        return answer;
+    }
+    let started = Instant::now();
+    loop {
+        let done = fake
+            .requests_to("PATCH", "/webhooks/")
+            .into_iter()
+            .map(|r| r.body)
+            .find(|b| b.to_string().contains(stance));
+        if let Some(b) = done {
+            return b;
+        }
+        assert!(
+            started.elapsed().as_secs() < 20,
+            "the deferred edit never completed"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+#[cfg(feature = "matrix")]
+async fn submit_stance(base: &str, actor: &str, stance: &str) -> serde_json::Value {
+    use crate::discord_support::{MANAGE_GUILD, command};
+    use crate::edit::{input, modal_submit};
+    use crate::serve::post_signed;
+    let modal = post_signed(
+        base,
+        &command(
+            "edit",
+            &[
+                ("what", 3, serde_json::json!("position")),
+                ("actor", 3, serde_json::json!(actor)),
+            ],
+            MANAGE_GUILD,
+        ),
+    )
+    .await;
+    assert_eq!(modal["type"], 9, "a form: {modal}");
+    let id = modal["data"]["custom_id"]
+        .as_str()
+        .expect("custom id")
+        .to_owned();
+    let keep = |field: &str| {
+        input(&modal, field)["value"]
+            .as_str()
+            .unwrap_or("")
+            .to_owned()
+    };
+    let (summary, demands, red_lines, sources) = (
+        keep("summary"),
+        keep("demands"),
+        keep("red_lines"),
+        keep("sources"),
+    );
+    post_signed(
+        base,
+        &modal_submit(
+            &id,
+            &[
+                ("stance", stance),
+                ("summary", &summary),
+                ("demands", &demands),
+                ("red_lines", &red_lines),
+                ("sources", &sources),
+            ],
+            MANAGE_GUILD,
+        ),
+    )
+    .await
+}
+
+/// `/position <actor>` on `base`, as text.
+#[cfg(feature = "matrix")]
+async fn position(base: &str, actor: &str) -> String {
+    use crate::discord_support::command;
+    use crate::serve::post_signed;
+    post_signed(
+        base,
+        &command("position", &[("actor", 3, serde_json::json!(actor))], "0"),
+    )
+    .await
+    .to_string()
+}
+
+#[cfg(feature = "matrix")]
+#[test]
+fn an_edit_on_one_replica_is_answered_by_the_other_within_3_s_and_concurrent_edits_both_land() {
+    use crate::edit::git;
+    use crate::serve::wait_up;
+    runtime().block_on(async {
+        let pg = tokio::task::spawn_blocking(Postgres::start)
+            .await
+            .expect("postgres");
+        let database = pg.database("cards");
+        let fake = Fake::start().await;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let d = dir.path();
+        // The remote, seeded with the bundled cards, and a clone of it for each replica.
+        let remote = d.join("cards.git");
+        git(
+            d,
+            &[
+                "init",
+                "--quiet",
+                "--bare",
+                "--initial-branch=main",
+                "cards.git",
+            ],
+        );
+        let seed = d.join("seed");
+        copy_tree(&bundled(), &seed.join("briefings"));
+        let who = [
+            "-c",
+            "user.name=Setup",
+            "-c",
+            "user.email=setup@example.invalid",
+        ];
+        git(d, &["init", "--quiet", "--initial-branch=main", "seed"]);
+        git(&seed, &[&who[..], &["add", "."]].concat());
+        git(
+            &seed,
+            &[&who[..], &["commit", "--quiet", "-m", "cards"]].concat(),
+        );
+        git(
+            &seed,
+            &["push", "--quiet", remote.to_str().expect("utf-8"), "main"],
+        );
+        for name in ["a", "b"] {
+            git(
+                d,
+                &["clone", "--quiet", remote.to_str().expect("utf-8"), name],
+            );
+        }
+        let (a_cfg, a) = editing_replica(d, "a", &database, &fake);
+        let (b_cfg, b) = editing_replica(d, "b", &database, &fake);
+        let first = serve_with(&a_cfg, Some("bot-token"), &[], &[]);
+        let second = serve_with(&b_cfg, Some("bot-token"), &[], &[]);
+        wait_up(&a, &first).await;
+        wait_up(&b, &second).await;
+        second.wait_log(20, "edits from chat are pushed").await;
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+
+        // An edit on A, answered by B.
+        let asked = Instant::now();
+        let done = edit_stance(&a, &fake, "iran", "Changed on replica A.").await;
+        eprintln!("the edit on A took {:?}", asked.elapsed());
+        assert!(
+            done.to_string().contains("Changed on replica A"),
+            "{done}\n{}",
+            both_logs(&first, &second)
+        );
+        let edited = Instant::now();
+        while !position(&b, "iran").await.contains("Changed on replica A") {
+            assert!(
+                edited.elapsed() < std::time::Duration::from_secs(3),
+                "replica B did not answer with A's edit within 3 s: {}",
+                both_logs(&first, &second)
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let seen = edited.elapsed();
+
+        // Two moderators edit one topic at once, on A and on B: both land, one after the other.
+        let (x, y) = tokio::join!(
+            edit_stance(&a, &fake, "oman", "Oman, edited on A."),
+            edit_stance(&b, &fake, "qatar", "Qatar, edited on B."),
+        );
+        assert!(x.to_string().contains("edited on A"), "{x}");
+        assert!(y.to_string().contains("edited on B"), "{y}");
+        let log = git(&remote, &["log", "--format=%s", "main"]);
+        let subjects: Vec<&str> = log.lines().collect();
+        assert_eq!(
+            subjects.len(),
+            4,
+            "the seed and three edits, nothing lost: {subjects:?}"
+        );
+        assert!(subjects[2].contains("Iran"), "{subjects:?}");
+        assert!(
+            subjects[..2].iter().any(|s| s.contains("Oman"))
+                && subjects[..2].iter().any(|s| s.contains("Qatar")),
+            "{subjects:?}"
+        );
+        // Both replicas serve all three edits.
+        let both = Instant::now();
+        for base in [&a, &b] {
+            loop {
+                let (o, q) = (position(base, "oman").await, position(base, "qatar").await);
+                if o.contains("edited on A") && q.contains("edited on B") {
+                    break;
+                }
+                assert!(
+                    both.elapsed().as_secs() < 10,
+                    "{base} lacks an edit: {}",
+                    both_logs(&first, &second)
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+        }
+        eprintln!("an edit on A answered by B after {seen:?}");
+        drop((first, second));
+    });
+}
