@@ -64,11 +64,10 @@ fn due(i: usize) -> NewSubscription {
 }
 
 async fn fill(store: &dyn ScheduleStore, n: usize) {
+    // Made an hour ago: the briefing due a minute ago is owed.
+    let made = Utc::now() - Duration::hours(1);
     for i in 0..n {
-        store
-            .subscribe(&due(i), Utc::now())
-            .await
-            .expect("subscribe");
+        store.subscribe(&due(i), made).await.expect("subscribe");
     }
 }
 
@@ -79,7 +78,7 @@ fn config(
     local: Option<&Path>,
     fake: &Fake,
     gateway: bool,
-) -> std::path::PathBuf {
+) -> (std::path::PathBuf, u16) {
     let port = common::free_port();
     let local = local.map_or(String::new(), |l| {
         format!("local_state = \"{}\"\n", l.display())
@@ -95,7 +94,7 @@ fn config(
         ),
     )
     .expect("config");
-    cfg
+    (cfg, port)
 }
 
 fn serve(cfg: &Path) -> Child {
@@ -157,7 +156,7 @@ async fn drain_benchmarks(n: usize) {
             dossier::scheduler::SqliteStore::open(&state.join("schedules.sqlite3")).expect("store");
         fill(&store, n).await;
         drop(store);
-        let cfg = config(
+        let (cfg, _) = config(
             dir.path(),
             "sqlite",
             &state.display().to_string(),
@@ -194,6 +193,7 @@ async fn drain_benchmarks(n: usize) {
                     &fake,
                     false,
                 )
+                .0
             })
             .collect();
         let d = drain(&fake, &configs, n).await;
@@ -234,7 +234,7 @@ async fn failover_benchmark(kills: usize) {
     let mut replicas: Vec<(std::path::PathBuf, String, Child)> = (0..2)
         .map(|r| {
             let name = format!("g{r}");
-            let cfg = config(
+            let (cfg, port) = config(
                 dir.path(),
                 &name,
                 &address,
@@ -242,13 +242,6 @@ async fn failover_benchmark(kills: usize) {
                 &fake,
                 true,
             );
-            let text = std::fs::read_to_string(&cfg).expect("config");
-            let port = text
-                .split("127.0.0.1:")
-                .nth(1)
-                .and_then(|s| s.split('"').next())
-                .expect("port")
-                .to_owned();
             let child = serve(&cfg);
             (cfg, format!("http://127.0.0.1:{port}"), child)
         })

@@ -37,6 +37,9 @@ fn lease() -> Duration {
 }
 /// The scheduler looks at least this often.
 const TICK: std::time::Duration = std::time::Duration::from_secs(20);
+/// Posts one process works on at the same time (each holds a store connection for its claim
+/// and its record, and waits on the platform in between).
+const MAX_IN_FLIGHT: usize = 32;
 /// How soon a tick that found the store down is tried again.
 const DOWN_RETRY: std::time::Duration = std::time::Duration::from_secs(2);
 /// The longest wait between retries of a failing destination.
@@ -113,6 +116,10 @@ pub struct Scheduler {
     pub owner: String,
     /// Posts being worked on by this process, so a tick does not start one twice.
     busy: Mutex<std::collections::HashSet<(i64, NaiveDate)>>,
+    /// Posts claimed and sent at the same time: a tick with thousands due queues them here,
+    /// rather than have thousands of claims wait on a handful of database connections (and
+    /// time out) at once.
+    slots: tokio::sync::Semaphore,
     /// What `status` and `/readyz` read without waiting on the store.
     pub watch: Arc<ScheduleWatch>,
 }
@@ -161,6 +168,7 @@ impl Scheduler {
             public_url,
             owner,
             busy: Mutex::new(Default::default()),
+            slots: tokio::sync::Semaphore::new(MAX_IN_FLIGHT),
             watch,
         })
     }
@@ -241,7 +249,9 @@ impl Scheduler {
                     if fresh {
                         let me = self.clone();
                         self.tasks.spawn(async move {
-                            me.post(&sub, day, scheduled).await;
+                            if let Ok(_slot) = me.slots.acquire().await {
+                                me.post(&sub, day, scheduled).await;
+                            }
                             me.busy
                                 .lock()
                                 .unwrap_or_else(|e| e.into_inner())
