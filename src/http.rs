@@ -66,7 +66,9 @@ async fn readyz(State(app): State<Arc<App>>) -> Response {
 
 async fn metrics(State(app): State<Arc<App>>) -> Response {
     let mut body = app.metrics.render();
-    body.push_str(&door_metrics(&app.doors.all()));
+    // The doors' families go before OpenMetrics' closing `# EOF`.
+    let end = body.rfind("# EOF").unwrap_or(body.len());
+    body.insert_str(end, &door_metrics(&app.doors.all()));
     ([(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], body).into_response()
 }
 

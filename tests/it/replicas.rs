@@ -279,8 +279,10 @@ fn the_matrix_sync_runs_in_one_replica_and_fails_over_within_10_s() {
             .text()
             .await
             .expect("text");
-        assert!(
-            metrics.contains("dossier_door_state{door=\"Matrix\",state=\"standby\"} 1"),
+        let samples = crate::reload::parse_exposition(&metrics);
+        assert_eq!(
+            samples.get("dossier_door_state{door=\"Matrix\",state=\"standby\"}"),
+            Some(&1.0),
             "{metrics}"
         );
         wait_matrix_state(&a, "connected", 60, || both_logs(&first, &second)).await;
