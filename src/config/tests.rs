@@ -224,3 +224,41 @@ fn a_postgres_state_takes_its_password_from_the_environment_only() {
     );
     assert!(!err.contains("hunter2"), "{err}");
 }
+
+#[test]
+fn shards_are_auto_or_a_count_and_the_cards_remote_holds_no_password() {
+    let env = [("DISCORD_TOKEN", "t")];
+    let shards = |v: &str| {
+        load_text(
+            &format!("[discord]\napplication_id = \"42\"\nshards = {v}\n"),
+            &env,
+        )
+    };
+    let one = load_text("[discord]\napplication_id = \"42\"\n", &env).expect("valid");
+    assert_eq!(one.discord.expect("discord").shards, Shards::Count(1));
+    let auto = shards("\"auto\"").expect("valid");
+    assert_eq!(auto.discord.expect("discord").shards, Shards::Auto);
+    let four = shards("4").expect("valid");
+    assert_eq!(four.discord.expect("discord").shards, Shards::Count(4));
+    for bad in ["0", "-1", "100000", "\"many\"", "true"] {
+        let err = shards(bad).expect_err(bad).human();
+        assert!(
+            err.contains("`shards` must be \"auto\" or a count"),
+            "{bad}: {err}"
+        );
+    }
+    let c = load_text(
+        "cards_remote = \"origin\"\n[discord]\napplication_id = \"42\"\n",
+        &env,
+    )
+    .expect("valid");
+    assert_eq!(c.cards_remote.as_deref(), Some("origin"));
+    let err = load_text(
+        "cards_remote = \"https://bot:hunter2@git.example.org/cards.git\"\n[discord]\napplication_id = \"42\"\n",
+        &env,
+    )
+    .expect_err("refused")
+    .human();
+    assert!(err.contains("secret-in-config"), "{err}");
+    assert!(!err.contains("hunter2"), "{err}");
+}

@@ -92,3 +92,18 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod shard_names {
+    use super::*;
+
+    #[test]
+    fn one_shard_is_the_gateway_and_several_are_numbered_once_each() {
+        assert_eq!(gateway_name(0, 1), GATEWAY);
+        let a = gateway_name(1, 4);
+        assert_eq!(a, "Discord gateway shard 1/4");
+        // The same name every time, made once.
+        assert!(std::ptr::eq(a, gateway_name(1, 4)));
+        assert_ne!(gateway_name(0, 4), a);
+    }
+}
