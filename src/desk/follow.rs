@@ -47,8 +47,7 @@ type Listening = (
 /// Listen for pushed edits on a connection of its own; `None` when the database cannot be
 /// reached.
 async fn listen(db: &Database) -> Option<Listening> {
-    let connecting = tokio::time::timeout(WAIT, db.settings.connect(tokio_postgres::NoTls));
-    let (client, mut connection) = connecting.await.ok()?.ok()?;
+    let (client, mut connection) = db.connect_own().await.ok()?;
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     tokio::spawn(async move {
         loop {

@@ -65,12 +65,7 @@ impl Drop for Lease {
 /// One attempt: `Ok(Some)` when the lock was free and is now ours, `Ok(None)` when another
 /// session holds it, `Err` when the database could not be asked.
 pub async fn try_acquire(db: &Database, name: &str) -> Result<Option<Lease>, String> {
-    let connecting = tokio::time::timeout(WAIT, db.settings.connect(tokio_postgres::NoTls));
-    let (client, connection) = match connecting.await {
-        Ok(Ok(c)) => c,
-        Ok(Err(e)) => return Err(e.to_string()),
-        Err(_) => return Err(format!("no connection within {} s", WAIT.as_secs())),
-    };
+    let (client, connection) = db.connect_own().await.map_err(|e| e.to_string())?;
     let closed = CancellationToken::new();
     let connection_task = {
         let closed = closed.clone();
@@ -238,12 +233,7 @@ pub struct Exclusive {
 /// of its own. An error when the database cannot be reached, or another replica held the lock
 /// all that time.
 pub async fn exclusive(db: &Database, name: &str, wait: Duration) -> Result<Exclusive, String> {
-    let connecting = tokio::time::timeout(WAIT, db.settings.connect(tokio_postgres::NoTls));
-    let (client, connection) = match connecting.await {
-        Ok(Ok(c)) => c,
-        Ok(Err(e)) => return Err(format!("the database {} cannot be reached: {e}", db.name)),
-        Err(_) => return Err(format!("the database {} did not answer", db.name)),
-    };
+    let (client, connection) = db.connect_own().await.map_err(|e| e.to_string())?;
     let task = AbortOnDrop(tokio::spawn(async move {
         let _ = connection.await;
     }));

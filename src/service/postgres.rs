@@ -108,6 +108,28 @@ impl Database {
             .map_err(|e| PgError::Unreachable(self.name.clone(), e.to_string()))
     }
 
+    /// A connection of its own, outside the pool, for a session that must live as long as
+    /// its holder (a lock, a LISTEN); within [`WAIT`], or why not. The caller drives the
+    /// connection.
+    pub async fn connect_own(
+        &self,
+    ) -> Result<
+        (
+            tokio_postgres::Client,
+            tokio_postgres::Connection<tokio_postgres::Socket, tokio_postgres::tls::NoTlsStream>,
+        ),
+        PgError,
+    > {
+        match tokio::time::timeout(WAIT, self.settings.connect(tokio_postgres::NoTls)).await {
+            Ok(Ok(c)) => Ok(c),
+            Ok(Err(e)) => Err(PgError::Unreachable(self.name.clone(), e.to_string())),
+            Err(_) => Err(PgError::Unreachable(
+                self.name.clone(),
+                format!("no connection within {} s", WAIT.as_secs()),
+            )),
+        }
+    }
+
     /// Sort a query's error: a lost connection is "unreachable", anything else "refused".
     pub fn error(&self, e: tokio_postgres::Error) -> PgError {
         if e.is_closed() || e.as_db_error().is_none() {
