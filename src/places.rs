@@ -1,13 +1,20 @@
 //! Which topic each channel or room answers from when a command names none, as moderators set
-//! it with `topic set <topic>`. Kept in `state/places.sqlite3` (read whole at start, written
-//! through), or only in memory where `serve` keeps no state. A place with no topic of its own
-//! uses the configured default topic, or the only one loaded.
+//! it with `topic set <topic>`. Answers read a map in memory; a change is written through to
+//! `state/places.sqlite3`, or to the PostgreSQL database replicas share, or kept only in memory
+//! where `serve` keeps no state. With the database, every replica reads the places whole at
+//! start, and again when another replica says it set one (`NOTIFY dossier_places`) and every
+//! [`REFRESH_EVERY`], so a channel answered by any replica behind a load balancer answers from
+//! the same topic. A place with no topic of its own uses the configured default topic, or the
+//! only one loaded.
 
 use crate::schedule::Destination;
+use crate::service::postgres::{Database, Listening};
 use rusqlite::{Connection, params};
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS place_topics (
@@ -20,6 +27,16 @@ CREATE TABLE IF NOT EXISTS place_topics (
 );
 ";
 const SCHEMA_VERSION: i64 = 1;
+
+/// The same table in the shared database (the SQL is the same in both); each migration takes it
+/// from the version before it to its index + 1.
+const PG_MIGRATIONS: [&str; 1] = [SCHEMA];
+
+/// The channel on which a replica says it set a place's topic.
+pub const PLACES_CHANNEL: &str = "dossier_places";
+
+/// How often a replica reads the places again without being told to.
+pub const REFRESH_EVERY: Duration = Duration::from_secs(30);
 
 /// A place's own topic, and who set it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,10 +58,17 @@ fn key(place: &Destination) -> Key {
     (place.platform().to_owned(), place.id())
 }
 
-/// The places' topics: in memory, and in SQLite when opened on a file.
+/// Where a change to a place's topic is written.
+enum Backing {
+    Memory,
+    Sqlite(Mutex<Connection>),
+    Postgres(Database),
+}
+
+/// The places' topics: in memory, written through to SQLite or PostgreSQL.
 pub struct Places {
     topics: RwLock<HashMap<Key, PlaceTopic>>,
-    db: Option<Mutex<Connection>>,
+    db: Backing,
 }
 
 impl Default for Places {
@@ -58,7 +82,7 @@ impl Places {
     pub fn in_memory() -> Places {
         Places {
             topics: RwLock::new(HashMap::new()),
-            db: None,
+            db: Backing::Memory,
         }
     }
 
@@ -96,8 +120,40 @@ impl Places {
         }
         Ok(Places {
             topics: RwLock::new(topics),
-            db: Some(Mutex::new(conn)),
+            db: Backing::Sqlite(Mutex::new(conn)),
         })
+    }
+
+    /// Kept in the shared database `db` (its table migrated to this build's schema), read
+    /// whole now; [`follow`] keeps it current with the other replicas' changes.
+    pub async fn open_shared(db: Database) -> Result<Places, PlaceError> {
+        db.migrate("places", &PG_MIGRATIONS)
+            .await
+            .map_err(|e| PlaceError::Store(e.to_string()))?;
+        let topics = read_shared(&db).await?;
+        Ok(Places {
+            topics: RwLock::new(topics),
+            db: Backing::Postgres(db),
+        })
+    }
+
+    /// Where the topics are kept, for the logs.
+    pub fn describe(&self) -> String {
+        match &self.db {
+            Backing::Memory => "memory only".into(),
+            Backing::Sqlite(_) => "SQLite".into(),
+            Backing::Postgres(db) => format!("PostgreSQL {}", db.name),
+        }
+    }
+
+    /// Read the shared places again (after another replica changed one).
+    async fn refresh(&self) -> Result<(), PlaceError> {
+        let Backing::Postgres(db) = &self.db else {
+            return Ok(());
+        };
+        let topics = read_shared(db).await?;
+        *self.topics.write().unwrap_or_else(|e| e.into_inner()) = topics;
+        Ok(())
     }
 
     /// The place's own topic, if a moderator set one.
@@ -110,7 +166,7 @@ impl Places {
     }
 
     /// Set the place's topic: written to the store first, so what is answered is what is kept.
-    pub fn set(
+    pub async fn set(
         &self,
         place: &Destination,
         topic: &str,
@@ -122,15 +178,33 @@ impl Places {
             set_at: chrono::Utc::now().to_rfc3339(),
         };
         let (platform, id) = key(place);
-        if let Some(db) = &self.db {
-            db.lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .execute(
-                    "INSERT INTO place_topics (platform, place, topic, set_by, set_at) VALUES (?1, ?2, ?3, ?4, ?5)
-                     ON CONFLICT (platform, place) DO UPDATE SET topic = ?3, set_by = ?4, set_at = ?5",
-                    params![platform, id, entry.topic, entry.set_by, entry.set_at],
+        match &self.db {
+            Backing::Memory => {}
+            Backing::Sqlite(db) => {
+                db.lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .execute(
+                        "INSERT INTO place_topics (platform, place, topic, set_by, set_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                         ON CONFLICT (platform, place) DO UPDATE SET topic = ?3, set_by = ?4, set_at = ?5",
+                        params![platform, id, entry.topic, entry.set_by, entry.set_at],
+                    )
+                    .map_err(|e| PlaceError::Store(format!("could not be written: {e}")))?;
+            }
+            Backing::Postgres(db) => {
+                let c = db
+                    .client()
+                    .await
+                    .map_err(|e| PlaceError::Store(e.to_string()))?;
+                c.execute(
+                    "INSERT INTO place_topics (platform, place, topic, set_by, set_at) VALUES ($1, $2, $3, $4, $5)
+                     ON CONFLICT (platform, place) DO UPDATE SET topic = $3, set_by = $4, set_at = $5",
+                    &[&platform, &id, &entry.topic, &entry.set_by, &entry.set_at],
                 )
-                .map_err(|e| PlaceError::Store(format!("could not be written: {e}")))?;
+                .await
+                .map_err(|e| PlaceError::Store(db.error(e).to_string()))?;
+                drop(c);
+                db.notify(PLACES_CHANNEL).await;
+            }
         }
         self.topics
             .write()
@@ -153,9 +227,96 @@ impl Places {
     }
 }
 
+/// Every place's topic in the shared database.
+async fn read_shared(db: &Database) -> Result<HashMap<Key, PlaceTopic>, PlaceError> {
+    let c = db
+        .client()
+        .await
+        .map_err(|e| PlaceError::Store(e.to_string()))?;
+    let rows = c
+        .query(
+            "SELECT platform, place, topic, set_by, set_at FROM place_topics",
+            &[],
+        )
+        .await
+        .map_err(|e| PlaceError::Store(db.error(e).to_string()))?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            (
+                (r.get(0), r.get(1)),
+                PlaceTopic {
+                    topic: r.get(2),
+                    set_by: r.get(3),
+                    set_at: r.get(4),
+                },
+            )
+        })
+        .collect())
+}
+
+/// Keep shared places current until `stop`: read them again when another replica says it set
+/// one, and every [`REFRESH_EVERY`]. Places kept in a file or in memory need nothing.
+pub async fn follow(places: Arc<Places>, stop: CancellationToken) {
+    let Backing::Postgres(db) = &places.db else {
+        return;
+    };
+    let mut told: Option<Listening> = None;
+    let mut failing = false;
+    let refresh = |failing: &mut bool, r: Result<(), PlaceError>| match r {
+        Ok(()) => *failing = false,
+        Err(e) => {
+            if !*failing {
+                tracing::warn!(error = %e, "could not read the places' topics again; trying again");
+            }
+            *failing = true;
+        }
+    };
+    loop {
+        if told.is_none() {
+            told = db.listen(PLACES_CHANNEL).await;
+            if told.is_some() {
+                // Whatever changed while nobody listened.
+                refresh(&mut failing, places.refresh().await);
+            }
+        }
+        let listening = told.is_some();
+        let heard = async {
+            match told.as_mut() {
+                Some((rx, _)) => rx.recv().await,
+                None => std::future::pending().await,
+            }
+        };
+        let wait = if listening {
+            REFRESH_EVERY
+        } else {
+            Duration::from_secs(2)
+        };
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            got = heard => match got {
+                Some(()) => refresh(&mut failing, places.refresh().await),
+                None => told = None,
+            },
+            _ = tokio::time::sleep(wait) => {
+                if listening {
+                    refresh(&mut failing, places.refresh().await);
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
 
     #[test]
     fn a_places_topic_is_kept_across_a_restart() {
@@ -168,10 +329,9 @@ mod tests {
         {
             let p = Places::open(&path).unwrap();
             assert!(p.topic_of(&here).is_none());
-            p.set(&here, "iran-us-talks", Some("discord:1 (mod)"))
-                .unwrap();
-            p.set(&there, "delta-accord", None).unwrap();
-            p.set(&here, "river-treaty", None).unwrap();
+            block_on(p.set(&here, "iran-us-talks", Some("discord:1 (mod)"))).unwrap();
+            block_on(p.set(&there, "delta-accord", None)).unwrap();
+            block_on(p.set(&here, "river-treaty", None)).unwrap();
         }
         let p = Places::open(&path).unwrap();
         assert_eq!(p.topic_of(&here).unwrap().topic, "river-treaty");

@@ -90,7 +90,7 @@ fn linked(app: &App, ctx: &Ctx<'_>, cmd: &Command, mut reply: Reply) -> Reply {
 }
 
 /// `topic` (which topic this place answers from) and `topic set <topic>` (choose it).
-fn place_topic(app: &App, ctx: &Ctx<'_>, set: Option<&str>, asker: &Asker) -> Reply {
+async fn place_topic(app: &App, ctx: &Ctx<'_>, set: Option<&str>, asker: &Asker) -> Reply {
     use crate::reply::Line;
     let what = |p: &Destination| match p {
         Destination::Discord { .. } => "channel",
@@ -109,7 +109,7 @@ fn place_topic(app: &App, ctx: &Ctx<'_>, set: Option<&str>, asker: &Asker) -> Re
             Ok(t) => lib.topic(t),
             Err(r) => return r,
         };
-        return match app.places.set(place, &t.id, asker.who.as_deref()) {
+        return match app.places.set(place, &t.id, asker.who.as_deref()).await {
             Ok(_) => {
                 tracing::info!(place = %place.describe(), topic = %t.id, by = ?asker.who, "a place's topic was set");
                 Reply::new(
@@ -326,7 +326,7 @@ pub async fn respond(app: &App, cmd: &Command, asker: &Asker) -> Reply {
             Some(d) => desk::respond(d, &app.desk_handles(default.as_deref()), cmd, asker).await,
             None => desk::not_set_up(),
         },
-        (Command::Place(q), _) => place_topic(app, &ctx, q.set.as_deref(), asker),
+        (Command::Place(q), _) => place_topic(app, &ctx, q.set.as_deref(), asker).await,
         (Command::Subscribe(q), Some(store)) => chat::subscribe(&ctx, store, q, asker).await,
         (Command::Unsubscribe(q), Some(store)) => chat::unsubscribe(store, q, asker).await,
         (Command::Schedules, Some(store)) => chat::schedules(store, asker).await,

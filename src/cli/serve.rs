@@ -109,13 +109,23 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let desk = match crate::desk::Desk::open(&root, &config.state.join("edits.sqlite3")) {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
+    let log: Arc<dyn crate::desk::EditStore> = match &db {
+        Some(db) => match runtime.block_on(crate::desk::PgLog::open(db.clone())) {
+            Ok(l) => Arc::new(l),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        None => match crate::desk::SqliteLog::open(&config.state.join("edits.sqlite3")) {
+            Ok(l) => Arc::new(l),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        },
     };
+    let desk = crate::desk::Desk::with_log(&root, log);
     let desk = match &config.cards_remote {
         None => Arc::new(desk),
         Some(remote) => match desk.sharing(crate::desk::Sharing {
@@ -129,7 +139,11 @@ pub fn run(args: Args) -> ExitCode {
             }
         },
     };
-    let places = match crate::places::Places::open(&config.state.join("places.sqlite3")) {
+    let places = match &db {
+        Some(db) => runtime.block_on(crate::places::Places::open_shared(db.clone())),
+        None => crate::places::Places::open(&config.state.join("places.sqlite3")),
+    };
+    let places = match places {
         Ok(p) => p,
         Err(e) => {
             eprintln!("error: {e}");
@@ -218,6 +232,7 @@ async fn serve(
     let stop = CancellationToken::new();
     let mut tasks = Tasks::new();
     app.follow_changes();
+    tokio::spawn(crate::places::follow(app.places.clone(), stop.clone()));
     let (routes, discord_poster) =
         match open_discord(&config, &app, db.clone(), &stop, &mut tasks).await {
             Ok(r) => r,

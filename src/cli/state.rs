@@ -1,13 +1,13 @@
 //! `dossier state migrate --from state/ --to postgres://user@host/db`: copy one process's
-//! SQLite schedules (subscriptions, the posts already made, the snapshots each place was last
-//! sent) into the PostgreSQL database replicas share, ids and history kept, so no briefing is
-//! posted again and none is lost. Idempotent: rows already in the target are left as they are,
+//! SQLite state (the schedules: subscriptions, the posts already made, the snapshots each place
+//! was last sent; the edit log and the members' suggestions) into the PostgreSQL database
+//! replicas share, ids and history kept, so no briefing is posted again and no edit is lost. Idempotent: rows already in the target are left as they are,
 //! and running it twice adds nothing. A target that already holds subscriptions is refused
 //! unless `--into-non-empty` says to add to it. The password comes from `PGPASSWORD` or
-//! `--password-file`, never the address. The edit log, the places' topics and the feed stay in
-//! the folder (give it to the replica that edits as its `local_state`).
+//! `--password-file`, never the address. The places' topics and the feed stay in the folder.
 
 use crate::config::{PostgresConfig, Secret};
+use crate::desk::{EditStore, PgLog, SqliteLog};
 use crate::scheduler::{PgStore, SqliteStore};
 use crate::service::postgres::Database;
 use std::path::PathBuf;
@@ -15,13 +15,13 @@ use std::process::ExitCode;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Cmd {
-    /// Copy a SQLite state folder's schedules into a PostgreSQL database.
+    /// Copy a SQLite state folder's schedules and edit log into a PostgreSQL database.
     Migrate(MigrateArgs),
 }
 
 #[derive(Debug, clap::Args)]
 pub struct MigrateArgs {
-    /// The state folder `serve` used (it holds schedules.sqlite3).
+    /// The state folder `serve` used (it holds schedules.sqlite3 and edits.sqlite3).
     #[arg(long, value_name = "DIR")]
     pub from: PathBuf,
     /// The database: postgres://user@host:5432/db (no password in it).
@@ -76,10 +76,11 @@ fn migrate(a: MigrateArgs) -> Result<(), String> {
             "`--to` must not hold the password: set PGPASSWORD, or use --password-file".into(),
         );
     }
-    let file = a.from.join("schedules.sqlite3");
-    if !file.exists() {
+    let schedules = a.from.join("schedules.sqlite3");
+    let edits = a.from.join("edits.sqlite3");
+    if !schedules.exists() && !edits.exists() {
         return Err(format!(
-            "{} holds no schedules.sqlite3: name the folder `serve` used as its `state`",
+            "{} holds neither schedules.sqlite3 nor edits.sqlite3: name the folder `serve` used as its `state`",
             a.from.display()
         ));
     }
@@ -87,35 +88,75 @@ fn migrate(a: MigrateArgs) -> Result<(), String> {
         address: a.to.clone(),
         password: password(&a)?,
     };
-    let source = SqliteStore::open(&file).map_err(|e| e.to_string())?;
-    let dump = source.dump().map_err(|e| e.to_string())?;
+    let dump = match schedules.exists() {
+        true => Some(
+            SqliteStore::open(&schedules)
+                .and_then(|s| s.dump())
+                .map_err(|e| e.to_string())?,
+        ),
+        false => None,
+    };
     let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     runtime.block_on(async {
+        let log = match edits.exists() {
+            true => Some(
+                SqliteLog::open(&edits)
+                    .map_err(|e| e.to_string())?
+                    .dump()
+                    .await
+                    .map_err(|e| e.to_string())?,
+            ),
+            false => None,
+        };
         let db = Database::new(&pg)?;
         let name = db.name.clone();
-        let target = PgStore::open(db).await.map_err(|e| e.to_string())?;
+        let target = PgStore::open(db.clone()).await.map_err(|e| e.to_string())?;
+        let target_log = PgLog::open(db).await.map_err(|e| e.to_string())?;
         let there = target
             .subscription_count()
             .await
             .map_err(|e| e.to_string())?;
-        if there > 0 && !a.into_non_empty {
+        let logged = target_log
+            .recent(None, 1)
+            .await
+            .map_err(|e| e.to_string())?
+            .len();
+        if (there > 0 || logged > 0) && !a.into_non_empty {
             return Err(format!(
-                "{name} already holds {there} subscription(s); nothing was copied. Pass --into-non-empty to add to it (rows already there are kept, none is duplicated)"
+                "{name} already holds {}; nothing was copied. Pass --into-non-empty to add to it (rows already there are kept, none is duplicated)",
+                match (there, logged) {
+                    (0, _) => "edits from chat".to_owned(),
+                    (n, 0) => format!("{n} subscription(s)"),
+                    (n, _) => format!("{n} subscription(s) and edits from chat"),
+                }
             ));
         }
-        let loaded = target.load(&dump).await.map_err(|e| e.to_string())?;
+        if let Some(dump) = &dump {
+            let loaded = target.load(dump).await.map_err(|e| e.to_string())?;
+            println!(
+                "copied from {} into {name}: {} of {} subscriptions, {} of {} posts, {} of {} snapshots (the rest were there already)",
+                schedules.display(),
+                loaded.subscriptions,
+                dump.subscriptions.len(),
+                loaded.posts,
+                dump.posts.len(),
+                loaded.snapshots,
+                dump.snapshots.len()
+            );
+        }
+        if let Some(log) = &log {
+            let loaded = target_log.load(log).await.map_err(|e| e.to_string())?;
+            println!(
+                "copied from {} into {name}: {} of {} edits, {} of {} suggestions (the rest were there already)",
+                edits.display(),
+                loaded.edits,
+                log.edits.len(),
+                loaded.suggestions,
+                log.suggestions.len(),
+            );
+        }
         println!(
-            "copied from {} into {name}: {} of {} subscriptions, {} of {} posts, {} of {} snapshots (the rest were there already)",
-            file.display(),
-            loaded.subscriptions,
-            dump.subscriptions.len(),
-            loaded.posts,
-            dump.posts.len(),
-            loaded.snapshots,
-            dump.snapshots.len()
-        );
-        println!(
-            "the edit log, the places' topics and the feed stay in {}: give that folder to the replica that edits, as its `local_state`",
+            "the places' topics and the feed stay in {}: give that folder to one replica as its `local_state`",
             a.from.display()
         );
         Ok(())

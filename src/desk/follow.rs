@@ -7,7 +7,7 @@
 use super::git;
 use super::state::{CARDS_CHANNEL, Desk};
 use crate::reload::{Reloader, Trigger};
-use crate::service::postgres::{Database, WAIT};
+use crate::service::postgres::Listening;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -37,38 +37,6 @@ async fn pull_and_reload(desk: &Desk, reloader: &Reloader, failing: &mut bool) {
     }
 }
 
-/// What a listening connection gives: a word for each notification (the receiver ends when the
-/// connection does), and the client, which must live as long as it listens.
-type Listening = (
-    tokio::sync::mpsc::UnboundedReceiver<()>,
-    tokio_postgres::Client,
-);
-
-/// Listen for pushed edits on a connection of its own; `None` when the database cannot be
-/// reached.
-async fn listen(db: &Database) -> Option<Listening> {
-    let (client, mut connection) = db.connect_own().await.ok()?;
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        loop {
-            match std::future::poll_fn(|cx| connection.poll_message(cx)).await {
-                Some(Ok(tokio_postgres::AsyncMessage::Notification(_))) => {
-                    if tx.send(()).is_err() {
-                        return;
-                    }
-                }
-                Some(Ok(_)) => {}
-                Some(Err(_)) | None => return,
-            }
-        }
-    });
-    let listen = format!("LISTEN {CARDS_CHANNEL}");
-    match tokio::time::timeout(WAIT, client.batch_execute(&listen)).await {
-        Ok(Ok(())) => Some((rx, client)),
-        _ => None,
-    }
-}
-
 /// Follow the remote until `stop`: on every notification, and every [`FETCH_EVERY`].
 pub async fn follow(desk: Arc<Desk>, reloader: Arc<Reloader>, stop: CancellationToken) {
     let db = desk.shared().and_then(|s| s.db.clone());
@@ -79,7 +47,7 @@ pub async fn follow(desk: Arc<Desk>, reloader: Arc<Reloader>, stop: Cancellation
         if told.is_none()
             && let Some(db) = &db
         {
-            told = listen(db).await;
+            told = db.listen(CARDS_CHANNEL).await;
             if told.is_some() {
                 // Whatever was pushed while we were not listening.
                 pull_and_reload(&desk, &reloader, &mut failing).await;

@@ -227,7 +227,7 @@ impl Desk {
             undoes: None,
             git_commit: committed.as_ref().and_then(|c| c.clone().ok()),
         };
-        let n = self.log_entry(&entry);
+        let n = self.log_entry(&entry).await;
         tracing::info!(file = %file, by = %by.describe(), edit = ?n, "{}", m.summary);
         let record = h.reloader.reload_and_announce(Trigger::Edit).await;
         let shown = if m.action == NEW_TOPIC {

@@ -3,7 +3,8 @@
 //! What it needs of the rest of the service comes as [`Handles`], lent for one command.
 
 use super::git;
-use super::log::{EditLog, Entry, LogError};
+use super::log::{EditStore, Entry, LogError};
+use super::log_sqlite::SqliteLog;
 use crate::clock::Clock;
 use crate::edit::Author;
 use crate::reload::Reloader;
@@ -50,7 +51,7 @@ pub struct Desk {
     pub(super) root: PathBuf,
     /// The git work tree the briefings folder is in, if any: edits are committed there.
     pub(super) git: Option<PathBuf>,
-    log: Mutex<EditLog>,
+    log: Arc<dyn EditStore>,
     locks: Mutex<HashMap<PathBuf, Arc<tokio::sync::Mutex<()>>>>,
     /// How edits travel to the other replicas, when there are any.
     sharing: Option<Sharing>,
@@ -78,8 +79,15 @@ pub(super) struct Held {
 }
 
 impl Desk {
-    /// Edit the cards under `root`, logging to `log_path` (`state/edits.sqlite3`).
+    /// Edit the cards under `root`, logging to the SQLite file `log_path`
+    /// (`state/edits.sqlite3`).
     pub fn open(root: &Path, log_path: &Path) -> Result<Desk, LogError> {
+        Ok(Desk::with_log(root, Arc::new(SqliteLog::open(log_path)?)))
+    }
+
+    /// Edit the cards under `root`, logging to `log` (a SQLite file, or the database the
+    /// replicas share).
+    pub fn with_log(root: &Path, log: Arc<dyn EditStore>) -> Desk {
         let root = crate::reload::absolute(root);
         let git = git::work_tree(&root);
         match &git {
@@ -91,13 +99,14 @@ impl Desk {
                 "the briefings folder is not in a git work tree: edits from chat are kept in the edit log"
             ),
         }
-        Ok(Desk {
+        tracing::info!(log = %log.describe(), "edits from chat logged in");
+        Desk {
             root,
             git,
-            log: Mutex::new(EditLog::open(log_path)?),
+            log,
             locks: Mutex::new(HashMap::new()),
             sharing: None,
-        })
+        }
     }
 
     /// Share edits with other replicas through `sharing` (the briefings must be a git work tree).
@@ -189,18 +198,7 @@ impl Desk {
         match pushed {
             Ok(Ok(())) => {
                 if let Some(db) = self.sharing.as_ref().and_then(|s| s.db.as_ref()) {
-                    match db.client().await {
-                        Ok(c) => {
-                            if let Err(e) =
-                                c.batch_execute(&format!("NOTIFY {CARDS_CHANNEL}")).await
-                            {
-                                tracing::warn!(error = %e, "could not tell the other replicas about an edit; they fetch it within a minute");
-                            }
-                        }
-                        Err(e) => {
-                            tracing::warn!(error = %e, "could not tell the other replicas about an edit; they fetch it within a minute")
-                        }
-                    }
+                    db.notify(CARDS_CHANNEL).await;
                 }
             }
             Ok(Err(e)) => {
@@ -210,10 +208,9 @@ impl Desk {
         }
     }
 
-    /// The edit log; a panic elsewhere while it was held leaves it usable (SQLite keeps it
-    /// consistent).
-    pub(super) fn log(&self) -> std::sync::MutexGuard<'_, EditLog> {
-        self.log.lock().unwrap_or_else(|e| e.into_inner())
+    /// The edit log.
+    pub(super) fn log(&self) -> &dyn EditStore {
+        self.log.as_ref()
     }
 
     pub(super) fn lock_for(&self, dir: &Path) -> Arc<tokio::sync::Mutex<()>> {
@@ -277,8 +274,8 @@ impl Desk {
         })
     }
 
-    pub(super) fn log_entry(&self, entry: &Entry) -> Option<i64> {
-        match self.log().add(entry) {
+    pub(super) async fn log_entry(&self, entry: &Entry) -> Option<i64> {
+        match self.log.add(entry).await {
             Ok(id) => Some(id),
             Err(e) => {
                 // The card is written and served; only its record is missing.

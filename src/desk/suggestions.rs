@@ -21,7 +21,7 @@ impl Desk {
         form: &Form,
         by: &Author,
     ) -> Reply {
-        let pending = self.log().pending_from(by);
+        let pending = self.log().pending_from(by).await;
         if pending.is_ok_and(|n| n >= MAX_PENDING_SUGGESTIONS) {
             return user_error(
                 "Your suggestions are waiting",
@@ -59,7 +59,7 @@ impl Desk {
             by: by.clone(),
             decision: None,
         };
-        let id = match self.log().suggest(&suggestion) {
+        let id = match self.log().suggest(&suggestion).await {
             Ok(id) => id,
             Err(e) => {
                 tracing::error!(error = %e, "keeping a suggestion failed");
@@ -108,8 +108,8 @@ impl Desk {
     }
 
     /// `suggestions`: what waits for a decision, oldest first.
-    pub fn pending(&self) -> Reply {
-        let found = self.log().pending(HISTORY_LEN);
+    pub async fn pending(&self) -> Reply {
+        let found = self.log().pending(HISTORY_LEN).await;
         let (rows, total) = match found {
             Ok(r) => r,
             Err(e) => {
@@ -165,7 +165,7 @@ impl Desk {
         reason: Option<&str>,
         by: &Author,
     ) -> Reply {
-        let found = self.log().suggestion(id);
+        let found = self.log().suggestion(id).await;
         let s = match found {
             Ok(Some(s)) => s,
             Ok(None) => {
@@ -188,10 +188,11 @@ impl Desk {
                 "Each suggestion is decided once.",
             );
         }
-        let record =
-            |decision: &str, edit: Option<i64>| self.log().decide(id, decision, by, reason, edit);
+        let record = |decision: &'static str, edit: Option<i64>| {
+            self.log().decide(id, decision, by, reason, edit)
+        };
         if !approve {
-            return match record("rejected", None) {
+            return match record("rejected", None).await {
                 Ok(true) => Reply::new(ReplyKind::Answer, format!("Suggestion #{id} rejected"))
                     .summary(Line::new(format!(
                         "{}'s suggestion was turned down by {}{}. Nothing was changed.",
@@ -230,7 +231,7 @@ impl Desk {
             r.title = format!("Suggestion #{id} could not be applied: {}", r.title);
             return r;
         }
-        if let Err(e) = record("approved", edit) {
+        if let Err(e) = record("approved", edit).await {
             tracing::error!(error = %e, "recording a decision failed");
         }
         r.title = format!("Suggestion #{id} approved: {}", r.title);

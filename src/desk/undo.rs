@@ -18,7 +18,7 @@ impl Desk {
     /// Revert the newest edit from chat that is not yet undone: the asker's own, or anyone's
     /// when `admin`.
     pub async fn undo(&self, h: &Handles<'_>, by: &Author, admin: bool) -> Reply {
-        let last = self.log().last_undoable();
+        let last = self.log().last_undoable().await;
         let edit = match last {
             Ok(Some(e)) => e,
             Ok(None) => {
@@ -119,7 +119,7 @@ impl Desk {
             undoes: Some(edit.id),
             git_commit: committed.as_ref().and_then(|c| c.clone().ok()),
         };
-        let id = self.log_entry(&entry);
+        let id = self.log_entry(&entry).await;
         tracing::info!(file = %entry.file, by = %by.describe(), edit = ?id, "{summary}");
         let record = h.reloader.reload_and_announce(Trigger::Edit).await;
         Reply::new(ReplyKind::Answer, format!("Edit #{} undone", edit.id)).summary(Line::new(
@@ -224,7 +224,7 @@ impl Desk {
             undoes: Some(made.id),
             git_commit: committed.as_ref().and_then(|c| c.clone().ok()),
         };
-        let id = self.log_entry(&entry);
+        let id = self.log_entry(&entry).await;
         tracing::info!(folder = %made.file, by = %by.describe(), edit = ?id, "{summary}");
         let record = h.reloader.reload_and_announce(Trigger::Edit).await;
         Reply::new(ReplyKind::Answer, format!("Edit #{} undone", made.id)).summary(Line::new(
@@ -241,7 +241,7 @@ impl Desk {
 
     /// The latest edits from chat, of one card when `card` names an actor, `timeline` or
     /// `sources`.
-    pub fn history(&self, h: &Handles<'_>, topic: Option<&str>, card: Option<&str>) -> Reply {
+    pub async fn history(&self, h: &Handles<'_>, topic: Option<&str>, card: Option<&str>) -> Reply {
         let file = match card {
             None => None,
             Some(c) => {
@@ -266,7 +266,7 @@ impl Desk {
                 }
             }
         };
-        let rows = self.log().recent(file.as_deref(), HISTORY_LEN);
+        let rows = self.log().recent(file.as_deref(), HISTORY_LEN).await;
         let rows = match rows {
             Ok(r) => r,
             Err(e) => {

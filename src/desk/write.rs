@@ -153,7 +153,7 @@ impl Desk {
             undoes: None,
             git_commit: committed.as_ref().and_then(|c| c.clone().ok()),
         };
-        let id = self.log_entry(&entry);
+        let id = self.log_entry(&entry).await;
         tracing::info!(file = %entry.file, by = %by.describe(), edit = ?id, "{summary}");
         let record = h.reloader.reload_and_announce(Trigger::Edit).await;
         let when = changed

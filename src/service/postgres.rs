@@ -180,3 +180,52 @@ impl Database {
         tx.commit().await.map_err(|e| self.error(e))
     }
 }
+
+/// What a listening connection gives: a word for each notification (the receiver ends when the
+/// connection does), and the client, which must live as long as it listens.
+pub type Listening = (
+    tokio::sync::mpsc::UnboundedReceiver<()>,
+    tokio_postgres::Client,
+);
+
+impl Database {
+    /// Listen on `channel` on a connection of its own; `None` when the database cannot be
+    /// reached. The caller keeps the client for as long as it listens.
+    pub async fn listen(&self, channel: &str) -> Option<Listening> {
+        let (client, mut connection) = self.connect_own().await.ok()?;
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            loop {
+                match std::future::poll_fn(|cx| connection.poll_message(cx)).await {
+                    Some(Ok(tokio_postgres::AsyncMessage::Notification(_))) => {
+                        if tx.send(()).is_err() {
+                            return;
+                        }
+                    }
+                    Some(Ok(_)) => {}
+                    Some(Err(_)) | None => return,
+                }
+            }
+        });
+        let listen = format!("LISTEN {channel}");
+        match tokio::time::timeout(WAIT, client.batch_execute(&listen)).await {
+            Ok(Ok(())) => Some((rx, client)),
+            _ => None,
+        }
+    }
+
+    /// Say on `channel` that something changed; the listeners of every replica hear it. A
+    /// failure is logged: the listeners also look on their own, every little while.
+    pub async fn notify(&self, channel: &str) {
+        let sent = match self.client().await {
+            Ok(c) => c
+                .batch_execute(&format!("NOTIFY {channel}"))
+                .await
+                .map_err(|e| self.error(e)),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = sent {
+            tracing::warn!(channel, error = %e, "could not tell the other replicas of a change; they find it on their next look");
+        }
+    }
+}

@@ -18,6 +18,7 @@ mod discord_gateway;
 mod discord_support;
 #[cfg(all(feature = "discord", feature = "matrix"))]
 mod edit;
+mod edit_stores;
 #[cfg(feature = "discord")]
 mod fake_discord;
 #[cfg(feature = "matrix")]

@@ -658,6 +658,30 @@ async fn submit_stance(base: &str, actor: &str, stance: &str) -> serde_json::Val
     .await
 }
 
+/// An undo's answer as text: the deferred one completed through the fake Discord, or at once.
+#[cfg(feature = "matrix")]
+async fn undo_answer(fake: &Fake, answer: serde_json::Value) -> String {
+    if answer["type"] != 5 {
+        return answer.to_string();
+    }
+    let started = Instant::now();
+    loop {
+        let done = fake
+            .requests_to("PATCH", "/webhooks/")
+            .into_iter()
+            .map(|r| r.body.to_string())
+            .find(|b| b.contains("undone"));
+        if let Some(b) = done {
+            return b;
+        }
+        assert!(
+            started.elapsed().as_secs() < 20,
+            "the deferred undo never completed"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 /// `/position <actor>` on `base`, as text.
 #[cfg(feature = "matrix")]
 async fn position(base: &str, actor: &str) -> String {
@@ -673,9 +697,12 @@ async fn position(base: &str, actor: &str) -> String {
 
 #[cfg(feature = "matrix")]
 #[test]
-fn an_edit_on_one_replica_is_answered_by_the_other_within_3_s_and_concurrent_edits_both_land() {
+fn an_edit_on_one_replica_is_answered_by_the_other_within_3_s_and_concurrent_edits_both_land_in_git_and_the_log()
+ {
+    use crate::discord_support::{MANAGE_GUILD, command};
     use crate::edit::git;
-    use crate::serve::wait_up;
+    use crate::serve::{post_signed, wait_up};
+    use dossier::desk::EditStore as _;
     runtime().block_on(async {
         let pg = tokio::task::spawn_blocking(Postgres::start)
             .await
@@ -785,7 +812,89 @@ fn an_edit_on_one_replica_is_answered_by_the_other_within_3_s_and_concurrent_edi
                 tokio::time::sleep(std::time::Duration::from_millis(100)).await;
             }
         }
-        eprintln!("an edit on A answered by B after {seen:?}");
+        // Both replicas log to the one edit log, in the order the edits landed in git.
+        let log = dossier::desk::PgLog::open(crate::stores::database(&database))
+            .await
+            .expect("the shared edit log");
+        let logged = log.recent(None, 10).await.expect("edit log");
+        assert_eq!(logged.len(), 3, "{logged:?}");
+        let commits = git(&remote, &["log", "--format=%H", "main"]);
+        let commits: Vec<&str> = commits.lines().take(3).collect();
+        assert_eq!(
+            logged
+                .iter()
+                .map(|e| e.git_commit.clone().unwrap_or_default())
+                .collect::<Vec<_>>(),
+            commits,
+            "the edit log's order is git's order, newest first"
+        );
+        // History on B lists the edit made on A; undo on B reverts the newest edit wherever it
+        // was made, and both replicas answer with the card as it was before it.
+        let history = post_signed(&b, &command("history", &[], MANAGE_GUILD)).await;
+        let history = history.to_string();
+        assert!(
+            history.contains("Iran") && history.contains("Oman") && history.contains("Qatar"),
+            "{history}"
+        );
+        let newest = &logged[0];
+        let (undone_actor, undone_text) = if newest.summary.contains("Oman") {
+            ("oman", "edited on A")
+        } else {
+            ("qatar", "edited on B")
+        };
+        let undo = post_signed(&b, &command("undo", &[], "8")).await;
+        let undo = undo_answer(&fake, undo).await;
+        assert!(undo.contains("undone"), "{undo}");
+        let undone = Instant::now();
+        for base in [&a, &b] {
+            while position(base, undone_actor).await.contains(undone_text) {
+                assert!(
+                    undone.elapsed().as_secs() < 10,
+                    "{base} still serves the undone edit: {}",
+                    both_logs(&first, &second)
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+        }
+        let after = log.recent(None, 10).await.expect("edit log");
+        assert_eq!(after.len(), 4);
+        assert_eq!(
+            after[0].undoes,
+            Some(newest.id),
+            "the undo names the edit it reverts"
+        );
+
+        // A channel's topic chosen on A is the one B answers from.
+        let channel = "1400000000000000077";
+        let mut set = command(
+            "topic",
+            &[("set", 3, serde_json::json!("iran-us-talks"))],
+            MANAGE_GUILD,
+        );
+        set["channel_id"] = serde_json::json!(channel);
+        set["channel"]["id"] = serde_json::json!(channel);
+        let said = post_signed(&a, &set).await.to_string();
+        assert!(said.contains("answers from"), "{said}");
+        let chosen = Instant::now();
+        loop {
+            let mut ask = command("topic", &[], "0");
+            ask["channel_id"] = serde_json::json!(channel);
+            ask["channel"]["id"] = serde_json::json!(channel);
+            let told = post_signed(&b, &ask).await.to_string();
+            if told.contains("chosen by") {
+                break;
+            }
+            assert!(
+                chosen.elapsed() < std::time::Duration::from_secs(3),
+                "B does not know A's choice of topic: {told}\n{}",
+                both_logs(&first, &second)
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        eprintln!(
+            "an edit on A answered by B after {seen:?}; a topic set on A known to B after {:?}",
+            chosen.elapsed()
+        );
         drop((first, second));
     });
 }

@@ -15,17 +15,17 @@ use dossier::service::postgres::Database;
 use std::sync::Arc;
 
 /// Where a store under test lives.
-enum Backend {
+pub enum Backend {
     Sqlite(tempfile::TempDir),
     Pg { server: Postgres, address: String },
 }
 
 impl Backend {
-    fn sqlite() -> Backend {
+    pub fn sqlite() -> Backend {
         Backend::Sqlite(tempfile::tempdir().expect("tempdir"))
     }
 
-    fn pg() -> Backend {
+    pub fn pg() -> Backend {
         let server = Postgres::start();
         let address = server.database("dossier");
         Backend::Pg { server, address }
@@ -41,6 +41,21 @@ impl Backend {
                 PgStore::open(database(address))
                     .await
                     .expect("postgres store"),
+            ),
+        }
+    }
+
+    /// Open the edit log, as one more process would.
+    pub async fn open_log(&self) -> Arc<dyn dossier::desk::EditStore> {
+        match self {
+            Backend::Sqlite(dir) => Arc::new(
+                dossier::desk::SqliteLog::open(&dir.path().join("state/edits.sqlite3"))
+                    .expect("sqlite"),
+            ),
+            Backend::Pg { address, .. } => Arc::new(
+                dossier::desk::PgLog::open(database(address))
+                    .await
+                    .expect("postgres log"),
             ),
         }
     }
@@ -274,7 +289,8 @@ async fn racing_claims_have_one_winner_each(b: &Backend) {
     assert_eq!(all, expected, "each post claimed exactly once");
 }
 
-fn on_both(
+/// Run `test` on a SQLite store, then on a PostgreSQL one.
+pub fn on_both(
     test: for<'a> fn(&'a Backend) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + 'a>>,
 ) {
     runtime().block_on(async {
@@ -387,7 +403,7 @@ fn migrate(args: &[&str]) -> std::process::Output {
 }
 
 #[test]
-fn state_migrate_copies_sqlite_schedules_into_postgres_once_and_refuses_a_full_target() {
+fn state_migrate_copies_sqlite_schedules_and_edits_into_postgres_once_and_refuses_a_full_target() {
     runtime().block_on(async {
         let dir = tempfile::tempdir().expect("tempdir");
         let state = dir.path().join("state");
@@ -420,6 +436,45 @@ fn state_migrate_copies_sqlite_schedules_into_postgres_once_and_refuses_a_full_t
             let recent = s.recent(subs[0].id, 5).await.expect("recent");
             (subs, recent)
         };
+        // The edit log beside them: an edit, and a suggestion waiting.
+        {
+            use dossier::desk::EditStore as _;
+            let log = dossier::desk::SqliteLog::open(&state.join("edits.sqlite3")).expect("log");
+            let by = dossier::edit::Author {
+                platform: "discord".into(),
+                id: "1".into(),
+                name: "alice".into(),
+            };
+            log.add(&dossier::desk::log::Entry {
+                id: 0,
+                at: now(),
+                topic: "iran-us-talks".into(),
+                file: "iran-us-talks/actors/iran.toml".into(),
+                action: "position".into(),
+                summary: "Iran's stance".into(),
+                by: by.clone(),
+                existed: true,
+                before: "a".into(),
+                after: "b".into(),
+                after_hash: "h".into(),
+                undoes: None,
+                git_commit: None,
+            })
+            .await
+            .expect("edit");
+            log.suggest(&dossier::desk::log::Suggestion {
+                id: 0,
+                what: "event".into(),
+                topic: "iran-us-talks".into(),
+                actor: None,
+                base: None,
+                fields: "{}".into(),
+                by,
+                decision: None,
+            })
+            .await
+            .expect("suggestion");
+        }
         let server = tokio::task::spawn_blocking(Postgres::start)
             .await
             .expect("postgres");
@@ -434,8 +489,13 @@ fn state_migrate_copies_sqlite_schedules_into_postgres_once_and_refuses_a_full_t
             String::from_utf8_lossy(&out.stderr)
         );
         assert!(
-            said.contains("3 of 3 subscriptions, 1 of 1 posts, 1 of 1 snapshots"),
+            said.contains("3 of 3 subscriptions, 1 of 1 posts, 1 of 1 snapshots")
+                && said.contains("1 of 1 edits, 1 of 1 suggestions"),
             "{said}"
+        );
+        assert_eq!(
+            server.query("migrated", "SELECT user_name || ' ' || file FROM edits"),
+            "alice iran-us-talks/actors/iran.toml"
         );
         let pg = PgStore::open(database(&address)).await.expect("store");
         let active = pg.subscriptions().await.expect("subscriptions");
@@ -485,7 +545,8 @@ fn state_migrate_copies_sqlite_schedules_into_postgres_once_and_refuses_a_full_t
         let said = String::from_utf8_lossy(&out.stdout).into_owned();
         assert!(out.status.success(), "{said}");
         assert!(
-            said.contains("0 of 3 subscriptions, 0 of 1 posts, 0 of 1 snapshots"),
+            said.contains("0 of 3 subscriptions, 0 of 1 posts, 0 of 1 snapshots")
+                && said.contains("0 of 1 edits, 0 of 1 suggestions"),
             "{said}"
         );
         assert_eq!(
