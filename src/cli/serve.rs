@@ -126,11 +126,14 @@ pub fn run(args: Args) -> ExitCode {
         },
     };
     let desk = crate::desk::Desk::with_log(&root, log);
+    let desk = match &db {
+        Some(db) => desk.with_cluster(db.clone()),
+        None => desk,
+    };
     let desk = match &config.cards_remote {
         None => Arc::new(desk),
         Some(remote) => match desk.sharing(crate::desk::Sharing {
             remote: remote.clone(),
-            db: db.clone(),
         }) {
             Ok(d) => Arc::new(d),
             Err(e) => {

@@ -39,7 +39,7 @@ async fn pull_and_reload(desk: &Desk, reloader: &Reloader, failing: &mut bool) {
 
 /// Follow the remote until `stop`: on every notification, and every [`FETCH_EVERY`].
 pub async fn follow(desk: Arc<Desk>, reloader: Arc<Reloader>, stop: CancellationToken) {
-    let db = desk.shared().and_then(|s| s.db.clone());
+    let db = desk.cluster().cloned();
     let mut failing = false;
     let mut told: Option<Listening> = None;
     let mut next_fetch = tokio::time::Instant::now() + FETCH_EVERY;

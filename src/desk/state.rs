@@ -55,15 +55,16 @@ pub struct Desk {
     locks: Mutex<HashMap<PathBuf, Arc<tokio::sync::Mutex<()>>>>,
     /// How edits travel to the other replicas, when there are any.
     sharing: Option<Sharing>,
+    /// The database the replicas share, whose advisory locks make each topic's edits one at a
+    /// time across them (whether the cards travel by git or sit on one shared volume).
+    cluster: Option<crate::service::postgres::Database>,
 }
 
-/// How edits travel between replicas: the git remote every replica pulls from and pushes to,
-/// and the shared database, whose advisory locks make each topic's edits one at a time across
-/// the replicas and whose notifications tell the others to pull.
+/// How edits travel between replicas: the git remote every replica pulls from and pushes to
+/// (the shared database's notifications tell the others to pull).
 #[derive(Clone, Debug)]
 pub struct Sharing {
     pub remote: String,
-    pub db: Option<crate::service::postgres::Database>,
 }
 
 /// The notification channel on which a replica says it pushed an edit.
@@ -106,6 +107,7 @@ impl Desk {
             log,
             locks: Mutex::new(HashMap::new()),
             sharing: None,
+            cluster: None,
         }
     }
 
@@ -121,8 +123,19 @@ impl Desk {
         Ok(self)
     }
 
+    /// Hold each topic across the replicas sharing `db` while one of them edits it.
+    pub fn with_cluster(mut self, db: crate::service::postgres::Database) -> Desk {
+        self.cluster = Some(db);
+        self
+    }
+
     pub fn shared(&self) -> Option<&Sharing> {
         self.sharing.as_ref()
+    }
+
+    /// The database the replicas share, when they do.
+    pub fn cluster(&self) -> Option<&crate::service::postgres::Database> {
+        self.cluster.as_ref()
     }
 
     /// The work tree and remote, when edits are shared.
@@ -135,14 +148,8 @@ impl Desk {
     /// every replica has. Refused, with what to do, when that cannot be done.
     pub(super) async fn hold(&self, dir: &Path) -> Result<Held, Reply> {
         let local = self.lock_for(dir).lock_owned().await;
-        let Some(sharing) = &self.sharing else {
-            return Ok(Held {
-                _local: local,
-                _cluster: None,
-            });
-        };
         let topic = self.relative(dir);
-        let cluster = match &sharing.db {
+        let cluster = match &self.cluster {
             Some(db) => match crate::service::lease::exclusive(db, &topic, EDIT_WAIT).await {
                 Ok(l) => Some(l),
                 Err(e) => {
@@ -197,7 +204,7 @@ impl Desk {
         .await;
         match pushed {
             Ok(Ok(())) => {
-                if let Some(db) = self.sharing.as_ref().and_then(|s| s.db.as_ref()) {
+                if let Some(db) = &self.cluster {
                     db.notify(CARDS_CHANNEL).await;
                 }
             }
