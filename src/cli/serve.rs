@@ -345,9 +345,17 @@ fn open_matrix(
     let make = {
         let (app, poster) = (app.clone(), poster.clone());
         let moderation_room = config.moderation.matrix_room.clone();
+        // A replica that takes the sync over answers the commands nobody answered in the
+        // moments before it did (those the homeserver shows no reply to).
+        let leased = db.is_some();
         move || -> Result<crate::matrix::Door, String> {
             let mut door =
                 crate::matrix::Door::new(app.clone(), m.clone()).map_err(|e| format!("{e:#}"))?;
+            if leased {
+                door.catch_up_from_ms = door
+                    .started_ms
+                    .saturating_sub(crate::matrix::catch_up::TAKEOVER_WINDOW.as_millis() as u64);
+            }
             door.moderation_room = moderation_room.clone();
             door.poster = poster.clone();
             Ok(door)

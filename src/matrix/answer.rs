@@ -31,6 +31,11 @@ impl Door {
         if !self.may_be_command(&ev) {
             return;
         }
+        let sent = u64::from(ev.origin_server_ts.0);
+        if sent < self.history_before() {
+            return;
+        }
+        let late = sent < self.started_ms;
         let Ok(queued) = self.queued.clone().try_acquire_owned() else {
             tracing::warn!(room = %room.room_id(), event = %ev.event_id, "too many commands waiting; dropping this one");
             return;
@@ -42,6 +47,9 @@ impl Door {
             let Ok(_running) = door.running.clone().acquire_owned().await else {
                 return;
             };
+            if late && !door.still_waiting(&room, &ev).await {
+                return;
+            }
             respond(&door, &room, &ev).await;
         });
     }
@@ -128,7 +136,7 @@ pub async fn answer_with_picture(
     room: &Room,
     ev: &OriginalSyncRoomMessageEvent,
 ) -> Option<(Reply, Option<Arc<Png>>)> {
-    if ev.sender == door.own || u64::from(ev.origin_server_ts.0) < door.started_ms {
+    if ev.sender == door.own || u64::from(ev.origin_server_ts.0) < door.history_before() {
         return None;
     }
     if matches!(ev.content.relates_to, Some(Relation::Replacement(_))) {

@@ -29,6 +29,12 @@ pub struct Door {
     /// Messages sent before this moment (ms since the epoch) are history, not questions: they
     /// arrive when the bot joins a room with earlier messages in it.
     pub started_ms: u64,
+    /// Commands sent from this moment until `started_ms` arrived while nobody listened (a
+    /// replica taking the sync over); each is answered if the bot has not replied to it yet
+    /// (`catch_up`). The same as `started_ms` unless set earlier.
+    pub catch_up_from_ms: u64,
+    /// What `catch_up` knows of the bot's replies in each room, and the commands it took.
+    pub(super) caught_up: super::catch_up::Seen,
     /// The room where moderators are told about broken cards (`[moderation] matrix_room`).
     pub moderation_room: Option<String>,
     /// Posts daily briefings once connected.
@@ -53,12 +59,19 @@ impl Door {
             own,
             on_answer: None,
             started_ms,
+            catch_up_from_ms: started_ms,
+            caught_up: Default::default(),
             moderation_room: None,
             poster: MatrixPoster::default(),
             running: Arc::new(Semaphore::new(MAX_CONCURRENT_ANSWERS)),
             queued: Arc::new(Semaphore::new(MAX_QUEUED_ANSWERS)),
             uploads: Arc::default(),
         })
+    }
+
+    /// Messages sent before this moment are history, never answered.
+    pub fn history_before(&self) -> u64 {
+        self.started_ms.min(self.catch_up_from_ms)
     }
 
     /// A cheap first look, on the sync loop: could this message be a command for us?

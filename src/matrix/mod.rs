@@ -1,7 +1,8 @@
 //! The Matrix door: `!position iran` in a room, answered with a threaded, HTML-formatted reply,
 //! in plain and end-to-end encrypted rooms alike. The only module that imports matrix-sdk.
-//! One initial sync before handlers are registered, so old history is never answered; the sync
-//! token lives in the SQLite store, so a restart resumes where it stopped. The sync loop only
+//! One initial sync before handlers are registered, so old history is never answered (the
+//! commands in it sent since the door started, and not yet replied to, are: `catch_up`); the
+//! sync token lives in the SQLite store, so a restart resumes where it stopped. The sync loop only
 //! dispatches: each command is answered on its own task, a bounded number at a time, so a slow
 //! send or power-level lookup in one room never holds up another.
 //!
@@ -11,6 +12,7 @@
 
 pub mod answer;
 pub mod briefings;
+pub mod catch_up;
 pub mod door;
 pub mod invites;
 pub mod moderation;

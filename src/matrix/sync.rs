@@ -68,13 +68,13 @@ pub async fn run(door: Door, stop: CancellationToken) -> anyhow::Result<()> {
     let door = Arc::new(Door { own, ..door });
     let filter = filter_for(&client, &door.own).await;
     let mut backoff = Duration::from_millis(500);
-    let mut since = loop {
+    let first = loop {
         let synced = tokio::select! {
             _ = stop.cancelled() => return Ok(()),
             s = client.sync_once(SyncSettings::default().filter(filter.clone())) => s,
         };
         match synced {
-            Ok(r) => break r.next_batch,
+            Ok(r) => break r,
             Err(e) => {
                 app.doors
                     .set(NAME, DoorState::Down(format!("initial sync failed: {e}")));
@@ -101,7 +101,9 @@ pub async fn run(door: Door, stop: CancellationToken) -> anyhow::Result<()> {
             _ => {}
         }
     }
+    let mut since = first.next_batch.clone();
     register(&client, door.clone());
+    super::catch_up::dispatch_first(&client, &door, &first);
     door.poster.connected(&client, &door.cfg.prefix);
     if let Some(room) = &door.moderation_room {
         tokio::spawn(post_notices(
