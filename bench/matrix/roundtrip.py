@@ -59,7 +59,7 @@ async def main():
                 f'store = "{work}/state/matrix"\nautojoin = true\n')
         if os.environ.get("CHARTS") == "off":
             f.write('[charts]\nenabled = false\n')
-    env = dict(os.environ, MATRIX_PASSWORD="bot-password", RUST_LOG="warn")
+    env = dict(os.environ, MATRIX_PASSWORD="bot-password", RUST_LOG=os.environ.get("BOT_LOG", "warn"))
     if dossier == "echo":
         # The floor: a matrix-nio bot that answers each command with one line at once.
         bot = subprocess.Popen([sys.executable, __file__, "echo-bot", url])

@@ -2,6 +2,7 @@
 # Round trip of `!position iran` from a real Matrix client (matrix-nio, from PyPI) through a
 # real Synapse (scripts/synapse-venv) to a release `dossier serve` and back, on 127.0.0.1.
 #   bench/matrix/run.sh              (N=100; DOSSIER_BIN=path measures another build)
+#   BOT_LOG=warn,matrix_sdk_base::client=info sets the bot's log filter (the SDK's time per sync).
 #   PAUSE_MS=500 waits that long after each reply before the next command (a reader, not a
 #   script); CHARTS=off turns dossier's charts off; COMMAND="!topics" asks something else.
 # See roundtrip.py for the legs it prints.
