@@ -383,6 +383,7 @@ fn open_matrix(
                     crate::matrix::NAME,
                     stop,
                     GRACE,
+                    None,
                     |own| {
                         let door = make();
                         async move { run(door?, own).await }

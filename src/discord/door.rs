@@ -82,24 +82,46 @@ pub async fn open(
         {
             tracing::error!(error = %e, "registering slash commands failed; answering anyway");
         }
-        let total = match d.shards {
-            crate::config::Shards::Count(n) => n,
-            crate::config::Shards::Auto => match api.get_bot_gateway().await {
-                Ok(g) => g.shards.clamp(1, crate::config::MAX_SHARDS),
-                Err(e) => {
+        // Discord's recommended shard count, and how many shards may identify at once: asked
+        // when shards are "auto", or shared with other replicas (who must pace their identifies).
+        let bot_gateway = match (&d.shards, &db) {
+            (crate::config::Shards::Count(_), None) => None,
+            _ => match api.get_bot_gateway().await {
+                Ok(g) => Some(g),
+                Err(e) if d.shards == crate::config::Shards::Auto => {
                     return Err(format!(
                         "cannot ask Discord how many shards to run (GET /gateway/bot): {e}"
                     ));
                 }
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot ask Discord how many shards may identify at once (GET /gateway/bot); identifying one at a time");
+                    None
+                }
             },
         };
-        tracing::info!(shards = total, "Discord gateway shards");
+        let total = match d.shards {
+            crate::config::Shards::Count(n) => n,
+            crate::config::Shards::Auto => bot_gateway
+                .as_ref()
+                .map_or(1, |g| g.shards.clamp(1, crate::config::MAX_SHARDS)),
+        };
+        let concurrency = bot_gateway.as_ref().map_or(1, |g| {
+            g.session_start_limit.max_concurrency.clamp(1, 64) as u32
+        });
+        tracing::info!(shards = total, concurrency, "Discord gateway shards");
         match db {
             None => spawn_gateway(&d, token.expose(), rest, app, settings, total, stop, tasks)
                 .await
                 .map_err(|e| format!("cannot start the Discord client: {e}"))?,
             Some(db) => {
+                // The shards spread evenly over the replicas running them, late joiners too.
+                let group = crate::service::lease::Group::join(
+                    db.clone(),
+                    format!("discord:{}:shards/{total}", d.application_id),
+                    total,
+                );
                 for shard in 0..total {
+                    let group = group.clone();
                     let door = gateway_name(shard, total);
                     let lease = format!("discord:{}:shard:{shard}/{total}", d.application_id);
                     let (d, token) = (d.clone(), token.expose().to_owned());
@@ -108,17 +130,39 @@ pub async fn open(
                     tasks.spawn(async move {
                         let doors = app.doors.clone();
                         let ran = crate::service::lease::run_leased(
-                            db,
+                            db.clone(),
                             lease,
                             &doors,
                             door,
                             stop,
                             GRACE,
+                            Some(group),
                             |own| {
                                 let (d, token) = (d.clone(), token.clone());
                                 let (app, rest, settings) =
                                     (app.clone(), rest.clone(), settings.clone());
+                                let (db, app_id) = (db.clone(), d.application_id);
                                 async move {
+                                    // Shards of one bucket identify at least 5 s apart, across
+                                    // every replica: the bucket's lock is held that long after
+                                    // this shard starts to connect.
+                                    let bucket = format!(
+                                        "discord:{app_id}:identify:{}",
+                                        shard % concurrency
+                                    );
+                                    let pace = crate::service::lease::exclusive(
+                                        &db,
+                                        &bucket,
+                                        IDENTIFY_WAIT,
+                                    )
+                                    .await
+                                    .map_err(|e| {
+                                        format!("cannot take the shard's turn to identify: {e}")
+                                    })?;
+                                    tokio::spawn(async move {
+                                        tokio::time::sleep(IDENTIFY_SPACING).await;
+                                        drop(pace);
+                                    });
                                     let client = gateway::client(
                                         http(&d, &token),
                                         rest,
@@ -141,6 +185,14 @@ pub async fn open(
     }
     Ok(Opened { routes, poster })
 }
+
+/// Discord lets the shards of one bucket (shard id modulo `max_concurrency`) identify once per
+/// 5 s; a shard's turn is held a little longer, as its IDENTIFY follows the connection by a
+/// moment.
+const IDENTIFY_SPACING: std::time::Duration = std::time::Duration::from_millis(5_500);
+
+/// How long a shard waits for its turn to identify (many shards of one bucket queue up).
+const IDENTIFY_WAIT: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// How long a shard that lost its lease gets to close.
 const GRACE: std::time::Duration = std::time::Duration::from_secs(10);

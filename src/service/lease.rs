@@ -10,6 +10,7 @@
 use super::doors::{DoorState, Doors};
 use super::postgres::{Database, WAIT};
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
@@ -181,6 +182,7 @@ pub async fn acquire(db: &Database, name: &str, stop: &CancellationToken) -> Opt
 /// standby), start the door with a token of its own, and when the lease is lost stop the door,
 /// wait for it to close (up to `grace`) and wait for the lease again. Returns when `stop` is
 /// cancelled, or with the door's own result when it stops by itself.
+#[allow(clippy::too_many_arguments)]
 pub async fn run_leased<F, Fut>(
     db: Database,
     name: String,
@@ -188,6 +190,7 @@ pub async fn run_leased<F, Fut>(
     door: &'static str,
     stop: CancellationToken,
     grace: Duration,
+    group: Option<Arc<Group>>,
     mut start: F,
 ) -> Result<(), String>
 where
@@ -199,24 +202,161 @@ where
         let Some(lease) = acquire(&db, &name, &stop).await else {
             return Ok(());
         };
+        let _counted = group.as_ref().map(|g| g.count());
         tracing::info!(door, lease = %name, "this replica holds the door");
         let own = stop.child_token();
         let lost = lease.lost();
         let running = start(own.clone());
         tokio::pin!(running);
+        let surplus = async {
+            match &group {
+                Some(g) => g.surplus().await,
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
             ran = &mut running => return ran,
-            _ = lost.cancelled() => {}
+            _ = lost.cancelled() => {
+                if stop.is_cancelled() {
+                    return Ok(());
+                }
+                tracing::warn!(door, lease = %name, "lost the door's lease; stopping the door until it is held again");
+            }
+            _ = surplus => {
+                tracing::info!(door, lease = %name, "handing the door over to a replica that holds fewer, to spread them evenly");
+            }
         }
-        if stop.is_cancelled() {
-            return Ok(());
-        }
-        tracing::warn!(door, lease = %name, "lost the door's lease; stopping the door until it is held again");
         own.cancel();
         if tokio::time::timeout(grace, &mut running).await.is_err() {
             tracing::warn!(door, "the door did not stop within {} s", grace.as_secs());
         }
         drop(lease);
+    }
+}
+
+/// The first key of the shared locks by which the replicas running a group of doors count
+/// themselves: "grp" in ASCII.
+const GROUP_KEY_SPACE: i32 = 0x0067_7270;
+
+/// How often a replica compares the doors of a group it holds with its fair share.
+pub const REBALANCE_EVERY: Duration = Duration::from_secs(5);
+
+/// How long after handing one door over a replica waits before it may hand over another, so
+/// the door has time to find its new holder and the counts to settle.
+const REBALANCE_PAUSE: Duration = Duration::from_secs(15);
+
+/// Interchangeable doors (a bot's gateway shards) that the replicas running them spread evenly:
+/// each replica counts itself in with a shared advisory lock for as long as it runs, and one
+/// that holds more than its share (the group's size over the replicas, rounded up) hands one
+/// door over at a time. A replica that joins late so gets its share within seconds, not only
+/// when another dies.
+pub struct Group {
+    name: String,
+    size: u32,
+    db: Database,
+    held: std::sync::atomic::AtomicU32,
+    last_release: std::sync::Mutex<Option<tokio::time::Instant>>,
+    member: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        self.member.abort();
+    }
+}
+
+/// One door of a group counted as held while this lives.
+pub struct Counted(Arc<Group>);
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0
+            .held
+            .fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Group {
+    /// Count this replica in the group `name` of `size` doors, for as long as the value lives
+    /// (and again whenever the database comes back).
+    pub fn join(db: Database, name: String, size: u32) -> Arc<Group> {
+        let member = tokio::spawn({
+            let (db, name) = (db.clone(), name.clone());
+            async move {
+                loop {
+                    if let Ok((client, connection)) = db.connect_own().await {
+                        let mut connection = AbortOnDrop(tokio::spawn(async move {
+                            let _ = connection.await;
+                        }));
+                        let joined = client.batch_execute(KEEPALIVES).await.and(
+                            client
+                                .execute(
+                                    "SELECT pg_advisory_lock_shared($1, hashtext($2))",
+                                    &[&GROUP_KEY_SPACE, &name],
+                                )
+                                .await,
+                        );
+                        if joined.is_ok() {
+                            // Counted in until the connection ends.
+                            let _ = (&mut connection.0).await;
+                        }
+                    }
+                    tokio::time::sleep(POLL).await;
+                }
+            }
+        });
+        Arc::new(Group {
+            name,
+            size,
+            db,
+            held: std::sync::atomic::AtomicU32::new(0),
+            last_release: std::sync::Mutex::new(None),
+            member,
+        })
+    }
+
+    fn count(self: &Arc<Self>) -> Counted {
+        self.held.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Counted(self.clone())
+    }
+
+    /// How many replicas run the group now.
+    pub async fn members(&self) -> Result<u32, String> {
+        let c = self.db.client().await.map_err(|e| e.to_string())?;
+        let row = c
+            .query_one(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted
+                 AND classid = ($1::INT4)::OID AND objid = (hashtext($2))::OID AND objsubid = 2",
+                &[&GROUP_KEY_SPACE, &self.name],
+            )
+            .await
+            .map_err(|e| self.db.error(e).to_string())?;
+        Ok(row.get::<_, i64>(0) as u32)
+    }
+
+    /// The most doors of the group one of `members` replicas should hold.
+    pub fn share(size: u32, members: u32) -> u32 {
+        size.div_ceil(members.max(1))
+    }
+
+    /// Returns once this replica holds more than its share of the group and it is this door's
+    /// turn to be handed over (one at a time, [`REBALANCE_PAUSE`] apart).
+    async fn surplus(&self) {
+        loop {
+            tokio::time::sleep(REBALANCE_EVERY).await;
+            let Ok(members) = self.members().await else {
+                continue;
+            };
+            let held = self.held.load(std::sync::atomic::Ordering::SeqCst);
+            if held <= Group::share(self.size, members) {
+                continue;
+            }
+            let mut last = self.last_release.lock().unwrap_or_else(|e| e.into_inner());
+            if last.is_none_or(|t| t.elapsed() >= REBALANCE_PAUSE) {
+                *last = Some(tokio::time::Instant::now());
+                return;
+            }
+        }
     }
 }
 
@@ -270,5 +410,21 @@ pub async fn exclusive(db: &Database, name: &str, wait: Duration) -> Result<Excl
         )),
         Ok(Err(e)) => Err(format!("the database {} failed: {e}", db.name)),
         Err(_) => Err(format!("the database {} did not answer", db.name)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_replicas_share_of_a_group_is_its_size_over_the_replicas_rounded_up() {
+        assert_eq!(Group::share(2, 1), 2);
+        assert_eq!(Group::share(2, 2), 1);
+        assert_eq!(Group::share(3, 2), 2);
+        assert_eq!(Group::share(4, 3), 2);
+        assert_eq!(Group::share(1, 3), 1);
+        // Nobody counted yet (the database just came back): hold everything rather than nothing.
+        assert_eq!(Group::share(4, 0), 4);
     }
 }

@@ -232,6 +232,17 @@ impl Fake {
             .collect()
     }
 
+    /// When each IDENTIFY arrived (ms since the epoch), in order.
+    pub fn identify_times(&self) -> Vec<u64> {
+        self.gateway_log
+            .lock()
+            .expect("lock")
+            .iter()
+            .filter(|v| v["op"] == 2)
+            .filter_map(|v| v["received_ms"].as_u64())
+            .collect()
+    }
+
     /// Answer the next `n` interaction callbacks with 429 and a retry-after.
     pub fn rate_limit_next_callbacks(&self, n: u32) {
         self.rate_limit_callbacks.store(n, Ordering::SeqCst);
@@ -461,7 +472,14 @@ async fn gateway(fake: Fake, mut socket: WebSocket) {
                     _ => continue,
                 };
                 let Ok(v) = serde_json::from_str::<Value>(&text) else { continue };
-                fake.gateway_log.lock().expect("lock").push(v.clone());
+                let mut logged = v.clone();
+                if v["op"] == 2 {
+                    // When each IDENTIFY came, for the checks on their pace.
+                    logged["received_ms"] = json!(std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0, |d| d.as_millis() as u64));
+                }
+                fake.gateway_log.lock().expect("lock").push(logged);
                 let reply = match v["op"].as_u64() {
                     Some(1) => json!({"op": 11}),
                     Some(2) => {

@@ -388,7 +388,7 @@ async fn connected_shards(base: &str) -> Vec<u32> {
 }
 
 #[test]
-fn two_gateway_shards_split_over_two_replicas_and_the_survivor_holds_both() {
+fn two_gateway_shards_split_over_two_replicas_the_survivor_holds_both_and_a_late_joiner_gets_one() {
     runtime().block_on(async {
         let pg = tokio::task::spawn_blocking(Postgres::start)
             .await
@@ -425,6 +425,9 @@ fn two_gateway_shards_split_over_two_replicas_and_the_survivor_holds_both() {
             vec![serde_json::json!([0, 2]), serde_json::json!([1, 2])]
         );
 
+        // In steady state: a shard identifying within 5 s of the last IDENTIFY waits its turn
+        // (Discord's rule), which is not what the failover time should measure.
+        tokio::time::sleep(std::time::Duration::from_millis(5_500)).await;
         first.signal("KILL");
         let killed = Instant::now();
         loop {
@@ -448,7 +451,51 @@ fn two_gateway_shards_split_over_two_replicas_and_the_survivor_holds_both() {
             3,
             "one new IDENTIFY, for the dead replica's shard"
         );
-        drop((first, second));
+
+        // A replica that joins late gets its share: the survivor hands one shard over.
+        let third = serve_with(&a_cfg, Some("bot-token"), &[], &[]);
+        let joined = Instant::now();
+        loop {
+            let (x, y) = (connected_shards(&a).await, connected_shards(&b).await);
+            if x.len() == 1 && y.len() == 1 {
+                break;
+            }
+            assert!(
+                joined.elapsed().as_secs() < 30,
+                "the shards were not spread again (new: {x:?}, survivor: {y:?}): {}",
+                both_logs(&third, &second)
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        eprintln!("a late replica got its shard in {:?}", joined.elapsed());
+        second
+            .wait_log(1, "handing the door over to a replica that holds fewer")
+            .await;
+        // Discord's `max_concurrency` (1 here): no two IDENTIFYs within 5 s, across replicas.
+        let times = fake.identify_times();
+        assert_eq!(times.len(), 4);
+        for pair in times.windows(2) {
+            assert!(
+                pair[1] - pair[0] >= 5_000,
+                "two IDENTIFYs {} ms apart: {times:?}",
+                pair[1] - pair[0]
+            );
+        }
+        // It stays spread: nobody hands a shard over again.
+        tokio::time::sleep(std::time::Duration::from_secs(8)).await;
+        assert_eq!(
+            (
+                connected_shards(&a).await.len(),
+                connected_shards(&b).await.len()
+            ),
+            (1, 1)
+        );
+        assert_eq!(
+            fake.identified_shards().len(),
+            4,
+            "one more IDENTIFY, for the shard handed over"
+        );
+        drop((first, second, third));
     });
 }
 
