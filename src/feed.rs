@@ -5,11 +5,18 @@
 //! the entries are kept in `state/feed.sqlite3` (or only in memory where `serve` keeps no
 //! state), so the feed survives restarts and a change made while the bot was down is one
 //! entry at start-up. Entries are stored as replies (JSON); the web door renders them.
+//!
+//! Replicas sharing a PostgreSQL database share one feed: the same tables there, each topic's
+//! change recorded under an advisory lock by whichever replica serves it first (the others
+//! find the topic's mark already at what they serve and add nothing), and every replica reads
+//! the entries again when one says it added some (`NOTIFY dossier_feed`), so a feed reader
+//! sees the same entries, under the same ids, from every replica.
 
 use crate::clock::Clock;
 use crate::digest::{self, Changes, Previous, TopicSnapshot, WhenUnchanged};
 use crate::library::Library;
 use crate::reply::{Line, Reply};
+use crate::service::postgres::Database;
 use crate::service::shelf::Shelf;
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -33,6 +40,40 @@ CREATE TABLE IF NOT EXISTS feed_marks (
 );
 ";
 const SCHEMA_VERSION: i64 = 1;
+
+/// The same tables in the shared database (an entry's number a BIGINT there); each migration
+/// takes them from the version before it to its index + 1.
+const PG_MIGRATIONS: [&str; 1] = ["
+CREATE TABLE feed_entries (
+    topic TEXT NOT NULL,
+    seq BIGINT NOT NULL,
+    at TEXT NOT NULL,
+    title TEXT NOT NULL,
+    reply TEXT NOT NULL,
+    PRIMARY KEY (topic, seq)
+);
+CREATE TABLE feed_marks (
+    topic TEXT PRIMARY KEY,
+    snapshot TEXT NOT NULL,
+    day TEXT NOT NULL
+);
+"];
+
+/// The channel on which a replica says it added entries.
+pub const FEED_CHANNEL: &str = "dossier_feed";
+
+/// How often a replica reads the shared feed again without being told to.
+pub const REFRESH_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The first key of the locks that record one topic's change at a time across replicas:
+/// "fd" in ASCII.
+const FEED_KEY_SPACE: i32 = 0x0000_6664;
+
+/// The newest entries of each topic, oldest first, from a store.
+const NEWEST: &str = "SELECT topic, seq, at, title, reply FROM (
+    SELECT *, ROW_NUMBER() OVER (PARTITION BY topic ORDER BY seq DESC) AS n
+    FROM feed_entries) AS newest
+  WHERE n <= $1 ORDER BY topic, seq";
 
 /// The newest entries of each topic kept in memory, and the most a feed lists.
 pub const KEPT: usize = 50;
@@ -86,10 +127,46 @@ struct State {
     last_seq: HashMap<String, i64>,
 }
 
+/// Where the feed is written.
+enum Backing {
+    Memory,
+    Sqlite(Mutex<Connection>),
+    Postgres(Database),
+}
+
 /// The change feed of every topic.
 pub struct Feed {
     state: Mutex<State>,
-    db: Option<Mutex<Connection>>,
+    db: Backing,
+}
+
+impl State {
+    /// A state from a store's rows: each topic's mark (topic, snapshot JSON, day) and its
+    /// newest entries (topic, seq, at, title, reply JSON), oldest first.
+    fn from_rows(
+        marks: impl IntoIterator<Item = (String, String, String)>,
+        entries: impl IntoIterator<Item = (String, i64, String, String, String)>,
+    ) -> State {
+        let mut state = State::default();
+        for (topic, snap, day) in marks {
+            // A snapshot of another format is treated as absent: the next entry is whole.
+            if let (Some(snapshot), Ok(day)) = (
+                TopicSnapshot::from_json(&snap),
+                NaiveDate::parse_from_str(&day, "%Y-%m-%d"),
+            ) {
+                state.marks.insert(topic, Mark { snapshot, day });
+            }
+        }
+        for row in entries {
+            let (topic, seq) = (row.0.clone(), row.1);
+            let last = state.last_seq.entry(topic.clone()).or_default();
+            *last = (*last).max(seq);
+            if let Some(e) = to_entry(row) {
+                state.entries.entry(topic).or_default().push(Arc::new(e));
+            }
+        }
+        state
+    }
 }
 
 impl Default for Feed {
@@ -119,7 +196,7 @@ impl Feed {
     pub fn in_memory() -> Feed {
         Feed {
             state: Mutex::new(State::default()),
-            db: None,
+            db: Backing::Memory,
         }
     }
 
@@ -133,53 +210,66 @@ impl Feed {
                 path.display()
             ))
         };
-        let mut state = State::default();
-        {
+        let state = {
             let mut q = conn
                 .prepare("SELECT topic, snapshot, day FROM feed_marks")
                 .map_err(bad)?;
-            let rows = q
-                .query_map([], |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                    ))
-                })
+            let marks = q
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .map_err(bad)?
+                .collect::<Result<Vec<_>, _>>()
                 .map_err(bad)?;
-            for row in rows {
-                let (topic, snap, day) = row.map_err(bad)?;
-                // A snapshot of another format is treated as absent: the next entry is whole.
-                if let (Some(snapshot), Ok(day)) = (
-                    TopicSnapshot::from_json(&snap),
-                    NaiveDate::parse_from_str(&day, "%Y-%m-%d"),
-                ) {
-                    state.marks.insert(topic, Mark { snapshot, day });
-                }
-            }
-            let mut q = conn
-                .prepare(
-                    "SELECT topic, seq, at, title, reply FROM (
-                       SELECT *, ROW_NUMBER() OVER (PARTITION BY topic ORDER BY seq DESC) AS n
-                       FROM feed_entries)
-                     WHERE n <= ?1 ORDER BY topic, seq",
-                )
+            let mut q = conn.prepare(&NEWEST.replace("$1", "?1")).map_err(bad)?;
+            let entries = q
+                .query_map([KEPT as i64], row_entry)
+                .map_err(bad)?
+                .collect::<Result<Vec<_>, _>>()
                 .map_err(bad)?;
-            let rows = q.query_map([KEPT as i64], row_entry).map_err(bad)?;
-            for row in rows {
-                let row = row.map_err(bad)?;
-                let (topic, seq) = (row.0.clone(), row.1);
-                let last = state.last_seq.entry(topic.clone()).or_default();
-                *last = (*last).max(seq);
-                if let Some(e) = to_entry(row) {
-                    state.entries.entry(topic).or_default().push(Arc::new(e));
-                }
-            }
-        }
+            State::from_rows(marks, entries)
+        };
         Ok(Feed {
             state: Mutex::new(state),
-            db: Some(Mutex::new(conn)),
+            db: Backing::Sqlite(Mutex::new(conn)),
         })
+    }
+
+    /// Kept in the shared database `db` (its tables migrated to this build's schema), read now;
+    /// [`follow_shared`] keeps it current with the other replicas' entries.
+    pub async fn open_shared(db: Database) -> Result<Feed, FeedError> {
+        db.migrate("feed", &PG_MIGRATIONS)
+            .await
+            .map_err(|e| FeedError::Store(e.to_string()))?;
+        let feed = Feed {
+            state: Mutex::new(State::default()),
+            db: Backing::Postgres(db),
+        };
+        feed.refresh().await?;
+        Ok(feed)
+    }
+
+    /// Read the shared feed again (after another replica added entries).
+    async fn refresh(&self) -> Result<(), FeedError> {
+        let Backing::Postgres(db) = &self.db else {
+            return Ok(());
+        };
+        let fail = |e| FeedError::Store(format!("{e}"));
+        let c = db.client().await.map_err(fail)?;
+        let marks = c
+            .query("SELECT topic, snapshot, day FROM feed_marks", &[])
+            .await
+            .map_err(|e| fail(db.error(e)))?;
+        let entries = c
+            .query(NEWEST, &[&(KEPT as i64)])
+            .await
+            .map_err(|e| fail(db.error(e)))?;
+        let state = State::from_rows(
+            marks.iter().map(|r| (r.get(0), r.get(1), r.get(2))),
+            entries
+                .iter()
+                .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4))),
+        );
+        *self.state.lock().unwrap_or_else(|e| e.into_inner()) = state;
+        Ok(())
     }
 
     /// The newest entries of `topic` (at most [`KEPT`]), newest first.
@@ -204,7 +294,10 @@ impl Feed {
         {
             return Some(e.clone());
         }
-        let db = self.db.as_ref()?.lock().unwrap_or_else(|e| e.into_inner());
+        let Backing::Sqlite(db) = &self.db else {
+            return None;
+        };
+        let db = db.lock().unwrap_or_else(|e| e.into_inner());
         db.query_row(
             "SELECT topic, seq, at, title, reply FROM feed_entries WHERE topic = ?1 AND seq = ?2",
             params![topic, seq],
@@ -234,19 +327,7 @@ impl Feed {
             if mark.as_ref().is_some_and(|m| m.snapshot == snapshot) {
                 continue;
             }
-            let made_now = match &mark {
-                None => first_entry(lib, ti, today),
-                Some(m) => digest::changes_only(
-                    lib,
-                    ti,
-                    Previous {
-                        snapshot: &m.snapshot,
-                        day: m.day,
-                    },
-                    today,
-                )
-                .map(|(c, reply)| (headline(lib, ti, &c), reply)),
-            };
+            let made_now = change(lib, ti, mark.as_ref(), today);
             let seq = state.last_seq.get(&t.id).copied().unwrap_or(0) + 1;
             let entry = made_now.map(|(title, reply)| Entry {
                 topic: t.id.clone(),
@@ -261,7 +342,7 @@ impl Feed {
                 (None, Some(m)) => m.day,
                 _ => today,
             };
-            if let Some(db) = &self.db {
+            if let Backing::Sqlite(db) = &self.db {
                 let mut db = db.lock().unwrap_or_else(|e| e.into_inner());
                 let fail =
                     |e: rusqlite::Error| FeedError::Store(format!("could not be written: {e}"));
@@ -296,6 +377,29 @@ impl Feed {
             }
         }
         Ok(made)
+    }
+}
+
+/// What a topic's next entry says: the whole briefing the first time, else what changed since
+/// its mark (none when nothing a briefing says moved).
+fn change(
+    lib: &Library,
+    ti: usize,
+    mark: Option<&Mark>,
+    today: NaiveDate,
+) -> Option<(String, Reply)> {
+    match mark {
+        None => first_entry(lib, ti, today),
+        Some(m) => digest::changes_only(
+            lib,
+            ti,
+            Previous {
+                snapshot: &m.snapshot,
+                day: m.day,
+            },
+            today,
+        )
+        .map(|(c, reply)| (headline(lib, ti, &c), reply)),
     }
 }
 
@@ -389,23 +493,171 @@ pub fn headline(lib: &Library, ti: usize, c: &Changes) -> String {
     title
 }
 
+impl Feed {
+    /// [`Feed::record`], wherever the feed is kept: in the shared database each topic's change is
+    /// recorded once, by the first replica to serve it, and this replica reads the feed again.
+    pub async fn record_now(
+        self: &Arc<Self>,
+        lib: Arc<Library>,
+        now: DateTime<Utc>,
+        today: NaiveDate,
+    ) -> Result<Vec<Arc<Entry>>, FeedError> {
+        let Backing::Postgres(db) = &self.db else {
+            let feed = self.clone();
+            return tokio::task::spawn_blocking(move || feed.record(&lib, now, today))
+                .await
+                .map_err(|_| FeedError::Store("stopped recording unexpectedly".into()))?;
+        };
+        let fail = |e| FeedError::Store(format!("{e}"));
+        let mut made = Vec::new();
+        let mut c = db.client().await.map_err(fail)?;
+        for (ti, t) in lib.topics().iter().enumerate() {
+            let snapshot = TopicSnapshot::of(t);
+            let known = self
+                .state
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .marks
+                .get(&t.id)
+                .is_some_and(|m| m.snapshot == snapshot);
+            if known {
+                continue;
+            }
+            let tx = c.transaction().await.map_err(|e| fail(db.error(e)))?;
+            let q = |e| fail(db.error(e));
+            tx.execute(
+                "SELECT pg_advisory_xact_lock($1, hashtext($2))",
+                &[&FEED_KEY_SPACE, &t.id],
+            )
+            .await
+            .map_err(q)?;
+            let mark = tx
+                .query_opt(
+                    "SELECT snapshot, day FROM feed_marks WHERE topic = $1",
+                    &[&t.id],
+                )
+                .await
+                .map_err(q)?
+                .and_then(|r| {
+                    Some(Mark {
+                        snapshot: TopicSnapshot::from_json(r.get(0))?,
+                        day: NaiveDate::parse_from_str(r.get(1), "%Y-%m-%d").ok()?,
+                    })
+                });
+            if mark.as_ref().is_some_and(|m| m.snapshot == snapshot) {
+                // Another replica recorded this change already.
+                tx.commit().await.map_err(q)?;
+                continue;
+            }
+            let entry = match change(&lib, ti, mark.as_ref(), today) {
+                Some((title, reply)) => {
+                    let seq: i64 = tx
+                        .query_one(
+                            "SELECT COALESCE(MAX(seq), 0) + 1 FROM feed_entries WHERE topic = $1",
+                            &[&t.id],
+                        )
+                        .await
+                        .map_err(q)?
+                        .get(0);
+                    Some(Entry {
+                        topic: t.id.clone(),
+                        seq,
+                        at: now,
+                        title,
+                        reply,
+                    })
+                }
+                None => None,
+            };
+            let day = match (&entry, &mark) {
+                (None, Some(m)) => m.day,
+                _ => today,
+            };
+            if let Some(e) = &entry {
+                let reply = serde_json::to_string(&e.reply)
+                    .map_err(|e| FeedError::Store(format!("could not store an entry: {e}")))?;
+                tx.execute(
+                    "INSERT INTO feed_entries (topic, seq, at, title, reply) VALUES ($1, $2, $3, $4, $5)",
+                    &[&e.topic, &e.seq, &e.at.to_rfc3339(), &e.title, &reply],
+                )
+                .await
+                .map_err(q)?;
+            }
+            tx.execute(
+                "INSERT INTO feed_marks (topic, snapshot, day) VALUES ($1, $2, $3)
+                 ON CONFLICT (topic) DO UPDATE SET snapshot = $2, day = $3",
+                &[
+                    &t.id,
+                    &snapshot.to_json(),
+                    &day.format("%Y-%m-%d").to_string(),
+                ],
+            )
+            .await
+            .map_err(q)?;
+            tx.commit().await.map_err(q)?;
+            made.extend(entry.map(Arc::new));
+        }
+        drop(c);
+        if !made.is_empty() {
+            db.notify(FEED_CHANNEL).await;
+        }
+        self.refresh().await?;
+        Ok(made)
+    }
+
+    /// One entry of `topic`, also one older than those kept in memory, wherever the feed is.
+    pub async fn entry_any(&self, topic: &str, seq: i64) -> Option<Arc<Entry>> {
+        if let Some(e) = self.entry(topic, seq) {
+            return Some(e);
+        }
+        let Backing::Postgres(db) = &self.db else {
+            return None;
+        };
+        let c = db.client().await.ok()?;
+        let row = c
+            .query_opt(
+                "SELECT topic, seq, at, title, reply FROM feed_entries WHERE topic = $1 AND seq = $2",
+                &[&topic, &seq],
+            )
+            .await
+            .ok()??;
+        to_entry((row.get(0), row.get(1), row.get(2), row.get(3), row.get(4))).map(Arc::new)
+    }
+}
+
+/// Keep a shared feed current until `stop`: read it again when another replica says it added
+/// entries, and every [`REFRESH_EVERY`]. A feed in a file or in memory needs nothing.
+pub async fn follow_shared(feed: Arc<Feed>, stop: tokio_util::sync::CancellationToken) {
+    let Backing::Postgres(db) = &feed.db else {
+        return;
+    };
+    let failing = std::sync::atomic::AtomicBool::new(false);
+    crate::service::postgres::follow_channel(db, FEED_CHANNEL, REFRESH_EVERY, &stop, || async {
+        match feed.refresh().await {
+            Ok(()) => failing.store(false, std::sync::atomic::Ordering::Relaxed),
+            Err(e) => {
+                if !failing.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                    tracing::warn!(error = %e, "could not read the shared feed again; trying again");
+                }
+            }
+        }
+    })
+    .await;
+}
+
 /// Record the library being served now, then after every swap of the shelf, until the
 /// process ends. A failed write is logged and retried at the next swap.
 pub async fn follow(feed: Arc<Feed>, shelf: Arc<Shelf>, clock: Clock) {
     let mut versions = shelf.watch();
     loop {
         let lib = shelf.snapshot();
-        let feed2 = feed.clone();
-        let today = clock.today();
-        let done = tokio::task::spawn_blocking(move || feed2.record(&lib, Utc::now(), today)).await;
-        match done {
-            Ok(Ok(made)) => {
+        match feed.record_now(lib, Utc::now(), clock.today()).await {
+            Ok(made) => {
                 for e in made {
                     tracing::info!(topic = e.topic, seq = e.seq, "feed: {}", e.title);
                 }
             }
-            Ok(Err(e)) => tracing::warn!("{e}; the change is recorded at the next reload"),
-            Err(_) => tracing::warn!("recording the feed stopped unexpectedly"),
+            Err(e) => tracing::warn!("{e}; the change is recorded at the next reload"),
         }
         if versions.changed().await.is_err() {
             return;

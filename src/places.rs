@@ -8,7 +8,7 @@
 //! only one loaded.
 
 use crate::schedule::Destination;
-use crate::service::postgres::{Database, Listening};
+use crate::service::postgres::Database;
 use rusqlite::{Connection, params};
 use std::collections::HashMap;
 use std::path::Path;
@@ -261,50 +261,18 @@ pub async fn follow(places: Arc<Places>, stop: CancellationToken) {
     let Backing::Postgres(db) = &places.db else {
         return;
     };
-    let mut told: Option<Listening> = None;
-    let mut failing = false;
-    let refresh = |failing: &mut bool, r: Result<(), PlaceError>| match r {
-        Ok(()) => *failing = false,
-        Err(e) => {
-            if !*failing {
-                tracing::warn!(error = %e, "could not read the places' topics again; trying again");
-            }
-            *failing = true;
-        }
-    };
-    loop {
-        if told.is_none() {
-            told = db.listen(PLACES_CHANNEL).await;
-            if told.is_some() {
-                // Whatever changed while nobody listened.
-                refresh(&mut failing, places.refresh().await);
-            }
-        }
-        let listening = told.is_some();
-        let heard = async {
-            match told.as_mut() {
-                Some((rx, _)) => rx.recv().await,
-                None => std::future::pending().await,
-            }
-        };
-        let wait = if listening {
-            REFRESH_EVERY
-        } else {
-            Duration::from_secs(2)
-        };
-        tokio::select! {
-            _ = stop.cancelled() => return,
-            got = heard => match got {
-                Some(()) => refresh(&mut failing, places.refresh().await),
-                None => told = None,
-            },
-            _ = tokio::time::sleep(wait) => {
-                if listening {
-                    refresh(&mut failing, places.refresh().await);
+    let failing = std::sync::atomic::AtomicBool::new(false);
+    crate::service::postgres::follow_channel(db, PLACES_CHANNEL, REFRESH_EVERY, &stop, || async {
+        match places.refresh().await {
+            Ok(()) => failing.store(false, std::sync::atomic::Ordering::Relaxed),
+            Err(e) => {
+                if !failing.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                    tracing::warn!(error = %e, "could not read the places' topics again; trying again");
                 }
             }
         }
-    }
+    })
+    .await;
 }
 
 #[cfg(test)]

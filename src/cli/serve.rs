@@ -153,7 +153,11 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let feed = match crate::feed::Feed::open(&config.state.join("feed.sqlite3")) {
+    let feed = match &db {
+        Some(db) => runtime.block_on(crate::feed::Feed::open_shared(db.clone())),
+        None => crate::feed::Feed::open(&config.state.join("feed.sqlite3")),
+    };
+    let feed = match feed {
         Ok(f) => f,
         Err(e) => {
             eprintln!("error: {e}");
@@ -236,6 +240,7 @@ async fn serve(
     let mut tasks = Tasks::new();
     app.follow_changes();
     tokio::spawn(crate::places::follow(app.places.clone(), stop.clone()));
+    tokio::spawn(crate::feed::follow_shared(app.feed.clone(), stop.clone()));
     let (routes, discord_poster) =
         match open_discord(&config, &app, db.clone(), &stop, &mut tasks).await {
             Ok(r) => r,

@@ -7,7 +7,6 @@
 use super::git;
 use super::state::{CARDS_CHANNEL, Desk};
 use crate::reload::{Reloader, Trigger};
-use crate::service::postgres::Listening;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -39,45 +38,22 @@ async fn pull_and_reload(desk: &Desk, reloader: &Reloader, failing: &mut bool) {
 
 /// Follow the remote until `stop`: on every notification, and every [`FETCH_EVERY`].
 pub async fn follow(desk: Arc<Desk>, reloader: Arc<Reloader>, stop: CancellationToken) {
-    let db = desk.cluster().cloned();
-    let mut failing = false;
-    let mut told: Option<Listening> = None;
-    let mut next_fetch = tokio::time::Instant::now() + FETCH_EVERY;
-    loop {
-        if told.is_none()
-            && let Some(db) = &db
-        {
-            told = db.listen(CARDS_CHANNEL).await;
-            if told.is_some() {
-                // Whatever was pushed while we were not listening.
-                pull_and_reload(&desk, &reloader, &mut failing).await;
-            }
+    let failing = std::sync::atomic::AtomicBool::new(false);
+    let pull = || async {
+        let mut f = failing.load(std::sync::atomic::Ordering::Relaxed);
+        pull_and_reload(&desk, &reloader, &mut f).await;
+        failing.store(f, std::sync::atomic::Ordering::Relaxed);
+    };
+    match desk.cluster() {
+        Some(db) => {
+            crate::service::postgres::follow_channel(db, CARDS_CHANNEL, FETCH_EVERY, &stop, pull)
+                .await
         }
-        let not_listening = db.is_some() && told.is_none();
-        let heard = async {
-            match told.as_mut() {
-                Some((rx, _)) => rx.recv().await,
-                None => std::future::pending().await,
+        None => loop {
+            tokio::select! {
+                _ = stop.cancelled() => return,
+                _ = tokio::time::sleep(FETCH_EVERY) => pull().await,
             }
-        };
-        let retry_listen = async {
-            if not_listening {
-                tokio::time::sleep(Duration::from_secs(2)).await;
-            } else {
-                std::future::pending::<()>().await;
-            }
-        };
-        tokio::select! {
-            _ = stop.cancelled() => return,
-            got = heard => match got {
-                Some(()) => pull_and_reload(&desk, &reloader, &mut failing).await,
-                None => told = None,
-            },
-            _ = tokio::time::sleep_until(next_fetch) => {
-                next_fetch = tokio::time::Instant::now() + FETCH_EVERY;
-                pull_and_reload(&desk, &reloader, &mut failing).await;
-            }
-            _ = retry_listen => {}
-        }
+        },
     }
 }

@@ -229,3 +229,54 @@ impl Database {
         }
     }
 }
+
+/// Call `refresh` until `stop`: when another replica says on `channel` that something changed,
+/// on every (re)connection of the listener (what changed while nobody listened), and every
+/// `every` whatever is heard (a notification lost while the database was down).
+pub async fn follow_channel<F, Fut>(
+    db: &Database,
+    channel: &str,
+    every: Duration,
+    stop: &tokio_util::sync::CancellationToken,
+    mut refresh: F,
+) where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let mut told: Option<Listening> = None;
+    let mut next = tokio::time::Instant::now() + every;
+    loop {
+        if told.is_none() {
+            told = db.listen(channel).await;
+            if told.is_some() {
+                refresh().await;
+            }
+        }
+        let listening = told.is_some();
+        let heard = async {
+            match told.as_mut() {
+                Some((rx, _)) => rx.recv().await,
+                None => std::future::pending().await,
+            }
+        };
+        let listen_again = async {
+            if listening {
+                std::future::pending::<()>().await;
+            } else {
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
+        };
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            got = heard => match got {
+                Some(()) => refresh().await,
+                None => told = None,
+            },
+            _ = tokio::time::sleep_until(next) => {
+                next = tokio::time::Instant::now() + every;
+                refresh().await;
+            }
+            _ = listen_again => {}
+        }
+    }
+}

@@ -566,11 +566,10 @@ async fn change(
         Err(r) => return r,
     };
     let topic = lib.topic(t);
-    let entry = seq
-        .parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .and_then(|n| app.feed.entry(&topic.id, n));
+    let entry = match seq.parse::<i64>().ok().filter(|n| *n > 0) {
+        Some(n) => app.feed.entry_any(&topic.id, n).await,
+        None => None,
+    };
     let Some(entry) = entry else {
         return respond(StatusCode::NOT_FOUND, &req, &lib, app.clock.today(), || {
             page::layout(

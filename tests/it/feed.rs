@@ -543,3 +543,102 @@ fn check_links(out: &Path) -> Checked {
         citations,
     }
 }
+
+/// The bundled cards in `dir`, with the status note set to `note` when given, as a library.
+fn cards_with_note(dir: &Path, note: Option<&str>) -> Arc<dossier::library::Library> {
+    let topic = dir.join(TOPIC).join("topic.toml");
+    if let Some(note) = note {
+        let text = std::fs::read_to_string(&topic).expect("topic card");
+        let start = text.find("status_note = ").expect("a status note");
+        let value = start + 14;
+        let end = if text[value..].starts_with("\"\"\"") {
+            value + 3 + text[value + 3..].find("\"\"\"").expect("its end") + 3
+        } else {
+            value + text[value..].find('\n').expect("its end")
+        };
+        let text = format!("{}status_note = \"{note}\"{}", &text[..start], &text[end..]);
+        std::fs::write(&topic, text).expect("write");
+    }
+    let (library, report) =
+        dossier::reload::load_checked(dir, bundled_today(), None).expect("loads");
+    assert!(!report.has_errors(), "{}", report.human());
+    Arc::new(library)
+}
+
+#[test]
+fn replicas_sharing_a_database_record_each_change_once_under_the_same_ids() {
+    runtime().block_on(async {
+        let pg = tokio::task::spawn_blocking(crate::postgres::Postgres::start)
+            .await
+            .expect("postgres");
+        let address = pg.database("feed");
+        let open = || async {
+            Arc::new(
+                Feed::open_shared(crate::stores::database(&address))
+                    .await
+                    .expect("shared feed"),
+            )
+        };
+        let (a, b) = (open().await, open().await);
+        let dir = tempfile::tempdir().expect("tempdir");
+        copy_tree(&bundled(), dir.path());
+        let today = bundled_today();
+        let now = chrono::Utc::now();
+
+        // Both replicas start on the same cards: the topic's first entry is recorded once.
+        let first = cards_with_note(dir.path(), None);
+        let (x, y) = tokio::join!(
+            a.record_now(first.clone(), now, today),
+            b.record_now(first.clone(), now, today)
+        );
+        assert_eq!(
+            x.expect("record").len() + y.expect("record").len(),
+            1,
+            "one first entry between them"
+        );
+
+        // A serves a change first: one entry; B then serves the same cards and adds none.
+        let changed = cards_with_note(dir.path(), Some("A note changed on replica A."));
+        assert_eq!(
+            a.record_now(changed.clone(), now, today)
+                .await
+                .expect("record")
+                .len(),
+            1
+        );
+        assert!(
+            b.record_now(changed.clone(), now, today)
+                .await
+                .expect("record")
+                .is_empty()
+        );
+        let ids = |f: &Feed| f.entries(TOPIC).iter().map(|e| e.id()).collect::<Vec<_>>();
+        assert_eq!(ids(&a), ids(&b));
+        assert_eq!(ids(&a).len(), 2);
+
+        // B follows: an entry A adds reaches B when A says so, not only when B reloads.
+        let stop = tokio_util::sync::CancellationToken::new();
+        tokio::spawn(dossier::feed::follow_shared(b.clone(), stop.clone()));
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let again = cards_with_note(dir.path(), Some("A second change, on replica A."));
+        a.record_now(again, now, today).await.expect("record");
+        let told = Instant::now();
+        while ids(&b).len() < 3 {
+            assert!(
+                told.elapsed() < Duration::from_secs(3),
+                "B never heard of A's entry"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(ids(&a), ids(&b));
+        let newest = &b.entries(TOPIC)[0];
+        assert!(
+            newest.title.to_lowercase().contains("status note"),
+            "{}",
+            newest.title
+        );
+        assert_eq!(b.entry_any(TOPIC, 1).await.expect("the first entry").seq, 1);
+        assert!(b.entry_any(TOPIC, 99).await.is_none());
+        stop.cancel();
+    });
+}
