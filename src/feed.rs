@@ -625,6 +625,76 @@ impl Feed {
     }
 }
 
+/// Everything a feed store holds, for a copy to another: each topic's mark (topic, snapshot
+/// JSON, day) and every entry (topic, seq, at, title, reply JSON).
+#[derive(Clone, Debug, Default)]
+pub struct FeedDump {
+    pub marks: Vec<(String, String, String)>,
+    pub entries: Vec<(String, i64, String, String, String)>,
+}
+
+impl Feed {
+    /// Every row of a feed kept in a file (an empty dump for one kept elsewhere).
+    pub fn dump(&self) -> Result<FeedDump, FeedError> {
+        let Backing::Sqlite(db) = &self.db else {
+            return Ok(FeedDump::default());
+        };
+        let db = db.lock().unwrap_or_else(|e| e.into_inner());
+        let bad = |e: rusqlite::Error| FeedError::Store(format!("could not be read: {e}"));
+        let marks = db
+            .prepare("SELECT topic, snapshot, day FROM feed_marks ORDER BY topic")
+            .map_err(bad)?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .map_err(bad)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(bad)?;
+        let entries = db
+            .prepare("SELECT topic, seq, at, title, reply FROM feed_entries ORDER BY topic, seq")
+            .map_err(bad)?
+            .query_map([], row_entry)
+            .map_err(bad)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(bad)?;
+        Ok(FeedDump { marks, entries })
+    }
+
+    /// Add a dump's rows to the shared database in one transaction; rows already there (the
+    /// same topic's mark, the same entry) are left as they are. How many entries were added.
+    pub async fn load_shared(&self, dump: &FeedDump) -> Result<u64, FeedError> {
+        let Backing::Postgres(db) = &self.db else {
+            return Err(FeedError::Store("is not the shared database".into()));
+        };
+        let mut c = db
+            .client()
+            .await
+            .map_err(|e| FeedError::Store(e.to_string()))?;
+        let fail = |e| FeedError::Store(db.error(e).to_string());
+        let tx = c.transaction().await.map_err(fail)?;
+        for (topic, snapshot, day) in &dump.marks {
+            tx.execute(
+                "INSERT INTO feed_marks (topic, snapshot, day) VALUES ($1, $2, $3) ON CONFLICT (topic) DO NOTHING",
+                &[topic, snapshot, day],
+            )
+            .await
+            .map_err(fail)?;
+        }
+        let mut added = 0;
+        for (topic, seq, at, title, reply) in &dump.entries {
+            added += tx
+                .execute(
+                    "INSERT INTO feed_entries (topic, seq, at, title, reply) VALUES ($1, $2, $3, $4, $5)
+                     ON CONFLICT (topic, seq) DO NOTHING",
+                    &[topic, seq, at, title, reply],
+                )
+                .await
+                .map_err(fail)?;
+        }
+        tx.commit().await.map_err(fail)?;
+        self.refresh().await?;
+        Ok(added)
+    }
+}
+
 /// Keep a shared feed current until `stop`: read it again when another replica says it added
 /// entries, and every [`REFRESH_EVERY`]. A feed in a file or in memory needs nothing.
 pub async fn follow_shared(feed: Arc<Feed>, stop: tokio_util::sync::CancellationToken) {

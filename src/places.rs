@@ -213,6 +213,51 @@ impl Places {
         Ok(entry)
     }
 
+    /// Every place's topic with who set it and when, for a copy to another store:
+    /// ((platform, place id), topic).
+    pub fn rows(&self) -> Vec<((String, String), PlaceTopic)> {
+        let mut rows: Vec<_> = self
+            .topics
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .map(|(k, t)| (k.clone(), t.clone()))
+            .collect();
+        rows.sort_by(|a, b| a.0.cmp(&b.0));
+        rows
+    }
+
+    /// Add rows copied from another store to the shared database; a place that already has a
+    /// topic there keeps it. How many were added.
+    pub async fn load_shared(
+        &self,
+        rows: &[((String, String), PlaceTopic)],
+    ) -> Result<u64, PlaceError> {
+        let Backing::Postgres(db) = &self.db else {
+            return Err(PlaceError::Store("is not the shared database".into()));
+        };
+        let mut c = db
+            .client()
+            .await
+            .map_err(|e| PlaceError::Store(e.to_string()))?;
+        let fail = |e| PlaceError::Store(db.error(e).to_string());
+        let tx = c.transaction().await.map_err(fail)?;
+        let mut added = 0;
+        for ((platform, place), t) in rows {
+            added += tx
+                .execute(
+                    "INSERT INTO place_topics (platform, place, topic, set_by, set_at) VALUES ($1, $2, $3, $4, $5)
+                     ON CONFLICT (platform, place) DO NOTHING",
+                    &[platform, place, &t.topic, &t.set_by, &t.set_at],
+                )
+                .await
+                .map_err(fail)?;
+        }
+        tx.commit().await.map_err(fail)?;
+        self.refresh().await?;
+        Ok(added)
+    }
+
     /// Every place with a topic of its own, for `status`: (platform, place id, topic).
     pub fn all(&self) -> Vec<(String, String, String)> {
         let mut all: Vec<_> = self

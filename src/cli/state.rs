@@ -1,10 +1,11 @@
 //! `dossier state migrate --from state/ --to postgres://user@host/db`: copy one process's
 //! SQLite state (the schedules: subscriptions, the posts already made, the snapshots each place
-//! was last sent; the edit log and the members' suggestions) into the PostgreSQL database
-//! replicas share, ids and history kept, so no briefing is posted again and no edit is lost. Idempotent: rows already in the target are left as they are,
-//! and running it twice adds nothing. A target that already holds subscriptions is refused
-//! unless `--into-non-empty` says to add to it. The password comes from `PGPASSWORD` or
-//! `--password-file`, never the address. The places' topics and the feed stay in the folder.
+//! was last sent; the edit log and the members' suggestions; the places' topics; the change
+//! feed) into the PostgreSQL database replicas share, ids and history kept, so no briefing is
+//! posted again, no edit is lost and the feed keeps its entries' ids. Idempotent: rows already
+//! in the target are left as they are, and running it twice adds nothing. A target that already
+//! holds subscriptions or edits is refused unless `--into-non-empty` says to add to it. The
+//! password comes from `PGPASSWORD` or `--password-file`, never the address.
 
 use crate::config::{PostgresConfig, Secret};
 use crate::desk::{EditStore, PgLog, SqliteLog};
@@ -111,7 +112,7 @@ fn migrate(a: MigrateArgs) -> Result<(), String> {
         let db = Database::new(&pg)?;
         let name = db.name.clone();
         let target = PgStore::open(db.clone()).await.map_err(|e| e.to_string())?;
-        let target_log = PgLog::open(db).await.map_err(|e| e.to_string())?;
+        let target_log = PgLog::open(db.clone()).await.map_err(|e| e.to_string())?;
         let there = target
             .subscription_count()
             .await
@@ -155,10 +156,36 @@ fn migrate(a: MigrateArgs) -> Result<(), String> {
                 log.suggestions.len(),
             );
         }
-        println!(
-            "the places' topics and the feed stay in {}: give that folder to one replica as its `local_state`",
-            a.from.display()
-        );
+        let places = a.from.join("places.sqlite3");
+        if places.exists() {
+            let rows = crate::places::Places::open(&places)
+                .map_err(|e| e.to_string())?
+                .rows();
+            let shared = crate::places::Places::open_shared(db.clone())
+                .await
+                .map_err(|e| e.to_string())?;
+            let added = shared.load_shared(&rows).await.map_err(|e| e.to_string())?;
+            println!(
+                "copied from {} into {name}: {added} of {} places' topics (the rest were there already)",
+                places.display(),
+                rows.len()
+            );
+        }
+        let feed = a.from.join("feed.sqlite3");
+        if feed.exists() {
+            let dump = crate::feed::Feed::open(&feed)
+                .and_then(|f| f.dump())
+                .map_err(|e| e.to_string())?;
+            let shared = crate::feed::Feed::open_shared(db.clone())
+                .await
+                .map_err(|e| e.to_string())?;
+            let added = shared.load_shared(&dump).await.map_err(|e| e.to_string())?;
+            println!(
+                "copied from {} into {name}: {added} of {} feed entries (the rest were there already)",
+                feed.display(),
+                dump.entries.len()
+            );
+        }
         Ok(())
     })
 }

@@ -475,6 +475,29 @@ fn state_migrate_copies_sqlite_schedules_and_edits_into_postgres_once_and_refuse
             .await
             .expect("suggestion");
         }
+        // A channel's own topic, and the feed's first entry.
+        {
+            let places =
+                dossier::places::Places::open(&state.join("places.sqlite3")).expect("places");
+            places
+                .set(
+                    &Destination::Discord { channel: 11 },
+                    "iran-us-talks",
+                    Some("mod"),
+                )
+                .await
+                .expect("set");
+            let (library, _) = dossier::reload::load_checked(
+                &crate::common::bundled(),
+                crate::common::bundled_today(),
+                None,
+            )
+            .expect("loads");
+            dossier::feed::Feed::open(&state.join("feed.sqlite3"))
+                .expect("feed")
+                .record(&library, now(), crate::common::bundled_today())
+                .expect("record");
+        }
         let server = tokio::task::spawn_blocking(Postgres::start)
             .await
             .expect("postgres");
@@ -497,6 +520,18 @@ fn state_migrate_copies_sqlite_schedules_and_edits_into_postgres_once_and_refuse
             server.query("migrated", "SELECT user_name || ' ' || file FROM edits"),
             "alice iran-us-talks/actors/iran.toml"
         );
+        assert!(
+            said.contains("1 of 1 places' topics") && said.contains("1 of 1 feed entries"),
+            "{said}"
+        );
+        assert_eq!(
+            server.query("migrated", "SELECT place || ' ' || topic FROM place_topics"),
+            "11 iran-us-talks"
+        );
+        let feed = dossier::feed::Feed::open_shared(database(&address))
+            .await
+            .expect("shared feed");
+        assert_eq!(feed.entries("iran-us-talks").len(), 1);
         let pg = PgStore::open(database(&address)).await.expect("store");
         let active = pg.subscriptions().await.expect("subscriptions");
         assert_eq!(
@@ -546,7 +581,9 @@ fn state_migrate_copies_sqlite_schedules_and_edits_into_postgres_once_and_refuse
         assert!(out.status.success(), "{said}");
         assert!(
             said.contains("0 of 3 subscriptions, 0 of 1 posts, 0 of 1 snapshots")
-                && said.contains("0 of 1 edits, 0 of 1 suggestions"),
+                && said.contains("0 of 1 edits, 0 of 1 suggestions")
+                && said.contains("0 of 1 places' topics")
+                && said.contains("0 of 1 feed entries"),
             "{said}"
         );
         assert_eq!(
