@@ -240,7 +240,10 @@ async fn serve(
     let mut tasks = Tasks::new();
     app.follow_changes();
     tokio::spawn(crate::places::follow(app.places.clone(), stop.clone()));
-    tokio::spawn(crate::feed::follow_shared(app.feed.clone(), stop.clone()));
+    tokio::spawn(crate::feed::shared::follow_shared(
+        app.feed.clone(),
+        stop.clone(),
+    ));
     let (routes, discord_poster) =
         match open_discord(&config, &app, db.clone(), &stop, &mut tasks).await {
             Ok(r) => r,

@@ -13,10 +13,10 @@ use matrix_sdk::room::MessagesOptions;
 use matrix_sdk::ruma::api::client::filter::RoomEventFilter;
 use matrix_sdk::ruma::events::room::message::OriginalSyncRoomMessageEvent;
 use matrix_sdk::ruma::events::{AnySyncMessageLikeEvent, AnySyncTimelineEvent};
-use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, UInt};
+use matrix_sdk::ruma::{OwnedEventId, UInt};
 use matrix_sdk::sync::SyncResponse;
 use matrix_sdk::{Client, Room};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 
 /// How far back a replica that takes the sync over answers commands nobody answered: the
@@ -27,13 +27,6 @@ pub const TAKEOVER_WINDOW: std::time::Duration = std::time::Duration::from_secs(
 /// Pages of the room's history read, newest first, to find the bot's replies.
 const PAGES: usize = 5;
 const PAGE: u32 = 100;
-
-/// The bot's replies found in each room (read once), and the late commands already taken.
-#[derive(Default)]
-pub struct Seen {
-    replied: tokio::sync::Mutex<HashMap<OwnedRoomId, HashSet<OwnedEventId>>>,
-    taken: std::sync::Mutex<HashSet<OwnedEventId>>,
-}
 
 /// The room messages among `events`, oldest first.
 pub fn messages(events: &[TimelineEvent]) -> Vec<OriginalSyncRoomMessageEvent> {

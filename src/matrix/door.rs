@@ -34,7 +34,7 @@ pub struct Door {
     /// (`catch_up`). The same as `started_ms` unless set earlier.
     pub catch_up_from_ms: u64,
     /// What `catch_up` knows of the bot's replies in each room, and the commands it took.
-    pub(super) caught_up: super::catch_up::Seen,
+    pub(super) caught_up: Seen,
     /// The room where moderators are told about broken cards (`[moderation] matrix_room`).
     pub moderation_room: Option<String>,
     /// Posts daily briefings once connected.
@@ -79,6 +79,18 @@ impl Door {
         ev.sender != self.own
             && matches!(&ev.content.msgtype, MessageType::Text(t) if t.body.contains(self.cfg.prefix.as_str()))
     }
+}
+
+/// The bot's replies `catch_up` found in each room (read once), and the late commands it took.
+#[derive(Default)]
+pub struct Seen {
+    pub(super) replied: tokio::sync::Mutex<
+        std::collections::HashMap<
+            matrix_sdk::ruma::OwnedRoomId,
+            std::collections::HashSet<matrix_sdk::ruma::OwnedEventId>,
+        >,
+    >,
+    pub(super) taken: std::sync::Mutex<std::collections::HashSet<matrix_sdk::ruma::OwnedEventId>>,
 }
 
 /// The door's name in `status`, `/readyz` and the logs.

@@ -618,7 +618,10 @@ fn replicas_sharing_a_database_record_each_change_once_under_the_same_ids() {
 
         // B follows: an entry A adds reaches B when A says so, not only when B reloads.
         let stop = tokio_util::sync::CancellationToken::new();
-        tokio::spawn(dossier::feed::follow_shared(b.clone(), stop.clone()));
+        tokio::spawn(dossier::feed::shared::follow_shared(
+            b.clone(),
+            stop.clone(),
+        ));
         tokio::time::sleep(Duration::from_millis(300)).await;
         let again = cards_with_note(dir.path(), Some("A second change, on replica A."));
         a.record_now(again, now, today).await.expect("record");

@@ -1,0 +1,243 @@
+//! The change feed shared by replicas through the PostgreSQL database: the same tables as the
+//! SQLite store, each topic's change recorded once under an advisory lock by the first replica
+//! to serve it (the others find the topic's mark already at what they serve and add nothing),
+//! and every replica reading the entries again when one says it added some (`NOTIFY
+//! dossier_feed`) and every [`REFRESH_EVERY`], so a feed reader sees the same entries, under the
+//! same ids, from every replica. Also the copy of a file's feed into the database.
+
+use super::{
+    Backing, Entry, FEED_CHANNEL, FEED_KEY_SPACE, Feed, FeedDump, FeedError, KEPT, Mark, NEWEST,
+    PG_MIGRATIONS, REFRESH_EVERY, State, change, to_entry,
+};
+use crate::digest::TopicSnapshot;
+use crate::library::Library;
+use crate::service::postgres::Database;
+use chrono::{DateTime, NaiveDate, Utc};
+use std::sync::{Arc, Mutex};
+
+impl Feed {
+    /// Kept in the shared database `db` (its tables migrated to this build's schema), read now;
+    /// [`follow_shared`] keeps it current with the other replicas' entries.
+    pub async fn open_shared(db: Database) -> Result<Feed, FeedError> {
+        db.migrate("feed", &PG_MIGRATIONS)
+            .await
+            .map_err(|e| FeedError::Store(e.to_string()))?;
+        let feed = Feed {
+            state: Mutex::new(State::default()),
+            db: Backing::Postgres(db),
+        };
+        feed.refresh().await?;
+        Ok(feed)
+    }
+
+    /// Read the shared feed again (after another replica added entries).
+    async fn refresh(&self) -> Result<(), FeedError> {
+        let Backing::Postgres(db) = &self.db else {
+            return Ok(());
+        };
+        let fail = |e| FeedError::Store(format!("{e}"));
+        let c = db.client().await.map_err(fail)?;
+        let marks = c
+            .query("SELECT topic, snapshot, day FROM feed_marks", &[])
+            .await
+            .map_err(|e| fail(db.error(e)))?;
+        let entries = c
+            .query(NEWEST, &[&(KEPT as i64)])
+            .await
+            .map_err(|e| fail(db.error(e)))?;
+        let state = State::from_rows(
+            marks.iter().map(|r| (r.get(0), r.get(1), r.get(2))),
+            entries
+                .iter()
+                .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4))),
+        );
+        *self.state.lock().unwrap_or_else(|e| e.into_inner()) = state;
+        Ok(())
+    }
+
+    /// [`Feed::record`], wherever the feed is kept: in the shared database each topic's change is
+    /// recorded once, by the first replica to serve it, and this replica reads the feed again.
+    pub async fn record_now(
+        self: &Arc<Self>,
+        lib: Arc<Library>,
+        now: DateTime<Utc>,
+        today: NaiveDate,
+    ) -> Result<Vec<Arc<Entry>>, FeedError> {
+        let Backing::Postgres(db) = &self.db else {
+            let feed = self.clone();
+            return tokio::task::spawn_blocking(move || feed.record(&lib, now, today))
+                .await
+                .map_err(|_| FeedError::Store("stopped recording unexpectedly".into()))?;
+        };
+        let fail = |e| FeedError::Store(format!("{e}"));
+        let mut made = Vec::new();
+        let mut c = db.client().await.map_err(fail)?;
+        for (ti, t) in lib.topics().iter().enumerate() {
+            let snapshot = TopicSnapshot::of(t);
+            let known = self
+                .state
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .marks
+                .get(&t.id)
+                .is_some_and(|m| m.snapshot == snapshot);
+            if known {
+                continue;
+            }
+            let tx = c.transaction().await.map_err(|e| fail(db.error(e)))?;
+            let q = |e| fail(db.error(e));
+            tx.execute(
+                "SELECT pg_advisory_xact_lock($1, hashtext($2))",
+                &[&FEED_KEY_SPACE, &t.id],
+            )
+            .await
+            .map_err(q)?;
+            let mark = tx
+                .query_opt(
+                    "SELECT snapshot, day FROM feed_marks WHERE topic = $1",
+                    &[&t.id],
+                )
+                .await
+                .map_err(q)?
+                .and_then(|r| {
+                    Some(Mark {
+                        snapshot: TopicSnapshot::from_json(r.get(0))?,
+                        day: NaiveDate::parse_from_str(r.get(1), "%Y-%m-%d").ok()?,
+                    })
+                });
+            if mark.as_ref().is_some_and(|m| m.snapshot == snapshot) {
+                // Another replica recorded this change already.
+                tx.commit().await.map_err(q)?;
+                continue;
+            }
+            let entry = match change(&lib, ti, mark.as_ref(), today) {
+                Some((title, reply)) => {
+                    let seq: i64 = tx
+                        .query_one(
+                            "SELECT COALESCE(MAX(seq), 0) + 1 FROM feed_entries WHERE topic = $1",
+                            &[&t.id],
+                        )
+                        .await
+                        .map_err(q)?
+                        .get(0);
+                    Some(Entry {
+                        topic: t.id.clone(),
+                        seq,
+                        at: now,
+                        title,
+                        reply,
+                    })
+                }
+                None => None,
+            };
+            let day = match (&entry, &mark) {
+                (None, Some(m)) => m.day,
+                _ => today,
+            };
+            if let Some(e) = &entry {
+                let reply = serde_json::to_string(&e.reply)
+                    .map_err(|e| FeedError::Store(format!("could not store an entry: {e}")))?;
+                tx.execute(
+                    "INSERT INTO feed_entries (topic, seq, at, title, reply) VALUES ($1, $2, $3, $4, $5)",
+                    &[&e.topic, &e.seq, &e.at.to_rfc3339(), &e.title, &reply],
+                )
+                .await
+                .map_err(q)?;
+            }
+            tx.execute(
+                "INSERT INTO feed_marks (topic, snapshot, day) VALUES ($1, $2, $3)
+                 ON CONFLICT (topic) DO UPDATE SET snapshot = $2, day = $3",
+                &[
+                    &t.id,
+                    &snapshot.to_json(),
+                    &day.format("%Y-%m-%d").to_string(),
+                ],
+            )
+            .await
+            .map_err(q)?;
+            tx.commit().await.map_err(q)?;
+            made.extend(entry.map(Arc::new));
+        }
+        drop(c);
+        if !made.is_empty() {
+            db.notify(FEED_CHANNEL).await;
+        }
+        self.refresh().await?;
+        Ok(made)
+    }
+
+    /// One entry of `topic`, also one older than those kept in memory, wherever the feed is.
+    pub async fn entry_any(&self, topic: &str, seq: i64) -> Option<Arc<Entry>> {
+        if let Some(e) = self.entry(topic, seq) {
+            return Some(e);
+        }
+        let Backing::Postgres(db) = &self.db else {
+            return None;
+        };
+        let c = db.client().await.ok()?;
+        let row = c
+            .query_opt(
+                "SELECT topic, seq, at, title, reply FROM feed_entries WHERE topic = $1 AND seq = $2",
+                &[&topic, &seq],
+            )
+            .await
+            .ok()??;
+        to_entry((row.get(0), row.get(1), row.get(2), row.get(3), row.get(4))).map(Arc::new)
+    }
+
+    /// Add a dump's rows to the shared database in one transaction; rows already there (the
+    /// same topic's mark, the same entry) are left as they are. How many entries were added.
+    pub async fn load_shared(&self, dump: &FeedDump) -> Result<u64, FeedError> {
+        let Backing::Postgres(db) = &self.db else {
+            return Err(FeedError::Store("is not the shared database".into()));
+        };
+        let mut c = db
+            .client()
+            .await
+            .map_err(|e| FeedError::Store(e.to_string()))?;
+        let fail = |e| FeedError::Store(db.error(e).to_string());
+        let tx = c.transaction().await.map_err(fail)?;
+        for (topic, snapshot, day) in &dump.marks {
+            tx.execute(
+                "INSERT INTO feed_marks (topic, snapshot, day) VALUES ($1, $2, $3) ON CONFLICT (topic) DO NOTHING",
+                &[topic, snapshot, day],
+            )
+            .await
+            .map_err(fail)?;
+        }
+        let mut added = 0;
+        for (topic, seq, at, title, reply) in &dump.entries {
+            added += tx
+                .execute(
+                    "INSERT INTO feed_entries (topic, seq, at, title, reply) VALUES ($1, $2, $3, $4, $5)
+                     ON CONFLICT (topic, seq) DO NOTHING",
+                    &[topic, seq, at, title, reply],
+                )
+                .await
+                .map_err(fail)?;
+        }
+        tx.commit().await.map_err(fail)?;
+        self.refresh().await?;
+        Ok(added)
+    }
+}
+
+/// Keep a shared feed current until `stop`: read it again when another replica says it added
+/// entries, and every [`REFRESH_EVERY`]. A feed in a file or in memory needs nothing.
+pub async fn follow_shared(feed: Arc<Feed>, stop: tokio_util::sync::CancellationToken) {
+    let Backing::Postgres(db) = &feed.db else {
+        return;
+    };
+    let failing = std::sync::atomic::AtomicBool::new(false);
+    crate::service::postgres::follow_channel(db, FEED_CHANNEL, REFRESH_EVERY, &stop, || async {
+        match feed.refresh().await {
+            Ok(()) => failing.store(false, std::sync::atomic::Ordering::Relaxed),
+            Err(e) => {
+                if !failing.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                    tracing::warn!(error = %e, "could not read the shared feed again; trying again");
+                }
+            }
+        }
+    })
+    .await;
+}
