@@ -392,8 +392,11 @@ fn open_matrix(
                     stop,
                     GRACE,
                     None,
-                    |own| {
-                        let door = make();
+                    |own, handed| {
+                        let door = make().map(|mut d| {
+                            d.handed_over = Some(handed);
+                            d
+                        });
                         async move { run(door?, own).await }
                     },
                 )

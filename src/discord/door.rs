@@ -137,7 +137,7 @@ pub async fn open(
                             stop,
                             GRACE,
                             Some(group),
-                            |own| {
+                            |own, _handed| {
                                 let (d, token) = (d.clone(), token.clone());
                                 let (app, rest, settings) =
                                     (app.clone(), rest.clone(), settings.clone());

@@ -282,6 +282,10 @@ pub async fn respond(door: &Door, room: &Room, ev: &OriginalSyncRoomMessageEvent
     }
     let mut wait = Duration::from_millis(250);
     for attempt in 0..6 {
+        if door.handed_over() {
+            tracing::warn!(room = %room.room_id(), event = %ev.event_id, "the sync went to another replica before this answer was sent; that one answers it");
+            return;
+        }
         match room
             .send(content.clone())
             .with_transaction_id(txn.clone())

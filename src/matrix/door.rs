@@ -44,6 +44,9 @@ pub struct Door {
     pub(super) queued: Arc<Semaphore>,
     /// Charts already in the media repository, reused in plain rooms.
     pub(super) uploads: Arc<super::uploads::Uploads>,
+    /// Cancelled when this replica gives the sync up to another (its lease lost): answers still
+    /// in flight are then not sent, as the new holder answers them.
+    pub handed_over: Option<tokio_util::sync::CancellationToken>,
 }
 
 impl Door {
@@ -66,7 +69,15 @@ impl Door {
             running: Arc::new(Semaphore::new(MAX_CONCURRENT_ANSWERS)),
             queued: Arc::new(Semaphore::new(MAX_QUEUED_ANSWERS)),
             uploads: Arc::default(),
+            handed_over: None,
         })
+    }
+
+    /// Whether this replica has given the sync up to another: nothing more may be sent.
+    pub fn handed_over(&self) -> bool {
+        self.handed_over
+            .as_ref()
+            .is_some_and(tokio_util::sync::CancellationToken::is_cancelled)
     }
 
     /// Messages sent before this moment are history, never answered.

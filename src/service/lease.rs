@@ -179,9 +179,12 @@ pub async fn acquire(db: &Database, name: &str, stop: &CancellationToken) -> Opt
 }
 
 /// Run a door only while this replica holds its lease: wait for the lease (the door shown as
-/// standby), start the door with a token of its own, and when the lease is lost stop the door,
-/// wait for it to close (up to `grace`) and wait for the lease again. Returns when `stop` is
-/// cancelled, or with the door's own result when it stops by itself.
+/// standby), start the door with a token of its own, and when the lease is lost (or the door
+/// is handed over to even out a group) stop the door, wait for it to close (up to `grace`) and
+/// wait for the lease again. `start` gets the door's stop token and a second one, cancelled
+/// only when the door stops because another replica may take it (never on shutdown): work in
+/// flight must then not be sent. Returns when `stop` is cancelled, or with the door's own
+/// result when it stops by itself.
 #[allow(clippy::too_many_arguments)]
 pub async fn run_leased<F, Fut>(
     db: Database,
@@ -194,7 +197,7 @@ pub async fn run_leased<F, Fut>(
     mut start: F,
 ) -> Result<(), String>
 where
-    F: FnMut(CancellationToken) -> Fut,
+    F: FnMut(CancellationToken, CancellationToken) -> Fut,
     Fut: Future<Output = Result<(), String>>,
 {
     loop {
@@ -205,8 +208,9 @@ where
         let _counted = group.as_ref().map(|g| g.count());
         tracing::info!(door, lease = %name, "this replica holds the door");
         let own = stop.child_token();
+        let handed = CancellationToken::new();
         let lost = lease.lost();
-        let running = start(own.clone());
+        let running = start(own.clone(), handed.clone());
         tokio::pin!(running);
         let surplus = async {
             match &group {
@@ -226,6 +230,9 @@ where
                 tracing::info!(door, lease = %name, "handing the door over to a replica that holds fewer, to spread them evenly");
             }
         }
+        // Another replica may hold the door from now on: what this one still has in flight
+        // must not be sent any more (the new holder answers it).
+        handed.cancel();
         own.cancel();
         if tokio::time::timeout(grace, &mut running).await.is_err() {
             tracing::warn!(door, "the door did not stop within {} s", grace.as_secs());

@@ -459,3 +459,34 @@ fn a_corrupt_session_stops_the_bot_and_the_file_is_kept_private() {
     let mode = std::fs::metadata(&file).expect("meta").permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
 }
+
+#[test]
+fn an_answer_in_flight_is_not_sent_once_the_sync_went_to_another_replica() {
+    runtime().block_on(async {
+        let mut s = setup(&[]).await;
+        s.server
+            .mock_room_send()
+            .ok(event_id!("$reply"))
+            .expect(0)
+            .mount()
+            .await;
+        let handed = tokio_util::sync::CancellationToken::new();
+        s.door.handed_over = Some(handed.clone());
+        assert!(!s.door.handed_over());
+        handed.cancel();
+        let ev = msg(
+            &s.f,
+            user_id!("@bob:localhost"),
+            event_id!("$late:localhost"),
+            "!topics",
+        );
+        respond(&s.door, &s.room, &ev).await;
+        let requests = s.server.received_requests().await.unwrap_or_default();
+        assert!(
+            !requests
+                .iter()
+                .any(|r| r.url.path().contains("/send/m.room.message/")),
+            "nothing is sent: the replica now holding the sync answers it"
+        );
+    });
+}
