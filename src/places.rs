@@ -50,6 +50,19 @@ pub struct PlaceTopic {
 pub enum PlaceError {
     #[error("the places store {0}")]
     Store(String),
+    /// The shared database cannot be reached now; nothing was changed.
+    #[error("the places' topics cannot be written: {0}")]
+    Unavailable(String),
+}
+
+/// A database error, sorted: unreachable is "unavailable", anything else a store error.
+fn shared_error(e: crate::service::postgres::PgError) -> PlaceError {
+    match e {
+        crate::service::postgres::PgError::Unreachable(..) => {
+            PlaceError::Unavailable(e.to_string())
+        }
+        crate::service::postgres::PgError::Refused(..) => PlaceError::Store(e.to_string()),
+    }
 }
 
 type Key = (String, String);
@@ -191,17 +204,14 @@ impl Places {
                     .map_err(|e| PlaceError::Store(format!("could not be written: {e}")))?;
             }
             Backing::Postgres(db) => {
-                let c = db
-                    .client()
-                    .await
-                    .map_err(|e| PlaceError::Store(e.to_string()))?;
+                let c = db.client().await.map_err(shared_error)?;
                 c.execute(
                     "INSERT INTO place_topics (platform, place, topic, set_by, set_at) VALUES ($1, $2, $3, $4, $5)
                      ON CONFLICT (platform, place) DO UPDATE SET topic = $3, set_by = $4, set_at = $5",
                     &[&platform, &id, &entry.topic, &entry.set_by, &entry.set_at],
                 )
                 .await
-                .map_err(|e| PlaceError::Store(db.error(e).to_string()))?;
+                .map_err(|e| shared_error(db.error(e)))?;
                 drop(c);
                 db.notify(PLACES_CHANNEL).await;
             }

@@ -121,6 +121,12 @@ async fn place_topic(app: &App, ctx: &Ctx<'_>, set: Option<&str>, asker: &Asker)
                     t.id
                 )))
             }
+            Err(crate::places::PlaceError::Unavailable(e)) => {
+                tracing::warn!(error = %e, "a place's topic waits for the database");
+                Reply::new(ReplyKind::UserError, "Choosing a topic is paused for a moment").summary(Line::new(
+                    "The topics of channels and rooms are kept in the database the replicas share, which cannot be reached just now. Nothing was changed; try again in a minute.",
+                ))
+            }
             Err(e) => {
                 tracing::error!(error = %e, "the places store failed");
                 Reply::new(ReplyKind::UserError, "Sorry, something went wrong").summary(Line::new(

@@ -37,6 +37,23 @@ pub(super) fn user_error(title: impl Into<String>, text: impl Into<String>) -> R
     Reply::new(ReplyKind::UserError, title).summary(Line::new(text))
 }
 
+/// The answer when the edit log failed: paused while the shared database cannot be reached
+/// (nothing to report, it comes back by itself), else an error for the operators.
+pub(super) fn log_failed(e: &super::log::LogError, reading: &str) -> Reply {
+    if e.is_unavailable() {
+        tracing::warn!(error = %e, "{reading} waits for the database");
+        return user_error(
+            "Edits are paused for a moment",
+            "The edit log is in the database the replicas share, which cannot be reached just now. Nothing was changed; try again in a minute.",
+        );
+    }
+    tracing::error!(error = %e, "{reading} failed");
+    user_error(
+        "The edit log could not be read",
+        "Nothing was changed; the error has been logged for the operators.",
+    )
+}
+
 /// The answer where no desk is set up.
 pub fn not_set_up() -> Reply {
     user_error(

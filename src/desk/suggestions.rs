@@ -4,7 +4,7 @@
 
 use super::files::read_card;
 use super::log;
-use super::state::{Desk, HISTORY_LEN, Handles, MAX_PENDING_SUGGESTIONS, user_error};
+use super::state::{Desk, HISTORY_LEN, Handles, MAX_PENDING_SUGGESTIONS, log_failed, user_error};
 use super::target::card_ref;
 use super::write::change_lines;
 use crate::edit::form::{Form, FormKind};
@@ -61,13 +61,7 @@ impl Desk {
         };
         let id = match self.log().suggest(&suggestion).await {
             Ok(id) => id,
-            Err(e) => {
-                tracing::error!(error = %e, "keeping a suggestion failed");
-                return user_error(
-                    "The suggestion could not be kept",
-                    "The error has been logged for the operators.",
-                );
-            }
+            Err(e) => return log_failed(&e, "keeping a suggestion"),
         };
         let card = match (&target.actor_name, req.kind) {
             (Some(a), FormKind::Position) => format!("{a}'s position"),
@@ -112,13 +106,7 @@ impl Desk {
         let found = self.log().pending(HISTORY_LEN).await;
         let (rows, total) = match found {
             Ok(r) => r,
-            Err(e) => {
-                tracing::error!(error = %e, "reading the suggestions failed");
-                return user_error(
-                    "The suggestions could not be read",
-                    "The error has been logged for the operators.",
-                );
-            }
+            Err(e) => return log_failed(&e, "reading the suggestions"),
         };
         if rows.is_empty() {
             return Reply::new(ReplyKind::Answer, "No suggestions waiting").summary(Line::new(
@@ -174,13 +162,7 @@ impl Desk {
                     format!("There is no suggestion #{id}."),
                 );
             }
-            Err(e) => {
-                tracing::error!(error = %e, "reading a suggestion failed");
-                return user_error(
-                    "The suggestion could not be read",
-                    "The error has been logged for the operators.",
-                );
-            }
+            Err(e) => return log_failed(&e, "reading a suggestion"),
         };
         if let Some(d) = &s.decision {
             return user_error(
@@ -204,13 +186,7 @@ impl Desk {
                     format!("Suggestion #{id} was already decided"),
                     "Each suggestion is decided once.",
                 ),
-                Err(e) => {
-                    tracing::error!(error = %e, "recording a decision failed");
-                    user_error(
-                        "The decision could not be recorded",
-                        "The error has been logged for the operators.",
-                    )
-                }
+                Err(e) => log_failed(&e, "recording a decision"),
             };
         }
         let (kind, correct, existing, remove) =

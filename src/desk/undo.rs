@@ -4,7 +4,7 @@
 
 use super::files::{read_card, write_atomically};
 use super::log::Entry;
-use super::state::{Desk, HISTORY_LEN, Handles, user_error};
+use super::state::{Desk, HISTORY_LEN, Handles, log_failed, user_error};
 use super::target::Target;
 use super::write::{committed_note, reloaded};
 use crate::edit::EditRequest;
@@ -24,13 +24,7 @@ impl Desk {
             Ok(None) => {
                 return user_error("Nothing to undo", "No edit made from chat is left to undo.");
             }
-            Err(e) => {
-                tracing::error!(error = %e, "reading the edit log failed");
-                return user_error(
-                    "The edit log could not be read",
-                    "Nothing was changed; the error has been logged for the operators.",
-                );
-            }
+            Err(e) => return log_failed(&e, "reading the edit log"),
         };
         if !admin && (edit.by.platform != by.platform || edit.by.id != by.id) {
             return user_error(
@@ -269,13 +263,7 @@ impl Desk {
         let rows = self.log().recent(file.as_deref(), HISTORY_LEN).await;
         let rows = match rows {
             Ok(r) => r,
-            Err(e) => {
-                tracing::error!(error = %e, "reading the edit log failed");
-                return user_error(
-                    "The edit log could not be read",
-                    "The error has been logged for the operators.",
-                );
-            }
+            Err(e) => return log_failed(&e, "reading the edit log"),
         };
         let title = match &file {
             Some(f) => format!("Edits from chat to {f}"),

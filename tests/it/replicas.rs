@@ -559,6 +559,26 @@ fn the_database_stopped_for_30_s_answers_go_on_and_the_briefing_catches_up_once(
         .await
         .to_string();
         assert!(paused.contains("paused"), "subscribing is refused clearly: {paused}");
+        // So are choosing a channel's topic and reading the edit log: nothing half-done.
+        let mut set = command(
+            "topic",
+            &[("set", 3, serde_json::json!("iran-us-talks"))],
+            MANAGE_GUILD,
+        );
+        set["channel_id"] = serde_json::json!("89");
+        set["channel"]["id"] = serde_json::json!("89");
+        let chosen = post_signed(&base, &set).await.to_string();
+        assert!(
+            chosen.contains("Choosing a topic is paused"),
+            "a topic is refused clearly: {chosen}"
+        );
+        let history = post_signed(&base, &command("history", &[], MANAGE_GUILD))
+            .await
+            .to_string();
+        assert!(
+            history.contains("Edits are paused"),
+            "the edit log says it is paused: {history}"
+        );
         assert!(fake.messages_in("88").is_empty(), "nothing posted while down");
 
         pg.up();
