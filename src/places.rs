@@ -316,17 +316,14 @@ pub async fn follow(places: Arc<Places>, stop: CancellationToken) {
     let Backing::Postgres(db) = &places.db else {
         return;
     };
-    let failing = std::sync::atomic::AtomicBool::new(false);
-    crate::service::postgres::follow_channel(db, PLACES_CHANNEL, REFRESH_EVERY, &stop, || async {
-        match places.refresh().await {
-            Ok(()) => failing.store(false, std::sync::atomic::Ordering::Relaxed),
-            Err(e) => {
-                if !failing.swap(true, std::sync::atomic::Ordering::Relaxed) {
-                    tracing::warn!(error = %e, "could not read the places' topics again; trying again");
-                }
-            }
-        }
-    })
+    crate::service::postgres::follow_channel(
+        db,
+        PLACES_CHANNEL,
+        REFRESH_EVERY,
+        &stop,
+        "read the places' topics again",
+        || async { places.refresh().await.map_err(|e| e.to_string()) },
+    )
     .await;
 }
 

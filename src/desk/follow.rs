@@ -7,6 +7,7 @@
 use super::git;
 use super::state::{CARDS_CHANNEL, Desk};
 use crate::reload::{Reloader, Trigger};
+use crate::service::postgres::logged;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -14,46 +15,48 @@ use tokio_util::sync::CancellationToken;
 /// How often the remote is pulled without being told to.
 pub const FETCH_EVERY: Duration = Duration::from_secs(30);
 
-/// Pull, and reload when something came. Failures are logged once until a pull works again.
-async fn pull_and_reload(desk: &Desk, reloader: &Reloader, failing: &mut bool) {
+/// Pull, and reload when something came.
+async fn pull_and_reload(desk: &Desk, reloader: &Reloader) -> Result<(), String> {
     let Some((top, remote)) = desk.remote() else {
-        return;
+        return Ok(());
     };
     match tokio::task::spawn_blocking(move || git::pull(&top, &remote)).await {
         Ok(Ok(true)) => {
-            *failing = false;
             let record = reloader.reload_and_announce(Trigger::Pull).await;
             tracing::info!(reload = %record.status_line(), "pulled edits from the cards' remote");
+            Ok(())
         }
-        Ok(Ok(false)) => *failing = false,
-        Ok(Err(e)) => {
-            if !*failing {
-                tracing::warn!(error = %e, "could not pull the cards' remote; trying again");
-            }
-            *failing = true;
-        }
-        Err(_) => {}
+        Ok(Ok(false)) | Err(_) => Ok(()),
+        Ok(Err(e)) => Err(e.to_string()),
     }
 }
 
-/// Follow the remote until `stop`: on every notification, and every [`FETCH_EVERY`].
+/// Follow the remote until `stop`: on every notification, and every [`FETCH_EVERY`]. Failed
+/// pulls are logged once until one works again.
 pub async fn follow(desk: Arc<Desk>, reloader: Arc<Reloader>, stop: CancellationToken) {
-    let failing = std::sync::atomic::AtomicBool::new(false);
-    let pull = || async {
-        let mut f = failing.load(std::sync::atomic::Ordering::Relaxed);
-        pull_and_reload(&desk, &reloader, &mut f).await;
-        failing.store(f, std::sync::atomic::Ordering::Relaxed);
-    };
+    const WHAT: &str = "pull the cards' remote";
     match desk.cluster() {
         Some(db) => {
-            crate::service::postgres::follow_channel(db, CARDS_CHANNEL, FETCH_EVERY, &stop, pull)
-                .await
+            crate::service::postgres::follow_channel(
+                db,
+                CARDS_CHANNEL,
+                FETCH_EVERY,
+                &stop,
+                WHAT,
+                || pull_and_reload(&desk, &reloader),
+            )
+            .await
         }
-        None => loop {
-            tokio::select! {
-                _ = stop.cancelled() => return,
-                _ = tokio::time::sleep(FETCH_EVERY) => pull().await,
+        None => {
+            let mut failing = false;
+            loop {
+                tokio::select! {
+                    _ = stop.cancelled() => return,
+                    _ = tokio::time::sleep(FETCH_EVERY) => {
+                        logged(pull_and_reload(&desk, &reloader), WHAT, &mut failing).await;
+                    }
+                }
             }
-        },
+        }
     }
 }

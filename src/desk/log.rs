@@ -151,6 +151,12 @@ pub trait EditStore: Send + Sync {
     async fn load(&self, dump: &LogDump) -> Result<LogLoaded, LogError>;
 }
 
+/// An edit's columns, in the order both stores read them into an [`Entry`].
+pub const COLUMNS: &str = "id, at, topic, file, action, summary, platform, user_id, user_name, existed, before, after, after_hash, undoes, git_commit";
+
+/// A suggestion's columns, in the order both stores read them into a [`SuggestionRecord`].
+pub const SUGGESTION_COLUMNS: &str = "id, what, topic, actor, base, fields, platform, user_id, user_name, decision, at, decided_at, decided_by, reason, edit";
+
 /// A timestamp as both stores write it in text: RFC 3339, whole seconds, UTC.
 pub fn stamp(t: chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)

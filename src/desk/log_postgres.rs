@@ -5,7 +5,8 @@
 //! conditional `UPDATE`: of two moderators deciding at once on two replicas, one wins.
 
 use super::log::{
-    EditStore, Entry, LogDump, LogError, LogLoaded, Suggestion, SuggestionRecord, stamp,
+    COLUMNS, EditStore, Entry, LogDump, LogError, LogLoaded, SUGGESTION_COLUMNS, Suggestion,
+    SuggestionRecord, stamp,
 };
 use crate::edit::Author;
 use crate::service::postgres::{Database, PgError};
@@ -56,10 +57,6 @@ CREATE INDEX suggestions_pending ON suggestions (id) WHERE decision IS NULL;
 
 /// The schema this build reads and writes.
 pub const SCHEMA_VERSION: usize = MIGRATIONS.len();
-
-const COLUMNS: &str = "id, at, topic, file, action, summary, platform, user_id, user_name, existed, before, after, after_hash, undoes, git_commit";
-
-const SUGGESTION_COLUMNS: &str = "id, what, topic, actor, base, fields, platform, user_id, user_name, decision, at, decided_at, decided_by, reason, edit";
 
 pub struct PgLog {
     db: Database,

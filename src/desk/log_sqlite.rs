@@ -3,7 +3,8 @@
 //! statement on a local file.
 
 use super::log::{
-    EditStore, Entry, LogDump, LogError, LogLoaded, Suggestion, SuggestionRecord, stamp,
+    COLUMNS, EditStore, Entry, LogDump, LogError, LogLoaded, SUGGESTION_COLUMNS, Suggestion,
+    SuggestionRecord, stamp,
 };
 use crate::edit::Author;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -51,10 +52,6 @@ CREATE TABLE IF NOT EXISTS suggestions (
 /// The schema this build reads and writes (`PRAGMA user_version`; files from before versions
 /// were kept read as 0 and are the same tables).
 const SCHEMA_VERSION: i64 = 1;
-
-const COLUMNS: &str = "id, at, topic, file, action, summary, platform, user_id, user_name, existed, before, after, after_hash, undoes, git_commit";
-
-const SUGGESTION_COLUMNS: &str = "id, what, topic, actor, base, fields, platform, user_id, user_name, decision, at, decided_at, decided_by, reason, edit";
 
 pub struct SqliteLog {
     conn: Mutex<Connection>,

@@ -228,16 +228,13 @@ pub async fn follow_shared(feed: Arc<Feed>, stop: tokio_util::sync::Cancellation
     let Backing::Postgres(db) = &feed.db else {
         return;
     };
-    let failing = std::sync::atomic::AtomicBool::new(false);
-    crate::service::postgres::follow_channel(db, FEED_CHANNEL, REFRESH_EVERY, &stop, || async {
-        match feed.refresh().await {
-            Ok(()) => failing.store(false, std::sync::atomic::Ordering::Relaxed),
-            Err(e) => {
-                if !failing.swap(true, std::sync::atomic::Ordering::Relaxed) {
-                    tracing::warn!(error = %e, "could not read the shared feed again; trying again");
-                }
-            }
-        }
-    })
+    crate::service::postgres::follow_channel(
+        db,
+        FEED_CHANNEL,
+        REFRESH_EVERY,
+        &stop,
+        "read the shared feed again",
+        || async { feed.refresh().await.map_err(|e| e.to_string()) },
+    )
     .await;
 }

@@ -232,24 +232,27 @@ impl Database {
 
 /// Call `refresh` until `stop`: when another replica says on `channel` that something changed,
 /// on every (re)connection of the listener (what changed while nobody listened), and every
-/// `every` whatever is heard (a notification lost while the database was down).
+/// `every` whatever is heard (a notification lost while the database was down). A failed
+/// refresh is logged once (`could not {what}`) until one works again.
 pub async fn follow_channel<F, Fut>(
     db: &Database,
     channel: &str,
     every: Duration,
     stop: &tokio_util::sync::CancellationToken,
+    what: &str,
     mut refresh: F,
 ) where
     F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = ()>,
+    Fut: std::future::Future<Output = Result<(), String>>,
 {
+    let mut failing = false;
     let mut told: Option<Listening> = None;
     let mut next = tokio::time::Instant::now() + every;
     loop {
         if told.is_none() {
             told = db.listen(channel).await;
             if told.is_some() {
-                refresh().await;
+                logged(refresh(), what, &mut failing).await;
             }
         }
         let listening = told.is_some();
@@ -269,14 +272,31 @@ pub async fn follow_channel<F, Fut>(
         tokio::select! {
             _ = stop.cancelled() => return,
             got = heard => match got {
-                Some(()) => refresh().await,
+                Some(()) => logged(refresh(), what, &mut failing).await,
                 None => told = None,
             },
             _ = tokio::time::sleep_until(next) => {
                 next = tokio::time::Instant::now() + every;
-                refresh().await;
+                logged(refresh(), what, &mut failing).await;
             }
             _ = listen_again => {}
+        }
+    }
+}
+
+/// Await one refresh, logging its failure once per run of failures.
+pub async fn logged(
+    refresh: impl std::future::Future<Output = Result<(), String>>,
+    what: &str,
+    failing: &mut bool,
+) {
+    match refresh.await {
+        Ok(()) => *failing = false,
+        Err(e) => {
+            if !*failing {
+                tracing::warn!(error = %e, "could not {what}; trying again");
+            }
+            *failing = true;
         }
     }
 }
