@@ -25,12 +25,16 @@ RUN cargo chef cook --profile dist --locked --recipe-path recipe.json --bin doss
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src
 COPY benches ./benches
+# The chart's font, which the binary embeds.
+COPY assets ./assets
 RUN cargo build --profile dist --locked --bin dossier && mkdir -p /out/data
 
 FROM gcr.io/distroless/cc-debian12:nonroot
 COPY --from=build /src/target/dist/dossier /usr/local/bin/dossier
-# The bundled cards; mount a volume here to serve your own.
-COPY briefings /briefings
+# The bundled cards, owned by the bot's user so that edits from chat can be saved (a volume
+# mounted here, as deploy/compose.yaml does, starts as a copy of them); mount your own here,
+# read-only if nobody should edit them from chat.
+COPY --chown=65532:65532 briefings /briefings
 # State for `serve` (Matrix store and session, registered-commands record): a volume.
 COPY --from=build --chown=65532:65532 /out/data /data
 VOLUME /data

@@ -102,6 +102,25 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(db) = &db {
+        let waited = runtime.block_on(async {
+            tokio::select! {
+                r = db.wait_until_reachable() => Some(r),
+                _ = shutdown_signal() => None,
+            }
+        });
+        match waited {
+            Some(Ok(())) => {}
+            Some(Err(e)) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+            None => {
+                eprintln!("stopped while waiting for the shared database");
+                return ExitCode::SUCCESS;
+            }
+        }
+    }
     let store = match runtime.block_on(open_schedules(&config, &library, db.clone())) {
         Ok(s) => s,
         Err(e) => {

@@ -130,6 +130,52 @@ impl Database {
         }
     }
 
+    /// Wait until the database takes a connection, as a replica starting beside it must (a
+    /// compose file, a Kubernetes pod, a host rebooting): while it cannot be reached or is still
+    /// starting up, say so once, then every 30 s, and try again every second. An answer that
+    /// waiting will not change (a wrong password, a database that does not exist) is returned
+    /// at once.
+    pub async fn wait_until_reachable(&self) -> Result<(), PgError> {
+        let started = std::time::Instant::now();
+        let mut told: Option<std::time::Instant> = None;
+        loop {
+            let why = match tokio::time::timeout(WAIT, self.settings.connect(tokio_postgres::NoTls))
+                .await
+            {
+                Ok(Ok((client, connection))) => {
+                    drop(client);
+                    drop(connection);
+                    if told.is_some() {
+                        tracing::info!(
+                            database = %self.name,
+                            waited_s = started.elapsed().as_secs(),
+                            "the shared database is reachable"
+                        );
+                    }
+                    return Ok(());
+                }
+                Ok(Err(e)) => match e.as_db_error() {
+                    Some(db)
+                        if *db.code() != tokio_postgres::error::SqlState::CANNOT_CONNECT_NOW =>
+                    {
+                        return Err(PgError::Refused(self.name.clone(), e.to_string()));
+                    }
+                    _ => e.to_string(),
+                },
+                Err(_) => format!("no connection within {} s", WAIT.as_secs()),
+            };
+            if told.is_none_or(|t| t.elapsed() >= Duration::from_secs(30)) {
+                tracing::warn!(
+                    database = %self.name,
+                    error = %why,
+                    "waiting for the shared database before starting"
+                );
+                told = Some(std::time::Instant::now());
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    }
+
     /// Sort a query's error: a lost connection is "unreachable", anything else "refused".
     pub fn error(&self, e: tokio_postgres::Error) -> PgError {
         if e.is_closed() || e.as_db_error().is_none() {

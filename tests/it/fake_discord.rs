@@ -138,6 +138,8 @@ pub struct Fake {
     created: Arc<Mutex<Vec<Created>>>,
     seq: Arc<AtomicU64>,
     control: broadcast::Sender<Control>,
+    /// The shard count `GET /gateway/bot` recommends.
+    shards: u32,
 }
 
 pub fn bot_user() -> Value {
@@ -155,7 +157,13 @@ pub fn message_json() -> Value {
 
 impl Fake {
     pub async fn start() -> Fake {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        Fake::start_on([127, 0, 0, 1].into(), 1).await
+    }
+
+    /// On `ip` (a port of its own), recommending `shards` shards: for a run where the bot is in
+    /// a container and reaches the host on its bridge's address (tests/it/compose.rs).
+    pub async fn start_on(ip: std::net::IpAddr, shards: u32) -> Fake {
+        let listener = tokio::net::TcpListener::bind((ip, 0))
             .await
             .expect("bind fake discord");
         let addr = listener.local_addr().expect("addr");
@@ -170,6 +178,7 @@ impl Fake {
             created: Arc::default(),
             seq: Arc::default(),
             control,
+            shards,
         };
         let app = Router::new()
             .route("/ws", get(ws))
@@ -376,7 +385,7 @@ async fn rest(
     match (method.as_str(), parts.as_slice()) {
         ("GET", ["gateway"]) => ok(json!({"url": format!("ws://{}/ws", fake.addr)})),
         ("GET", ["gateway", "bot"]) => ok(json!({
-            "url": format!("ws://{}/ws", fake.addr), "shards": 1,
+            "url": format!("ws://{}/ws", fake.addr), "shards": fake.shards,
             "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
         })),
         ("GET", ["users", "@me"]) => ok(bot_user()),

@@ -7,6 +7,8 @@ mod cache;
 mod charts;
 mod cli;
 mod common;
+#[cfg(all(feature = "discord", feature = "matrix"))]
+mod compose;
 mod digest;
 #[cfg(feature = "discord")]
 mod discord_charts;

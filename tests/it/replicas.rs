@@ -364,7 +364,7 @@ fn shard_replica(dir: &Path, name: &str, database: &str, fake: &Fake) -> (PathBu
 }
 
 /// The shards a replica runs and has connected, by its `/readyz`.
-async fn connected_shards(base: &str) -> Vec<u32> {
+pub(crate) async fn connected_shards(base: &str) -> Vec<u32> {
     let Ok(r) = reqwest::get(format!("{base}/readyz")).await else {
         return vec![];
     };
@@ -605,6 +605,52 @@ fn the_database_stopped_for_30_s_answers_go_on_and_the_briefing_catches_up_once(
     });
 }
 
+/// A replica started before its database (a compose file, a pod, a host rebooting) waits for
+/// it, saying so, and serves once it is up; one given a database that does not exist stops at
+/// once with an error naming it, rather than waiting for ever.
+#[cfg(feature = "matrix")]
+#[test]
+fn a_replica_started_before_its_database_waits_for_it_and_a_missing_database_is_an_error() {
+    use crate::serve::wait_up;
+    runtime().block_on(async {
+        let pg = tokio::task::spawn_blocking(Postgres::start)
+            .await
+            .expect("postgres");
+        let database = pg.database("later");
+        let fake = Fake::start().await;
+        let dir = tempfile::tempdir().expect("tempdir");
+        pg.down();
+        let (cfg, base) = shard_replica(dir.path(), "early", &database, &fake);
+        let serving = serve_with(&cfg, Some("bot-token"), &[], &[]);
+        serving
+            .wait_log(20, "waiting for the shared database before starting")
+            .await;
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        pg.up();
+        let back = Instant::now();
+        wait_up(&base, &serving).await;
+        eprintln!("serving {:?} after the database came up", back.elapsed());
+        assert!(position(&base, "iran").await.contains("Iran"));
+        assert!(serving.logs().contains("the shared database is reachable"));
+        drop(serving);
+
+        let missing = database.replace("/later", "/never_made");
+        assert_ne!(missing, database);
+        let (cfg, _) = shard_replica(dir.path(), "missing", &missing, &fake);
+        let started = Instant::now();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_dossier"))
+            .args(["serve", "--config"])
+            .arg(&cfg)
+            .env("DISCORD_TOKEN", "bot-token")
+            .output()
+            .expect("serve");
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{said}");
+        assert!(said.contains("never_made"), "{said}");
+        assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
+    });
+}
+
 /// The compose deployment's replica config is valid as shipped, once its secrets exist (here
 /// in a folder standing in for /run/secrets, and the cards where the image puts them).
 #[test]
@@ -668,7 +714,12 @@ fn editing_replica(dir: &Path, name: &str, database: &str, fake: &Fake) -> (Path
 /// Open `/edit position <actor>` on `base` and submit it with a new stance; the answer (the
 /// completed one, from the fake Discord, when the answer was deferred).
 #[cfg(feature = "matrix")]
-async fn edit_stance(base: &str, fake: &Fake, actor: &str, stance: &str) -> serde_json::Value {
+pub(crate) async fn edit_stance(
+    base: &str,
+    fake: &Fake,
+    actor: &str,
+    stance: &str,
+) -> serde_json::Value {
     let answer = submit_stance(base, actor, stance).await;
     if answer["type"] != 5 {
         return answer;
@@ -768,7 +819,7 @@ async fn undo_answer(fake: &Fake, answer: serde_json::Value) -> String {
 
 /// `/position <actor>` on `base`, as text.
 #[cfg(feature = "matrix")]
-async fn position(base: &str, actor: &str) -> String {
+pub(crate) async fn position(base: &str, actor: &str) -> String {
     use crate::discord_support::command;
     use crate::serve::post_signed;
     post_signed(
