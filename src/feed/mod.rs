@@ -137,6 +137,10 @@ enum Backing {
 pub struct Feed {
     state: Mutex<State>,
     db: Backing,
+    /// What this process itself last served of each topic, for a shared feed: a reload that
+    /// leaves a topic as this replica already served it records nothing, even when another
+    /// replica has since recorded a newer state (this one is behind, not changing it back).
+    served: Mutex<HashMap<String, crate::digest::TopicSnapshot>>,
 }
 
 impl State {
@@ -196,6 +200,7 @@ impl Feed {
         Feed {
             state: Mutex::new(State::default()),
             db: Backing::Memory,
+            served: Mutex::default(),
         }
     }
 
@@ -229,6 +234,7 @@ impl Feed {
         Ok(Feed {
             state: Mutex::new(state),
             db: Backing::Sqlite(Mutex::new(conn)),
+            served: Mutex::default(),
         })
     }
 

@@ -1,6 +1,8 @@
 //! The change feed shared by replicas through the PostgreSQL database: the same tables as the
 //! SQLite store, each topic's change recorded once under an advisory lock by the first replica
-//! to serve it (the others find the topic's mark already at what they serve and add nothing),
+//! to serve it (the others find the topic's mark already at what they serve and add nothing;
+//! a replica whose reload leaves a topic as it already served it adds nothing either, so one
+//! that is behind another's change never records that change undone),
 //! and every replica reading the entries again when one says it added some (`NOTIFY
 //! dossier_feed`) and every [`REFRESH_EVERY`], so a feed reader sees the same entries, under the
 //! same ids, from every replica. Also the copy of a file's feed into the database.
@@ -25,6 +27,7 @@ impl Feed {
         let feed = Feed {
             state: Mutex::new(State::default()),
             db: Backing::Postgres(db),
+            served: Mutex::default(),
         };
         feed.refresh().await?;
         Ok(feed)
@@ -74,6 +77,24 @@ impl Feed {
         let mut c = db.client().await.map_err(fail)?;
         for (ti, t) in lib.topics().iter().enumerate() {
             let snapshot = TopicSnapshot::of(t);
+            let serve = |snapshot: TopicSnapshot| {
+                self.served
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(t.id.clone(), snapshot);
+            };
+            let before = self
+                .served
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(&t.id)
+                .cloned();
+            if before.as_ref() == Some(&snapshot) {
+                // Unchanged here: a reload for another topic, or of a tree that has not yet
+                // caught up with a change another replica recorded. Recording it would read
+                // as that change undone.
+                continue;
+            }
             let known = self
                 .state
                 .lock()
@@ -82,6 +103,7 @@ impl Feed {
                 .get(&t.id)
                 .is_some_and(|m| m.snapshot == snapshot);
             if known {
+                serve(snapshot);
                 continue;
             }
             let tx = c.transaction().await.map_err(|e| fail(db.error(e)))?;
@@ -108,6 +130,7 @@ impl Feed {
             if mark.as_ref().is_some_and(|m| m.snapshot == snapshot) {
                 // Another replica recorded this change already.
                 tx.commit().await.map_err(q)?;
+                serve(snapshot);
                 continue;
             }
             let entry = match change(&lib, ti, mark.as_ref(), today) {
@@ -156,6 +179,7 @@ impl Feed {
             .await
             .map_err(q)?;
             tx.commit().await.map_err(q)?;
+            serve(snapshot);
             made.extend(entry.map(Arc::new));
         }
         drop(c);

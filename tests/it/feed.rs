@@ -645,3 +645,89 @@ fn replicas_sharing_a_database_record_each_change_once_under_the_same_ids() {
         stop.cancel();
     });
 }
+
+/// A replica that reloads cards older than a change another replica recorded (it has not yet
+/// pulled that change) records nothing: before, it recorded the change undone, an entry that
+/// told every feed reader the status note was back to its old text.
+#[test]
+fn a_replica_behind_another_records_no_entry_undoing_its_change() {
+    runtime().block_on(async {
+        let pg = tokio::task::spawn_blocking(crate::postgres::Postgres::start)
+            .await
+            .expect("postgres");
+        let address = pg.database("behind");
+        let open = || async {
+            Feed::open_shared(crate::stores::database(&address))
+                .await
+                .expect("shared feed")
+        };
+        let (a, b) = (Arc::new(open().await), Arc::new(open().await));
+        let (dir_a, dir_b) = (
+            tempfile::tempdir().expect("tempdir"),
+            tempfile::tempdir().expect("tempdir"),
+        );
+        copy_tree(&bundled(), dir_a.path());
+        copy_tree(&bundled(), dir_b.path());
+        let (today, now) = (bundled_today(), chrono::Utc::now());
+        let old = cards_with_note(dir_b.path(), None);
+        a.record_now(old.clone(), now, today).await.expect("record");
+        b.record_now(old.clone(), now, today).await.expect("record");
+        // B follows the feed, as a serving replica does.
+        let stop = tokio_util::sync::CancellationToken::new();
+        tokio::spawn(dossier::feed::shared::follow_shared(
+            b.clone(),
+            stop.clone(),
+        ));
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let new = cards_with_note(dir_a.path(), Some("Changed on replica A."));
+        assert_eq!(
+            a.record_now(new.clone(), now, today)
+                .await
+                .expect("record")
+                .len(),
+            1
+        );
+        let told = Instant::now();
+        while b.entries(TOPIC).len() < 2 {
+            assert!(
+                told.elapsed() < Duration::from_secs(3),
+                "B never heard of A's entry"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        // B reloads its own, older cards (a change to another file, say) before it pulls.
+        let made = b.record_now(old.clone(), now, today).await.expect("record");
+        assert!(
+            made.is_empty(),
+            "B recorded {:?}",
+            made.iter().map(|e| &e.title).collect::<Vec<_>>()
+        );
+        // Then it pulls: nothing new. A change of its own is recorded, once, after A's.
+        assert!(
+            b.record_now(new, now, today)
+                .await
+                .expect("record")
+                .is_empty()
+        );
+        let own = cards_with_note(dir_b.path(), Some("Changed on replica B."));
+        assert_eq!(
+            b.record_now(own, now, today).await.expect("record").len(),
+            1
+        );
+        let titles: Vec<String> = a
+            .record_now(
+                cards_with_note(dir_b.path(), Some("Changed on replica B.")),
+                now,
+                today,
+            )
+            .await
+            .expect("record")
+            .iter()
+            .map(|e| e.title.clone())
+            .collect();
+        assert!(titles.is_empty(), "{titles:?}");
+        let b_seqs: Vec<i64> = b.entries(TOPIC).iter().map(|e| e.seq).collect();
+        assert_eq!(b_seqs.len(), 3, "first, A's change, B's change: {b_seqs:?}");
+        stop.cancel();
+    });
+}
