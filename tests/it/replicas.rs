@@ -606,8 +606,9 @@ fn the_database_stopped_for_30_s_answers_go_on_and_the_briefing_catches_up_once(
 }
 
 /// A replica started before its database (a compose file, a pod, a host rebooting) waits for
-/// it, saying so, and serves once it is up; one given a database that does not exist stops at
-/// once with an error naming it, rather than waiting for ever.
+/// it, saying so, and serves once it is up (a stop while it waits exits 0); one given a
+/// database that does not exist stops at once with an error naming it, rather than waiting for
+/// ever.
 #[cfg(feature = "matrix")]
 #[test]
 fn a_replica_started_before_its_database_waits_for_it_and_a_missing_database_is_an_error() {
@@ -621,6 +622,16 @@ fn a_replica_started_before_its_database_waits_for_it_and_a_missing_database_is_
         let dir = tempfile::tempdir().expect("tempdir");
         pg.down();
         let (cfg, base) = shard_replica(dir.path(), "early", &database, &fake);
+        // Stopped while it waits: exit code 0, as any stop.
+        let mut stopped = serve_with(&cfg, Some("bot-token"), &[], &[]);
+        stopped
+            .wait_log(20, "waiting for the shared database before starting")
+            .await;
+        stopped.signal("TERM");
+        let code = tokio::task::spawn_blocking(move || stopped.wait_exit(10))
+            .await
+            .expect("exit");
+        assert!(code.success(), "{code:?}");
         let serving = serve_with(&cfg, Some("bot-token"), &[], &[]);
         serving
             .wait_log(20, "waiting for the shared database before starting")
