@@ -70,6 +70,10 @@ pub struct Desk {
     pub(super) git: Option<PathBuf>,
     log: Arc<dyn EditStore>,
     locks: Mutex<HashMap<PathBuf, Arc<tokio::sync::Mutex<()>>>>,
+    /// One git command at a time in the work tree: the pull that follows the other replicas
+    /// and an edit's own pull, commit or push must not overlap (a pull that sees HEAD move
+    /// under it takes the edit's files for local changes and refuses).
+    work_tree: tokio::sync::Mutex<()>,
     /// How edits travel to the other replicas, when there are any.
     sharing: Option<Sharing>,
     /// The database the replicas share, whose advisory locks make each topic's edits one at a
@@ -123,6 +127,7 @@ impl Desk {
             git,
             log,
             locks: Mutex::new(HashMap::new()),
+            work_tree: tokio::sync::Mutex::new(()),
             sharing: None,
             cluster: None,
         }
@@ -160,6 +165,16 @@ impl Desk {
         Some((self.git.clone()?, self.sharing.as_ref()?.remote.clone()))
     }
 
+    /// Run `git` (a blocking call) in the work tree, after any other git command of this
+    /// process there has finished.
+    pub(super) async fn in_work_tree<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, tokio::task::JoinError> {
+        let _turn = self.work_tree.lock().await;
+        tokio::task::spawn_blocking(f).await
+    }
+
     /// Hold `dir`'s topic for one edit: here, then across the replicas (when they share a
     /// database), then bring the cards up to date from the remote so the edit applies to what
     /// every replica has. Refused, with what to do, when that cannot be done.
@@ -182,7 +197,7 @@ impl Desk {
             None => None,
         };
         if let Some((top, remote)) = self.remote() {
-            let pulled = tokio::task::spawn_blocking(move || git::pull(&top, &remote)).await;
+            let pulled = self.in_work_tree(move || git::pull(&top, &remote)).await;
             match pulled {
                 Ok(Ok(_)) => {}
                 Ok(Err(e)) => {
@@ -214,11 +229,12 @@ impl Desk {
         let Some((top, remote)) = self.remote() else {
             return;
         };
-        let pushed = tokio::task::spawn_blocking({
-            let remote = remote.clone();
-            move || git::push(&top, &remote)
-        })
-        .await;
+        let pushed = self
+            .in_work_tree({
+                let remote = remote.clone();
+                move || git::push(&top, &remote)
+            })
+            .await;
         match pushed {
             Ok(Ok(())) => {
                 if let Some(db) = &self.cluster {
@@ -277,11 +293,12 @@ impl Desk {
     ) -> Option<Result<String, String>> {
         let top = self.git.clone()?;
         let (file, by) = (file.to_path_buf(), by.clone());
-        let done = tokio::task::spawn_blocking(move || match reverts {
-            Some(id) => git::revert(&top, &file, &by, &id, &subject),
-            None => git::commit(&top, &file, &by, &subject, &body),
-        })
-        .await;
+        let done = self
+            .in_work_tree(move || match reverts {
+                Some(id) => git::revert(&top, &file, &by, &id, &subject),
+                None => git::commit(&top, &file, &by, &subject, &body),
+            })
+            .await;
         Some(match done {
             Ok(Ok(id)) => {
                 self.share().await;
