@@ -83,13 +83,13 @@ impl Feed {
                     .unwrap_or_else(|e| e.into_inner())
                     .insert(t.id.clone(), snapshot);
             };
-            let before = self
+            let unchanged = self
                 .served
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .get(&t.id)
-                .cloned();
-            if before.as_ref() == Some(&snapshot) {
+                == Some(&snapshot);
+            if unchanged {
                 // Unchanged here: a reload for another topic, or of a tree that has not yet
                 // caught up with a change another replica recorded. Recording it would read
                 // as that change undone.

@@ -28,6 +28,15 @@ pub enum PgError {
     Refused(String, String),
 }
 
+/// Why a connection of its own was not made.
+#[derive(Debug, thiserror::Error)]
+enum NotConnected {
+    #[error("{0}")]
+    Error(tokio_postgres::Error),
+    #[error("no connection within {} s", WAIT.as_secs())]
+    Timeout,
+}
+
 /// The shared database: its pool and its address (without a password) for messages.
 #[derive(Clone)]
 pub struct Database {
@@ -120,13 +129,25 @@ impl Database {
         ),
         PgError,
     > {
+        self.connect_within()
+            .await
+            .map_err(|why| PgError::Unreachable(self.name.clone(), why.to_string()))
+    }
+
+    /// A connection of its own within [`WAIT`]; the server's error, or none for a timeout.
+    async fn connect_within(
+        &self,
+    ) -> Result<
+        (
+            tokio_postgres::Client,
+            tokio_postgres::Connection<tokio_postgres::Socket, tokio_postgres::tls::NoTlsStream>,
+        ),
+        NotConnected,
+    > {
         match tokio::time::timeout(WAIT, self.settings.connect(tokio_postgres::NoTls)).await {
             Ok(Ok(c)) => Ok(c),
-            Ok(Err(e)) => Err(PgError::Unreachable(self.name.clone(), e.to_string())),
-            Err(_) => Err(PgError::Unreachable(
-                self.name.clone(),
-                format!("no connection within {} s", WAIT.as_secs()),
-            )),
+            Ok(Err(e)) => Err(NotConnected::Error(e)),
+            Err(_) => Err(NotConnected::Timeout),
         }
     }
 
@@ -139,10 +160,8 @@ impl Database {
         let started = std::time::Instant::now();
         let mut told: Option<std::time::Instant> = None;
         loop {
-            let why = match tokio::time::timeout(WAIT, self.settings.connect(tokio_postgres::NoTls))
-                .await
-            {
-                Ok(Ok((client, connection))) => {
+            let why = match self.connect_within().await {
+                Ok((client, connection)) => {
                     drop(client);
                     drop(connection);
                     if told.is_some() {
@@ -154,15 +173,14 @@ impl Database {
                     }
                     return Ok(());
                 }
-                Ok(Err(e)) => match e.as_db_error() {
-                    Some(db)
-                        if *db.code() != tokio_postgres::error::SqlState::CANNOT_CONNECT_NOW =>
-                    {
-                        return Err(PgError::Refused(self.name.clone(), e.to_string()));
-                    }
-                    _ => e.to_string(),
-                },
-                Err(_) => format!("no connection within {} s", WAIT.as_secs()),
+                Err(NotConnected::Error(e))
+                    if e.as_db_error().is_some_and(|db| {
+                        *db.code() != tokio_postgres::error::SqlState::CANNOT_CONNECT_NOW
+                    }) =>
+                {
+                    return Err(PgError::Refused(self.name.clone(), e.to_string()));
+                }
+                Err(why) => why.to_string(),
             };
             if told.is_none_or(|t| t.elapsed() >= Duration::from_secs(30)) {
                 tracing::warn!(
