@@ -5,6 +5,7 @@
 //! no feature imports it.
 
 use crate::clock::Clock;
+use crate::config::Moderators;
 use crate::desk::{Desk, Handles};
 use crate::feed::Feed;
 use crate::library::Library;
@@ -52,6 +53,9 @@ pub struct App {
     pub public_url: Option<url::Url>,
     /// Whether answers that have a chart carry it (`[charts] enabled`).
     pub charts: bool,
+    /// The moderators the operator names (`[moderation]`): the only chat users who may change
+    /// what every place shares.
+    pub moderators: Arc<Moderators>,
 }
 
 impl App {
@@ -84,8 +88,15 @@ impl App {
             feed: Arc::new(Feed::in_memory()),
             public_url: None,
             charts: true,
+            moderators: Arc::new(Moderators::default()),
             metrics,
         }
+    }
+
+    /// The moderators the operator names (`[moderation]`).
+    pub fn with_moderators(mut self, moderators: Moderators) -> Self {
+        self.moderators = Arc::new(moderators);
+        self
     }
 
     /// Keep the places' topics in `places` (a store under the state folder).

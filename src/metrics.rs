@@ -23,6 +23,13 @@ struct CommandLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RefusedLabels {
+    command: &'static str,
+    platform: &'static str,
+    scope: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct PlatformLabels {
     platform: &'static str,
 }
@@ -37,6 +44,7 @@ type LatencyFamily = Family<PlatformLabels, Histogram, fn() -> Histogram>;
 pub struct Metrics {
     registry: Registry,
     commands: Family<CommandLabels, Counter>,
+    refused: Family<RefusedLabels, Counter>,
     latency: LatencyFamily,
     reloads: Family<OutcomeLabels, Counter>,
     cards: Gauge,
@@ -99,6 +107,12 @@ impl Default for Metrics {
             "Messages and interaction responses that could not be sent, by platform",
             failed.clone(),
         );
+        let refused = Family::<RefusedLabels, Counter>::default();
+        registry.register(
+            "commands_refused",
+            "Moderator commands refused to someone who is not a moderator for them",
+            refused.clone(),
+        );
         let cache_hits = Counter::default();
         registry.register(
             "reply_cache_hits",
@@ -126,6 +140,7 @@ impl Default for Metrics {
         Metrics {
             registry,
             commands,
+            refused,
             latency,
             reloads,
             cards,
@@ -147,6 +162,17 @@ impl Metrics {
                 command,
                 platform,
                 outcome,
+            })
+            .inc();
+    }
+
+    /// A moderator command refused: `scope` is "place" or "shared".
+    pub fn refused(&self, command: &'static str, platform: &'static str, scope: &'static str) {
+        self.refused
+            .get_or_create(&RefusedLabels {
+                command,
+                platform,
+                scope,
             })
             .inc();
     }

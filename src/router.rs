@@ -1,5 +1,6 @@
 //! The router: a parsed command plus who asked, turned into the one feature call that answers
-//! it. Questions are answered from a library snapshot (`commands`); `reload` and `check` go to
+//! it. It decides who may run a moderator command (`permit`: the moderators the operator names
+//! for what every place shares, a place's own moderators for its settings). Questions are answered from a library snapshot (`commands`); `reload` and `check` go to
 //! the reloader, edits, suggestions, history and undo to the edit desk, the daily briefings'
 //! commands to the scheduler's replies; every answer is counted and timed. The doors call
 //! only this (and render what comes back); adding a command that acts on the service means a
@@ -10,7 +11,7 @@
 
 use crate::app::App;
 use crate::charts::Png;
-use crate::commands::{Command, Ctx, ServiceReport, answer as answer_from};
+use crate::commands::{Command, Ctx, Scope, ServiceReport, answer as answer_from};
 use crate::desk::{self, Prefill};
 use crate::edit::EditRequest;
 use crate::edit::form::Form;
@@ -19,6 +20,7 @@ use crate::reply::{Reply, ReplyKind};
 use crate::schedule::Destination;
 use crate::scheduler::chat;
 use crate::service::cache::Entry;
+use crate::service::moderators::{Grant, grant};
 use crate::service::{Asker, Platform};
 use bytes::Bytes;
 use std::sync::Arc;
@@ -308,11 +310,89 @@ fn cached(
     Some(entry)
 }
 
+/// Whether `asker` may run `cmd`. `Err` is the refusal to send: it is logged (who, where, the
+/// command's name, never its text) and counted, and nothing was done.
+pub fn permit(app: &App, cmd: &Command, asker: &Asker) -> Result<(), Reply> {
+    permit_scope(app, cmd.scope(), cmd.name(), asker)
+}
+
+/// [`permit`] for a command known by its scope and name (a form's submission, a button).
+pub fn permit_scope(
+    app: &App,
+    scope: Scope,
+    name: &'static str,
+    asker: &Asker,
+) -> Result<(), Reply> {
+    let granted = grant(&app.moderators, asker);
+    if granted.permits(scope) {
+        return Ok(());
+    }
+    let scope_name = match scope {
+        Scope::Shared => "shared",
+        _ => "place",
+    };
+    tracing::warn!(
+        platform = asker.platform.name(),
+        user = asker.standing.user.as_deref().unwrap_or("unknown"),
+        place = %asker.place.as_ref().map_or_else(|| "none".to_owned(), Destination::describe),
+        command = name,
+        scope = scope_name,
+        "refused a moderator command"
+    );
+    app.metrics.refused(name, asker.platform.name(), scope_name);
+    Err(refusal(app, scope, name, granted, asker))
+}
+
+/// The reply to a refused command: who may run it, and why.
+fn refusal(app: &App, scope: Scope, name: &str, granted: Grant, asker: &Asker) -> Reply {
+    use crate::reply::Line;
+    let here = match &asker.place {
+        Some(Destination::Discord { .. }) => "channel",
+        _ => "room",
+    };
+    let rule = if asker.standing.place_rule.is_empty() {
+        "its own moderators".to_owned()
+    } else {
+        asker.standing.place_rule.clone()
+    };
+    if scope == Scope::Place {
+        return Reply::new(ReplyKind::UserError, "Only moderators can do that").summary(Line::new(
+            format!(
+                "`{name}` changes this {here}'s own settings, so it is for {rule}, and for the moderators the bot's operator names. Everyone can use `brief`, `position` and the other questions."
+            ),
+        ));
+    }
+    let why = format!(
+        "`{name}` changes what every channel and room shares (the cards, their history, the suggestions), so it is for the moderators the bot's operator names in its config"
+    );
+    let text = if app.moderators.is_empty() {
+        format!(
+            "{why}, and this bot names none yet: its operator can add you to `[moderation]` (`matrix_users`, `matrix_rooms`, `discord_users`, `discord_guilds` or `discord_roles`). Anyone can `suggest` a change meanwhile."
+        )
+    } else if granted == Grant::Place {
+        format!(
+            "{why}. Being a moderator of this {here} covers its own settings (its topic, its daily briefings), not the shared cards; `suggest` sends the change to the moderators to approve."
+        )
+    } else {
+        format!("{why}. `suggest` sends the change to them to approve.")
+    };
+    Reply::new(
+        ReplyKind::UserError,
+        "Only the moderators the operator names can do that",
+    )
+    .summary(Line::new(text))
+}
+
 /// Answer a command as a door does: the commands that act on the service (`reload`, `check`,
-/// edits, the daily briefings) go to their feature; every answer is counted and timed.
+/// edits, the daily briefings) go to their feature, once [`permit`] lets the asker run them;
+/// every answer is counted and timed.
 pub async fn respond(app: &App, cmd: &Command, asker: &Asker) -> Reply {
     let started = Instant::now();
     let platform = asker.platform;
+    if let Err(refused) = permit(app, cmd, asker) {
+        count(app, cmd.name(), platform.name(), &refused, started);
+        return refused;
+    }
     let lib = app.snapshot();
     let default = default_topic(app, asker.place.as_ref());
     let ctx = Ctx {
@@ -376,6 +456,16 @@ pub async fn submit_form(
     suggest: bool,
 ) -> Reply {
     let started = Instant::now();
+    let name = if suggest { "suggest" } else { "edit" };
+    let scope = if suggest {
+        Scope::Anyone
+    } else {
+        Scope::Shared
+    };
+    if let Err(refused) = permit_scope(app, scope, name, asker) {
+        count(app, name, asker.platform.name(), &refused, started);
+        return refused;
+    }
     let default = default_topic(app, asker.place.as_ref());
     let reply = match app.desk.as_deref() {
         Some(d) => {
@@ -396,7 +486,6 @@ pub async fn submit_form(
     } else {
         "answer"
     };
-    let name = if suggest { "suggest" } else { "edit" };
     app.metrics.command(name, asker.platform.name(), outcome);
     app.metrics
         .answered_in(asker.platform.name(), started.elapsed());

@@ -51,7 +51,34 @@ fn describe(c: &Config) -> Vec<String> {
     if let Some(r) = &c.moderation.matrix_room {
         out.push(format!("moderators' Matrix room {r}"));
     }
+    let m = &c.moderation.moderators;
+    let named: Vec<String> = [
+        ("Matrix users", m.matrix_users.len()),
+        ("Matrix rooms", m.matrix_rooms.len()),
+        ("Discord users", m.discord_users.len()),
+        ("Discord servers", m.discord_guilds.len()),
+        ("Discord roles", m.discord_roles.len()),
+    ]
+    .into_iter()
+    .filter(|(_, n)| *n > 0)
+    .map(|(what, n)| format!("{n} {what}"))
+    .collect();
+    if !named.is_empty() {
+        out.push(format!(
+            "moderators who may change the shared cards: {}",
+            named.join(", ")
+        ));
+    }
     out.push(format!("state kept in {}", c.state.display()));
+    out
+}
+
+/// What the config leaves unsaid that an operator should know: a warning each.
+pub fn warnings(c: &Config) -> Vec<String> {
+    let mut out = Vec::new();
+    if c.moderation.moderators.is_empty() {
+        out.push("no moderators are named: nobody in chat can edit the cards, undo, approve suggestions, reload or check (the terminal still can). To let moderators do that, name them in [moderation]: matrix_users, matrix_rooms, discord_users, discord_guilds or discord_roles. A read-only bot needs none.".to_owned());
+    }
     out
 }
 
@@ -100,6 +127,9 @@ pub fn run(cmd: Cmd) -> ExitCode {
             println!("{}: valid", config.display());
             for line in describe(&c) {
                 println!("  {line}");
+            }
+            for w in warnings(&c) {
+                eprintln!("warning: {w}");
             }
             println!(
                 "  cards: {} topic(s), {} card files in {}, {} warning(s)",

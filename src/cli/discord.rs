@@ -50,7 +50,8 @@ pub fn run(cmd: Cmd) -> ExitCode {
         let _ = std::fs::remove_file(&state_file);
         crate::discord::commands::register(
             &http,
-            settings.moderator_permission,
+            (!config.moderation.moderators.names_discord_people())
+                .then_some(settings.moderator_permission),
             guild,
             Some(&state_file),
         )

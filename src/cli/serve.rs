@@ -153,6 +153,7 @@ pub fn run(args: Args) -> ExitCode {
         None => Arc::new(desk),
         Some(remote) => match desk.sharing(crate::desk::Sharing {
             remote: remote.clone(),
+            deadline: crate::desk::git::NETWORK_DEADLINE,
         }) {
             Ok(d) => Arc::new(d),
             Err(e) => {
@@ -189,6 +190,7 @@ pub fn run(args: Args) -> ExitCode {
             .with_feed(feed)
             .with_public_url(config.web.as_ref().and_then(|w| w.public_url.clone()))
             .with_charts(config.charts)
+            .with_moderators(config.moderation.moderators.clone())
             .reading(root, &report)
             .with_schedules(store)
             .with_desk(desk)
@@ -233,6 +235,9 @@ async fn open_schedules(
         ),
     };
     tracing::info!(store = %store.describe(), "daily briefings kept in");
+    for w in super::config::warnings(config) {
+        tracing::warn!("{w}");
+    }
     let canonical: Vec<_> = config
         .schedules
         .iter()

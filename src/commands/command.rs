@@ -13,6 +13,19 @@ pub const MAX_PAGE: u32 = 1000;
 /// Page 1.
 pub const FIRST_PAGE: NonZeroU32 = NonZeroU32::MIN;
 
+/// Who may run a command, by what it changes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Questions, and `suggest`: anyone.
+    Anyone,
+    /// The settings of the place it is asked in (its daily briefings, its topic, `status`):
+    /// that place's own moderators, and the moderators the operator names.
+    Place,
+    /// What every place shares (the cards, their history and undo, suggestions, `reload`,
+    /// `check`): only the moderators the operator names.
+    Shared,
+}
+
 /// A parsed command, ready to answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
@@ -298,8 +311,32 @@ impl Command {
 
     /// Whether only moderators may run it on shared surfaces.
     pub fn is_moderator(&self) -> bool {
-        // Anyone may ask which topic a place uses; choosing it is for moderators.
-        self.spec().moderator || matches!(self, Command::Place(q) if q.set.is_some())
+        self.scope() != Scope::Anyone
+    }
+
+    /// Who may run it: anyone, the place's moderators, or only the moderators the operator
+    /// names. The router decides with this; the doors only say who asked.
+    pub fn scope(&self) -> Scope {
+        match self {
+            // Anyone may ask which topic a place uses; choosing it is for its moderators.
+            Command::Place(q) if q.set.is_some() => Scope::Place,
+            Command::Status
+            | Command::Subscribe(_)
+            | Command::Unsubscribe(_)
+            | Command::Schedules
+            | Command::Preview(_) => Scope::Place,
+            Command::Reload
+            | Command::Check
+            | Command::Edit(_)
+            | Command::New(_)
+            | Command::History(_)
+            | Command::Undo
+            | Command::Approve(_)
+            | Command::Reject(_)
+            | Command::Suggestions => Scope::Shared,
+            c if c.spec().moderator => Scope::Shared,
+            _ => Scope::Anyone,
+        }
     }
 
     /// The canonical line that parses back to this command: used for "next page" hints and

@@ -10,5 +10,5 @@ pub mod parse;
 pub mod spec;
 
 pub use answer::{Ctx, ServiceReport, answer, respond};
-pub use command::Command;
+pub use command::{Command, Scope};
 pub use parse::{ParseError, parse};

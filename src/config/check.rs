@@ -275,38 +275,6 @@ impl ConfigCheck<'_> {
         Some(addr)
     }
 
-    fn moderation(
-        &mut self,
-        m: Spanned<RawModeration>,
-        discord: Option<&DiscordConfig>,
-        matrix: bool,
-    ) -> Moderation {
-        let m = m.into_inner();
-        let discord_channel = m.discord_channel.as_ref().and_then(|c| {
-            let id = self.discord_id(c, "discord_channel", "copy the channel id (Developer Mode: right-click the channel, Copy Channel ID), as a quoted string of digits")?;
-            if discord.is_none_or(|d| d.token.is_none()) {
-                self.err(c.span(), "missing-secret", "posting to the moderators' Discord channel needs the bot token".into(), "add a [discord] table and set DISCORD_TOKEN (or `token_file`); the HTTP endpoint alone cannot post");
-            }
-            Some(id)
-        });
-        let matrix_room = m.matrix_room.as_ref().and_then(|r| {
-            let room = r.get_ref().trim().to_owned();
-            let well_formed = room.starts_with('!') && room.len() > 3 && room[1..].contains(':');
-            if !well_formed {
-                self.err(r.span(), "bad-value", format!("`{room}` is not a Matrix room id"), "write the room's id (Room settings → Advanced), e.g. \"!abcdef:example.org\"; an alias such as #mods:example.org will not do");
-                return None;
-            }
-            if !matrix {
-                self.err(r.span(), "missing-field", "`matrix_room` needs a [matrix] table".into(), "add the [matrix] door, or remove `matrix_room`");
-            }
-            Some(room)
-        });
-        Moderation {
-            discord_channel,
-            matrix_room,
-        }
-    }
-
     pub(super) fn listen_addr(&mut self, l: &Spanned<String>) -> Option<SocketAddr> {
         let addr = l.get_ref().parse::<SocketAddr>().ok();
         if addr.is_none() {

@@ -46,11 +46,18 @@ impl ConfigCheck<'_> {
                 "use e.g. \"!\" (the default)",
             );
         }
-        let autojoin_from = m
+        let mut autojoin_from: Vec<String> = m
             .autojoin_from
             .iter()
             .map(|a| self.autojoin_entry(a))
             .collect();
+        // By default only the bot's own homeserver's users may invite it: anyone further
+        // needs the operator to say so (`"*"` for anyone).
+        if autojoin_from.is_empty()
+            && let Some((_, server)) = user.split_once(':')
+        {
+            autojoin_from.push(server.to_owned());
+        }
         Some(MatrixConfig {
             homeserver: homeserver?,
             user,
@@ -137,16 +144,17 @@ impl ConfigCheck<'_> {
     /// A server name (`example.org`) or a user id (`@alice:example.org`).
     pub(super) fn autojoin_entry(&mut self, raw: &Spanned<String>) -> String {
         let a = raw.get_ref().trim().to_owned();
-        let ok = match a.strip_prefix('@') {
-            Some(rest) => rest.contains(':'),
-            None => !a.is_empty() && !a.contains(['@', '/', ' ']),
-        };
+        let ok = a == "*"
+            || match a.strip_prefix('@') {
+                Some(rest) => rest.contains(':'),
+                None => !a.is_empty() && !a.contains(['@', '/', ' ']),
+            };
         if !ok {
             self.err(
                 raw.span(),
                 "bad-value",
                 format!("`{a}` is neither a server name nor a user id"),
-                "write a server (\"example.org\") or a user (\"@alice:example.org\")",
+                "write a server (\"example.org\"), a user (\"@alice:example.org\"), or \"*\" for anyone",
             );
         }
         a

@@ -4,12 +4,13 @@
 //! the environment or from files it names, and are never printed.
 //!
 //! `raw` mirrors the file, `types` is the validated config, `check` reads the file and checks
-//! the top level with what every table shares; `discord`, `matrix`, `schedule` and `state`
-//! check their own parts.
+//! the top level with what every table shares; `discord`, `matrix`, `moderation`, `schedule`
+//! and `state` check their own parts.
 
 pub mod check;
 pub mod discord;
 pub mod matrix;
+pub mod moderation;
 pub mod raw;
 pub mod schedule;
 pub mod state;

@@ -94,6 +94,16 @@ pub(super) struct RawModeration {
     pub(super) discord_channel: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) matrix_room: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) matrix_users: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub(super) matrix_rooms: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub(super) discord_users: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub(super) discord_guilds: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub(super) discord_roles: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -262,3 +262,60 @@ fn shards_are_auto_or_a_count_and_the_cards_remote_holds_no_password() {
     assert!(err.contains("secret-in-config"), "{err}");
     assert!(!err.contains("hunter2"), "{err}");
 }
+
+#[test]
+fn the_operator_names_the_moderators_by_id() {
+    let c = load_text(
+        "[moderation]\nmatrix_users = [\"@editor:example.org\"]\nmatrix_rooms = [\"!abc:example.org\"]\ndiscord_users = [\"234567890123456789\"]\ndiscord_guilds = [\"123456789012345678\"]\ndiscord_roles = [\"345678901234567890\"]\n[matrix]\nhomeserver = \"http://127.0.0.1:8008\"\nuser = \"@dossier:example.org\"\n",
+        &[("MATRIX_PASSWORD", "pw")],
+    )
+    .unwrap_or_else(|r| panic!("{}", r.human()));
+    let m = &c.moderation.moderators;
+    assert_eq!(m.matrix_users, ["@editor:example.org"]);
+    assert_eq!(m.matrix_rooms, ["!abc:example.org"]);
+    assert_eq!(m.discord_users, [234567890123456789]);
+    assert_eq!(m.discord_guilds, [123456789012345678]);
+    assert_eq!(m.discord_roles, [345678901234567890]);
+    assert!(m.names_discord_people());
+    // Invites: the bot's own homeserver by default.
+    assert_eq!(c.matrix.expect("matrix").autojoin_from, ["example.org"]);
+
+    // A misspelt key is refused with the right name; each id is checked for its shape, at
+    // its own line and column.
+    let r = load_text(
+        "[moderation]\nmatrix_user = [\"@editor:example.org\"]\n",
+        &[],
+    )
+    .unwrap_err();
+    assert!(
+        r.human().contains("did you mean `matrix_users`?"),
+        "{}",
+        r.human()
+    );
+    let r = load_text(
+        "[moderation]\nmatrix_users = [\"editor\"]\nmatrix_rooms = [\"#desk:example.org\"]\ndiscord_users = [\"@someone\"]\ndiscord_guilds = [\"12ab\"]\ndiscord_roles = [\"0\"]\n",
+        &[],
+    )
+    .unwrap_err();
+    let at = |code_text: &str| {
+        r.diagnostics
+            .iter()
+            .find(|d| d.message.contains(code_text))
+            .map(|d| (d.line, d.column))
+            .unwrap_or_else(|| panic!("no diagnostic about {code_text}: {}", r.human()))
+    };
+    assert_eq!(at("`editor` in `matrix_users`"), (2, 17));
+    assert_eq!(at("`#desk:example.org` in `matrix_rooms`"), (3, 17));
+    assert_eq!(at("`discord_users` is not a Discord id"), (4, 18));
+    assert_eq!(at("`discord_guilds` is not a Discord id"), (5, 19));
+    assert_eq!(at("`discord_roles` is not a Discord id"), (6, 18));
+
+    // No table: valid (a read-only bot needs none), but nobody is named.
+    let c = load_text(
+        "[matrix]\nhomeserver = \"http://127.0.0.1:8008\"\nuser = \"@dossier:example.org\"\nautojoin_from = [\"*\"]\n",
+        &[("MATRIX_PASSWORD", "pw")],
+    )
+    .expect("valid");
+    assert!(c.moderation.moderators.is_empty());
+    assert_eq!(c.matrix.expect("matrix").autojoin_from, ["*"]);
+}

@@ -69,11 +69,47 @@ pub struct WebConfig {
     pub public_url: Option<url::Url>,
 }
 
-/// Where moderators are told about broken cards, their fixes and new warnings.
+/// `[moderation]`: where moderators are told about broken cards, their fixes and new warnings,
+/// and who the moderators are.
 #[derive(Debug, Clone, Default)]
 pub struct Moderation {
     pub discord_channel: Option<u64>,
     pub matrix_room: Option<String>,
+    pub moderators: Moderators,
+}
+
+/// The moderators the operator names: only they may change what every place shares (the
+/// cards, their history, suggestions, reloads). Each list grants on its own.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Moderators {
+    /// Matrix users who moderate from any room the bot is in.
+    pub matrix_users: Vec<String>,
+    /// Matrix rooms whose members at `moderator_power_level` or above moderate.
+    pub matrix_rooms: Vec<String>,
+    /// Discord users who moderate from any server or a DM.
+    pub discord_users: Vec<u64>,
+    /// Discord servers whose members holding `moderator_permission` moderate there.
+    pub discord_guilds: Vec<u64>,
+    /// Discord roles whose members moderate.
+    pub discord_roles: Vec<u64>,
+}
+
+impl Moderators {
+    /// Whether the operator named nobody: then no chat user may change the shared cards.
+    pub fn is_empty(&self) -> bool {
+        self.matrix_users.is_empty()
+            && self.matrix_rooms.is_empty()
+            && self.discord_users.is_empty()
+            && self.discord_guilds.is_empty()
+            && self.discord_roles.is_empty()
+    }
+
+    /// Whether some Discord user is named without a server's permission (a user or a role):
+    /// then the slash commands that change the cards are offered to everyone who can see the
+    /// bot, and dossier alone decides who may run them.
+    pub fn names_discord_people(&self) -> bool {
+        !self.discord_users.is_empty() || !self.discord_roles.is_empty()
+    }
 }
 
 /// How the Matrix door logs in.
@@ -97,8 +133,8 @@ pub struct MatrixConfig {
     pub store_passphrase: Option<Secret>,
     pub prefix: String,
     pub autojoin: bool,
-    /// Servers (`example.org`) or users (`@alice:example.org`) whose invites are accepted;
-    /// empty means everyone's.
+    /// Servers (`example.org`) or users (`@alice:example.org`) whose invites are accepted,
+    /// or `*` for anyone's; by default the bot's own homeserver (its user id's server name).
     pub autojoin_from: Vec<String>,
     pub moderator_power_level: i64,
 }

@@ -1,5 +1,6 @@
-//! Reading and writing card files as the desk does: an absent card reads as empty, and a write
-//! is atomic (a reader sees the old file or the new one, never half).
+//! Reading and writing files as the desk does: an absent card reads as empty, and a write is
+//! atomic (a reader sees the old file or the new one, never half); a secret's file is created
+//! private.
 
 use std::path::Path;
 
@@ -15,8 +16,19 @@ pub fn read_card(path: &Path) -> std::io::Result<String> {
 
 /// Write `text` to `path` so that a reader sees the old file or the new one, never half:
 /// a hidden temporary file in the same folder (the watcher ignores it), flushed to disk, then
-/// renamed over the card, and the folder flushed.
+/// renamed over the card, and the folder flushed. The card keeps its permissions.
 pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    write_file(path, text.as_bytes(), None)
+}
+
+/// [`write_atomically`] for a secret (a session's access token): the file is created readable
+/// and writable by this user only (mode 0600) before a byte is written, so no other user can
+/// read it at any moment, whatever the old file's mode was.
+pub fn write_private_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_file(path, bytes, Some(0o600))
+}
+
+fn write_file(path: &Path, bytes: &[u8], mode: Option<u32>) -> std::io::Result<()> {
     use std::io::Write;
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path
@@ -25,11 +37,22 @@ pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
         .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.dossier-{}.tmp", std::process::id()));
     let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        if let Ok(meta) = std::fs::metadata(path) {
+        let mut open = std::fs::OpenOptions::new();
+        open.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        if let Some(mode) = mode {
+            use std::os::unix::fs::OpenOptionsExt;
+            // A leftover temporary file from a crash may have any mode: start afresh.
+            let _ = std::fs::remove_file(&tmp);
+            open.create_new(true).mode(mode);
+        }
+        let mut f = open.open(&tmp)?;
+        if mode.is_none()
+            && let Ok(meta) = std::fs::metadata(path)
+        {
             let _ = f.set_permissions(meta.permissions());
         }
-        f.write_all(text.as_bytes())?;
+        f.write_all(bytes)?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)?;
         std::fs::File::open(dir)?.sync_all()
@@ -38,4 +61,30 @@ pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_private_file_is_never_readable_by_others() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("session.json");
+        // An old file anyone could read is replaced by a private one.
+        std::fs::write(&path, "old").expect("write");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        write_private_atomically(&path, b"{\"token\":\"new\"}").expect("write");
+        let meta = std::fs::metadata(&path).expect("meta");
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+        assert_eq!(std::fs::read(&path).expect("read"), b"{\"token\":\"new\"}");
+        // Nothing is left beside it.
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .expect("dir")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("session.json")]);
+    }
 }

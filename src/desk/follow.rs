@@ -20,7 +20,11 @@ async fn pull_and_reload(desk: &Desk, reloader: &Reloader) -> Result<(), String>
     let Some((top, remote)) = desk.remote() else {
         return Ok(());
     };
-    match desk.in_work_tree(move || git::pull(&top, &remote)).await {
+    let deadline = desk.network_deadline();
+    match desk
+        .in_work_tree(move || git::pull(&top, &remote, deadline))
+        .await
+    {
         Ok(Ok(true)) => {
             let record = reloader.reload_and_announce(Trigger::Pull).await;
             tracing::info!(reload = %record.status_line(), "pulled edits from the cards' remote");

@@ -7,11 +7,25 @@
 //! commands.
 //!
 //! Commits take only the edited card (`git commit --only`), so whatever else someone has staged
-//! or changed in the work tree is left alone.
+//! or changed in the work tree is left alone. The work tree's hooks run (an operator's
+//! pre-commit hook that checks the cards refuses an edit as `dossier check` would).
+//!
+//! Pulls and pushes reach the network while an edit holds its topic's lock (and the replicas'
+//! lock): each has a deadline, after which git and everything it started are killed, and git
+//! itself gives up on a stalled transfer (`http.lowSpeedLimit`/`Time`, ssh's `ConnectTimeout`).
 
 use crate::edit::Author;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long a pull or a push may take, unless the operator's setup says otherwise.
+pub const NETWORK_DEADLINE: Duration = Duration::from_secs(30);
+
+/// ssh as git runs it for a pull or push when the operator set no `GIT_SSH_COMMAND`: never
+/// asks, gives up on a host that does not answer, and on one that stops answering.
+const SSH_COMMAND: &str =
+    "ssh -o BatchMode=yes -o ConnectTimeout=10 -o ServerAliveInterval=5 -o ServerAliveCountMax=2";
 
 /// The work tree's top folder, if `root` is inside one and `git` runs.
 pub fn work_tree(root: &Path) -> Option<PathBuf> {
@@ -74,11 +88,18 @@ pub enum GitError {
     Run(#[from] std::io::Error),
     #[error("`git {command}` failed: {stderr}")]
     Failed { command: String, stderr: String },
+    #[error("`git {command}` did not finish within {} s and was stopped", .after.as_secs())]
+    TimedOut { command: String, after: Duration },
 }
 
 fn git(top: &Path, args: &[&str]) -> Result<String, GitError> {
-    let out = Command::new("git")
-        .arg("-C")
+    finished(args, base(top, args).output()?)
+}
+
+/// `git` in `top`, with the committer identity and no prompts.
+fn base(top: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new("git");
+    c.arg("-C")
         .arg(top)
         // A committer identity even where none is configured; the author is the moderator.
         .args([
@@ -89,7 +110,11 @@ fn git(top: &Path, args: &[&str]) -> Result<String, GitError> {
         ])
         .args(args)
         .env("GIT_TERMINAL_PROMPT", "0")
-        .output()?;
+        .stdin(Stdio::null());
+    c
+}
+
+fn finished(args: &[&str], out: std::process::Output) -> Result<String, GitError> {
     if !out.status.success() {
         return Err(GitError::Failed {
             command: args.first().copied().unwrap_or_default().to_owned(),
@@ -101,6 +126,81 @@ fn git(top: &Path, args: &[&str]) -> Result<String, GitError> {
         });
     }
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+/// A git command that talks to a remote: stopped (with every process it started) when it
+/// has not finished within `deadline`, and told to give up on a stalled transfer itself.
+fn git_network(top: &Path, args: &[&str], deadline: Duration) -> Result<String, GitError> {
+    use std::io::Read;
+    let mut args_with: Vec<&str> = vec![
+        "-c",
+        "http.lowSpeedLimit=1000",
+        "-c",
+        "http.lowSpeedTime=10",
+    ];
+    args_with.extend_from_slice(args);
+    let mut c = base(top, &args_with);
+    if std::env::var_os("GIT_SSH_COMMAND").is_none() && std::env::var_os("GIT_SSH").is_none() {
+        c.env("GIT_SSH_COMMAND", SSH_COMMAND);
+    }
+    c.stdout(Stdio::piped()).stderr(Stdio::piped());
+    // Its own process group, so a stop reaches the helpers git starts (ssh, git-remote-http).
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut c, 0);
+    let mut child = c.spawn()?;
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(p) = pipe {
+                let _ = p.take(1 << 20).read_to_end(&mut buf);
+            }
+            buf
+        })
+    };
+    let stdout = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let stderr = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let until = Instant::now() + deadline;
+    let mut pause = Duration::from_millis(2);
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        if Instant::now() >= until {
+            #[cfg(unix)]
+            if let Ok(pid) = i32::try_from(child.id()) {
+                // SAFETY: kill(2) with a negative pid signals that process group only: the
+                // one this child leads, made above; it has no memory effects on this process.
+                unsafe {
+                    libc::kill(-pid, libc::SIGKILL);
+                }
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+            let _ = (stdout.join(), stderr.join());
+            return Err(GitError::TimedOut {
+                command: args.first().copied().unwrap_or_default().to_owned(),
+                after: deadline,
+            });
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(50));
+    };
+    let out = std::process::Output {
+        status,
+        stdout: stdout.join().unwrap_or_default(),
+        stderr: stderr.join().unwrap_or_default(),
+    };
+    finished(args, out)
 }
 
 /// Commit the card at `file` (absolute) alone, authored by `by`; the new commit's id.
@@ -120,7 +220,6 @@ pub fn commit(
         &[
             "commit",
             "--quiet",
-            "--no-verify",
             "--only",
             "--author",
             &identity(by),
@@ -131,6 +230,12 @@ pub fn commit(
         ],
     )?;
     git(top, &["rev-parse", "HEAD"])
+}
+
+/// Take the card at `file` out of the index again, as it is in HEAD (after a refused commit).
+pub fn unstage(top: &Path, file: &Path) -> Result<(), GitError> {
+    let rel = file.strip_prefix(top).unwrap_or(file);
+    git(top, &["reset", "--quiet", "--", &rel.to_string_lossy()]).map(|_| ())
 }
 
 /// Commit the card as an undo put it back: a revert of `reverted`, in git's own words.
@@ -155,27 +260,39 @@ fn branch(top: &Path) -> Result<String, GitError> {
 /// Bring the work tree up to `remote`'s copy of its branch, fast-forward only (the replicas'
 /// edits all go through the remote, so there is never a merge to make here). Whether anything
 /// came.
-pub fn pull(top: &Path, remote: &str) -> Result<bool, GitError> {
+pub fn pull(top: &Path, remote: &str, deadline: Duration) -> Result<bool, GitError> {
     let before = git(top, &["rev-parse", "HEAD"])?;
     let branch = branch(top)?;
-    git(top, &["pull", "--quiet", "--ff-only", remote, &branch])?;
+    git_network(
+        top,
+        &["pull", "--quiet", "--ff-only", remote, &branch],
+        deadline,
+    )?;
     Ok(git(top, &["rev-parse", "HEAD"])? != before)
 }
 
 /// Push the branch to `remote`. A push refused because the remote moved on (someone pushed by
 /// hand, or another replica between our pull and our push) is rebased onto it and pushed again,
 /// up to three times; an edit that still cannot be pushed stays committed here and goes with
-/// the next push, never lost.
-pub fn push(top: &Path, remote: &str) -> Result<(), GitError> {
+/// the next push, never lost. The whole of it takes at most `deadline`.
+pub fn push(top: &Path, remote: &str, deadline: Duration) -> Result<(), GitError> {
     let branch = branch(top)?;
     let refspec = format!("HEAD:{branch}");
+    let until = Instant::now() + deadline;
+    let left = || until.saturating_duration_since(Instant::now());
     let mut last = None;
     for _ in 0..3 {
-        match git(top, &["push", "--quiet", remote, &refspec]) {
+        match git_network(top, &["push", "--quiet", remote, &refspec], left()) {
             Ok(_) => return Ok(()),
+            Err(e @ GitError::TimedOut { .. }) => return Err(e),
             Err(e) => {
                 last = Some(e);
-                if let Err(e) = git(top, &["pull", "--quiet", "--rebase", remote, &branch]) {
+                let rebased = git_network(
+                    top,
+                    &["pull", "--quiet", "--rebase", remote, &branch],
+                    left(),
+                );
+                if let Err(e) = rebased {
                     // A rebase that stopped on a conflict is undone: the work tree stays as
                     // it was, with our commit on top, for an operator to look at.
                     let _ = git(top, &["rebase", "--abort"]);

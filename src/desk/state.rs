@@ -86,6 +86,9 @@ pub struct Desk {
 #[derive(Clone, Debug)]
 pub struct Sharing {
     pub remote: String,
+    /// How long one pull or push may take (`git::NETWORK_DEADLINE` unless a test says less):
+    /// the topic is held meanwhile.
+    pub deadline: std::time::Duration,
 }
 
 /// The notification channel on which a replica says it pushed an edit.
@@ -165,6 +168,13 @@ impl Desk {
         Some((self.git.clone()?, self.sharing.as_ref()?.remote.clone()))
     }
 
+    /// How long one pull or push may take.
+    pub fn network_deadline(&self) -> std::time::Duration {
+        self.sharing
+            .as_ref()
+            .map_or(git::NETWORK_DEADLINE, |s| s.deadline)
+    }
+
     /// Run `git` (a blocking call) in the work tree, after any other git command of this
     /// process there has finished.
     pub(super) async fn in_work_tree<T: Send + 'static>(
@@ -197,7 +207,10 @@ impl Desk {
             None => None,
         };
         if let Some((top, remote)) = self.remote() {
-            let pulled = self.in_work_tree(move || git::pull(&top, &remote)).await;
+            let deadline = self.network_deadline();
+            let pulled = self
+                .in_work_tree(move || git::pull(&top, &remote, deadline))
+                .await;
             match pulled {
                 Ok(Ok(_)) => {}
                 Ok(Err(e)) => {
@@ -229,10 +242,11 @@ impl Desk {
         let Some((top, remote)) = self.remote() else {
             return;
         };
+        let deadline = self.network_deadline();
         let pushed = self
             .in_work_tree({
                 let remote = remote.clone();
-                move || git::push(&top, &remote)
+                move || git::push(&top, &remote, deadline)
             })
             .await;
         match pushed {
@@ -313,6 +327,25 @@ impl Desk {
                 Err("the commit did not finish".into())
             }
         })
+    }
+
+    /// Undo a written card whose commit was refused: its old text back (or no file, if it was
+    /// new), and the work tree's index as it was.
+    pub(super) async fn put_back(&self, file: &Path, existed: bool, before: &str) {
+        let restored = if existed {
+            super::files::write_atomically(file, before)
+        } else {
+            std::fs::remove_file(file)
+        };
+        if let Err(e) = restored {
+            tracing::error!(file = %file.display(), error = %e, "could not put back a card whose commit was refused");
+        }
+        if let Some(top) = self.git.clone() {
+            let file = file.to_path_buf();
+            if let Ok(Err(e)) = self.in_work_tree(move || git::unstage(&top, &file)).await {
+                tracing::warn!(error = %e, "could not unstage a card whose commit was refused");
+            }
+        }
     }
 
     pub(super) async fn log_entry(&self, entry: &Entry) -> Option<i64> {

@@ -138,6 +138,19 @@ impl Desk {
                 None,
             )
             .await;
+        if let Some(Err(why)) = &committed {
+            // The work tree refused the commit (an operator's pre-commit hook, say): the card
+            // goes back as it was, so what is served and what is committed never part.
+            self.put_back(&target.file, existed, &before).await;
+            refuse!(user_error(
+                "The edit was not committed",
+                format!(
+                    "The cards' git work tree refused to commit {} ({}), so the card was put back as it was and nothing changed. If a hook checks the cards, its message says what to fix; then send the edit again.",
+                    self.relative(&target.file),
+                    crate::text::truncate_words(why, 300)
+                ),
+            ));
+        }
         let entry = Entry {
             id: 0,
             at: chrono::Utc::now(),

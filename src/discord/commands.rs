@@ -55,8 +55,11 @@ fn option(arg: &ArgSpec) -> CreateCommandOption {
     o
 }
 
-/// Every command as a slash command.
-pub fn definitions(moderator: Permissions) -> Vec<CreateCommand> {
+/// Every command as a slash command. Moderator commands are shown in servers only to members
+/// holding `moderator` (server admins can change that in Integrations); with `None` (the
+/// operator names Discord users or roles, who may lack it) they are offered to everyone, in DMs
+/// too, and the router refuses whoever is not a moderator.
+pub fn definitions(moderator: Option<Permissions>) -> Vec<CreateCommand> {
     COMMANDS
         .iter()
         .map(|spec| {
@@ -78,9 +81,11 @@ pub fn definitions(moderator: Permissions) -> Vec<CreateCommand> {
                 PRIVATE,
                 "Show the answer only to you",
             ));
-            if spec.moderator {
+            if spec.moderator
+                && let Some(p) = moderator
+            {
                 c = c
-                    .default_member_permissions(moderator)
+                    .default_member_permissions(p)
                     .contexts(vec![InteractionContext::Guild]);
             }
             c
@@ -97,7 +102,7 @@ pub fn fingerprint(defs: &[CreateCommand]) -> String {
 /// when the definitions are the ones registered last time. Returns whether it registered.
 pub async fn register(
     http: &Http,
-    moderator: Permissions,
+    moderator: Option<Permissions>,
     guild: Option<u64>,
     state_file: Option<&Path>,
 ) -> serenity::Result<bool> {
@@ -139,7 +144,7 @@ mod tests {
 
     #[test]
     fn definitions_follow_the_spec_and_discord_rules() {
-        let defs = definitions(Permissions::MANAGE_GUILD);
+        let defs = definitions(Some(Permissions::MANAGE_GUILD));
         let json: serde_json::Value = serde_json::to_value(&defs).expect("json");
         let list = json.as_array().expect("array");
         assert_eq!(list.len(), COMMANDS.len());

@@ -74,7 +74,8 @@ pub async fn open(
         let state_file = config.state.join("discord-commands.json");
         if let Err(e) = commands::register(
             &api,
-            settings.moderator_permission,
+            (!config.moderation.moderators.names_discord_people())
+                .then_some(settings.moderator_permission),
             d.dev_guild,
             Some(&state_file),
         )

@@ -276,14 +276,15 @@ pub async fn submit(app: Arc<App>, s: &Settings, mi: ModalInteraction) -> Outcom
         ));
     };
     let suggest = mi.data.custom_id.starts_with(SUGGEST_PREFIX);
-    if !suggest && !respond::is_moderator(mi.member.as_ref(), s) {
-        return Outcome::Respond(user_error(
-            "Only moderators can do that",
-            "Editing cards is for moderators; `/suggest` sends them a change to approve.".into(),
-        ));
-    }
     let form = form_of(req.kind, page, &mi);
-    let asker = discord_asker(mi.channel_id.get(), &mi.user, mi.member.as_ref());
+    // The router refuses an edit from anyone the operator has not named.
+    let asker = discord_asker(
+        mi.channel_id.get(),
+        mi.guild_id,
+        &mi.user,
+        mi.member.as_ref(),
+        s,
+    );
     let worker = app.clone();
     let work: Answering = app.tasks.spawn(async move {
         let mut reply = crate::router::submit_form(&worker, &req, &form, &asker, suggest).await;
@@ -314,12 +315,6 @@ pub async fn decide(app: Arc<App>, s: &Settings, ci: &ComponentInteraction) -> O
             "Use `/approve` or `/reject` with the suggestion's number.".into(),
         )));
     };
-    if !respond::is_moderator(ci.member.as_ref(), s) {
-        return Some(Outcome::Respond(user_error(
-            "Only moderators can do that",
-            "Approving and rejecting suggestions is for moderators.".into(),
-        )));
-    }
     let cmd = if approve {
         crate::commands::Command::Approve(crate::commands::command::DecideQuery {
             id: n,
@@ -331,7 +326,13 @@ pub async fn decide(app: Arc<App>, s: &Settings, ci: &ComponentInteraction) -> O
             reason: None,
         })
     };
-    let asker = discord_asker(ci.channel_id.get(), &ci.user, ci.member.as_ref());
+    let asker = discord_asker(
+        ci.channel_id.get(),
+        ci.guild_id,
+        &ci.user,
+        ci.member.as_ref(),
+        s,
+    );
     let worker = app.clone();
     let work: Answering = app.tasks.spawn(async move {
         let reply = crate::router::respond(&worker, &cmd, &asker).await;

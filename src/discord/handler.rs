@@ -1,11 +1,11 @@
 //! The one interaction handler both the gateway and the HTTP endpoint call: an interaction in,
 //! the response to send out. Slash commands, autocomplete and paging buttons are answered here;
-//! moderator commands are checked against the member's permissions. A command whose answer
+//! who may run a moderator command is the router's call, on what the member's standing is. A command whose answer
 //! takes longer than `Settings::defer_after` is acknowledged first and completed by an edit.
 
 use super::commands::PRIVATE;
 use super::respond::{
-    Outcome, components, discord_asker, embeds, is_moderator, message, no_mentions, reply_message,
+    Outcome, components, discord_asker, embeds, message, no_mentions, reply_message,
     respond_or_defer, serialized, short, with_and_without,
 };
 use super::settings::Settings;
@@ -72,16 +72,6 @@ async fn command(app: Arc<App>, s: &Settings, ci: CommandInteraction) -> Outcome
             "dossier does not know that command any more. Try `/help`.",
         ));
     };
-    if spec.moderator && !is_moderator(ci.member.as_deref(), s) {
-        return Outcome::Respond(short(
-            "Only moderators can do that",
-            &format!(
-                "`/{}` is for members with the {} permission. Everyone can use `/brief`, `/position` and the other commands.",
-                spec.name,
-                human_permission(s)
-            ),
-        ));
-    }
     let (args, private) = args(spec, &ci);
     let cmd = match from_args(spec, args) {
         Ok(c) => c,
@@ -92,16 +82,19 @@ async fn command(app: Arc<App>, s: &Settings, ci: CommandInteraction) -> Outcome
             )));
         }
     };
-    // Some commands are for moderators only in one form (`/topic set:`).
-    if cmd.is_moderator() && !is_moderator(ci.member.as_deref(), s) {
-        return Outcome::Respond(short(
-            "Only moderators can do that",
-            &format!(
-                "Choosing this channel's topic is for members with the {} permission; anyone can ask which it is with `/{}`.",
-                human_permission(s),
-                spec.name
-            ),
-        ));
+    // Who may run it is the router's call, before a form opens or anything is answered.
+    let asker = discord_asker(
+        ci.channel_id.get(),
+        ci.guild_id,
+        &ci.user,
+        ci.member.as_deref(),
+        s,
+    );
+    if let Err(refused) = crate::router::permit(&app, &cmd, &asker) {
+        return Outcome::Respond(CreateInteractionResponse::Message(message(
+            &reply_message(&refused),
+            true,
+        )));
     }
     let place = Destination::Discord {
         channel: ci.channel_id.get(),
@@ -152,7 +145,6 @@ async fn command(app: Arc<App>, s: &Settings, ci: CommandInteraction) -> Outcome
             _ => Outcome::Body(hit.body),
         };
     }
-    let asker = discord_asker(ci.channel_id.get(), &ci.user, ci.member.as_deref());
     let worker = app.clone();
     // Answers take microseconds from an in-memory snapshot: a task on the runtime, not a
     // blocking thread per request. It still runs apart, so a slow answer (a reload) can be
@@ -170,20 +162,19 @@ async fn command(app: Arc<App>, s: &Settings, ci: CommandInteraction) -> Outcome
     respond_or_defer(s, work, ci.token.clone(), private, spec.name).await
 }
 
-fn human_permission(s: &Settings) -> String {
-    s.moderator_permission
-        .get_permission_names()
-        .first()
-        .map_or_else(|| "Manage Server".to_owned(), |n| (*n).to_owned())
-}
-
 /// "More fields" under an edit's answer: the second form of what was edited, for moderators.
 fn more_fields(app: &App, s: &Settings, ci: &ComponentInteraction) -> CreateInteractionResponse {
-    if !is_moderator(ci.member.as_ref(), s) {
-        return short(
-            "Only moderators can do that",
-            "Editing cards is for moderators; `/suggest` sends them a change to approve.",
-        );
+    let asker = discord_asker(
+        ci.channel_id.get(),
+        ci.guild_id,
+        &ci.user,
+        ci.member.as_ref(),
+        s,
+    );
+    if let Err(refused) =
+        crate::router::permit_scope(app, crate::commands::Scope::Shared, "edit", &asker)
+    {
+        return CreateInteractionResponse::Message(message(&reply_message(&refused), true));
     }
     let line = ci
         .data

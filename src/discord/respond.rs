@@ -291,11 +291,14 @@ pub(crate) async fn respond_or_defer(
     }
 }
 
-/// Who asked, on Discord: the channel, and the member as an edit's author.
+/// Who asked, on Discord: the channel, the member as an edit's author, and their standing
+/// (user, server, roles, whether they hold the moderator permission there) for the router.
 pub fn discord_asker(
     channel: u64,
+    guild: Option<serenity::model::id::GuildId>,
     user: &serenity::model::user::User,
     member: Option<&serenity::model::guild::Member>,
+    s: &Settings,
 ) -> Asker {
     let name = member
         .and_then(|m| m.nick.clone())
@@ -311,7 +314,26 @@ pub fn discord_asker(
             name,
         }),
         admin: is_admin(member),
+        standing: crate::service::Standing {
+            user: Some(user.id.to_string()),
+            guild: guild.map(|g| g.get()),
+            roles: member.map_or_else(Vec::new, |m| m.roles.iter().map(|r| r.get()).collect()),
+            place_moderator: guild.is_some() && is_moderator(member, s),
+            in_named_rooms: Vec::new(),
+            place_rule: format!(
+                "members with the {} permission in this server",
+                human_permission(s)
+            ),
+        },
     }
+}
+
+/// The moderator permission's name as Discord's settings show it.
+pub fn human_permission(s: &Settings) -> String {
+    s.moderator_permission
+        .get_permission_names()
+        .first()
+        .map_or_else(|| "Manage Server".to_owned(), |n| (*n).to_owned())
 }
 
 #[cfg(test)]

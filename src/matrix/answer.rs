@@ -1,16 +1,17 @@
 //! Answering commands in rooms: a message that is a command (prefix, reply fallback dropped)
-//! is parsed, gated for moderators by power level, answered through the router on a task of
-//! its own, and replied to in its thread with HTML, mentioning nobody, under a transaction id
+//! is parsed, the sender's standing read (their power level here and in the rooms the operator
+//! names, for moderator commands only) for the router to decide on, answered on a task of its own, and replied to in its thread with HTML, mentioning nobody, under a transaction id
 //! derived from the command event so a retried send never posts twice; then its chart, if it
 //! has one (`picture`).
 
 use super::door::{Door, MAX_BACKOFF, transaction_id};
 use super::invites::{invite_allowed, join};
 use crate::charts::Png;
+use crate::commands::Scope;
 use crate::commands::parse::{ParseError, parse};
 use crate::render::matrix::render;
 use crate::reply::{Line, Reply, ReplyKind};
-use crate::service::{Asker, Platform};
+use crate::service::{Asker, Platform, Standing};
 use matrix_sdk::event_handler::Ctx;
 use matrix_sdk::ruma::UserId;
 use matrix_sdk::ruma::events::Mentions;
@@ -117,6 +118,39 @@ pub(super) async fn is_moderator(room: &Room, user: &UserId, level: i64) -> bool
     }
 }
 
+/// What the router needs to know of the sender to decide on a command of `scope`: their id
+/// always; their power here and in the rooms `[moderation] matrix_rooms` names only when the
+/// command is a moderator's (room state reads the questions skip).
+async fn standing(door: &Door, room: &Room, user: &UserId, scope: Scope) -> Standing {
+    let level = door.cfg.moderator_power_level;
+    let mut s = Standing {
+        user: Some(user.to_string()),
+        place_rule: format!("members with power level {level} or more in this room"),
+        ..Standing::default()
+    };
+    if scope == Scope::Anyone {
+        return s;
+    }
+    s.place_moderator = is_moderator(room, user, level).await;
+    for id in door.app.moderators.matrix_rooms.iter() {
+        let named = if id.as_str() == room.room_id().as_str() {
+            s.place_moderator
+        } else {
+            let Ok(rid) = matrix_sdk::ruma::RoomId::parse(id.as_str()) else {
+                continue;
+            };
+            match room.client().get_room(&rid) {
+                Some(r) if r.state() == RoomState::Joined => is_moderator(&r, user, level).await,
+                _ => false,
+            }
+        };
+        if named {
+            s.in_named_rooms.push(id.clone());
+        }
+    }
+    s
+}
+
 /// A member's display name in the room, else their user id's localpart.
 pub(super) async fn display_name(room: &Room, user: &UserId) -> String {
     match room.get_member_no_sync(user).await {
@@ -150,18 +184,6 @@ pub async fn answer_with_picture(
         Ok(c) => c,
         Err(e) => return hint(&door.cfg.prefix, &e).map(|r| (r, None)),
     };
-    if cmd.is_moderator() && !is_moderator(room, &ev.sender, door.cfg.moderator_power_level).await {
-        return Some((
-            Reply::new(ReplyKind::UserError, "Only moderators can do that").summary(Line::new(format!(
-                "{}{} is for members with power level {} or more in this room. Everyone can use {p}brief, {p}position and the other commands.",
-                door.cfg.prefix,
-                cmd.name(),
-                door.cfg.moderator_power_level,
-                p = door.cfg.prefix
-            ))),
-            None,
-        ));
-    }
     let app = door.app.clone();
     let name = cmd.name();
     let asker = Asker {
@@ -189,6 +211,7 @@ pub async fn answer_with_picture(
                 ADMIN_POWER_LEVEL.max(door.cfg.moderator_power_level + 1),
             )
             .await,
+        standing: standing(door, room, &ev.sender, cmd.scope()).await,
     };
     let answered = tokio::spawn(async move {
         let reply = crate::router::respond(&app, &cmd, &asker).await;

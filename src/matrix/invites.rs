@@ -1,21 +1,28 @@
-//! Invites: accepted when the config allows the inviter (`autojoin`, `autojoin_from`), joined
-//! with retries.
+//! Invites: accepted when the config allows the inviter (`autojoin`, `autojoin_from`: by
+//! default the bot's own homeserver, `*` for anyone), joined with retries.
 
 use crate::config::MatrixConfig;
 use matrix_sdk::Room;
 use matrix_sdk::ruma::UserId;
 use std::time::Duration;
-/// Whether an invite from `sender` may be accepted.
+/// Whether an invite from `sender` may be accepted. An empty `autojoin_from` (a config made
+/// in code, not read from a file) accepts the bot's own homeserver only, as the file's default.
 pub fn invite_allowed(cfg: &MatrixConfig, sender: &UserId) -> bool {
+    let own_server = cfg.user.split_once(':').map(|(_, s)| s);
+    let from_server = |s: &str| s == sender.server_name().as_str();
     cfg.autojoin
-        && (cfg.autojoin_from.is_empty()
-            || cfg.autojoin_from.iter().any(|a| {
-                if a.starts_with('@') {
-                    a == sender.as_str()
-                } else {
-                    a == sender.server_name().as_str()
-                }
-            }))
+        && if cfg.autojoin_from.is_empty() {
+            own_server.is_some_and(from_server)
+        } else {
+            cfg.autojoin_from.iter().any(|a| {
+                a == "*"
+                    || if a.starts_with('@') {
+                        a == sender.as_str()
+                    } else {
+                        from_server(a)
+                    }
+            })
+        }
 }
 
 pub(super) async fn join(room: Room) {

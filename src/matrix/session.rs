@@ -16,8 +16,8 @@ pub(super) fn save_session(store: &Path, session: &MatrixSession) -> anyhow::Res
     std::fs::create_dir_all(store).with_context(|| format!("creating {}", store.display()))?;
     let path = session_file(store);
     let json = serde_json::to_vec(session)?;
-    std::fs::write(&path, json).with_context(|| format!("writing {}", path.display()))?;
-    private(&path)
+    crate::desk::files::write_private_atomically(&path, &json)
+        .with_context(|| format!("writing {}", path.display()))
 }
 
 /// The session holds an access token: readable by this user only, however the file came to be.

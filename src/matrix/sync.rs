@@ -95,7 +95,8 @@ pub async fn run(door: Door, stop: CancellationToken) -> anyhow::Result<()> {
             Some(u) if invite_allowed(&door.cfg, &u) => {
                 tokio::spawn(join(room));
             }
-            None if door.cfg.autojoin && door.cfg.autojoin_from.is_empty() => {
+            // An invite whose sender is unknown is accepted only where anyone's would be.
+            None if door.cfg.autojoin && door.cfg.autojoin_from.iter().any(|a| a == "*") => {
                 tokio::spawn(join(room));
             }
             _ => {}

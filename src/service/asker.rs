@@ -1,5 +1,6 @@
 //! Who asked, and where: the platform a command came from and the asker's place, name and
-//! permissions, as the doors fill them in for the router and the service features. Plain data.
+//! standing (the platform facts a moderator check needs), as the doors fill them in for the
+//! router and the service features. Plain data: what the facts grant is `moderators`' call.
 
 use crate::edit::Author;
 use crate::schedule::Destination;
@@ -35,6 +36,29 @@ pub struct Asker {
     /// Holds more than the moderator permission (Discord: Administrator; Matrix: power level
     /// 100): may undo another moderator's edit.
     pub admin: bool,
+    /// What the door saw of the asker's standing, for the router's moderator check.
+    pub standing: Standing,
+}
+
+/// What a door saw of who asked: platform facts, no decision. The router decides with them
+/// and the operator's `[moderation]` (`service::moderators`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Standing {
+    /// The user's id on the platform: "@alice:example.org", or a Discord user id.
+    pub user: Option<String>,
+    /// Discord: the server the command came from (none in a DM).
+    pub guild: Option<u64>,
+    /// Discord: the member's roles in that server.
+    pub roles: Vec<u64>,
+    /// Holds the place's own moderator power: Discord's `moderator_permission` in the server,
+    /// Matrix's `moderator_power_level` in the room.
+    pub place_moderator: bool,
+    /// Matrix: the rooms named in `[moderation] matrix_rooms` where the user holds
+    /// `moderator_power_level` (read only for commands that need it).
+    pub in_named_rooms: Vec<String>,
+    /// Who the place's own moderators are, for a refusal to say: "members with power level 50
+    /// or more in this room".
+    pub place_rule: String,
 }
 
 impl Asker {
@@ -46,6 +70,7 @@ impl Asker {
             who: None,
             author: None,
             admin: false,
+            standing: Standing::default(),
         }
     }
 
@@ -57,6 +82,7 @@ impl Asker {
             who: None,
             author: None,
             admin: false,
+            standing: Standing::default(),
         }
     }
 }

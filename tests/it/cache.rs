@@ -111,7 +111,8 @@ fn an_edit_from_chat_is_answered_on_the_next_request() {
         let app = Arc::new(
             App::new(library, None, Clock::Fixed(fixture_today()))
                 .reading(root.clone(), &report)
-                .with_desk(Arc::new(desk)),
+                .with_desk(Arc::new(desk))
+                .with_moderators(crate::edit::named_moderators()),
         );
         let ep = start_with(app.clone(), Duration::from_secs(2)).await;
         let ask = command("position", &[("actor", 3, json!("southland"))], "0");
@@ -122,14 +123,7 @@ fn an_edit_from_chat_is_answered_on_the_next_request() {
             "edit correction southland\nstance: Accepts the quota, edited from chat.",
         )
         .expect("parses");
-        let asker = dossier::service::Asker {
-            author: Some(dossier::edit::Author {
-                platform: "discord".into(),
-                id: "1".into(),
-                name: "Mod".into(),
-            }),
-            ..dossier::service::Asker::on(Platform::Discord)
-        };
+        let asker = crate::edit::moderator("@mod:hs", "Mod", false);
         let r = dossier::router::respond(&app, &edit, &asker).await;
         assert!(!r.is_user_error(), "{r:?}");
         let (_, after) = ep.post(&ask).await;

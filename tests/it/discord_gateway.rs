@@ -61,6 +61,18 @@ pub(crate) async fn start_client_with(
     task
 }
 
+/// The body of the interaction callback made with `token`, waiting up to 20 s for it.
+pub(crate) async fn callback_body(fake: &Fake, token: &str) -> serde_json::Value {
+    let path = format!("/{token}/callback");
+    let reqs = fake
+        .wait_for(20, token, |r| r.iter().any(|x| x.path.ends_with(&path)))
+        .await;
+    reqs.into_iter()
+        .find(|x| x.path.ends_with(&path))
+        .expect("callback")
+        .body
+}
+
 #[test]
 fn commands_are_registered_once_per_change() {
     runtime().block_on(async {
@@ -71,7 +83,9 @@ fn commands_are_registered_once_per_change() {
         assert!(
             commands::register(
                 &h,
-                permission(dossier::config::ModeratorPermission::ManageGuild),
+                Some(permission(
+                    dossier::config::ModeratorPermission::ManageGuild
+                )),
                 None,
                 Some(&file)
             )
@@ -98,7 +112,9 @@ fn commands_are_registered_once_per_change() {
         assert!(
             !commands::register(
                 &h,
-                permission(dossier::config::ModeratorPermission::ManageGuild),
+                Some(permission(
+                    dossier::config::ModeratorPermission::ManageGuild
+                )),
                 None,
                 Some(&file)
             )
@@ -110,7 +126,9 @@ fn commands_are_registered_once_per_change() {
         assert!(
             commands::register(
                 &h,
-                permission(dossier::config::ModeratorPermission::ManageGuild),
+                Some(permission(
+                    dossier::config::ModeratorPermission::ManageGuild
+                )),
                 Some(42),
                 Some(&file)
             )
@@ -384,23 +402,11 @@ fn gateway_edit_opens_a_modal_and_its_submit_writes_the_card() {
         let app = Arc::new(
             App::new(library, None, Clock::Fixed(bundled_today()))
                 .reading(root.clone(), &report)
-                .with_desk(Arc::new(desk)),
+                .with_desk(Arc::new(desk))
+                .with_moderators(crate::edit::named_moderators()),
         );
         let client = start_client_with(&fake, app.clone(), Duration::from_secs(2)).await;
-        let callback = |token: &'static str| {
-            let fake = &fake;
-            async move {
-                let reqs = fake
-                    .wait_for(20, token, |r| {
-                        r.iter().any(|x| x.path.ends_with(&format!("/{token}/callback")))
-                    })
-                    .await;
-                reqs.into_iter()
-                    .find(|x| x.path.ends_with(&format!("/{token}/callback")))
-                    .expect("callback")
-                    .body
-            }
-        };
+        let callback = |token: &'static str| callback_body(&fake, token);
         fake.dispatch(
             "INTERACTION_CREATE",
             with_token(

@@ -32,6 +32,11 @@ impl Setup {
 }
 
 pub(crate) fn setup() -> Setup {
+    setup_with(named_moderators())
+}
+
+/// [`setup`] with the operator naming `moderators`.
+pub(crate) fn setup_with(moderators: dossier::config::Moderators) -> Setup {
     let dir = tempfile::tempdir().expect("tempdir");
     let root = dir.path().join("briefings");
     copy_tree(&bundled(), &root);
@@ -42,7 +47,8 @@ pub(crate) fn setup() -> Setup {
     let app = Arc::new(
         App::new(library, None, Clock::Fixed(bundled_today()))
             .reading(root.clone(), &loaded.report)
-            .with_desk(Arc::new(desk)),
+            .with_desk(Arc::new(desk))
+            .with_moderators(moderators),
     );
     Setup {
         _dir: dir,
@@ -51,8 +57,28 @@ pub(crate) fn setup() -> Setup {
     }
 }
 
+/// The room the tests' moderators hold power in, named in `[moderation] matrix_rooms`.
+pub(crate) const DESK_ROOM: &str = "!desk:hs";
+
+/// `[moderation]` as the edit tests' operator writes it.
+pub(crate) fn named_moderators() -> dossier::config::Moderators {
+    dossier::config::Moderators {
+        matrix_rooms: vec![DESK_ROOM.into()],
+        // The server the tests' Discord interactions come from (`discord_support`).
+        discord_guilds: vec![1300000000000000001],
+        ..Default::default()
+    }
+}
+
+/// A moderator the operator names (through `DESK_ROOM`).
 pub(crate) fn moderator(id: &str, name: &str, admin: bool) -> Asker {
     Asker {
+        standing: dossier::service::Standing {
+            user: Some(id.into()),
+            place_moderator: true,
+            in_named_rooms: vec![DESK_ROOM.into()],
+            ..Default::default()
+        },
         platform: Platform::Matrix,
         place: None,
         who: Some(id.into()),
@@ -350,7 +376,11 @@ fn discord_edit_opens_a_prefilled_modal_and_its_submit_writes_the_card() {
             .await;
         assert_eq!(status, 200);
         assert_eq!(body["data"]["flags"], 64, "{body}");
-        assert!(body.to_string().contains("Only moderators"), "{body}");
+        assert!(
+            body.to_string()
+                .contains("Only the moderators the operator names"),
+            "{body}"
+        );
 
         let (status, modal) = ep.post(&open).await;
         assert_eq!(status, 200, "{modal}");
@@ -419,7 +449,11 @@ fn discord_edit_opens_a_prefilled_modal_and_its_submit_writes_the_card() {
         let (_, body) = ep
             .post(&modal_submit(&id, &[("stance", "Forged.")], "0"))
             .await;
-        assert!(body.to_string().contains("Only moderators"), "{body}");
+        assert!(
+            body.to_string()
+                .contains("Only the moderators the operator names"),
+            "{body}"
+        );
         assert_eq!(s.card("actors/iran.toml"), original);
 
         // The real submit: written, reloaded, answered with the change.
@@ -1049,7 +1083,11 @@ fn discord_changes_an_event_in_a_prefilled_form_and_removes_without_one() {
         // event's verification, prefilled, and its submit changes only that.
         assert!(more.starts_with("dossier-more|edit event #"), "{more}");
         let (_, body) = ep.post(&pressed(&more, "0")).await;
-        assert!(body.to_string().contains("Only moderators"), "{body}");
+        assert!(
+            body.to_string()
+                .contains("Only the moderators the operator names"),
+            "{body}"
+        );
         let (_, modal) = ep.post(&pressed(&more, MANAGE_GUILD)).await;
         assert_eq!(modal["type"], 9, "a modal: {modal}");
         assert_eq!(input(&modal, "verification")["value"], "confirmed");
@@ -1094,7 +1132,11 @@ fn discord_changes_an_event_in_a_prefilled_form_and_removes_without_one() {
                 "0",
             ))
             .await;
-        assert!(body.to_string().contains("Only moderators"), "{body}");
+        assert!(
+            body.to_string()
+                .contains("Only the moderators the operator names"),
+            "{body}"
+        );
         let (_, body) = ep
             .post(&command(
                 "edit",
@@ -1131,6 +1173,13 @@ pub(crate) fn git(dir: &std::path::Path, args: &[&str]) -> String {
 /// A copy of the bundled topic in a fresh git work tree (`briefings/` in it, committed), and
 /// a service with an edit desk on it; the work tree, the state folder and the service.
 pub(crate) fn in_git_work_tree() -> (tempfile::TempDir, tempfile::TempDir, Arc<App>) {
+    in_git_work_tree_with(named_moderators())
+}
+
+/// [`in_git_work_tree`] with the operator naming `moderators`.
+pub(crate) fn in_git_work_tree_with(
+    moderators: dossier::config::Moderators,
+) -> (tempfile::TempDir, tempfile::TempDir, Arc<App>) {
     let dir = tempfile::tempdir().expect("tempdir");
     let root = dir.path().join("briefings");
     copy_tree(&bundled(), &root);
@@ -1156,7 +1205,8 @@ pub(crate) fn in_git_work_tree() -> (tempfile::TempDir, tempfile::TempDir, Arc<A
             Clock::Fixed(bundled_today()),
         )
         .reading(root, &loaded.report)
-        .with_desk(Arc::new(desk)),
+        .with_desk(Arc::new(desk))
+        .with_moderators(moderators),
     );
     (dir, state, app)
 }
@@ -1212,6 +1262,10 @@ fn in_a_git_work_tree_each_edit_is_a_commit_by_the_moderator_and_undo_reverts_it
 
 fn member(id: &str, name: &str) -> Asker {
     Asker {
+        standing: dossier::service::Standing {
+            user: Some(id.into()),
+            ..Default::default()
+        },
         author: Some(Author {
             platform: "matrix".into(),
             id: id.into(),
@@ -1379,7 +1433,11 @@ fn discord_suggest_then_approve_from_the_moderators_channel() {
 
         // A member without the permission cannot press Approve; a moderator can.
         let (_, body) = ep.post(&button("dossier-approve|1")).await;
-        assert!(body.to_string().contains("Only moderators"), "{body}");
+        assert!(
+            body.to_string()
+                .contains("Only the moderators the operator names"),
+            "{body}"
+        );
         assert_eq!(s.card("actors/iran.toml"), original);
         let mut press = button("dossier-approve|1");
         press["member"]["permissions"] = json!(MANAGE_GUILD);

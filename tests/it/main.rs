@@ -20,6 +20,8 @@ mod discord_gateway;
 mod discord_support;
 #[cfg(all(feature = "discord", feature = "matrix"))]
 mod edit;
+#[cfg(all(feature = "discord", feature = "matrix"))]
+mod edit_git;
 mod edit_stores;
 #[cfg(feature = "discord")]
 mod fake_discord;
@@ -32,6 +34,8 @@ mod matrix_charts;
 mod matrix_e2e;
 #[cfg(feature = "matrix")]
 mod matrix_mock;
+#[cfg(all(feature = "discord", feature = "matrix"))]
+mod moderators;
 mod never_panics;
 #[cfg(all(feature = "discord", feature = "matrix"))]
 mod new_from_chat;

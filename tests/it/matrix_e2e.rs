@@ -242,6 +242,14 @@ pub(crate) async fn wait_joined(room: &Room, user: &UserId) {
     panic!("{user} never joined {}", room.room_id());
 }
 
+/// `[moderation]` naming alice, who moderates the shared cards in these tests.
+fn alice_moderates() -> dossier::config::Moderators {
+    dossier::config::Moderators {
+        matrix_users: vec!["@alice:localhost".into()],
+        ..Default::default()
+    }
+}
+
 fn bot_config(synapse: &Synapse, store: &std::path::Path) -> MatrixConfig {
     MatrixConfig {
         homeserver: url::Url::parse(&synapse.url()).expect("url"),
@@ -266,7 +274,7 @@ pub(crate) fn start_bot(synapse: &Synapse, store: &std::path::Path) -> tokio::ta
     start_bot_with(synapse, store, app, None)
 }
 
-fn start_bot_with(
+pub(crate) fn start_bot_with(
     synapse: &Synapse,
     store: &std::path::Path,
     app: Arc<App>,
@@ -446,7 +454,9 @@ fn synapse_reload_and_the_moderators_room() {
         let (library, report) =
             dossier::reload::load_checked(&root, bundled_today(), None).expect("loads");
         let app = Arc::new(
-            App::new(library, None, Clock::Fixed(bundled_today())).reading(root.clone(), &report),
+            App::new(library, None, Clock::Fixed(bundled_today()))
+                .reading(root.clone(), &report)
+                .with_moderators(alice_moderates()),
         );
         let stop = tokio_util::sync::CancellationToken::new();
         tokio::spawn(dossier::reload::watch(app.reloader.clone(), stop.clone()));
@@ -640,7 +650,8 @@ fn synapse_edits_history_and_undo() {
         let app = Arc::new(
             App::new(library, None, Clock::Fixed(bundled_today()))
                 .reading(root.clone(), &report)
-                .with_desk(Arc::new(desk)),
+                .with_desk(Arc::new(desk))
+                .with_moderators(alice_moderates()),
         );
         let store_dir = tempfile::tempdir().expect("tempdir");
         let bot = start_bot_with(&synapse, store_dir.path(), app.clone(), None);
@@ -685,11 +696,11 @@ fn synapse_edits_history_and_undo() {
             "{got:#?}"
         );
 
-        // Bob (power level 0) may neither edit nor undo.
+        // Bob (power level 0, not named) may neither edit nor undo.
         for cmd in ["!edit position iran\nstance: Bob's.", "!undo", "!history"] {
             let got = bob.ask(&bob_room, cmd, &bot_id, 30).await;
             assert!(
-                first_says(&got, "Only moderators can do that"),
+                first_says(&got, "Only the moderators the operator names can do that"),
                 "{cmd}: {got:#?}"
             );
         }
@@ -779,7 +790,8 @@ fn synapse_a_topic_per_room() {
                 .reading(root.clone(), &report)
                 .with_desk(Arc::new(desk))
                 .with_places(places)
-                .with_public_url(Some("https://briefings.example.org".parse().expect("url"))),
+                .with_public_url(Some("https://briefings.example.org".parse().expect("url")))
+                .with_moderators(alice_moderates()),
         );
         let store_dir = tempfile::tempdir().expect("tempdir");
         let bot = start_bot_with(&synapse, store_dir.path(), app, None);

@@ -222,7 +222,8 @@ fn discord_new_takes_typed_options_from_moderators_only() {
         let (status, body) = ep.post(&command("new", &opts, "0")).await;
         assert_eq!(status, 200);
         assert_eq!(
-            body["data"]["embeds"][0]["title"], "Only moderators can do that",
+            body["data"]["embeds"][0]["title"],
+            "Only the moderators the operator names can do that",
             "{body}"
         );
         assert!(!s.root.join("water-talks").exists());

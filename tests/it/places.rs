@@ -28,7 +28,7 @@ fn in_channel(mut v: Value, channel: &str) -> Value {
 
 const MODERATOR: &str = "32";
 
-fn title(body: &Value) -> String {
+pub(crate) fn title(body: &Value) -> String {
     body["data"]["embeds"][0]["title"]
         .as_str()
         .unwrap_or_default()

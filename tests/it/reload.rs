@@ -36,8 +36,15 @@ impl Live {
         let (library, report) =
             dossier::reload::load_checked(&root, fixture_today(), None).expect("loads");
         assert!(!report.has_errors(), "{}", report.human());
+        // The server the tests' interactions come from is the operator's.
+        let named = dossier::config::Moderators {
+            discord_guilds: vec![1300000000000000001],
+            ..Default::default()
+        };
         let app = Arc::new(
-            App::new(library, None, Clock::Fixed(fixture_today())).reading(root.clone(), &report),
+            App::new(library, None, Clock::Fixed(fixture_today()))
+                .reading(root.clone(), &report)
+                .with_moderators(named),
         );
         let stop = CancellationToken::new();
         tokio::spawn(dossier::reload::watch(app.reloader.clone(), stop.clone()));
@@ -597,7 +604,10 @@ fn moderators_reload_check_and_see_the_status_from_chat() {
                 .to_owned()
         };
         let (_, body) = ep.post(&command("reload", &[], "0")).await;
-        assert_eq!(title(&body), "Only moderators can do that");
+        assert_eq!(
+            title(&body),
+            "Only the moderators the operator names can do that"
+        );
         // Manage Server (32) is the default moderator permission.
         let (_, body) = ep.post(&command("reload", &[], "32")).await;
         assert_eq!(title(&body), "Reloaded", "{body}");

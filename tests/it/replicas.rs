@@ -29,7 +29,7 @@ fn replica_config(dir: &Path, name: &str, database: &str, fake: &Fake) -> PathBu
     let port = free_port();
     let at = (Utc::now() - Duration::minutes(1)).format("%H:%M");
     let mut text = format!(
-        "briefings = \"{}\"\nstate = \"{database}\"\nlocal_state = \"{}\"\n\n[discord]\napplication_id = \"{APP_ID}\"\npublic_key = \"{}\"\ninteractions_listen = \"127.0.0.1:{port}\"\ngateway = false\napi_proxy = \"{}\"\n",
+        "briefings = \"{}\"\nstate = \"{database}\"\nlocal_state = \"{}\"\n\n[moderation]\ndiscord_guilds = [\"1300000000000000001\"]\n\n[discord]\napplication_id = \"{APP_ID}\"\npublic_key = \"{}\"\ninteractions_listen = \"127.0.0.1:{port}\"\ngateway = false\napi_proxy = \"{}\"\n",
         bundled().display(),
         dir.join(name).display(),
         public_key_hex(),
@@ -352,7 +352,7 @@ fn shard_replica(dir: &Path, name: &str, database: &str, fake: &Fake) -> (PathBu
     std::fs::write(
         &cfg,
         format!(
-            "briefings = \"{}\"\nstate = \"{database}\"\nlocal_state = \"{}\"\n\n[discord]\napplication_id = \"{APP_ID}\"\npublic_key = \"{}\"\ninteractions_listen = \"127.0.0.1:{port}\"\ngateway = true\nshards = 2\napi_proxy = \"{}\"\n",
+            "briefings = \"{}\"\nstate = \"{database}\"\nlocal_state = \"{}\"\n\n[moderation]\ndiscord_guilds = [\"1300000000000000001\"]\n\n[discord]\napplication_id = \"{APP_ID}\"\npublic_key = \"{}\"\ninteractions_listen = \"127.0.0.1:{port}\"\ngateway = true\nshards = 2\napi_proxy = \"{}\"\n",
             bundled().display(),
             dir.join(name).display(),
             public_key_hex(),
@@ -518,7 +518,7 @@ fn the_database_stopped_for_30_s_answers_go_on_and_the_briefing_catches_up_once(
         std::fs::write(
             &cfg,
             format!(
-                "briefings = \"{}\"\nstate = \"{database}\"\nlocal_state = \"{}\"\n\n[discord]\napplication_id = \"{APP_ID}\"\npublic_key = \"{}\"\ninteractions_listen = \"127.0.0.1:{port}\"\ngateway = false\napi_proxy = \"{}\"\n\n[[schedule]]\ntopic = \"iran-us-talks\"\nat = \"{at}\"\ntimezone = \"UTC\"\ndiscord_channel = \"88\"\n",
+                "briefings = \"{}\"\nstate = \"{database}\"\nlocal_state = \"{}\"\n\n[moderation]\ndiscord_guilds = [\"1300000000000000001\"]\n\n[discord]\napplication_id = \"{APP_ID}\"\npublic_key = \"{}\"\ninteractions_listen = \"127.0.0.1:{port}\"\ngateway = false\napi_proxy = \"{}\"\n\n[[schedule]]\ntopic = \"iran-us-talks\"\nat = \"{at}\"\ntimezone = \"UTC\"\ndiscord_channel = \"88\"\n",
                 bundled().display(),
                 dir.path().join("local").display(),
                 public_key_hex(),
@@ -711,7 +711,7 @@ fn editing_replica(dir: &Path, name: &str, database: &str, fake: &Fake) -> (Path
     std::fs::write(
         &cfg,
         format!(
-            "briefings = \"{}\"\nstate = \"{database}\"\nlocal_state = \"{}\"\ncards_remote = \"origin\"\n\n[discord]\napplication_id = \"{APP_ID}\"\npublic_key = \"{}\"\ninteractions_listen = \"127.0.0.1:{port}\"\ngateway = false\napi_proxy = \"{}\"\n",
+            "briefings = \"{}\"\nstate = \"{database}\"\nlocal_state = \"{}\"\ncards_remote = \"origin\"\n\n[moderation]\ndiscord_guilds = [\"1300000000000000001\"]\n\n[discord]\napplication_id = \"{APP_ID}\"\npublic_key = \"{}\"\ninteractions_listen = \"127.0.0.1:{port}\"\ngateway = false\napi_proxy = \"{}\"\n",
             dir.join(name).join("briefings").display(),
             dir.join(format!("{name}-state")).display(),
             public_key_hex(),
