@@ -69,43 +69,45 @@ fn log_error(e: PgError) -> LogError {
     }
 }
 
-fn author(r: &Row, first: usize) -> Author {
-    Author {
-        platform: r.get(first),
-        id: r.get(first + 1),
-        name: r.get(first + 2),
-    }
+// Rows are read with `try_get`: a column of an unexpected type (a schema changed by hand) is
+// the store's error for that call, never a panic in the task that asked.
+fn author(r: &Row, first: usize) -> Result<Author, tokio_postgres::Error> {
+    Ok(Author {
+        platform: r.try_get(first)?,
+        id: r.try_get(first + 1)?,
+        name: r.try_get(first + 2)?,
+    })
 }
 
-fn entry(r: &Row) -> Entry {
-    Entry {
-        id: r.get(0),
-        at: r.get(1),
-        topic: r.get(2),
-        file: r.get(3),
-        action: r.get(4),
-        summary: r.get(5),
-        by: author(r, 6),
-        existed: r.get(9),
-        before: r.get(10),
-        after: r.get(11),
-        after_hash: r.get(12),
-        undoes: r.get(13),
-        git_commit: r.get(14),
-    }
+fn entry(r: &Row) -> Result<Entry, tokio_postgres::Error> {
+    Ok(Entry {
+        id: r.try_get(0)?,
+        at: r.try_get(1)?,
+        topic: r.try_get(2)?,
+        file: r.try_get(3)?,
+        action: r.try_get(4)?,
+        summary: r.try_get(5)?,
+        by: author(r, 6)?,
+        existed: r.try_get(9)?,
+        before: r.try_get(10)?,
+        after: r.try_get(11)?,
+        after_hash: r.try_get(12)?,
+        undoes: r.try_get(13)?,
+        git_commit: r.try_get(14)?,
+    })
 }
 
-fn suggestion(r: &Row) -> Suggestion {
-    Suggestion {
-        id: r.get(0),
-        what: r.get(1),
-        topic: r.get(2),
-        actor: r.get(3),
-        base: r.get(4),
-        fields: r.get(5),
-        by: author(r, 6),
-        decision: r.get(9),
-    }
+fn suggestion(r: &Row) -> Result<Suggestion, tokio_postgres::Error> {
+    Ok(Suggestion {
+        id: r.try_get(0)?,
+        what: r.try_get(1)?,
+        topic: r.try_get(2)?,
+        actor: r.try_get(3)?,
+        base: r.try_get(4)?,
+        fields: r.try_get(5)?,
+        by: author(r, 6)?,
+        decision: r.try_get(9)?,
+    })
 }
 
 /// A timestamp as the database keeps it: whole seconds, as the SQLite log does, so a copy
@@ -146,7 +148,7 @@ async fn insert_edit(
         ],
     )
     .await
-    .map(|r| r.map(|r| r.get(0)))
+    .and_then(|r| r.map(|r| r.try_get(0)).transpose())
 }
 
 /// Add a suggestion as [`insert_edit`] adds an edit.
@@ -181,7 +183,7 @@ async fn insert_suggestion(
         ],
     )
     .await
-    .map(|r| r.map(|r| r.get(0)))
+    .and_then(|r| r.map(|r| r.try_get(0)).transpose())
 }
 
 impl PgLog {
@@ -232,7 +234,10 @@ impl EditStore for PgLog {
                 &[&file, &(n as i64)],
             )
             .await?;
-        Ok(rows.iter().map(entry).collect())
+        rows.iter()
+            .map(entry)
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.q(e))
     }
 
     async fn last_undoable(&self) -> Result<Option<Entry>, LogError> {
@@ -246,7 +251,7 @@ impl EditStore for PgLog {
                 &[],
             )
             .await?;
-        Ok(rows.first().map(entry))
+        rows.first().map(entry).transpose().map_err(|e| self.q(e))
     }
 
     async fn suggest(&self, s: &Suggestion) -> Result<i64, LogError> {
@@ -267,7 +272,11 @@ impl EditStore for PgLog {
                 &[&by.platform, &by.id],
             )
             .await?;
-        Ok(rows.first().map_or(0, |r| r.get::<_, i64>(0)) as usize)
+        let n = match rows.first() {
+            Some(r) => r.try_get::<_, i64>(0).map_err(|e| self.q(e))?,
+            None => 0,
+        };
+        Ok(n as usize)
     }
 
     async fn pending(&self, n: usize) -> Result<(Vec<(Suggestion, String)>, usize), LogError> {
@@ -278,7 +287,7 @@ impl EditStore for PgLog {
                 &[],
             )
             .await
-            .map(|r| r.get(0))
+            .and_then(|r| r.try_get(0))
             .map_err(|e| self.q(e))?;
         let rows = c
             .query(
@@ -291,8 +300,9 @@ impl EditStore for PgLog {
             .map_err(|e| self.q(e))?;
         let rows = rows
             .iter()
-            .map(|r| (suggestion(r), stamp(r.get(10))))
-            .collect();
+            .map(|r| Ok((suggestion(r)?, stamp(r.try_get(10)?))))
+            .collect::<Result<_, tokio_postgres::Error>>()
+            .map_err(|e| self.q(e))?;
         Ok((rows, total as usize))
     }
 
@@ -303,7 +313,10 @@ impl EditStore for PgLog {
                 &[&id],
             )
             .await?;
-        Ok(rows.first().map(suggestion))
+        rows.first()
+            .map(suggestion)
+            .transpose()
+            .map_err(|e| self.q(e))
     }
 
     async fn decide(
@@ -343,19 +356,27 @@ impl EditStore for PgLog {
                 &[],
             )
             .await?;
+        let record = |r: &Row| -> Result<SuggestionRecord, tokio_postgres::Error> {
+            Ok(SuggestionRecord {
+                suggestion: suggestion(r)?,
+                at: r.try_get(10)?,
+                decided_at: r.try_get(11)?,
+                decided_by: r.try_get(12)?,
+                reason: r.try_get(13)?,
+                edit: r.try_get(14)?,
+            })
+        };
         Ok(LogDump {
-            edits: edits.iter().map(entry).collect(),
+            edits: edits
+                .iter()
+                .map(entry)
+                .collect::<Result<_, _>>()
+                .map_err(|e| self.q(e))?,
             suggestions: suggestions
                 .iter()
-                .map(|r| SuggestionRecord {
-                    suggestion: suggestion(r),
-                    at: r.get(10),
-                    decided_at: r.get(11),
-                    decided_by: r.get(12),
-                    reason: r.get(13),
-                    edit: r.get(14),
-                })
-                .collect(),
+                .map(record)
+                .collect::<Result<_, _>>()
+                .map_err(|e| self.q(e))?,
         })
     }
 

@@ -44,3 +44,47 @@ pub(super) async fn join(room: Room) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{MatrixLogin, Secret};
+
+    fn config(autojoin_from: &[&str]) -> MatrixConfig {
+        MatrixConfig {
+            homeserver: url::Url::parse("https://matrix.example.org").expect("url"),
+            user: "@dossier:example.org".into(),
+            login: MatrixLogin::Password(Secret::new("pw")),
+            store: "state/matrix".into(),
+            store_passphrase: None,
+            prefix: "!".into(),
+            autojoin: true,
+            autojoin_from: autojoin_from.iter().map(|s| (*s).to_owned()).collect(),
+            moderator_power_level: 50,
+        }
+    }
+
+    fn user(id: &str) -> matrix_sdk::ruma::OwnedUserId {
+        UserId::parse(id).expect("user id")
+    }
+
+    #[test]
+    fn invites_come_from_the_bots_own_server_unless_the_operator_says_otherwise() {
+        let own = user("@alice:example.org");
+        let other = user("@mallory:elsewhere.net");
+        // As a config file's default (its own server) and as an empty list made in code.
+        for c in [config(&["example.org"]), config(&[])] {
+            assert!(invite_allowed(&c, &own));
+            assert!(!invite_allowed(&c, &other));
+        }
+        let anyone = config(&["*"]);
+        assert!(invite_allowed(&anyone, &other));
+        let named = config(&["@mallory:elsewhere.net"]);
+        assert!(invite_allowed(&named, &other) && !invite_allowed(&named, &own));
+        let off = MatrixConfig {
+            autojoin: false,
+            ..config(&["*"])
+        };
+        assert!(!invite_allowed(&off, &own));
+    }
+}

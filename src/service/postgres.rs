@@ -196,7 +196,18 @@ impl Database {
 
     /// Sort a query's error: a lost connection is "unreachable", anything else "refused".
     pub fn error(&self, e: tokio_postgres::Error) -> PgError {
-        if e.is_closed() || e.as_db_error().is_none() {
+        // A row that does not read as this build expects (a column of another type, a NULL
+        // where none may be) is the database answering, not the database being away.
+        let unreadable_row = {
+            use std::error::Error as _;
+            e.source().is_some_and(|s| {
+                s.is::<tokio_postgres::types::WrongType>()
+                    || s.is::<tokio_postgres::types::WasNull>()
+            }) || e.to_string().starts_with("error deserializing column")
+        };
+        if unreadable_row {
+            PgError::Refused(self.name.clone(), e.to_string())
+        } else if e.is_closed() || e.as_db_error().is_none() {
             PgError::Unreachable(self.name.clone(), e.to_string())
         } else {
             PgError::Refused(self.name.clone(), e.to_string())

@@ -284,3 +284,39 @@ fn a_newer_postgres_edit_log_is_refused_and_a_stopped_database_is_unavailable() 
         );
     });
 }
+
+/// A column whose type was changed by hand is an error for the call that reads it, not a panic
+/// in the task that asked: the edit log answers it as a failure and goes on working.
+#[test]
+fn a_row_of_the_wrong_type_is_an_error_not_a_panic() {
+    runtime().block_on(async {
+        let b = tokio::task::spawn_blocking(Backend::pg)
+            .await
+            .expect("postgres");
+        let Backend::Pg { server, .. } = &b else {
+            unreachable!()
+        };
+        let log = b.open_log().await;
+        log.add(&entry("t/a.toml", "@x:hs", None))
+            .await
+            .expect("add");
+        log.suggest(&suggestion("@y:hs", "position"))
+            .await
+            .expect("suggest");
+        server.query(
+            "dossier",
+            "ALTER TABLE edits ALTER COLUMN summary TYPE BYTEA USING convert_to(summary, 'UTF8')",
+        );
+        server.query(
+            "dossier",
+            "ALTER TABLE suggestions ALTER COLUMN fields TYPE BYTEA USING convert_to(fields, 'UTF8')",
+        );
+        let err = log.recent(None, 10).await.expect_err("a wrong type");
+        assert!(!err.is_unavailable(), "{err:?}");
+        assert!(log.last_undoable().await.is_err());
+        assert!(log.pending(10).await.is_err());
+        assert!(log.dump().await.is_err());
+        // What does not read those columns still works.
+        assert_eq!(log.pending_from(&author("@y:hs")).await.expect("count"), 1);
+    });
+}
