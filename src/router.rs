@@ -1,10 +1,10 @@
 //! The router: a parsed command plus who asked, turned into the one feature call that answers
 //! it. It decides who may run a moderator command (`permit`: the moderators the operator names
-//! for what every place shares, a place's own moderators for its settings). Questions are answered from a library snapshot (`commands`); `reload` and `check` go to
-//! the reloader, edits, suggestions, history and undo to the edit desk, the daily briefings'
-//! commands to the scheduler's replies; every answer is counted and timed. The doors call
-//! only this (and render what comes back); adding a command that acts on the service means a
-//! line here.
+//! for what every place shares, a place's own moderators for its settings). Questions are
+//! answered from a library snapshot (`commands`); `reload` and `check` go to the reloader,
+//! edits, suggestions, history and undo to the edit desk, the daily briefings' commands to the
+//! scheduler's replies; every answer is counted and timed. The doors call only this (and render
+//! what comes back); adding a command that acts on the service means a line here.
 
 // A form that cannot open is a reply to show, once per command: not worth a box.
 #![allow(clippy::result_large_err)]

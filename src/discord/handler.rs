@@ -1,7 +1,8 @@
 //! The one interaction handler both the gateway and the HTTP endpoint call: an interaction in,
 //! the response to send out. Slash commands, autocomplete and paging buttons are answered here;
-//! who may run a moderator command is the router's call, on what the member's standing is. A command whose answer
-//! takes longer than `Settings::defer_after` is acknowledged first and completed by an edit.
+//! who may run a moderator command is the router's call, on the member's standing. A command
+//! whose answer takes longer than `Settings::defer_after` is acknowledged first and completed
+//! by an edit.
 
 use super::commands::PRIVATE;
 use super::respond::{
@@ -82,15 +83,20 @@ async fn command(app: Arc<App>, s: &Settings, ci: CommandInteraction) -> Outcome
             )));
         }
     };
-    // Who may run it is the router's call, before a form opens or anything is answered.
-    let asker = discord_asker(
-        ci.channel_id.get(),
-        ci.guild_id,
-        &ci.user,
-        ci.member.as_deref(),
-        s,
-    );
-    if let Err(refused) = crate::router::permit(&app, &cmd, &asker) {
+    // Who may run it is the router's call, before a form opens or anything is answered. A
+    // question needs no standing: the asker is made only off the cached path.
+    let asker = || {
+        discord_asker(
+            ci.channel_id.get(),
+            ci.guild_id,
+            &ci.user,
+            ci.member.as_deref(),
+            s,
+        )
+    };
+    if cmd.is_moderator()
+        && let Err(refused) = crate::router::permit(&app, &cmd, &asker())
+    {
         return Outcome::Respond(CreateInteractionResponse::Message(message(
             &reply_message(&refused),
             true,
@@ -145,6 +151,7 @@ async fn command(app: Arc<App>, s: &Settings, ci: CommandInteraction) -> Outcome
             _ => Outcome::Body(hit.body),
         };
     }
+    let asker = asker();
     let worker = app.clone();
     // Answers take microseconds from an in-memory snapshot: a task on the runtime, not a
     // blocking thread per request. It still runs apart, so a slow answer (a reload) can be

@@ -1,6 +1,7 @@
 //! Answering commands in rooms: a message that is a command (prefix, reply fallback dropped)
 //! is parsed, the sender's standing read (their power level here and in the rooms the operator
-//! names, for moderator commands only) for the router to decide on, answered on a task of its own, and replied to in its thread with HTML, mentioning nobody, under a transaction id
+//! names, for moderator commands only) for the router to decide on, answered on a task of its
+//! own, and replied to in its thread with HTML, mentioning nobody, under a transaction id
 //! derived from the command event so a retried send never posts twice; then its chart, if it
 //! has one (`picture`).
 
