@@ -177,6 +177,7 @@ async fn drain_benchmarks(n: usize) {
         let db = dossier::service::postgres::Database::new(&dossier::config::PostgresConfig {
             address: address.clone(),
             password: None,
+            ca_file: None,
         })
         .expect("database");
         let store = dossier::scheduler::PgStore::open(db).await.expect("store");

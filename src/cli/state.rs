@@ -25,9 +25,13 @@ pub struct MigrateArgs {
     /// The state folder `serve` used (it holds schedules.sqlite3 and edits.sqlite3).
     #[arg(long, value_name = "DIR")]
     pub from: PathBuf,
-    /// The database: postgres://user@host:5432/db (no password in it).
+    /// The database: postgres://user@host:5432/db (no password in it; `?sslmode=verify-full`
+    /// and --ca-file to check the server's certificate).
     #[arg(long, value_name = "URL")]
     pub to: String,
+    /// The certificate authority (PEM) for `sslmode=verify-ca` or `verify-full`.
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
     /// A file holding the database password (else PGPASSWORD).
     #[arg(long, value_name = "FILE")]
     pub password_file: Option<PathBuf>,
@@ -68,7 +72,10 @@ fn password(a: &MigrateArgs) -> Result<Option<Secret>, String> {
 
 fn migrate(a: MigrateArgs) -> Result<(), String> {
     use std::str::FromStr as _;
-    let parsed = tokio_postgres::Config::from_str(&a.to).map_err(|_| {
+    let plain = crate::config::sslmode(&a.to)
+        .map(|(plain, _)| plain)
+        .map_err(|e| format!("`--to` is not a PostgreSQL address: {e}"))?;
+    let parsed = tokio_postgres::Config::from_str(&plain).map_err(|_| {
         "`--to` is not a PostgreSQL address: write it as postgres://user@host:5432/database"
             .to_owned()
     })?;
@@ -88,6 +95,7 @@ fn migrate(a: MigrateArgs) -> Result<(), String> {
     let pg = PostgresConfig {
         address: a.to.clone(),
         password: password(&a)?,
+        ca_file: a.ca_file.clone(),
     };
     let dump = match schedules.exists() {
         true => Some(

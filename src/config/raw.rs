@@ -18,6 +18,9 @@ pub(super) struct RawConfig {
     pub(super) local_state: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) state_password_file: Option<Spanned<String>>,
+    /// The CA certificate for a verifying `sslmode`.
+    #[serde(default)]
+    pub(super) state_ca_file: Option<Spanned<String>>,
     /// The git remote the card folders share edits through.
     #[serde(default)]
     pub(super) cards_remote: Option<Spanned<String>>,

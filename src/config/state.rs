@@ -2,13 +2,15 @@
 //! the embedded SQLite stores; a `postgres://` address selects one PostgreSQL database shared
 //! by every replica, and then `local_state` names the folder each replica keeps to itself (the
 //! Matrix session, Discord's registered commands). The database password comes from
-//! `PGPASSWORD` or `state_password_file`, never from the config.
+//! `PGPASSWORD` or `state_password_file`, never from the config; the address's `sslmode` says
+//! how the connection is protected, with `state_ca_file` for the verifying modes.
 
 use super::check::ConfigCheck;
 use super::raw::RawConfig;
 use super::types::*;
 use std::path::PathBuf;
 use std::str::FromStr;
+use toml::Spanned;
 
 /// Where the shared stores are, and this replica's own folder.
 pub(super) struct StateChoice {
@@ -33,6 +35,14 @@ impl ConfigCheck<'_> {
                     "remove it: with `state` a folder, everything is kept there",
                 );
             }
+            if let Some(c) = &raw.state_ca_file {
+                self.err(
+                    c.span(),
+                    "unused-key",
+                    "`state_ca_file` is for a PostgreSQL `state`".into(),
+                    "remove it, or set `state = \"postgres://user@host/db?sslmode=verify-full\"`",
+                );
+            }
             if let Some(p) = &raw.state_password_file {
                 self.err(
                     p.span(),
@@ -47,7 +57,23 @@ impl ConfigCheck<'_> {
             };
         };
         let local = self.path_or(raw.local_state.as_ref(), "state");
-        let parsed = match tokio_postgres::Config::from_str(v.get_ref()) {
+        let (plain, tls) = match sslmode(v.get_ref()) {
+            Ok(m) => m,
+            Err(e) => {
+                self.err(
+                    v.span(),
+                    "bad-value",
+                    format!("`state` is not a PostgreSQL address: {e}"),
+                    "write it as postgres://user@host:5432/database?sslmode=verify-full",
+                );
+                return StateChoice {
+                    local,
+                    postgres: None,
+                };
+            }
+        };
+        let ca_file = self.ca_file(raw, tls);
+        let parsed = match tokio_postgres::Config::from_str(&plain) {
             Ok(c) => c,
             Err(e) => {
                 self.err(
@@ -109,7 +135,45 @@ impl ConfigCheck<'_> {
             postgres: Some(PostgresConfig {
                 address: v.get_ref().clone(),
                 password,
+                ca_file,
             }),
         }
+    }
+
+    /// `state_ca_file`: required by the verifying `sslmode`s, refused by the others (libpq would
+    /// quietly verify with it; here the address says what is checked), and readable.
+    fn ca_file(&mut self, raw: &RawConfig, tls: PgTls) -> Option<PathBuf> {
+        let Some(c) = &raw.state_ca_file else {
+            if tls.verifies() {
+                let at = raw.state.as_ref().map_or(0..0, Spanned::span);
+                self.err(
+                    at,
+                    "missing-field",
+                    "`sslmode=verify-ca` and `verify-full` check the server's certificate against a certificate authority".into(),
+                    "set `state_ca_file` to the CA's certificate (PEM), e.g. \"/run/secrets/db_ca.pem\"",
+                );
+            }
+            return None;
+        };
+        if !tls.verifies() {
+            self.err(
+                c.span(),
+                "unused-key",
+                "`state_ca_file` is used only with `sslmode=verify-ca` or `verify-full`".into(),
+                "add `?sslmode=verify-full` to `state` (the certificate must name the host) or `verify-ca`, or remove `state_ca_file`",
+            );
+            return None;
+        }
+        let path = self.relative(c.get_ref());
+        if let Err(e) = std::fs::metadata(&path) {
+            self.err(
+                c.span(),
+                "io",
+                format!("cannot read the CA file: {e}"),
+                "check the path and that the file is readable",
+            );
+            return None;
+        }
+        Some(path)
     }
 }

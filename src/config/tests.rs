@@ -319,3 +319,59 @@ fn the_operator_names_the_moderators_by_id() {
     assert!(c.moderation.moderators.is_empty());
     assert_eq!(c.matrix.expect("matrix").autojoin_from, ["*"]);
 }
+
+#[test]
+fn the_databases_sslmode_and_its_ca_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, "-----BEGIN CERTIFICATE-----\n").expect("ca");
+    let at = |tail: &str| {
+        let path = dir.path().join("dossier.toml");
+        std::fs::write(
+            &path,
+            format!("state = \"postgres://dossier@db:5432/dossier{tail}\"\n"),
+        )
+        .expect("write");
+        load(&path, &FakeEnv(Default::default()))
+    };
+    let c = at(&format!(
+        "?sslmode=verify-full\"\nstate_ca_file = \"{}",
+        ca.display()
+    ))
+    .unwrap_or_else(|r| panic!("{}", r.human()));
+    let pg = c.postgres.expect("postgres");
+    assert_eq!(pg.ca_file.as_deref(), Some(ca.as_path()));
+    assert_eq!(
+        sslmode(&pg.address).expect("mode"),
+        (
+            "postgres://dossier@db:5432/dossier?sslmode=require".to_owned(),
+            PgTls::VerifyFull
+        )
+    );
+    assert_eq!(
+        sslmode("postgres://dossier@db/dossier").expect("mode").1,
+        PgTls::Prefer
+    );
+    // A verifying mode needs the CA; the CA needs a verifying mode; a mode must be one of five.
+    let h = at("?sslmode=verify-ca").unwrap_err().human();
+    assert!(h.contains("set `state_ca_file`"), "{h}");
+    let h = at(&format!(
+        "?sslmode=require\"\nstate_ca_file = \"{}",
+        ca.display()
+    ))
+    .unwrap_err()
+    .human();
+    assert!(
+        h.contains("used only with `sslmode=verify-ca` or `verify-full`"),
+        "{h}"
+    );
+    let h = at("?sslmode=verify").unwrap_err().human();
+    assert!(
+        h.contains("`sslmode=verify` is not one of disable, prefer, require"),
+        "{h}"
+    );
+    let h = at("?sslmode=verify-full\"\nstate_ca_file = \"/nowhere/ca.pem")
+        .unwrap_err()
+        .human();
+    assert!(h.contains("cannot read the CA file"), "{h}");
+}

@@ -60,6 +60,68 @@ pub struct PostgresConfig {
     pub address: String,
     /// From `PGPASSWORD` or `state_password_file`.
     pub password: Option<Secret>,
+    /// The certificate authority (PEM) the server's certificate must chain to
+    /// (`state_ca_file`): needed by `sslmode=verify-ca` and `verify-full`.
+    pub ca_file: Option<PathBuf>,
+}
+
+/// How the connection to the shared database is protected: the address's `sslmode`, with
+/// libpq's meanings. `Prefer` (the default) and `Require` encrypt without checking who answers;
+/// `VerifyCa` checks the certificate against `state_ca_file`; `VerifyFull` also checks that it
+/// names the host.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PgTls {
+    Disable,
+    Prefer,
+    Require,
+    VerifyCa,
+    VerifyFull,
+}
+
+impl PgTls {
+    /// The `sslmode` values, as written in an address.
+    pub const NAMES: [&'static str; 5] =
+        ["disable", "prefer", "require", "verify-ca", "verify-full"];
+
+    /// Whether the server's certificate is checked against a CA file.
+    pub fn verifies(self) -> bool {
+        matches!(self, PgTls::VerifyCa | PgTls::VerifyFull)
+    }
+}
+
+/// The `sslmode` of a PostgreSQL address, and the address as tokio-postgres reads it (which
+/// knows only `disable`, `prefer` and `require`: a verifying mode is `require` there, and the
+/// checking is dossier's).
+pub fn sslmode(address: &str) -> Result<(String, PgTls), String> {
+    if !address.contains("sslmode=") {
+        return Ok((address.to_owned(), PgTls::Prefer));
+    }
+    let mut url = url::Url::parse(address).map_err(|e| e.to_string())?;
+    let mut mode = PgTls::Prefer;
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for (k, v) in url.query_pairs() {
+        if k == "sslmode" {
+            mode = match v.as_ref() {
+                "disable" => PgTls::Disable,
+                "prefer" => PgTls::Prefer,
+                "require" => PgTls::Require,
+                "verify-ca" => PgTls::VerifyCa,
+                "verify-full" => PgTls::VerifyFull,
+                other => {
+                    return Err(format!(
+                        "`sslmode={other}` is not one of {}",
+                        PgTls::NAMES.join(", ")
+                    ));
+                }
+            };
+            let plain = if mode.verifies() { "require" } else { &v };
+            pairs.push((k.into_owned(), plain.to_owned()));
+        } else {
+            pairs.push((k.into_owned(), v.into_owned()));
+        }
+    }
+    url.query_pairs_mut().clear().extend_pairs(pairs);
+    Ok((url.to_string(), mode))
 }
 
 /// `[web]`.

@@ -4,6 +4,7 @@
 //! newer than this build's is refused, with nothing changed. Errors name the database (never
 //! its password) and say whether it could not be reached or refused what was asked.
 
+use super::postgres_tls::{self, Connector};
 use crate::config::PostgresConfig;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime, Timeouts};
 use std::str::FromStr;
@@ -28,11 +29,27 @@ pub enum PgError {
     Refused(String, String),
 }
 
+/// An error and what caused it, in one line: "error performing TLS handshake: invalid peer
+/// certificate: UnknownIssuer" says what to fix where the first part alone does not.
+fn causes(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut next = e.source();
+    while let Some(cause) = next {
+        let text = cause.to_string();
+        if !out.ends_with(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        next = cause.source();
+    }
+    out
+}
+
 /// Why a connection of its own was not made.
 #[derive(Debug, thiserror::Error)]
 enum NotConnected {
     #[error("{0}")]
-    Error(tokio_postgres::Error),
+    Error(#[source] tokio_postgres::Error),
     #[error("no connection within {} s", WAIT.as_secs())]
     Timeout,
 }
@@ -44,6 +61,8 @@ pub struct Database {
     pub name: String,
     /// The settings the pool connects with, for connections of their own (a door's lease).
     pub settings: tokio_postgres::Config,
+    /// The TLS they connect with (`sslmode`).
+    pub tls: Connector,
 }
 
 impl std::fmt::Debug for Database {
@@ -53,9 +72,13 @@ impl std::fmt::Debug for Database {
 }
 
 /// The connection settings from the config: the address, the password, and time limits.
-pub fn settings(cfg: &PostgresConfig) -> Result<tokio_postgres::Config, String> {
-    let mut pg = tokio_postgres::Config::from_str(&cfg.address)
+pub fn settings(cfg: &PostgresConfig) -> Result<(tokio_postgres::Config, Connector), String> {
+    let (address, tls) = crate::config::sslmode(&cfg.address)
         .map_err(|e| format!("`state` is not a PostgreSQL address: {e}"))?;
+    let mut pg = tokio_postgres::Config::from_str(&address)
+        .map_err(|e| format!("`state` is not a PostgreSQL address: {e}"))?;
+    pg.ssl_mode(postgres_tls::ssl_mode(tls));
+    let connector = postgres_tls::connector(cfg, tls)?;
     if let Some(p) = &cfg.password {
         pg.password(p.expose());
     }
@@ -67,7 +90,7 @@ pub fn settings(cfg: &PostgresConfig) -> Result<tokio_postgres::Config, String> 
         "-c statement_timeout={} -c idle_in_transaction_session_timeout=10000",
         WAIT.as_millis() * 2
     ));
-    Ok(pg)
+    Ok((pg, connector))
 }
 
 /// Where the database is, for messages: `host:port/db` as the address says, no password.
@@ -84,10 +107,10 @@ pub fn describe(cfg: &PostgresConfig) -> String {
 impl Database {
     /// A pool for the database; nothing is connected until it is used.
     pub fn new(cfg: &PostgresConfig) -> Result<Database, String> {
-        let pg = settings(cfg)?;
+        let (pg, tls) = settings(cfg)?;
         let manager = Manager::from_config(
             pg.clone(),
-            tokio_postgres::NoTls,
+            tls.clone(),
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
             },
@@ -106,6 +129,7 @@ impl Database {
             pool,
             name: describe(cfg),
             settings: pg,
+            tls,
         })
     }
 
@@ -114,7 +138,7 @@ impl Database {
         self.pool
             .get()
             .await
-            .map_err(|e| PgError::Unreachable(self.name.clone(), e.to_string()))
+            .map_err(|e| PgError::Unreachable(self.name.clone(), causes(&e)))
     }
 
     /// A connection of its own, outside the pool, for a session that must live as long as
@@ -125,13 +149,13 @@ impl Database {
     ) -> Result<
         (
             tokio_postgres::Client,
-            tokio_postgres::Connection<tokio_postgres::Socket, tokio_postgres::tls::NoTlsStream>,
+            tokio_postgres::Connection<tokio_postgres::Socket, postgres_tls::Stream>,
         ),
         PgError,
     > {
         self.connect_within()
             .await
-            .map_err(|why| PgError::Unreachable(self.name.clone(), why.to_string()))
+            .map_err(|why| PgError::Unreachable(self.name.clone(), causes(&why)))
     }
 
     /// A connection of its own within [`WAIT`]; the server's error, or none for a timeout.
@@ -140,11 +164,11 @@ impl Database {
     ) -> Result<
         (
             tokio_postgres::Client,
-            tokio_postgres::Connection<tokio_postgres::Socket, tokio_postgres::tls::NoTlsStream>,
+            tokio_postgres::Connection<tokio_postgres::Socket, postgres_tls::Stream>,
         ),
         NotConnected,
     > {
-        match tokio::time::timeout(WAIT, self.settings.connect(tokio_postgres::NoTls)).await {
+        match tokio::time::timeout(WAIT, self.settings.connect(self.tls.clone())).await {
             Ok(Ok(c)) => Ok(c),
             Ok(Err(e)) => Err(NotConnected::Error(e)),
             Err(_) => Err(NotConnected::Timeout),
@@ -180,7 +204,7 @@ impl Database {
                 {
                     return Err(PgError::Refused(self.name.clone(), e.to_string()));
                 }
-                Err(why) => why.to_string(),
+                Err(why) => causes(&why),
             };
             if told.is_none_or(|t| t.elapsed() >= Duration::from_secs(30)) {
                 tracing::warn!(

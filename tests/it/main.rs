@@ -42,6 +42,7 @@ mod new_from_chat;
 #[cfg(feature = "discord")]
 mod places;
 mod postgres;
+mod postgres_tls;
 #[cfg(feature = "discord")]
 mod reload;
 #[cfg(feature = "discord")]

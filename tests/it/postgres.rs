@@ -116,10 +116,21 @@ fn template() -> &'static Path {
 pub struct Postgres {
     dir: tempfile::TempDir,
     pub port: u16,
+    /// Whether it serves TLS (`server.crt` and `server.key` in its data folder).
+    tls: bool,
 }
 
 impl Postgres {
     pub fn start() -> Postgres {
+        Postgres::start_with(None)
+    }
+
+    /// A server with `ssl=on`, presenting the certificate `cert` (PEM) with its key `key`.
+    pub fn start_with_tls(cert: &str, key: &str) -> Postgres {
+        Postgres::start_with(Some((cert, key)))
+    }
+
+    fn start_with(tls: Option<(&str, &str)>) -> Postgres {
         let dir = open_tempdir();
         run(
             {
@@ -129,10 +140,26 @@ impl Postgres {
             },
             "copying the template cluster",
         );
+        if let Some((cert, key)) = tls {
+            let data = dir.path().join("data");
+            std::fs::write(data.join("server.crt"), cert).expect("server.crt");
+            std::fs::write(data.join("server.key"), key).expect("server.key");
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                // PostgreSQL refuses a key others can read.
+                std::fs::set_permissions(
+                    data.join("server.key"),
+                    std::fs::Permissions::from_mode(0o600),
+                )
+                .expect("chmod");
+            }
+        }
         hand_over(dir.path());
         let pg = Postgres {
             dir,
             port: free_port(),
+            tls: tls.is_some(),
         };
         pg.up();
         pg
@@ -145,8 +172,13 @@ impl Postgres {
     /// Start (again) on the same port and data.
     pub fn up(&self) {
         let mut c = program("pg_ctl");
+        let tls = if self.tls {
+            " -c ssl=on -c ssl_cert_file=server.crt -c ssl_key_file=server.key"
+        } else {
+            ""
+        };
         c.arg("-D").arg(self.data()).arg("-o").arg(format!(
-            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200",
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200{tls}",
             self.port,
             self.data().display()
         ));

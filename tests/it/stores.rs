@@ -65,6 +65,7 @@ pub fn database(address: &str) -> Database {
     Database::new(&PostgresConfig {
         address: address.to_owned(),
         password: None,
+        ca_file: None,
     })
     .expect("pool")
 }
@@ -384,11 +385,12 @@ fn the_password_comes_from_the_config_secret_and_is_never_shown() {
     let cfg = PostgresConfig {
         address: "postgres://dossier@127.0.0.1:1/db".into(),
         password: Some(Secret::new("hunter2-very-secret")),
+        ca_file: None,
     };
     let db = Database::new(&cfg).expect("pool");
     assert!(!format!("{db:?}").contains("hunter2"));
     assert!(!db.name.contains("hunter2"));
-    let pg = dossier::service::postgres::settings(&cfg).expect("settings");
+    let (pg, _) = dossier::service::postgres::settings(&cfg).expect("settings");
     assert_eq!(pg.get_password(), Some(&b"hunter2-very-secret"[..]));
 }
 
