@@ -295,19 +295,19 @@ async fn read_shared(db: &Database) -> Result<HashMap<Key, PlaceTopic>, PlaceErr
         )
         .await
         .map_err(|e| PlaceError::Store(db.error(e).to_string()))?;
-    Ok(rows
-        .iter()
+    rows.iter()
         .map(|r| {
-            (
-                (r.get(0), r.get(1)),
+            Ok((
+                (r.try_get(0)?, r.try_get(1)?),
                 PlaceTopic {
-                    topic: r.get(2),
-                    set_by: r.get(3),
-                    set_at: r.get(4),
+                    topic: r.try_get(2)?,
+                    set_by: r.try_get(3)?,
+                    set_at: r.try_get(4)?,
                 },
-            )
+            ))
         })
-        .collect())
+        .collect::<Result<_, tokio_postgres::Error>>()
+        .map_err(|e| PlaceError::Store(db.error(e).to_string()))
 }
 
 /// Keep shared places current until `stop`: read them again when another replica says it set

@@ -49,10 +49,11 @@ impl Feed {
             .await
             .map_err(|e| fail(db.error(e)))?;
         let state = State::from_rows(
-            marks.iter().map(|r| (r.get(0), r.get(1), r.get(2))),
-            entries
+            // A row that does not read is left out, as one of another format is.
+            marks
                 .iter()
-                .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4))),
+                .filter_map(|r| Some((r.try_get(0).ok()?, r.try_get(1).ok()?, r.try_get(2).ok()?))),
+            entries.iter().filter_map(entry_columns),
         );
         *self.state.lock().unwrap_or_else(|e| e.into_inner()) = state;
         Ok(())
@@ -123,8 +124,8 @@ impl Feed {
                 .map_err(q)?
                 .and_then(|r| {
                     Some(Mark {
-                        snapshot: TopicSnapshot::from_json(r.get(0))?,
-                        day: NaiveDate::parse_from_str(r.get(1), "%Y-%m-%d").ok()?,
+                        snapshot: TopicSnapshot::from_json(r.try_get(0).ok()?)?,
+                        day: NaiveDate::parse_from_str(r.try_get(1).ok()?, "%Y-%m-%d").ok()?,
                     })
                 });
             if mark.as_ref().is_some_and(|m| m.snapshot == snapshot) {
@@ -141,8 +142,8 @@ impl Feed {
                             &[&t.id],
                         )
                         .await
-                        .map_err(q)?
-                        .get(0);
+                        .and_then(|r| r.try_get(0))
+                        .map_err(q)?;
                     Some(Entry {
                         topic: t.id.clone(),
                         seq,
@@ -206,7 +207,7 @@ impl Feed {
             )
             .await
             .ok()??;
-        to_entry((row.get(0), row.get(1), row.get(2), row.get(3), row.get(4))).map(Arc::new)
+        to_entry(entry_columns(&row)?).map(Arc::new)
     }
 
     /// Add a dump's rows to the shared database in one transaction; rows already there (the
@@ -261,4 +262,15 @@ pub async fn follow_shared(feed: Arc<Feed>, stop: tokio_util::sync::Cancellation
         || async { feed.refresh().await.map_err(|e| e.to_string()) },
     )
     .await;
+}
+
+/// An entry's columns (topic, seq, at, title, reply), or `None` for a row that does not read.
+fn entry_columns(r: &tokio_postgres::Row) -> Option<(String, i64, String, String, String)> {
+    Some((
+        r.try_get(0).ok()?,
+        r.try_get(1).ok()?,
+        r.try_get(2).ok()?,
+        r.try_get(3).ok()?,
+        r.try_get(4).ok()?,
+    ))
 }

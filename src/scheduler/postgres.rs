@@ -87,7 +87,7 @@ impl PgStore {
         let c = self.client().await?;
         c.query_one("SELECT count(*) FROM subscriptions", &[])
             .await
-            .map(|r| r.get(0))
+            .and_then(|r| r.try_get(0))
             .map_err(|e| self.q(e))
     }
 
@@ -153,39 +153,41 @@ fn store_error(e: PgError) -> StoreError {
 }
 
 /// A subscription from a row whose first columns are `SUB_COLUMNS`; `None` for one this build
-/// cannot read (an unknown time zone, say), which is left alone.
+/// cannot read (an unknown time zone, a column of another type), which is left alone: one bad
+/// row never stops the others' briefings. Rows are read with `try_get` here and below, so no
+/// row can panic the scheduler.
 fn subscription(r: &Row) -> Option<Subscription> {
-    let platform: String = r.get(1);
-    let dest: String = r.get(2);
-    let at: String = r.get(4);
-    let tz: String = r.get(5);
-    let when: String = r.get(6);
+    let platform: String = r.try_get(1).ok()?;
+    let dest: String = r.try_get(2).ok()?;
+    let at: String = r.try_get(4).ok()?;
+    let tz: String = r.try_get(5).ok()?;
+    let when: String = r.try_get(6).ok()?;
     Some(Subscription {
-        id: r.get(0),
+        id: r.try_get(0).ok()?,
         destination: Destination::from_parts(&platform, &dest)?,
-        topic: r.get(3),
+        topic: r.try_get(3).ok()?,
         at: NaiveTime::parse_from_str(&at, "%H:%M").ok()?,
         tz: tz.parse::<chrono_tz::Tz>().ok()?,
         when_unchanged: WhenUnchanged::parse(&when)?,
-        catch_up: Duration::seconds(r.get(7)),
-        from_config: r.get(8),
-        created_by: r.get(9),
-        created_at: r.get(10),
+        catch_up: Duration::seconds(r.try_get(7).ok()?),
+        from_config: r.try_get(8).ok()?,
+        created_by: r.try_get(9).ok()?,
+        created_at: r.try_get(10).ok()?,
     })
 }
 
 /// A post from a row's columns from `at`: day, scheduled_at, state, attempts, message_id,
 /// error, updated_at.
-fn post_record(r: &Row, at: usize, subscription: i64) -> PostRecord {
-    let state: String = r.get(at + 2);
-    PostRecord {
+fn post_record(r: &Row, at: usize, subscription: i64) -> Result<PostRecord, tokio_postgres::Error> {
+    let state: String = r.try_get(at + 2)?;
+    Ok(PostRecord {
         subscription,
-        day: r.get(at),
-        scheduled: r.get(at + 1),
-        state: PostState::from_stored(&state, r.get(at + 4), r.get(at + 5)),
-        attempts: r.get::<_, i32>(at + 3).max(0) as u32,
-        updated: r.get(at + 6),
-    }
+        day: r.try_get(at)?,
+        scheduled: r.try_get(at + 1)?,
+        state: PostState::from_stored(&state, r.try_get(at + 4)?, r.try_get(at + 5)?),
+        attempts: r.try_get::<_, i32>(at + 3)?.max(0) as u32,
+        updated: r.try_get(at + 6)?,
+    })
 }
 
 fn hhmm(t: NaiveTime) -> String {
@@ -219,7 +221,7 @@ impl ScheduleStore for PgStore {
                 .map_err(|e| self.q(e))?;
             let id: i64 = match found {
                 Some(r) => {
-                    let id: i64 = r.get(0);
+                    let id: i64 = r.try_get(0).map_err(|e| self.q(e))?;
                     tx.execute(
                         "UPDATE subscriptions SET active = TRUE, when_unchanged = $2, catch_up_secs = $3 WHERE id = $1",
                         &[&id, &s.when_unchanged.name(), &s.catch_up.num_seconds()],
@@ -236,8 +238,8 @@ impl ScheduleStore for PgStore {
                         &[&s.destination.platform(), &s.destination.id(), &s.topic, &hhmm(s.at), &s.tz.name(), &s.when_unchanged.name(), &s.catch_up.num_seconds(), &(now - s.catch_up)],
                     )
                     .await
-                    .map_err(|e| self.q(e))?
-                    .get(0),
+                    .and_then(|r| r.try_get(0))
+                    .map_err(|e| self.q(e))?,
             };
             keep.push(id);
         }
@@ -267,8 +269,11 @@ impl ScheduleStore for PgStore {
                 &[&s.destination.platform(), &s.destination.id(), &s.topic, &at, &s.tz.name()],
             )
             .await
-            .map_err(|e| self.q(e))?
-            .map(|r| (r.get::<_, i64>(0), r.get::<_, bool>(1)));
+            .and_then(|r| {
+                r.map(|r| Ok((r.try_get::<_, i64>(0)?, r.try_get::<_, bool>(1)?)))
+                    .transpose()
+            })
+            .map_err(|e| self.q(e))?;
         let id: i64 = match existing {
             Some((_, true)) => {
                 return Err(StoreError::Conflict(format!(
@@ -293,8 +298,8 @@ impl ScheduleStore for PgStore {
                     &[&s.destination.platform(), &s.destination.id(), &s.topic, &at, &s.tz.name(), &s.when_unchanged.name(), &s.catch_up.num_seconds(), &s.from_config, &s.created_by, &now],
                 )
                 .await
-                .map_err(|e| self.q(e))?
-                .get(0),
+                .and_then(|r| r.try_get(0))
+                .map_err(|e| self.q(e))?,
         };
         let row = tx
             .query_one(
@@ -348,7 +353,12 @@ impl ScheduleStore for PgStore {
         let rows = client.query(&stmt, &[]).await.map_err(|e| self.q(e))?;
         Ok(rows
             .iter()
-            .filter_map(|r| Some((subscription(r)?, r.get::<_, Option<NaiveDate>>(11))))
+            .filter_map(|r| {
+                Some((
+                    subscription(r)?,
+                    r.try_get::<_, Option<NaiveDate>>(11).ok()?,
+                ))
+            })
             .collect())
     }
 
@@ -361,7 +371,7 @@ impl ScheduleStore for PgStore {
             )
             .await
             .map_err(|e| self.q(e))?;
-        Ok(row.get(0))
+        row.try_get(0).map_err(|e| self.q(e))
     }
 
     async fn claim(
@@ -399,7 +409,7 @@ impl ScheduleStore for PgStore {
             .map_err(|e| self.q(e))?;
         Ok(match row {
             Some(r) => Claim::Won {
-                attempt: r.get::<_, i32>(0).max(1) as u32,
+                attempt: r.try_get::<_, i32>(0).map_err(|e| self.q(e))?.max(1) as u32,
             },
             None => Claim::Taken,
         })
@@ -488,7 +498,9 @@ impl ScheduleStore for PgStore {
             .query_opt(&stmt, &[&destination.platform(), &destination.id(), &topic])
             .await
             .map_err(|e| self.q(e))?;
-        Ok(row.map(|r| (r.get(0), r.get(1))))
+        row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .transpose()
+            .map_err(|e| self.q(e))
     }
 
     async fn recent(&self, subscription: i64, n: usize) -> Result<Vec<PostRecord>, StoreError> {
@@ -500,10 +512,10 @@ impl ScheduleStore for PgStore {
             )
             .await
             .map_err(|e| self.q(e))?;
-        Ok(rows
-            .iter()
+        rows.iter()
             .map(|r| post_record(r, 0, subscription))
-            .collect())
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.q(e))
     }
 
     async fn attention(&self) -> Result<Vec<(Subscription, PostRecord)>, StoreError> {
@@ -525,7 +537,7 @@ impl ScheduleStore for PgStore {
             .iter()
             .filter_map(|r| {
                 let s = subscription(r)?;
-                let rec = post_record(r, 11, s.id);
+                let rec = post_record(r, 11, s.id).ok()?;
                 Some((s, rec))
             })
             .collect())

@@ -83,7 +83,7 @@ pub async fn try_acquire(db: &Database, name: &str) -> Result<Option<Lease>, Str
                 &[&KEY_SPACE, &name],
             )
             .await
-            .map(|row| row.get::<_, bool>(0))
+            .and_then(|row| row.try_get::<_, bool>(0))
     };
     let won = match tokio::time::timeout(WAIT, asked).await {
         Ok(Ok(won)) => won,
@@ -338,7 +338,10 @@ impl Group {
             )
             .await
             .map_err(|e| self.db.error(e).to_string())?;
-        Ok(row.get::<_, i64>(0) as u32)
+        let n = row
+            .try_get::<_, i64>(0)
+            .map_err(|e| self.db.error(e).to_string())?;
+        Ok(n as u32)
     }
 
     /// The most doors of the group one of `members` replicas should hold.

@@ -256,8 +256,9 @@ impl Database {
                 &[&component],
             )
             .await
+            .and_then(|r| r.map(|r| r.try_get(0)).transpose())
             .map_err(|e| self.error(e))?
-            .map_or(0, |r| r.get(0));
+            .unwrap_or(0);
         if found > known {
             return Err(PgError::Refused(
                 self.name.clone(),

@@ -607,3 +607,44 @@ fn state_migrate_copies_sqlite_schedules_and_edits_into_postgres_once_and_refuse
         assert!(String::from_utf8_lossy(&out.stderr).contains("schedules.sqlite3"));
     });
 }
+
+/// Columns retyped by hand: what reads them answers an error or leaves the row out, never
+/// panics, and the subscriptions that still read go on.
+#[test]
+fn rows_of_the_wrong_type_are_errors_or_left_out_never_panics() {
+    runtime().block_on(async {
+        let b = Backend::pg();
+        let Backend::Pg { server, .. } = &b else {
+            unreachable!()
+        };
+        let s = b.open().await;
+        let sub = s.subscribe(&new_sub(7), now()).await.expect("subscribe");
+        let day = NaiveDate::from_ymd_opt(2026, 10, 5).expect("day");
+        let claim = s
+            .claim(&sub, day, now(), "a", Duration::minutes(5), now())
+            .await
+            .expect("claim");
+        assert!(matches!(claim, Claim::Won { .. }));
+        server.query(
+            "dossier",
+            "ALTER TABLE posts ALTER COLUMN attempts TYPE BIGINT",
+        );
+        let err = s.recent(sub.id, 5).await.expect_err("attempts is no INT4");
+        assert!(matches!(err, StoreError::Query(_)), "{err:?}");
+        assert!(
+            s.claim(&sub, day, now(), "a", Duration::minutes(5), now())
+                .await
+                .is_err()
+        );
+        // A subscription whose column does not read is left alone; the others still list.
+        s.subscribe(&new_sub(8), now()).await.expect("subscribe");
+        server.query(
+            "dossier",
+            "ALTER TABLE subscriptions ALTER COLUMN created_by TYPE BYTEA USING convert_to(created_by, 'UTF8')",
+        );
+        let listed = s.subscriptions().await.expect("the list answers");
+        assert!(listed.is_empty(), "{listed:#?}");
+        assert!(s.active_with_last().await.expect("answers").is_empty());
+        assert_eq!(s.snapshot(&sub.destination, "iran-us-talks").await.expect("snapshot"), None);
+    });
+}
