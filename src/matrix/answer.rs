@@ -6,7 +6,7 @@
 //! has one (`picture`).
 
 use super::door::{Door, MAX_BACKOFF, transaction_id};
-use super::invites::{invite_allowed, join};
+use super::invites::{decline, invite_allowed, join};
 use crate::charts::Png;
 use crate::commands::Scope;
 use crate::commands::parse::{ParseError, parse};
@@ -275,10 +275,7 @@ async fn on_invite(ev: StrippedRoomMemberEvent, room: Room, door: Ctx<Arc<Door>>
     if invite_allowed(&door.cfg, &ev.sender) {
         tokio::spawn(join(room));
     } else {
-        tracing::info!(room = %room.room_id(), sender = %ev.sender, "declining an invite not allowed by autojoin_from");
-        if let Err(e) = room.leave().await {
-            tracing::warn!(room = %room.room_id(), error = %e, "could not decline the invite");
-        }
+        decline(room, &ev.sender).await;
     }
 }
 

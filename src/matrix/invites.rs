@@ -25,6 +25,14 @@ pub fn invite_allowed(cfg: &MatrixConfig, sender: &UserId) -> bool {
         }
 }
 
+/// Decline an invite the config does not allow, saying so in the log.
+pub(super) async fn decline(room: Room, sender: &UserId) {
+    tracing::info!(room = %room.room_id(), %sender, "declining an invite not allowed by autojoin_from");
+    if let Err(e) = room.leave().await {
+        tracing::warn!(room = %room.room_id(), error = %e, "could not decline the invite");
+    }
+}
+
 pub(super) async fn join(room: Room) {
     let mut wait = Duration::from_millis(200);
     for attempt in 0..6 {

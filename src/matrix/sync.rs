@@ -4,7 +4,7 @@
 
 use super::answer::register;
 use super::door::{Door, MAX_BACKOFF, NAME};
-use super::invites::{invite_allowed, join};
+use super::invites::{decline, invite_allowed, join};
 use super::moderation::post_notices;
 use super::session::connect;
 use crate::service::DoorState;
@@ -98,6 +98,11 @@ pub async fn run(door: Door, stop: CancellationToken) -> anyhow::Result<()> {
             // An invite whose sender is unknown is accepted only where anyone's would be.
             None if door.cfg.autojoin && door.cfg.autojoin_from.iter().any(|a| a == "*") => {
                 tokio::spawn(join(room));
+            }
+            // One that came while the bot was away from someone it may not join for is
+            // declined, as it would have been had the bot been there.
+            Some(u) if door.cfg.autojoin => {
+                tokio::spawn(async move { decline(room, &u).await });
             }
             _ => {}
         }

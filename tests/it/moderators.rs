@@ -419,3 +419,109 @@ fn synapse_only_named_moderators_change_the_shared_cards() {
         bot.abort();
     });
 }
+
+/// The environment a config file is read with here: only the bot's password.
+struct BotPassword;
+
+impl dossier::config::Env for BotPassword {
+    fn var(&self, name: &str) -> Option<String> {
+        (name == "MATRIX_PASSWORD").then(|| PASSWORD.to_owned())
+    }
+}
+
+/// The Matrix door as a config file sets it up, on `store`, with `extra` lines in `[matrix]`.
+fn matrix_config(
+    synapse: &Synapse,
+    dir: &Path,
+    store: &Path,
+    extra: &str,
+) -> dossier::config::MatrixConfig {
+    let path = dir.join("dossier.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[matrix]\nhomeserver = \"{}\"\nuser = \"@dossier:localhost\"\nstore = \"{}\"\n{extra}",
+            synapse.url(),
+            store.display()
+        ),
+    )
+    .expect("config");
+    dossier::config::load(&path, &BotPassword)
+        .unwrap_or_else(|r| panic!("{}", r.human()))
+        .matrix
+        .expect("matrix")
+}
+
+/// Whether `user`'s membership of `room`, as `by` sees it, becomes `want` within 20 s.
+async fn membership_becomes(
+    room: &matrix_sdk::Room,
+    user: &UserId,
+    want: matrix_sdk::ruma::events::room::member::MembershipState,
+) -> bool {
+    for _ in 0..200 {
+        if let Ok(Some(m)) = room.get_member(user).await
+            && *m.membership() == want
+        {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
+/// Invites on a real Synapse, with the door set up from a config file: by default the bot's
+/// own server's users are accepted; with `autojoin_from` naming another server, an invite from
+/// this one is declined (the bot leaves the room it was invited to, and never joins).
+#[test]
+fn synapse_invites_come_only_from_the_servers_the_operator_allows() {
+    use matrix_sdk::ruma::events::room::member::MembershipState;
+    runtime().block_on(async {
+        let synapse = tokio::task::spawn_blocking(Synapse::start)
+            .await
+            .expect("synapse");
+        for u in ["dossier", "alice"] {
+            synapse.register(u, PASSWORD);
+        }
+        let bot_id: OwnedUserId = UserId::parse("@dossier:localhost").expect("id");
+        let alice = User::login(&synapse.url(), "alice").await;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let app = std::sync::Arc::new(App::new(
+            bundled_library(),
+            None,
+            dossier::clock::Clock::Fixed(bundled_today()),
+        ));
+
+        // No autojoin_from: the bot's own server.
+        let cfg = matrix_config(&synapse, dir.path(), &dir.path().join("store-a"), "");
+        assert_eq!(cfg.autojoin_from, ["localhost"]);
+        let door = dossier::matrix::Door::new(app.clone(), cfg).expect("door");
+        let bot = tokio::spawn(async move {
+            let _ = dossier::matrix::run(door, tokio_util::sync::CancellationToken::new()).await;
+        });
+        let room = alice.create_room(vec![bot_id.clone()], false).await;
+        wait_joined(&room, &bot_id).await;
+        bot.abort();
+
+        // Only another server allowed: this server's invite is declined.
+        let cfg = matrix_config(
+            &synapse,
+            dir.path(),
+            &dir.path().join("store-b"),
+            "autojoin_from = [\"elsewhere.example\"]\n",
+        );
+        let door = dossier::matrix::Door::new(app, cfg).expect("door");
+        let bot = tokio::spawn(async move {
+            let _ = dossier::matrix::run(door, tokio_util::sync::CancellationToken::new()).await;
+        });
+        let refused = alice.create_room(vec![bot_id.clone()], false).await;
+        assert!(
+            membership_becomes(&refused, &bot_id, MembershipState::Leave).await,
+            "the invite was not declined"
+        );
+        assert!(!matches!(
+            refused.get_member(&bot_id).await,
+            Ok(Some(m)) if *m.membership() == MembershipState::Join
+        ));
+        bot.abort();
+    });
+}
