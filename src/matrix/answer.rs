@@ -126,12 +126,12 @@ async fn standing(door: &Door, room: &Room, user: &UserId, scope: Scope) -> Stan
     let level = door.cfg.moderator_power_level;
     let mut s = Standing {
         user: Some(user.to_string()),
-        place_rule: format!("members with power level {level} or more in this room"),
         ..Standing::default()
     };
     if scope == Scope::Anyone {
         return s;
     }
+    s.place_rule = format!("members with power level {level} or more in this room");
     s.place_moderator = is_moderator(room, user, level).await;
     for id in door.app.moderators.matrix_rooms.iter() {
         let named = if id.as_str() == room.room_id().as_str() {
