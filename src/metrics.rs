@@ -30,6 +30,12 @@ struct RefusedLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct DroppedLabels {
+    kind: &'static str,
+    reason: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct PlatformLabels {
     platform: &'static str,
 }
@@ -45,6 +51,8 @@ pub struct Metrics {
     registry: Registry,
     commands: Family<CommandLabels, Counter>,
     refused: Family<RefusedLabels, Counter>,
+    followups_dropped: Family<DroppedLabels, Counter>,
+    followups_waiting: Gauge,
     latency: LatencyFamily,
     reloads: Family<OutcomeLabels, Counter>,
     cards: Gauge,
@@ -113,6 +121,18 @@ impl Default for Metrics {
             "Moderator commands refused to someone who is not a moderator for them",
             refused.clone(),
         );
+        let followups_dropped = Family::<DroppedLabels, Counter>::default();
+        registry.register(
+            "discord_followups_dropped",
+            "Charts and deferred answers not sent to Discord: the queue was full, they waited too long, Discord could not be reached, or it refused them",
+            followups_dropped.clone(),
+        );
+        let followups_waiting = Gauge::default();
+        registry.register(
+            "discord_followups_waiting",
+            "Charts and deferred answers waiting to be sent to Discord",
+            followups_waiting.clone(),
+        );
         let cache_hits = Counter::default();
         registry.register(
             "reply_cache_hits",
@@ -141,6 +161,8 @@ impl Default for Metrics {
             registry,
             commands,
             refused,
+            followups_dropped,
+            followups_waiting,
             latency,
             reloads,
             cards,
@@ -175,6 +197,23 @@ impl Metrics {
                 scope,
             })
             .inc();
+    }
+
+    /// A follow-up to Discord not sent: `kind` "chart" or "deferred", `reason` why.
+    pub fn followup_dropped(&self, kind: &'static str, reason: &'static str) {
+        self.followups_dropped
+            .get_or_create(&DroppedLabels { kind, reason })
+            .inc();
+    }
+
+    /// A follow-up queued (+1) or taken from the queue (-1).
+    pub fn followup_waiting(&self, delta: i64) {
+        self.followups_waiting.inc_by(delta);
+    }
+
+    /// How many follow-ups wait now.
+    pub fn followups_waiting(&self) -> i64 {
+        self.followups_waiting.get()
     }
 
     pub fn answered_in(&self, platform: &'static str, took: Duration) {

@@ -38,6 +38,8 @@ pub async fn open(
     let rest = Arc::new(
         rest::Rest::new(d.api_proxy.as_deref(), d.application_id).map_err(|e| e.to_string())?,
     );
+    // One bounded queue for everything sent after an answer, whichever door answered.
+    let followups = super::followups::Followups::start(rest.clone(), app.metrics.clone());
     let mut routes = None;
     if config.listen.is_some()
         && let Some(key) = d.public_key
@@ -49,7 +51,7 @@ pub async fn open(
             app: app.clone(),
             settings: settings.clone(),
             verifier,
-            rest: rest.clone(),
+            followups: followups.clone(),
         }));
     }
     let poster: Option<Arc<dyn crate::scheduler::Poster>> = d.token.as_ref().map(|t| {
@@ -111,9 +113,18 @@ pub async fn open(
         });
         tracing::info!(shards = total, concurrency, "Discord gateway shards");
         match db {
-            None => spawn_gateway(&d, token.expose(), rest, app, settings, total, stop, tasks)
-                .await
-                .map_err(|e| format!("cannot start the Discord client: {e}"))?,
+            None => spawn_gateway(
+                &d,
+                token.expose(),
+                (rest, followups),
+                app,
+                settings,
+                total,
+                stop,
+                tasks,
+            )
+            .await
+            .map_err(|e| format!("cannot start the Discord client: {e}"))?,
             Some(db) => {
                 // The shards spread evenly over the replicas running them, late joiners too.
                 let group = crate::service::lease::Group::join(
@@ -127,6 +138,7 @@ pub async fn open(
                     let lease = format!("discord:{}:shard:{shard}/{total}", d.application_id);
                     let (d, token) = (d.clone(), token.expose().to_owned());
                     let (app, rest, settings) = (app.clone(), rest.clone(), settings.clone());
+                    let followups = followups.clone();
                     let (db, stop) = (db.clone(), stop.clone());
                     tasks.spawn(async move {
                         let doors = app.doors.clone();
@@ -142,6 +154,7 @@ pub async fn open(
                                 let (d, token) = (d.clone(), token.clone());
                                 let (app, rest, settings) =
                                     (app.clone(), rest.clone(), settings.clone());
+                                let followups = followups.clone();
                                 let (db, app_id) = (db.clone(), d.application_id);
                                 async move {
                                     // Shards of one bucket identify at least 5 s apart, across
@@ -167,6 +180,7 @@ pub async fn open(
                                     let client = gateway::client(
                                         http(&d, &token),
                                         rest,
+                                        followups,
                                         app.clone(),
                                         settings,
                                         total,
@@ -203,14 +217,22 @@ const GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 async fn spawn_gateway(
     d: &crate::config::DiscordConfig,
     token: &str,
-    rest: Arc<rest::Rest>,
+    (rest, followups): (Arc<rest::Rest>, super::followups::Followups),
     app: &Arc<App>,
     settings: Settings,
     total: u32,
     stop: &CancellationToken,
     tasks: &mut DoorTasks,
 ) -> serenity::Result<()> {
-    let client = gateway::client(http(d, token), rest, app.clone(), settings, total).await?;
+    let client = gateway::client(
+        http(d, token),
+        rest,
+        followups,
+        app.clone(),
+        settings,
+        total,
+    )
+    .await?;
     let (app, stop) = (app.clone(), stop.clone());
     tasks.spawn(async move {
         let ran = run_shards(client, app, 0..total - 1, total, stop).await;

@@ -2,9 +2,9 @@
 //! signature over the raw body before parsing anything, refuses replays and oversized bodies,
 //! and answers in the response body. Served on the one HTTP listener (`crate::http`).
 
+use super::followups::Followups;
 use super::handler::handle;
-use super::respond::{Outcome, completion, send_edit};
-use super::rest::Rest;
+use super::respond::Outcome;
 use super::settings::Settings;
 use crate::app::App;
 use axum::Router;
@@ -27,8 +27,9 @@ pub struct Endpoint {
     pub app: Arc<App>,
     pub settings: Settings,
     pub verifier: Verifier,
-    /// For completing deferred responses: needs no bot token, only the interaction token.
-    pub rest: Arc<Rest>,
+    /// Completes deferred responses and adds charts (needs no bot token, only the
+    /// interaction token), through a bounded queue.
+    pub followups: Followups,
 }
 
 /// `POST /interactions`.
@@ -58,32 +59,6 @@ pub fn parse_interaction(body: &[u8]) -> Result<Interaction, serde_json::Error> 
         T::Modal => Interaction::Modal(serde_json::from_slice(body)?),
         _ => return Err(serde::de::Error::custom("unknown interaction type")),
     })
-}
-
-/// The edit that adds a chart to the response this very request answers with. It may reach
-/// Discord before that response is recorded there: an unknown message (404) is tried again a
-/// few times, shortly after.
-async fn upload_after_response(
-    rest: &Rest,
-    token: &str,
-    body: Bytes,
-    picture: &crate::charts::Png,
-) -> Result<(), super::rest::RestError> {
-    let mut wait = std::time::Duration::from_millis(100);
-    let mut tries = 0;
-    loop {
-        match rest
-            .edit_original_upload(token, body.clone(), picture)
-            .await
-        {
-            Err(super::rest::RestError::Status { status: 404, .. }) if tries < 4 => {
-                tokio::time::sleep(wait).await;
-                wait *= 2;
-                tries += 1;
-            }
-            done => return done,
-        }
-    }
 }
 
 fn refuse(status: StatusCode, why: &'static str) -> Response {
@@ -128,18 +103,7 @@ async fn interactions(State(ep): State<Endpoint>, headers: HeaderMap, body: Byte
             return ([(header::CONTENT_TYPE, "application/json")], b).into_response();
         }
         Outcome::Deferred { ack, work, token } => {
-            let rest = ep.rest.clone();
-            let app = ep.app.clone();
-            ep.app.tasks.spawn(async move {
-                let m = completion(work).await;
-                match send_edit(&rest, &token, &m).await {
-                    Ok(()) => app.metrics.sent("discord"),
-                    Err(e) => {
-                        app.metrics.failed("discord");
-                        tracing::error!(error = %e, "completing a deferred response failed");
-                    }
-                }
-            });
+            ep.followups.complete(token, work);
             serde_json::to_vec(&ack)
         }
         // Discord does not take multipart in the body of the endpoint's response: the answer
@@ -151,12 +115,7 @@ async fn interactions(State(ep): State<Endpoint>, headers: HeaderMap, body: Byte
             token,
             ..
         } => {
-            let rest = ep.rest.clone();
-            ep.app.tasks.spawn(async move {
-                if let Err(e) = upload_after_response(&rest, &token, edit, &picture).await {
-                    tracing::error!(error = %e, "adding an answer's chart failed");
-                }
-            });
+            ep.followups.chart(token, edit, picture, true);
             ep.app.metrics.sent("discord");
             return ([(header::CONTENT_TYPE, "application/json")], body).into_response();
         }

@@ -2,8 +2,9 @@
 //! REST API with the shared handler. Reconnects and heartbeats are serenity's job; the door's
 //! state (for `status` and `/readyz`) follows the shard's connection stage.
 
+use super::followups::Followups;
 use super::handler::handle;
-use super::respond::{Outcome, callback_of_edit, completion, send_edit};
+use super::respond::{Outcome, callback_of_edit};
 use super::rest::Rest;
 use super::settings::{Settings, gateway_name};
 use crate::app::App;
@@ -20,6 +21,8 @@ pub struct Handler {
     pub app: Arc<App>,
     pub settings: Settings,
     pub rest: Arc<Rest>,
+    /// Charts and deferred completions, sent after the response through a bounded queue.
+    pub followups: Followups,
     /// How many shards the bot runs in all, for the shards' names.
     pub total: u32,
 }
@@ -55,16 +58,23 @@ impl EventHandler for Handler {
     async fn interaction_create(&self, _ctx: Context, interaction: Interaction) {
         // Tracked, so a graceful shutdown waits for the response to go out.
         let (app, settings, rest) = (self.app.clone(), self.settings.clone(), self.rest.clone());
+        let followups = self.followups.clone();
         let _ = self
             .app
             .tasks
-            .spawn(respond(app, settings, rest, interaction))
+            .spawn(respond(app, settings, rest, followups, interaction))
             .await;
     }
 }
 
 /// Answer one interaction through the REST API.
-async fn respond(app: Arc<App>, settings: Settings, rest: Arc<Rest>, interaction: Interaction) {
+async fn respond(
+    app: Arc<App>,
+    settings: Settings,
+    rest: Arc<Rest>,
+    followups: Followups,
+    interaction: Interaction,
+) {
     let (id, token) = match &interaction {
         Interaction::Command(c) | Interaction::Autocomplete(c) => (c.id, c.token.clone()),
         Interaction::Component(c) => (c.id, c.token.clone()),
@@ -100,12 +110,7 @@ async fn respond(app: Arc<App>, settings: Settings, rest: Arc<Rest>, interaction
                 tracing::error!(error = %e, "acknowledging an interaction failed");
                 return;
             }
-            let m = completion(work).await;
-            let result = send_edit(&rest, &token, &m).await;
-            sent(result.is_ok());
-            if let Err(e) = result {
-                tracing::error!(error = %e, "completing a deferred response failed");
-            }
+            followups.complete(token, work);
         }
         // A public answer with its chart is one multipart callback. An ephemeral one is sent
         // as such, then edited to add the chart: an edit's body carries no flags.
@@ -135,9 +140,7 @@ async fn respond(app: Arc<App>, settings: Settings, rest: Arc<Rest>, interaction
                 tracing::error!(error = %e, "sending an interaction response failed");
                 return;
             }
-            if let Err(e) = rest.edit_original_upload(&token, edit, &picture).await {
-                tracing::error!(error = %e, "adding an answer's chart failed");
-            }
+            followups.chart(token, edit, picture, false);
         }
         Outcome::Ignore => {}
     }
@@ -153,6 +156,7 @@ pub fn intents() -> GatewayIntents {
 pub async fn client(
     http: Http,
     rest: Arc<Rest>,
+    followups: Followups,
     app: Arc<App>,
     settings: Settings,
     total: u32,
@@ -162,6 +166,7 @@ pub async fn client(
             app,
             settings,
             rest,
+            followups,
             total,
         })
         .await

@@ -1,12 +1,16 @@
 //! Sending interaction responses: the callback and the edit of a deferred original, as JSON or,
 //! with a chart, as multipart (`payload_json` plus `files[0]`). Kept apart
 //! from serenity's `Http` so that a 429 is honoured by its `retry-after` whether dossier talks to
-//! Discord directly or through `api_proxy` (serenity's rate limiter is off behind a proxy).
-//! Interaction tokens are part of the URL, so URLs are never logged.
+//! Discord directly or through `api_proxy` (serenity's rate limiter is off behind a proxy):
+//! a 429 holds back that route and token (or every request, when Discord says the limit is
+//! global) until its `retry_after` has passed. Interaction tokens are part of the URL, so URLs
+//! are never logged.
 
 use crate::charts::Png;
 use serde::Serialize;
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// Discord's production API.
 pub const DISCORD_API: &str = "https://discord.com";
@@ -35,6 +39,48 @@ pub struct Rest {
     client: reqwest::Client,
     api: String,
     application_id: u64,
+    limits: Arc<Mutex<Limits>>,
+}
+
+/// What Discord's 429s hold back, and until when.
+#[derive(Default)]
+struct Limits {
+    /// Every request (a global limit).
+    global: Option<Instant>,
+    /// One route with one token (the URL; Discord limits an interaction's edits per token).
+    routes: HashMap<String, Instant>,
+}
+
+/// How many held-back routes are remembered before the past ones are forgotten.
+const LIMITS_KEPT: usize = 1024;
+
+impl Limits {
+    /// How long a request to `url` must wait now.
+    fn wait(&mut self, url: &str, now: Instant) -> Option<Duration> {
+        let until = [self.global, self.routes.get(url).copied()]
+            .into_iter()
+            .flatten()
+            .max()?;
+        if until <= now {
+            self.routes.remove(url);
+            return None;
+        }
+        Some(until - now)
+    }
+
+    fn hold(&mut self, url: &str, global: bool, until: Instant) {
+        if global {
+            self.global = Some(self.global.map_or(until, |g| g.max(until)));
+            return;
+        }
+        if self.routes.len() >= LIMITS_KEPT {
+            let now = Instant::now();
+            self.routes.retain(|_, t| *t > now);
+        }
+        if self.routes.len() < LIMITS_KEPT {
+            self.routes.insert(url.to_owned(), until);
+        }
+    }
 }
 
 impl Rest {
@@ -56,6 +102,7 @@ impl Rest {
             client,
             api: format!("{base}/api/v10"),
             application_id,
+            limits: Arc::default(),
         })
     }
 
@@ -155,7 +202,7 @@ impl Rest {
                 .part("payload_json", json)
                 .part("files[0]", png))
         };
-        self.retrying(route, || {
+        self.retrying(route, url, || {
             Ok(self.client.request(method.clone(), url).multipart(form()?))
         })
         .await
@@ -180,7 +227,7 @@ impl Rest {
         route: &'static str,
         body: bytes::Bytes,
     ) -> Result<(), RestError> {
-        self.retrying(route, || {
+        self.retrying(route, url, || {
             Ok(self
                 .client
                 .request(method.clone(), url)
@@ -190,15 +237,21 @@ impl Rest {
         .await
     }
 
-    /// Send the request `make` builds, again after a 429 or a 5xx (up to [`MAX_RETRIES`]
-    /// times, waiting as Discord asks).
+    /// Send the request `make` builds to `url`, again after a 429 or a 5xx (up to
+    /// [`MAX_RETRIES`] times, waiting as Discord asks); a request to a route Discord is holding
+    /// back waits first.
     async fn retrying(
         &self,
         route: &'static str,
+        url: &str,
         make: impl Fn() -> Result<reqwest::RequestBuilder, RestError>,
     ) -> Result<(), RestError> {
         let mut attempt = 0;
         loop {
+            let held = self.lock_limits().wait(url, Instant::now());
+            if let Some(wait) = held {
+                tokio::time::sleep(wait.min(MAX_WAIT)).await;
+            }
             let resp = make()?
                 .send()
                 .await
@@ -208,6 +261,10 @@ impl Rest {
                 return Ok(());
             }
             let wait = retry_after(resp.headers());
+            let global_header = resp
+                .headers()
+                .get("x-ratelimit-global")
+                .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"true"));
             let text = resp.text().await.unwrap_or_default();
             let retriable = status.as_u16() == 429 || status.is_server_error();
             if retriable && attempt < MAX_RETRIES {
@@ -215,13 +272,15 @@ impl Rest {
                     .or_else(|| body_retry_after(&text))
                     .unwrap_or(Duration::from_millis(500 << attempt))
                     .min(MAX_WAIT);
+                let global = global_header || body_global(&text);
                 tracing::warn!(
                     route,
                     status = status.as_u16(),
+                    global,
                     wait_ms = wait.as_millis() as u64,
                     "Discord asked to retry later"
                 );
-                tokio::time::sleep(wait).await;
+                self.lock_limits().hold(url, global, Instant::now() + wait);
                 attempt += 1;
                 continue;
             }
@@ -231,6 +290,10 @@ impl Rest {
                 body: text.chars().take(300).collect(),
             });
         }
+    }
+
+    fn lock_limits(&self) -> std::sync::MutexGuard<'_, Limits> {
+        self.limits.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -242,6 +305,11 @@ fn retry_after(h: &reqwest::header::HeaderMap) -> Option<Duration> {
         .find_map(|name| h.get(*name)?.to_str().ok()?.trim().parse::<f64>().ok())
         .filter(|s| s.is_finite() && *s >= 0.0)
         .map(Duration::from_secs_f64)
+}
+
+/// Whether a 429's body says the limit is global.
+fn body_global(text: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(text).is_ok_and(|v| v["global"] == true)
 }
 
 fn body_retry_after(text: &str) -> Option<Duration> {
@@ -268,5 +336,25 @@ mod tests {
         assert_eq!(body_retry_after("nope"), None);
         h.insert("retry-after", "-3".parse().expect("value"));
         assert_eq!(retry_after(&h), None);
+        assert!(body_global("{\"retry_after\": 1, \"global\": true}"));
+        assert!(!body_global("{\"retry_after\": 1}"));
+    }
+
+    #[test]
+    fn a_limit_holds_its_route_and_token_or_everything_when_global() {
+        let now = Instant::now();
+        let mut l = Limits::default();
+        l.hold("a/tok1", false, now + Duration::from_secs(1));
+        assert_eq!(l.wait("a/tok1", now), Some(Duration::from_secs(1)));
+        assert_eq!(l.wait("a/tok2", now), None, "another token is not held");
+        assert_eq!(l.wait("a/tok1", now + Duration::from_secs(2)), None);
+        assert!(l.routes.is_empty(), "a passed limit is forgotten");
+        l.hold("b", true, now + Duration::from_secs(3));
+        assert_eq!(l.wait("anything", now), Some(Duration::from_secs(3)));
+        // Held routes are bounded.
+        for i in 0..(LIMITS_KEPT * 2) {
+            l.hold(&format!("r{i}"), false, now + Duration::from_secs(60));
+        }
+        assert!(l.routes.len() <= LIMITS_KEPT);
     }
 }

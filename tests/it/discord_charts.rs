@@ -252,3 +252,116 @@ fn the_gateway_uploads_the_chart_with_its_callback() {
         client.abort();
     });
 }
+
+/// A metric's value from the exposition: the sum over the lines of `family` whose labels hold
+/// every one of `labels`.
+async fn metric(ep: &crate::discord_endpoint::Running, family: &str, labels: &[&str]) -> f64 {
+    let text = reqwest::get(format!("{}/metrics", ep.base))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    text.lines()
+        .filter(|l| l.starts_with(family) && labels.iter().all(|x| l.contains(x)))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
+/// A flood of answers with charts while Discord stalls every edit: every answer is sent at
+/// once, the follow-ups wait in a queue that never holds more than its bound (at most the
+/// workers' few edits reach Discord at a time), and the charts that do not fit are dropped and
+/// counted.
+#[test]
+fn a_flood_while_discord_stalls_keeps_the_queue_bounded_and_every_answer_sent() {
+    use dossier::discord::followups::{CAPACITY, WORKERS};
+    runtime().block_on(async {
+        let ep = start(bundled_library(), Duration::from_secs(2)).await;
+        ep.fake.delay_edits(Duration::from_secs(120));
+        let n = 400;
+        let mut sent = 0;
+        for i in 0..n {
+            let mut v = command("position", &[("actor", 3, json!("iran"))], "0");
+            v["token"] = json!(format!("tok-flood-{i}"));
+            let (status, body) = ep.post(&v).await;
+            assert_eq!((status, body["type"].as_u64()), (200, Some(4)), "{body}");
+            let title = body["data"]["embeds"][0]["title"].as_str().unwrap_or("");
+            assert!(title.contains("Iran"), "{body}");
+            sent += 1;
+        }
+        assert_eq!(sent, n, "every answer was sent");
+        let waiting = metric(&ep, "dossier_discord_followups_waiting", &[]).await;
+        assert!(waiting <= CAPACITY as f64, "{waiting} waiting");
+        let dropped = metric(
+            &ep,
+            "dossier_discord_followups_dropped_total",
+            &["kind=\"chart\"", "reason=\"full\""],
+        )
+        .await;
+        assert!(
+            dropped >= (n - CAPACITY - WORKERS) as f64,
+            "{dropped} dropped of {n}"
+        );
+        let reaching = ep
+            .fake
+            .requests()
+            .iter()
+            .filter(|r| r.method == "PATCH")
+            .count();
+        assert!(
+            (1..=WORKERS).contains(&reaching),
+            "{reaching} edits at Discord at once"
+        );
+    });
+}
+
+/// Discord unreachable: after a few failed connections the breaker stops trying, and the
+/// follow-ups after that are dropped as "unreachable" without a connection each.
+#[test]
+fn while_discord_cannot_be_reached_the_breaker_stops_trying() {
+    runtime().block_on(async {
+        let dead = format!("http://127.0.0.1:{}", free_port());
+        let rest = Arc::new(
+            dossier::discord::rest::Rest::new(Some(&dead), APP_ID.parse().expect("id"))
+                .expect("client"),
+        );
+        let metrics = Arc::new(dossier::metrics::Metrics::default());
+        let followups = dossier::discord::followups::Followups::start(rest, metrics.clone());
+        let png = Arc::new(dossier::charts::Png {
+            name: "positions.png",
+            bytes: bytes::Bytes::from_static(b"not really a png"),
+            width: 1,
+            height: 1,
+            alt: "a chart".into(),
+        });
+        let count = |reason: &str| {
+            metrics
+                .render()
+                .lines()
+                .filter(|l| {
+                    l.starts_with("dossier_discord_followups_dropped_total")
+                        && l.contains(&format!("reason=\"{reason}\""))
+                })
+                .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+                .sum::<f64>()
+        };
+        for round in 0..4 {
+            for i in 0..10 {
+                followups.chart(
+                    format!("tok-{round}-{i}"),
+                    bytes::Bytes::from_static(b"{}"),
+                    png.clone(),
+                    false,
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+        let (failed, unreachable) = (count("failed"), count("unreachable"));
+        assert!(
+            (5.0..=8.0).contains(&failed),
+            "{failed} connections tried before the breaker opened"
+        );
+        assert!(unreachable >= 30.0, "{unreachable} dropped without trying");
+        assert_eq!(metrics.followups_waiting(), 0);
+    });
+}

@@ -50,7 +50,9 @@ pub(crate) async fn start_client_with(
         dossier::discord::rest::Rest::new(Some(&fake.base()), APP_ID.parse().expect("id"))
             .expect("http client"),
     );
-    let mut client = gateway::client(http(fake), rest, app, settings(defer_after), 1)
+    let followups =
+        dossier::discord::followups::Followups::start(rest.clone(), app.metrics.clone());
+    let mut client = gateway::client(http(fake), rest, followups, app, settings(defer_after), 1)
         .await
         .expect("client");
     let task = tokio::spawn(async move {
