@@ -6,6 +6,10 @@
 #   bench/interactions/run.sh            (CONCURRENCY=32 DURATION=15s by default; ACTOR=turkiye;
 #                                         LOADGEN=wrk)
 #
+# Where the charts' edits go after each answer: DISCORD=ok (default: a fake Discord on
+# 127.0.0.1 that takes every edit), DISCORD=429 (it answers every edit with a 429, retry_after
+# 1 s), DISCORD=down (a closed port: Discord unreachable). CHARTS=off turns the charts off.
+#
 # Prints requests/s and latency percentiles for both, the ratio, dossier's p99 at half its peak
 # rate, and the resident memory of `dossier serve` after the run. DOSSIER_BIN=path measures
 # another build of dossier (an older commit's, for a before/after in one session).
@@ -15,6 +19,8 @@ C=${CONCURRENCY:-32}
 D=${DURATION:-15s}
 DOSSIER_PORT=${DOSSIER_PORT:-18080}
 REF_PORT=${REF_PORT:-18081}
+FAKE_PORT=${FAKE_PORT:-18082}
+DISCORD=${DISCORD:-ok}
 # PIN=1: each server on CPU 1 and the load generator on CPU 0, so the generator does not steal
 # the server's CPU (on a 2-core machine it otherwise takes about one core itself).
 if [ "${PIN:-0}" = 1 ]; then SERVER_CPU=(taskset -c 1); LOAD_CPU=(taskset -c 0); else SERVER_CPU=(); LOAD_CPU=(); fi
@@ -30,13 +36,22 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -r
 trap cleanup EXIT
 
 PUB=$(target/release/examples/sign_interaction pubkey)
+case "$DISCORD" in
+  ok|429) PROXY="http://127.0.0.1:$FAKE_PORT"
+          MODE=$DISCORD PORT=$FAKE_PORT node bench/interactions/fake-discord.js & pids+=($!) ;;
+  down) PROXY="http://127.0.0.1:1" ;;
+  *) echo "DISCORD is ok, 429 or down" >&2; exit 2 ;;
+esac
 cat > "$work/dossier.toml" <<CFG
 briefings = "$PWD/briefings"
 [discord]
 application_id = "1000000000000000001"
 public_key = "$PUB"
 interactions_listen = "127.0.0.1:$DOSSIER_PORT"
+api_proxy = "$PROXY"
 CFG
+[ "${CHARTS:-on}" = off ] && printf '[charts]\nenabled = false\n' >> "$work/dossier.toml"
+
 DOSSIER_BIN=${DOSSIER_BIN:-target/release/dossier}
 RUST_LOG=warn "${SERVER_CPU[@]}" "$DOSSIER_BIN" serve --config "$work/dossier.toml" & pids+=($!)
 DOSSIER_PID=$!
@@ -44,6 +59,8 @@ PUBLIC_KEY=$PUB PORT=$REF_PORT "${SERVER_CPU[@]}" node bench/interactions/refere
 for port in "$DOSSIER_PORT" "$REF_PORT"; do
   for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
 done
+
+RSS_IDLE=$(awk '/VmRSS/ {print $2, $3}' "/proc/$DOSSIER_PID/status")
 
 # ACTOR=turkiye asks `/position actor:turkiye` (a short answer) instead of Iran's long one.
 body=$work/body.json
@@ -91,4 +108,5 @@ RSS=$(awk '/VmRSS/ {print $2, $3}' "/proc/$DOSSIER_PID/status")
 echo
 echo "summary: reference $R_REF req/s; dossier $R_DOS req/s; ratio $(awk -v a="$R_DOS" -v b="$R_REF" 'BEGIN {printf "%.2f", a/b}')x"
 echo "summary: dossier p99 at $HALF req/s: $(awk '/99.00%/ {print $3, $4; exit}' "$work/half.txt")"
-echo "summary: dossier serve resident memory after the run: $RSS"
+echo "summary: dossier serve resident memory after the run: $RSS (idle before it: $RSS_IDLE)"
+echo "summary: charts ${CHARTS:-on}, Discord $DISCORD; $(curl -fs "http://127.0.0.1:$DOSSIER_PORT/metrics" | grep -E '^dossier_discord_followups_(dropped_total|waiting)' | tr '\n' ' ')"
