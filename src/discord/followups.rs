@@ -176,6 +176,10 @@ impl Followups {
 
     fn push(&self, queue: &mpsc::Sender<Queued>, job: Job) {
         let kind = job.kind();
+        // While the breaker is open, nothing would be tried: drop at once, waking no worker.
+        if !self.shared.lock_breaker().allows(Instant::now()) {
+            return self.shared.dropped(kind, "unreachable");
+        }
         match queue.try_send(Queued {
             job,
             at: Instant::now(),
