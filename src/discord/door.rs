@@ -39,7 +39,8 @@ pub async fn open(
         rest::Rest::new(d.api_proxy.as_deref(), d.application_id).map_err(|e| e.to_string())?,
     );
     // One bounded queue for everything sent after an answer, whichever door answered.
-    let followups = super::followups::Followups::start(rest.clone(), app.metrics.clone());
+    let followups =
+        super::followups::Followups::start(rest.clone(), app.metrics.clone(), app.tasks.clone());
     let mut routes = None;
     if config.listen.is_some()
         && let Some(key) = d.public_key

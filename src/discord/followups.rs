@@ -21,6 +21,8 @@ use bytes::Bytes;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
+use tokio_util::task::TaskTracker;
+use tokio_util::task::task_tracker::TaskTrackerToken;
 
 /// How many follow-ups of each kind may wait.
 pub const CAPACITY: usize = 64;
@@ -64,6 +66,8 @@ impl Job {
 struct Queued {
     job: Job,
     at: Instant,
+    /// Keeps a graceful shutdown waiting until this follow-up is sent or dropped.
+    _tracked: TaskTrackerToken,
 }
 
 /// The queues and their workers. Cheap to clone; the workers end when every clone is gone.
@@ -72,6 +76,7 @@ pub struct Followups {
     charts: mpsc::Sender<Queued>,
     completions: mpsc::Sender<Queued>,
     shared: Arc<Shared>,
+    tasks: TaskTracker,
 }
 
 struct Shared {
@@ -121,7 +126,8 @@ impl Breaker {
 
 impl Followups {
     /// The queues, and [`WORKERS`] workers sending through `rest` (on the current runtime).
-    pub fn start(rest: Arc<Rest>, metrics: Arc<Metrics>) -> Followups {
+    /// A graceful shutdown that waits for `tasks` waits for the follow-ups queued too.
+    pub fn start(rest: Arc<Rest>, metrics: Arc<Metrics>, tasks: TaskTracker) -> Followups {
         let (charts, chart_rx) = mpsc::channel(CAPACITY);
         let (completions, completion_rx) = mpsc::channel(CAPACITY);
         let shared = Arc::new(Shared {
@@ -154,6 +160,7 @@ impl Followups {
             charts,
             completions,
             shared,
+            tasks,
         }
     }
 
@@ -183,6 +190,7 @@ impl Followups {
         match queue.try_send(Queued {
             job,
             at: Instant::now(),
+            _tracked: self.tasks.token(),
         }) {
             Ok(()) => self.shared.metrics.followup_waiting(1),
             Err(_) => self.shared.dropped(kind, "full"),
@@ -208,10 +216,15 @@ impl Shared {
             Ok(r) => r,
             Err(_) => return self.dropped(kind, "expired"),
         };
+        // A completion is the answer itself, counted as a message sent or failed; a chart is
+        // an edit of a message already counted.
+        let answer = kind == "deferred";
         match sent {
             Ok(()) => {
                 self.lock_breaker().reached();
-                self.metrics.sent("discord");
+                if answer {
+                    self.metrics.sent("discord");
+                }
             }
             Err(e) => {
                 if matches!(e, RestError::Transport(_)) {
@@ -220,7 +233,9 @@ impl Shared {
                     // Discord answered: it can be reached, whatever it said.
                     self.lock_breaker().reached();
                 }
-                self.metrics.failed("discord");
+                if answer {
+                    self.metrics.failed("discord");
+                }
                 self.dropped(kind, "failed");
                 tracing::debug!(kind, error = %e, "a follow-up to Discord failed");
             }

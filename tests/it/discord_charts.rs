@@ -326,7 +326,11 @@ fn while_discord_cannot_be_reached_the_breaker_stops_trying() {
                 .expect("client"),
         );
         let metrics = Arc::new(dossier::metrics::Metrics::default());
-        let followups = dossier::discord::followups::Followups::start(rest, metrics.clone());
+        let followups = dossier::discord::followups::Followups::start(
+            rest,
+            metrics.clone(),
+            tokio_util::task::TaskTracker::new(),
+        );
         let png = Arc::new(dossier::charts::Png {
             name: "positions.png",
             bytes: bytes::Bytes::from_static(b"not really a png"),

@@ -43,7 +43,11 @@ pub async fn start_with(app: Arc<App>, defer_after: Duration) -> Running {
         app: app.clone(),
         settings,
         verifier: Verifier::try_new(key).expect("key"),
-        followups: dossier::discord::followups::Followups::start(rest, app.metrics.clone()),
+        followups: dossier::discord::followups::Followups::start(
+            rest,
+            app.metrics.clone(),
+            app.tasks.clone(),
+        ),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

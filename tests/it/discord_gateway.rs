@@ -50,8 +50,11 @@ pub(crate) async fn start_client_with(
         dossier::discord::rest::Rest::new(Some(&fake.base()), APP_ID.parse().expect("id"))
             .expect("http client"),
     );
-    let followups =
-        dossier::discord::followups::Followups::start(rest.clone(), app.metrics.clone());
+    let followups = dossier::discord::followups::Followups::start(
+        rest.clone(),
+        app.metrics.clone(),
+        app.tasks.clone(),
+    );
     let mut client = gateway::client(http(fake), rest, followups, app, settings(defer_after), 1)
         .await
         .expect("client");
