@@ -369,3 +369,39 @@ fn while_discord_cannot_be_reached_the_breaker_stops_trying() {
         assert_eq!(metrics.followups_waiting(), 0);
     });
 }
+
+/// Discord rate-limits a chart's edit twice: the edit waits each `retry_after` and then lands;
+/// the answer itself went out at once.
+#[test]
+fn a_rate_limited_chart_edit_waits_its_retry_after_then_lands() {
+    runtime().block_on(async {
+        let ep = start(bundled_library(), Duration::from_secs(2)).await;
+        ep.fake.rate_limit_next_edits(2);
+        let mut v = command("position", &[("actor", 3, json!("iran"))], "0");
+        v["token"] = json!("tok-limited");
+        let (status, body) = ep.post(&v).await;
+        assert_eq!((status, body["type"].as_u64()), (200, Some(4)), "{body}");
+        let reqs = ep
+            .fake
+            .wait_for(15, "the edit after two 429s", |r| {
+                patches_in(r, "tok-limited") >= 3
+            })
+            .await;
+        let tries: Vec<_> = reqs
+            .iter()
+            .filter(|r| r.method == "PATCH" && r.path.contains("tok-limited"))
+            .collect();
+        assert_eq!(tries.len(), 3, "two refused, then the one that landed");
+        for pair in tries.windows(2) {
+            let gap = pair[1].at.duration_since(pair[0].at);
+            assert!(gap >= Duration::from_millis(380), "retried after {gap:?}");
+        }
+        assert_eq!(tries[2].files.len(), 1, "the last carries the chart");
+    });
+}
+
+fn patches_in(reqs: &[Recorded], token: &str) -> usize {
+    reqs.iter()
+        .filter(|r| r.method == "PATCH" && r.path.contains(token))
+        .count()
+}

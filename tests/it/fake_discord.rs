@@ -130,6 +130,7 @@ pub struct Fake {
     requests: Arc<Mutex<Vec<Recorded>>>,
     gateway_log: Arc<Mutex<Vec<Value>>>,
     rate_limit_callbacks: Arc<AtomicU32>,
+    rate_limit_edits: Arc<AtomicU32>,
     /// Milliseconds to hold each edit of an original response before answering it.
     edit_delay_ms: Arc<AtomicU64>,
     /// Milliseconds to hold each channel message before creating it.
@@ -173,6 +174,7 @@ impl Fake {
             requests: Arc::default(),
             gateway_log: Arc::default(),
             rate_limit_callbacks: Arc::default(),
+            rate_limit_edits: Arc::default(),
             edit_delay_ms: Arc::default(),
             message_delay_ms: Arc::default(),
             created: Arc::default(),
@@ -267,6 +269,11 @@ impl Fake {
             .filter(|(c, _, _)| c == channel)
             .map(|(_, _, m)| m.clone())
             .collect()
+    }
+
+    /// Answer the next `n` edits of an original response with 429 and a retry-after of 0.4 s.
+    pub fn rate_limit_next_edits(&self, n: u32) {
+        self.rate_limit_edits.store(n, Ordering::SeqCst);
     }
 
     /// Hold each edit of an original response this long before answering it.
@@ -409,6 +416,17 @@ async fn rest(
             } else {
                 StatusCode::NO_CONTENT.into_response()
             }
+        }
+        ("PATCH", ["webhooks", _, _, "messages", "@original"])
+            if fake
+                .rate_limit_edits
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok() =>
+        {
+            let mut r = (StatusCode::TOO_MANY_REQUESTS, axum::Json(json!({"message": "You are being rate limited.", "retry_after": 0.4, "global": false}))).into_response();
+            r.headers_mut()
+                .insert("retry-after", "0.4".parse().expect("header"));
+            r
         }
         ("PATCH", ["webhooks", _, _, "messages", "@original"]) => {
             let delay = fake.edit_delay_ms.load(Ordering::SeqCst);
