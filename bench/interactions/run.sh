@@ -9,6 +9,8 @@
 # Where the charts' edits go after each answer: DISCORD=ok (default: a fake Discord on
 # 127.0.0.1 that takes every edit), DISCORD=429 (it answers every edit with a 429, retry_after
 # 1 s), DISCORD=down (a closed port: Discord unreachable). CHARTS=off turns the charts off.
+# LATENCY_MS=n: the fake answers each edit after n ms, as a Discord across the internet does
+# (default 0: at once, so its work and the edits' compete with the load for the same cores).
 #
 # Prints requests/s and latency percentiles for both, the ratio, dossier's p99 at half its peak
 # rate, and the resident memory of `dossier serve` after the run. DOSSIER_BIN=path measures
@@ -109,4 +111,6 @@ echo
 echo "summary: reference $R_REF req/s; dossier $R_DOS req/s; ratio $(awk -v a="$R_DOS" -v b="$R_REF" 'BEGIN {printf "%.2f", a/b}')x"
 echo "summary: dossier p99 at $HALF req/s: $(awk '/99.00%/ {print $3, $4; exit}' "$work/half.txt")"
 echo "summary: dossier serve resident memory after the run: $RSS (idle before it: $RSS_IDLE)"
-echo "summary: charts ${CHARTS:-on}, Discord $DISCORD; $(curl -fs "http://127.0.0.1:$DOSSIER_PORT/metrics" | grep -E '^dossier_discord_followups_(dropped_total|waiting)' | tr '\n' ' ')"
+edits=""
+[ "$DISCORD" = down ] || edits="edits seen by the fake Discord: $(curl -fs "http://127.0.0.1:$FAKE_PORT/count"); "
+echo "summary: charts ${CHARTS:-on}, Discord $DISCORD (latency ${LATENCY_MS:-0} ms); $edits$(curl -fs "http://127.0.0.1:$DOSSIER_PORT/metrics" | grep -E '^dossier_discord_followups_(dropped_total|waiting)' | tr '\n' ' ')"

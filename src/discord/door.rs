@@ -45,13 +45,13 @@ pub async fn open(
     if config.listen.is_some()
         && let Some(key) = d.public_key
     {
-        let verifier = serenity::interactions_endpoint::Verifier::try_new(key)
+        let signatures = super::signatures::Signatures::new(key)
             .map_err(|e| format!("the Discord public key is not usable: {e}"))?;
         app.doors.set(ENDPOINT, DoorState::Starting);
         routes = Some(endpoint::router(endpoint::Endpoint {
             app: app.clone(),
             settings: settings.clone(),
-            verifier,
+            signatures,
             followups: followups.clone(),
         }));
     }

@@ -6,6 +6,7 @@ use super::followups::Followups;
 use super::handler::handle;
 use super::respond::Outcome;
 use super::settings::Settings;
+use super::signatures::Signatures;
 use crate::app::App;
 use axum::Router;
 use axum::body::Bytes;
@@ -13,7 +14,6 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use serenity::interactions_endpoint::Verifier;
 use serenity::model::application::Interaction;
 use std::sync::Arc;
 
@@ -26,7 +26,7 @@ pub const MAX_SKEW_SECS: i64 = 5 * 60;
 pub struct Endpoint {
     pub app: Arc<App>,
     pub settings: Settings,
-    pub verifier: Verifier,
+    pub signatures: Signatures,
     /// Completes deferred responses and adds charts (needs no bot token, only the
     /// interaction token), through a bounded queue.
     pub followups: Followups,
@@ -76,7 +76,7 @@ async fn interactions(State(ep): State<Endpoint>, headers: HeaderMap, body: Byte
     ) else {
         return refuse(StatusCode::UNAUTHORIZED, "missing signature headers");
     };
-    if ep.verifier.verify(sig, ts, &body).is_err() {
+    if !ep.signatures.verify(sig, ts, &body).await {
         return refuse(StatusCode::UNAUTHORIZED, "invalid request signature");
     }
     let fresh = ts

@@ -17,6 +17,7 @@ pub mod moderation;
 pub mod respond;
 pub mod rest;
 pub mod settings;
+pub mod signatures;
 
 pub use door::{DoorTasks, Opened, endpoint_listening, open};
 pub use settings::{ENDPOINT, GATEWAY, Settings, http, permission};

@@ -12,7 +12,6 @@ use dossier::discord::rest::Rest;
 use dossier::discord::{Settings, permission};
 use dossier::render::discord::limits;
 use serde_json::{Value, json};
-use serenity::interactions_endpoint::Verifier;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -42,7 +41,7 @@ pub async fn start_with(app: Arc<App>, defer_after: Duration) -> Running {
     let endpoint = Endpoint {
         app: app.clone(),
         settings,
-        verifier: Verifier::try_new(key).expect("key"),
+        signatures: dossier::discord::signatures::Signatures::new(key).expect("key"),
         followups: dossier::discord::followups::Followups::start(
             rest,
             app.metrics.clone(),
