@@ -273,7 +273,14 @@ async fn on_invite(ev: StrippedRoomMemberEvent, room: Room, door: Ctx<Arc<Door>>
         return;
     }
     if invite_allowed(&door.cfg, &ev.sender) {
-        tokio::spawn(join(room));
+        let Ok(joining) = door.joining.clone().try_acquire_owned() else {
+            tracing::warn!(room = %room.room_id(), "too many invites being joined; this one waits for the next start");
+            return;
+        };
+        door.app.tasks.spawn(async move {
+            join(room).await;
+            drop(joining);
+        });
     } else {
         decline(room, &ev.sender).await;
     }

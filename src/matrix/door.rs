@@ -18,6 +18,9 @@ pub const MAX_CONCURRENT_ANSWERS: usize = 16;
 /// Commands waiting for an answer slot; beyond this a flood is dropped (and logged) rather
 /// than queued without bound.
 pub const MAX_QUEUED_ANSWERS: usize = 256;
+/// Invites being joined at the same time (each with its retries); an invite past this stays
+/// pending and is joined at the next start, which takes the pending invites one at a time.
+pub const MAX_JOINING: usize = 16;
 
 /// What the handlers share.
 pub struct Door {
@@ -42,6 +45,8 @@ pub struct Door {
     /// Answers running now, and answers running or waiting: see `dispatch`.
     pub(super) running: Arc<Semaphore>,
     pub(super) queued: Arc<Semaphore>,
+    /// Invites being joined now: see `MAX_JOINING`.
+    pub(super) joining: Arc<Semaphore>,
     /// Charts already in the media repository, reused in plain rooms.
     pub(super) uploads: Arc<super::uploads::Uploads>,
     /// Cancelled when this replica gives the sync up to another (its lease lost): answers still
@@ -68,6 +73,7 @@ impl Door {
             poster: MatrixPoster::default(),
             running: Arc::new(Semaphore::new(MAX_CONCURRENT_ANSWERS)),
             queued: Arc::new(Semaphore::new(MAX_QUEUED_ANSWERS)),
+            joining: Arc::new(Semaphore::new(MAX_JOINING)),
             uploads: Arc::default(),
             handed_over: None,
         })

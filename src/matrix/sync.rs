@@ -9,11 +9,11 @@ use super::moderation::post_notices;
 use super::session::connect;
 use crate::service::DoorState;
 use anyhow::Context as _;
-use matrix_sdk::Client;
 use matrix_sdk::config::SyncSettings;
 use matrix_sdk::ruma::api::client::filter::{Filter, FilterDefinition, RoomEventFilter};
 use matrix_sdk::ruma::api::client::sync::sync_events::v3::Filter as SyncFilter;
 use matrix_sdk::ruma::{UInt, UserId};
+use matrix_sdk::{Client, Room};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
@@ -84,28 +84,15 @@ pub async fn run(door: Door, stop: CancellationToken) -> anyhow::Result<()> {
             }
         }
     };
-    for room in client.invited_rooms() {
-        let inviter = room
-            .invite_details()
-            .await
-            .ok()
-            .and_then(|d| d.inviter)
-            .map(|m| m.user_id().to_owned());
-        match inviter {
-            Some(u) if invite_allowed(&door.cfg, &u) => {
-                tokio::spawn(join(room));
+    // The invites that came while the bot was away, one at a time on one task.
+    let pending = client.invited_rooms();
+    if !pending.is_empty() {
+        let door = door.clone();
+        app.tasks.spawn(async move {
+            for room in pending {
+                answer_pending_invite(&door, room).await;
             }
-            // An invite whose sender is unknown is accepted only where anyone's would be.
-            None if door.cfg.autojoin && door.cfg.autojoin_from.iter().any(|a| a == "*") => {
-                tokio::spawn(join(room));
-            }
-            // One that came while the bot was away from someone it may not join for is
-            // declined, as it would have been had the bot been there.
-            Some(u) if door.cfg.autojoin => {
-                tokio::spawn(async move { decline(room, &u).await });
-            }
-            _ => {}
-        }
+        });
     }
     let mut since = first.next_batch.clone();
     register(&client, door.clone());
@@ -178,6 +165,26 @@ pub(super) fn pause_after_sync(took: Duration, advanced: bool) -> Option<Duratio
 /// The wait before retrying after `failures` failed syncs in a row: 0.5 s doubling to 30 s.
 pub(super) fn retry_wait(failures: u32) -> Duration {
     (Duration::from_millis(500) * 2u32.pow(failures.min(6))).min(MAX_BACKOFF)
+}
+
+/// Join or decline an invite that arrived while the bot was away, as it would have been had the
+/// bot been there.
+async fn answer_pending_invite(door: &Door, room: Room) {
+    let inviter = room
+        .invite_details()
+        .await
+        .ok()
+        .and_then(|d| d.inviter)
+        .map(|m| m.user_id().to_owned());
+    match inviter {
+        Some(u) if invite_allowed(&door.cfg, &u) => join(room).await,
+        // An invite whose sender is unknown is accepted only where anyone's would be.
+        None if door.cfg.autojoin && door.cfg.autojoin_from.iter().any(|a| a == "*") => {
+            join(room).await
+        }
+        Some(u) if door.cfg.autojoin => decline(room, &u).await,
+        _ => {}
+    }
 }
 
 #[cfg(test)]
