@@ -104,9 +104,10 @@ pub fn run(cmd: Cmd) -> ExitCode {
             });
         }
     };
-    if c.discord.is_none() && c.matrix.is_none() {
+    // `[web]` with the HTTP listener is a door of its own: the public pages.
+    if c.discord.is_none() && c.matrix.is_none() && c.web.is_none() {
         eprintln!(
-            "error: {} opens no door: add a [discord] or [matrix] table (see dossier.example.toml)",
+            "error: {} opens no door: add a [discord], [matrix] or [web] table (see dossier.example.toml)",
             config.display()
         );
         return ExitCode::from(1);

@@ -70,9 +70,10 @@ pub fn run(args: Args) -> ExitCode {
         Ok(c) => c,
         Err(code) => return code,
     };
-    if config.discord.is_none() && config.matrix.is_none() {
+    // `[web]` with the HTTP listener is a door of its own: the public pages.
+    if config.discord.is_none() && config.matrix.is_none() && config.web.is_none() {
         eprintln!(
-            "error: {} opens no door: add a [discord] or [matrix] table (see dossier.example.toml)",
+            "error: {} opens no door: add a [discord], [matrix] or [web] table (see dossier.example.toml)",
             args.config.display()
         );
         return ExitCode::from(2);
@@ -288,6 +289,10 @@ async fn serve(
             Err(e) => return fail(format!("cannot listen on {addr}: {e}")),
         };
         let endpoint = routes.is_some();
+        if config.web.is_some() {
+            app.doors
+                .set("web pages", crate::service::DoorState::Connected);
+        }
         let routes = match (routes, config.web.is_some()) {
             (Some(r), true) => Some(r.merge(crate::web::router(app.clone()))),
             (None, true) => Some(crate::web::router(app.clone())),

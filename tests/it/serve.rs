@@ -289,6 +289,48 @@ fn serve_keeps_out_of_transparent_huge_pages_unless_asked() {
 }
 
 #[test]
+fn a_web_only_deployment_serves_its_pages() {
+    runtime().block_on(async {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let port = free_port();
+        let cfg = dir.path().join("dossier.toml");
+        // What the README's "On the web" section shows, and no chat door.
+        std::fs::write(
+            &cfg,
+            format!(
+                "briefings = \"{}\"\nstate = \"state\"\n\n[http]\nlisten = \"127.0.0.1:{port}\"\n[web]\npublic_url = \"https://briefings.example.org\"\n",
+                bundled().display()
+            ),
+        )
+        .expect("write config");
+        let checked = dossier(&["config", "check", "--config", cfg.to_str().expect("utf-8")]);
+        assert!(
+            checked.status.success(),
+            "{}",
+            String::from_utf8_lossy(&checked.stderr)
+        );
+        let serving = serve(&cfg, None);
+        let base = format!("http://127.0.0.1:{port}");
+        wait_up(&base, &serving).await;
+        let client = reqwest::Client::new();
+        let home = client.get(format!("{base}/")).send().await.expect("get /");
+        assert_eq!(home.status().as_u16(), 200);
+        let html = home.text().await.expect("body");
+        assert!(html.contains("/t/iran-us-talks"), "{html}");
+        let ready = client
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .expect("readyz");
+        assert_eq!(ready.status().as_u16(), 200);
+        let body: Value = ready.json().await.expect("json");
+        assert!(body.to_string().contains("web pages"), "{body}");
+        let logs = serving.stop_and_read_logs();
+        assert!(!logs.contains("opens no door"), "{logs}");
+    });
+}
+
+#[test]
 fn readyz_once_every_door_is_connected() {
     runtime().block_on(async {
         let fake = Fake::start().await;
