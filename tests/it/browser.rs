@@ -1,5 +1,5 @@
 //! The web pages in a real browser: headless Chromium (Debian's `chromium`, installed by
-//! `.ci/run`; another with `DOSSIER_CHROMIUM=/path`) driven over the DevTools protocol with
+//! `scripts/test`; another with `DOSSIER_CHROMIUM=/path`) driven over the DevTools protocol with
 //! chromiumoxide loads each kind of page from a running web door at a phone's and a desktop's
 //! width. Each page renders (its screenshot is not blank, the stylesheet applied, nothing wider
 //! than the screen), every actor of the bundled topic is on the brief, every citation on every
@@ -40,7 +40,7 @@ fn chromium() -> PathBuf {
         }
     }
     panic!(
-        "no Chromium for the browser tests: `apt-get install chromium` (what .ci/run does), or set DOSSIER_CHROMIUM"
+        "no Chromium for the browser tests: `apt-get install chromium` (scripts/test does), or set DOSSIER_CHROMIUM"
     );
 }
 

@@ -25,7 +25,7 @@ fn bin() -> PathBuf {
         .unwrap_or_default();
     found.sort();
     found.pop().expect(
-        "PostgreSQL's programs are not installed: `apt-get install postgresql` (.ci/run does), or set DOSSIER_PG_BIN",
+        "PostgreSQL's programs are not installed: `apt-get install postgresql` (scripts/test does), or set DOSSIER_PG_BIN",
     )
 }
 
