@@ -581,10 +581,7 @@ fn changes_sections(
     let since = format!("timeline since {}", p.day);
     let event_line = |i: usize, cites: &mut Cites<'_>, mark: &str| {
         let e = &t.events[i];
-        let mut text = format!("{}{}. {}", mark, e.title, e.detail);
-        if e.verification != crate::cards::Verification::Confirmed {
-            text.push_str(&format!(" ({})", e.verification));
-        }
+        let text = format!("{}{}. {}", mark, e.shown_title(), e.detail);
         Line::cited(text, cites.cite(&e.sources)).label(e.date.to_string())
     };
     let mut events: Vec<Line> = c

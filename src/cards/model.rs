@@ -158,6 +158,26 @@ pub struct Event {
     pub phase: Option<String>,
 }
 
+impl Event {
+    /// The title as a reader sees it wherever it is shown: with how sure it is in brackets
+    /// ("reported", "claimed", "disputed") unless it is confirmed. The mark comes from the
+    /// event's `verification`, which `check` requires to be more than "confirmed" when the
+    /// event rests on headlines only; the card's title never carries it itself.
+    pub fn shown_title(&self) -> String {
+        let v = self.verification;
+        let says_it = self
+            .title
+            .to_lowercase()
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|w| w == v.to_string());
+        if v == Verification::Confirmed || says_it {
+            self.title.clone()
+        } else {
+            format!("{} ({v})", self.title)
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct ExpertView {
     pub id: String,

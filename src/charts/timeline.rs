@@ -278,7 +278,7 @@ pub fn draw(r: &Range<'_>) -> Drawn {
     // The newest event, labelled above the lanes, with a leader to its date.
     if let Some(newest) = r.events.last() {
         let x = axis.x(newest.date.first_day());
-        let label = format!("{}: {}", newest.date, newest.title);
+        let label = format!("{}: {}", newest.date, newest.shown_title());
         let (anchor, room) = if x > WIDTH * 0.6 {
             ("end", x - 16.0)
         } else {
@@ -376,7 +376,7 @@ fn alt_text(
     let newest = r
         .events
         .last()
-        .map(|e| format!(" The newest: {}, {}.", e.date, e.title))
+        .map(|e| format!(" The newest: {}, {}.", e.date, e.shown_title()))
         .unwrap_or_default();
     let phases = if phases.is_empty() {
         String::new()

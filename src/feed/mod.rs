@@ -397,7 +397,7 @@ pub fn headline(lib: &Library, ti: usize, c: &Changes) -> String {
     items.extend(
         c.events_added
             .iter()
-            .map(|&i| format!("new event: {}", t.events[i].title)),
+            .map(|&i| format!("new event: {}", t.events[i].shown_title())),
     );
     items.extend(c.positions.iter().map(|p| match p.before {
         None => format!("new actor: {}", name(&p.actor)),
@@ -406,7 +406,7 @@ pub fn headline(lib: &Library, ti: usize, c: &Changes) -> String {
     items.extend(
         c.events_revised
             .iter()
-            .map(|&i| format!("revised event: {}", t.events[i].title)),
+            .map(|&i| format!("revised event: {}", t.events[i].shown_title())),
     );
     items.extend(c.events_removed.iter().map(|k| {
         let title = k.split_once('|').map_or(k.as_str(), |(_, t)| t);

@@ -111,7 +111,7 @@ fn ask_answers_once() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = stdout(&o);
     assert!(out.starts_with("Iran: position\n"), "{out}");
-    assert!(out.contains("https://www.dawn.com/news/1971347"));
+    assert!(out.contains("[1]") && out.contains("\n  [1] "), "{out}");
     assert!(out.contains("⚠ Stale"));
     assert!(!out.contains('\x1b'), "no escape codes when piped");
     for args in [
@@ -127,7 +127,7 @@ fn ask_answers_once() {
     assert!(stdout(&miss).contains("Did you mean `iran`?"));
     assert_eq!(run(&["ask"]).status.code(), Some(2));
     let colored = run(&["ask", "--color", "always", "position", "iran"]);
-    assert!(stdout(&colored).contains("\x1b]8;;https://www.dawn.com/news/1971347"));
+    assert!(stdout(&colored).contains("\x1b]8;;https://"));
 }
 
 #[test]

@@ -210,7 +210,7 @@ fn ping_and_every_command_are_answered_in_the_body() {
             e["footer"]["text"]
                 .as_str()
                 .is_some_and(|f| f.contains("as of 5 Feb 2026")
-                    && f.contains("The latest is as of 29 Sep 2026")),
+                    && f.contains("The latest is as of 10 Oct 2026")),
             "{e}"
         );
         let (_, latest_body) = ep
@@ -221,7 +221,7 @@ fn ping_and_every_command_are_answered_in_the_body() {
         assert!(
             latest["footer"]["text"]
                 .as_str()
-                .is_some_and(|f| f.contains("as of 29 Sep 2026") && f.contains("Stale")),
+                .is_some_and(|f| f.contains("as of 10 Oct 2026") && f.contains("Stale")),
             "{latest}"
         );
         let sources = e["fields"]
@@ -444,7 +444,7 @@ fn paging_buttons_answer_statelessly() {
         assert!(
             body["data"]["embeds"][0]["description"]
                 .as_str()
-                .is_some_and(|d| d.contains("Events 11–20 of 52")),
+                .is_some_and(|d| d.contains("Events 11–20 of 66")),
             "{body}"
         );
         let (_, body) = other.post(&button("dossier:page:status")).await;

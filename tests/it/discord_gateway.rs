@@ -282,7 +282,7 @@ fn gateway_defers_slow_answers_and_edits() {
         assert!(
             edit.body["embeds"][0]["description"]
                 .as_str()
-                .is_some_and(|d| d.contains("Events 21–30 of 52")),
+                .is_some_and(|d| d.contains("Events 21–30 of 66")),
             "{}",
             edit.body
         );

@@ -548,12 +548,12 @@ fn existing_events_and_sources_are_changed_and_removed_from_chat() {
         assert!(t.contains("changes it in place"), "{t}");
 
         // Two events on one day: the date alone is ambiguous, and both are named.
-        let r = send(&s.app, &alice, "edit event 2026-09-08\ndetail: X.").await;
+        let r = send(&s.app, &alice, "edit event 2026-10-08\ndetail: X.").await;
         assert_eq!(r.kind, ReplyKind::UserError, "{}", text(&r));
         let t = text(&r);
         assert!(t.contains("Which event?"), "{t}");
-        assert!(t.contains("US strikes Iranian tankers"), "{t}");
-        assert!(t.contains("The Houthi–Saudi war escalates"), "{t}");
+        assert!(t.contains("US sanctions 17 shadow-fleet tankers"), "{t}");
+        assert!(t.contains("Putin offers Russia's help to end the war"), "{t}");
         let r = send(&s.app, &alice, "edit event 2026-02-06 geneva\ndetail: X.").await;
         assert!(text(&r).contains("No such event"), "{}", text(&r));
         assert_eq!(s.card("timeline.toml"), timeline);
@@ -946,7 +946,7 @@ fn an_older_entry_of_a_position_history_is_corrected_or_removed() {
         let r = send(&s.app, &alice, "edit correction united states 2026-02").await;
         assert!(
             r.title
-                .starts_with("Correct United States's position of 2026-02-05 "),
+                .starts_with("Correct United States's position of 2026-02-06 "),
             "{}",
             text(&r)
         );

@@ -50,14 +50,14 @@ fn the_small_fixture_and_the_bundled_topic_are_valid() {
     );
     assert_eq!(
         t.events.last().map(|e| e.date.iso()),
-        Some("2026-10-07".into())
+        Some("2026-10-10".into())
     );
     // Iran's position is a dated history that runs through the whole story.
     let iran = t.actors.iter().find(|a| a.id == "iran").expect("iran");
     assert!(iran.history.len() >= 7, "{}", iran.history.len());
     assert_eq!(iran.history.first().as_of.to_string(), "2026-02-05");
     assert!(iran.position().as_of.to_string().as_str() >= "2026-09-01");
-    assert!(t.as_of.to_string() == "2026-10-07");
+    assert!(t.as_of.to_string() == "2026-10-10");
     // On the day of the issue the whole topic is stale, and the check says so.
     assert!(bundled.report.diagnostics.iter().any(|d| d.code == "stale"));
     // Every position, event and expert view that rests only on headlines says "reported"; the

@@ -344,7 +344,7 @@ fn synapse_end_to_end() {
             got.first()
                 .is_some_and(|r| r.plain.contains("Iran: position")
                     && r.plain.contains("How it changed")
-                    && r.plain.contains("as of 29 Sep 2026")),
+                    && r.plain.contains("as of 10 Oct 2026")),
             "{got:#?}"
         );
         assert!(r.mentions_empty, "m.mentions must be present and empty");
@@ -482,7 +482,10 @@ fn synapse_reload_and_the_moderators_room() {
 
         // A valid save: the next command is answered from it.
         // Still hedged: the stance rests on headlines, and an unhedged one would be a new warning.
-        let edited = good.replacen(&stance, "Edited live from a test (reported).", 1);
+        // The stance as the TOML file spells it (its quotes escaped).
+        let in_file = stance.replace('"', "\\\"");
+        assert!(good.contains(&in_file), "{in_file}");
+        let edited = good.replacen(&in_file, "Edited live from a test (reported).", 1);
         std::fs::write(&card, &edited).expect("save");
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
         while app.reloads() < 1 && tokio::time::Instant::now() < deadline {

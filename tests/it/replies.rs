@@ -89,16 +89,16 @@ fn position_has_stance_red_lines_people_and_numbered_sources() {
         footer
             .note
             .as_deref()
-            .is_some_and(|n| n.contains("The latest is as of 29 Sep 2026")),
+            .is_some_and(|n| n.contains("The latest is as of 10 Oct 2026")),
         "{footer:?}"
     );
     // The latest, and how it changed since February.
     let r = ask(&lib, "position iran");
     assert_eq!(r.title, "Iran: position");
     assert!(
-        r.summary
-            .as_ref()
-            .is_some_and(|s| s.text.contains("within seven days") && s.cites.first() == Some(&1))
+        r.summary.as_ref().is_some_and(
+            |s| s.text.contains("revised its proposals") && s.cites.first() == Some(&1)
+        )
     );
     let Block::Bullets(people) = section(&r, "Key people") else {
         panic!()
@@ -113,29 +113,29 @@ fn position_has_stance_red_lines_people_and_numbered_sources() {
     };
     assert_eq!(
         changes.first().and_then(|l| l.label.as_deref()),
-        Some("19 Sep 2026")
+        Some("8 Oct 2026")
     );
-    let first = changes.last().expect("the oldest entry");
-    assert_eq!(first.label.as_deref(), Some("5 Feb 2026"));
-    assert!(first.text.contains("nuclear programme only") && !first.cites.is_empty());
+    // A long history shows its newest entries, each dated and cited.
+    let dated: Vec<_> = changes.iter().filter(|l| l.label.is_some()).collect();
+    assert!(dated.len() >= 9, "{}", dated.len());
     assert!(
-        changes.iter().all(|l| !l.cites.is_empty()),
+        dated.iter().all(|l| !l.cites.is_empty()),
         "every change is cited"
     );
     assert!(
         r.citations
             .iter()
-            .any(|c| c.url == "https://www.dawn.com/news/1971347")
+            .any(|c| c.url.starts_with("https://www.cbsnews.com/live-updates/"))
     );
     let numbers: Vec<u32> = r.citations.iter().map(|c| c.n).collect();
     assert_eq!(numbers, (1..=r.citations.len() as u32).collect::<Vec<_>>());
     let footer = r.footer.as_ref().expect("footer");
-    assert_eq!(footer.as_of, day("2026-09-29"));
+    assert_eq!(footer.as_of, day("2026-10-10"));
     assert!(
         footer
             .stale
             .as_deref()
-            .is_some_and(|s| s.contains("57 days ago")),
+            .is_some_and(|s| s.contains("46 days ago")),
         "{footer:?}"
     );
     // Before the first entry there is nothing to show, and the reply says where to start.
@@ -221,7 +221,7 @@ fn the_timeline_pages_ten_events_at_a_time() {
     };
     assert_eq!(events.len(), total - 10 * (pages as usize - 1));
     let newest = events.last().expect("an event");
-    assert_eq!(newest.label.as_deref(), Some("7 Oct 2026"));
+    assert_eq!(newest.label.as_deref(), Some("10 Oct 2026"));
     assert!(newest.text.contains("(reported)"));
     // Filters: the mid-June memorandum is month-precise and still falls inside late June.
     let june = ask(&lib, "timeline since 2026-06-15 until 2026-06-30");

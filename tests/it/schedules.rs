@@ -217,7 +217,7 @@ fn the_scheduler_posts_once_with_a_nonce_then_what_changed() {
         // The cards move on; the next day's briefing leads with what changed.
         let card = root.join("iran-us-talks/actors/oman.toml");
         let text = std::fs::read_to_string(&card).expect("card")
-            .replace("A channel on Hormuz in August, and the one that reports and deals with attacks on ships there (reported).", "Hosting new talks (a test edit).");
+            .replace("Reported to condemn the Houthi attacks on Saudi airports; no Omani statement on mediation was found for 8–10 October.", "Hosting new talks (a test edit).");
         std::fs::write(&card, text).expect("write");
         assert!(app.reload(dossier::reload::Trigger::Command).await.succeeded());
         let tomorrow = now + Duration::days(1);

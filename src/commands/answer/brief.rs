@@ -56,7 +56,7 @@ pub(super) fn brief(ctx: &Ctx<'_>, ti: usize) -> Reply {
         .rev()
         .take(3)
         .rev()
-        .map(|e| Line::cited(&e.title, cites.cite(&e.sources)).label(e.date.to_string()))
+        .map(|e| Line::cited(e.shown_title(), cites.cite(&e.sources)).label(e.date.to_string()))
         .collect();
     r.bullets("Latest events", latest);
     let watch: Vec<Line> = t

@@ -51,7 +51,7 @@ fn snippet(lib: &Library, h: &Hit, terms: &[String]) -> String {
             let actor = &t.actors[a];
             format!("{}: {}", actor.name, actor.role)
         }
-        Place::Event(i) => format!("{}. {}", t.events[i].title, t.events[i].detail),
+        Place::Event(i) => format!("{}. {}", t.events[i].shown_title(), t.events[i].detail),
         Place::Source(i) => format!("{} ({})", t.sources[i].title, t.sources[i].publisher),
         place => {
             let texts = lib.place_texts(h.topic, place);

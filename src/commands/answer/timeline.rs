@@ -3,7 +3,7 @@
 use super::cite::Cites;
 use super::ctx::Ctx;
 use super::paging::{no_such_page, page_bounds, pager};
-use crate::cards::{Event, Verification};
+use crate::cards::Event;
 use crate::commands::command::TimelineQuery;
 use crate::reply::{Line, Reply, ReplyKind};
 
@@ -70,10 +70,7 @@ pub(super) fn timeline(ctx: &Ctx<'_>, q: &TimelineQuery) -> Result<Reply, Reply>
     let lines = events[range.clone()]
         .iter()
         .map(|e| {
-            let mut text = format!("{}. {}", e.title, e.detail);
-            if e.verification != Verification::Confirmed {
-                text.push_str(&format!(" ({})", e.verification));
-            }
+            let text = format!("{}. {}", e.shown_title(), e.detail);
             Line::cited(text, cites.cite(&e.sources)).label(e.date.to_string())
         })
         .collect();
