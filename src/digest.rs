@@ -49,6 +49,33 @@ pub struct PositionMark {
     pub red_lines: Vec<String>,
 }
 
+/// An earlier entry of an actor's history (any but the latest), so that a correction of it is
+/// told as one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntryMark {
+    pub actor: String,
+    pub name: String,
+    pub as_of: NaiveDate,
+    pub stance: String,
+    /// Of everything else the entry says: summary, lists, confidence, sources.
+    pub hash: u64,
+}
+
+fn entry_mark(a: &Actor, p: &crate::cards::Position) -> EntryMark {
+    let mut parts = vec![p.summary.as_str(), p.confidence.as_str()];
+    for list in [&p.demands, &p.red_lines, &p.signals, &p.sources] {
+        parts.push("\u{1f}");
+        parts.extend(list.iter().map(String::as_str));
+    }
+    EntryMark {
+        actor: a.id.clone(),
+        name: a.name.clone(),
+        as_of: p.as_of,
+        stance: p.stance.clone(),
+        hash: hash(&parts),
+    }
+}
+
 /// What a place was last sent about a topic.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TopicSnapshot {
@@ -62,6 +89,10 @@ pub struct TopicSnapshot {
     pub positions: Vec<PositionMark>,
     pub experts: Vec<(String, u64)>,
     pub sources: Vec<(String, u64)>,
+    /// The actors' earlier entries; `None` in a snapshot stored before they were kept, which
+    /// then tells no corrections of them.
+    #[serde(default)]
+    pub earlier: Option<Vec<EntryMark>>,
 }
 
 fn event_key(e: &crate::cards::Event) -> String {
@@ -122,6 +153,12 @@ impl TopicSnapshot {
                 .iter()
                 .map(|s| (s.id.clone(), hash(&[&s.title, &s.url])))
                 .collect(),
+            earlier: Some(
+                t.actors
+                    .iter()
+                    .flat_map(|a| a.history.earlier().iter().map(move |p| entry_mark(a, p)))
+                    .collect(),
+            ),
         }
     }
 
@@ -157,6 +194,19 @@ impl TopicSnapshot {
                 .filter(|(s, _)| s.published.is_none_or(|p| p.first_day() <= day))
                 .map(|(_, m)| m.clone())
                 .collect(),
+            // The entries that were history then: older than the one in force on `day`.
+            earlier: Some(
+                t.actors
+                    .iter()
+                    .filter_map(|a| a.history.on(day).map(|now| (a, now.as_of)))
+                    .flat_map(|(a, then)| {
+                        a.history
+                            .entries()
+                            .filter(move |p| p.as_of < then)
+                            .map(move |p| entry_mark(a, p))
+                    })
+                    .collect(),
+            ),
             as_of: day,
             ..now
         }
@@ -183,6 +233,17 @@ pub struct PositionChange {
     pub after: PositionMark,
 }
 
+/// A dated entry corrected after it was told: the reader learns what it said before.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Correction {
+    /// An earlier entry of an actor's history says something else now.
+    Entry { before: EntryMark, after: EntryMark },
+    /// An earlier entry of an actor's history moved to another date, saying the same.
+    EntryDate { before: EntryMark, after: EntryMark },
+    /// An event moved to another date (index into the topic's events; the date it had).
+    EventDate { event: usize, was: String },
+}
+
 /// What differs between a snapshot and the topic now.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Changes {
@@ -198,6 +259,8 @@ pub struct Changes {
     pub experts_revised: Vec<usize>,
     /// Indices into the topic's sources.
     pub sources_added: Vec<usize>,
+    /// Earlier entries and event dates corrected.
+    pub corrections: Vec<Correction>,
     /// (before, after), when the status word changed.
     pub status: Option<(String, String)>,
     pub status_note_changed: bool,
@@ -219,6 +282,7 @@ impl Changes {
             + self.experts_added.len()
             + self.experts_revised.len()
             + self.sources_added.len()
+            + self.corrections.len()
             + usize::from(self.status.is_some())
             + usize::from(self.status_note_changed)
             + usize::from(self.bottom_line_changed)
@@ -297,12 +361,89 @@ pub fn diff(before: &TopicSnapshot, t: &Topic) -> Changes {
         .filter(|(_, (id, _))| !old_sources.contains(id.as_str()))
         .map(|(i, _)| i)
         .collect();
+    event_dates_corrected(t, &mut c);
+    if let (Some(was), Some(is)) = (&before.earlier, &now.earlier) {
+        entries_corrected(was, is, &mut c);
+    }
     if before.status != now.status {
         c.status = Some((before.status.clone(), now.status.clone()));
     }
     c.status_note_changed = before.status_note != now.status_note;
     c.bottom_line_changed = before.bottom_line != now.bottom_line;
     c
+}
+
+/// An event removed under one date and added under another with the same title was moved: a
+/// correction of its date, not a new event.
+fn event_dates_corrected(t: &Topic, c: &mut Changes) {
+    let mut removed: std::collections::HashMap<&str, Vec<usize>> = Default::default();
+    for (k, key) in c.events_removed.iter().enumerate() {
+        let (_, title) = key.split_once('|').unwrap_or(("", key));
+        removed.entry(title).or_default().push(k);
+    }
+    let mut moved_keys = std::collections::HashSet::new();
+    let mut added = Vec::new();
+    for &i in &c.events_added {
+        let k = removed
+            .get_mut(t.events[i].title.as_str())
+            .and_then(|ks| ks.pop());
+        match k {
+            Some(k) => {
+                let key = &c.events_removed[k];
+                let was = key.split_once('|').map_or("", |(d, _)| d).to_owned();
+                moved_keys.insert(k);
+                c.corrections.push(Correction::EventDate { event: i, was });
+            }
+            None => added.push(i),
+        }
+    }
+    c.events_added = added;
+    c.events_removed = std::mem::take(&mut c.events_removed)
+        .into_iter()
+        .enumerate()
+        .filter(|(k, _)| !moved_keys.contains(k))
+        .map(|(_, key)| key)
+        .collect();
+}
+
+/// Earlier entries that say something else than when last told, or moved to another date.
+/// An entry that only became history (the actor has a newer one) is not a correction.
+fn entries_corrected(was: &[EntryMark], is: &[EntryMark], c: &mut Changes) {
+    use std::collections::HashMap;
+    let old: HashMap<(&str, NaiveDate), &EntryMark> = was
+        .iter()
+        .map(|e| ((e.actor.as_str(), e.as_of), e))
+        .collect();
+    let new: HashMap<(&str, NaiveDate), &EntryMark> = is
+        .iter()
+        .map(|e| ((e.actor.as_str(), e.as_of), e))
+        .collect();
+    // Entries gone from their date, by actor and what they said: where one turns up again
+    // under a new date, its date was corrected.
+    let mut gone: HashMap<(&str, &str, u64), &EntryMark> = was
+        .iter()
+        .filter(|e| !new.contains_key(&(e.actor.as_str(), e.as_of)))
+        .map(|e| ((e.actor.as_str(), e.stance.as_str(), e.hash), e))
+        .collect();
+    for e in is {
+        match old.get(&(e.actor.as_str(), e.as_of)) {
+            Some(o) if o.stance != e.stance || o.hash != e.hash => {
+                c.corrections.push(Correction::Entry {
+                    before: (*o).clone(),
+                    after: e.clone(),
+                });
+            }
+            Some(_) => {}
+            None => {
+                if let Some(o) = gone.remove(&(e.actor.as_str(), e.stance.as_str(), e.hash)) {
+                    c.corrections.push(Correction::EntryDate {
+                        before: o.clone(),
+                        after: e.clone(),
+                    });
+                }
+            }
+        }
+    }
 }
 
 /// What a briefing says when nothing changed.
@@ -571,6 +712,63 @@ fn footer(t: &Topic, today: NaiveDate) -> Footer {
     }
 }
 
+/// "Corrected: …(was: …)", cited to what the corrected entry or event cites now.
+fn correction_line(t: &Topic, k: &Correction, cites: &mut Cites<'_>) -> Line {
+    let entry_sources = |e: &EntryMark| {
+        t.actors
+            .iter()
+            .find(|a| a.id == e.actor)
+            .and_then(|a| a.history.entries().find(|p| p.as_of == e.as_of))
+            .map(|p| p.sources.clone())
+            .unwrap_or_default()
+    };
+    match k {
+        Correction::Entry { before, after } => {
+            let text = if before.stance == after.stance {
+                format!(
+                    "Corrected: {}'s position of {}, beyond its stance: {} (the stance is unchanged)",
+                    after.name,
+                    human_day(after.as_of),
+                    after.stance
+                )
+            } else {
+                format!(
+                    "Corrected: {}'s position of {}: {} (was: {})",
+                    after.name,
+                    human_day(after.as_of),
+                    after.stance,
+                    before.stance
+                )
+            };
+            Line::cited(text, cites.cite(&entry_sources(after))).label(after.name.clone())
+        }
+        Correction::EntryDate { before, after } => Line::cited(
+            format!(
+                "Corrected: {}'s position dated {} (was: {}): {}",
+                after.name,
+                human_day(after.as_of),
+                human_day(before.as_of),
+                after.stance
+            ),
+            cites.cite(&entry_sources(after)),
+        )
+        .label(after.name.clone()),
+        Correction::EventDate { event, was } => {
+            let e = &t.events[*event];
+            Line::cited(
+                format!(
+                    "Corrected: {} dated {} (was: {})",
+                    e.shown_title(),
+                    e.date,
+                    crate::date::Date::parse(was).map_or_else(|_| was.clone(), |d| d.to_string())
+                ),
+                cites.cite(&e.sources),
+            )
+            .label(e.date.to_string())
+        }
+    }
+}
+
 fn changes_sections(
     r: &mut Reply,
     t: &Topic,
@@ -599,6 +797,12 @@ fn changes_sections(
         Line::new(format!("Removed from the cards: {title}")).label(date.to_owned())
     }));
     r.bullets("New and revised events", capped(events, &since));
+    let corrections: Vec<Line> = c
+        .corrections
+        .iter()
+        .map(|k| correction_line(t, k, cites))
+        .collect();
+    r.bullets("Corrections", capped(corrections, "corrections"));
     let positions: Vec<Line> = c
         .positions
         .iter()

@@ -408,6 +408,21 @@ pub fn headline(lib: &Library, ti: usize, c: &Changes) -> String {
             .iter()
             .map(|&i| format!("revised event: {}", t.events[i].shown_title())),
     );
+    items.extend(c.corrections.iter().map(|k| match k {
+        digest::Correction::Entry { after, .. } => format!(
+            "corrected: {}'s position of {}",
+            after.name,
+            crate::date::human_day(after.as_of)
+        ),
+        digest::Correction::EntryDate { before, after } => format!(
+            "corrected: the date of {}'s position of {}",
+            after.name,
+            crate::date::human_day(before.as_of)
+        ),
+        digest::Correction::EventDate { event, .. } => {
+            format!("corrected: the date of {}", t.events[*event].shown_title())
+        }
+    }));
     items.extend(c.events_removed.iter().map(|k| {
         let title = k.split_once('|').map_or(k.as_str(), |(_, t)| t);
         format!("event removed: {title}")

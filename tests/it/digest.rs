@@ -439,3 +439,124 @@ fn a_moved_position_reads_as_sentences_and_dropped_lists_are_not_called_empty() 
         "{line}"
     );
 }
+
+/// The daily briefing of 20 March after one of 15 March that saw `snap`, as text.
+fn briefing_since(after: &Library, snap: &TopicSnapshot) -> String {
+    let previous = Previous {
+        snapshot: snap,
+        day: day("2026-03-15"),
+    };
+    let r = digest(
+        after,
+        0,
+        Some(previous),
+        day("2026-03-20"),
+        fixture_today(),
+        WhenUnchanged::Post,
+    );
+    render(&r.expect("a briefing"), TextStyle::PLAIN)
+}
+
+/// The one correction an edit of Northland's card makes.
+fn only_correction(from: &str, to: &str) -> dossier::digest::Correction {
+    let (c, _, _) = changes(|d| replace(d, "actors/northland.toml", from, to));
+    assert_eq!(c.count(), 1, "{c:#?}");
+    c.corrections.into_iter().next().expect("a correction")
+}
+
+#[test]
+fn corrections_of_earlier_entries_and_event_dates_are_told_as_corrections() {
+    // An earlier entry of Northland's history says something else now.
+    let (c, after, snap) = changes(|d| {
+        replace(
+            d,
+            "actors/northland.toml",
+            "Wants to keep control of the river's flow.",
+            "Wants to keep sole control of the river's flow.",
+        )
+    });
+    assert!(
+        c.positions.is_empty(),
+        "the latest entry did not move: {c:#?}"
+    );
+    assert_eq!(c.corrections.len(), 1, "{c:#?}");
+    assert_eq!(c.count(), 1);
+    let shown = briefing_since(&after, &snap);
+    assert!(
+        shown.contains(
+            "Corrected: Northland's position of 20 Feb 2026: Wants to keep sole control of the river's flow. (was: Wants to keep control of the river's flow.)"
+        ),
+        "{shown}"
+    );
+
+    // Only the summary of an earlier entry: corrected too.
+    assert!(matches!(
+        only_correction(
+            "Before the talks, Northland treated",
+            "Before the talks, Northland's ministers treated"
+        ),
+        dossier::digest::Correction::Entry { .. }
+    ));
+    // An earlier entry moved to another date, saying the same.
+    assert!(matches!(
+        only_correction("as_of = \"2026-02-20\"", "as_of = \"2026-02-18\""),
+        dossier::digest::Correction::EntryDate { .. }
+    ));
+
+    // An event's date corrected: not a new event and a removed one.
+    let (c, after, snap) = changes(|d| {
+        replace(
+            d,
+            "timeline.toml",
+            "date = \"2026-03-14\"",
+            "date = \"2026-03-13\"",
+        )
+    });
+    assert_eq!(
+        (
+            c.events_added.len(),
+            c.events_removed.len(),
+            c.corrections.len()
+        ),
+        (0, 0, 1),
+        "{c:#?}"
+    );
+    let shown = briefing_since(&after, &snap);
+    assert!(shown.contains("Corrected: Talks resume"), "{shown}");
+    assert!(
+        shown.contains("dated 13 Mar 2026 (was: 14 Mar 2026)"),
+        "{shown}"
+    );
+    let headline = dossier::feed::headline(&after, 0, &c);
+    assert!(
+        headline.starts_with("Corrected: the date of Talks resume"),
+        "{headline}"
+    );
+
+    // A new entry that makes the latest one history is a move, not a correction.
+    let (c, _, _) = changes(|d| {
+        append(
+            d,
+            "actors/northland.toml",
+            "\n[[position]]\nstance = \"Now open to a seasonal quota.\"\nsummary = \"Northland moved.\"\nas_of = \"2026-03-19\"\nconfidence = \"medium\"\nsources = [\"gazette-talks\"]\n",
+        )
+    });
+    assert!(c.corrections.is_empty(), "{c:#?}");
+    assert_eq!(c.positions.len(), 1);
+
+    // A snapshot stored before earlier entries were kept tells no corrections.
+    let (before, after) = before_after(|d| {
+        replace(
+            d,
+            "actors/northland.toml",
+            "Wants to keep control of the river's flow.",
+            "Wants to keep sole control of the river's flow.",
+        )
+    });
+    let mut old = TopicSnapshot::of(before.topic(0));
+    old.earlier = None;
+    let json = old.to_json();
+    assert!(!json.contains("earlier\":["), "{json}");
+    let old = TopicSnapshot::from_json(&json.replace(",\"earlier\":null", "")).expect("reads");
+    assert!(diff(&old, after.topic(0)).is_empty());
+}
