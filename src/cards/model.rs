@@ -86,6 +86,40 @@ pub struct Topic {
     pub card_files: usize,
 }
 
+/// Whether a claim's own words already say how it is known: "reported", "reportedly",
+/// "claimed", "according to".
+pub fn says_hedged(text: &str) -> bool {
+    let t = text.to_lowercase();
+    ["reported", "claimed", "according to"]
+        .iter()
+        .any(|w| t.contains(w))
+}
+
+impl Topic {
+    /// Whether every one of `sources` is headline-level (only a headline or a summary of it was
+    /// seen): what rests on them alone is shown as reported. False for none.
+    pub fn headline_only(&self, sources: &[String]) -> bool {
+        !sources.is_empty()
+            && sources.iter().all(|id| {
+                self.sources
+                    .iter()
+                    .find(|s| &s.id == id)
+                    .is_some_and(|s| s.kind == SourceKind::Headline)
+            })
+    }
+
+    /// A claim as a reader sees it wherever it is shown: followed by "(reported)" when it
+    /// rests on headline-level `sources` alone and its words do not already say so. The mark
+    /// comes from the sources' kind, never from a flag of its own.
+    pub fn hedged(&self, text: &str, sources: &[String]) -> String {
+        if self.headline_only(sources) && !says_hedged(text) {
+            format!("{text} (reported)")
+        } else {
+            text.to_owned()
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct WatchItem {
     pub item: String,

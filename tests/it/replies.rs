@@ -476,3 +476,95 @@ fn matrix_renders_of_the_history_answers_are_pinned() {
         );
     }
 }
+
+/// The small fixture with a headline-level source, Southland's position resting on it alone
+/// and the watch item citing it: the hedge shows on each claim that rests on headlines only,
+/// and on no other.
+#[test]
+fn claims_resting_on_headlines_only_show_reported_wherever_they_are_shown() {
+    let dir = small_tree();
+    let topic = dir.path().join("river-treaty");
+    let edit = |rel: &str, from: &str, to: &str| {
+        let p = topic.join(rel);
+        let text = std::fs::read_to_string(&p).expect("read");
+        assert!(text.contains(from), "{rel}: {from}");
+        std::fs::write(&p, text.replacen(from, to, 1)).expect("write");
+    };
+    let mut sources = std::fs::read_to_string(topic.join("sources.toml")).expect("sources");
+    sources.push_str("\n[[source]]\nid = \"wire-headline\"\ntitle = \"[Wire headline on Southland's quota]\"\npublisher = \"Example Wire\"\nurl = \"https://wire.example.org/southland-quota\"\nkind = \"headline\"\nnote = \"Only the headline was seen.\"\n");
+    std::fs::write(topic.join("sources.toml"), sources).expect("write");
+    // Southland's stance says "reported" itself (the check asks for it); its lists do not.
+    edit(
+        "actors/southland.toml",
+        "stance = \"Wants a quota that follows the seasons.\"",
+        "stance = \"Reported to want a quota that follows the seasons.\"",
+    );
+    edit(
+        "actors/southland.toml",
+        "sources = [\"gazette-talks\"]",
+        "sources = [\"wire-headline\"]",
+    );
+    edit(
+        "topic.toml",
+        "item = \"Second round of talks\"\nexpected = \"2026-04\"\nsources = [\"gazette-talks\"]",
+        "item = \"Second round of talks\"\nexpected = \"2026-04\"\nsources = [\"wire-headline\"]",
+    );
+    let loaded = load(dir.path(), fixture_today());
+    assert!(!loaded.report.has_errors(), "{}", loaded.report.human());
+    let lib = Library::new(loaded.topics);
+    let ask = |line: &str| {
+        respond(
+            &Ctx {
+                library: &lib,
+                today: fixture_today(),
+                default_topic: None,
+                service: None,
+            },
+            line,
+        )
+    };
+    let bullets = |r: &Reply, heading: &str| -> Vec<String> {
+        match section(r, heading) {
+            Block::Bullets(lines) => lines.iter().map(|l| l.text.clone()).collect(),
+            Block::Fields(fields) => fields
+                .iter()
+                .flat_map(|f| {
+                    f.lines
+                        .iter()
+                        .map(move |l| format!("{}: {}", f.name, l.text))
+                })
+                .collect(),
+            other => panic!("{other:?}"),
+        }
+    };
+    let south = ask("position southland");
+    assert_eq!(
+        bullets(&south, "Demands"),
+        ["International monitoring of the dams (reported)"]
+    );
+    assert_eq!(
+        bullets(&south, "Red lines"),
+        ["No cut to the spring water share (reported)"]
+    );
+    // Said once: the stance already says it.
+    assert_eq!(
+        south.summary.as_ref().map(|s| s.text.as_str()),
+        Some("Reported to want a quota that follows the seasons.")
+    );
+    // Its neighbour rests on a news report and a primary source: no mark.
+    let north = ask("position northland");
+    assert_eq!(bullets(&north, "Demands"), ["A fixed yearly water quota"]);
+    let compared = ask("compare northland southland");
+    let demands = bullets(&compared, "Demands");
+    assert!(
+        demands.contains(&"Northland: A fixed yearly water quota".to_owned())
+            && demands
+                .contains(&"Southland: International monitoring of the dams (reported)".to_owned()),
+        "{demands:?}"
+    );
+    let brief = ask("brief");
+    assert_eq!(
+        bullets(&brief, "What to watch"),
+        ["Second round of talks (reported)"]
+    );
+}

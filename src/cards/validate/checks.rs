@@ -65,8 +65,7 @@ pub(super) struct Refs {
 /// Whether a text hedges its claim: "reported" or "claimed", as the card format asks of claims
 /// that rest on headlines or on one outlet.
 pub(super) fn says_reported(text: &str) -> bool {
-    let t = text.to_lowercase();
-    t.contains("reported") || t.contains("claimed") || t.contains("reportedly")
+    crate::cards::model::says_hedged(text)
 }
 
 /// One topic folder's cards as read from disk, before validation. A card that could not be

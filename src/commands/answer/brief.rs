@@ -41,7 +41,7 @@ pub(super) fn brief(ctx: &Ctx<'_>, ti: usize) -> Reply {
         .iter()
         .map(|a| {
             let p = a.position();
-            Line::cited(&p.stance, cites.cite(&p.sources)).label(format!(
+            Line::cited(t.hedged(&p.stance, &p.sources), cites.cite(&p.sources)).label(format!(
                 "{} ({})",
                 a.name,
                 human_day(p.as_of)
@@ -63,7 +63,7 @@ pub(super) fn brief(ctx: &Ctx<'_>, ti: usize) -> Reply {
         .watch
         .iter()
         .map(|w| {
-            let l = Line::cited(&w.item, cites.cite(&w.sources));
+            let l = Line::cited(t.hedged(&w.item, &w.sources), cites.cite(&w.sources));
             match w.expected {
                 Some(d) => l.label(format!("by {d}")),
                 None => l,

@@ -5,7 +5,7 @@
 use super::cite::Cites;
 use super::ctx::{Ctx, plural, user_error};
 use super::position::{asked_day, in_force};
-use crate::cards::{Actor, Position};
+use crate::cards::{Actor, Position, Topic};
 use crate::commands::command::CompareQuery;
 use crate::date::human_day;
 use crate::reply::{Block, Field, Line, Reply, ReplyKind};
@@ -95,7 +95,7 @@ fn stems(s: &str) -> Vec<String> {
 
 /// Demands of one side that touch a red line of the other: for each demand, the red line that
 /// shares the most meaningful words with it, if any.
-fn clashes(a: (&Actor, &Position), b: (&Actor, &Position)) -> Vec<Line> {
+fn clashes(t: &Topic, a: (&Actor, &Position), b: (&Actor, &Position)) -> Vec<Line> {
     let mut out = Vec::new();
     for ((x, xp), (y, yp)) in [(a, b), (b, a)] {
         for d in &xp.demands {
@@ -111,8 +111,13 @@ fn clashes(a: (&Actor, &Position), b: (&Actor, &Position)) -> Vec<Line> {
                 });
             if let Some((_, rl)) = best {
                 out.push(
-                    Line::new(format!("{d} — {}'s red line: {rl}", y.name))
-                        .label(format!("{} wants", x.name)),
+                    Line::new(format!(
+                        "{} — {}'s red line: {}",
+                        t.hedged(d, &xp.sources),
+                        y.name,
+                        t.hedged(rl, &yp.sources)
+                    ))
+                    .label(format!("{} wants", x.name)),
                 );
             }
         }
@@ -175,35 +180,46 @@ pub(super) fn compare(ctx: &Ctx<'_>, q: &CompareQuery) -> Result<Reply, Reply> {
         name: x.name.clone(),
         lines,
     };
-    let list = |v: &Vec<String>| {
+    // Each item rests on its position's sources: hedged where they are headlines only.
+    let list = |v: &Vec<String>, p: &Position| {
         if v.is_empty() {
             vec![Line::new("none recorded")]
         } else {
-            v.iter().map(Line::new).collect()
+            v.iter()
+                .map(|item| Line::new(t.hedged(item, &p.sources)))
+                .collect()
         }
     };
     r.section(
         "Stance",
         Block::Fields(vec![
-            dated(a, pa, vec![Line::cited(&pa.stance, ca)]),
-            dated(b, pb, vec![Line::cited(&pb.stance, cb)]),
+            dated(
+                a,
+                pa,
+                vec![Line::cited(t.hedged(&pa.stance, &pa.sources), ca)],
+            ),
+            dated(
+                b,
+                pb,
+                vec![Line::cited(t.hedged(&pb.stance, &pb.sources), cb)],
+            ),
         ]),
     );
     r.section(
         "Demands",
         Block::Fields(vec![
-            side(a, pa, list(&pa.demands)),
-            side(b, pb, list(&pb.demands)),
+            side(a, pa, list(&pa.demands, pa)),
+            side(b, pb, list(&pb.demands, pb)),
         ]),
     );
     r.section(
         "Red lines",
         Block::Fields(vec![
-            side(a, pa, list(&pa.red_lines)),
-            side(b, pb, list(&pb.red_lines)),
+            side(a, pa, list(&pa.red_lines, pa)),
+            side(b, pb, list(&pb.red_lines, pb)),
         ]),
     );
-    let clash = clashes((a, pa), (b, pb));
+    let clash = clashes(t, (a, pa), (b, pb));
     r.summary = Some(Line::new(if clash.is_empty() {
         "No demand of one side touches a red line of the other in these cards.".to_owned()
     } else {

@@ -71,9 +71,15 @@ pub(super) fn position(ctx: &Ctx<'_>, q: &PositionQuery) -> Result<Reply, Reply>
         Some(on) => format!("{}: position on {}", a.name, human_day(asked_day(on))),
         None => format!("{}: position", a.name),
     };
-    let mut r = Reply::new(ReplyKind::Answer, title).summary(Line::cited(&p.stance, ps.clone()));
+    let mut r = Reply::new(ReplyKind::Answer, title)
+        .summary(Line::cited(t.hedged(&p.stance, &p.sources), ps.clone()));
     r.section("Summary", Block::Text(Line::cited(&p.summary, ps)));
-    let plain = |v: &Vec<String>| v.iter().map(Line::new).collect::<Vec<_>>();
+    // Each item rests on the position's sources: hedged where they are headlines only.
+    let plain = |v: &Vec<String>| {
+        v.iter()
+            .map(|item| Line::new(t.hedged(item, &p.sources)))
+            .collect::<Vec<_>>()
+    };
     r.bullets("Demands", plain(&p.demands));
     r.bullets("Red lines", plain(&p.red_lines));
     r.bullets("Signals and concessions", plain(&p.signals));
