@@ -10,6 +10,9 @@ use super::svg::{Svg, fit};
 use crate::cards::{Actor, Topic};
 use chrono::NaiveDate;
 
+/// A step's label is shown only if at least this many of its letters fit.
+const MIN_LABEL_CHARS: usize = 10;
+
 pub const WIDTH: f64 = 1000.0;
 const LEFT: f64 = 150.0;
 const RIGHT: f64 = WIDTH - 30.0;
@@ -75,9 +78,15 @@ pub fn draw(t: &Topic, actors: &[&Actor], on: Option<NaiveDate>) -> (String, Str
                 colour,
                 r#" stroke-width="2""#,
             );
-            let room = (end - x - 6.0).max(0.0);
+            // Labels alternate sides with the steps, so a label has the room up to the next
+            // one on its side. One that would show only a few letters is left out: every
+            // entry is in the alt text.
+            let next_same_side = entries
+                .get(i + 2)
+                .map_or(RIGHT, |after| axis.x(after.as_of));
+            let room = (next_same_side - x - 8.0).max(0.0);
             let label = fit(&p.stance, room, 10.0);
-            if !label.is_empty() {
+            if label.trim_end_matches('…').chars().count() >= MIN_LABEL_CHARS {
                 let ly = if up { mid - 16.0 } else { mid + 24.0 };
                 svg.text(x + 3.0, ly, 10.0, "start", INK, &label);
             }

@@ -197,8 +197,27 @@ pub fn draw(r: &Range<'_>) -> Drawn {
             phases,
         };
     }
-    let axis = Axis::new(first, last, LEFT, RIGHT);
+    // The story starts where its first phase does: earlier context gets a narrow segment.
+    let axis = match phases.first() {
+        Some(p) => Axis::with_story(first, p.from, last, LEFT, RIGHT),
+        None => Axis::new(first, last, LEFT, RIGHT),
+    };
     let bottom = TOP + lanes as f64 * LANE;
+    if let Some(b) = axis.broken {
+        // The break: a pale band and two slanted strokes across the axis line.
+        let x = b.x - super::axis::GAP / 2.0;
+        svg.rect(x - 3.0, TOP - 6.0, 6.0, bottom - TOP + 6.0, BACKGROUND, "");
+        for dx in [-3.0, 3.0] {
+            svg.line(
+                x + dx - 3.0,
+                bottom + 4.0,
+                x + dx + 3.0,
+                bottom - 4.0,
+                MUTED,
+                r#" stroke-width="1.5""#,
+            );
+        }
+    }
     // The phases first, behind everything: a band over the lanes, its name in the strip.
     for (i, p) in phases.iter().enumerate() {
         let x0 = axis.x(p.from);
