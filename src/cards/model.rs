@@ -178,6 +178,25 @@ pub struct Position {
     pub as_of: NaiveDate,
     pub confidence: Confidence,
     pub sources: Vec<String>,
+    /// The items of `demands`, `red_lines` and `signals` that rest on sources of their own;
+    /// every other item rests on `sources`.
+    pub item_sources: Vec<ItemSources>,
+}
+
+/// Which of a position's lists an item is in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClaimList {
+    Demands,
+    RedLines,
+    Signals,
+}
+
+/// The sources one item of a position's lists rests on, where it names its own.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ItemSources {
+    pub list: ClaimList,
+    pub index: usize,
+    pub sources: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -314,6 +333,22 @@ impl Position {
             && self.red_lines == other.red_lines
             && self.signals == other.signals
             && self.confidence == other.confidence
+            && self.item_sources == other.item_sources
+    }
+
+    /// The sources item `index` of `list` rests on: its own, else the position's.
+    pub fn sources_of(&self, list: ClaimList, index: usize) -> &[String] {
+        self.item_sources
+            .iter()
+            .find(|s| s.list == list && s.index == index)
+            .map_or(&self.sources, |s| &s.sources)
+    }
+
+    /// Whether item `index` of `list` names sources of its own.
+    pub fn has_own_sources(&self, list: ClaimList, index: usize) -> bool {
+        self.item_sources
+            .iter()
+            .any(|s| s.list == list && s.index == index)
     }
 }
 
@@ -344,6 +379,7 @@ mod tests {
             as_of: day(as_of),
             confidence: Confidence::Medium,
             sources: Vec::new(),
+            item_sources: Vec::new(),
         }
     }
 

@@ -13,6 +13,23 @@ pub struct File {
 }
 
 pub type Text = Spanned<String>;
+
+/// An item of a position's `demands`, `red_lines` or `signals`: its text, or a table with its
+/// text and the sources it rests on when they are not the whole position's
+/// (`{ text = "…", sources = ["id"] }`).
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum RawClaim {
+    Text(String),
+    Cited {
+        text: String,
+        /// Ids of the sources behind this item alone (sources.toml).
+        sources: Vec<String>,
+    },
+}
+
+/// A position's list of items, each with where it is in the file.
+pub type RawClaims = Vec<Spanned<RawClaim>>;
 pub type List = Vec<Spanned<String>>;
 
 // The JSON Schema of the cards (`dossier schema`) comes from these same structs; what serde
@@ -310,18 +327,21 @@ pub struct RawPosition {
     /// The position in two or three sentences, in your own words.
     #[schemars(with = "String")]
     pub summary: Text,
-    /// What the actor asks for, one item each.
+    /// What the actor asks for, one item each. An item is its text, or `{ text = "…", sources = ["id"] }`
+    /// when it rests on sources of its own.
     #[serde(default)]
-    #[schemars(with = "Vec<String>")]
-    pub demands: List,
-    /// What the actor says it will not accept.
+    #[schemars(with = "Vec<RawClaim>")]
+    pub demands: RawClaims,
+    /// What the actor says it will not accept. An item is its text, or `{ text = "…", sources = ["id"] }`
+    /// when it rests on sources of its own.
     #[serde(default)]
-    #[schemars(with = "Vec<String>")]
-    pub red_lines: List,
-    /// What the actor has done or said that shows the position.
+    #[schemars(with = "Vec<RawClaim>")]
+    pub red_lines: RawClaims,
+    /// What the actor has done or said that shows the position. An item is its text, or `{ text = "…", sources = ["id"] }`
+    /// when it rests on sources of its own.
     #[serde(default)]
-    #[schemars(with = "Vec<String>")]
-    pub signals: List,
+    #[schemars(with = "Vec<RawClaim>")]
+    pub signals: RawClaims,
     /// The day the position took effect or was reported (a history is oldest first).
     #[schemars(schema_with = "date_schema")]
     pub as_of: Text,

@@ -509,6 +509,11 @@ fn claims_resting_on_headlines_only_show_reported_wherever_they_are_shown() {
         "item = \"Second round of talks\"\nexpected = \"2026-04\"\nsources = [\"gazette-talks\"]",
         "item = \"Second round of talks\"\nexpected = \"2026-04\"\nsources = [\"wire-headline\"]",
     );
+    edit(
+        "actors/northland.toml",
+        "demands = [\"A fixed yearly water quota\"]",
+        "demands = [\"A fixed yearly water quota\", { text = \"Water-sharing talks every spring\", sources = [\"wire-headline\"] }]",
+    );
     let loaded = load(dir.path(), fixture_today());
     assert!(!loaded.report.has_errors(), "{}", loaded.report.human());
     let lib = Library::new(loaded.topics);
@@ -551,9 +556,22 @@ fn claims_resting_on_headlines_only_show_reported_wherever_they_are_shown() {
         south.summary.as_ref().map(|s| s.text.as_str()),
         Some("Reported to want a quota that follows the seasons.")
     );
-    // Its neighbour rests on a news report and a primary source: no mark.
+    // Northland rests on a news report and a primary source: no mark on its first demand,
+    // while the demand next to it names a headline of its own, and is marked and cited.
     let north = ask("position northland");
-    assert_eq!(bullets(&north, "Demands"), ["A fixed yearly water quota"]);
+    assert_eq!(
+        bullets(&north, "Demands"),
+        [
+            "A fixed yearly water quota",
+            "Water-sharing talks every spring (reported)"
+        ]
+    );
+    let Block::Bullets(lines) = section(&north, "Demands") else {
+        panic!()
+    };
+    assert!(lines[0].cites.is_empty());
+    let cited = &north.citations[lines[1].cites[0] as usize - 1];
+    assert_eq!(cited.url, "https://wire.example.org/southland-quota");
     let compared = ask("compare northland southland");
     let demands = bullets(&compared, "Demands");
     assert!(
@@ -567,4 +585,21 @@ fn claims_resting_on_headlines_only_show_reported_wherever_they_are_shown() {
         bullets(&brief, "What to watch"),
         ["Second round of talks (reported)"]
     );
+}
+
+/// An item that names a source the topic does not have is an error at the item's place.
+#[test]
+fn an_item_citing_an_unknown_source_is_an_error_where_it_is() {
+    let dir = small_tree();
+    let card = dir.path().join("river-treaty/actors/northland.toml");
+    let text = std::fs::read_to_string(&card).expect("read").replace(
+        "demands = [\"A fixed yearly water quota\"]",
+        "demands = [\"A fixed yearly water quota\", { text = \"Spring talks\", sources = [\"no-such-source\"] }]",
+    );
+    std::fs::write(&card, text).expect("write");
+    let loaded = load(dir.path(), fixture_today());
+    let human = loaded.report.human();
+    assert!(loaded.report.has_errors(), "{human}");
+    assert!(human.contains("no-such-source"), "{human}");
+    assert!(human.contains("northland.toml:"), "{human}");
 }

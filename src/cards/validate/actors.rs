@@ -230,17 +230,25 @@ impl Validator {
         f: &File,
         refs: &mut Refs,
     ) -> Position {
+        let mut item_sources = Vec::new();
+        let mut claims = |this: &mut Self, key: &str, list: &RawClaims, which: ClaimList| {
+            this.claims(f, key, list, which, refs, &mut item_sources)
+        };
+        let demands = claims(self, "demands", &p.demands, ClaimList::Demands);
+        let red_lines = claims(self, "red_lines", &p.red_lines, ClaimList::RedLines);
+        let signals = claims(self, "signals", &p.signals, ClaimList::Signals);
         let position = Position {
             stance: self.text(f, "stance", &p.stance),
             summary: self.text(f, "summary", &p.summary),
-            demands: self.texts(f, "demands", &p.demands),
-            red_lines: self.texts(f, "red_lines", &p.red_lines),
-            signals: self.texts(f, "signals", &p.signals),
+            demands,
+            red_lines,
+            signals,
             as_of: self.day(f, "as_of", &p.as_of),
             confidence: self
                 .choice(f, "confidence", &p.confidence)
                 .unwrap_or(Confidence::Low),
             sources: self.sources_of(f, "sources", &p.sources, refs, Some(span)),
+            item_sources,
         };
         // The stance is what every answer shows as the position: it carries the hedge.
         self.headline_hedge(
@@ -253,5 +261,39 @@ impl Validator {
             &[&position.stance],
         );
         position
+    }
+
+    /// The texts of a position's list; the items that name sources of their own add them to
+    /// `item_sources` (checked like any source list, at the item's place in the file).
+    fn claims(
+        &mut self,
+        f: &File,
+        key: &str,
+        list: &RawClaims,
+        which: ClaimList,
+        refs: &mut Refs,
+        item_sources: &mut Vec<ItemSources>,
+    ) -> Vec<String> {
+        let mut texts = Vec::with_capacity(list.len());
+        for (index, item) in list.iter().enumerate() {
+            let span = item.span();
+            match item.get_ref() {
+                RawClaim::Text(t) => texts.push(self.text(f, key, &Spanned::new(span, t.clone()))),
+                RawClaim::Cited { text, sources } => {
+                    texts.push(self.text(f, key, &Spanned::new(span.clone(), text.clone())));
+                    let ids: List = sources
+                        .iter()
+                        .map(|id| Spanned::new(span.clone(), id.clone()))
+                        .collect();
+                    let sources = self.sources_of(f, key, &ids, refs, Some(span));
+                    item_sources.push(ItemSources {
+                        list: which,
+                        index,
+                        sources,
+                    });
+                }
+            }
+        }
+        texts
     }
 }

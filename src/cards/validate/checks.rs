@@ -101,6 +101,7 @@ pub(super) fn placeholder_history() -> History {
         as_of: NaiveDate::MIN,
         confidence: Confidence::Low,
         sources: Vec::new(),
+        item_sources: Vec::new(),
     }])
     .unwrap_or_else(|| unreachable!("one entry"))
 }

@@ -4,8 +4,8 @@
 
 use super::cite::Cites;
 use super::ctx::{Ctx, plural, user_error};
-use super::position::{asked_day, in_force};
-use crate::cards::{Actor, Position, Topic};
+use super::position::{asked_day, claim_lines, in_force};
+use crate::cards::{Actor, ClaimList, Position, Topic};
 use crate::commands::command::CompareQuery;
 use crate::date::human_day;
 use crate::reply::{Block, Field, Line, Reply, ReplyKind};
@@ -98,24 +98,25 @@ fn stems(s: &str) -> Vec<String> {
 fn clashes(t: &Topic, a: (&Actor, &Position), b: (&Actor, &Position)) -> Vec<Line> {
     let mut out = Vec::new();
     for ((x, xp), (y, yp)) in [(a, b), (b, a)] {
-        for d in &xp.demands {
+        for (di, d) in xp.demands.iter().enumerate() {
             let ds = stems(d);
             let best = yp
                 .red_lines
                 .iter()
-                .map(|rl| (stems(rl).iter().filter(|s| ds.contains(s)).count(), rl))
+                .enumerate()
+                .map(|(ri, rl)| (stems(rl).iter().filter(|s| ds.contains(s)).count(), ri))
                 .filter(|(n, _)| *n > 0)
-                .fold(None::<(usize, &String)>, |best, c| match best {
+                .fold(None::<(usize, usize)>, |best, c| match best {
                     Some(b) if b.0 >= c.0 => Some(b),
                     _ => Some(c),
                 });
-            if let Some((_, rl)) = best {
+            if let Some((_, ri)) = best {
                 out.push(
                     Line::new(format!(
                         "{} — {}'s red line: {}",
-                        t.hedged(d, &xp.sources),
+                        t.hedged(d, xp.sources_of(ClaimList::Demands, di)),
                         y.name,
-                        t.hedged(rl, &yp.sources)
+                        t.hedged(&yp.red_lines[ri], yp.sources_of(ClaimList::RedLines, ri))
                     ))
                     .label(format!("{} wants", x.name)),
                 );
@@ -180,16 +181,16 @@ pub(super) fn compare(ctx: &Ctx<'_>, q: &CompareQuery) -> Result<Reply, Reply> {
         name: x.name.clone(),
         lines,
     };
-    // Each item rests on its position's sources: hedged where they are headlines only.
-    let list = |v: &Vec<String>, p: &Position| {
-        if v.is_empty() {
+    let mut list = |p: &Position, which: ClaimList| {
+        let lines = claim_lines(t, p, which, &mut cites);
+        if lines.is_empty() {
             vec![Line::new("none recorded")]
         } else {
-            v.iter()
-                .map(|item| Line::new(t.hedged(item, &p.sources)))
-                .collect()
+            lines
         }
     };
+    let (da, db) = (list(pa, ClaimList::Demands), list(pb, ClaimList::Demands));
+    let (ra, rb) = (list(pa, ClaimList::RedLines), list(pb, ClaimList::RedLines));
     r.section(
         "Stance",
         Block::Fields(vec![
@@ -207,17 +208,11 @@ pub(super) fn compare(ctx: &Ctx<'_>, q: &CompareQuery) -> Result<Reply, Reply> {
     );
     r.section(
         "Demands",
-        Block::Fields(vec![
-            side(a, pa, list(&pa.demands, pa)),
-            side(b, pb, list(&pb.demands, pb)),
-        ]),
+        Block::Fields(vec![side(a, pa, da), side(b, pb, db)]),
     );
     r.section(
         "Red lines",
-        Block::Fields(vec![
-            side(a, pa, list(&pa.red_lines, pa)),
-            side(b, pb, list(&pb.red_lines, pb)),
-        ]),
+        Block::Fields(vec![side(a, pa, ra), side(b, pb, rb)]),
     );
     let clash = clashes(t, (a, pa), (b, pb));
     r.summary = Some(Line::new(if clash.is_empty() {

@@ -4,7 +4,7 @@
 
 use super::cite::Cites;
 use super::ctx::{Ctx, user_error};
-use crate::cards::{Actor, Choice, Position};
+use crate::cards::{Actor, Choice, ClaimList, Position, Topic};
 use crate::commands::command::PositionQuery;
 use crate::date::{Date, human_day};
 use crate::reply::{Block, Field, Line, Reply, ReplyKind};
@@ -74,15 +74,12 @@ pub(super) fn position(ctx: &Ctx<'_>, q: &PositionQuery) -> Result<Reply, Reply>
     let mut r = Reply::new(ReplyKind::Answer, title)
         .summary(Line::cited(t.hedged(&p.stance, &p.sources), ps.clone()));
     r.section("Summary", Block::Text(Line::cited(&p.summary, ps)));
-    // Each item rests on the position's sources: hedged where they are headlines only.
-    let plain = |v: &Vec<String>| {
-        v.iter()
-            .map(|item| Line::new(t.hedged(item, &p.sources)))
-            .collect::<Vec<_>>()
-    };
-    r.bullets("Demands", plain(&p.demands));
-    r.bullets("Red lines", plain(&p.red_lines));
-    r.bullets("Signals and concessions", plain(&p.signals));
+    let demands = claim_lines(t, p, ClaimList::Demands, &mut cites);
+    r.bullets("Demands", demands);
+    let red_lines = claim_lines(t, p, ClaimList::RedLines, &mut cites);
+    r.bullets("Red lines", red_lines);
+    let signals = claim_lines(t, p, ClaimList::Signals, &mut cites);
+    r.bullets("Signals and concessions", signals);
     let people: Vec<Line> = a
         .people
         .iter()
@@ -137,6 +134,35 @@ pub(super) fn position(ctx: &Ctx<'_>, q: &PositionQuery) -> Result<Reply, Reply>
 
 /// "How it changed": the other entries of the history, newest first, each with its date and
 /// stance, cited; the one shown is left out.
+/// The items of one of a position's lists as a reader sees them: each hedged where what it
+/// rests on (its own sources, else the position's) is headline-level only, and cited when it
+/// names sources of its own.
+pub(super) fn claim_lines(
+    t: &Topic,
+    p: &Position,
+    list: ClaimList,
+    cites: &mut Cites<'_>,
+) -> Vec<Line> {
+    let items = match list {
+        ClaimList::Demands => &p.demands,
+        ClaimList::RedLines => &p.red_lines,
+        ClaimList::Signals => &p.signals,
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let sources = p.sources_of(list, i);
+            let text = t.hedged(item, sources);
+            if p.has_own_sources(list, i) {
+                Line::cited(text, cites.cite(sources))
+            } else {
+                Line::new(text)
+            }
+        })
+        .collect()
+}
+
 fn changes(r: &mut Reply, a: &Actor, shown: &Position, cites: &mut Cites<'_>) {
     let others: Vec<&Position> = a
         .history

@@ -111,6 +111,33 @@ fn item_for(shape: Shape, v: &Value) -> Item {
     }
 }
 
+/// The text of a list item: a string, or the `text` of an item that names its own sources
+/// (`{ text = "…", sources = […] }`).
+fn item_text(v: &toml_edit::Value) -> Option<&str> {
+    v.as_str()
+        .or_else(|| v.as_inline_table()?.get("text")?.as_str())
+}
+
+/// A new list for a field whose old list had items naming their own sources: an item whose
+/// text is unchanged keeps its table, so an edit from chat never drops its sources.
+fn keep_cited(old: Option<&Item>, new: &mut Item) {
+    let (Some(old), Some(new)) = (old.and_then(Item::as_array), new.as_array_mut()) else {
+        return;
+    };
+    let cited: Vec<&toml_edit::Value> = old.iter().filter(|v| v.is_inline_table()).collect();
+    if cited.is_empty() {
+        return;
+    }
+    for v in new.iter_mut() {
+        let Some(text) = v.as_str() else { continue };
+        if let Some(kept) = cited.iter().find(|c| item_text(c) == Some(text)) {
+            let decor = v.decor().clone();
+            *v = (*kept).clone();
+            *v.decor_mut() = decor;
+        }
+    }
+}
+
 /// A field's current value as text (lists joined one per line), if it has one.
 fn shown(item: Option<&Item>) -> Option<String> {
     let item = item?;
@@ -123,7 +150,7 @@ fn shown(item: Option<&Item>) -> Option<String> {
     let a = item.as_array()?;
     Some(
         a.iter()
-            .filter_map(|v| v.as_str())
+            .filter_map(item_text)
             .collect::<Vec<_>>()
             .join("\n"),
     )
@@ -148,7 +175,7 @@ pub fn entry_values(kind: FormKind, table: &Table) -> Vec<(&'static str, Value)>
                 Shape::List | Shape::Ids => Value::List(
                     item.as_array()?
                         .iter()
-                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .filter_map(|v| item_text(v).map(str::to_owned))
                         .collect(),
                 ),
             };
@@ -184,6 +211,7 @@ fn set_fields(kind: FormKind, table: &mut Table, form: &Form, changes: &mut Vec<
             table.remove(spec.key);
         } else {
             let mut item = item_for(spec.shape, v);
+            keep_cited(table.get(spec.key), &mut item);
             // A comment after the old value stays after the new one.
             if let (Some(new), Some(old)) = (
                 item.as_value_mut(),

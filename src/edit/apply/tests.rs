@@ -303,3 +303,25 @@ fn lines_in_order(before: &str, after: &str) {
         );
     }
 }
+
+#[test]
+fn an_item_with_sources_of_its_own_keeps_them_through_an_edit() {
+    let card = ACTOR.replace(
+        "  \"Two\",\n",
+        "  { text = \"Two\", sources = [\"wire\"] },\n",
+    );
+    // The form shows the item's text, as for any other item.
+    let latest = latest_position(&card).unwrap().unwrap();
+    assert!(latest.contains(&("demands", Value::List(vec!["One".into(), "Two".into()]))));
+    // A correction that changes the other item keeps this one's table.
+    let form = parse_form(FormKind::Position, "demands:\n- One, revised\n- Two").unwrap();
+    let out = position(&card, &form, true, "2026-11-26").unwrap();
+    assert!(
+        out.text
+            .contains("{ text = \"Two\", sources = [\"wire\"] }"),
+        "{}",
+        out.text
+    );
+    assert!(out.text.contains("\"One, revised\""), "{}", out.text);
+    assert_eq!(out.changes.len(), 1, "{:?}", out.changes);
+}
