@@ -108,11 +108,17 @@ impl Topic {
             })
     }
 
+    /// Whether a claim resting on `sources` needs "(reported)" after it: they are headline-level
+    /// only and its words do not say so.
+    pub fn needs_hedge(&self, text: &str, sources: &[String]) -> bool {
+        self.headline_only(sources) && !says_hedged(text)
+    }
+
     /// A claim as a reader sees it wherever it is shown: followed by "(reported)" when it
     /// rests on headline-level `sources` alone and its words do not already say so. The mark
     /// comes from the sources' kind, never from a flag of its own.
     pub fn hedged(&self, text: &str, sources: &[String]) -> String {
-        if self.headline_only(sources) && !says_hedged(text) {
+        if self.needs_hedge(text, sources) {
             format!("{text} (reported)")
         } else {
             text.to_owned()

@@ -138,7 +138,7 @@ fn alt_text(t: &Topic, actors: &[&Actor], on: Option<NaiveDate>) -> String {
                     format!(
                         "{}: {}",
                         crate::date::human_day(p.as_of),
-                        crate::text::truncate_words(&p.stance, 80)
+                        hedged_short(t, p)
                     )
                 })
                 .collect();
@@ -159,4 +159,14 @@ fn alt_text(t: &Topic, actors: &[&Actor], on: Option<NaiveDate>) -> String {
         parts.join(". ")
     );
     crate::text::truncate_words(&text, 1000)
+}
+
+/// A stance cut to 80 characters for the alt text, with the hedge it needs kept after the cut.
+fn hedged_short(t: &Topic, p: &crate::cards::Position) -> String {
+    let short = crate::text::truncate_words(&p.stance, 80);
+    if t.needs_hedge(&p.stance, &p.sources) {
+        format!("{short} (reported)")
+    } else {
+        short
+    }
 }

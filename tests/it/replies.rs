@@ -516,6 +516,16 @@ fn claims_resting_on_headlines_only_show_reported_wherever_they_are_shown() {
     );
     let loaded = load(dir.path(), fixture_today());
     assert!(!loaded.report.has_errors(), "{}", loaded.report.human());
+    // The summary is shown as written, and does not say "reported": the check says so, at it.
+    let hedges: Vec<&str> = loaded
+        .report
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "headline-only")
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(hedges.len(), 1, "{hedges:?}");
+    assert!(hedges[0].contains("summary"), "{hedges:?}");
     let lib = Library::new(loaded.topics);
     let ask = |line: &str| {
         respond(

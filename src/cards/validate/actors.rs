@@ -250,16 +250,24 @@ impl Validator {
             sources: self.sources_of(f, "sources", &p.sources, refs, Some(span)),
             item_sources,
         };
-        // The stance is what every answer shows as the position: it carries the hedge.
-        self.headline_hedge(
-            f,
-            p.stance.span(),
-            "position",
-            "say \"reported\" in its `stance`",
-            &position.sources,
-            refs,
-            &[&position.stance],
-        );
+        // The stance and the summary are shown as written: each carries the hedge itself (the
+        // lists' items are marked by dossier from their sources).
+        for (span, what, fix, text) in [
+            (
+                p.stance.span(),
+                "position",
+                "say \"reported\" in its `stance`",
+                &position.stance,
+            ),
+            (
+                p.summary.span(),
+                "position's summary",
+                "say \"reported\" (or \"according to\" the outlet) in its `summary`",
+                &position.summary,
+            ),
+        ] {
+            self.headline_hedge(f, span, what, fix, &position.sources, refs, &[text]);
+        }
         position
     }
 

@@ -88,7 +88,11 @@ pub(super) fn position(ctx: &Ctx<'_>, q: &PositionQuery) -> Result<Reply, Reply>
             if let Some(n) = &person.note {
                 text.push_str(&format!(". {n}"));
             }
-            Line::cited(text, cites.cite(&person.sources)).label(&person.name)
+            Line::cited(
+                t.hedged(&text, &person.sources),
+                cites.cite(&person.sources),
+            )
+            .label(&person.name)
         })
         .collect();
     // How the stance moved matters more here than who the people are: it comes first.
