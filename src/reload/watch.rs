@@ -157,16 +157,37 @@ fn folder_identity(root: &Path) -> Option<(u64, u64)> {
 /// What the watcher's callback hands the loop.
 type Event = notify::Result<notify::Event>;
 
+/// Most watcher events waiting for the loop; past this they are not queued but remembered as
+/// one change, which is all the loop needs to know to reload.
+const EVENTS_WAITING: usize = 1024;
+
+/// The watcher's events, bounded: see [`EVENTS_WAITING`].
+pub(crate) struct Events {
+    rx: tokio::sync::mpsc::Receiver<Event>,
+    overflowed: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Events {
+    async fn recv(&mut self) -> Option<Event> {
+        self.rx.recv().await
+    }
+
+    fn try_recv(&mut self) -> Result<Event, tokio::sync::mpsc::error::TryRecvError> {
+        self.rx.try_recv()
+    }
+
+    /// Whether events were left out since the last look (the folder changed).
+    fn overflowed(&self) -> bool {
+        self.overflowed
+            .swap(false, std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
 /// Start watching `root`; events go to the returned channel.
 /// `arm`, from a thread of the lowest priority: notify's event thread inherits it, so turning
 /// the kernel's events for a reload's thousands of reads into notify events (a seventh of the
 /// CPU while a 10,000-file tree reloaded back to back) gives way to answers.
-fn arm_quietly(
-    root: &Path,
-) -> notify::Result<(
-    notify::RecommendedWatcher,
-    tokio::sync::mpsc::UnboundedReceiver<Event>,
-)> {
+fn arm_quietly(root: &Path) -> notify::Result<(notify::RecommendedWatcher, Events)> {
     std::thread::scope(|s| {
         s.spawn(|| {
             lower_priority();
@@ -177,14 +198,11 @@ fn arm_quietly(
     })
 }
 
-fn arm(
-    root: &Path,
-) -> notify::Result<(
-    notify::RecommendedWatcher,
-    tokio::sync::mpsc::UnboundedReceiver<Event>,
-)> {
+fn arm(root: &Path) -> notify::Result<(notify::RecommendedWatcher, Events)> {
     use notify::Watcher as _;
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let (tx, rx) = tokio::sync::mpsc::channel(EVENTS_WAITING);
+    let overflowed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let full = overflowed.clone();
     let watched = root.to_path_buf();
     let mut watcher = notify::recommended_watcher(move |e: Event| {
         // inotify always reports opens, so every reload raises one event per card file it
@@ -196,10 +214,12 @@ fn arm(
         {
             return;
         }
-        let _ = tx.send(e);
+        if let Err(tokio::sync::mpsc::error::TrySendError::Full(_)) = tx.try_send(e) {
+            full.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
     })?;
     watcher.watch(root, notify::RecursiveMode::Recursive)?;
-    Ok((watcher, rx))
+    Ok((watcher, Events { rx, overflowed }))
 }
 
 /// The briefings folder itself was removed (or renamed away).
@@ -252,7 +272,7 @@ pub async fn watch(reloader: Arc<Reloader>, stop: CancellationToken) {
                 }
                 event = events.recv() => match event {
                     Some(Ok(ev)) => {
-                        if matters(&root, &ev) {
+                        if matters(&root, &ev) || events.overflowed() {
                             debounce.note(Instant::now());
                         }
                         if root_removed(&root, &ev) {
@@ -296,17 +316,17 @@ pub async fn watch(reloader: Arc<Reloader>, stop: CancellationToken) {
 }
 
 /// Drain events that arrived during a reload into the debounce; whether any was relevant.
-fn events_waiting(
-    events: &mut tokio::sync::mpsc::UnboundedReceiver<Event>,
-    root: &Path,
-    debounce: &mut Debounce,
-) -> bool {
+fn events_waiting(events: &mut Events, root: &Path, debounce: &mut Debounce) -> bool {
     let mut any = false;
     while let Ok(Ok(ev)) = events.try_recv() {
         if matters(root, &ev) {
             debounce.note(Instant::now());
             any = true;
         }
+    }
+    if events.overflowed() {
+        debounce.note(Instant::now());
+        any = true;
     }
     any
 }
@@ -352,6 +372,26 @@ async fn next_hangup(h: &mut Hangups) -> Option<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_flood_of_events_waits_bounded_and_is_remembered_as_a_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let topic = root.join("t");
+        std::fs::create_dir(&topic).unwrap();
+        let (_watcher, mut events) = arm(&root).unwrap();
+        for i in 0..3000 {
+            std::fs::write(topic.join(format!("{i}.toml")), "x = 1\n").unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let mut queued = 0;
+        while events.try_recv().is_ok() {
+            queued += 1;
+        }
+        assert!(queued <= EVENTS_WAITING, "{queued} queued");
+        assert!(events.overflowed(), "the events left out count as a change");
+        assert!(!events.overflowed(), "once");
+    }
 
     #[tokio::test]
     async fn reading_the_cards_queues_no_events_and_saving_one_does() {

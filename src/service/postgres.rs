@@ -283,22 +283,23 @@ impl Database {
 
 /// What a listening connection gives: a word for each notification (the receiver ends when the
 /// connection does), and the client, which must live as long as it listens.
-pub type Listening = (
-    tokio::sync::mpsc::UnboundedReceiver<()>,
-    tokio_postgres::Client,
-);
+pub type Listening = (tokio::sync::mpsc::Receiver<()>, tokio_postgres::Client);
 
 impl Database {
     /// Listen on `channel` on a connection of its own; `None` when the database cannot be
     /// reached. The caller keeps the client for as long as it listens.
     pub async fn listen(&self, channel: &str) -> Option<Listening> {
         let (client, mut connection) = self.connect_own().await.ok()?;
-        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        // A channel of one: notifications that come while one is waiting to be heard are the
+        // same news, and coalesce instead of queueing.
+        let (tx, rx) = tokio::sync::mpsc::channel(1);
         tokio::spawn(async move {
             loop {
                 match std::future::poll_fn(|cx| connection.poll_message(cx)).await {
                     Some(Ok(tokio_postgres::AsyncMessage::Notification(_))) => {
-                        if tx.send(()).is_err() {
+                        if let Err(tokio::sync::mpsc::error::TrySendError::Closed(_)) =
+                            tx.try_send(())
+                        {
                             return;
                         }
                     }
