@@ -90,9 +90,12 @@ pub struct Topic {
 /// "claimed", "according to".
 pub fn says_hedged(text: &str) -> bool {
     let t = text.to_lowercase();
-    ["reported", "claimed", "according to"]
+    // Whole words: "misreported" or "proclaimed" say nothing of how a claim is known.
+    let words: Vec<&str> = t.split(|c: char| !c.is_alphanumeric()).collect();
+    words
         .iter()
-        .any(|w| t.contains(w))
+        .any(|w| matches!(*w, "reported" | "reportedly" | "claimed" | "claims"))
+        || words.windows(2).any(|w| w == ["according", "to"])
 }
 
 impl Topic {
@@ -224,11 +227,14 @@ impl Event {
     /// event rests on headlines only; the card's title never carries it itself.
     pub fn shown_title(&self) -> String {
         let v = self.verification;
-        let says_it = self
-            .title
-            .to_lowercase()
-            .split(|c: char| !c.is_alphanumeric())
-            .any(|w| w == v.to_string());
+        let says_it = match v {
+            Verification::Reported | Verification::Claimed => says_hedged(&self.title),
+            _ => self
+                .title
+                .to_lowercase()
+                .split(|c: char| !c.is_alphanumeric())
+                .any(|w| w == v.as_str()),
+        };
         if v == Verification::Confirmed || says_it {
             self.title.clone()
         } else {
@@ -370,6 +376,25 @@ impl Topic {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_hedge_is_whole_words() {
+        for hedged in [
+            "Talks reported to resume",
+            "Strike reportedly hits port",
+            "Iran claims the strike",
+            "A ceasefire, according to Reuters",
+        ] {
+            assert!(says_hedged(hedged), "{hedged}");
+        }
+        for bare in [
+            "Israel proclaimed a ceasefire",
+            "A misreported death",
+            "Land reclaimed",
+        ] {
+            assert!(!says_hedged(bare), "{bare}");
+        }
+    }
 
     fn day(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")

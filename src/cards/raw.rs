@@ -18,7 +18,7 @@ pub type Text = Spanned<String>;
 /// text and the sources it rests on when they are not the whole position's
 /// (`{ text = "…", sources = ["id"] }`).
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
-#[serde(untagged)]
+#[serde(untagged, deny_unknown_fields)]
 pub enum RawClaim {
     Text(String),
     Cited {

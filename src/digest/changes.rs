@@ -60,6 +60,13 @@ fn entry_mark(a: &Actor, p: &crate::cards::Position) -> EntryMark {
         parts.push("\u{1f}");
         parts.extend(list.iter().map(String::as_str));
     }
+    let own: Vec<String> = p
+        .item_sources
+        .iter()
+        .map(|s| format!("{:?}/{}/{}", s.list, s.index, s.sources.join(",")))
+        .collect();
+    parts.push("\u{1f}");
+    parts.extend(own.iter().map(String::as_str));
     EntryMark {
         actor: a.id.clone(),
         name: a.name.clone(),
@@ -377,9 +384,11 @@ fn event_dates_corrected(t: &Topic, c: &mut Changes) {
     let mut moved_keys = std::collections::HashSet::new();
     let mut added = Vec::new();
     for &i in &c.events_added {
+        // The earliest removed first, so two same-titled events that both moved keep order.
         let k = removed
             .get_mut(t.events[i].title.as_str())
-            .and_then(|ks| ks.pop());
+            .filter(|ks| !ks.is_empty())
+            .map(|ks| ks.remove(0));
         match k {
             Some(k) => {
                 let key = &c.events_removed[k];

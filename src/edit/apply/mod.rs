@@ -118,23 +118,58 @@ fn item_text(v: &toml_edit::Value) -> Option<&str> {
         .or_else(|| v.as_inline_table()?.get("text")?.as_str())
 }
 
-/// A new list for a field whose old list had items naming their own sources: an item whose
-/// text is unchanged keeps its table, so an edit from chat never drops its sources.
+/// A new list for a field whose old list had items naming their own sources (the chat form
+/// shows only their text), so an edit from chat never drops those sources. Each old table is
+/// used once: first for the same text at the same place, then for the same text elsewhere (a
+/// reordering), then for a new text at the place of an item whose text is no longer in the
+/// list (a correction in place).
 fn keep_cited(old: Option<&Item>, new: &mut Item) {
     let (Some(old), Some(new)) = (old.and_then(Item::as_array), new.as_array_mut()) else {
         return;
     };
-    let cited: Vec<&toml_edit::Value> = old.iter().filter(|v| v.is_inline_table()).collect();
-    if cited.is_empty() {
+    let old: Vec<&toml_edit::Value> = old.iter().collect();
+    if !old.iter().any(|v| v.is_inline_table()) {
         return;
     }
-    for v in new.iter_mut() {
-        let Some(text) = v.as_str() else { continue };
-        if let Some(kept) = cited.iter().find(|c| item_text(c) == Some(text)) {
-            let decor = v.decor().clone();
-            *v = (*kept).clone();
-            *v.decor_mut() = decor;
+    let old_texts: Vec<Option<&str>> = old.iter().map(|v| item_text(v)).collect();
+    let new_texts: Vec<Option<String>> =
+        new.iter().map(|v| v.as_str().map(str::to_owned)).collect();
+    let cited = |k: usize| old[k].is_inline_table();
+    let mut used = vec![false; old.len()];
+    let mut kept: Vec<Option<usize>> = vec![None; new_texts.len()];
+    for (i, t) in new_texts.iter().enumerate() {
+        if i < old.len() && cited(i) && t.as_deref().is_some_and(|t| old_texts[i] == Some(t)) {
+            kept[i] = Some(i);
+            used[i] = true;
         }
+    }
+    for (i, t) in new_texts.iter().enumerate() {
+        let Some(t) = t.as_deref() else { continue };
+        if kept[i].is_some() {
+            continue;
+        }
+        if let Some(k) = (0..old.len()).find(|&k| !used[k] && cited(k) && old_texts[k] == Some(t)) {
+            kept[i] = Some(k);
+            used[k] = true;
+        }
+    }
+    for (i, t) in new_texts.iter().enumerate() {
+        let Some(t) = t.as_deref() else { continue };
+        let was_text = old_texts.contains(&Some(t));
+        if kept[i].is_none() && i < old.len() && cited(i) && !used[i] && !was_text {
+            kept[i] = Some(i);
+            used[i] = true;
+        }
+    }
+    for ((v, k), t) in new.iter_mut().zip(kept).zip(new_texts) {
+        let (Some(k), Some(t)) = (k, t) else { continue };
+        let Some(mut table) = old[k].as_inline_table().cloned() else {
+            continue;
+        };
+        table.insert("text", t.as_str().into());
+        let decor = v.decor().clone();
+        *v = toml_edit::Value::InlineTable(table);
+        *v.decor_mut() = decor;
     }
 }
 

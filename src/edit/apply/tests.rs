@@ -325,3 +325,27 @@ fn an_item_with_sources_of_its_own_keeps_them_through_an_edit() {
     assert!(out.text.contains("\"One, revised\""), "{}", out.text);
     assert_eq!(out.changes.len(), 1, "{:?}", out.changes);
 }
+
+#[test]
+fn an_item_whose_text_is_corrected_in_place_keeps_its_own_sources() {
+    let card = ACTOR.replace(
+        "  \"Two\",\n",
+        "  { text = \"Two\", sources = [\"wire\"] },\n  { text = \"Two\", sources = [\"agency\"] },\n",
+    );
+    // A typo fixed in the first of two same-worded items: it keeps its own sources, and its
+    // twin keeps the other's.
+    let form = parse_form(FormKind::Position, "demands:\n- One\n- Two.\n- Two").unwrap();
+    let out = position(&card, &form, true, "2026-11-26").unwrap();
+    assert!(
+        out.text
+            .contains("{ text = \"Two.\", sources = [\"wire\"] }"),
+        "{}",
+        out.text
+    );
+    assert!(
+        out.text
+            .contains("{ text = \"Two\", sources = [\"agency\"] }"),
+        "{}",
+        out.text
+    );
+}
