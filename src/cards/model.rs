@@ -111,6 +111,16 @@ impl Topic {
             })
     }
 
+    /// A watch item as every briefing shows it: hedged from its sources, with `cites` (its
+    /// sources' numbers in the reply) and when it is expected.
+    pub fn watch_line(&self, w: &WatchItem, cites: Vec<u32>) -> crate::reply::Line {
+        let line = crate::reply::Line::cited(self.hedged(&w.item, &w.sources), cites);
+        match w.expected {
+            Some(d) => line.label(format!("by {d}")),
+            None => line,
+        }
+    }
+
     /// Whether a claim resting on `sources` needs "(reported)" after it: they are headline-level
     /// only and its words do not say so.
     pub fn needs_hedge(&self, text: &str, sources: &[String]) -> bool {

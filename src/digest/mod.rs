@@ -220,13 +220,7 @@ pub fn digest(
     let watch = t
         .watch
         .iter()
-        .map(|w| {
-            let l = Line::cited(t.hedged(&w.item, &w.sources), cites.cite(&w.sources));
-            match w.expected {
-                Some(d) => l.label(format!("by {d}")),
-                None => l,
-            }
-        })
+        .map(|w| t.watch_line(w, cites.cite(&w.sources)))
         .collect();
     r.bullets("What to watch", watch);
     r.citations = cites.list;
