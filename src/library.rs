@@ -536,3 +536,51 @@ impl SearchIndex {
         hits
     }
 }
+/// Numbers a reply's sources in the order it first cites them, from one topic of a library:
+/// what every answer and briefing lists under "Sources".
+pub struct Cites<'a> {
+    lib: &'a Library,
+    topic: usize,
+    /// The sources cited so far, numbered from 1.
+    pub list: Vec<crate::reply::Citation>,
+}
+
+impl<'a> Cites<'a> {
+    pub fn new(lib: &'a Library, topic: usize) -> Self {
+        Cites {
+            lib,
+            topic,
+            list: Vec::new(),
+        }
+    }
+
+    /// The numbers of `ids`, each source numbered at its first citation; unknown ids are left
+    /// out, a source cited twice in `ids` is numbered once.
+    pub fn cite(&mut self, ids: &[String]) -> Vec<u32> {
+        let mut ns = Vec::new();
+        for id in ids {
+            let n = match self.list.iter().find(|c| &c.source_id == id) {
+                Some(c) => c.n,
+                None => {
+                    let Some(s) = self.lib.source(self.topic, id) else {
+                        continue;
+                    };
+                    let n = self.list.len() as u32 + 1;
+                    self.list.push(crate::reply::Citation {
+                        n,
+                        source_id: s.id.clone(),
+                        title: s.title.clone(),
+                        publisher: s.publisher.clone(),
+                        published: s.published.map(|d| d.to_string()),
+                        url: s.url.clone(),
+                    });
+                    n
+                }
+            };
+            if !ns.contains(&n) {
+                ns.push(n);
+            }
+        }
+        ns
+    }
+}

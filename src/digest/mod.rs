@@ -7,8 +7,8 @@ mod changes;
 
 use crate::cards::{Actor, Topic};
 use crate::date::human_day;
-use crate::library::Library;
-use crate::reply::{Block, Citation, Footer, Line, Reply, ReplyKind};
+use crate::library::{Cites, Library};
+use crate::reply::{Block, Footer, Line, Reply, ReplyKind};
 use chrono::NaiveDate;
 
 /// At most this many items of each kind of change; the rest are counted, with the command that
@@ -54,45 +54,6 @@ impl WhenUnchanged {
 pub struct Previous<'a> {
     pub snapshot: &'a TopicSnapshot,
     pub day: NaiveDate,
-}
-
-/// Numbers sources in the order the digest first cites them.
-struct Cites<'a> {
-    t: &'a Topic,
-    lib: &'a Library,
-    ti: usize,
-    list: Vec<Citation>,
-}
-
-impl Cites<'_> {
-    fn cite(&mut self, ids: &[String]) -> Vec<u32> {
-        let mut out = Vec::new();
-        for id in ids {
-            let n = match self.list.iter().find(|c| &c.source_id == id) {
-                Some(c) => c.n,
-                None => {
-                    let Some(s) = self.lib.source(self.ti, id) else {
-                        continue;
-                    };
-                    let n = self.list.len() as u32 + 1;
-                    self.list.push(Citation {
-                        n,
-                        source_id: s.id.clone(),
-                        title: s.title.clone(),
-                        publisher: s.publisher.clone(),
-                        published: s.published.map(|d| d.to_string()),
-                        url: s.url.clone(),
-                    });
-                    n
-                }
-            };
-            if !out.contains(&n) {
-                out.push(n);
-            }
-        }
-        let _ = self.t;
-        out
-    }
 }
 
 /// How a list of a position (its demands, its red lines) changed, in words that do not read
@@ -151,12 +112,7 @@ pub fn digest(
 ) -> Option<Reply> {
     let t = lib.topic(ti);
     let changes = previous.as_ref().map(|p| diff(p.snapshot, t));
-    let mut cites = Cites {
-        t,
-        lib,
-        ti,
-        list: Vec::new(),
-    };
+    let mut cites = Cites::new(lib, ti);
     let title = format!("Daily briefing: {} · {}", t.title, human_day(day));
     let mut r = Reply::new(ReplyKind::Answer, title);
     match (&previous, &changes) {
@@ -241,12 +197,7 @@ pub fn changes_only(
     if c.is_empty() {
         return None;
     }
-    let mut cites = Cites {
-        t,
-        lib,
-        ti,
-        list: Vec::new(),
-    };
+    let mut cites = Cites::new(lib, ti);
     let mut r = Reply::new(ReplyKind::Answer, format!("What changed in {}", t.title)).summary(
         Line::new(format!(
             "{} change{} since {}.",

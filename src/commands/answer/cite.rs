@@ -4,54 +4,10 @@
 use super::ctx::Ctx;
 use crate::cards::Topic;
 use crate::date::human_day;
-use crate::library::Library;
-use crate::reply::{Citation, Footer};
+use crate::reply::Footer;
 use chrono::NaiveDate;
 
-/// Numbers sources in the order a reply first cites them.
-pub(super) struct Cites<'a> {
-    lib: &'a Library,
-    topic: usize,
-    pub(super) list: Vec<Citation>,
-}
-
-impl<'a> Cites<'a> {
-    pub(super) fn new(lib: &'a Library, topic: usize) -> Self {
-        Cites {
-            lib,
-            topic,
-            list: Vec::new(),
-        }
-    }
-
-    pub(super) fn cite(&mut self, ids: &[String]) -> Vec<u32> {
-        let mut ns = Vec::new();
-        for id in ids {
-            let n = match self.list.iter().find(|c| &c.source_id == id) {
-                Some(c) => c.n,
-                None => {
-                    let Some(s) = self.lib.source(self.topic, id) else {
-                        continue;
-                    };
-                    let n = self.list.len() as u32 + 1;
-                    self.list.push(Citation {
-                        n,
-                        source_id: s.id.clone(),
-                        title: s.title.clone(),
-                        publisher: s.publisher.clone(),
-                        published: s.published.map(|d| d.to_string()),
-                        url: s.url.clone(),
-                    });
-                    n
-                }
-            };
-            if !ns.contains(&n) {
-                ns.push(n);
-            }
-        }
-        ns
-    }
-}
+pub(super) use crate::library::Cites;
 
 impl Ctx<'_> {
     /// The footer of an answer drawn from cards last checked on `as_of`: `what` names them
