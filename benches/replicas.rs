@@ -152,9 +152,11 @@ async fn drain_benchmarks(n: usize) {
         let dir = tempfile::tempdir().expect("tempdir");
         let state = dir.path().join("state");
         std::fs::create_dir_all(&state).expect("state");
-        let store =
-            dossier::scheduler::SqliteStore::open(&state.join("schedules.sqlite3")).expect("store");
-        fill(&store, n).await;
+        let store = dossier::store::Stores::in_folder_async(&state)
+            .await
+            .expect("store")
+            .schedules;
+        fill(&*store, n).await;
         drop(store);
         let (cfg, _) = config(
             dir.path(),
@@ -174,13 +176,15 @@ async fn drain_benchmarks(n: usize) {
         let address = pg.database("bench");
         let fake = Fake::start().await;
         let dir = tempfile::tempdir().expect("tempdir");
-        let db = dossier::service::postgres::Database::new(&dossier::config::PostgresConfig {
+        let db = dossier::store::postgres::Database::new(&dossier::config::PostgresConfig {
             address: address.clone(),
             password: None,
             ca_file: None,
         })
         .expect("database");
-        let store = dossier::scheduler::PgStore::open(db).await.expect("store");
+        let store = dossier::store::postgres::schedules::PgStore::open(db)
+            .await
+            .expect("store");
         fill(&store, n).await;
         drop(store);
         let configs: Vec<_> = (0..replicas)

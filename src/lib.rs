@@ -32,5 +32,6 @@ pub mod router;
 pub mod schedule;
 pub mod scheduler;
 pub mod service;
+pub mod store;
 pub mod text;
 pub mod web;

@@ -1,39 +1,20 @@
 //! Which topic each channel or room answers from when a command names none, as moderators set
 //! it with `topic set <topic>`. Answers read a map in memory; a change is written through to
-//! `state/places.sqlite3`, or to the PostgreSQL database replicas share, or kept only in memory
-//! where `serve` keeps no state. With the database, every replica reads the places whole at
-//! start, and again when another replica says it set one (`NOTIFY dossier_places`) and every
+//! the [`PlaceStore`] first (the state file, the database replicas share, or memory where
+//! nothing is kept). With the database, every replica reads the places whole at start, and
+//! again when another replica says it set one (`NOTIFY dossier_places`) and every
 //! [`REFRESH_EVERY`], so a channel answered by any replica behind a load balancer answers from
 //! the same topic. A place with no topic of its own uses the configured default topic, or the
 //! only one loaded.
 
 use crate::schedule::Destination;
-use crate::service::postgres::Database;
-use rusqlite::{Connection, params};
+use crate::store::places::{PLACES_CHANNEL, PlaceRow, PlaceStore};
 use std::collections::HashMap;
-use std::path::Path;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS place_topics (
-    platform TEXT NOT NULL,
-    place TEXT NOT NULL,
-    topic TEXT NOT NULL,
-    set_by TEXT,
-    set_at TEXT NOT NULL,
-    PRIMARY KEY (platform, place)
-);
-";
-const SCHEMA_VERSION: i64 = 1;
-
-/// The same table in the shared database (the SQL is the same in both); each migration takes it
-/// from the version before it to its index + 1.
-const PG_MIGRATIONS: [&str; 1] = [SCHEMA];
-
-/// The channel on which a replica says it set a place's topic.
-pub const PLACES_CHANNEL: &str = "dossier_places";
+pub use crate::store::places::PlaceError;
 
 /// How often a replica reads the places again without being told to.
 pub const REFRESH_EVERY: Duration = Duration::from_secs(30);
@@ -43,26 +24,7 @@ pub const REFRESH_EVERY: Duration = Duration::from_secs(30);
 pub struct PlaceTopic {
     pub topic: String,
     pub set_by: Option<String>,
-    pub set_at: String,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum PlaceError {
-    #[error("the places store {0}")]
-    Store(String),
-    /// The shared database cannot be reached now; nothing was changed.
-    #[error("the places' topics cannot be written: {0}")]
-    Unavailable(String),
-}
-
-/// A database error, sorted: unreachable is "unavailable", anything else a store error.
-fn shared_error(e: crate::service::postgres::PgError) -> PlaceError {
-    match e {
-        crate::service::postgres::PgError::Unreachable(..) => {
-            PlaceError::Unavailable(e.to_string())
-        }
-        crate::service::postgres::PgError::Refused(..) => PlaceError::Store(e.to_string()),
-    }
+    pub set_at: chrono::DateTime<chrono::Utc>,
 }
 
 type Key = (String, String);
@@ -71,17 +33,10 @@ fn key(place: &Destination) -> Key {
     (place.platform().to_owned(), place.id())
 }
 
-/// Where a change to a place's topic is written.
-enum Backing {
-    Memory,
-    Sqlite(Mutex<Connection>),
-    Postgres(Database),
-}
-
-/// The places' topics: in memory, written through to SQLite or PostgreSQL.
+/// The places' topics: in memory, written through to a store.
 pub struct Places {
     topics: RwLock<HashMap<Key, PlaceTopic>>,
-    db: Backing,
+    store: Arc<dyn PlaceStore>,
 }
 
 impl Default for Places {
@@ -90,81 +45,47 @@ impl Default for Places {
     }
 }
 
+fn map_of(rows: Vec<PlaceRow>) -> HashMap<Key, PlaceTopic> {
+    rows.into_iter()
+        .map(|r| {
+            (
+                (r.platform, r.place),
+                PlaceTopic {
+                    topic: r.topic,
+                    set_by: r.set_by,
+                    set_at: r.set_at,
+                },
+            )
+        })
+        .collect()
+}
+
 impl Places {
     /// Kept only while the process runs.
     pub fn in_memory() -> Places {
         Places {
-            topics: RwLock::new(HashMap::new()),
-            db: Backing::Memory,
+            topics: RwLock::default(),
+            store: Arc::new(crate::store::memory::MemoryPlaces::default()),
         }
     }
 
-    /// Kept in `path` (created if missing); refuses a file written by a newer dossier.
-    pub fn open(path: &Path) -> Result<Places, PlaceError> {
-        let conn = crate::service::sqlite::open(path, SCHEMA, SCHEMA_VERSION)
-            .map_err(PlaceError::Store)?;
-        let bad = |e: rusqlite::Error| {
-            PlaceError::Store(format!(
-                "{} is not a readable dossier store ({e})",
-                path.display()
-            ))
-        };
-        let mut topics = HashMap::new();
-        {
-            let mut q = conn
-                .prepare("SELECT platform, place, topic, set_by, set_at FROM place_topics")
-                .map_err(bad)?;
-            let rows = q
-                .query_map([], |r| {
-                    Ok((
-                        (r.get::<_, String>(0)?, r.get::<_, String>(1)?),
-                        PlaceTopic {
-                            topic: r.get(2)?,
-                            set_by: r.get(3)?,
-                            set_at: r.get(4)?,
-                        },
-                    ))
-                })
-                .map_err(bad)?;
-            for row in rows {
-                let (k, v) = row.map_err(bad)?;
-                topics.insert(k, v);
-            }
-        }
+    /// Kept in `store`, read whole now.
+    pub async fn open(store: Arc<dyn PlaceStore>) -> Result<Places, PlaceError> {
+        let topics = map_of(store.all().await?);
         Ok(Places {
             topics: RwLock::new(topics),
-            db: Backing::Sqlite(Mutex::new(conn)),
-        })
-    }
-
-    /// Kept in the shared database `db` (its table migrated to this build's schema), read
-    /// whole now; [`follow`] keeps it current with the other replicas' changes.
-    pub async fn open_shared(db: Database) -> Result<Places, PlaceError> {
-        db.migrate("places", &PG_MIGRATIONS)
-            .await
-            .map_err(|e| PlaceError::Store(e.to_string()))?;
-        let topics = read_shared(&db).await?;
-        Ok(Places {
-            topics: RwLock::new(topics),
-            db: Backing::Postgres(db),
+            store,
         })
     }
 
     /// Where the topics are kept, for the logs.
     pub fn describe(&self) -> String {
-        match &self.db {
-            Backing::Memory => "memory only".into(),
-            Backing::Sqlite(_) => "SQLite".into(),
-            Backing::Postgres(db) => format!("PostgreSQL {}", db.name),
-        }
+        self.store.describe()
     }
 
-    /// Read the shared places again (after another replica changed one).
+    /// Read the places again (after another replica changed one).
     async fn refresh(&self) -> Result<(), PlaceError> {
-        let Backing::Postgres(db) = &self.db else {
-            return Ok(());
-        };
-        let topics = read_shared(db).await?;
+        let topics = map_of(self.store.all().await?);
         *self.topics.write().unwrap_or_else(|e| e.into_inner()) = topics;
         Ok(())
     }
@@ -185,85 +106,36 @@ impl Places {
         topic: &str,
         by: Option<&str>,
     ) -> Result<PlaceTopic, PlaceError> {
-        let entry = PlaceTopic {
+        let (platform, id) = key(place);
+        let row = PlaceRow {
+            platform,
+            place: id,
             topic: topic.to_owned(),
             set_by: by.map(str::to_owned),
-            set_at: chrono::Utc::now().to_rfc3339(),
+            set_at: crate::store::rows::millis(chrono::Utc::now()),
         };
-        let (platform, id) = key(place);
-        match &self.db {
-            Backing::Memory => {}
-            Backing::Sqlite(db) => {
-                db.lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .execute(
-                        "INSERT INTO place_topics (platform, place, topic, set_by, set_at) VALUES (?1, ?2, ?3, ?4, ?5)
-                         ON CONFLICT (platform, place) DO UPDATE SET topic = ?3, set_by = ?4, set_at = ?5",
-                        params![platform, id, entry.topic, entry.set_by, entry.set_at],
-                    )
-                    .map_err(|e| PlaceError::Store(format!("could not be written: {e}")))?;
-            }
-            Backing::Postgres(db) => {
-                let c = db.client().await.map_err(shared_error)?;
-                c.execute(
-                    "INSERT INTO place_topics (platform, place, topic, set_by, set_at) VALUES ($1, $2, $3, $4, $5)
-                     ON CONFLICT (platform, place) DO UPDATE SET topic = $3, set_by = $4, set_at = $5",
-                    &[&platform, &id, &entry.topic, &entry.set_by, &entry.set_at],
-                )
-                .await
-                .map_err(|e| shared_error(db.error(e)))?;
-                drop(c);
-                db.notify(PLACES_CHANNEL).await;
-            }
-        }
+        self.store.set(&row).await?;
+        let entry = PlaceTopic {
+            topic: row.topic,
+            set_by: row.set_by,
+            set_at: row.set_at,
+        };
         self.topics
             .write()
             .unwrap_or_else(|e| e.into_inner())
-            .insert((platform, id), entry.clone());
+            .insert((row.platform, row.place), entry.clone());
         Ok(entry)
     }
 
-    /// Every place's topic with who set it and when, for a copy to another store:
-    /// ((platform, place id), topic).
-    pub fn rows(&self) -> Vec<((String, String), PlaceTopic)> {
-        let mut rows: Vec<_> = self
-            .topics
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-            .map(|(k, t)| (k.clone(), t.clone()))
-            .collect();
-        rows.sort_by(|a, b| a.0.cmp(&b.0));
-        rows
+    /// Every place's topic as kept, for a copy to another store.
+    pub async fn rows(&self) -> Result<Vec<PlaceRow>, PlaceError> {
+        self.store.all().await
     }
 
-    /// Add rows copied from another store to the shared database; a place that already has a
-    /// topic there keeps it. How many were added.
-    pub async fn load_shared(
-        &self,
-        rows: &[((String, String), PlaceTopic)],
-    ) -> Result<u64, PlaceError> {
-        let Backing::Postgres(db) = &self.db else {
-            return Err(PlaceError::Store("is not the shared database".into()));
-        };
-        let mut c = db
-            .client()
-            .await
-            .map_err(|e| PlaceError::Store(e.to_string()))?;
-        let fail = |e| PlaceError::Store(db.error(e).to_string());
-        let tx = c.transaction().await.map_err(fail)?;
-        let mut added = 0;
-        for ((platform, place), t) in rows {
-            added += tx
-                .execute(
-                    "INSERT INTO place_topics (platform, place, topic, set_by, set_at) VALUES ($1, $2, $3, $4, $5)
-                     ON CONFLICT (platform, place) DO NOTHING",
-                    &[platform, place, &t.topic, &t.set_by, &t.set_at],
-                )
-                .await
-                .map_err(fail)?;
-        }
-        tx.commit().await.map_err(fail)?;
+    /// Add rows copied from another store; a place that already has a topic keeps it. How
+    /// many were added.
+    pub async fn load(&self, rows: &[PlaceRow]) -> Result<u64, PlaceError> {
+        let added = self.store.load(rows).await?;
         self.refresh().await?;
         Ok(added)
     }
@@ -282,42 +154,14 @@ impl Places {
     }
 }
 
-/// Every place's topic in the shared database.
-async fn read_shared(db: &Database) -> Result<HashMap<Key, PlaceTopic>, PlaceError> {
-    let c = db
-        .client()
-        .await
-        .map_err(|e| PlaceError::Store(e.to_string()))?;
-    let rows = c
-        .query(
-            "SELECT platform, place, topic, set_by, set_at FROM place_topics",
-            &[],
-        )
-        .await
-        .map_err(|e| PlaceError::Store(db.error(e).to_string()))?;
-    rows.iter()
-        .map(|r| {
-            Ok((
-                (r.try_get(0)?, r.try_get(1)?),
-                PlaceTopic {
-                    topic: r.try_get(2)?,
-                    set_by: r.try_get(3)?,
-                    set_at: r.try_get(4)?,
-                },
-            ))
-        })
-        .collect::<Result<_, tokio_postgres::Error>>()
-        .map_err(|e| PlaceError::Store(db.error(e).to_string()))
-}
-
 /// Keep shared places current until `stop`: read them again when another replica says it set
 /// one, and every [`REFRESH_EVERY`]. Places kept in a file or in memory need nothing.
 pub async fn follow(places: Arc<Places>, stop: CancellationToken) {
-    let Backing::Postgres(db) = &places.db else {
+    let Some(db) = places.store.shared().cloned() else {
         return;
     };
-    crate::service::postgres::follow_channel(
-        db,
+    crate::store::postgres::follow_channel(
+        &db,
         PLACES_CHANNEL,
         REFRESH_EVERY,
         &stop,
@@ -341,33 +185,25 @@ mod tests {
     #[test]
     fn a_places_topic_is_kept_across_a_restart() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("state/places.sqlite3");
+        let state = dir.path().join("state");
         let here = Destination::Discord { channel: 7 };
         let there = Destination::Matrix {
             room: "!a:hs".into(),
         };
+        let open = || {
+            let stores = crate::store::Stores::in_folder(&state).unwrap();
+            block_on(Places::open(stores.places)).unwrap()
+        };
         {
-            let p = Places::open(&path).unwrap();
+            let p = open();
             assert!(p.topic_of(&here).is_none());
             block_on(p.set(&here, "iran-us-talks", Some("discord:1 (mod)"))).unwrap();
             block_on(p.set(&there, "delta-accord", None)).unwrap();
             block_on(p.set(&here, "river-treaty", None)).unwrap();
         }
-        let p = Places::open(&path).unwrap();
+        let p = open();
         assert_eq!(p.topic_of(&here).unwrap().topic, "river-treaty");
         assert_eq!(p.topic_of(&there).unwrap().topic, "delta-accord");
         assert_eq!(p.all().len(), 2);
-    }
-
-    #[test]
-    fn a_newer_store_is_refused() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("places.sqlite3");
-        Connection::open(&path)
-            .unwrap()
-            .pragma_update(None, "user_version", 99)
-            .unwrap();
-        let e = Places::open(&path).err().unwrap().to_string();
-        assert!(e.contains("newer dossier"), "{e}");
     }
 }

@@ -91,61 +91,28 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let db = match config
-        .postgres
-        .as_ref()
-        .map(crate::service::postgres::Database::new)
-        .transpose()
-    {
-        Ok(db) => db,
-        Err(e) => {
+    // Every store, opened once where the config says: a replica waits for the shared
+    // database to be reachable (until stopped).
+    let opened = runtime.block_on(async {
+        tokio::select! {
+            r = open_stores(&config, &library) => Some(r),
+            _ = shutdown_signal() => None,
+        }
+    });
+    let (stores, places, feed) = match opened {
+        Some(Ok(s)) => s,
+        Some(Err(e)) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
-    };
-    if let Some(db) = &db {
-        let waited = runtime.block_on(async {
-            tokio::select! {
-                r = db.wait_until_reachable() => Some(r),
-                _ = shutdown_signal() => None,
-            }
-        });
-        match waited {
-            Some(Ok(())) => {}
-            Some(Err(e)) => {
-                eprintln!("error: {e}");
-                return ExitCode::from(2);
-            }
-            None => {
-                eprintln!("stopped while waiting for the shared database");
-                return ExitCode::SUCCESS;
-            }
-        }
-    }
-    let store = match runtime.block_on(open_schedules(&config, &library, db.clone())) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
+        None => {
+            eprintln!("stopped while opening the state");
+            return ExitCode::SUCCESS;
         }
     };
-    let log: Arc<dyn crate::desk::EditStore> = match &db {
-        Some(db) => match runtime.block_on(crate::desk::PgLog::open(db.clone())) {
-            Ok(l) => Arc::new(l),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::from(2);
-            }
-        },
-        None => match crate::desk::SqliteLog::open(&config.state.join("edits.sqlite3")) {
-            Ok(l) => Arc::new(l),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::from(2);
-            }
-        },
-    };
-    let desk = crate::desk::Desk::with_log(&root, log);
+    let db = stores.database.clone();
+    let store = stores.schedules.clone();
+    let desk = crate::desk::Desk::with_log(&root, stores.edits.clone());
     let desk = match &db {
         Some(db) => desk.with_cluster(db.clone()),
         None => desk,
@@ -162,28 +129,6 @@ pub fn run(args: Args) -> ExitCode {
                 return ExitCode::from(2);
             }
         },
-    };
-    let places = match &db {
-        Some(db) => runtime.block_on(crate::places::Places::open_shared(db.clone())),
-        None => crate::places::Places::open(&config.state.join("places.sqlite3")),
-    };
-    let places = match places {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let feed = match &db {
-        Some(db) => runtime.block_on(crate::feed::Feed::open_shared(db.clone())),
-        None => crate::feed::Feed::open(&config.state.join("feed.sqlite3")),
-    };
-    let feed = match feed {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
     };
     let app = Arc::new(
         App::new(library, config.default_topic.clone(), clock)
@@ -209,13 +154,20 @@ fn fail(message: String) -> ExitCode {
     ExitCode::from(2)
 }
 
-/// The schedule store (`state/schedules.sqlite3`, or the shared PostgreSQL database), with the config's `[[schedule]]`s synced
-/// into it. Their topics must be loaded.
-async fn open_schedules(
+/// Every store (the state folder's one file, or the shared database), with the config's
+/// `[[schedule]]`s synced into the schedules (their topics must be loaded), and the places'
+/// topics and the change feed read.
+async fn open_stores(
     config: &Config,
     library: &Library,
-    db: Option<crate::service::postgres::Database>,
-) -> Result<Arc<dyn crate::schedule::ScheduleStore>, String> {
+) -> Result<
+    (
+        crate::store::Stores,
+        crate::places::Places,
+        crate::feed::Feed,
+    ),
+    String,
+> {
     for s in &config.schedules {
         if library.topic_index(&s.topic).is_none() {
             return Err(format!(
@@ -224,18 +176,8 @@ async fn open_schedules(
             ));
         }
     }
-    let store: Arc<dyn crate::schedule::ScheduleStore> = match db {
-        Some(db) => Arc::new(
-            crate::scheduler::PgStore::open(db)
-                .await
-                .map_err(|e| e.to_string())?,
-        ),
-        None => Arc::new(
-            crate::scheduler::SqliteStore::open(&config.state.join("schedules.sqlite3"))
-                .map_err(|e| e.to_string())?,
-        ),
-    };
-    tracing::info!(store = %store.describe(), "daily briefings kept in");
+    let stores = crate::store::Stores::open(config).await?;
+    tracing::info!(store = %stores.describe(), "state kept in");
     for w in super::config::warnings(config) {
         tracing::warn!("{w}");
     }
@@ -249,26 +191,30 @@ async fn open_schedules(
             ..s.clone()
         })
         .collect();
-    store
+    stores
+        .schedules
         .sync_config(&canonical, chrono::Utc::now())
         .await
         .map_err(|e| e.to_string())?;
-    Ok(store)
+    let places = crate::places::Places::open(stores.places.clone())
+        .await
+        .map_err(|e| e.to_string())?;
+    let feed = crate::feed::Feed::open(stores.feed.clone())
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok((stores, places, feed))
 }
 
 async fn serve(
     config: Config,
     app: Arc<App>,
-    db: Option<crate::service::postgres::Database>,
+    db: Option<crate::store::postgres::Database>,
 ) -> ExitCode {
     let stop = CancellationToken::new();
     let mut tasks = Tasks::new();
     app.follow_changes();
     tokio::spawn(crate::places::follow(app.places.clone(), stop.clone()));
-    tokio::spawn(crate::feed::shared::follow_shared(
-        app.feed.clone(),
-        stop.clone(),
-    ));
+    tokio::spawn(crate::feed::follow_shared(app.feed.clone(), stop.clone()));
     let (routes, discord_poster) =
         match open_discord(&config, &app, db.clone(), &stop, &mut tasks).await {
             Ok(r) => r,
@@ -371,7 +317,7 @@ type BriefingPoster = Option<Arc<dyn crate::scheduler::Poster>>;
 fn open_matrix(
     config: &Config,
     app: &Arc<App>,
-    db: Option<crate::service::postgres::Database>,
+    db: Option<crate::store::postgres::Database>,
     stop: &CancellationToken,
     tasks: &mut Tasks,
 ) -> Result<BriefingPoster, String> {
@@ -441,7 +387,7 @@ fn open_matrix(
 fn open_matrix(
     config: &Config,
     _app: &Arc<App>,
-    _db: Option<crate::service::postgres::Database>,
+    _db: Option<crate::store::postgres::Database>,
     _stop: &CancellationToken,
     _tasks: &mut Tasks,
 ) -> Result<BriefingPoster, String> {
@@ -455,7 +401,7 @@ fn open_matrix(
 async fn open_discord(
     config: &Config,
     app: &Arc<App>,
-    db: Option<crate::service::postgres::Database>,
+    db: Option<crate::store::postgres::Database>,
     stop: &CancellationToken,
     tasks: &mut Tasks,
 ) -> Result<(Option<axum::Router>, BriefingPoster), String> {
@@ -467,7 +413,7 @@ async fn open_discord(
 async fn open_discord(
     config: &Config,
     _app: &Arc<App>,
-    _db: Option<crate::service::postgres::Database>,
+    _db: Option<crate::store::postgres::Database>,
     _stop: &CancellationToken,
     _tasks: &mut Tasks,
 ) -> Result<(Option<axum::Router>, BriefingPoster), String> {

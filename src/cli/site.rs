@@ -15,7 +15,7 @@ pub struct Args {
     /// The folder to write the site into (created if missing).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    /// Where the feed's history is kept (`feed.sqlite3` inside).
+    /// Where the feed's history is kept (`dossier.sqlite3` inside).
     #[arg(
         long,
         env = "DOSSIER_STATE",
@@ -44,25 +44,37 @@ pub fn run(args: Args) -> ExitCode {
         Ok(l) => l,
         Err(code) => return code,
     };
-    let feed = match crate::feed::Feed::open(&args.state.join("feed.sqlite3")) {
-        Ok(f) => f,
+    let runtime = match tokio::runtime::Builder::new_current_thread().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let today = args.common.today();
+    let recorded = runtime.block_on(async {
+        let stores = crate::store::Stores::in_folder_async(&args.state).await?;
+        let feed = crate::feed::Feed::open(stores.feed)
+            .await
+            .map_err(|e| e.to_string())?;
+        let made = feed
+            .record(&library, chrono::Utc::now(), today)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok::<_, String>((feed, made))
+    });
+    let feed = match recorded {
+        Ok((feed, made)) => {
+            for e in made {
+                eprintln!("feed: {} (change {} of {})", e.title, e.seq, e.topic);
+            }
+            feed
+        }
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     };
-    let today = args.common.today();
-    match feed.record(&library, chrono::Utc::now(), today) {
-        Ok(made) => {
-            for e in made {
-                eprintln!("feed: {} (change {} of {})", e.title, e.seq, e.topic);
-            }
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
-    }
     let app = Arc::new(
         App::new(
             library,
@@ -72,13 +84,6 @@ pub fn run(args: Args) -> ExitCode {
         .with_feed(feed)
         .with_public_url(args.public_url.clone()),
     );
-    let runtime = match tokio::runtime::Builder::new_current_thread().build() {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::from(2);
-        }
-    };
     match runtime.block_on(crate::web::site::write(app, &args.out)) {
         Ok(w) => {
             println!(

@@ -1,5 +1,5 @@
 //! `dossier state migrate --from state/ --to postgres://user@host/db`: copy one process's
-//! SQLite state (the schedules: subscriptions, the posts already made, the snapshots each place
+//! state (the schedules: subscriptions, the posts already made, the snapshots each place
 //! was last sent; the edit log and the members' suggestions; the places' topics; the change
 //! feed) into the PostgreSQL database replicas share, ids and history kept, so no briefing is
 //! posted again, no edit is lost and the feed keeps its entries' ids. Idempotent: rows already
@@ -8,21 +8,30 @@
 //! password comes from `PGPASSWORD` or `--password-file`, never the address.
 
 use crate::config::{PostgresConfig, Secret};
-use crate::desk::{EditStore, PgLog, SqliteLog};
-use crate::scheduler::{PgStore, SqliteStore};
-use crate::service::postgres::Database;
+use crate::store::Stores;
+use crate::store::edits::EditStore as _;
+use crate::store::feed::FeedStore as _;
+use crate::store::places::PlaceStore as _;
+use crate::store::postgres::Database;
+use crate::store::postgres::edits::PgLog;
+use crate::store::postgres::feed::PgFeed;
+use crate::store::postgres::places::PgPlaces;
+use crate::store::postgres::schedules::PgStore;
+use crate::store::sqlite::{Db, schedules::SqliteStore};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Cmd {
-    /// Copy a SQLite state folder's schedules and edit log into a PostgreSQL database.
+    /// Copy a state folder's schedules, edit log, places' topics and change feed into a
+    /// PostgreSQL database.
     Migrate(MigrateArgs),
 }
 
 #[derive(Debug, clap::Args)]
 pub struct MigrateArgs {
-    /// The state folder `serve` used (it holds schedules.sqlite3 and edits.sqlite3).
+    /// The state folder `serve` used (it holds dossier.sqlite3, or the files of earlier
+    /// versions, which are first brought into it).
     #[arg(long, value_name = "DIR")]
     pub from: PathBuf,
     /// The database: postgres://user@host:5432/db (no password in it; `?sslmode=verify-full`
@@ -71,25 +80,27 @@ fn password(a: &MigrateArgs) -> Result<Option<Secret>, String> {
 }
 
 fn migrate(a: MigrateArgs) -> Result<(), String> {
-    use std::str::FromStr as _;
-    let plain = crate::config::sslmode(&a.to)
-        .map(|(plain, _)| plain)
-        .map_err(|e| format!("`--to` is not a PostgreSQL address: {e}"))?;
-    let parsed = tokio_postgres::Config::from_str(&plain).map_err(|_| {
+    let parsed = crate::store::postgres::address(&a.to).map_err(|_| {
         "`--to` is not a PostgreSQL address: write it as postgres://user@host:5432/database"
             .to_owned()
     })?;
-    if parsed.get_password().is_some() {
+    if parsed.has_password {
         return Err(
             "`--to` must not hold the password: set PGPASSWORD, or use --password-file".into(),
         );
     }
-    let schedules = a.from.join("schedules.sqlite3");
-    let edits = a.from.join("edits.sqlite3");
-    if !schedules.exists() && !edits.exists() {
+    let files = [
+        crate::store::sqlite::FILE,
+        "schedules.sqlite3",
+        "edits.sqlite3",
+        "places.sqlite3",
+        "feed.sqlite3",
+    ];
+    if !files.iter().any(|f| a.from.join(f).is_file()) {
         return Err(format!(
-            "{} holds neither schedules.sqlite3 nor edits.sqlite3: name the folder `serve` used as its `state`",
-            a.from.display()
+            "{} holds no dossier state ({}): name the folder `serve` used as its `state`",
+            a.from.display(),
+            crate::store::sqlite::FILE
         ));
     }
     let pg = PostgresConfig {
@@ -97,26 +108,18 @@ fn migrate(a: MigrateArgs) -> Result<(), String> {
         password: password(&a)?,
         ca_file: a.ca_file.clone(),
     };
-    let dump = match schedules.exists() {
-        true => Some(
-            SqliteStore::open(&schedules)
-                .and_then(|s| s.dump())
-                .map_err(|e| e.to_string())?,
-        ),
-        false => None,
-    };
     let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     runtime.block_on(async {
-        let log = match edits.exists() {
-            true => Some(
-                SqliteLog::open(&edits)
-                    .map_err(|e| e.to_string())?
-                    .dump()
-                    .await
-                    .map_err(|e| e.to_string())?,
-            ),
-            false => None,
-        };
+        // The folder is brought to its one file first, as `serve` would.
+        let file_db = Db::open_async(&a.from).await.map_err(|e| e.to_string())?;
+        let from = Stores::over_file(file_db.clone());
+        let file = a.from.join(crate::store::sqlite::FILE);
+        let file = file.display();
+        let dump = SqliteStore::new(file_db)
+            .dump()
+            .await
+            .map_err(|e| e.to_string())?;
+        let log = from.edits.dump().await.map_err(|e| e.to_string())?;
         let db = Database::new(&pg)?;
         let name = db.name.clone();
         let target = PgStore::open(db.clone()).await.map_err(|e| e.to_string())?;
@@ -140,60 +143,40 @@ fn migrate(a: MigrateArgs) -> Result<(), String> {
                 }
             ));
         }
-        if let Some(dump) = &dump {
-            let loaded = target.load(dump).await.map_err(|e| e.to_string())?;
-            println!(
-                "copied from {} into {name}: {} of {} subscriptions, {} of {} posts, {} of {} snapshots (the rest were there already)",
-                schedules.display(),
-                loaded.subscriptions,
-                dump.subscriptions.len(),
-                loaded.posts,
-                dump.posts.len(),
-                loaded.snapshots,
-                dump.snapshots.len()
-            );
-        }
-        if let Some(log) = &log {
-            let loaded = target_log.load(log).await.map_err(|e| e.to_string())?;
-            println!(
-                "copied from {} into {name}: {} of {} edits, {} of {} suggestions (the rest were there already)",
-                edits.display(),
-                loaded.edits,
-                log.edits.len(),
-                loaded.suggestions,
-                log.suggestions.len(),
-            );
-        }
-        let places = a.from.join("places.sqlite3");
-        if places.exists() {
-            let rows = crate::places::Places::open(&places)
-                .map_err(|e| e.to_string())?
-                .rows();
-            let shared = crate::places::Places::open_shared(db.clone())
-                .await
-                .map_err(|e| e.to_string())?;
-            let added = shared.load_shared(&rows).await.map_err(|e| e.to_string())?;
-            println!(
-                "copied from {} into {name}: {added} of {} places' topics (the rest were there already)",
-                places.display(),
-                rows.len()
-            );
-        }
-        let feed = a.from.join("feed.sqlite3");
-        if feed.exists() {
-            let dump = crate::feed::Feed::open(&feed)
-                .and_then(|f| f.dump())
-                .map_err(|e| e.to_string())?;
-            let shared = crate::feed::Feed::open_shared(db.clone())
-                .await
-                .map_err(|e| e.to_string())?;
-            let added = shared.load_shared(&dump).await.map_err(|e| e.to_string())?;
-            println!(
-                "copied from {} into {name}: {added} of {} feed entries (the rest were there already)",
-                feed.display(),
-                dump.entries.len()
-            );
-        }
+        let loaded = target.load(&dump).await.map_err(|e| e.to_string())?;
+        println!(
+            "copied from {file} into {name}: {} of {} subscriptions, {} of {} posts, {} of {} snapshots (the rest were there already)",
+            loaded.subscriptions,
+            dump.subscriptions.len(),
+            loaded.posts,
+            dump.posts.len(),
+            loaded.snapshots,
+            dump.snapshots.len()
+        );
+        let loaded = target_log.load(&log).await.map_err(|e| e.to_string())?;
+        println!(
+            "copied from {file} into {name}: {} of {} edits, {} of {} suggestions (the rest were there already)",
+            loaded.edits,
+            log.edits.len(),
+            loaded.suggestions,
+            log.suggestions.len(),
+        );
+        let rows = from.places.all().await.map_err(|e| e.to_string())?;
+        let shared = PgPlaces::open(db.clone())
+            .await
+            .map_err(|e| e.to_string())?;
+        let added = shared.load(&rows).await.map_err(|e| e.to_string())?;
+        println!(
+            "copied from {file} into {name}: {added} of {} places' topics (the rest were there already)",
+            rows.len()
+        );
+        let feed = from.feed.read(usize::MAX).await.map_err(|e| e.to_string())?;
+        let shared = PgFeed::open(db.clone()).await.map_err(|e| e.to_string())?;
+        let added = shared.load(&feed).await.map_err(|e| e.to_string())?;
+        println!(
+            "copied from {file} into {name}: {added} of {} feed entries (the rest were there already)",
+            feed.entries.len()
+        );
         Ok(())
     })
 }

@@ -9,7 +9,6 @@ use super::check::ConfigCheck;
 use super::raw::RawConfig;
 use super::types::*;
 use std::path::PathBuf;
-use std::str::FromStr;
 use toml::Spanned;
 
 /// Where the shared stores are, and this replica's own folder.
@@ -73,13 +72,15 @@ impl ConfigCheck<'_> {
             }
         };
         let ca_file = self.ca_file(raw, tls);
-        let parsed = match tokio_postgres::Config::from_str(&plain) {
-            Ok(c) => c,
-            Err(e) => {
+        // The address is read whole when the database is opened; here, what the config must
+        // and must not say in it.
+        let parsed = match url::Url::parse(&plain) {
+            Ok(u) if u.host_str().is_some_and(|h| !h.is_empty()) => u,
+            _ => {
                 self.err(
                     v.span(),
                     "bad-value",
-                    format!("`state` is not a PostgreSQL address: {e}"),
+                    "`state` is not a PostgreSQL address".into(),
                     "write it as postgres://user@host:5432/database",
                 );
                 return StateChoice {
@@ -88,7 +89,7 @@ impl ConfigCheck<'_> {
                 };
             }
         };
-        if parsed.get_password().is_some() {
+        if parsed.password().is_some() {
             self.err(
                 v.span(),
                 "secret-in-config",
@@ -96,7 +97,7 @@ impl ConfigCheck<'_> {
                 "remove it from the address; set PGPASSWORD in the environment, or point `state_password_file` at a file that holds it",
             );
         }
-        if parsed.get_user().is_none() {
+        if parsed.username().is_empty() {
             self.err(
                 v.span(),
                 "missing-field",

@@ -7,7 +7,7 @@
 use super::git;
 use super::state::{CARDS_CHANNEL, Desk};
 use crate::reload::{Reloader, Trigger};
-use crate::service::postgres::logged;
+use crate::store::postgres::logged;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -41,7 +41,7 @@ pub async fn follow(desk: Arc<Desk>, reloader: Arc<Reloader>, stop: Cancellation
     const WHAT: &str = "pull the cards' remote";
     match desk.cluster() {
         Some(db) => {
-            crate::service::postgres::follow_channel(
+            crate::store::postgres::follow_channel(
                 db,
                 CARDS_CHANNEL,
                 FETCH_EVERY,

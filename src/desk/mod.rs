@@ -2,8 +2,8 @@
 //! `field: value` message (Matrix) becomes a change to one card file: applied with the card
 //! surgery of `crate::edit` so the rest of the file keeps its comments and layout, checked with
 //! the whole topic by the same rules as `dossier check` before anything is written, written
-//! atomically, committed in git, logged with its author (`log`: in SQLite, `log_sqlite`, or
-//! in the database replicas share, `log_postgres`), and served by a reload
+//! atomically, committed in git, logged with its author (the edit log of `store::edits`), and
+//! served by a reload
 //! (`write`). `undo` reverts the newest edit, checked the same way, and `history` lists them
 //! (`undo`); members suggest edits for the moderators to decide (`suggestions`). Edits to one
 //! topic are serialized (`state`); a form opened on a card that changed before it was sent is
@@ -21,9 +21,6 @@ pub mod files;
 pub mod follow;
 pub mod git;
 pub mod grammar;
-pub mod log;
-pub mod log_postgres;
-pub mod log_sqlite;
 pub mod new;
 pub mod state;
 pub mod suggestions;
@@ -31,10 +28,8 @@ pub mod target;
 pub mod undo;
 pub mod write;
 
+pub use crate::store::edits::EditStore;
 pub use files::write_atomically;
 pub use grammar::respond;
-pub use log::EditStore;
-pub use log_postgres::PgLog;
-pub use log_sqlite::SqliteLog;
 pub use state::{Desk, HISTORY_LEN, Handles, MAX_PENDING_SUGGESTIONS, Sharing, not_set_up};
 pub use target::{Prefill, Target, card_ref};

@@ -6,7 +6,6 @@
 //! back if it brings an error), committed in git, logged with its author and served by a
 //! reload, so `history` lists it and `undo` takes it away again, like any edit.
 
-use super::log::Entry;
 use super::state::{Desk, Handles, user_error};
 use crate::cards::load::{ACTORS_DIR, check_topic};
 use crate::commands::command::{NewQuery, NewWhat};
@@ -15,6 +14,7 @@ use crate::edit::new::{actor_card, name, slug, topic_files};
 use crate::edit::{Author, content_hash};
 use crate::reload::Trigger;
 use crate::reply::{Line, Reply, ReplyKind};
+use crate::store::edits::Entry;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

@@ -3,13 +3,12 @@
 //! What it needs of the rest of the service comes as [`Handles`], lent for one command.
 
 use super::git;
-use super::log::{EditStore, Entry, LogError};
-use super::log_sqlite::SqliteLog;
 use crate::clock::Clock;
 use crate::edit::Author;
 use crate::reload::Reloader;
 use crate::reply::{Line, Reply, ReplyKind};
 use crate::service::{Notices, Shelf};
+use crate::store::edits::{EditStore, Entry, LogError};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -39,7 +38,7 @@ pub(super) fn user_error(title: impl Into<String>, text: impl Into<String>) -> R
 
 /// The answer when the edit log failed: paused while the shared database cannot be reached
 /// (nothing to report, it comes back by itself), else an error for the operators.
-pub(super) fn log_failed(e: &super::log::LogError, reading: &str) -> Reply {
+pub(super) fn log_failed(e: &crate::store::edits::LogError, reading: &str) -> Reply {
     if e.is_unavailable() {
         tracing::warn!(error = %e, "{reading} waits for the database");
         return user_error(
@@ -78,7 +77,7 @@ pub struct Desk {
     sharing: Option<Sharing>,
     /// The database the replicas share, whose advisory locks make each topic's edits one at a
     /// time across them (whether the cards travel by git or sit on one shared volume).
-    cluster: Option<crate::service::postgres::Database>,
+    cluster: Option<crate::store::postgres::Database>,
 }
 
 /// How edits travel between replicas: the git remote every replica pulls from and pushes to
@@ -104,10 +103,12 @@ pub(super) struct Held {
 }
 
 impl Desk {
-    /// Edit the cards under `root`, logging to the SQLite file `log_path`
-    /// (`state/edits.sqlite3`).
-    pub fn open(root: &Path, log_path: &Path) -> Result<Desk, LogError> {
-        Ok(Desk::with_log(root, Arc::new(SqliteLog::open(log_path)?)))
+    /// Edit the cards under `root`, logging to the state folder `state`'s file. Blocking:
+    /// for a start before the runtime, and the tests.
+    pub fn open(root: &Path, state: &Path) -> Result<Desk, LogError> {
+        let stores = crate::store::Stores::in_folder(state)
+            .map_err(|e| LogError::Failed(state.display().to_string(), e))?;
+        Ok(Desk::with_log(root, stores.edits))
     }
 
     /// Edit the cards under `root`, logging to `log` (a SQLite file, or the database the
@@ -149,7 +150,7 @@ impl Desk {
     }
 
     /// Hold each topic across the replicas sharing `db` while one of them edits it.
-    pub fn with_cluster(mut self, db: crate::service::postgres::Database) -> Desk {
+    pub fn with_cluster(mut self, db: crate::store::postgres::Database) -> Desk {
         self.cluster = Some(db);
         self
     }
@@ -159,7 +160,7 @@ impl Desk {
     }
 
     /// The database the replicas share, when they do.
-    pub fn cluster(&self) -> Option<&crate::service::postgres::Database> {
+    pub fn cluster(&self) -> Option<&crate::store::postgres::Database> {
         self.cluster.as_ref()
     }
 

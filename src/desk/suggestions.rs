@@ -3,13 +3,13 @@
 //! both) or rejected, each exactly once.
 
 use super::files::read_card;
-use super::log;
 use super::state::{Desk, HISTORY_LEN, Handles, MAX_PENDING_SUGGESTIONS, log_failed, user_error};
 use super::target::card_ref;
 use super::write::change_lines;
 use crate::edit::form::{Form, FormKind};
 use crate::edit::{Author, EditRequest, content_hash, parse_action, split_card_ref};
 use crate::reply::{Line, Reply, ReplyKind};
+use crate::store::edits as log;
 
 impl Desk {
     /// Keep a member's suggested edit and put it before the moderators. It is checked first,

@@ -3,7 +3,6 @@
 //! since; `history` lists the last edits of a topic or card.
 
 use super::files::{read_card, write_atomically};
-use super::log::Entry;
 use super::state::{Desk, HISTORY_LEN, Handles, log_failed, user_error};
 use super::target::Target;
 use super::write::{committed_note, reloaded};
@@ -12,6 +11,7 @@ use crate::edit::form::FormKind;
 use crate::edit::{Author, content_hash};
 use crate::reload::Trigger;
 use crate::reply::{Line, Reply, ReplyKind};
+use crate::store::edits::Entry;
 use std::path::Path;
 
 impl Desk {

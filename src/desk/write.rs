@@ -4,7 +4,6 @@
 
 use super::files::{read_card, write_atomically};
 use super::git;
-use super::log::Entry;
 use super::state::{Desk, Handles, user_error};
 use super::target::{Target, more_fields, not_found};
 use crate::cards::load::check_topic_with;
@@ -14,6 +13,7 @@ use crate::edit::form::{self, Form, FormKind};
 use crate::edit::{Author, EditRequest, content_hash};
 use crate::reload::{ReloadOutcome, ReloadRecord, Trigger};
 use crate::reply::{Line, Reply, ReplyKind};
+use crate::store::edits::Entry;
 
 impl Desk {
     /// Apply an edit: check, write, log, reload; the reply says what changed or what to fix.

@@ -27,7 +27,7 @@ pub struct Opened {
 pub async fn open(
     config: &Config,
     app: &Arc<App>,
-    db: Option<crate::service::postgres::Database>,
+    db: Option<crate::store::postgres::Database>,
     stop: &CancellationToken,
     tasks: &mut DoorTasks,
 ) -> Result<Opened, String> {

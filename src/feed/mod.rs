@@ -2,77 +2,30 @@
 //! saying what changed in the daily briefing's words (`digest::changes_only`), with a stable
 //! id and date, so a feed reader shows each change once. The first time a topic is seen its
 //! entry is the whole briefing. What was last recorded of each topic (a digest snapshot) and
-//! the entries are kept in `state/feed.sqlite3` (or only in memory where `serve` keeps no
-//! state), so the feed survives restarts and a change made while the bot was down is one
+//! the entries are kept in a [`FeedStore`] (the state file, the database replicas share, or
+//! memory), so the feed survives restarts and a change made while the bot was down is one
 //! entry at start-up. Entries are stored as replies (JSON); the web door renders them.
 //!
-//! Replicas sharing a PostgreSQL database share one feed (`shared`: the same tables there, each
-//! change recorded once, every replica reading the entries again when told).
-
-pub mod shared;
+//! One algorithm records, wherever the feed is kept: each topic's change is recorded once, by
+//! the first replica to serve it (the store locks the topic and gives its mark), and a replica
+//! whose reload leaves a topic as it already served it records nothing, so one that is behind
+//! another's change never records that change undone. Replicas read the entries again when one
+//! says it added some, and every [`REFRESH_EVERY`].
 
 use crate::clock::Clock;
 use crate::digest::{self, Changes, Previous, TopicSnapshot, WhenUnchanged};
 use crate::library::Library;
 use crate::reply::{Line, Reply};
-use crate::service::postgres::Database;
 use crate::service::shelf::Shelf;
+use crate::store::feed::{FeedCommit, FeedDump, FeedStore, StoredEntry, StoredMark};
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::HashMap;
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS feed_entries (
-    topic TEXT NOT NULL,
-    seq INTEGER NOT NULL,
-    at TEXT NOT NULL,
-    title TEXT NOT NULL,
-    reply TEXT NOT NULL,
-    PRIMARY KEY (topic, seq)
-);
-CREATE TABLE IF NOT EXISTS feed_marks (
-    topic TEXT PRIMARY KEY,
-    snapshot TEXT NOT NULL,
-    day TEXT NOT NULL
-);
-";
-const SCHEMA_VERSION: i64 = 1;
-
-/// The same tables in the shared database (an entry's number a BIGINT there); each migration
-/// takes them from the version before it to its index + 1.
-const PG_MIGRATIONS: [&str; 1] = ["
-CREATE TABLE feed_entries (
-    topic TEXT NOT NULL,
-    seq BIGINT NOT NULL,
-    at TEXT NOT NULL,
-    title TEXT NOT NULL,
-    reply TEXT NOT NULL,
-    PRIMARY KEY (topic, seq)
-);
-CREATE TABLE feed_marks (
-    topic TEXT PRIMARY KEY,
-    snapshot TEXT NOT NULL,
-    day TEXT NOT NULL
-);
-"];
-
-/// The channel on which a replica says it added entries.
-pub const FEED_CHANNEL: &str = "dossier_feed";
+pub use crate::store::feed::{FEED_CHANNEL, FeedError};
 
 /// How often a replica reads the shared feed again without being told to.
 pub const REFRESH_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
-
-/// The first key of the locks that record one topic's change at a time across replicas:
-/// "fd" in ASCII.
-const FEED_KEY_SPACE: i32 = 0x0000_6664;
-
-/// The newest entries of each topic, oldest first, from a store.
-const NEWEST: &str = "SELECT topic, seq, at, title, reply FROM (
-    SELECT *, ROW_NUMBER() OVER (PARTITION BY topic ORDER BY seq DESC) AS n
-    FROM feed_entries) AS newest
-  WHERE n <= $1 ORDER BY topic, seq";
 
 /// The newest entries of each topic kept in memory, and the most a feed lists.
 pub const KEPT: usize = 50;
@@ -102,12 +55,28 @@ impl Entry {
             self.at.timestamp()
         )
     }
-}
 
-#[derive(Debug, thiserror::Error)]
-pub enum FeedError {
-    #[error("the feed store {0}")]
-    Store(String),
+    /// An entry as kept; `None` for one whose reply does not read (of another format).
+    fn from_stored(e: StoredEntry) -> Option<Entry> {
+        Some(Entry {
+            reply: serde_json::from_str(&e.reply).ok()?,
+            topic: e.topic,
+            seq: e.seq,
+            at: e.at,
+            title: e.title,
+        })
+    }
+
+    fn to_stored(&self) -> Result<StoredEntry, FeedError> {
+        Ok(StoredEntry {
+            topic: self.topic.clone(),
+            seq: self.seq,
+            at: self.at,
+            title: self.title.clone(),
+            reply: serde_json::to_string(&self.reply)
+                .map_err(|e| FeedError::Store(format!("could not store an entry: {e}")))?,
+        })
+    }
 }
 
 /// What a topic was when its last entry was made.
@@ -117,59 +86,52 @@ struct Mark {
     day: NaiveDate,
 }
 
+impl Mark {
+    /// A stored mark; `None` for a snapshot of another format (the next entry is whole).
+    fn from_stored(m: &StoredMark) -> Option<Mark> {
+        Some(Mark {
+            snapshot: TopicSnapshot::from_json(&m.snapshot)?,
+            day: m.day,
+        })
+    }
+}
+
 #[derive(Default)]
 struct State {
     marks: HashMap<String, Mark>,
     /// Oldest first, at most [`KEPT`].
     entries: HashMap<String, Vec<Arc<Entry>>>,
-    /// The last seq of each topic (entries beyond [`KEPT`] are only in the store).
-    last_seq: HashMap<String, i64>,
 }
 
-/// Where the feed is written.
-enum Backing {
-    Memory,
-    Sqlite(Mutex<Connection>),
-    Postgres(Database),
+impl State {
+    fn from_dump(dump: FeedDump) -> State {
+        let mut state = State::default();
+        for m in &dump.marks {
+            if let Some(mark) = Mark::from_stored(m) {
+                state.marks.insert(m.topic.clone(), mark);
+            }
+        }
+        for e in dump.entries {
+            if let Some(e) = Entry::from_stored(e) {
+                state
+                    .entries
+                    .entry(e.topic.clone())
+                    .or_default()
+                    .push(Arc::new(e));
+            }
+        }
+        state
+    }
 }
 
 /// The change feed of every topic.
 pub struct Feed {
     state: Mutex<State>,
-    db: Backing,
-    /// What this process itself last served of each topic, for a shared feed: a reload that
-    /// leaves a topic as this replica already served it records nothing, even when another
-    /// replica has since recorded a newer state (this one is behind, not changing it back).
-    served: Mutex<HashMap<String, crate::digest::TopicSnapshot>>,
-}
-
-impl State {
-    /// A state from a store's rows: each topic's mark (topic, snapshot JSON, day) and its
-    /// newest entries (topic, seq, at, title, reply JSON), oldest first.
-    fn from_rows(
-        marks: impl IntoIterator<Item = (String, String, String)>,
-        entries: impl IntoIterator<Item = (String, i64, String, String, String)>,
-    ) -> State {
-        let mut state = State::default();
-        for (topic, snap, day) in marks {
-            // A snapshot of another format is treated as absent: the next entry is whole.
-            if let (Some(snapshot), Ok(day)) = (
-                TopicSnapshot::from_json(&snap),
-                NaiveDate::parse_from_str(&day, "%Y-%m-%d"),
-            ) {
-                state.marks.insert(topic, Mark { snapshot, day });
-            }
-        }
-        for row in entries {
-            let (topic, seq) = (row.0.clone(), row.1);
-            let last = state.last_seq.entry(topic.clone()).or_default();
-            *last = (*last).max(seq);
-            if let Some(e) = to_entry(row) {
-                state.entries.entry(topic).or_default().push(Arc::new(e));
-            }
-        }
-        state
-    }
+    store: Arc<dyn FeedStore>,
+    /// What this process itself last served of each topic: a reload that leaves a topic as
+    /// this process already served it records nothing, even when another replica has since
+    /// recorded a newer state (this one is behind, not changing it back).
+    served: Mutex<HashMap<String, TopicSnapshot>>,
 }
 
 impl Default for Feed {
@@ -178,64 +140,37 @@ impl Default for Feed {
     }
 }
 
-fn row_entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, i64, String, String, String)> {
-    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-}
-
-fn to_entry(
-    (topic, seq, at, title, reply): (String, i64, String, String, String),
-) -> Option<Entry> {
-    Some(Entry {
-        topic,
-        seq,
-        at: DateTime::parse_from_rfc3339(&at).ok()?.with_timezone(&Utc),
-        title,
-        reply: serde_json::from_str(&reply).ok()?,
-    })
-}
-
 impl Feed {
     /// Kept only while the process runs.
     pub fn in_memory() -> Feed {
         Feed {
-            state: Mutex::new(State::default()),
-            db: Backing::Memory,
+            state: Mutex::default(),
+            store: Arc::new(crate::store::memory::MemoryFeed::default()),
             served: Mutex::default(),
         }
     }
 
-    /// Kept in `path` (created if missing); refuses a file written by a newer dossier.
-    pub fn open(path: &Path) -> Result<Feed, FeedError> {
-        let conn =
-            crate::service::sqlite::open(path, SCHEMA, SCHEMA_VERSION).map_err(FeedError::Store)?;
-        let bad = |e: rusqlite::Error| {
-            FeedError::Store(format!(
-                "{} is not a readable dossier store ({e})",
-                path.display()
-            ))
-        };
-        let state = {
-            let mut q = conn
-                .prepare("SELECT topic, snapshot, day FROM feed_marks")
-                .map_err(bad)?;
-            let marks = q
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                .map_err(bad)?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(bad)?;
-            let mut q = conn.prepare(&NEWEST.replace("$1", "?1")).map_err(bad)?;
-            let entries = q
-                .query_map([KEPT as i64], row_entry)
-                .map_err(bad)?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(bad)?;
-            State::from_rows(marks, entries)
-        };
-        Ok(Feed {
-            state: Mutex::new(state),
-            db: Backing::Sqlite(Mutex::new(conn)),
+    /// Kept in `store`, read now.
+    pub async fn open(store: Arc<dyn FeedStore>) -> Result<Feed, FeedError> {
+        let feed = Feed {
+            state: Mutex::default(),
+            store,
             served: Mutex::default(),
-        })
+        };
+        feed.refresh().await?;
+        Ok(feed)
+    }
+
+    /// Where it is kept, for the logs.
+    pub fn describe(&self) -> String {
+        self.store.describe()
+    }
+
+    /// Read the kept feed again (after another replica added entries).
+    async fn refresh(&self) -> Result<(), FeedError> {
+        let state = State::from_dump(self.store.read(KEPT).await?);
+        *self.state.lock().unwrap_or_else(|e| e.into_inner()) = state;
+        Ok(())
     }
 
     /// The newest entries of `topic` (at most [`KEPT`]), newest first.
@@ -249,100 +184,134 @@ impl Feed {
     }
 
     /// One entry of `topic`, also one older than those kept in memory.
-    pub fn entry(&self, topic: &str, seq: i64) -> Option<Arc<Entry>> {
-        if let Some(e) = self
+    pub async fn entry(&self, topic: &str, seq: i64) -> Option<Arc<Entry>> {
+        let held = self
             .state
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .entries
             .get(topic)
-            .and_then(|v| v.iter().find(|e| e.seq == seq))
-        {
-            return Some(e.clone());
+            .and_then(|v| v.iter().find(|e| e.seq == seq).cloned());
+        if held.is_some() {
+            return held;
         }
-        let Backing::Sqlite(db) = &self.db else {
-            return None;
-        };
-        let db = db.lock().unwrap_or_else(|e| e.into_inner());
-        db.query_row(
-            "SELECT topic, seq, at, title, reply FROM feed_entries WHERE topic = ?1 AND seq = ?2",
-            params![topic, seq],
-            row_entry,
-        )
-        .optional()
-        .ok()
-        .flatten()
-        .and_then(to_entry)
-        .map(Arc::new)
+        let stored = self.store.entry(topic, seq).await.ok()??;
+        Entry::from_stored(stored).map(Arc::new)
     }
 
     /// Record what changed in each topic of `lib` since its last entry: at most one new entry
     /// per topic, none where nothing changed. Returns the new entries. A store that cannot be
     /// written loses nothing: the change is recorded on the next call.
-    pub fn record(
+    pub async fn record(
         &self,
         lib: &Library,
         now: DateTime<Utc>,
         today: NaiveDate,
     ) -> Result<Vec<Arc<Entry>>, FeedError> {
         let mut made = Vec::new();
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         for (ti, t) in lib.topics().iter().enumerate() {
             let snapshot = TopicSnapshot::of(t);
-            let mark = state.marks.get(&t.id).cloned();
-            if mark.as_ref().is_some_and(|m| m.snapshot == snapshot) {
+            let served = self
+                .served
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(&t.id)
+                == Some(&snapshot);
+            if served {
+                // Unchanged here: a reload for another topic, or of a tree that has not yet
+                // caught up with a change another replica recorded. Recording it would read
+                // as that change undone.
                 continue;
             }
-            let made_now = change(lib, ti, mark.as_ref(), today);
-            let seq = state.last_seq.get(&t.id).copied().unwrap_or(0) + 1;
-            let entry = made_now.map(|(title, reply)| Entry {
-                topic: t.id.clone(),
-                seq,
-                at: now,
-                title,
-                reply,
-            });
-            // The day the next entry counts from: this one's, or, when only the as-of date or
-            // nothing a briefing says moved (no entry), the last entry's, kept in both places.
-            let day = match (&entry, &mark) {
-                (None, Some(m)) => m.day,
-                _ => today,
-            };
-            if let Backing::Sqlite(db) = &self.db {
-                let mut db = db.lock().unwrap_or_else(|e| e.into_inner());
-                let fail =
-                    |e: rusqlite::Error| FeedError::Store(format!("could not be written: {e}"));
-                let tx = db.transaction().map_err(fail)?;
-                if let Some(e) = &entry {
-                    let reply = serde_json::to_string(&e.reply)
-                        .map_err(|e| FeedError::Store(format!("could not store an entry: {e}")))?;
-                    tx.execute(
-                        "INSERT INTO feed_entries (topic, seq, at, title, reply) VALUES (?1, ?2, ?3, ?4, ?5)",
-                        params![e.topic, e.seq, e.at.to_rfc3339(), e.title, reply],
-                    )
-                    .map_err(fail)?;
+            let known = self
+                .state
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .marks
+                .get(&t.id)
+                .is_some_and(|m| m.snapshot == snapshot);
+            if !known {
+                let mut failed = None;
+                let mut marked = None;
+                let decide = Box::new(|stored: Option<&StoredMark>, seq: i64| {
+                    let mark = stored.and_then(Mark::from_stored);
+                    if mark.as_ref().is_some_and(|m| m.snapshot == snapshot) {
+                        // Another replica recorded this change already.
+                        return None;
+                    }
+                    let entry = change(lib, ti, mark.as_ref(), today).map(|(title, reply)| Entry {
+                        topic: t.id.clone(),
+                        seq,
+                        at: now,
+                        title,
+                        reply,
+                    });
+                    // The day the next entry counts from: this one's, or, when nothing a
+                    // briefing says moved (no entry), the last entry's.
+                    let day = match (&entry, &mark) {
+                        (None, Some(m)) => m.day,
+                        _ => today,
+                    };
+                    let stored = match entry.as_ref().map(Entry::to_stored).transpose() {
+                        Ok(s) => s,
+                        Err(e) => {
+                            failed = Some(e);
+                            return None;
+                        }
+                    };
+                    marked = Some(Mark {
+                        snapshot: snapshot.clone(),
+                        day,
+                    });
+                    Some(FeedCommit {
+                        entry: stored,
+                        mark: StoredMark {
+                            topic: t.id.clone(),
+                            snapshot: snapshot.to_json(),
+                            day,
+                        },
+                    })
+                });
+                let committed = self.store.record(&t.id, decide).await?;
+                if let Some(e) = failed {
+                    return Err(e);
                 }
-                tx.execute(
-                    "INSERT INTO feed_marks (topic, snapshot, day) VALUES (?1, ?2, ?3)
-                     ON CONFLICT (topic) DO UPDATE SET snapshot = ?2, day = ?3",
-                    params![t.id, snapshot.to_json(), day.format("%Y-%m-%d").to_string()],
-                )
-                .map_err(fail)?;
-                tx.commit().map_err(fail)?;
-            }
-            state.marks.insert(t.id.clone(), Mark { snapshot, day });
-            if let Some(e) = entry {
-                let e = Arc::new(e);
-                state.last_seq.insert(t.id.clone(), seq);
-                let list = state.entries.entry(t.id.clone()).or_default();
-                list.push(e.clone());
-                if list.len() > KEPT {
-                    list.remove(0);
+                let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+                if let Some(m) = marked {
+                    state.marks.insert(t.id.clone(), m);
                 }
-                made.push(e);
+                if let Some(e) = committed.and_then(Entry::from_stored) {
+                    let e = Arc::new(e);
+                    let list = state.entries.entry(t.id.clone()).or_default();
+                    list.push(e.clone());
+                    if list.len() > KEPT {
+                        list.remove(0);
+                    }
+                    made.push(e);
+                }
             }
+            self.served
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(t.id.clone(), snapshot);
+        }
+        if self.store.shared().is_some() {
+            self.refresh().await?;
         }
         Ok(made)
+    }
+
+    /// Every mark and entry kept, for a copy to another store.
+    pub async fn dump(&self) -> Result<FeedDump, FeedError> {
+        self.store.read(usize::MAX).await
+    }
+
+    /// Add a dump's rows (those already kept are left as they are), then read the feed again.
+    /// How many entries were added.
+    pub async fn load(&self, dump: &FeedDump) -> Result<u64, FeedError> {
+        let added = self.store.load(dump).await?;
+        self.refresh().await?;
+        Ok(added)
     }
 }
 
@@ -474,47 +443,13 @@ pub fn headline(lib: &Library, ti: usize, c: &Changes) -> String {
     title
 }
 
-/// Everything a feed store holds, for a copy to another: each topic's mark (topic, snapshot
-/// JSON, day) and every entry (topic, seq, at, title, reply JSON).
-#[derive(Clone, Debug, Default)]
-pub struct FeedDump {
-    pub marks: Vec<(String, String, String)>,
-    pub entries: Vec<(String, i64, String, String, String)>,
-}
-
-impl Feed {
-    /// Every row of a feed kept in a file (an empty dump for one kept elsewhere).
-    pub fn dump(&self) -> Result<FeedDump, FeedError> {
-        let Backing::Sqlite(db) = &self.db else {
-            return Ok(FeedDump::default());
-        };
-        let db = db.lock().unwrap_or_else(|e| e.into_inner());
-        let bad = |e: rusqlite::Error| FeedError::Store(format!("could not be read: {e}"));
-        let marks = db
-            .prepare("SELECT topic, snapshot, day FROM feed_marks ORDER BY topic")
-            .map_err(bad)?
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .map_err(bad)?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(bad)?;
-        let entries = db
-            .prepare("SELECT topic, seq, at, title, reply FROM feed_entries ORDER BY topic, seq")
-            .map_err(bad)?
-            .query_map([], row_entry)
-            .map_err(bad)?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(bad)?;
-        Ok(FeedDump { marks, entries })
-    }
-}
-
 /// Record the library being served now, then after every swap of the shelf, until the
 /// process ends. A failed write is logged and retried at the next swap.
 pub async fn follow(feed: Arc<Feed>, shelf: Arc<Shelf>, clock: Clock) {
     let mut versions = shelf.watch();
     loop {
         let lib = shelf.snapshot();
-        match feed.record_now(lib, Utc::now(), clock.today()).await {
+        match feed.record(&lib, Utc::now(), clock.today()).await {
             Ok(made) => {
                 for e in made {
                     tracing::info!(topic = e.topic, seq = e.seq, "feed: {}", e.title);
@@ -526,4 +461,21 @@ pub async fn follow(feed: Arc<Feed>, shelf: Arc<Shelf>, clock: Clock) {
             return;
         }
     }
+}
+
+/// Keep a shared feed current until `stop`: read it again when another replica says it added
+/// entries, and every [`REFRESH_EVERY`]. A feed in a file or in memory needs nothing.
+pub async fn follow_shared(feed: Arc<Feed>, stop: tokio_util::sync::CancellationToken) {
+    let Some(db) = feed.store.shared().cloned() else {
+        return;
+    };
+    crate::store::postgres::follow_channel(
+        &db,
+        FEED_CHANNEL,
+        REFRESH_EVERY,
+        &stop,
+        "read the shared feed again",
+        || async { feed.refresh().await.map_err(|e| e.to_string()) },
+    )
+    .await;
 }

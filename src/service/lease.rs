@@ -8,7 +8,7 @@
 //! runs twice. The door and the lease come back when the database does.
 
 use super::doors::{DoorState, Doors};
-use super::postgres::{Database, WAIT};
+use crate::store::postgres::{Database, WAIT};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;

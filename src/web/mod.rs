@@ -567,7 +567,7 @@ async fn change(
     };
     let topic = lib.topic(t);
     let entry = match seq.parse::<i64>().ok().filter(|n| *n > 0) {
-        Some(n) => app.feed.entry_any(&topic.id, n).await,
+        Some(n) => app.feed.entry(&topic.id, n).await,
         None => None,
     };
     let Some(entry) = entry else {

@@ -30,6 +30,7 @@ pub const LAYERS: &[(&str, &[&str])] = &[
         "service",
         &[
             "service",
+            "store",
             "metrics",
             "reload",
             "desk",
@@ -668,6 +669,33 @@ fn a_long_file_says_why() {
         long.is_empty(),
         "split these files by concern, or say in their `//!` header why they are long (\"Why it is long: …\"):\n  {}",
         long.join("\n  ")
+    );
+}
+
+/// Which files may name each database crate: SQLite's only under `store/sqlite/`, PostgreSQL's
+/// only under `store/` (its pool is shared with the leases through `store::postgres`).
+const DATABASE_CRATES: [(&str, &str); 3] = [
+    ("rusqlite", "src/store/sqlite/"),
+    ("tokio_postgres", "src/store/"),
+    ("deadpool_postgres", "src/store/"),
+];
+
+#[test]
+fn only_the_store_names_the_database_crates() {
+    let mut found = Vec::new();
+    for (shown, text) in read_tree(&src()).values() {
+        for (krate, home) in DATABASE_CRATES {
+            for (n, line) in text.lines().enumerate() {
+                if line.contains(&format!("{krate}::")) && !shown.starts_with(home) {
+                    found.push(format!("{shown}:{}: {}", n + 1, line.trim()));
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "persistence belongs to the store layer (`src/store/`); these name a database crate outside it:\n  {}",
+        found.join("\n  ")
     );
 }
 

@@ -106,8 +106,7 @@ fn an_edit_from_chat_is_answered_on_the_next_request() {
         let state = tempfile::tempdir().expect("state");
         let (library, report) =
             dossier::reload::load_checked(&root, fixture_today(), None).expect("loads");
-        let desk =
-            dossier::desk::Desk::open(&root, &state.path().join("edits.sqlite3")).expect("desk");
+        let desk = dossier::desk::Desk::open(&root, state.path()).expect("desk");
         let app = Arc::new(
             App::new(library, None, Clock::Fixed(fixture_today()))
                 .reading(root.clone(), &report)

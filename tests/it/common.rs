@@ -111,3 +111,29 @@ pub fn free_port() -> u16 {
         .expect("addr")
         .port()
 }
+
+/// Every store in the state folder `dir`'s one file, as `serve` opens them.
+pub async fn state_stores(dir: &std::path::Path) -> dossier::store::Stores {
+    dossier::store::Stores::in_folder_async(dir)
+        .await
+        .expect("state folder")
+}
+
+/// The places' topics kept in the state folder `dir`.
+pub async fn places_in(dir: &std::path::Path) -> dossier::places::Places {
+    dossier::places::Places::open(state_stores(dir).await.places)
+        .await
+        .expect("places")
+}
+
+/// The change feed kept in the state folder `dir`.
+pub async fn feed_in(dir: &std::path::Path) -> dossier::feed::Feed {
+    dossier::feed::Feed::open(state_stores(dir).await.feed)
+        .await
+        .expect("feed")
+}
+
+/// [`feed_in`] from code that cannot wait (inside a multi-threaded runtime).
+pub fn feed_in_now(dir: &std::path::Path) -> dossier::feed::Feed {
+    tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(feed_in(dir)))
+}

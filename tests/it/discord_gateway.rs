@@ -402,7 +402,7 @@ fn gateway_edit_opens_a_modal_and_its_submit_writes_the_card() {
         copy_tree(&bundled(), &root);
         let (library, report) =
             dossier::reload::load_checked(&root, bundled_today(), None).expect("loads");
-        let desk = dossier::desk::Desk::open(&root, &dir.path().join("state/edits.sqlite3"))
+        let desk = dossier::desk::Desk::open(&root, &dir.path().join("state"))
             .expect("edit log");
         let app = Arc::new(
             App::new(library, None, Clock::Fixed(bundled_today()))

@@ -43,7 +43,7 @@ pub(crate) fn setup_with(moderators: dossier::config::Moderators) -> Setup {
     let loaded = load(&root, bundled_today());
     assert!(!loaded.report.has_errors());
     let library = dossier::library::Library::new(loaded.topics);
-    let desk = Desk::open(&root, &dir.path().join("state/edits.sqlite3")).expect("edit log");
+    let desk = Desk::open(&root, &dir.path().join("state")).expect("edit log");
     let app = Arc::new(
         App::new(library, None, Clock::Fixed(bundled_today()))
             .reading(root.clone(), &loaded.report)
@@ -1197,7 +1197,7 @@ pub(crate) fn in_git_work_tree_with(
     );
     let loaded = load(&root, bundled_today());
     let state = tempfile::tempdir().expect("state dir");
-    let desk = Desk::open(&root, &state.path().join("edits.sqlite3")).expect("desk");
+    let desk = Desk::open(&root, state.path()).expect("desk");
     let app = Arc::new(
         App::new(
             dossier::library::Library::new(loaded.topics),

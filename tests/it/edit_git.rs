@@ -84,7 +84,7 @@ fn a_remote_that_never_answers_refuses_the_edit_within_the_deadline() {
             ],
         );
         let loaded = load(&root, bundled_today());
-        let desk = Desk::open(&root, &state.path().join("edits-remote.sqlite3"))
+        let desk = Desk::open(&root, &state.path().join("remote"))
             .expect("desk")
             .sharing(Sharing {
                 remote: "origin".into(),

@@ -7,9 +7,9 @@
 
 use crate::common::runtime;
 use crate::stores::{Backend, database, on_both};
-use dossier::desk::PgLog;
-use dossier::desk::log::{Entry, LogDump, Suggestion};
 use dossier::edit::Author;
+use dossier::store::edits::{Entry, LogDump, Suggestion};
+use dossier::store::postgres::edits::PgLog;
 
 fn author(id: &str) -> Author {
     Author {

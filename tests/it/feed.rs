@@ -72,7 +72,7 @@ struct Served {
 async fn served() -> Served {
     let b = crate::web::serve_bundled(
         |app, dir| {
-            app.with_feed(Feed::open(&dir.join("state/feed.sqlite3")).expect("feed store"))
+            app.with_feed(crate::common::feed_in_now(&dir.join("state")))
                 .with_public_url(Some(PUBLIC.parse().expect("url")))
         },
         axum::Router::new(),
@@ -230,12 +230,13 @@ fn the_feed_parses_ids_are_stable_and_each_change_is_one_entry() {
 
         // After a restart the history is all there, with the same ids, and nothing new.
         let ids_before: Vec<String> = s.app.feed.entries(TOPIC).iter().map(|e| e.id()).collect();
-        let reopened = Feed::open(&s.state.join("feed.sqlite3")).expect("reopen");
+        let reopened = crate::common::feed_in(&s.state).await;
         let ids_after: Vec<String> = reopened.entries(TOPIC).iter().map(|e| e.id()).collect();
         assert_eq!(ids_after, ids_before);
         let lib = s.app.snapshot();
         let made = reopened
             .record(&lib, chrono::Utc::now(), bundled_today())
+            .await
             .expect("record");
         assert!(
             made.is_empty(),
@@ -243,7 +244,7 @@ fn the_feed_parses_ids_are_stable_and_each_change_is_one_entry() {
             made.iter().map(|e| &e.title).collect::<Vec<_>>()
         );
         assert_eq!(
-            reopened.entry(TOPIC, 2).expect("entry 2").title,
+            reopened.entry(TOPIC, 2).await.expect("entry 2").title,
             "Oman's position moved"
         );
     });
@@ -574,7 +575,7 @@ fn replicas_sharing_a_database_record_each_change_once_under_the_same_ids() {
         let address = pg.database("feed");
         let open = || async {
             Arc::new(
-                Feed::open_shared(crate::stores::database(&address))
+                Feed::open(crate::stores::shared(&address).await.feed)
                     .await
                     .expect("shared feed"),
             )
@@ -587,10 +588,7 @@ fn replicas_sharing_a_database_record_each_change_once_under_the_same_ids() {
 
         // Both replicas start on the same cards: the topic's first entry is recorded once.
         let first = cards_with_note(dir.path(), None);
-        let (x, y) = tokio::join!(
-            a.record_now(first.clone(), now, today),
-            b.record_now(first.clone(), now, today)
-        );
+        let (x, y) = tokio::join!(a.record(&first, now, today), b.record(&first, now, today));
         assert_eq!(
             x.expect("record").len() + y.expect("record").len(),
             1,
@@ -600,14 +598,11 @@ fn replicas_sharing_a_database_record_each_change_once_under_the_same_ids() {
         // A serves a change first: one entry; B then serves the same cards and adds none.
         let changed = cards_with_note(dir.path(), Some("A note changed on replica A."));
         assert_eq!(
-            a.record_now(changed.clone(), now, today)
-                .await
-                .expect("record")
-                .len(),
+            a.record(&changed, now, today).await.expect("record").len(),
             1
         );
         assert!(
-            b.record_now(changed.clone(), now, today)
+            b.record(&changed, now, today)
                 .await
                 .expect("record")
                 .is_empty()
@@ -618,13 +613,10 @@ fn replicas_sharing_a_database_record_each_change_once_under_the_same_ids() {
 
         // B follows: an entry A adds reaches B when A says so, not only when B reloads.
         let stop = tokio_util::sync::CancellationToken::new();
-        tokio::spawn(dossier::feed::shared::follow_shared(
-            b.clone(),
-            stop.clone(),
-        ));
+        tokio::spawn(dossier::feed::follow_shared(b.clone(), stop.clone()));
         tokio::time::sleep(Duration::from_millis(300)).await;
         let again = cards_with_note(dir.path(), Some("A second change, on replica A."));
-        a.record_now(again, now, today).await.expect("record");
+        a.record(&again, now, today).await.expect("record");
         let told = Instant::now();
         while ids(&b).len() < 3 {
             assert!(
@@ -640,8 +632,8 @@ fn replicas_sharing_a_database_record_each_change_once_under_the_same_ids() {
             "{}",
             newest.title
         );
-        assert_eq!(b.entry_any(TOPIC, 1).await.expect("the first entry").seq, 1);
-        assert!(b.entry_any(TOPIC, 99).await.is_none());
+        assert_eq!(b.entry(TOPIC, 1).await.expect("the first entry").seq, 1);
+        assert!(b.entry(TOPIC, 99).await.is_none());
         stop.cancel();
     });
 }
@@ -657,7 +649,7 @@ fn a_replica_behind_another_records_no_entry_undoing_its_change() {
             .expect("postgres");
         let address = pg.database("behind");
         let open = || async {
-            Feed::open_shared(crate::stores::database(&address))
+            Feed::open(crate::stores::shared(&address).await.feed)
                 .await
                 .expect("shared feed")
         };
@@ -670,23 +662,14 @@ fn a_replica_behind_another_records_no_entry_undoing_its_change() {
         copy_tree(&bundled(), dir_b.path());
         let (today, now) = (bundled_today(), chrono::Utc::now());
         let old = cards_with_note(dir_b.path(), None);
-        a.record_now(old.clone(), now, today).await.expect("record");
-        b.record_now(old.clone(), now, today).await.expect("record");
+        a.record(&old, now, today).await.expect("record");
+        b.record(&old, now, today).await.expect("record");
         // B follows the feed, as a serving replica does.
         let stop = tokio_util::sync::CancellationToken::new();
-        tokio::spawn(dossier::feed::shared::follow_shared(
-            b.clone(),
-            stop.clone(),
-        ));
+        tokio::spawn(dossier::feed::follow_shared(b.clone(), stop.clone()));
         tokio::time::sleep(Duration::from_millis(300)).await;
         let new = cards_with_note(dir_a.path(), Some("Changed on replica A."));
-        assert_eq!(
-            a.record_now(new.clone(), now, today)
-                .await
-                .expect("record")
-                .len(),
-            1
-        );
+        assert_eq!(a.record(&new, now, today).await.expect("record").len(), 1);
         let told = Instant::now();
         while b.entries(TOPIC).len() < 2 {
             assert!(
@@ -696,27 +679,19 @@ fn a_replica_behind_another_records_no_entry_undoing_its_change() {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         // B reloads its own, older cards (a change to another file, say) before it pulls.
-        let made = b.record_now(old.clone(), now, today).await.expect("record");
+        let made = b.record(&old, now, today).await.expect("record");
         assert!(
             made.is_empty(),
             "B recorded {:?}",
             made.iter().map(|e| &e.title).collect::<Vec<_>>()
         );
         // Then it pulls: nothing new. A change of its own is recorded, once, after A's.
-        assert!(
-            b.record_now(new, now, today)
-                .await
-                .expect("record")
-                .is_empty()
-        );
+        assert!(b.record(&new, now, today).await.expect("record").is_empty());
         let own = cards_with_note(dir_b.path(), Some("Changed on replica B."));
-        assert_eq!(
-            b.record_now(own, now, today).await.expect("record").len(),
-            1
-        );
+        assert_eq!(b.record(&own, now, today).await.expect("record").len(), 1);
         let titles: Vec<String> = a
-            .record_now(
-                cards_with_note(dir_b.path(), Some("Changed on replica B.")),
+            .record(
+                &cards_with_note(dir_b.path(), Some("Changed on replica B.")),
                 now,
                 today,
             )

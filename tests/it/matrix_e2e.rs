@@ -542,10 +542,9 @@ fn synapse_reload_and_the_moderators_room() {
         assert_eq!(notices(&alice).len(), 1, "the same failure is posted once");
 
         // A daily briefing for the room, due a minute ago: posted once, as a notice.
-        let store = std::sync::Arc::new(
-            dossier::scheduler::SqliteStore::open(&store_dir.path().join("schedules.sqlite3"))
-                .expect("schedule store"),
-        );
+        let store = crate::common::state_stores(store_dir.path())
+            .await
+            .schedules;
         let now = chrono::Utc::now();
         let at = (now - chrono::Duration::minutes(1))
             .format("%H:%M")
@@ -648,7 +647,7 @@ fn synapse_edits_history_and_undo() {
         let (library, report) =
             dossier::reload::load_checked(&root, bundled_today(), None).expect("loads");
         let state = tempfile::tempdir().expect("tempdir");
-        let desk = dossier::desk::Desk::open(&root, &state.path().join("edits.sqlite3"))
+        let desk = dossier::desk::Desk::open(&root, state.path())
             .expect("edit log");
         let app = Arc::new(
             App::new(library, None, Clock::Fixed(bundled_today()))
@@ -784,10 +783,8 @@ fn synapse_a_topic_per_room() {
             dossier::reload::load_checked(&root, bundled_today(), None).expect("loads");
         assert_eq!(library.topics().len(), 2);
         let state = tempfile::tempdir().expect("tempdir");
-        let desk = dossier::desk::Desk::open(&root, &state.path().join("edits.sqlite3"))
-            .expect("edit log");
-        let places =
-            dossier::places::Places::open(&state.path().join("places.sqlite3")).expect("places");
+        let desk = dossier::desk::Desk::open(&root, state.path()).expect("edit log");
+        let places = crate::common::places_in(state.path()).await;
         let app = Arc::new(
             App::new(library, None, Clock::Fixed(bundled_today()))
                 .reading(root.clone(), &report)

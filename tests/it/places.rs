@@ -40,7 +40,7 @@ fn each_channel_answers_from_its_own_topic() {
     runtime().block_on(async {
         let dir = two_topics();
         let state = tempfile::tempdir().expect("state");
-        let places_file = state.path().join("places.sqlite3");
+        let places_file = state.path().to_path_buf();
         let app = |places: dossier::places::Places| {
             let (library, _) =
                 dossier::reload::load_checked(dir.path(), bundled_today(), None).expect("loads");
@@ -50,7 +50,7 @@ fn each_channel_answers_from_its_own_topic() {
         let a = "1400000000000000011";
         let b = "1400000000000000022";
         {
-            let app = app(dossier::places::Places::open(&places_file).expect("places"));
+            let app = app(crate::common::places_in(&places_file).await);
             let ep = start_with(app.clone(), Duration::from_secs(2)).await;
             // With two topics and no default, a command that names none asks which.
             let (_, body) = ep.post(&in_channel(command("brief", &[], "0"), a)).await;
@@ -140,7 +140,7 @@ fn each_channel_answers_from_its_own_topic() {
             );
         }
         // A restart keeps each channel's choice.
-        let app = app(dossier::places::Places::open(&places_file).expect("places"));
+        let app = app(crate::common::places_in(&places_file).await);
         let ep = start_with(app.clone(), Duration::from_secs(2)).await;
         let (_, body) = ep.post(&in_channel(command("brief", &[], "0"), a)).await;
         assert_eq!(title(&body), "The Long River water treaty", "{body}");
@@ -181,8 +181,7 @@ fn over_the_gateway_each_channel_answers_from_its_own_topic() {
         let state = tempfile::tempdir().expect("state");
         let (library, _) =
             dossier::reload::load_checked(dir.path(), bundled_today(), None).expect("loads");
-        let places =
-            dossier::places::Places::open(&state.path().join("places.sqlite3")).expect("places");
+        let places = crate::common::places_in(state.path()).await;
         let app =
             Arc::new(App::new(library, None, Clock::Fixed(bundled_today())).with_places(places));
         let fake = crate::fake_discord::Fake::start().await;

@@ -7,7 +7,7 @@ use crate::common::runtime;
 use crate::postgres::Postgres;
 use dossier::config::PostgresConfig;
 use dossier::desk::EditStore as _;
-use dossier::service::postgres::Database;
+use dossier::store::postgres::Database;
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
 use std::path::{Path, PathBuf};
 
@@ -120,7 +120,7 @@ fn each_sslmode_connects_as_libpq_does_against_a_real_server() {
         }
 
         // A store works over TLS.
-        let log = dossier::desk::PgLog::open(full)
+        let log = dossier::store::postgres::edits::PgLog::open(full)
             .await
             .expect("edit log over TLS");
         assert!(log.recent(None, 5).await.expect("recent").is_empty());

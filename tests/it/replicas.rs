@@ -959,7 +959,7 @@ fn an_edit_on_one_replica_is_answered_by_the_other_within_3_s_and_concurrent_edi
             }
         }
         // Both replicas log to the one edit log, in the order the edits landed in git.
-        let log = dossier::desk::PgLog::open(crate::stores::database(&database))
+        let log = dossier::store::postgres::edits::PgLog::open(crate::stores::database(&database))
             .await
             .expect("the shared edit log");
         let logged = log.recent(None, 10).await.expect("edit log");

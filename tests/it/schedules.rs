@@ -15,15 +15,16 @@ use dossier::app::App;
 use dossier::clock::Clock;
 use dossier::digest::WhenUnchanged;
 use dossier::schedule::{Destination, NewSubscription, ScheduleStore};
-use dossier::scheduler::SqliteStore;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
 /// The channel the test interactions come from (see `discord_support::command`).
 const CHANNEL: u64 = 1_400_000_000_000_000_001;
 
-fn app_with_store(dir: &std::path::Path) -> (Arc<App>, Arc<SqliteStore>) {
-    let store = Arc::new(SqliteStore::open(&dir.join("schedules.sqlite3")).expect("store"));
+fn app_with_store(dir: &std::path::Path) -> (Arc<App>, Arc<dyn ScheduleStore>) {
+    let store = dossier::store::Stores::in_folder(dir)
+        .expect("state")
+        .schedules;
     let app = Arc::new(
         App::new(bundled_library(), None, Clock::Fixed(bundled_today()))
             .with_schedules(store.clone()),
@@ -165,7 +166,7 @@ fn the_scheduler_posts_once_with_a_nonce_then_what_changed() {
         let root = dossier::reload::absolute(cards.path());
         let (library, report) =
             dossier::reload::load_checked(&root, bundled_today(), None).expect("loads");
-        let store = Arc::new(SqliteStore::open(&dir.path().join("s.sqlite3")).expect("store"));
+        let store = crate::common::state_stores(dir.path()).await.schedules;
         let app = Arc::new(
             App::new(library, None, Clock::Fixed(bundled_today()))
                 .reading(root.clone(), &report)

@@ -10,8 +10,8 @@ use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use dossier::config::{PostgresConfig, Secret};
 use dossier::digest::WhenUnchanged;
 use dossier::schedule::store::*;
-use dossier::scheduler::{PgStore, SqliteStore};
-use dossier::service::postgres::Database;
+use dossier::store::postgres::Database;
+use dossier::store::postgres::schedules::PgStore;
 use std::sync::Arc;
 
 /// Where a store under test lives.
@@ -34,9 +34,11 @@ impl Backend {
     /// Open the store, as one more process would.
     async fn open(&self) -> Arc<dyn ScheduleStore> {
         match self {
-            Backend::Sqlite(dir) => Arc::new(
-                SqliteStore::open(&dir.path().join("state/schedules.sqlite3")).expect("sqlite"),
-            ),
+            Backend::Sqlite(dir) => {
+                crate::common::state_stores(&dir.path().join("state"))
+                    .await
+                    .schedules
+            }
             Backend::Pg { address, .. } => Arc::new(
                 PgStore::open(database(address))
                     .await
@@ -48,17 +50,21 @@ impl Backend {
     /// Open the edit log, as one more process would.
     pub async fn open_log(&self) -> Arc<dyn dossier::desk::EditStore> {
         match self {
-            Backend::Sqlite(dir) => Arc::new(
-                dossier::desk::SqliteLog::open(&dir.path().join("state/edits.sqlite3"))
-                    .expect("sqlite"),
-            ),
-            Backend::Pg { address, .. } => Arc::new(
-                dossier::desk::PgLog::open(database(address))
+            Backend::Sqlite(dir) => {
+                crate::common::state_stores(&dir.path().join("state"))
                     .await
-                    .expect("postgres log"),
-            ),
+                    .edits
+            }
+            Backend::Pg { address, .. } => shared(address).await.edits,
         }
     }
+}
+
+/// Every store in the shared database at `address`, as a replica opens them.
+pub async fn shared(address: &str) -> dossier::store::Stores {
+    dossier::store::Stores::in_database(database(address))
+        .await
+        .expect("shared stores")
 }
 
 pub fn database(address: &str) -> Database {
@@ -390,7 +396,7 @@ fn the_password_comes_from_the_config_secret_and_is_never_shown() {
     let db = Database::new(&cfg).expect("pool");
     assert!(!format!("{db:?}").contains("hunter2"));
     assert!(!db.name.contains("hunter2"));
-    let (pg, _) = dossier::service::postgres::settings(&cfg).expect("settings");
+    let (pg, _) = dossier::store::postgres::settings(&cfg).expect("settings");
     assert_eq!(pg.get_password(), Some(&b"hunter2-very-secret"[..]));
 }
 
@@ -411,7 +417,7 @@ fn state_migrate_copies_sqlite_schedules_and_edits_into_postgres_once_and_refuse
         let state = dir.path().join("state");
         let day = NaiveDate::from_ymd_opt(2026, 10, 5).expect("day");
         let (subs, sent) = {
-            let s = SqliteStore::open(&state.join("schedules.sqlite3")).expect("sqlite");
+            let s = crate::common::state_stores(&state).await.schedules;
             let mut subs = Vec::new();
             for c in [11, 12, 13] {
                 subs.push(s.subscribe(&new_sub(c), now()).await.expect("subscribe"));
@@ -440,14 +446,13 @@ fn state_migrate_copies_sqlite_schedules_and_edits_into_postgres_once_and_refuse
         };
         // The edit log beside them: an edit, and a suggestion waiting.
         {
-            use dossier::desk::EditStore as _;
-            let log = dossier::desk::SqliteLog::open(&state.join("edits.sqlite3")).expect("log");
+            let log = crate::common::state_stores(&state).await.edits;
             let by = dossier::edit::Author {
                 platform: "discord".into(),
                 id: "1".into(),
                 name: "alice".into(),
             };
-            log.add(&dossier::desk::log::Entry {
+            log.add(&dossier::store::edits::Entry {
                 id: 0,
                 at: now(),
                 topic: "iran-us-talks".into(),
@@ -464,7 +469,7 @@ fn state_migrate_copies_sqlite_schedules_and_edits_into_postgres_once_and_refuse
             })
             .await
             .expect("edit");
-            log.suggest(&dossier::desk::log::Suggestion {
+            log.suggest(&dossier::store::edits::Suggestion {
                 id: 0,
                 what: "event".into(),
                 topic: "iran-us-talks".into(),
@@ -479,8 +484,7 @@ fn state_migrate_copies_sqlite_schedules_and_edits_into_postgres_once_and_refuse
         }
         // A channel's own topic, and the feed's first entry.
         {
-            let places =
-                dossier::places::Places::open(&state.join("places.sqlite3")).expect("places");
+            let places = crate::common::places_in(&state).await;
             places
                 .set(
                     &Destination::Discord { channel: 11 },
@@ -495,9 +499,10 @@ fn state_migrate_copies_sqlite_schedules_and_edits_into_postgres_once_and_refuse
                 None,
             )
             .expect("loads");
-            dossier::feed::Feed::open(&state.join("feed.sqlite3"))
-                .expect("feed")
+            crate::common::feed_in(&state)
+                .await
                 .record(&library, now(), crate::common::bundled_today())
+                .await
                 .expect("record");
         }
         let server = tokio::task::spawn_blocking(Postgres::start)
@@ -530,7 +535,7 @@ fn state_migrate_copies_sqlite_schedules_and_edits_into_postgres_once_and_refuse
             server.query("migrated", "SELECT place || ' ' || topic FROM place_topics"),
             "11 iran-us-talks"
         );
-        let feed = dossier::feed::Feed::open_shared(database(&address))
+        let feed = dossier::feed::Feed::open(shared(&address).await.feed)
             .await
             .expect("shared feed");
         assert_eq!(feed.entries("iran-us-talks").len(), 1);
@@ -601,10 +606,10 @@ fn state_migrate_copies_sqlite_schedules_and_edits_into_postgres_once_and_refuse
             err.contains("PGPASSWORD") && !err.contains("hunter2"),
             "{err}"
         );
-        // A folder without schedules.
+        // A folder without state.
         let out = migrate(&["--from", "/nonexistent", "--to", &address]);
         assert_eq!(out.status.code(), Some(2));
-        assert!(String::from_utf8_lossy(&out.stderr).contains("schedules.sqlite3"));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("dossier.sqlite3"));
     });
 }
 
@@ -627,9 +632,9 @@ fn rows_of_the_wrong_type_are_errors_or_left_out_never_panics() {
         assert!(matches!(claim, Claim::Won { .. }));
         server.query(
             "dossier",
-            "ALTER TABLE posts ALTER COLUMN attempts TYPE BIGINT",
+            "ALTER TABLE posts ALTER COLUMN attempts TYPE TEXT USING attempts::text",
         );
-        let err = s.recent(sub.id, 5).await.expect_err("attempts is no INT4");
+        let err = s.recent(sub.id, 5).await.expect_err("attempts is no number");
         assert!(matches!(err, StoreError::Query(_)), "{err:?}");
         assert!(
             s.claim(&sub, day, now(), "a", Duration::minutes(5), now())

@@ -1,13 +1,13 @@
 //! The schedule store in PostgreSQL, shared by every replica: the same tables as the SQLite
-//! store, with real types, versioned migrations (`service::postgres`), and a claim that is one
+//! store, with real types, versioned migrations (`store::postgres`), and a claim that is one
 //! statement: an insert that, on conflict, takes the row over only when its claim is stale or
 //! its retry is due, so of two replicas claiming one post at the same instant exactly one wins.
 //! Config subscriptions are synced under an advisory lock, so replicas starting together add
 //! each once.
 
-use crate::digest::WhenUnchanged;
+use super::{Database, PgError};
 use crate::schedule::store::*;
-use crate::service::postgres::{Database, PgError};
+use crate::store::rows::{self, SUBSCRIPTION_COLUMNS as SUB_COLUMNS};
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use tokio_postgres::Row;
 
@@ -58,8 +58,6 @@ pub const SCHEMA_VERSION: usize = MIGRATIONS.len();
 
 /// Serializes the changes that look for a subscription before adding it.
 const SUBSCRIPTIONS_LOCK: &str = "SELECT pg_advisory_xact_lock(hashtext('dossier.subscriptions'))";
-
-const SUB_COLUMNS: &str = "id, platform, destination, topic, at, timezone, when_unchanged, catch_up_secs, from_config, created_by, created_at";
 
 pub struct PgStore {
     db: Database,
@@ -154,40 +152,9 @@ fn store_error(e: PgError) -> StoreError {
 
 /// A subscription from a row whose first columns are `SUB_COLUMNS`; `None` for one this build
 /// cannot read (an unknown time zone, a column of another type), which is left alone: one bad
-/// row never stops the others' briefings. Rows are read with `try_get` here and below, so no
-/// row can panic the scheduler.
+/// row never stops the others' briefings.
 fn subscription(r: &Row) -> Option<Subscription> {
-    let platform: String = r.try_get(1).ok()?;
-    let dest: String = r.try_get(2).ok()?;
-    let at: String = r.try_get(4).ok()?;
-    let tz: String = r.try_get(5).ok()?;
-    let when: String = r.try_get(6).ok()?;
-    Some(Subscription {
-        id: r.try_get(0).ok()?,
-        destination: Destination::from_parts(&platform, &dest)?,
-        topic: r.try_get(3).ok()?,
-        at: NaiveTime::parse_from_str(&at, "%H:%M").ok()?,
-        tz: tz.parse::<chrono_tz::Tz>().ok()?,
-        when_unchanged: WhenUnchanged::parse(&when)?,
-        catch_up: Duration::seconds(r.try_get(7).ok()?),
-        from_config: r.try_get(8).ok()?,
-        created_by: r.try_get(9).ok()?,
-        created_at: r.try_get(10).ok()?,
-    })
-}
-
-/// A post from a row's columns from `at`: day, scheduled_at, state, attempts, message_id,
-/// error, updated_at.
-fn post_record(r: &Row, at: usize, subscription: i64) -> Result<PostRecord, tokio_postgres::Error> {
-    let state: String = r.try_get(at + 2)?;
-    Ok(PostRecord {
-        subscription,
-        day: r.try_get(at)?,
-        scheduled: r.try_get(at + 1)?,
-        state: PostState::from_stored(&state, r.try_get(at + 4)?, r.try_get(at + 5)?),
-        attempts: r.try_get::<_, i32>(at + 3)?.max(0) as u32,
-        updated: r.try_get(at + 6)?,
-    })
+    rows::subscription(r).ok().flatten()
 }
 
 fn hhmm(t: NaiveTime) -> String {
@@ -513,9 +480,9 @@ impl ScheduleStore for PgStore {
             .await
             .map_err(|e| self.q(e))?;
         rows.iter()
-            .map(|r| post_record(r, 0, subscription))
+            .map(|r| rows::post_record(r, 0, subscription))
             .collect::<Result<_, _>>()
-            .map_err(|e| self.q(e))
+            .map_err(|e| store_error(super::unreadable(&self.db, e)))
     }
 
     async fn attention(&self) -> Result<Vec<(Subscription, PostRecord)>, StoreError> {
@@ -537,7 +504,7 @@ impl ScheduleStore for PgStore {
             .iter()
             .filter_map(|r| {
                 let s = subscription(r)?;
-                let rec = post_record(r, 11, s.id).ok()?;
+                let rec = rows::post_record(r, 11, s.id).ok()?;
                 Some((s, rec))
             })
             .collect())

@@ -1,16 +1,17 @@
 //! The edit log in the PostgreSQL database replicas share: the same rows as the SQLite log,
-//! with real types and versioned migrations (`service::postgres`). An edit made on any replica
+//! with real types and versioned migrations (`store::postgres`). An edit made on any replica
 //! lands here; the topic's cluster-wide lock (`state`) lets one edit of a topic in at a time,
 //! so the ids are the order the edits were made in. A decision on a suggestion is one
 //! conditional `UPDATE`: of two moderators deciding at once on two replicas, one wins.
 
-use super::log::{
-    COLUMNS, EditStore, Entry, LogDump, LogError, LogLoaded, SUGGESTION_COLUMNS, Suggestion,
-    SuggestionRecord, stamp,
-};
+use super::{Database, PgError, unreadable};
 use crate::edit::Author;
-use crate::service::postgres::{Database, PgError};
-use chrono::{DateTime, Utc};
+use crate::store::edits::{
+    EditStore, Entry, LogDump, LogError, LogLoaded, Suggestion, SuggestionRecord,
+};
+use crate::store::rows::{self, Cells, EDIT_COLUMNS as COLUMNS, SUGGESTION_COLUMNS, millis};
+use crate::store::stamp;
+use chrono::Utc;
 use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 
@@ -69,53 +70,6 @@ fn log_error(e: PgError) -> LogError {
     }
 }
 
-// Rows are read with `try_get`: a column of an unexpected type (a schema changed by hand) is
-// the store's error for that call, never a panic in the task that asked.
-fn author(r: &Row, first: usize) -> Result<Author, tokio_postgres::Error> {
-    Ok(Author {
-        platform: r.try_get(first)?,
-        id: r.try_get(first + 1)?,
-        name: r.try_get(first + 2)?,
-    })
-}
-
-fn entry(r: &Row) -> Result<Entry, tokio_postgres::Error> {
-    Ok(Entry {
-        id: r.try_get(0)?,
-        at: r.try_get(1)?,
-        topic: r.try_get(2)?,
-        file: r.try_get(3)?,
-        action: r.try_get(4)?,
-        summary: r.try_get(5)?,
-        by: author(r, 6)?,
-        existed: r.try_get(9)?,
-        before: r.try_get(10)?,
-        after: r.try_get(11)?,
-        after_hash: r.try_get(12)?,
-        undoes: r.try_get(13)?,
-        git_commit: r.try_get(14)?,
-    })
-}
-
-fn suggestion(r: &Row) -> Result<Suggestion, tokio_postgres::Error> {
-    Ok(Suggestion {
-        id: r.try_get(0)?,
-        what: r.try_get(1)?,
-        topic: r.try_get(2)?,
-        actor: r.try_get(3)?,
-        base: r.try_get(4)?,
-        fields: r.try_get(5)?,
-        by: author(r, 6)?,
-        decision: r.try_get(9)?,
-    })
-}
-
-/// A timestamp as the database keeps it: whole seconds, as the SQLite log does, so a copy
-/// from one to the other compares equal.
-fn second(t: DateTime<Utc>) -> DateTime<Utc> {
-    DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(t)
-}
-
 /// Add an edit, under `id` when given (a copy; nothing is added when that id is taken) or the
 /// next one; the id it was added under.
 async fn insert_edit(
@@ -131,7 +85,7 @@ async fn insert_edit(
          ON CONFLICT (id) DO NOTHING RETURNING id",
         &[
             &id,
-            &second(e.at),
+            &millis(e.at),
             &e.topic,
             &e.file,
             &e.action,
@@ -166,7 +120,7 @@ async fn insert_suggestion(
          ON CONFLICT (id) DO NOTHING RETURNING id",
         &[
             &id,
-            &second(r.at),
+            &millis(r.at),
             &s.what,
             &s.topic,
             &s.actor,
@@ -176,7 +130,7 @@ async fn insert_suggestion(
             &s.by.id,
             &s.by.name,
             &s.decision,
-            &r.decided_at.map(second),
+            &r.decided_at.map(millis),
             &r.decided_by,
             &r.reason,
             &r.edit,
@@ -199,6 +153,17 @@ impl PgLog {
 
     fn q(&self, e: tokio_postgres::Error) -> LogError {
         log_error(self.db.error(e))
+    }
+
+    /// Every row read by `f`; one that does not read is the store's error.
+    fn read<T>(
+        &self,
+        rows: &[Row],
+        f: impl Fn(&dyn Cells) -> Result<T, String>,
+    ) -> Result<Vec<T>, LogError> {
+        rows.iter()
+            .map(|r| f(r).map_err(|e| log_error(unreadable(&self.db, e))))
+            .collect()
     }
 
     async fn rows(
@@ -234,10 +199,7 @@ impl EditStore for PgLog {
                 &[&file, &(n as i64)],
             )
             .await?;
-        rows.iter()
-            .map(entry)
-            .collect::<Result<_, _>>()
-            .map_err(|e| self.q(e))
+        self.read(&rows, rows::entry)
     }
 
     async fn last_undoable(&self) -> Result<Option<Entry>, LogError> {
@@ -251,7 +213,7 @@ impl EditStore for PgLog {
                 &[],
             )
             .await?;
-        rows.first().map(entry).transpose().map_err(|e| self.q(e))
+        Ok(self.read(&rows, rows::entry)?.into_iter().next())
     }
 
     async fn suggest(&self, s: &Suggestion) -> Result<i64, LogError> {
@@ -298,11 +260,11 @@ impl EditStore for PgLog {
             )
             .await
             .map_err(|e| self.q(e))?;
-        let rows = rows
-            .iter()
-            .map(|r| Ok((suggestion(r)?, stamp(r.try_get(10)?))))
-            .collect::<Result<_, tokio_postgres::Error>>()
-            .map_err(|e| self.q(e))?;
+        let rows = self
+            .read(&rows, rows::suggestion_record)?
+            .into_iter()
+            .map(|r| (r.suggestion, stamp::write(r.at)))
+            .collect();
         Ok((rows, total as usize))
     }
 
@@ -313,10 +275,7 @@ impl EditStore for PgLog {
                 &[&id],
             )
             .await?;
-        rows.first()
-            .map(suggestion)
-            .transpose()
-            .map_err(|e| self.q(e))
+        Ok(self.read(&rows, rows::suggestion)?.into_iter().next())
     }
 
     async fn decide(
@@ -335,7 +294,7 @@ impl EditStore for PgLog {
                 &[
                     &id,
                     &decision,
-                    &second(Utc::now()),
+                    &millis(Utc::now()),
                     &by.describe(),
                     &reason,
                     &edit,
@@ -356,27 +315,9 @@ impl EditStore for PgLog {
                 &[],
             )
             .await?;
-        let record = |r: &Row| -> Result<SuggestionRecord, tokio_postgres::Error> {
-            Ok(SuggestionRecord {
-                suggestion: suggestion(r)?,
-                at: r.try_get(10)?,
-                decided_at: r.try_get(11)?,
-                decided_by: r.try_get(12)?,
-                reason: r.try_get(13)?,
-                edit: r.try_get(14)?,
-            })
-        };
         Ok(LogDump {
-            edits: edits
-                .iter()
-                .map(entry)
-                .collect::<Result<_, _>>()
-                .map_err(|e| self.q(e))?,
-            suggestions: suggestions
-                .iter()
-                .map(record)
-                .collect::<Result<_, _>>()
-                .map_err(|e| self.q(e))?,
+            edits: self.read(&edits, rows::entry)?,
+            suggestions: self.read(&suggestions, rows::suggestion_record)?,
         })
     }
 

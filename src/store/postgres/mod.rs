@@ -1,14 +1,22 @@
 //! The PostgreSQL database the replicas share: a pool of connections to it (the password set
-//! only here, from the config's secret), and versioned migrations per store, applied under an
-//! advisory lock so two replicas starting at once migrate once. A database whose schema is
+//! only here, from the config's secret), versioned migrations per store, applied under an
+//! advisory lock so two replicas starting at once migrate once, LISTEN and NOTIFY, and the
+//! stores over it (`edits`, `schedules`, `places`, `feed`). A database whose schema is
 //! newer than this build's is refused, with nothing changed. Errors name the database (never
 //! its password) and say whether it could not be reached or refused what was asked.
 
-use super::postgres_tls::{self, Connector};
+pub mod cells;
+pub mod edits;
+pub mod feed;
+pub mod places;
+pub mod schedules;
+pub mod tls;
+
 use crate::config::PostgresConfig;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime, Timeouts};
 use std::str::FromStr;
 use std::time::Duration;
+use tls::Connector;
 
 /// How long a caller waits for a connection, or a statement for its answer: a database that
 /// is down makes the caller fail in seconds, never hang.
@@ -77,8 +85,8 @@ pub fn settings(cfg: &PostgresConfig) -> Result<(tokio_postgres::Config, Connect
         .map_err(|e| format!("`state` is not a PostgreSQL address: {e}"))?;
     let mut pg = tokio_postgres::Config::from_str(&address)
         .map_err(|e| format!("`state` is not a PostgreSQL address: {e}"))?;
-    pg.ssl_mode(postgres_tls::ssl_mode(tls));
-    let connector = postgres_tls::connector(cfg, tls)?;
+    pg.ssl_mode(tls::ssl_mode(tls));
+    let connector = tls::connector(cfg, tls)?;
     if let Some(p) = &cfg.password {
         pg.password(p.expose());
     }
@@ -149,7 +157,7 @@ impl Database {
     ) -> Result<
         (
             tokio_postgres::Client,
-            tokio_postgres::Connection<tokio_postgres::Socket, postgres_tls::Stream>,
+            tokio_postgres::Connection<tokio_postgres::Socket, tls::Stream>,
         ),
         PgError,
     > {
@@ -164,7 +172,7 @@ impl Database {
     ) -> Result<
         (
             tokio_postgres::Client,
-            tokio_postgres::Connection<tokio_postgres::Socket, postgres_tls::Stream>,
+            tokio_postgres::Connection<tokio_postgres::Socket, tls::Stream>,
         ),
         NotConnected,
     > {
@@ -400,4 +408,26 @@ pub async fn logged(
             *failing = true;
         }
     }
+}
+
+/// A row that did not read, as the database's refusal (its words name the column).
+pub fn unreadable(db: &Database, e: String) -> PgError {
+    PgError::Refused(db.name.clone(), format!("a stored row does not read: {e}"))
+}
+
+/// What an address names that the config and `state migrate` check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Address {
+    pub has_user: bool,
+    pub has_password: bool,
+}
+
+/// Read a `postgres://` address (its `sslmode` as [`crate::config::sslmode`] reads it).
+pub fn address(s: &str) -> Result<Address, String> {
+    let (plain, _) = crate::config::sslmode(s)?;
+    let c = tokio_postgres::Config::from_str(&plain).map_err(|e| e.to_string())?;
+    Ok(Address {
+        has_user: c.get_user().is_some(),
+        has_password: c.get_password().is_some(),
+    })
 }

@@ -3,9 +3,9 @@
 //! `history` and `undo` read it, with or without git. Suggestions live beside it, each decided
 //! once (approved, with the edit it became, or rejected).
 //!
-//! The log is the [`EditStore`] trait, so the desk does not care where it lives: in
-//! `state/edits.sqlite3` for one process (`log_sqlite`), or in the PostgreSQL database replicas
-//! share (`log_postgres`), where the edits made on every replica land in one log, in the order
+//! The log is the [`EditStore`] trait, so the desk does not care where it lives: in the state
+//! file for one process (`sqlite::edits`), or in the PostgreSQL database replicas share
+//! (`postgres::edits`), where the edits made on every replica land in one log, in the order
 //! the topic's cluster-wide lock let them in.
 
 use crate::edit::Author;
@@ -149,15 +149,4 @@ pub trait EditStore: Send + Sync {
     /// Add a dump's rows with their ids; rows whose id is already there are left as they are,
     /// so loading twice adds nothing. New rows continue after the largest id.
     async fn load(&self, dump: &LogDump) -> Result<LogLoaded, LogError>;
-}
-
-/// An edit's columns, in the order both stores read them into an [`Entry`].
-pub const COLUMNS: &str = "id, at, topic, file, action, summary, platform, user_id, user_name, existed, before, after, after_hash, undoes, git_commit";
-
-/// A suggestion's columns, in the order both stores read them into a [`SuggestionRecord`].
-pub const SUGGESTION_COLUMNS: &str = "id, what, topic, actor, base, fields, platform, user_id, user_name, decision, at, decided_at, decided_by, reason, edit";
-
-/// A timestamp as both stores write it in text: RFC 3339, whole seconds, UTC.
-pub fn stamp(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
