@@ -186,7 +186,7 @@ pub fn cached_answer(
     cmd: &Command,
     platform: Platform,
     place: Option<&Destination>,
-    variant: &str,
+    variant: &'static str,
     render: impl FnOnce(&Reply) -> Option<Bytes>,
 ) -> Option<Entry> {
     cached(app, cmd, platform, place, variant, false, |r, _| {
@@ -202,7 +202,7 @@ pub fn cached_answer_with_picture(
     cmd: &Command,
     platform: Platform,
     place: Option<&Destination>,
-    variant: &str,
+    variant: &'static str,
     render: impl FnOnce(&Reply, Option<&Png>) -> Option<(Bytes, Option<Bytes>)>,
 ) -> Option<Entry> {
     cached(app, cmd, platform, place, variant, true, render)
@@ -219,10 +219,11 @@ pub fn picture(app: &App, cmd: &Command, place: Option<&Destination>) -> Option<
     let lib = app.snapshot();
     let today = app.clock.today();
     let default = default_topic(app, place);
-    let key = format!(
-        "picture|{today}|{}|{cmd:?}",
-        default.as_deref().unwrap_or("")
-    );
+    let key = crate::service::cache::Key::Picture(crate::service::cache::Asked {
+        today,
+        default_topic: default.clone(),
+        cmd: cmd.clone(),
+    });
     if let Some(hit) = app.replies.get(lib.version(), &key) {
         return hit.picture;
     }
@@ -253,7 +254,7 @@ fn cached(
     cmd: &Command,
     platform: Platform,
     place: Option<&Destination>,
-    variant: &str,
+    variant: &'static str,
     with_picture: bool,
     render: impl FnOnce(&Reply, Option<&Png>) -> Option<(Bytes, Option<Bytes>)>,
 ) -> Option<Entry> {
@@ -266,12 +267,16 @@ fn cached(
     let today = app.clock.today();
     // The topic a command that names none answers from is part of the question.
     let default = default_topic(app, place);
-    let key = format!(
-        "{}|{variant}{}|{today}|{}|{cmd:?}",
-        platform.name(),
-        if with_picture { "+picture" } else { "" },
-        default.as_deref().unwrap_or("")
-    );
+    let key = crate::service::cache::Key::Answer {
+        door: platform.name(),
+        variant,
+        with_picture,
+        asked: crate::service::cache::Asked {
+            today,
+            default_topic: default.clone(),
+            cmd: cmd.clone(),
+        },
+    };
     let entry = match app.replies.get(lib.version(), &key) {
         Some(hit) => hit,
         None => {

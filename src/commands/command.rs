@@ -14,7 +14,7 @@ pub const MAX_PAGE: u32 = 1000;
 pub const FIRST_PAGE: NonZeroU32 = NonZeroU32::MIN;
 
 /// Who may run a command, by what it changes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Scope {
     /// Questions, and `suggest`: anyone.
     Anyone,
@@ -27,7 +27,7 @@ pub enum Scope {
 }
 
 /// A parsed command, ready to answer.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Command {
     Brief(TopicQuery),
     Position(PositionQuery),
@@ -72,7 +72,7 @@ pub enum Command {
 }
 
 /// `topic [set T]`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct PlaceQuery {
     /// The topic this place should answer from; `None` asks which it is.
     pub set: Option<String>,
@@ -80,7 +80,7 @@ pub struct PlaceQuery {
 
 /// `edit`: what to change; the fields come with the message (Matrix, terminal) or from a
 /// form (Discord).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct EditQuery {
     pub request: crate::edit::EditRequest,
     /// The `field: value` lines sent with the command, if any.
@@ -88,7 +88,7 @@ pub struct EditQuery {
 }
 
 /// What `new` makes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum NewWhat {
     Topic,
     Actor,
@@ -104,7 +104,7 @@ impl NewWhat {
 }
 
 /// `new topic <id> <title>` and `new actor <id> <name> [topic T]`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct NewQuery {
     pub what: NewWhat,
     pub id: String,
@@ -115,19 +115,19 @@ pub struct NewQuery {
 }
 
 /// `approve N` and `reject N [reason …]`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct DecideQuery {
     pub id: i64,
     pub reason: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct HistoryQuery {
     pub card: Option<String>,
     pub topic: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct SubscribeQuery {
     pub at: chrono::NaiveTime,
     pub tz: chrono_tz::Tz,
@@ -135,18 +135,18 @@ pub struct SubscribeQuery {
     pub when_unchanged: Option<crate::digest::WhenUnchanged>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct UnsubscribeQuery {
     pub id: Option<i64>,
 }
 
 /// Commands that take nothing but an optional topic.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct TopicQuery {
     pub topic: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct PositionQuery {
     pub actor: String,
     pub topic: Option<String>,
@@ -156,7 +156,7 @@ pub struct PositionQuery {
     pub picture: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct TimelineQuery {
     pub topic: Option<String>,
     pub since: Option<Date>,
@@ -167,7 +167,7 @@ pub struct TimelineQuery {
     pub picture: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ExpertsQuery {
     pub topic: Option<String>,
     pub about: Option<String>,
@@ -175,7 +175,7 @@ pub struct ExpertsQuery {
 
 /// `second` is `None` when the two names were not separated ("compare iran united states"):
 /// the answer then tries the few ways to split the words.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct CompareQuery {
     pub first: String,
     pub second: Option<String>,
@@ -186,14 +186,14 @@ pub struct CompareQuery {
     pub picture: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct SearchQuery {
     pub query: String,
     pub topic: Option<String>,
     pub page: NonZeroU32,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct HelpQuery {
     pub command: Option<String>,
 }
@@ -396,7 +396,7 @@ impl Command {
             Command::Place(q) => b.keyword("set", q.set.as_deref()),
             Command::Edit(q) | Command::Suggest(q) => {
                 let r = &q.request;
-                let action = r.action();
+                let action = r.action().name();
                 b.positional(action.strip_prefix("change-").unwrap_or(action));
                 for a in [&r.actor, &r.entry].into_iter().flatten() {
                     b.positional(a);

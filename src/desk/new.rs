@@ -14,14 +14,9 @@ use crate::edit::new::{actor_card, name, slug, topic_files};
 use crate::edit::{Author, content_hash};
 use crate::reload::Trigger;
 use crate::reply::{Line, Reply, ReplyKind};
-use crate::store::edits::Entry;
+use crate::store::edits::{Entry, Logged};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-
-/// The log's action for a topic made from chat; its `file` is the topic's folder.
-pub const NEW_TOPIC: &str = "new topic";
-/// The log's action for an actor card made from chat.
-pub const NEW_ACTOR: &str = "new actor";
 
 /// Why a new topic or card was not made. Paths are as the caller gave the root.
 #[derive(Debug, thiserror::Error)]
@@ -188,7 +183,7 @@ struct Made<'a> {
     topic: &'a str,
     /// The topic's folder, or the actor's card.
     path: &'a Path,
-    action: &'static str,
+    action: Logged,
     summary: String,
     /// The card's text, or the folder's as [`folder_text`] gives it.
     after: String,
@@ -207,7 +202,10 @@ impl Desk {
                 format!("{}: {}", m.topic, m.summary),
                 format!(
                     "Made from chat by {} ({} {}) from the template of `dossier {}`.\nPath: {file}",
-                    by.name, by.platform, by.id, m.action
+                    by.name,
+                    by.platform,
+                    by.id,
+                    m.action.name()
                 ),
                 None,
             )
@@ -217,7 +215,7 @@ impl Desk {
             at: chrono::Utc::now(),
             topic: m.topic.to_owned(),
             file: file.clone(),
-            action: m.action.into(),
+            action: m.action,
             summary: m.summary.clone(),
             by: by.clone(),
             existed: false,
@@ -230,7 +228,7 @@ impl Desk {
         let n = self.log_entry(&entry).await;
         tracing::info!(file = %file, by = %by.describe(), edit = ?n, "{}", m.summary);
         let record = h.reloader.reload_and_announce(Trigger::Edit).await;
-        let shown = if m.action == NEW_TOPIC {
+        let shown = if m.action == Logged::NewTopic {
             format!("{file}/")
         } else {
             file
@@ -301,7 +299,7 @@ impl Desk {
                 Made {
                     topic: &id,
                     path: &dir,
-                    action: NEW_TOPIC,
+                    action: Logged::NewTopic,
                     summary: format!("new topic {id} ({title})"),
                     after: folder_text(&dir).unwrap_or_default(),
                     by,
@@ -382,7 +380,7 @@ impl Desk {
                 Made {
                     topic: &topic_id,
                     path: &created.path,
-                    action: NEW_ACTOR,
+                    action: Logged::NewActor,
                     summary: format!("new actor {id} ({actor_name})"),
                     after: created.text,
                     by,

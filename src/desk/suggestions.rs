@@ -7,9 +7,10 @@ use super::state::{Desk, HISTORY_LEN, Handles, MAX_PENDING_SUGGESTIONS, log_fail
 use super::target::card_ref;
 use super::write::change_lines;
 use crate::edit::form::{Form, FormKind};
-use crate::edit::{Author, EditRequest, content_hash, parse_action, split_card_ref};
+use crate::edit::{Author, EditRequest, content_hash, split_card_ref};
 use crate::reply::{Line, Reply, ReplyKind};
 use crate::store::edits as log;
+use crate::store::edits::Decision;
 
 impl Desk {
     /// Keep a member's suggested edit and put it before the moderators. It is checked first,
@@ -50,7 +51,7 @@ impl Desk {
         };
         let suggestion = log::Suggestion {
             id: 0,
-            what: req.action().into(),
+            what: req.action(),
             topic: target.topic_id.clone(),
             // The actor's card, and the existing entry by its key.
             actor: Some(card_ref(&target, req.kind, changed.as_ref())).filter(|r| !r.is_empty()),
@@ -116,12 +117,12 @@ impl Desk {
         let lines = rows
             .iter()
             .map(|(s, at)| {
-                let kind = parse_action(&s.what).map_or(FormKind::Position, |a| a.0);
+                let kind = s.what.kind;
                 let form = Form::from_json(kind, &s.fields);
                 let fields: Vec<&str> = form.values.iter().map(|(f, _)| f.label).collect();
                 let what = match &s.actor {
-                    Some(a) => format!("{} {a}", s.what),
-                    None => s.what.clone(),
+                    Some(a) => format!("{} {a}", s.what.name()),
+                    None => s.what.name().to_owned(),
                 };
                 Line::new(format!(
                     "{what} ({}) from {} ({}), {}",
@@ -170,11 +171,11 @@ impl Desk {
                 "Each suggestion is decided once.",
             );
         }
-        let record = |decision: &'static str, edit: Option<i64>| {
+        let record = |decision: Decision, edit: Option<i64>| {
             self.log().decide(id, decision, by, reason, edit)
         };
         if !approve {
-            return match record("rejected", None).await {
+            return match record(Decision::Rejected, None).await {
                 Ok(true) => Reply::new(ReplyKind::Answer, format!("Suggestion #{id} rejected"))
                     .summary(Line::new(format!(
                         "{}'s suggestion was turned down by {}{}. Nothing was changed.",
@@ -189,8 +190,12 @@ impl Desk {
                 Err(e) => log_failed(&e, "recording a decision"),
             };
         }
-        let (kind, correct, existing, remove) =
-            parse_action(&s.what).unwrap_or((FormKind::Position, false, false, false));
+        let (kind, correct, existing, remove) = (
+            s.what.kind,
+            s.what.corrects(),
+            s.what.existing(),
+            s.what.removes(),
+        );
         let (actor, entry) = split_card_ref(s.actor.as_deref().unwrap_or_default());
         let req = EditRequest {
             kind,
@@ -207,7 +212,7 @@ impl Desk {
             r.title = format!("Suggestion #{id} could not be applied: {}", r.title);
             return r;
         }
-        if let Err(e) = record("approved", edit).await {
+        if let Err(e) = record(Decision::Approved, edit).await {
             tracing::error!(error = %e, "recording a decision failed");
         }
         r.title = format!("Suggestion #{id} approved: {}", r.title);

@@ -35,7 +35,7 @@ impl Desk {
                 ),
             );
         }
-        if edit.action == super::new::NEW_TOPIC {
+        if edit.action == crate::store::edits::Logged::NewTopic {
             return self.undo_topic(h, edit, by).await;
         }
         let file = self.root.join(&edit.file);
@@ -103,7 +103,7 @@ impl Desk {
             at: chrono::Utc::now(),
             topic: edit.topic.clone(),
             file: edit.file.clone(),
-            action: "undo".into(),
+            action: crate::store::edits::Logged::Undo,
             summary: summary.clone(),
             by: by.clone(),
             existed: true,
@@ -208,7 +208,7 @@ impl Desk {
             at: chrono::Utc::now(),
             topic: made.topic.clone(),
             file: made.file.clone(),
-            action: "undo".into(),
+            action: crate::store::edits::Logged::Undo,
             summary: summary.clone(),
             by: by.clone(),
             existed: true,

@@ -99,10 +99,7 @@ impl Desk {
                 ),
             ));
         }
-        let action = match req.action() {
-            "correction" => "correct position",
-            a => a,
-        };
+        let action = crate::store::edits::Logged::Edit(req.action());
         let card = target
             .actor_name
             .clone()
@@ -156,7 +153,7 @@ impl Desk {
             at: chrono::Utc::now(),
             topic: target.topic_id.clone(),
             file: self.relative(&target.file),
-            action: action.into(),
+            action,
             summary: summary.clone(),
             by: by.clone(),
             existed,
@@ -173,23 +170,27 @@ impl Desk {
             .as_ref()
             .and_then(|e| e.label.split(' ').next())
             .unwrap_or_default();
-        let title = match req.action() {
-            "change-position" => format!("{card}'s position of {when} corrected"),
-            "remove-position" => format!("{card}'s position of {when} removed"),
-            "correction" => format!("{what}'s latest position corrected"),
-            "position" => format!("{what}'s position: a new entry"),
-            "event" => "Event added to the timeline".into(),
-            "expert" => "Expert view added".into(),
-            "change-expert" => "Expert view changed".into(),
-            "remove-expert" => "Expert view removed".into(),
-            "person" => format!("Person added to {card}'s card"),
-            "change-person" => format!("Person changed on {card}'s card"),
-            "remove-person" => format!("Person removed from {card}'s card"),
-            "change-event" => "Event changed".into(),
-            "remove-event" => "Event removed from the timeline".into(),
-            "change-source" => "Source changed".into(),
-            "remove-source" => "Source removed".into(),
-            _ => "Source added".into(),
+        let title = {
+            use crate::edit::Verb::*;
+            use crate::edit::form::FormKind::*;
+            match (req.action().kind, req.action().verb) {
+                (Position, Change) => format!("{card}'s position of {when} corrected"),
+                (Position, Remove) => format!("{card}'s position of {when} removed"),
+                (Position, Correct) => format!("{what}'s latest position corrected"),
+                (Position, Add) => format!("{what}'s position: a new entry"),
+                (Event, Add) => "Event added to the timeline".into(),
+                (Event, Change | Correct) => "Event changed".into(),
+                (Event, Remove) => "Event removed from the timeline".into(),
+                (Expert, Add) => "Expert view added".into(),
+                (Expert, Change | Correct) => "Expert view changed".into(),
+                (Expert, Remove) => "Expert view removed".into(),
+                (Person, Add) => format!("Person added to {card}'s card"),
+                (Person, Change | Correct) => format!("Person changed on {card}'s card"),
+                (Person, Remove) => format!("Person removed from {card}'s card"),
+                (Source, Add) => "Source added".into(),
+                (Source, Change | Correct) => "Source changed".into(),
+                (Source, Remove) => "Source removed".into(),
+            }
         };
         let mut r = Reply::new(ReplyKind::Answer, title).summary(Line::new(format!(
             "Written to {} by {}{}{}. {}",

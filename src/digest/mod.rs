@@ -21,7 +21,7 @@ pub use changes::{
 };
 
 /// What a briefing says when nothing changed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum WhenUnchanged {
     /// The full briefing anyway.
     Post,

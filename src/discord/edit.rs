@@ -82,7 +82,7 @@ fn custom_id_with(prefix: &str, req: &EditRequest, p: &Prefill, page: Page) -> S
     let actor = crate::desk::card_ref(&p.target, req.kind, p.entry.as_ref());
     format!(
         "{prefix}{}|{}|{}|{}{}",
-        req.action(),
+        req.action().name(),
         p.target.topic_id,
         actor,
         p.hash,
@@ -105,7 +105,13 @@ pub fn request_of(custom_id: &str) -> Option<(EditRequest, Page)> {
     if parts.next().is_some() {
         return None;
     }
-    let (kind, correct, existing, remove) = crate::edit::parse_action(what)?;
+    let action = crate::edit::Action::parse(what)?;
+    let (kind, correct, existing, remove) = (
+        action.kind,
+        action.corrects(),
+        action.existing(),
+        action.removes(),
+    );
     let (actor, entry) = crate::edit::split_card_ref(actor);
     if remove || existing != entry.is_some() || kind.of_actor() != actor.is_some() {
         return None;

@@ -304,15 +304,14 @@ fn cached_autocomplete(app: &App, ci: &CommandInteraction) -> Outcome {
         channel: ci.channel_id.get(),
     };
     let default = crate::router::default_topic(app, Some(&place));
-    let key = format!(
-        "discord|autocomplete|{:?}|{}|{}|{}|{:?}|{:?}",
-        default,
-        ci.data.name,
-        focused.as_ref().map_or("", |f| f.name),
-        focused.as_ref().map_or("", |f| f.value),
-        string_option(ci, "topic"),
-        string_option(ci, "what"),
-    );
+    let key = crate::service::cache::Key::Choices {
+        default_topic: default.clone(),
+        command: ci.data.name.clone(),
+        option: focused.as_ref().map_or("", |f| f.name).to_owned(),
+        typed: focused.as_ref().map_or("", |f| f.value).to_owned(),
+        topic: string_option(ci, "topic"),
+        what: string_option(ci, "what"),
+    };
     if let Some(hit) = app.replies.get(lib.version(), &key) {
         return Outcome::Body(hit.body);
     }
@@ -351,7 +350,7 @@ pub fn autocomplete(
         // actors.
         let what = string_option(ci, "what")
             .filter(|_| matches!(spec.name, "edit" | "suggest"))
-            .and_then(|w| crate::edit::parse_action(&w).map(|a| a.0));
+            .and_then(|w| crate::edit::Action::parse(&w).map(|a| a.kind));
         match kind {
             Some(ArgKind::Actor) if what == Some(crate::edit::form::FormKind::Event) => {
                 for &t in &topics {

@@ -9,4 +9,4 @@ pub mod form;
 pub mod new;
 pub mod request;
 
-pub use request::{Author, EditRequest, content_hash, parse_action, split_card_ref};
+pub use request::{Action, Author, EditRequest, Verb, content_hash, parse_action, split_card_ref};

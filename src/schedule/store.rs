@@ -127,9 +127,15 @@ impl PostState {
         }
     }
 
-    /// A state from its stored name (`name()`) and the columns kept beside it.
-    pub fn from_stored(name: &str, message_id: Option<String>, error: Option<String>) -> PostState {
-        match name {
+    /// A state from its stored name (`name()`) and the columns kept beside it; `None` for a
+    /// name no state has.
+    pub fn from_stored(
+        name: &str,
+        message_id: Option<String>,
+        error: Option<String>,
+    ) -> Option<PostState> {
+        Some(match name {
+            "claimed" => PostState::Claimed,
             "sent" => PostState::Sent {
                 message_id: message_id.unwrap_or_default(),
             },
@@ -138,8 +144,8 @@ impl PostState {
             "failed" => PostState::Failed {
                 error: error.unwrap_or_default(),
             },
-            _ => PostState::Claimed,
-        }
+            _ => return None,
+        })
     }
 
     /// The message id and error kept beside the state's name (`from_stored`'s inverse).

@@ -8,14 +8,88 @@
 //! (`postgres::edits`), where the edits made on every replica land in one log, in the order
 //! the topic's cluster-wide lock let them in.
 
-use crate::edit::Author;
+use crate::edit::{Action, Author};
+
+/// What an edit in the log did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Logged {
+    /// An edit of a card.
+    Edit(Action),
+    /// The undo of an earlier edit (named by `undoes`).
+    Undo,
+    /// A topic made from the template.
+    NewTopic,
+    /// An actor's card made from the template.
+    NewActor,
+}
+
+impl Logged {
+    /// As the log keeps it, and `history` says it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Logged::Edit(a) if a.verb == crate::edit::Verb::Correct => "correct position",
+            Logged::Edit(a) => a.name(),
+            Logged::Undo => "undo",
+            Logged::NewTopic => "new topic",
+            Logged::NewActor => "new actor",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Logged> {
+        Some(match s {
+            "undo" => Logged::Undo,
+            "new topic" => Logged::NewTopic,
+            "new actor" => Logged::NewActor,
+            "correct position" => Logged::Edit(Action {
+                kind: crate::edit::form::FormKind::Position,
+                verb: crate::edit::Verb::Correct,
+            }),
+            other => Logged::Edit(Action::parse(other)?),
+        })
+    }
+}
+
+impl std::fmt::Display for Logged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// How a suggestion was decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Decision {
+    Approved,
+    Rejected,
+}
+
+impl Decision {
+    /// As the log keeps it, and says it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Decision::Approved => "approved",
+            Decision::Rejected => "rejected",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Decision> {
+        [Decision::Approved, Decision::Rejected]
+            .into_iter()
+            .find(|d| d.name() == s)
+    }
+}
+
+impl std::fmt::Display for Decision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
 
 /// A suggested edit, waiting for a moderator or decided.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Suggestion {
     pub id: i64,
-    /// `position`, `correction`, `event` or `source`.
-    pub what: String,
+    /// What it would do.
+    pub what: Action,
     pub topic: String,
     pub actor: Option<String>,
     /// The card's content hash when the suggestion was made.
@@ -23,8 +97,8 @@ pub struct Suggestion {
     /// The fields, as `Form::to_json` keeps them.
     pub fields: String,
     pub by: Author,
-    /// `approved` or `rejected`, once decided.
-    pub decision: Option<String>,
+    /// Once decided, how.
+    pub decision: Option<Decision>,
 }
 
 /// A suggestion as stored, with when it was made and how it was decided: what a copy from one
@@ -62,7 +136,7 @@ pub struct Entry {
     pub topic: String,
     /// Relative to the briefings folder.
     pub file: String,
-    pub action: String,
+    pub action: Logged,
     pub summary: String,
     pub by: Author,
     /// The file existed before the edit (an undo of its creation removes it).
@@ -137,7 +211,7 @@ pub trait EditStore: Send + Sync {
     async fn decide(
         &self,
         id: i64,
-        decision: &str,
+        decision: Decision,
         by: &Author,
         reason: Option<&str>,
         edit: Option<i64>,

@@ -43,8 +43,9 @@ pub struct FeedCommit {
 }
 
 /// Given a topic's mark (if any) and the number its next entry takes, what to commit; `None`
-/// when there is nothing to (another replica recorded the change already).
-pub type Decide<'a> = Box<dyn FnOnce(Option<&StoredMark>, i64) -> Option<FeedCommit> + Send + 'a>;
+/// when there is nothing to (another replica recorded the change already). A store may ask
+/// again when another process recorded in between.
+pub type Decide<'a> = Box<dyn FnMut(Option<&StoredMark>, i64) -> Option<FeedCommit> + Send + 'a>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum FeedError {

@@ -82,7 +82,7 @@ impl FeedStore for MemoryFeed {
     async fn record(
         &self,
         topic: &str,
-        decide: Decide<'_>,
+        mut decide: Decide<'_>,
     ) -> Result<Option<StoredEntry>, FeedError> {
         let mut kept = self.kept.lock().await;
         let mark = kept.marks.iter().find(|m| m.topic == topic).cloned();

@@ -3,9 +3,10 @@
 //! column is typed there (an instant as text or `TIMESTAMPTZ`, a flag as an integer or a
 //! `BOOLEAN`). A value that does not read is an error naming what it is, never a default.
 
-use super::edits::{Entry, Suggestion, SuggestionRecord};
+use super::edits::{Decision, Entry, Logged, Suggestion, SuggestionRecord};
 use super::places::PlaceRow;
 use crate::digest::WhenUnchanged;
+use crate::edit::Action;
 use crate::edit::Author;
 use crate::schedule::store::{
     Destination, PostRecord, PostRow, PostState, SnapshotRow, Subscription, SubscriptionRow,
@@ -65,7 +66,10 @@ pub fn entry(r: &dyn Cells) -> Result<Entry, RowError> {
         at: r.instant(1)?,
         topic: r.text(2)?,
         file: r.text(3)?,
-        action: r.text(4)?,
+        action: {
+            let name = r.text(4)?;
+            Logged::parse(&name).ok_or_else(|| format!("column 4: `{name}` is no logged action"))?
+        },
         summary: r.text(5)?,
         by: author(r, 6)?,
         existed: r.flag(9)?,
@@ -81,13 +85,21 @@ pub fn entry(r: &dyn Cells) -> Result<Entry, RowError> {
 pub fn suggestion(r: &dyn Cells) -> Result<Suggestion, RowError> {
     Ok(Suggestion {
         id: r.int(0)?,
-        what: r.text(1)?,
+        what: {
+            let name = r.text(1)?;
+            Action::parse(&name).ok_or_else(|| format!("column 1: `{name}` is no edit action"))?
+        },
         topic: r.text(2)?,
         actor: r.opt_text(3)?,
         base: r.opt_text(4)?,
         fields: r.text(5)?,
         by: author(r, 6)?,
-        decision: r.opt_text(9)?,
+        decision: match r.opt_text(9)? {
+            None => None,
+            Some(d) => {
+                Some(Decision::parse(&d).ok_or_else(|| format!("column 9: `{d}` is no decision"))?)
+            }
+        },
     })
 }
 
@@ -140,7 +152,8 @@ pub fn post_record(r: &dyn Cells, at: usize, subscription: i64) -> Result<PostRe
         subscription,
         day: r.day(at)?,
         scheduled: r.instant(at + 1)?,
-        state: PostState::from_stored(&state, r.opt_text(at + 4)?, r.opt_text(at + 5)?),
+        state: PostState::from_stored(&state, r.opt_text(at + 4)?, r.opt_text(at + 5)?)
+            .ok_or_else(|| format!("column {}: `{state}` is no post state", at + 2))?,
         attempts: u32::try_from(r.int(at + 3)?).unwrap_or(0),
         updated: r.instant(at + 6)?,
     })

@@ -254,7 +254,15 @@ fn answer_page(
     let today = app.clock.today();
     // A page is the same bytes for one library, day and question: kept in the reply cache
     // (beside the chat answers, under their budget) once made. A mistake is not kept.
-    let key = format!("web|{today}|{t}|{tab}|{cmd:?}");
+    let key = crate::service::cache::Key::Page {
+        topic: t,
+        tab: tab.to_owned(),
+        asked: crate::service::cache::Asked {
+            today,
+            default_topic: None,
+            cmd: cmd.clone(),
+        },
+    };
     let (ok, html) = match app.replies.get(lib.version(), &key) {
         Some(hit) => (!hit.user_error, hit.body),
         None => {

@@ -8,7 +8,7 @@
 use crate::common::runtime;
 use crate::stores::{Backend, database, on_both};
 use dossier::edit::Author;
-use dossier::store::edits::{Entry, LogDump, Suggestion};
+use dossier::store::edits::{Decision, Entry, LogDump, Logged, Suggestion};
 use dossier::store::postgres::edits::PgLog;
 
 fn author(id: &str) -> Author {
@@ -25,7 +25,7 @@ fn entry(file: &str, by: &str, undoes: Option<i64>) -> Entry {
         at: chrono::DateTime::from_timestamp(1_790_000_000, 0).expect("instant"),
         topic: "iran-us-talks".into(),
         file: file.into(),
-        action: "position".into(),
+        action: Logged::parse("position").expect("action"),
         summary: format!("{file} by {by}"),
         by: author(by),
         existed: true,
@@ -40,7 +40,7 @@ fn entry(file: &str, by: &str, undoes: Option<i64>) -> Entry {
 fn suggestion(by: &str, what: &str) -> Suggestion {
     Suggestion {
         id: 0,
-        what: what.into(),
+        what: dossier::edit::Action::parse(what).expect("action"),
         topic: "iran-us-talks".into(),
         actor: Some("iran".into()),
         base: Some("hash".into()),
@@ -132,14 +132,14 @@ async fn suggestions_wait_in_order_and_are_decided_once(b: &Backend) {
         "{}",
         rows[0].1
     );
-    assert_eq!(rows[1].0.what, "event");
+    assert_eq!(rows[1].0.what.name(), "event");
     assert_eq!(rows[1].0.by, author("@m:hs"));
     // Two moderators decide the same suggestion at once, through the two processes: one wins.
     let boss = author("@boss:hs");
     let rival = author("@rival:hs");
     let (x, y) = tokio::join!(
-        one.decide(first, "approved", &boss, None, None),
-        two.decide(first, "rejected", &rival, Some("duplicate"), None),
+        one.decide(first, Decision::Approved, &boss, None, None),
+        two.decide(first, Decision::Rejected, &rival, Some("duplicate"), None),
     );
     assert!(
         x.expect("decide") ^ y.expect("decide"),
@@ -147,11 +147,11 @@ async fn suggestions_wait_in_order_and_are_decided_once(b: &Backend) {
     );
     let decided = two.suggestion(first).await.expect("read").expect("there");
     assert!(matches!(
-        decided.decision.as_deref(),
+        decided.decision.map(Decision::name),
         Some("approved" | "rejected")
     ));
     assert!(
-        !one.decide(first, "approved", &boss, None, None)
+        !one.decide(first, Decision::Approved, &boss, None, None)
             .await
             .expect("decide"),
         "a decided suggestion stays decided"
@@ -214,9 +214,15 @@ fn a_log_copied_from_sqlite_to_postgres_keeps_ids_and_adds_nothing_twice() {
             .suggest(&suggestion("@m:hs", "event"))
             .await
             .expect("suggest");
-        from.decide(s, "rejected", &author("@boss:hs"), Some("no source"), None)
-            .await
-            .expect("decide");
+        from.decide(
+            s,
+            Decision::Rejected,
+            &author("@boss:hs"),
+            Some("no source"),
+            None,
+        )
+        .await
+        .expect("decide");
         from.suggest(&suggestion("@m:hs", "source"))
             .await
             .expect("suggest");

@@ -56,4 +56,5 @@ mod serve;
 mod stores;
 #[cfg(feature = "matrix")]
 mod synapse;
+mod upgrade;
 mod web;

@@ -47,6 +47,14 @@ impl Backend {
         }
     }
 
+    /// Open every store, as one more process would.
+    pub async fn open_all(&self) -> dossier::store::Stores {
+        match self {
+            Backend::Sqlite(dir) => crate::common::state_stores(&dir.path().join("state")).await,
+            Backend::Pg { address, .. } => shared(address).await,
+        }
+    }
+
     /// Open the edit log, as one more process would.
     pub async fn open_log(&self) -> Arc<dyn dossier::desk::EditStore> {
         match self {
@@ -306,6 +314,157 @@ pub fn on_both(
     });
 }
 
+async fn places_are_kept_replaced_and_copied_without_overwriting(b: &Backend) {
+    use dossier::store::places::PlaceRow;
+    let (one, other) = (b.open_all().await.places, b.open_all().await.places);
+    let row = |place: &str, topic: &str, at: &str| PlaceRow {
+        platform: "discord".into(),
+        place: place.into(),
+        topic: topic.into(),
+        set_by: Some("discord:1 (mod)".into()),
+        set_at: DateTime::parse_from_rfc3339(at)
+            .expect("instant")
+            .with_timezone(&Utc),
+    };
+    one.set(&row("7", "iran-us-talks", "2026-10-05T04:00:00.123Z"))
+        .await
+        .expect("set");
+    one.set(&row("8", "river-treaty", "2026-10-05T04:00:01Z"))
+        .await
+        .expect("set");
+    one.set(&row("7", "delta-accord", "2026-10-05T04:00:02Z"))
+        .await
+        .expect("replace");
+    // Another process reads what the first wrote, instants to the millisecond.
+    let all = other.all().await.expect("all");
+    assert_eq!(
+        all,
+        vec![
+            row("7", "delta-accord", "2026-10-05T04:00:02Z"),
+            row("8", "river-treaty", "2026-10-05T04:00:01Z")
+        ]
+    );
+    // A copy adds what is missing and never overwrites a place's own choice.
+    let added = other
+        .load(&[
+            row("7", "iran-us-talks", "2026-01-01T00:00:00Z"),
+            row("9", "iran-us-talks", "2026-01-01T00:00:00Z"),
+        ])
+        .await
+        .expect("load");
+    assert_eq!(added, 1);
+    let topics: Vec<_> = one
+        .all()
+        .await
+        .expect("all")
+        .into_iter()
+        .map(|r| (r.place, r.topic))
+        .collect();
+    assert_eq!(
+        topics,
+        vec![
+            ("7".to_owned(), "delta-accord".to_owned()),
+            ("8".to_owned(), "river-treaty".to_owned()),
+            ("9".to_owned(), "iran-us-talks".to_owned())
+        ]
+    );
+}
+
+async fn feed_records_are_one_per_change_and_read_back_newest(b: &Backend) {
+    use dossier::store::feed::{FeedCommit, StoredEntry, StoredMark};
+    let stores: Vec<_> = futures_util::future::join_all((0..4).map(|_| b.open_all())).await;
+    let day = NaiveDate::from_ymd_opt(2026, 10, 5).expect("day");
+    let entry = |seq: i64, title: &str| StoredEntry {
+        topic: "t".into(),
+        seq,
+        at: now(),
+        title: title.into(),
+        reply: "{}".into(),
+    };
+    // Four processes record the same change at once: one entry, numbered 1.
+    let tasks: Vec<_> = stores
+        .iter()
+        .map(|s| {
+            let feed = s.feed.clone();
+            tokio::spawn(async move {
+                feed.record(
+                    "t",
+                    Box::new(move |mark: Option<&StoredMark>, seq| {
+                        if mark.is_some_and(|m| m.snapshot == "A") {
+                            return None;
+                        }
+                        Some(FeedCommit {
+                            entry: Some(StoredEntry {
+                                topic: "t".into(),
+                                seq,
+                                at: now(),
+                                title: "first".into(),
+                                reply: "{}".into(),
+                            }),
+                            mark: StoredMark {
+                                topic: "t".into(),
+                                snapshot: "A".into(),
+                                day,
+                            },
+                        })
+                    }),
+                )
+                .await
+                .expect("record")
+            })
+        })
+        .collect();
+    let mut made = Vec::new();
+    for t in tasks {
+        made.extend(t.await.expect("task"));
+    }
+    assert_eq!(made, vec![entry(1, "first")], "recorded once");
+    // The next change is numbered after it; a change that says nothing moves the mark only.
+    for (snapshot, title) in [("B", Some("second")), ("C", None), ("D", Some("third"))] {
+        stores[1]
+            .feed
+            .record(
+                "t",
+                Box::new(move |_, seq| {
+                    Some(FeedCommit {
+                        entry: title.map(|t| entry(seq, t)),
+                        mark: StoredMark {
+                            topic: "t".into(),
+                            snapshot: snapshot.into(),
+                            day,
+                        },
+                    })
+                }),
+            )
+            .await
+            .expect("record");
+    }
+    let read = stores[2].feed.read(2).await.expect("read");
+    assert_eq!(read.entries, vec![entry(2, "second"), entry(3, "third")]);
+    assert_eq!(read.marks.len(), 1);
+    assert_eq!(read.marks[0].snapshot, "D");
+    assert_eq!(
+        stores[3].feed.entry("t", 1).await.expect("entry"),
+        Some(entry(1, "first"))
+    );
+    assert_eq!(stores[3].feed.entry("t", 9).await.expect("entry"), None);
+    // A copy adds only what is missing.
+    let mut dump = stores[0].feed.read(usize::MAX).await.expect("dump");
+    dump.entries.push(entry(4, "fourth"));
+    assert_eq!(stores[3].feed.load(&dump).await.expect("load"), 1);
+    assert_eq!(stores[3].feed.load(&dump).await.expect("load"), 0);
+}
+
+#[test]
+fn places_on_sqlite_and_postgres() {
+    on_both(|b| Box::pin(places_are_kept_replaced_and_copied_without_overwriting(b)));
+}
+
+#[test]
+fn the_feed_store_on_sqlite_and_postgres() {
+    on_both(|b| Box::pin(feed_records_are_one_per_change_and_read_back_newest(b)));
+}
+
 #[test]
 fn subscriptions_are_kept_on_sqlite_and_postgres() {
     on_both(|b| Box::pin(subscriptions_survive_reopening_and_are_never_dropped(b)));
@@ -457,7 +616,7 @@ fn state_migrate_copies_sqlite_schedules_and_edits_into_postgres_once_and_refuse
                 at: now(),
                 topic: "iran-us-talks".into(),
                 file: "iran-us-talks/actors/iran.toml".into(),
-                action: "position".into(),
+                action: dossier::store::edits::Logged::parse("position").expect("action"),
                 summary: "Iran's stance".into(),
                 by: by.clone(),
                 existed: true,
@@ -471,7 +630,7 @@ fn state_migrate_copies_sqlite_schedules_and_edits_into_postgres_once_and_refuse
             .expect("edit");
             log.suggest(&dossier::store::edits::Suggestion {
                 id: 0,
-                what: "event".into(),
+                what: dossier::edit::Action::parse("event").expect("action"),
                 topic: "iran-us-talks".into(),
                 actor: None,
                 base: None,

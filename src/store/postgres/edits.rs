@@ -7,7 +7,7 @@
 use super::{Database, PgError, unreadable};
 use crate::edit::Author;
 use crate::store::edits::{
-    EditStore, Entry, LogDump, LogError, LogLoaded, Suggestion, SuggestionRecord,
+    Decision, EditStore, Entry, LogDump, LogError, LogLoaded, Suggestion, SuggestionRecord,
 };
 use crate::store::rows::{self, Cells, EDIT_COLUMNS as COLUMNS, SUGGESTION_COLUMNS, millis};
 use crate::store::stamp;
@@ -88,7 +88,7 @@ async fn insert_edit(
             &millis(e.at),
             &e.topic,
             &e.file,
-            &e.action,
+            &e.action.name(),
             &e.summary,
             &e.by.platform,
             &e.by.id,
@@ -121,7 +121,7 @@ async fn insert_suggestion(
         &[
             &id,
             &millis(r.at),
-            &s.what,
+            &s.what.name(),
             &s.topic,
             &s.actor,
             &s.base,
@@ -129,7 +129,7 @@ async fn insert_suggestion(
             &s.by.platform,
             &s.by.id,
             &s.by.name,
-            &s.decision,
+            &s.decision.map(Decision::name),
             &r.decided_at.map(millis),
             &r.decided_by,
             &r.reason,
@@ -281,7 +281,7 @@ impl EditStore for PgLog {
     async fn decide(
         &self,
         id: i64,
-        decision: &str,
+        decision: Decision,
         by: &Author,
         reason: Option<&str>,
         edit: Option<i64>,
@@ -293,7 +293,7 @@ impl EditStore for PgLog {
                  WHERE id = $1 AND decision IS NULL",
                 &[
                     &id,
-                    &decision,
+                    &decision.name(),
                     &millis(Utc::now()),
                     &by.describe(),
                     &reason,

@@ -161,7 +161,7 @@ impl FeedStore for PgFeed {
     async fn record(
         &self,
         topic: &str,
-        decide: Decide<'_>,
+        mut decide: Decide<'_>,
     ) -> Result<Option<StoredEntry>, FeedError> {
         let mut c = self.db.client().await.map_err(fail)?;
         let tx = c.transaction().await.map_err(|e| self.q(e))?;

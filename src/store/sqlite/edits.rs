@@ -28,7 +28,7 @@ fn insert_edit(c: &Connection, e: &Entry, id: Option<i64>) -> rusqlite::Result<u
             stamp::write(e.at),
             e.topic,
             e.file,
-            e.action,
+            e.action.name(),
             e.summary,
             e.by.platform,
             e.by.id,
@@ -56,7 +56,7 @@ fn insert_suggestion(
         params![
             id,
             stamp::write(r.at),
-            s.what,
+            s.what.name(),
             s.topic,
             s.actor,
             s.base,
@@ -64,7 +64,7 @@ fn insert_suggestion(
             s.by.platform,
             s.by.id,
             s.by.name,
-            s.decision,
+            s.decision.map(Decision::name),
             r.decided_at.map(stamp::write),
             r.decided_by,
             r.reason,
@@ -194,16 +194,12 @@ impl EditStore for SqliteLog {
     async fn decide(
         &self,
         id: i64,
-        decision: &str,
+        decision: Decision,
         by: &Author,
         reason: Option<&str>,
         edit: Option<i64>,
     ) -> Result<bool, LogError> {
-        let (decision, by, reason) = (
-            decision.to_owned(),
-            by.describe(),
-            reason.map(str::to_owned),
-        );
+        let (decision, by, reason) = (decision.name(), by.describe(), reason.map(str::to_owned));
         let n = self
             .db
             .write(move |c| {

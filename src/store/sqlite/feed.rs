@@ -5,7 +5,7 @@ use super::{Db, Rows, mapped};
 use crate::store::feed::*;
 use crate::store::rows::{self, FEED_ENTRY_COLUMNS};
 use crate::store::stamp;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 /// The change feed kept in the state file.
 pub struct SqliteFeed {
@@ -36,6 +36,34 @@ fn marks(c: &Connection) -> rusqlite::Result<Vec<StoredMark>> {
                 day: r.day(2)?,
             })
         })
+}
+
+/// How often a record reads again when another process recorded first.
+const RECORD_TRIES: usize = 3;
+
+/// A topic's mark and the number its next entry takes.
+fn read_mark(c: &Connection, topic: &str) -> rusqlite::Result<(Option<StoredMark>, i64)> {
+    let mark = c
+        .query_row(
+            "SELECT topic, snapshot, day FROM feed_marks WHERE topic = ?1",
+            [topic],
+            |r| {
+                mapped(r, |r| {
+                    Ok(StoredMark {
+                        topic: r.text(0)?,
+                        snapshot: r.text(1)?,
+                        day: r.day(2)?,
+                    })
+                })
+            },
+        )
+        .optional()?;
+    let next: i64 = c.query_row(
+        "SELECT COALESCE(MAX(seq), 0) + 1 FROM feed_entries WHERE topic = ?1",
+        [topic],
+        |r| r.get(0),
+    )?;
+    Ok((mark, next))
 }
 
 fn insert_entry(c: &Connection, e: &StoredEntry, or_ignore: bool) -> rusqlite::Result<usize> {
@@ -107,52 +135,46 @@ impl FeedStore for SqliteFeed {
     async fn record(
         &self,
         topic: &str,
-        decide: Decide<'_>,
+        mut decide: Decide<'_>,
     ) -> Result<Option<StoredEntry>, FeedError> {
         let _one = self.recording.lock().await;
-        let t = topic.to_owned();
-        let (mark, next) = self
-            .db
-            .read(move |c| {
-                let mark = c
-                    .query_row(
-                        "SELECT topic, snapshot, day FROM feed_marks WHERE topic = ?1",
-                        [&t],
-                        |r| {
-                            mapped(r, |r| {
-                                Ok(StoredMark {
-                                    topic: r.text(0)?,
-                                    snapshot: r.text(1)?,
-                                    day: r.day(2)?,
-                                })
-                            })
-                        },
-                    )
-                    .optional()?;
-                let next: i64 = c.query_row(
-                    "SELECT COALESCE(MAX(seq), 0) + 1 FROM feed_entries WHERE topic = ?1",
-                    [&t],
-                    |r| r.get(0),
-                )?;
-                Ok((mark, next))
-            })
-            .await
-            .map_err(fail)?;
-        let Some(commit) = decide(mark.as_ref(), next) else {
-            return Ok(None);
-        };
-        self.db
-            .write(move |c| {
-                let tx = c.transaction()?;
-                if let Some(e) = &commit.entry {
-                    insert_entry(&tx, e, false)?;
-                }
-                put_mark(&tx, &commit.mark, true)?;
-                tx.commit()?;
-                Ok(commit.entry)
-            })
-            .await
-            .map_err(fail)
+        // Another process on the same file may record between the read and the write: the
+        // write checks that the mark and the number are still those read, and reads again
+        // when they are not.
+        for _ in 0..RECORD_TRIES {
+            let t = topic.to_owned();
+            let (mark, next) = self
+                .db
+                .read(move |c| read_mark(c, &t))
+                .await
+                .map_err(fail)?;
+            let Some(commit) = decide(mark.as_ref(), next) else {
+                return Ok(None);
+            };
+            let t = topic.to_owned();
+            let written = self
+                .db
+                .write(move |c| {
+                    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                    if read_mark(&tx, &t)? != (mark, next) {
+                        return Ok(Err(commit));
+                    }
+                    if let Some(e) = &commit.entry {
+                        insert_entry(&tx, e, false)?;
+                    }
+                    put_mark(&tx, &commit.mark, true)?;
+                    tx.commit()?;
+                    Ok(Ok(commit.entry))
+                })
+                .await
+                .map_err(fail)?;
+            if let Ok(entry) = written {
+                return Ok(entry);
+            }
+        }
+        Err(FeedError::Store(
+            "kept changing under another process; the change is recorded at the next reload".into(),
+        ))
     }
 
     async fn load(&self, dump: &FeedDump) -> Result<u64, FeedError> {
