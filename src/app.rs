@@ -123,12 +123,14 @@ impl App {
         self
     }
 
-    /// Record what changes in the cards in the feed, from now until the process ends.
-    pub fn follow_changes(&self) {
-        tokio::spawn(crate::feed::follow(
+    /// Record what changes in the cards in the feed, from now until `stop` (on the task
+    /// tracker, so a shutdown waits for a record in progress).
+    pub fn follow_changes(&self, stop: tokio_util::sync::CancellationToken) {
+        self.tasks.spawn(crate::feed::follow(
             self.feed.clone(),
             self.shelf.clone(),
             self.clock,
+            stop,
         ));
     }
 

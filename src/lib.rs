@@ -28,6 +28,7 @@ pub mod places;
 pub mod reload;
 pub mod render;
 pub mod reply;
+pub mod retry;
 pub mod router;
 pub mod schedule;
 pub mod scheduler;

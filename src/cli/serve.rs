@@ -212,9 +212,12 @@ async fn serve(
 ) -> ExitCode {
     let stop = CancellationToken::new();
     let mut tasks = Tasks::new();
-    app.follow_changes();
-    tokio::spawn(crate::places::follow(app.places.clone(), stop.clone()));
-    tokio::spawn(crate::feed::follow_shared(app.feed.clone(), stop.clone()));
+    // Every background task is on the tracker a shutdown waits for, and ends on `stop`.
+    app.follow_changes(stop.clone());
+    app.tasks
+        .spawn(crate::places::follow(app.places.clone(), stop.clone()));
+    app.tasks
+        .spawn(crate::feed::follow_shared(app.feed.clone(), stop.clone()));
     let (routes, discord_poster) =
         match open_discord(&config, &app, db.clone(), &stop, &mut tasks).await {
             Ok(r) => r,
@@ -227,7 +230,7 @@ async fn serve(
     if let Some(store) = app.schedules.clone() {
         let posters = discord_poster.into_iter().chain(matrix_poster).collect();
         let scheduler = app.scheduler(store, posters);
-        tokio::spawn(scheduler.run(stop.clone()));
+        app.tasks.spawn(scheduler.run(stop.clone()));
     }
     if let Some(addr) = config.listen {
         let listener = match tokio::net::TcpListener::bind(addr).await {
@@ -263,12 +266,13 @@ async fn serve(
             )
         });
     }
-    let watcher = tokio::spawn(reload::watch(app.reloader.clone(), stop.clone()));
+    app.tasks
+        .spawn(reload::watch(app.reloader.clone(), stop.clone()));
     if let Some(desk) = app.desk.clone()
         && let Some(sharing) = desk.shared()
     {
         tracing::info!(remote = %sharing.remote, "edits from chat are pushed to the cards' remote; the other replicas' edits are pulled from it");
-        tokio::spawn(crate::desk::follow::follow(
+        app.tasks.spawn(crate::desk::follow::follow(
             desk,
             app.reloader.clone(),
             stop.clone(),
@@ -304,7 +308,6 @@ async fn serve(
     } else if in_flight > 0 {
         tracing::info!(in_flight, "finished the answers in flight");
     }
-    watcher.abort();
     tracing::info!("stopped");
     code
 }

@@ -6,6 +6,7 @@
 pub mod address;
 pub mod answer;
 pub mod command;
+pub mod complete;
 pub mod parse;
 pub mod spec;
 

@@ -61,7 +61,7 @@ pub async fn open(
         }) as Arc<dyn crate::scheduler::Poster>
     });
     if let (Some(token), Some(channel)) = (&d.token, config.moderation.discord_channel) {
-        tokio::spawn(moderation::post_notices(
+        app.tasks.spawn(moderation::post_notices(
             Arc::new(http(&d, token.expose())),
             channel,
             app.clone(),
@@ -174,7 +174,7 @@ pub async fn open(
                                     .map_err(|e| {
                                         format!("cannot take the shard's turn to identify: {e}")
                                     })?;
-                                    tokio::spawn(async move {
+                                    app.tasks.spawn(async move {
                                         tokio::time::sleep(IDENTIFY_SPACING).await;
                                         drop(pace);
                                     });

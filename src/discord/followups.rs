@@ -92,7 +92,12 @@ struct Breaker {
     failures: u32,
     open_until: Option<Instant>,
     pause: Duration,
+    /// The pauses of this run of failures ([`PAUSES`]), from when it first opened.
+    pauses: Option<crate::retry::Waits>,
 }
+
+/// How long the breaker stays open: 30 s at first, doubling (with jitter) to 5 minutes.
+const PAUSES: crate::retry::Policy = crate::retry::Policy::new(FIRST_PAUSE, LONGEST_PAUSE);
 
 impl Breaker {
     fn allows(&self, now: Instant) -> bool {
@@ -103,11 +108,15 @@ impl Breaker {
         self.failures += 1;
         let half_open = self.open_until.is_some_and(|t| now >= t);
         if self.failures >= TRIP_AFTER || half_open {
-            self.pause = if half_open {
-                (self.pause * 2).min(LONGEST_PAUSE)
-            } else {
-                FIRST_PAUSE
-            };
+            if !half_open {
+                self.pauses = Some(PAUSES.waits());
+            }
+            self.pause = self
+                .pauses
+                .get_or_insert_with(|| PAUSES.waits())
+                .next()
+                .unwrap_or(LONGEST_PAUSE)
+                .min(LONGEST_PAUSE);
             self.open_until = Some(now + self.pause);
             tracing::warn!(
                 pause_s = self.pause.as_secs(),
@@ -121,6 +130,7 @@ impl Breaker {
             tracing::info!("Discord can be reached again");
         }
         self.failures = 0;
+        self.pauses = None;
     }
 }
 
@@ -310,11 +320,17 @@ mod tests {
         assert!(b.allows(t0), "a few failures do not open it");
         b.failed(t0);
         assert!(!b.allows(t0 + Duration::from_secs(29)));
-        let later = t0 + FIRST_PAUSE;
-        assert!(b.allows(later), "half open after the pause");
+        let later = t0 + FIRST_PAUSE * 2;
+        assert!(
+            b.allows(later),
+            "half open after the pause (with jitter, at most twice it)"
+        );
         b.failed(later);
-        assert!(!b.allows(later + FIRST_PAUSE), "the pause doubled");
-        assert!(b.allows(later + FIRST_PAUSE * 2));
+        assert!(
+            !b.allows(later + FIRST_PAUSE * 2 - Duration::from_millis(1)),
+            "the pause doubled"
+        );
+        assert!(b.allows(later + FIRST_PAUSE * 4));
         b.reached();
         assert!(b.allows(later) && b.failures == 0);
         // The pause never grows past its bound.

@@ -13,10 +13,9 @@ use super::settings::Settings;
 use crate::app::App;
 use crate::commands::answer::parse_error_reply;
 use crate::commands::parse::{Args, from_args, parse};
-use crate::commands::spec::{self, ArgKind, COMMANDS};
+use crate::commands::spec::{self, COMMANDS};
 use crate::render::discord::{self as dr, PAGE_PREFIX, limits};
 use crate::schedule::Destination;
-use crate::text::{fold, truncate_words};
 use serenity::builder::{
     CreateAutocompleteResponse, CreateInteractionResponse, CreateInteractionResponseMessage,
 };
@@ -226,66 +225,6 @@ fn component(app: &App, ci: &ComponentInteraction) -> CreateInteractionResponse 
     )
 }
 
-/// A ranked candidate for autocomplete.
-struct Candidate {
-    score: u8,
-    name: String,
-    value: String,
-}
-
-/// Rank names against what was typed: exact, then prefix of a name, then prefix of a word (or
-/// of several words), then close (fuzzy) matches.
-fn score(typed: &str, names: &[&str]) -> u8 {
-    if typed.is_empty() {
-        return 1;
-    }
-    let mut best = 0;
-    for n in names {
-        let f = fold(n);
-        let s = if f == typed {
-            5
-        } else if f.starts_with(typed) {
-            4
-        } else if f.split(' ').any(|w| w.starts_with(typed))
-            || typed.contains(' ')
-                && typed
-                    .split(' ')
-                    .all(|t| f.split(' ').any(|w| w.starts_with(t)))
-        {
-            // A word's start, or each typed word the start of one ("strikes iran").
-            3
-        } else if strsim::jaro_winkler(typed, &f) >= 0.8 {
-            2
-        } else {
-            0
-        };
-        best = best.max(s);
-    }
-    best
-}
-
-fn choice_name(s: &str) -> String {
-    truncate_words(s, limits::CHOICE_NAME)
-}
-
-/// Offer entries by id: each is (id, another name it is known by, what the choice shows).
-fn offer_ids<'a>(
-    out: &mut Vec<Candidate>,
-    typed: &str,
-    entries: impl Iterator<Item = (&'a String, &'a String, String)>,
-) {
-    for (id, other, shown) in entries {
-        let sc = score(typed, &[id.as_str(), other.as_str()]);
-        if sc > 0 && !out.iter().any(|c| c.value == *id) {
-            out.push(Candidate {
-                score: sc,
-                name: choice_name(&shown),
-                value: id.clone(),
-            });
-        }
-    }
-}
-
 /// The value of a string option given beside the one being typed.
 fn string_option(ci: &CommandInteraction, name: &str) -> Option<String> {
     ci.data.options().into_iter().find_map(|o| match o.value {
@@ -324,184 +263,32 @@ fn cached_autocomplete(app: &App, ci: &CommandInteraction) -> Outcome {
     Outcome::Respond(response)
 }
 
-/// Autocomplete: ranked prefix-then-fuzzy matches, at most 25, names and values ≤ 100.
+/// Autocomplete: the choices `commands::complete` ranks for what is typed, at most 25, names
+/// and values within Discord's 100 characters.
 pub fn autocomplete(
     lib: &crate::library::Library,
     default_topic: Option<&str>,
     ci: &CommandInteraction,
 ) -> CreateInteractionResponse {
-    let mut out: Vec<Candidate> = Vec::new();
-    if let (Some(spec), Some(focused)) = (
-        COMMANDS.iter().find(|c| c.name == ci.data.name),
-        ci.data.autocomplete(),
-    ) {
-        let typed = fold(focused.value);
-        let kind = spec.arg(focused.name).map(|a| a.kind);
-        // The topic chosen in another option, else the default or only topic.
-        let topic_opt = string_option(ci, "topic");
-        let topics: Vec<usize> = match topic_opt.as_deref().and_then(|t| lib.topic_index(t)) {
-            Some(t) => vec![t],
-            None => match default_topic.and_then(|d| lib.topic_index(d)) {
-                Some(t) => vec![t],
-                None => (0..lib.topics().len()).collect(),
-            },
-        };
-        // `/edit` and `/suggest` of an event or a source offer that card's entries instead of
-        // actors.
-        let what = string_option(ci, "what")
-            .filter(|_| matches!(spec.name, "edit" | "suggest"))
-            .and_then(|w| crate::edit::Action::parse(&w).map(|a| a.kind));
-        match kind {
-            Some(ArgKind::Actor) if what == Some(crate::edit::form::FormKind::Event) => {
-                for &t in &topics {
-                    for e in &lib.topic(t).events {
-                        let when = e.date.iso();
-                        let sc = score(&typed, &[e.title.as_str(), &format!("{when} {}", e.title)]);
-                        if sc > 0 {
-                            let value = format!("{when} {}", e.title);
-                            out.push(Candidate {
-                                score: sc,
-                                name: choice_name(&value),
-                                value,
-                            });
-                        }
-                    }
-                }
-            }
-            Some(ArgKind::Actor) if what == Some(crate::edit::form::FormKind::Source) => {
-                for &t in &topics {
-                    let sources = lib.topic(t).sources.iter();
-                    offer_ids(
-                        &mut out,
-                        &typed,
-                        sources.map(|x| (&x.id, &x.title, format!("{} · {}", x.id, x.title))),
-                    );
-                }
-            }
-            Some(ArgKind::Actor) if what == Some(crate::edit::form::FormKind::Expert) => {
-                for &t in &topics {
-                    let views = lib.topic(t).experts.iter();
-                    offer_ids(
-                        &mut out,
-                        &typed,
-                        views.map(|v| (&v.id, &v.name, format!("{} · {}", v.name, v.date.iso()))),
-                    );
-                }
-            }
-            Some(ArgKind::Actor) if what == Some(crate::edit::form::FormKind::Person) => {
-                // The actor, to add someone to its card, or one of its people, to change.
-                for &t in &topics {
-                    for a in &lib.topic(t).actors {
-                        let sc = score(&typed, &[a.id.as_str(), a.name.as_str()]);
-                        if sc > 0 {
-                            out.push(Candidate {
-                                score: sc,
-                                name: choice_name(&format!("{} (add a person)", a.name)),
-                                value: a.id.clone(),
-                            });
-                        }
-                        for p in &a.people {
-                            let sc = score(&typed, &[p.name.as_str(), a.id.as_str()]);
-                            if sc > 0 {
-                                out.push(Candidate {
-                                    score: sc,
-                                    name: choice_name(&format!("{} · {}", p.name, a.name)),
-                                    value: format!("{} {}", a.id, p.name),
-                                });
-                            }
-                        }
-                    }
-                }
-            }
-            Some(ArgKind::Actor) => {
-                // `/experts about:` offers only the actors some expert view is about, and
-                // says how many views each has.
-                let of_experts = spec.name == "experts";
-                for &t in &topics {
-                    let topic = lib.topic(t);
-                    for a in &topic.actors {
-                        let views = if of_experts {
-                            topic
-                                .experts
-                                .iter()
-                                .filter(|v| v.about.contains(&a.id))
-                                .count()
-                        } else {
-                            0
-                        };
-                        if of_experts && views == 0 {
-                            continue;
-                        }
-                        let mut names = vec![a.id.as_str(), a.name.as_str()];
-                        names.extend(a.aliases.iter().map(String::as_str));
-                        let sc = score(&typed, &names);
-                        if sc > 0 && !out.iter().any(|c| c.value == a.id) {
-                            let mut name = a.name.clone();
-                            if of_experts {
-                                let s = if views == 1 { "" } else { "s" };
-                                name.push_str(&format!(" · {views} expert view{s}"));
-                            }
-                            if topics.len() > 1 {
-                                name.push_str(&format!(" · {}", topic.id));
-                            }
-                            out.push(Candidate {
-                                score: sc,
-                                name: choice_name(&name),
-                                value: a.id.clone(),
-                            });
-                        }
-                    }
-                }
-            }
-            Some(ArgKind::Topic) => {
-                for t in lib.topics() {
-                    let mut names = vec![t.id.as_str(), t.title.as_str()];
-                    names.extend(t.aliases.iter().map(String::as_str));
-                    let sc = score(&typed, &names);
-                    if sc > 0 {
-                        out.push(Candidate {
-                            score: sc,
-                            name: choice_name(&t.title),
-                            value: t.id.clone(),
-                        });
-                    }
-                }
-            }
-            Some(ArgKind::Timezone) => {
-                for (i, z) in
-                    crate::schedule::zones_starting(focused.value, limits::AUTOCOMPLETE_CHOICES)
-                        .into_iter()
-                        .enumerate()
-                {
-                    out.push(Candidate {
-                        // Keep the order zones_starting gives: names first, then cities.
-                        score: 5u8.saturating_sub((i / 10) as u8).max(1),
-                        name: z.to_owned(),
-                        value: z.to_owned(),
-                    });
-                }
-            }
-            Some(ArgKind::Command) => {
-                for c in COMMANDS.iter().filter(|c| !c.moderator) {
-                    let sc = score(&typed, &[c.name]);
-                    if sc > 0 {
-                        out.push(Candidate {
-                            score: sc,
-                            name: choice_name(&format!("{}: {}", c.name, c.summary)),
-                            value: c.name.into(),
-                        });
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    out.sort_by(|a, b| b.score.cmp(&a.score).then_with(|| a.name.cmp(&b.name)));
-    out.truncate(limits::AUTOCOMPLETE_CHOICES);
     let mut r = CreateAutocompleteResponse::new();
-    for c in out {
-        let value: String = c.value.chars().take(limits::CHOICE_VALUE).collect();
-        r = r.add_string_choice(c.name, value);
+    if let Some(focused) = ci.data.autocomplete() {
+        let topic = string_option(ci, "topic");
+        let what = string_option(ci, "what");
+        let typing = crate::commands::complete::Typing {
+            command: &ci.data.name,
+            option: focused.name,
+            typed: focused.value,
+            topic: topic.as_deref(),
+            what: what.as_deref(),
+        };
+        let fit = crate::commands::complete::Fit {
+            most: limits::AUTOCOMPLETE_CHOICES,
+            name_chars: limits::CHOICE_NAME,
+        };
+        for c in crate::commands::complete::choices(lib, default_topic, &typing, fit) {
+            let value: String = c.value.chars().take(limits::CHOICE_VALUE).collect();
+            r = r.add_string_choice(c.name, value);
+        }
     }
     CreateInteractionResponse::Autocomplete(r)
 }

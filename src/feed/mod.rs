@@ -443,9 +443,14 @@ pub fn headline(lib: &Library, ti: usize, c: &Changes) -> String {
     title
 }
 
-/// Record the library being served now, then after every swap of the shelf, until the
-/// process ends. A failed write is logged and retried at the next swap.
-pub async fn follow(feed: Arc<Feed>, shelf: Arc<Shelf>, clock: Clock) {
+/// Record the library being served now, then after every swap of the shelf, until `stop`. A
+/// failed write is logged and retried at the next swap.
+pub async fn follow(
+    feed: Arc<Feed>,
+    shelf: Arc<Shelf>,
+    clock: Clock,
+    stop: tokio_util::sync::CancellationToken,
+) {
     let mut versions = shelf.watch();
     loop {
         let lib = shelf.snapshot();
@@ -457,8 +462,13 @@ pub async fn follow(feed: Arc<Feed>, shelf: Arc<Shelf>, clock: Clock) {
             }
             Err(e) => tracing::warn!("{e}; the change is recorded at the next reload"),
         }
-        if versions.changed().await.is_err() {
-            return;
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            changed = versions.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+            }
         }
     }
 }

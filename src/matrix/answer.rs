@@ -5,7 +5,7 @@
 //! derived from the command event so a retried send never posts twice; then its chart, if it
 //! has one (`picture`).
 
-use super::door::{Door, MAX_BACKOFF, transaction_id};
+use super::door::{Door, MAX_BACKOFF, retrying, transaction_id};
 use super::invites::{decline, invite_allowed, join};
 use crate::charts::Png;
 use crate::commands::Scope;
@@ -308,7 +308,7 @@ pub async fn respond(door: &Door, room: &Room, ev: &OriginalSyncRoomMessageEvent
     if let Some(f) = &door.on_answer {
         f(started.elapsed());
     }
-    let mut wait = Duration::from_millis(250);
+    let mut waits = retrying(Duration::from_millis(250)).waits();
     for attempt in 0..6 {
         if door.handed_over() {
             tracing::warn!(room = %room.room_id(), event = %ev.event_id, "the sync went to another replica before this answer was sent; that one answers it");
@@ -328,8 +328,7 @@ pub async fn respond(door: &Door, room: &Room, ev: &OriginalSyncRoomMessageEvent
             }
             Err(e) if attempt < 5 => {
                 tracing::warn!(room = %room.room_id(), error = %e, "sending a reply failed; retrying with the same transaction id");
-                tokio::time::sleep(wait).await;
-                wait = (wait * 2).min(MAX_BACKOFF);
+                tokio::time::sleep(waits.next().unwrap_or(MAX_BACKOFF)).await;
             }
             Err(e) => {
                 door.app.metrics.failed("matrix");

@@ -13,6 +13,12 @@ use tokio::sync::Semaphore;
 /// The longest wait between sync retries.
 pub(super) const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
+/// How a failed send, join or sync is tried again: from `first`, doubling with jitter to
+/// [`MAX_BACKOFF`].
+pub(super) const fn retrying(first: Duration) -> crate::retry::Policy {
+    crate::retry::Policy::new(first, MAX_BACKOFF)
+}
+
 /// Commands answered at the same time.
 pub const MAX_CONCURRENT_ANSWERS: usize = 16;
 /// Commands waiting for an answer slot; beyond this a flood is dropped (and logged) rather

@@ -33,8 +33,12 @@ pub(super) async fn decline(room: Room, sender: &UserId) {
     }
 }
 
+/// How a failed join is tried again: from 0.2 s, doubling with jitter to 30 s.
+const JOIN_RETRY: crate::retry::Policy =
+    crate::retry::Policy::new(Duration::from_millis(200), Duration::from_secs(30));
+
 pub(super) async fn join(room: Room) {
-    let mut wait = Duration::from_millis(200);
+    let mut waits = JOIN_RETRY.waits();
     for attempt in 0..6 {
         match room.join().await {
             Ok(()) => {
@@ -43,8 +47,7 @@ pub(super) async fn join(room: Room) {
             }
             Err(e) if attempt < 5 => {
                 tracing::warn!(room = %room.room_id(), error = %e, "joining failed; retrying");
-                tokio::time::sleep(wait).await;
-                wait *= 2;
+                tokio::time::sleep(waits.next().unwrap_or(JOIN_RETRY.longest)).await;
             }
             Err(e) => {
                 tracing::error!(room = %room.room_id(), error = %e, "could not join the room")

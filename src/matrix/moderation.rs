@@ -88,7 +88,7 @@ pub(super) async fn post_notices(
                 continue;
             }
         };
-        let mut wait = Duration::from_millis(500);
+        let mut waits = super::door::retrying(Duration::from_millis(500)).waits();
         for attempt in 0..4 {
             match room.send(notice_content(&notice)).await {
                 Ok(_) => {
@@ -97,8 +97,7 @@ pub(super) async fn post_notices(
                 }
                 Err(e) if attempt < 3 => {
                     tracing::warn!(room = %room_id, error = %e, "posting to the moderators' room failed; retrying");
-                    tokio::time::sleep(wait).await;
-                    wait *= 2;
+                    tokio::time::sleep(waits.next().unwrap_or(super::door::MAX_BACKOFF)).await;
                 }
                 Err(e) => {
                     door.app.metrics.failed("matrix");

@@ -10,7 +10,7 @@
 //! small homeserver slowed the next command's round trip by a third. An encrypted room gets a
 //! freshly encrypted upload each time, as matrix-sdk makes it.
 
-use super::door::{Door, MAX_BACKOFF};
+use super::door::{Door, MAX_BACKOFF, retrying};
 use super::uploads::fingerprint;
 use crate::charts::Png;
 use matrix_sdk::attachment::{AttachmentConfig, AttachmentInfo, BaseImageInfo};
@@ -85,7 +85,7 @@ pub fn image_content(
 /// Send `png` as the chart answering `ev` (in a plain room, reusing an earlier upload of the
 /// same chart), retrying with the same transaction id.
 pub async fn send(door: &Door, room: &Room, ev: &OriginalSyncRoomMessageEvent, png: &Png) {
-    let mut wait = Duration::from_millis(250);
+    let mut waits = retrying(Duration::from_millis(250)).waits();
     // Known from the sync, else asked; unknown counts as encrypted: a chart never goes
     // unencrypted into an encrypted room.
     let state = match room.encryption_state() {
@@ -116,8 +116,7 @@ pub async fn send(door: &Door, room: &Room, ev: &OriginalSyncRoomMessageEvent, p
             }
             Err(e) if attempt < 3 => {
                 tracing::warn!(room = %room.room_id(), error = %e, "sending a chart failed; retrying with the same transaction id");
-                tokio::time::sleep(wait).await;
-                wait = (wait * 2).min(MAX_BACKOFF);
+                tokio::time::sleep(waits.next().unwrap_or(MAX_BACKOFF)).await;
             }
             Err(e) => {
                 door.app.metrics.failed("matrix");

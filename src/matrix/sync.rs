@@ -3,7 +3,7 @@
 //! backoff, and a server that ignores the long-poll timeout is never spun on.
 
 use super::answer::register;
-use super::door::{Door, MAX_BACKOFF, NAME};
+use super::door::{Door, MAX_BACKOFF, NAME, retrying};
 use super::invites::{decline, invite_allowed, join};
 use super::moderation::post_notices;
 use super::session::connect;
@@ -67,7 +67,7 @@ pub async fn run(door: Door, stop: CancellationToken) -> anyhow::Result<()> {
         .context("no user id after login")?;
     let door = Arc::new(Door { own, ..door });
     let filter = filter_for(&client, &door.own).await;
-    let mut backoff = Duration::from_millis(500);
+    let mut waits = retrying(Duration::from_millis(500)).waits();
     let first = loop {
         let synced = tokio::select! {
             _ = stop.cancelled() => return Ok(()),
@@ -79,8 +79,7 @@ pub async fn run(door: Door, stop: CancellationToken) -> anyhow::Result<()> {
                 app.doors
                     .set(NAME, DoorState::Down(format!("initial sync failed: {e}")));
                 tracing::warn!(error = %e, "initial sync failed; retrying");
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(MAX_BACKOFF);
+                tokio::time::sleep(waits.next().unwrap_or(MAX_BACKOFF)).await;
             }
         }
     };
@@ -99,7 +98,7 @@ pub async fn run(door: Door, stop: CancellationToken) -> anyhow::Result<()> {
     super::catch_up::dispatch_first(&client, &door, &first);
     door.poster.connected(&client, &door.cfg.prefix);
     if let Some(room) = &door.moderation_room {
-        tokio::spawn(post_notices(
+        app.tasks.spawn(post_notices(
             client.clone(),
             room.clone(),
             door.clone(),
@@ -162,9 +161,10 @@ pub(super) fn pause_after_sync(took: Duration, advanced: bool) -> Option<Duratio
     (!advanced && took < Duration::from_millis(100)).then_some(Duration::from_secs(1))
 }
 
-/// The wait before retrying after `failures` failed syncs in a row: 0.5 s doubling to 30 s.
+/// The wait before retrying after `failures` failed syncs in a row before this one: 0.5 s
+/// doubling (with jitter) to 30 s.
 pub(super) fn retry_wait(failures: u32) -> Duration {
-    (Duration::from_millis(500) * 2u32.pow(failures.min(6))).min(MAX_BACKOFF)
+    retrying(Duration::from_millis(500)).after(failures.saturating_add(1))
 }
 
 /// Join or decline an invite that arrived while the bot was away, as it would have been had the
@@ -220,8 +220,10 @@ mod tests {
             pause_after_sync(Duration::from_millis(2), false),
             Some(Duration::from_secs(1))
         );
-        assert_eq!(retry_wait(0), Duration::from_millis(500));
-        assert_eq!(retry_wait(1), Duration::from_secs(1));
-        assert_eq!(retry_wait(40), MAX_BACKOFF);
+        let first = retry_wait(0);
+        assert!(first >= Duration::from_millis(500) && first <= Duration::from_secs(1));
+        let second = retry_wait(1);
+        assert!(second >= Duration::from_secs(1) && second <= Duration::from_secs(2));
+        assert!(retry_wait(40) <= MAX_BACKOFF && retry_wait(40) >= MAX_BACKOFF / 2);
     }
 }

@@ -434,10 +434,16 @@ impl Scheduler {
     }
 }
 
-/// The wait before retrying a failed post: what the platform asked for, else doubling from
-/// 30 s, capped (a refusing destination is retried slowly).
+/// The wait before retrying a failed post: what the platform asked for, else the retry
+/// policy's from 30 s, capped (a refusing destination is retried slowly).
 pub fn retry_wait(e: &PostError, attempts: u32) -> Duration {
-    let doubling = Duration::seconds(30) * 2i32.pow(attempts.saturating_sub(1).min(6));
+    let policy = crate::retry::Policy::new(
+        std::time::Duration::from_secs(30),
+        MAX_RETRY
+            .to_std()
+            .unwrap_or(std::time::Duration::from_secs(3600)),
+    );
+    let doubling = Duration::from_std(policy.after(attempts)).unwrap_or(MAX_RETRY);
     match e {
         PostError::Retry { after: Some(a), .. } => {
             Duration::from_std(*a).unwrap_or(MAX_RETRY).min(MAX_RETRY)
@@ -457,9 +463,18 @@ mod tests {
             why: "network".into(),
             after: None,
         };
-        assert_eq!(retry_wait(&passing, 1), Duration::seconds(30));
-        assert_eq!(retry_wait(&passing, 3), Duration::seconds(120));
-        assert_eq!(retry_wait(&passing, 40), MAX_RETRY);
+        let first = retry_wait(&passing, 1);
+        assert!(
+            first >= Duration::seconds(30) && first <= Duration::seconds(60),
+            "{first}"
+        );
+        let third = retry_wait(&passing, 3);
+        assert!(
+            third >= Duration::seconds(120) && third <= Duration::seconds(240),
+            "{third}"
+        );
+        assert!(retry_wait(&passing, 40) <= MAX_RETRY);
+        assert!(retry_wait(&passing, 40) >= MAX_RETRY / 2);
         let limited = PostError::Retry {
             why: "429".into(),
             after: Some(std::time::Duration::from_millis(1500)),

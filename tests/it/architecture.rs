@@ -17,7 +17,10 @@ use syn::visit::Visit;
 /// The layers of `src/`, bottom first. A module belongs to the layer of the longest entry
 /// that names it or a folder above it (`edit` holds `edit/form`). `""` is `lib.rs`.
 pub const LAYERS: &[(&str, &[&str])] = &[
-    ("foundation", &["text", "date", "diag", "reply", "clock"]),
+    (
+        "foundation",
+        &["text", "date", "diag", "reply", "clock", "retry"],
+    ),
     ("cards", &["cards"]),
     ("library", &["library"]),
     (

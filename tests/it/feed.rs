@@ -255,7 +255,8 @@ fn the_feed_parses_ids_are_stable_and_each_change_is_one_entry() {
 fn an_edit_from_chat_adds_exactly_one_entry() {
     runtime().block_on(async {
         let s = crate::edit::setup();
-        s.app.follow_changes();
+        s.app
+            .follow_changes(tokio_util::sync::CancellationToken::new());
         let wait = |n: usize| {
             let app = s.app.clone();
             async move {

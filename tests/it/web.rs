@@ -43,7 +43,7 @@ pub(crate) async fn serve_bundled(
     )
     .reading(root.clone(), &loaded.report);
     let app = Arc::new(configure(app, dir.path()));
-    app.follow_changes();
+    app.follow_changes(tokio_util::sync::CancellationToken::new());
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
     while app.feed.entries(TOPIC).is_empty() && std::time::Instant::now() < deadline {
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;

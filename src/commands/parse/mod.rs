@@ -3,61 +3,19 @@
 //! Discord's `{actor: "iran"}` all end up as the same value. No library access here: names are
 //! resolved when the command is answered.
 
+mod error;
+mod given;
+
 use super::command::*;
 use super::spec::{self, ArgKind, CommandKind, CommandSpec};
-use crate::date::Date;
 use crate::text::did_you_mean;
-use std::collections::BTreeMap;
-use std::num::NonZeroU32;
 
 /// The longest command line any surface accepts, in characters. Discord caps a message at
 /// 2,000 characters and its slash-command options lower still; no real question is longer, and
 /// every door refuses a longer line politely before any work is done on it.
 pub const MAX_LINE_CHARS: usize = 2000;
 
-/// Why a line could not be parsed; the reply tells the user how to fix it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ParseError {
-    Empty,
-    UnknownCommand {
-        name: String,
-        suggestions: Vec<&'static str>,
-    },
-    Missing {
-        command: &'static str,
-        arg: &'static str,
-    },
-    BadDate {
-        command: &'static str,
-        arg: &'static str,
-        why: String,
-    },
-    BadPage {
-        command: &'static str,
-        value: String,
-    },
-    DateOrder {
-        since: Date,
-        until: Date,
-    },
-    Unexpected {
-        command: &'static str,
-        text: String,
-    },
-    /// The line is longer than [`MAX_LINE_CHARS`].
-    TooLong {
-        chars: usize,
-    },
-    /// A value that is not what the argument takes (a time, a time zone, a number).
-    Invalid {
-        command: &'static str,
-        arg: &'static str,
-        why: String,
-    },
-}
-
-/// Arguments by name, as typed.
-pub type Args = BTreeMap<&'static str, String>;
+pub use error::{Args, ParseError};
 
 /// Split a line into words, honouring "double" and 'single' quotes.
 pub fn tokenize(line: &str) -> Vec<String> {
@@ -286,353 +244,44 @@ pub fn from_args(spec: &'static CommandSpec, args: Args) -> Result<Command, Pars
             return Err(ParseError::TooLong { chars });
         }
     }
-    let get = |n: &str| {
-        args.get(n)
-            .map(|s| s.trim().to_owned())
-            .filter(|s| !s.is_empty())
-    };
-    let date = |n: &'static str| -> Result<Option<Date>, ParseError> {
-        get(n)
-            .map(|s| {
-                Date::parse(&s).map_err(|why| ParseError::BadDate {
-                    command: spec.name,
-                    arg: n,
-                    why,
-                })
-            })
-            .transpose()
-    };
-    let page = || -> Result<NonZeroU32, ParseError> {
-        match get("page") {
-            None => Ok(FIRST_PAGE),
-            Some(s) => match s.parse::<NonZeroU32>() {
-                Ok(n) if n.get() <= MAX_PAGE => Ok(n),
-                _ => Err(ParseError::BadPage {
-                    command: spec.name,
-                    value: s,
-                }),
-            },
-        }
-    };
-    let required = |n: &'static str| {
-        get(n).ok_or(ParseError::Missing {
-            command: spec.name,
-            arg: n,
-        })
-    };
-    let switch = |n: &'static str| -> Result<bool, ParseError> {
-        match get(n).map(|s| s.to_ascii_lowercase()).as_deref() {
-            None | Some("on" | "yes" | "true") => Ok(true),
-            Some("off" | "no" | "false" | "none") => Ok(false),
-            Some(other) => Err(ParseError::Invalid {
-                command: spec.name,
-                arg: n,
-                why: format!(
-                    "`{}` is not on or off",
-                    crate::text::truncate_words(other, 20)
-                ),
-            }),
-        }
-    };
-    let topic = get("topic");
+    let g = given::Given { spec, args };
+    let topic = g.get("topic");
     Ok(match spec.kind {
         CommandKind::Brief => Command::Brief(TopicQuery { topic }),
-        CommandKind::Position => Command::Position(PositionQuery {
-            actor: required("actor")?,
-            topic,
-            on: date("on")?,
-            picture: switch("picture")?,
-        }),
+        CommandKind::Position => given::position(&g)?,
         CommandKind::Actors => Command::Actors(TopicQuery { topic }),
-        CommandKind::Timeline => {
-            let (since, until) = (date("since")?, date("until")?);
-            if let (Some(s), Some(u)) = (since, until)
-                && s.first_day() > u.last_day()
-            {
-                return Err(ParseError::DateOrder { since: s, until: u });
-            }
-            Command::Timeline(TimelineQuery {
-                topic,
-                since,
-                until,
-                actor: get("actor"),
-                page: page()?,
-                picture: switch("picture")?,
-            })
-        }
+        CommandKind::Timeline => given::timeline(&g)?,
         CommandKind::Experts => Command::Experts(ExpertsQuery {
             topic,
-            about: get("about"),
+            about: g.get("about"),
         }),
-        CommandKind::Compare => {
-            let first = required("first")?;
-            let second = get("second");
-            if second.is_none() && !first.contains(' ') {
-                return Err(ParseError::Missing {
-                    command: spec.name,
-                    arg: "second",
-                });
-            }
-            Command::Compare(CompareQuery {
-                first,
-                second,
-                topic,
-                on: date("on")?,
-                picture: switch("picture")?,
-            })
-        }
+        CommandKind::Compare => given::compare(&g)?,
         CommandKind::Sources => Command::Sources(TopicQuery { topic }),
         CommandKind::Search => Command::Search(SearchQuery {
-            query: required("query")?,
+            query: g.required("query")?,
             topic,
-            page: page()?,
+            page: g.page()?,
         }),
         CommandKind::Topics => Command::Topics,
-        CommandKind::Place => Command::Place(PlaceQuery { set: get("set") }),
+        CommandKind::Place => Command::Place(PlaceQuery { set: g.get("set") }),
         CommandKind::Status => Command::Status,
         CommandKind::Reload => Command::Reload,
         CommandKind::Check => Command::Check,
-        CommandKind::Subscribe => {
-            let invalid = |arg: &'static str, why: String| ParseError::Invalid {
-                command: spec.name,
-                arg,
-                why,
-            };
-            let at =
-                crate::schedule::parse_time(&required("time")?).map_err(|w| invalid("time", w))?;
-            let tz = crate::schedule::parse_zone(&required("timezone")?)
-                .map_err(|w| invalid("timezone", w))?;
-            let when_unchanged = get("unchanged")
-                .map(|w| {
-                    crate::digest::WhenUnchanged::parse(&w.to_ascii_lowercase()).ok_or_else(|| {
-                        invalid(
-                            "unchanged",
-                            format!(
-                                "`{}` is not one of post, short or skip",
-                                crate::text::truncate_words(&w, 20)
-                            ),
-                        )
-                    })
-                })
-                .transpose()?;
-            Command::Subscribe(SubscribeQuery {
-                at,
-                tz,
-                topic,
-                when_unchanged,
-            })
-        }
-        CommandKind::Unsubscribe => {
-            let id = get("id")
-                .map(|s| match s.parse::<i64>() {
-                    Ok(n) if n > 0 => Ok(n),
-                    _ => Err(ParseError::Invalid {
-                        command: spec.name,
-                        arg: "id",
-                        why: format!(
-                            "`{}` is not a number that `schedules` shows",
-                            crate::text::truncate_words(&s, 20)
-                        ),
-                    }),
-                })
-                .transpose()?;
-            Command::Unsubscribe(UnsubscribeQuery { id })
-        }
+        CommandKind::Subscribe => given::subscribe(&g)?,
+        CommandKind::Unsubscribe => given::unsubscribe(&g)?,
         CommandKind::Schedules => Command::Schedules,
         CommandKind::Preview => Command::Preview(TopicQuery { topic }),
-        CommandKind::Edit | CommandKind::Suggest => {
-            use crate::edit::form::FormKind;
-            // "position united states" arrives whole in `what`: the first word is what.
-            let all = [get("what"), get("actor")]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" ");
-            let split = |s: &str| match s.trim().split_once(char::is_whitespace) {
-                Some((w, a)) => (w.to_ascii_lowercase(), Some(a.trim().to_owned())),
-                None => (s.trim().to_ascii_lowercase(), None),
-            };
-            let (mut what, mut actor) = split(&all);
-            // `remove event …` as well as `remove-event …`.
-            let mut remove = false;
-            if matches!(what.as_str(), "remove" | "delete") {
-                remove = true;
-                (what, actor) = split(actor.as_deref().unwrap_or(""));
-            } else if let Some(w) = what
-                .strip_prefix("remove-")
-                .or_else(|| what.strip_prefix("delete-"))
-            {
-                remove = true;
-                what = w.to_owned();
-            }
-            let (kind, correct) = match what.as_str() {
-                "position" | "pos" | "stance" => (FormKind::Position, false),
-                "correction" | "correct" if !remove => (FormKind::Position, true),
-                "event" | "events" | "timeline" => (FormKind::Event, false),
-                "source" | "sources" => (FormKind::Source, false),
-                "expert" | "experts" | "view" => (FormKind::Expert, false),
-                "person" | "people" => (FormKind::Person, false),
-                "" if !remove => {
-                    return Err(ParseError::Missing {
-                        command: spec.name,
-                        arg: "what",
-                    });
-                }
-                other if remove => {
-                    return Err(ParseError::Invalid {
-                        command: spec.name,
-                        arg: "what",
-                        why: format!(
-                            "`remove` takes an event, a source, an expert view, a person or a dated position (`remove event <date> <title words>`, `remove source <id>`, `remove expert <id>`, `remove person <actor> <name>`, `remove position <actor> <date>`), not `{}`",
-                            crate::text::truncate_words(other, 20)
-                        ),
-                    });
-                }
-                other => {
-                    return Err(ParseError::Invalid {
-                        command: spec.name,
-                        arg: "what",
-                        why: format!(
-                            "`{}` is not one of {}",
-                            crate::text::truncate_words(other, 20),
-                            spec::EDIT_WHATS.join(", ")
-                        ),
-                    });
-                }
-            };
-            if remove && actor.is_none() {
-                return Err(ParseError::Invalid {
-                    command: spec.name,
-                    arg: "what",
-                    why: format!(
-                        "say which {} to remove, e.g. `{}`",
-                        kind.name(),
-                        match kind {
-                            FormKind::Event => "remove event 2026-02-06 muscat",
-                            FormKind::Expert => "remove expert trita-parsi",
-                            FormKind::Person => "remove person iran araghchi",
-                            _ => "remove source dawn-muscat-dialogue",
-                        }
-                    ),
-                });
-            }
-            if kind.of_actor() && actor.is_none() {
-                return Err(ParseError::Missing {
-                    command: spec.name,
-                    arg: "actor",
-                });
-            }
-            // A person is named after the actor whose card they are on: `person iran araghchi`.
-            let (actor, entry) = match (kind, actor) {
-                // An entry of the history is named by its date after the actor's name:
-                // `correction united states 2026-03-12`.
-                (FormKind::Position, Some(a)) => match a.rsplit_once(char::is_whitespace) {
-                    Some((actor, last))
-                        if last.starts_with('#') || crate::edit::apply::is_date_prefix(last) =>
-                    {
-                        (Some(actor.trim().to_owned()), Some(last.to_owned()))
-                    }
-                    _ => (Some(a), None),
-                },
-                (FormKind::Person, Some(a)) => match a.split_once(char::is_whitespace) {
-                    Some((actor, who)) => (Some(actor.to_owned()), Some(who.trim().to_owned())),
-                    None => (Some(a), None),
-                },
-                (_, a) => (None, a),
-            };
-            if remove && entry.is_none() {
-                return Err(ParseError::Invalid {
-                    command: spec.name,
-                    arg: "what",
-                    why: if kind == FormKind::Position {
-                        "say which entry of the history to remove, by its date after the actor: `remove position iran 2026-03-12`".into()
-                    } else {
-                        "say which person to remove, after the actor: `remove person iran araghchi`"
-                            .into()
-                    },
-                });
-            }
-            let q = EditQuery {
-                request: crate::edit::EditRequest {
-                    kind,
-                    correct,
-                    topic,
-                    actor,
-                    base: None,
-                    entry,
-                    remove,
-                },
-                fields: None,
-            };
-            if spec.kind == CommandKind::Suggest {
-                Command::Suggest(q)
-            } else {
-                Command::Edit(q)
-            }
-        }
-        CommandKind::Approve | CommandKind::Reject => {
-            let s = required("id")?;
-            let id = match s.trim_start_matches('#').parse::<i64>() {
-                Ok(n) if n > 0 => n,
-                _ => {
-                    return Err(ParseError::Invalid {
-                        command: spec.name,
-                        arg: "id",
-                        why: format!(
-                            "`{}` is not a suggestion's number",
-                            crate::text::truncate_words(&s, 20)
-                        ),
-                    });
-                }
-            };
-            let q = DecideQuery {
-                id,
-                reason: get("reason"),
-            };
-            if spec.kind == CommandKind::Approve {
-                Command::Approve(q)
-            } else {
-                Command::Reject(q)
-            }
-        }
+        CommandKind::Edit | CommandKind::Suggest => given::edit(&g)?,
+        CommandKind::Approve | CommandKind::Reject => given::decide(&g)?,
         CommandKind::History => Command::History(HistoryQuery {
-            card: get("card"),
+            card: g.get("card"),
             topic,
         }),
-        CommandKind::New => {
-            let what = required("what")?;
-            let what = match what.to_ascii_lowercase().as_str() {
-                "topic" => NewWhat::Topic,
-                "actor" => NewWhat::Actor,
-                _ => {
-                    return Err(ParseError::Invalid {
-                        command: spec.name,
-                        arg: "what",
-                        why: format!(
-                            "`{}` is not something `new` makes: `new topic <id> <title>` or `new actor <id> <name>`",
-                            crate::text::truncate_words(&what, 20)
-                        ),
-                    });
-                }
-            };
-            if what == NewWhat::Topic && topic.is_some() {
-                return Err(ParseError::Invalid {
-                    command: spec.name,
-                    arg: "topic",
-                    why: "a new topic is not made inside another: leave out `topic`".into(),
-                });
-            }
-            Command::New(NewQuery {
-                what,
-                id: required("id")?,
-                name: required("name")?,
-                topic,
-            })
-        }
+        CommandKind::New => given::new(&g)?,
         CommandKind::Undo => Command::Undo,
         CommandKind::Suggestions => Command::Suggestions,
         CommandKind::Help => Command::Help(HelpQuery {
-            command: get("command"),
+            command: g.get("command"),
         }),
     })
 }

@@ -1,6 +1,7 @@
 //! Tests of `parse`.
 
 use super::*;
+use std::num::NonZeroU32;
 use std::time::{Duration, Instant};
 
 fn ok(s: &str) -> Command {
