@@ -25,6 +25,7 @@ pub mod library;
 pub mod matrix;
 pub mod metrics;
 pub mod places;
+pub mod platform;
 pub mod reload;
 pub mod render;
 pub mod reply;

@@ -62,11 +62,7 @@ pub fn identity(a: &Author) -> String {
             .chars()
             .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
             .collect();
-    let platform: String = a
-        .platform
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .collect();
+    let platform = a.platform.name();
     let name = clean(&a.name);
     let name = if name.is_empty() { local.clone() } else { name };
     format!("{name} <{local}@{platform}.dossier.invalid>")
@@ -314,7 +310,7 @@ mod tests {
     #[test]
     fn identities_name_the_user_and_reach_no_one() {
         let a = Author {
-            platform: "matrix".into(),
+            platform: crate::platform::Platform::Matrix,
             id: "@alice:example.org".into(),
             name: "Alice <admin>\nEvil".into(),
         };

@@ -16,7 +16,7 @@ fn author(asker: &crate::service::Asker) -> Author {
     asker.author.clone().unwrap_or_else(|| {
         let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
         Author {
-            platform: asker.platform.name().into(),
+            platform: asker.platform,
             id: user.clone(),
             name: user,
         }

@@ -309,7 +309,7 @@ pub fn discord_asker(
         place: Some(Destination::Discord { channel }),
         who: Some(format!("discord:{} ({})", user.id, user.name)),
         author: Some(crate::edit::Author {
-            platform: "discord".into(),
+            platform: crate::platform::Platform::Discord,
             id: user.id.to_string(),
             name,
         }),

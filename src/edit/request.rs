@@ -160,7 +160,7 @@ pub fn split_card_ref(r: &str) -> (Option<String>, Option<String>) {
 /// Who made an edit.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Author {
-    pub platform: String,
+    pub platform: crate::platform::Platform,
     pub id: String,
     pub name: String,
 }

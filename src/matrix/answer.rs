@@ -197,7 +197,7 @@ pub async fn answer_with_picture(
         // moderators (a power-level read); other commands skip both.
         author: if cmd.is_edit() {
             Some(crate::edit::Author {
-                platform: "matrix".into(),
+                platform: crate::platform::Platform::Matrix,
                 id: ev.sender.to_string(),
                 name: display_name(room, &ev.sender).await,
             })

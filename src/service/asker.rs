@@ -5,23 +5,7 @@
 use crate::edit::Author;
 use crate::schedule::Destination;
 
-/// The platforms commands arrive from, as metrics and logs name them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Platform {
-    Terminal,
-    Discord,
-    Matrix,
-}
-
-impl Platform {
-    pub fn name(self) -> &'static str {
-        match self {
-            Platform::Terminal => "terminal",
-            Platform::Discord => "discord",
-            Platform::Matrix => "matrix",
-        }
-    }
-}
+pub use crate::platform::Platform;
 
 /// Who asked, and where: what commands that act on a place (subscriptions) need to know.
 #[derive(Clone, Debug)]

@@ -53,7 +53,11 @@ pub const FEED_ENTRY_COLUMNS: &str = "topic, seq, at, title, reply";
 
 fn author(r: &dyn Cells, first: usize) -> Result<Author, RowError> {
     Ok(Author {
-        platform: r.text(first)?,
+        platform: {
+            let name = r.text(first)?;
+            crate::platform::Platform::parse(&name)
+                .ok_or_else(|| format!("column {first}: `{name}` is no platform"))?
+        },
         id: r.text(first + 1)?,
         name: r.text(first + 2)?,
     })

@@ -19,7 +19,9 @@ use syn::visit::Visit;
 pub const LAYERS: &[(&str, &[&str])] = &[
     (
         "foundation",
-        &["text", "date", "diag", "reply", "clock", "retry"],
+        &[
+            "text", "date", "diag", "reply", "clock", "retry", "platform",
+        ],
     ),
     ("cards", &["cards"]),
     ("library", &["library"]),

@@ -83,7 +83,7 @@ pub(crate) fn moderator(id: &str, name: &str, admin: bool) -> Asker {
         place: None,
         who: Some(id.into()),
         author: Some(Author {
-            platform: "matrix".into(),
+            platform: dossier::platform::Platform::Matrix,
             id: id.into(),
             name: name.into(),
         }),
@@ -1267,7 +1267,7 @@ fn member(id: &str, name: &str) -> Asker {
             ..Default::default()
         },
         author: Some(Author {
-            platform: "matrix".into(),
+            platform: dossier::platform::Platform::Matrix,
             id: id.into(),
             name: name.into(),
         }),

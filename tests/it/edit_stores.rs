@@ -13,7 +13,7 @@ use dossier::store::postgres::edits::PgLog;
 
 fn author(id: &str) -> Author {
     Author {
-        platform: "matrix".into(),
+        platform: dossier::platform::Platform::Matrix,
         id: id.into(),
         name: id.trim_start_matches('@').into(),
     }

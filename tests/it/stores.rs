@@ -607,7 +607,7 @@ fn state_migrate_copies_sqlite_schedules_and_edits_into_postgres_once_and_refuse
         {
             let log = crate::common::state_stores(&state).await.edits;
             let by = dossier::edit::Author {
-                platform: "discord".into(),
+                platform: dossier::platform::Platform::Discord,
                 id: "1".into(),
                 name: "alice".into(),
             };

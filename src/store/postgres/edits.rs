@@ -90,7 +90,7 @@ async fn insert_edit(
             &e.file,
             &e.action.name(),
             &e.summary,
-            &e.by.platform,
+            &e.by.platform.name(),
             &e.by.id,
             &e.by.name,
             &e.existed,
@@ -126,7 +126,7 @@ async fn insert_suggestion(
             &s.actor,
             &s.base,
             &s.fields,
-            &s.by.platform,
+            &s.by.platform.name(),
             &s.by.id,
             &s.by.name,
             &s.decision.map(Decision::name),
@@ -231,7 +231,7 @@ impl EditStore for PgLog {
             .rows(
                 "SELECT count(*) FROM suggestions
                  WHERE platform = $1 AND user_id = $2 AND decision IS NULL",
-                &[&by.platform, &by.id],
+                &[&by.platform.name(), &by.id],
             )
             .await?;
         let n = match rows.first() {

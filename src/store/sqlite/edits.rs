@@ -30,7 +30,7 @@ fn insert_edit(c: &Connection, e: &Entry, id: Option<i64>) -> rusqlite::Result<u
             e.file,
             e.action.name(),
             e.summary,
-            e.by.platform,
+            e.by.platform.name(),
             e.by.id,
             e.by.name,
             e.existed,
@@ -61,7 +61,7 @@ fn insert_suggestion(
             s.actor,
             s.base,
             s.fields,
-            s.by.platform,
+            s.by.platform.name(),
             s.by.id,
             s.by.name,
             s.decision.map(Decision::name),
@@ -145,7 +145,7 @@ impl EditStore for SqliteLog {
                 c.query_row(
                     "SELECT COUNT(*) FROM suggestions
                      WHERE platform = ?1 AND user_id = ?2 AND decision IS NULL",
-                    params![by.platform, by.id],
+                    params![by.platform.name(), by.id],
                     |r| r.get::<_, i64>(0),
                 )
             })
