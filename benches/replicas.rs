@@ -27,7 +27,8 @@ mod common {
 
 use chrono::{Duration, Utc};
 use dossier::digest::WhenUnchanged;
-use dossier::schedule::{Destination, NewSubscription, ScheduleStore};
+use dossier::schedule::{Destination, NewSubscription};
+use dossier::store::schedules::ScheduleStore;
 use fake_discord::{APP_ID, Fake};
 use postgres::Postgres;
 use std::path::Path;

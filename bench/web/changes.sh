@@ -5,12 +5,13 @@
 # new feed entry (the digest of what changed, written to the state). Prints the latency
 # percentiles of both phases and how many edits were made. A web-only `serve` (no chat door).
 #
-#   bench/web/changes.sh            (RATE=400 C=16 D=20s EVERY=0.25 by default)
+#   bench/web/changes.sh            (RATE=1000 C=16 D=20s EVERY=0.25 by default; PROBE=1: the peak rate only)
 #
 # DOSSIER_BIN=path measures another build (an older commit's, for a before/after).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-RATE=${RATE:-400}
+RATE=${RATE:-1000}
+PROBE=${PROBE:-0}
 C=${C:-16}
 D=${D:-20s}
 EVERY=${EVERY:-0.25}
@@ -43,8 +44,9 @@ url="http://127.0.0.1:$PORT/t/iran-us-talks/changes/1"
 for _ in $(seq 200); do curl -fs "$url" >/dev/null && break; sleep 0.1; done
 curl -fs "$url" | grep -q '<h1>'
 
-load() { oha --no-tui -z "$D" -c "$C" -q "$RATE" "$url"; }
-pct() { awk -v p="$2" 'index($0, p"% in") {print $3 * 1000; exit}' "$1"; }
+if [ "$PROBE" = 1 ]; then oha --no-tui -z 5s -c "$C" "$url" | grep -E "Requests/sec|50.00%|99.00%"; exit 0; fi
+load() { oha --no-tui -z "$D" -c "$C" -q "$RATE" --latency-correction "$url"; }
+pct() { awk -v p="$2" 'index($0, p"% in") { v = $3; if ($4 == "secs") v *= 1000; else if ($4 != "ms") v /= 1000; printf "%.2f", v; exit }' "$1"; }
 
 echo "== at rest: $RATE req/s over $C connections for $D"
 load | tee "$work/rest.txt"

@@ -7,7 +7,7 @@
 pub mod due;
 pub mod store;
 
-pub use store::{Destination, NewSubscription, ScheduleStore, Subscription};
+pub use store::{Destination, NewSubscription, Subscription};
 
 use chrono::NaiveTime;
 use chrono_tz::Tz;

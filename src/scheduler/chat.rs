@@ -14,6 +14,7 @@ use crate::schedule::due::{instant_on, next_post};
 use crate::schedule::store::*;
 use crate::schedule::{DEFAULT_CATCH_UP, Destination};
 use crate::service::Asker;
+use crate::store::schedules::*;
 use chrono::{DateTime, Utc};
 
 fn user_error(title: impl Into<String>, summary: impl Into<String>) -> Reply {

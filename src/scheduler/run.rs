@@ -12,6 +12,7 @@ use crate::reply::Reply;
 use crate::schedule::due::{Due, due};
 use crate::schedule::store::*;
 use crate::service::Shelf;
+use crate::store::schedules::*;
 use arc_swap::ArcSwap;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use std::future::Future;

@@ -1,5 +1,5 @@
 //! The one owner of what dossier keeps: one trait per concern (the edit log and suggestions in
-//! `edits`, schedules and posts behind `schedule::store`'s trait, the places' topics in
+//! `edits`, schedules and posts in `schedules`, the places' topics in
 //! `places`, the change feed in `feed`), each written once for SQLite (`sqlite`: one file,
 //! `state/dossier.sqlite3`, used off the async runtime) and once for the PostgreSQL database
 //! replicas share (`postgres`), reading rows through one mapping per type (`rows`) and one
@@ -13,14 +13,15 @@ pub mod memory;
 pub mod places;
 pub mod postgres;
 pub mod rows;
+pub mod schedules;
 pub mod sqlite;
 pub mod stamp;
 
-use crate::schedule::ScheduleStore;
 use edits::EditStore;
 use feed::FeedStore;
 use places::PlaceStore;
 use postgres::Database;
+use schedules::ScheduleStore;
 use std::path::Path;
 use std::sync::Arc;
 

@@ -549,7 +549,7 @@ fn synapse_reload_and_the_moderators_room() {
         let at = (now - chrono::Duration::minutes(1))
             .format("%H:%M")
             .to_string();
-        let sub = dossier::schedule::ScheduleStore::subscribe(
+        let sub = dossier::store::schedules::ScheduleStore::subscribe(
             store.as_ref(),
             &dossier::schedule::NewSubscription {
                 destination: dossier::schedule::Destination::Matrix {
@@ -599,7 +599,7 @@ fn synapse_reload_and_the_moderators_room() {
                 .as_deref()
                 .is_some_and(|h| h.contains("<h4>Bottom line</h4>"))
         );
-        let recent = dossier::schedule::ScheduleStore::recent(store.as_ref(), sub.id, 1)
+        let recent = dossier::store::schedules::ScheduleStore::recent(store.as_ref(), sub.id, 1)
             .await
             .expect("recent");
         assert!(matches!(

@@ -14,7 +14,8 @@ use chrono::{Duration, NaiveTime, Utc};
 use dossier::app::App;
 use dossier::clock::Clock;
 use dossier::digest::WhenUnchanged;
-use dossier::schedule::{Destination, NewSubscription, ScheduleStore};
+use dossier::schedule::{Destination, NewSubscription};
+use dossier::store::schedules::ScheduleStore;
 use serde_json::{Value, json};
 use std::sync::Arc;
 

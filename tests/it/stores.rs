@@ -12,6 +12,7 @@ use dossier::digest::WhenUnchanged;
 use dossier::schedule::store::*;
 use dossier::store::postgres::Database;
 use dossier::store::postgres::schedules::PgStore;
+use dossier::store::schedules::*;
 use std::sync::Arc;
 
 /// Where a store under test lives.

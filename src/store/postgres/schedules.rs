@@ -8,6 +8,7 @@
 use super::{Database, PgError};
 use crate::schedule::store::*;
 use crate::store::rows::{self, SUBSCRIPTION_COLUMNS as SUB_COLUMNS};
+use crate::store::schedules::*;
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use tokio_postgres::Row;
 

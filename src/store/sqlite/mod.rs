@@ -165,34 +165,24 @@ impl Db {
             why,
         };
         std::fs::create_dir_all(dir).map_err(|e| fail(format!("cannot be created: {e}")))?;
-        let writer = connect(&path)?;
-        let unreadable = |e: rusqlite::Error| {
-            fail(format!(
-                "is not a readable dossier store ({e}). Nothing was changed. Restore it from a backup, or move it aside to start afresh"
-            ))
-        };
-        let version: i64 = writer
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(unreadable)?;
-        if version > SCHEMA_VERSION {
-            return Err(fail(format!(
-                "was written by a newer dossier (schema {version}; this one knows {SCHEMA_VERSION}). Run that dossier, or restore a backup; nothing was changed"
-            )));
+        let mut writer = connect(&path)?;
+        // Another process opening the same file at the same moment holds it for a moment (its
+        // switch to WAL, its migration): wait for it, as every call waits for a busy file.
+        let started = std::time::Instant::now();
+        loop {
+            match prepare(&mut writer, dir) {
+                Ok(()) => break,
+                Err(Prepare::Busy(_)) if started.elapsed() < BUSY => {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                Err(Prepare::Busy(e)) | Err(Prepare::Unreadable(e)) => {
+                    return Err(fail(format!(
+                        "is not a readable dossier store ({e}). Nothing was changed. Restore it from a backup, or move it aside to start afresh"
+                    )));
+                }
+                Err(Prepare::Refused(why)) => return Err(fail(why)),
+            }
         }
-        let ok: String = writer
-            .query_row("PRAGMA quick_check", [], |r| r.get(0))
-            .map_err(unreadable)?;
-        if ok != "ok" {
-            return Err(fail(format!(
-                "failed its integrity check ({ok}). Nothing was changed. Restore it from a backup"
-            )));
-        }
-        writer
-            .pragma_update(None, "journal_mode", "WAL")
-            .map_err(unreadable)?;
-        let mut writer = writer;
-        migrate(&mut writer, version).map_err(unreadable)?;
-        upgrade::from_older_files(&mut writer, dir).map_err(fail)?;
         let readers = (0..READERS)
             .map(|_| connect(&path))
             .collect::<Result<Vec<_>, _>>()?;
@@ -286,6 +276,50 @@ impl Db {
             Err(e) => Err(self.error(format!("the call stopped: {e}"))),
         }
     }
+}
+
+/// Why a file could not be made ready.
+enum Prepare {
+    /// Another process holds it just now.
+    Busy(rusqlite::Error),
+    Unreadable(rusqlite::Error),
+    /// It must not be used by this build; the words say why.
+    Refused(String),
+}
+
+impl From<rusqlite::Error> for Prepare {
+    fn from(e: rusqlite::Error) -> Prepare {
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+                Prepare::Busy(e)
+            }
+            _ => Prepare::Unreadable(e),
+        }
+    }
+}
+
+/// Check the file, switch it to WAL, migrate it and take in the older files.
+fn prepare(writer: &mut Connection, dir: &Path) -> Result<(), Prepare> {
+    let version: i64 = writer.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version > SCHEMA_VERSION {
+        return Err(Prepare::Refused(format!(
+            "was written by a newer dossier (schema {version}; this one knows {SCHEMA_VERSION}). Run that dossier, or restore a backup; nothing was changed"
+        )));
+    }
+    let ok: String = writer.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+    if ok != "ok" {
+        return Err(Prepare::Refused(format!(
+            "failed its integrity check ({ok}). Nothing was changed. Restore it from a backup"
+        )));
+    }
+    let mode: String = writer.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(Prepare::Busy(rusqlite::Error::InvalidQuery));
+    }
+    migrate(writer, version)?;
+    upgrade::from_older_files(writer, dir)
+        .map(drop)
+        .map_err(Prepare::Refused)
 }
 
 /// A connection to `path` with the settings every one of them needs.
@@ -405,6 +439,20 @@ mod tests {
         let e = Db::open(dir.path()).err().unwrap().to_string();
         assert!(e.contains("newer dossier") && e.contains(FILE), "{e}");
         assert_eq!(std::fs::read(&path).unwrap(), before);
+    }
+
+    #[test]
+    fn processes_opening_one_fresh_file_at_once_all_open_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let opened: Vec<_> = (0..8)
+            .map(|_| {
+                let d = dir.path().to_path_buf();
+                std::thread::spawn(move || Db::open(&d).map(drop))
+            })
+            .collect();
+        for o in opened {
+            o.join().unwrap().unwrap();
+        }
     }
 
     #[test]

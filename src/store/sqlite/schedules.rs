@@ -8,6 +8,7 @@ use crate::schedule::store::*;
 use crate::store::rows::{
     self, POST_COLUMNS, POST_ROW_COLUMNS, SNAPSHOT_ROW_COLUMNS, SUBSCRIPTION_COLUMNS,
 };
+use crate::store::schedules::*;
 use crate::store::stamp;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
