@@ -234,6 +234,9 @@ impl Feed {
                 let mut failed = None;
                 let mut marked = None;
                 let decide = Box::new(|stored: Option<&StoredMark>, seq: i64| {
+                    // Asked again when another process recorded in between: only the last
+                    // answer counts.
+                    (failed, marked) = (None, None);
                     let mark = stored.and_then(Mark::from_stored);
                     if mark.as_ref().is_some_and(|m| m.snapshot == snapshot) {
                         // Another replica recorded this change already.
@@ -242,7 +245,8 @@ impl Feed {
                     let entry = change(lib, ti, mark.as_ref(), today).map(|(title, reply)| Entry {
                         topic: t.id.clone(),
                         seq,
-                        at: now,
+                        // As the store keeps it, so the entry reads the same after a restart.
+                        at: crate::store::rows::millis(now),
                         title,
                         reply,
                     });

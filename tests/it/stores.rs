@@ -91,7 +91,7 @@ fn now() -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
-fn new_sub(channel: u64) -> NewSubscription {
+pub fn new_sub(channel: u64) -> NewSubscription {
     NewSubscription {
         destination: Destination::Discord { channel },
         topic: "iran-us-talks".into(),

@@ -332,3 +332,81 @@ fn state_migrate_takes_an_old_folder_to_postgres_whole() {
         assert_eq!(feed.entries("iran-us-talks").len(), 1);
     });
 }
+
+#[test]
+fn an_old_file_beside_a_one_file_that_has_rows_of_its_own_is_refused_and_nothing_mixed() {
+    runtime().block_on(async {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let state = dir.path().join("state");
+        // A fresh start: the one file, with a subscription of its own (id 1).
+        {
+            let stores = state_stores(&state).await;
+            let mut sub = crate::stores::new_sub(4242);
+            sub.from_config = false;
+            stores
+                .schedules
+                .subscribe(&sub, at("2026-12-01T00:00:00Z"))
+                .await
+                .expect("subscribe");
+        }
+        // Then the old files come back beside it (a backup restored, a rollback's files).
+        std::fs::copy(
+            fixture().join("schedules.sqlite3"),
+            state.join("schedules.sqlite3"),
+        )
+        .expect("copy");
+        let err = dossier::store::Stores::in_folder_async(&state)
+            .await
+            .err()
+            .expect("refused");
+        assert!(
+            err.contains("schedules.sqlite3")
+                && err.contains("subscriptions")
+                && err.contains("nothing was changed"),
+            "{err}"
+        );
+        assert!(state.join("schedules.sqlite3").is_file(), "left in place");
+        assert!(!state.join("schedules.sqlite3.migrated").exists());
+        // Moved aside, the one file opens as it was: its own subscription, nothing of the old.
+        std::fs::rename(
+            state.join("schedules.sqlite3"),
+            dir.path().join("aside.sqlite3"),
+        )
+        .expect("aside");
+        let stores = state_stores(&state).await;
+        let subs = stores
+            .schedules
+            .subscriptions()
+            .await
+            .expect("subscriptions");
+        assert_eq!(
+            subs.iter()
+                .map(|s| s.destination.clone())
+                .collect::<Vec<_>>(),
+            vec![Destination::Discord { channel: 4242 }]
+        );
+    });
+}
+
+#[test]
+fn processes_upgrading_one_old_folder_at_once_copy_it_once() {
+    let (_dir, state) = old_state();
+    let opened: Vec<_> = (0..4)
+        .map(|_| {
+            let s = state.clone();
+            std::thread::spawn(move || dossier::store::Stores::in_folder(&s).map(drop))
+        })
+        .collect();
+    for o in opened {
+        o.join().expect("thread").expect("opens");
+    }
+    for f in OLD_FILES {
+        assert!(state.join(format!("{f}.migrated")).is_file(), "{f}");
+        assert!(
+            !state.join(format!("{f}.migrated.2")).exists(),
+            "{f} set aside once"
+        );
+        assert!(!state.join(f).exists(), "{f} not made again, empty");
+    }
+    runtime().block_on(assert_every_row_is_kept(&state));
+}

@@ -75,14 +75,21 @@ fn mark(r: &dyn Cells) -> Result<StoredMark, String> {
     })
 }
 
+/// Add an entry; a copy (`or_ignore`) leaves one already there as it is, a record never does
+/// (a clash is an error, and nothing of the record is kept).
 async fn insert_entry(
     c: &impl GenericClient,
     e: &StoredEntry,
+    or_ignore: bool,
 ) -> Result<u64, tokio_postgres::Error> {
     c.execute(
         &format!(
-            "INSERT INTO feed_entries ({FEED_ENTRY_COLUMNS}) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (topic, seq) DO NOTHING"
+            "INSERT INTO feed_entries ({FEED_ENTRY_COLUMNS}) VALUES ($1, $2, $3, $4, $5) {}",
+            if or_ignore {
+                "ON CONFLICT (topic, seq) DO NOTHING"
+            } else {
+                ""
+            }
         ),
         &[&e.topic, &e.seq, &millis(e.at), &e.title, &e.reply],
     )
@@ -192,7 +199,7 @@ impl FeedStore for PgFeed {
             return Ok(None);
         };
         if let Some(e) = &commit.entry {
-            insert_entry(&tx, e).await.map_err(|e| self.q(e))?;
+            insert_entry(&tx, e, false).await.map_err(|e| self.q(e))?;
         }
         put_mark(&tx, &commit.mark, true)
             .await
@@ -213,7 +220,7 @@ impl FeedStore for PgFeed {
         }
         let mut added = 0;
         for e in &dump.entries {
-            added += insert_entry(&tx, e).await.map_err(|e| self.q(e))?;
+            added += insert_entry(&tx, e, true).await.map_err(|e| self.q(e))?;
         }
         tx.commit().await.map_err(|e| self.q(e))?;
         Ok(added)

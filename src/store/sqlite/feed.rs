@@ -43,21 +43,24 @@ const RECORD_TRIES: usize = 3;
 
 /// A topic's mark and the number its next entry takes.
 fn read_mark(c: &Connection, topic: &str) -> rusqlite::Result<(Option<StoredMark>, i64)> {
+    // A mark that does not read is as none: the topic's next entry is whole.
     let mark = c
         .query_row(
             "SELECT topic, snapshot, day FROM feed_marks WHERE topic = ?1",
             [topic],
             |r| {
                 mapped(r, |r| {
-                    Ok(StoredMark {
+                    Ok(Some(StoredMark {
                         topic: r.text(0)?,
                         snapshot: r.text(1)?,
                         day: r.day(2)?,
-                    })
+                    }))
                 })
+                .or(Ok(None))
             },
         )
-        .optional()?;
+        .optional()?
+        .flatten();
     let next: i64 = c.query_row(
         "SELECT COALESCE(MAX(seq), 0) + 1 FROM feed_entries WHERE topic = ?1",
         [topic],

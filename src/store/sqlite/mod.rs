@@ -32,7 +32,8 @@ const READERS: usize = 3;
 /// Each migration takes the file from the version before it to its index + 1. The first holds
 /// every table as the four files of earlier versions had them, so their rows copy across as
 /// they are.
-const MIGRATIONS: [&str; 1] = [r#"
+const MIGRATIONS: [&str; 2] = [
+    r#"
 CREATE TABLE subscriptions (
     id INTEGER PRIMARY KEY,
     platform TEXT NOT NULL,
@@ -128,7 +129,15 @@ CREATE TABLE feed_marks (
     snapshot TEXT NOT NULL,
     day TEXT NOT NULL
 );
-"#];
+"#,
+    // Which files of earlier versions were taken in, and when.
+    r#"
+CREATE TABLE taken_in (
+    file TEXT PRIMARY KEY,
+    at TEXT NOT NULL
+);
+"#,
+];
 
 /// The schema this build reads and writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -175,7 +184,12 @@ impl Db {
                 Err(Prepare::Busy(_)) if started.elapsed() < BUSY => {
                     std::thread::sleep(Duration::from_millis(20));
                 }
-                Err(Prepare::Busy(e)) | Err(Prepare::Unreadable(e)) => {
+                Err(Prepare::Busy(why)) => {
+                    return Err(fail(format!(
+                        "is held by another process ({why}); nothing was changed. Stop the other dossier using it, or start again"
+                    )));
+                }
+                Err(Prepare::Unreadable(e)) => {
                     return Err(fail(format!(
                         "is not a readable dossier store ({e}). Nothing was changed. Restore it from a backup, or move it aside to start afresh"
                     )));
@@ -261,14 +275,12 @@ impl Db {
                     }
                 }
             };
-            let r = f(&c);
-            inner
-                .readers
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push(c);
-            inner.returned.notify_one();
-            r
+            // Given back however `f` ends, a panic included.
+            let lent = Lent {
+                inner: &inner,
+                conn: Some(c),
+            };
+            f(lent.conn.as_ref().expect("lent"))
         })
         .await;
         match done {
@@ -281,7 +293,7 @@ impl Db {
 /// Why a file could not be made ready.
 enum Prepare {
     /// Another process holds it just now.
-    Busy(rusqlite::Error),
+    Busy(String),
     Unreadable(rusqlite::Error),
     /// It must not be used by this build; the words say why.
     Refused(String),
@@ -291,7 +303,7 @@ impl From<rusqlite::Error> for Prepare {
     fn from(e: rusqlite::Error) -> Prepare {
         match e.sqlite_error_code() {
             Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
-                Prepare::Busy(e)
+                Prepare::Busy(e.to_string())
             }
             _ => Prepare::Unreadable(e),
         }
@@ -314,12 +326,34 @@ fn prepare(writer: &mut Connection, dir: &Path) -> Result<(), Prepare> {
     }
     let mode: String = writer.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
     if !mode.eq_ignore_ascii_case("wal") {
-        return Err(Prepare::Busy(rusqlite::Error::InvalidQuery));
+        return Err(Prepare::Busy(format!("it stays in {mode} mode")));
     }
     migrate(writer, version)?;
     upgrade::from_older_files(writer, dir)
         .map(drop)
-        .map_err(Prepare::Refused)
+        .map_err(|e| match e {
+            upgrade::UpgradeError::Busy(why) => Prepare::Busy(why),
+            upgrade::UpgradeError::Refused(why) => Prepare::Refused(why),
+        })
+}
+
+/// A reading connection lent to one call, given back when the call ends.
+struct Lent<'a> {
+    inner: &'a Inner,
+    conn: Option<Connection>,
+}
+
+impl Drop for Lent<'_> {
+    fn drop(&mut self) {
+        if let Some(c) = self.conn.take() {
+            self.inner
+                .readers
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(c);
+            self.inner.returned.notify_one();
+        }
+    }
 }
 
 /// A connection to `path` with the settings every one of them needs.

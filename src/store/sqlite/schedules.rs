@@ -314,7 +314,7 @@ impl ScheduleStore for SqliteStore {
                 c.prepare_cached(&format!(
                     "SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE active = 1 ORDER BY id"
                 ))?
-                .rows_of([], rows::subscription)
+                .rows_of([], |r| Ok(rows::subscription(r).ok().flatten()))
             })
             .await
             .map(readable)
@@ -327,9 +327,14 @@ impl ScheduleStore for SqliteStore {
                 c.prepare_cached(&format!(
                     "SELECT {SUBSCRIPTION_COLUMNS}, (SELECT MAX(day) FROM posts WHERE subscription_id = subscriptions.id AND state IN ('sent', 'skipped', 'missed')) FROM subscriptions WHERE active = 1 ORDER BY id"
                 ))?
+                // A row this build cannot read is left out: one bad row never stops the
+                // others' briefings.
                 .rows_of([], |r| {
-                    let last = r.opt_text(11)?.map(|d| stamp::read_day(&d)).transpose().map_err(|e| e.to_string())?;
-                    Ok(rows::subscription(r)?.map(|s| (s, last)))
+                    let last = r.opt_text(11)?.map(|d| stamp::read_day(&d)).transpose().ok();
+                    Ok(match (rows::subscription(r).ok().flatten(), last) {
+                        (Some(s), Some(last)) => Some((s, last)),
+                        _ => None,
+                    })
                 })
             })
             .await
@@ -436,11 +441,10 @@ impl ScheduleStore for SqliteStore {
                      ORDER BY id"
                 ))?
                 .rows_of([], |r| {
-                    let Some(s) = rows::subscription(r)? else {
+                    let Some(s) = rows::subscription(r).ok().flatten() else {
                         return Ok(None);
                     };
-                    let rec = rows::post_record(r, 11, s.id)?;
-                    Ok(Some((s, rec)))
+                    Ok(rows::post_record(r, 11, s.id).ok().map(|rec| (s, rec)))
                 })
             })
             .await
