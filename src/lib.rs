@@ -12,6 +12,7 @@ pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod date;
+pub mod deadlines;
 pub mod desk;
 pub mod diag;
 pub mod digest;

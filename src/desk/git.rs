@@ -20,7 +20,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// How long a pull or a push may take, unless the operator's setup says otherwise.
-pub const NETWORK_DEADLINE: Duration = Duration::from_secs(30);
+pub const NETWORK_DEADLINE: Duration = crate::deadlines::GIT_NETWORK;
 
 /// ssh as git runs it for a pull or push when the operator set no `GIT_SSH_COMMAND`: never
 /// asks, gives up on a host that does not answer, and on one that stops answering.

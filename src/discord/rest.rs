@@ -95,7 +95,8 @@ impl Rest {
                 env!("CARGO_PKG_VERSION"),
                 ")"
             ))
-            .timeout(Duration::from_secs(15))
+            .connect_timeout(crate::deadlines::DISCORD_CONNECT)
+            .timeout(crate::deadlines::DISCORD_REQUEST)
             .build()
             .map_err(|e| RestError::Client(e.to_string()))?;
         Ok(Rest {

@@ -31,8 +31,33 @@ pub fn gateway_name(shard: u32, total: u32) -> &'static str {
 /// An `Http` client for the configured application, through `api_proxy` when set. Behind a
 /// proxy serenity's own rate limiter does not run (it would talk to discord.com directly); the
 /// proxy is expected to pace requests, and dossier's responses honour 429s themselves.
+/// Every request has the deadlines of `crate::deadlines` (serenity sets none of its own): a
+/// Discord that accepts a connection and never answers fails the call, it does not hold it.
 pub fn http(d: &DiscordConfig, token: &str) -> Http {
+    http_within(
+        d,
+        token,
+        crate::deadlines::DISCORD_CONNECT,
+        crate::deadlines::DISCORD_REQUEST,
+    )
+}
+
+/// [`http`] with other deadlines.
+pub fn http_within(d: &DiscordConfig, token: &str, connect: Duration, request: Duration) -> Http {
     let mut b = HttpBuilder::new(token).application_id(ApplicationId::new(d.application_id.max(1)));
+    // serenity's own client, as it builds it, but with deadlines; were it refused, serenity's
+    // default would be used, with none: so it is built here or the process says why.
+    match reqwest::Client::builder()
+        .use_rustls_tls()
+        .connect_timeout(connect)
+        .timeout(request)
+        .build()
+    {
+        Ok(client) => b = b.client(client),
+        Err(e) => {
+            tracing::error!(error = %e, "the Discord client could not be given its deadlines")
+        }
+    }
     if let Some(p) = &d.api_proxy {
         b = b.proxy(p.clone()).ratelimiter_disabled(true);
     }
@@ -105,5 +130,64 @@ mod shard_names {
         // The same name every time, made once.
         assert!(std::ptr::eq(a, gateway_name(1, 4)));
         assert_ne!(gateway_name(0, 4), a);
+    }
+}
+
+#[cfg(test)]
+mod deadline_tests {
+    use super::*;
+
+    /// A Discord that accepts the connection and never answers: the call fails at its deadline
+    /// instead of holding its caller (a briefing's posting slot) for ever.
+    #[test]
+    fn a_discord_that_never_answers_fails_the_call_at_its_deadline() {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            // Accepts, reads, and holds every connection open without a word.
+            tokio::spawn(async move {
+                let mut held = Vec::new();
+                while let Ok((s, _)) = listener.accept().await {
+                    held.push(s);
+                }
+            });
+            let d = DiscordConfig {
+                application_id: 1,
+                public_key: None,
+                token: None,
+                gateway: false,
+                interactions_listen: None,
+                dev_guild: None,
+                moderator_permission: crate::config::ModeratorPermission::ManageGuild,
+                defer_after_ms: 2000,
+                api_proxy: Some(format!("http://{addr}")),
+                shards: crate::config::Shards::Count(1),
+            };
+            let http = http_within(
+                &d,
+                "token",
+                Duration::from_secs(1),
+                Duration::from_millis(800),
+            );
+            let started = std::time::Instant::now();
+            let sent = http
+                .send_message(
+                    serenity::model::id::ChannelId::new(1),
+                    vec![],
+                    &serde_json::json!({"content": "briefing"}),
+                )
+                .await;
+            let took = started.elapsed();
+            assert!(sent.is_err(), "{sent:?}");
+            assert!(
+                took >= Duration::from_millis(700) && took < Duration::from_secs(5),
+                "{took:?}"
+            );
+        });
     }
 }

@@ -20,7 +20,14 @@ pub const LAYERS: &[(&str, &[&str])] = &[
     (
         "foundation",
         &[
-            "text", "date", "diag", "reply", "clock", "retry", "platform",
+            "text",
+            "date",
+            "diag",
+            "reply",
+            "clock",
+            "retry",
+            "platform",
+            "deadlines",
         ],
     ),
     ("cards", &["cards"]),

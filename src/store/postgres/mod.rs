@@ -20,7 +20,7 @@ use tls::Connector;
 
 /// How long a caller waits for a connection, or a statement for its answer: a database that
 /// is down makes the caller fail in seconds, never hang.
-pub const WAIT: Duration = Duration::from_secs(3);
+pub const WAIT: Duration = crate::deadlines::DATABASE;
 
 /// The pool's size: the scheduler's posts, chat commands and the door locks' own connections
 /// are few; PostgreSQL's default limit is 100 connections for every replica together.
