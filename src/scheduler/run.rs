@@ -22,7 +22,8 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 /// How long a claim holds before another process may take the post over (its owner crashed).
-pub const LEASE: Duration = Duration::seconds(60);
+/// The owner renews it every third of this while it sends, so a slow send keeps it.
+pub const LEASE: Duration = Duration::seconds(10);
 
 /// The lease in force: `LEASE`, or in debug builds `DOSSIER_CLAIM_LEASE_SECS` (for the crash
 /// tests, which should not wait a minute).
@@ -36,8 +37,9 @@ fn lease() -> Duration {
     }
     LEASE
 }
-/// The scheduler looks at least this often.
-const TICK: std::time::Duration = std::time::Duration::from_secs(20);
+/// The scheduler looks at least this often (so a post a dead replica claimed is taken over
+/// within a lease and this).
+const TICK: std::time::Duration = std::time::Duration::from_secs(5);
 /// Posts one process works on at the same time (each holds a store connection for its claim
 /// and its record, and waits on the platform in between).
 const MAX_IN_FLIGHT: usize = 32;
@@ -360,7 +362,8 @@ impl Scheduler {
             }
         };
         let key = sub.post_key(day);
-        match poster.post(&sub.destination, &reply, &key).await {
+        let sending = poster.post(&sub.destination, &reply, &key);
+        match self.while_held(sub.id, day, sending).await {
             Ok(message_id) => {
                 fault("after-send");
                 self.metrics.sent(sub.destination.platform());
@@ -386,6 +389,33 @@ impl Scheduler {
                     Some(Utc::now() + wait),
                 )
                 .await;
+            }
+        }
+    }
+
+    /// Run `work` (a send), renewing this process's claim on the post every third of the lease,
+    /// so the claim lives as long as the work and lapses a lease after this process dies.
+    async fn while_held<T>(
+        &self,
+        subscription: i64,
+        day: NaiveDate,
+        work: impl std::future::Future<Output = T>,
+    ) -> T {
+        let every = (lease() / 3)
+            .to_std()
+            .unwrap_or(std::time::Duration::from_secs(1))
+            .max(std::time::Duration::from_millis(200));
+        tokio::pin!(work);
+        loop {
+            tokio::select! {
+                done = &mut work => return done,
+                _ = tokio::time::sleep(every) => {
+                    match self.store.renew(subscription, day, &self.owner, Utc::now()).await {
+                        Ok(true) => {}
+                        Ok(false) => tracing::warn!(subscription, %day, "the claim on a briefing being sent was taken over; the send goes on with the same key"),
+                        Err(e) => tracing::warn!(subscription, %day, error = %e, "could not renew the claim on a briefing being sent"),
+                    }
+                }
             }
         }
     }

@@ -54,6 +54,17 @@ pub trait ScheduleStore: Send + Sync {
     async fn active_with_last(&self) -> Result<Vec<WithLast>, StoreError>;
     /// The last local day handled for a subscription (sent, skipped or missed).
     async fn last_handled(&self, subscription: i64) -> Result<Option<NaiveDate>, StoreError>;
+    /// Renew this process's claim on the post for `day` (it is still sending): the claim lives
+    /// as long as the work, and lapses a lease after the process dies. False when the claim is
+    /// no longer this process's.
+    async fn renew(
+        &self,
+        subscription: i64,
+        day: NaiveDate,
+        owner: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
     /// Take on the post for `day`, unless another process holds a claim younger than `lease`,
     /// it is handled, or a failed attempt's retry time has not come.
     #[allow(clippy::too_many_arguments)]

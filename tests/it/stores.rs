@@ -456,6 +456,42 @@ async fn feed_records_are_one_per_change_and_read_back_newest(b: &Backend) {
     assert_eq!(stores[3].feed.load(&dump).await.expect("load"), 0);
 }
 
+async fn a_renewed_claim_holds_and_a_lapsed_one_is_taken_over(b: &Backend) {
+    let (one, other) = (b.open().await, b.open().await);
+    let sub = one.subscribe(&new_sub(77), now()).await.expect("subscribe");
+    let day = NaiveDate::from_ymd_opt(2026, 10, 5).expect("day");
+    let lease = Duration::seconds(10);
+    let at = |s: i64| now() + Duration::seconds(s);
+    let claim = |store: &Arc<dyn ScheduleStore>, owner: &'static str, t: DateTime<Utc>| {
+        let (store, sub) = (store.clone(), sub.clone());
+        async move {
+            store
+                .claim(&sub, day, now(), owner, lease, t)
+                .await
+                .expect("claim")
+        }
+    };
+    assert!(matches!(
+        claim(&one, "a", at(0)).await,
+        Claim::Won { attempt: 1 }
+    ));
+    // Still sending at 8 s: renewed, so at 12 s the claim is 4 s old and holds.
+    assert!(one.renew(sub.id, day, "a", at(8)).await.expect("renew"));
+    assert_eq!(claim(&other, "b", at(12)).await, Claim::Taken);
+    // Never renewed again (the owner died): a lease after the last renewal it is taken over,
+    // and the one that lost it cannot renew it back.
+    assert!(matches!(
+        claim(&other, "b", at(19)).await,
+        Claim::Won { attempt: 2 }
+    ));
+    assert!(!one.renew(sub.id, day, "a", at(20)).await.expect("renew"));
+}
+
+#[test]
+fn renewed_claims_on_sqlite_and_postgres() {
+    on_both(|b| Box::pin(a_renewed_claim_holds_and_a_lapsed_one_is_taken_over(b)));
+}
+
 #[test]
 fn places_on_sqlite_and_postgres() {
     on_both(|b| Box::pin(places_are_kept_replaced_and_copied_without_overwriting(b)));

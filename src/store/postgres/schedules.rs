@@ -342,6 +342,24 @@ impl ScheduleStore for PgStore {
         row.try_get(0).map_err(|e| self.q(e))
     }
 
+    async fn renew(
+        &self,
+        subscription: i64,
+        day: NaiveDate,
+        owner: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "UPDATE posts SET claimed_at = $4 WHERE subscription_id = $1 AND day = $2 AND owner = $3 AND state = 'claimed'",
+                &[&subscription, &day, &owner, &now],
+            )
+            .await
+            .map(|n| n == 1)
+            .map_err(|e| self.q(e))
+    }
+
     async fn claim(
         &self,
         sub: &Subscription,

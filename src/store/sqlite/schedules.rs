@@ -359,6 +359,26 @@ impl ScheduleStore for SqliteStore {
             .map_err(|e| StoreError::Query(e.to_string()))
     }
 
+    async fn renew(
+        &self,
+        subscription: i64,
+        day: NaiveDate,
+        owner: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let owner = owner.to_owned();
+        self.db
+            .write(move |c| {
+                c.execute(
+                    "UPDATE posts SET claimed_at = ?4 WHERE subscription_id = ?1 AND day = ?2 AND owner = ?3 AND state = 'claimed'",
+                    params![subscription, stamp::write_day(day), owner, stamp::write(now)],
+                )
+            })
+            .await
+            .map(|n| n == 1)
+            .map_err(store_error)
+    }
+
     async fn claim(
         &self,
         sub: &Subscription,
