@@ -6,6 +6,9 @@
 //! interaction dispatched through the gateway.
 //!
 //!   cargo bench --bench replicas             (SUBS=10000 KILLS=20 by default)
+//!
+//! `ONLY=takeover` (`TAKEOVER_SUBS=200`): two replicas, Discord answering each post after a
+//! second, the first killed once a quarter are out: how soon the survivor posts the rest.
 
 #[path = "../tests/it/discord_support.rs"]
 #[allow(dead_code)]
@@ -325,6 +328,74 @@ async fn failover_benchmark(kills: usize) {
     );
 }
 
+/// Two replicas drain `n` briefings due at once, Discord answering each post after a second;
+/// the first replica is killed (SIGKILL) once a quarter are out. Time from the start to the
+/// last post, and from the kill to it; doubles counted as in the drain.
+async fn takeover_benchmark(n: usize) {
+    let pg = tokio::task::spawn_blocking(Postgres::start)
+        .await
+        .expect("postgres");
+    let address = pg.database("takeover");
+    let fake = Fake::start().await;
+    fake.delay_messages(std::time::Duration::from_secs(1));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dossier::store::postgres::Database::new(&dossier::config::PostgresConfig {
+        address: address.clone(),
+        password: None,
+        ca_file: None,
+    })
+    .expect("database");
+    let store = dossier::store::postgres::schedules::PgStore::open(db)
+        .await
+        .expect("store");
+    fill(&store, n).await;
+    drop(store);
+    let configs: Vec<_> = (0..2)
+        .map(|r| {
+            let name = format!("r{r}");
+            config(
+                dir.path(),
+                &name,
+                &address,
+                Some(&dir.path().join(&name)),
+                &fake,
+                false,
+            )
+            .0
+        })
+        .collect();
+    let started = Instant::now();
+    let mut children: Vec<Child> = configs.iter().map(|c| serve(c)).collect();
+    while fake.message_count() < n / 4 {
+        assert!(started.elapsed().as_secs() < 120, "no quarter posted in 2 minutes");
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    let _ = children[0].kill();
+    let _ = children[0].wait();
+    let killed = Instant::now();
+    let at_kill = fake.message_count();
+    while fake.channels_with_messages() < n {
+        assert!(
+            started.elapsed().as_secs() < 300,
+            "the survivor did not finish in 5 minutes ({} of {n})",
+            fake.channels_with_messages()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    let (total, after_kill) = (started.elapsed(), killed.elapsed());
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let doubles = fake.message_count() - fake.channels_with_messages();
+    for c in &mut children {
+        let _ = c.kill();
+        let _ = c.wait();
+    }
+    println!(
+        "takeover: {n} briefings over 2 replicas, Discord answering each in 1 s, one SIGKILLed after {at_kill} were out: the last posted {:.2} s after the start, {:.2} s after the kill; doubles: {doubles}",
+        total.as_secs_f64(),
+        after_kill.as_secs_f64()
+    );
+}
+
 fn main() {
     // `cargo bench` passes --bench; nothing else is taken.
     let n = env_or("SUBS", 10_000);
@@ -336,6 +407,9 @@ fn main() {
         }
         if std::env::var("ONLY").map_or(true, |o| o == "failover") {
             failover_benchmark(kills).await;
+        }
+        if std::env::var("ONLY").map_or(true, |o| o == "takeover") {
+            takeover_benchmark(env_or("TAKEOVER_SUBS", 200)).await;
         }
     });
 }
