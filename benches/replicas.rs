@@ -367,7 +367,10 @@ async fn takeover_benchmark(n: usize) {
     let started = Instant::now();
     let mut children: Vec<Child> = configs.iter().map(|c| serve(c)).collect();
     while fake.message_count() < n / 4 {
-        assert!(started.elapsed().as_secs() < 120, "no quarter posted in 2 minutes");
+        assert!(
+            started.elapsed().as_secs() < 120,
+            "no quarter posted in 2 minutes"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
     let _ = children[0].kill();
