@@ -101,6 +101,33 @@ fn config(
     (cfg, port)
 }
 
+/// `n` briefings due in the database at `address`, and the configs of `count` replicas on it
+/// (each with a local folder of its own in `dir`), posting to `fake`.
+async fn replicas_on(
+    address: &str,
+    fake: &Fake,
+    dir: &Path,
+    n: usize,
+    count: usize,
+) -> Vec<std::path::PathBuf> {
+    let db = dossier::store::postgres::Database::new(&dossier::config::PostgresConfig {
+        address: address.to_owned(),
+        password: None,
+        ca_file: None,
+    })
+    .expect("database");
+    let store = dossier::store::postgres::schedules::PgStore::open(db)
+        .await
+        .expect("store");
+    fill(&store, n).await;
+    (0..count)
+        .map(|r| {
+            let name = format!("r{r}");
+            config(dir, &name, address, Some(&dir.join(&name)), fake, false).0
+        })
+        .collect()
+}
+
 fn serve(cfg: &Path) -> Child {
     Command::new(env!("CARGO_BIN_EXE_dossier"))
         .args(["serve", "--config"])
@@ -180,31 +207,7 @@ async fn drain_benchmarks(n: usize) {
         let address = pg.database("bench");
         let fake = Fake::start().await;
         let dir = tempfile::tempdir().expect("tempdir");
-        let db = dossier::store::postgres::Database::new(&dossier::config::PostgresConfig {
-            address: address.clone(),
-            password: None,
-            ca_file: None,
-        })
-        .expect("database");
-        let store = dossier::store::postgres::schedules::PgStore::open(db)
-            .await
-            .expect("store");
-        fill(&store, n).await;
-        drop(store);
-        let configs: Vec<_> = (0..replicas)
-            .map(|r| {
-                let name = format!("r{r}");
-                config(
-                    dir.path(),
-                    &name,
-                    &address,
-                    Some(&dir.path().join(&name)),
-                    &fake,
-                    false,
-                )
-                .0
-            })
-            .collect();
+        let configs = replicas_on(&address, &fake, dir.path(), n, replicas).await;
         let d = drain(&fake, &configs, n).await;
         report(&format!("PostgreSQL, {replicas} replica(s)"), n, &d);
     }
@@ -339,31 +342,7 @@ async fn takeover_benchmark(n: usize) {
     let fake = Fake::start().await;
     fake.delay_messages(std::time::Duration::from_secs(1));
     let dir = tempfile::tempdir().expect("tempdir");
-    let db = dossier::store::postgres::Database::new(&dossier::config::PostgresConfig {
-        address: address.clone(),
-        password: None,
-        ca_file: None,
-    })
-    .expect("database");
-    let store = dossier::store::postgres::schedules::PgStore::open(db)
-        .await
-        .expect("store");
-    fill(&store, n).await;
-    drop(store);
-    let configs: Vec<_> = (0..2)
-        .map(|r| {
-            let name = format!("r{r}");
-            config(
-                dir.path(),
-                &name,
-                &address,
-                Some(&dir.path().join(&name)),
-                &fake,
-                false,
-            )
-            .0
-        })
-        .collect();
+    let configs = replicas_on(&address, &fake, dir.path(), n, 2).await;
     let started = Instant::now();
     let mut children: Vec<Child> = configs.iter().map(|c| serve(c)).collect();
     while fake.message_count() < n / 4 {

@@ -78,11 +78,6 @@ impl Places {
         })
     }
 
-    /// Where the topics are kept, for the logs.
-    pub fn describe(&self) -> String {
-        self.store.describe()
-    }
-
     /// Read the places again (after another replica changed one).
     async fn refresh(&self) -> Result<(), PlaceError> {
         let topics = map_of(self.store.all().await?);
@@ -125,19 +120,6 @@ impl Places {
             .unwrap_or_else(|e| e.into_inner())
             .insert((row.platform, row.place), entry.clone());
         Ok(entry)
-    }
-
-    /// Every place's topic as kept, for a copy to another store.
-    pub async fn rows(&self) -> Result<Vec<PlaceRow>, PlaceError> {
-        self.store.all().await
-    }
-
-    /// Add rows copied from another store; a place that already has a topic keeps it. How
-    /// many were added.
-    pub async fn load(&self, rows: &[PlaceRow]) -> Result<u64, PlaceError> {
-        let added = self.store.load(rows).await?;
-        self.refresh().await?;
-        Ok(added)
     }
 
     /// Every place with a topic of its own, for `status`: (platform, place id, topic).

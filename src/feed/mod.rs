@@ -161,11 +161,6 @@ impl Feed {
         Ok(feed)
     }
 
-    /// Where it is kept, for the logs.
-    pub fn describe(&self) -> String {
-        self.store.describe()
-    }
-
     /// Read the kept feed again (after another replica added entries).
     async fn refresh(&self) -> Result<(), FeedError> {
         let state = State::from_dump(self.store.read(KEPT).await?);
@@ -303,19 +298,6 @@ impl Feed {
             self.refresh().await?;
         }
         Ok(made)
-    }
-
-    /// Every mark and entry kept, for a copy to another store.
-    pub async fn dump(&self) -> Result<FeedDump, FeedError> {
-        self.store.read(usize::MAX).await
-    }
-
-    /// Add a dump's rows (those already kept are left as they are), then read the feed again.
-    /// How many entries were added.
-    pub async fn load(&self, dump: &FeedDump) -> Result<u64, FeedError> {
-        let added = self.store.load(dump).await?;
-        self.refresh().await?;
-        Ok(added)
     }
 }
 

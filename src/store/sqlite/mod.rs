@@ -223,10 +223,6 @@ impl Db {
             .map_err(|e| fail(format!("could not be opened: {e}")))?
     }
 
-    pub fn path(&self) -> &Path {
-        &self.inner.path
-    }
-
     /// Where it is, for the logs and `status`.
     pub fn describe(&self) -> String {
         format!("SQLite {}", self.inner.path.display())
