@@ -62,6 +62,7 @@ fn config(url: &str, store: &std::path::Path) -> MatrixConfig {
         autojoin: true,
         autojoin_from: vec![],
         moderator_power_level: 50,
+        deadline: dossier::deadlines::MATRIX_REQUEST,
     }
 }
 

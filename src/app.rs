@@ -51,6 +51,8 @@ pub struct App {
     /// Where the web pages are reached from outside (`[web] public_url`): chat replies link
     /// to them.
     pub public_url: Option<url::Url>,
+    /// How long a claim on a daily briefing holds unrenewed (`[schedules] claim_lease`).
+    pub claim_lease: std::time::Duration,
     /// Whether answers that have a chart carry it (`[charts] enabled`).
     pub charts: bool,
     /// The moderators the operator names (`[moderation]`): the only chat users who may change
@@ -87,6 +89,7 @@ impl App {
             places: Arc::new(Places::in_memory()),
             feed: Arc::new(Feed::in_memory()),
             public_url: None,
+            claim_lease: crate::scheduler::LEASE,
             charts: true,
             moderators: Arc::new(Moderators::default()),
             metrics,
@@ -108,6 +111,12 @@ impl App {
     /// Keep the change feed in `feed` (a store under the state folder).
     pub fn with_feed(mut self, feed: Feed) -> Self {
         self.feed = Arc::new(feed);
+        self
+    }
+
+    /// Let a replica's claim on a briefing lapse this long after its last renewal.
+    pub fn with_claim_lease(mut self, lease: std::time::Duration) -> Self {
+        self.claim_lease = lease;
         self
     }
 
@@ -214,6 +223,7 @@ impl App {
             posters,
             self.public_url.as_ref().map(|u| u.to_string()),
             self.schedule_watch.clone(),
+            self.claim_lease,
         )
     }
 }

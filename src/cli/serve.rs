@@ -121,7 +121,7 @@ pub fn run(args: Args) -> ExitCode {
         None => Arc::new(desk),
         Some(remote) => match desk.sharing(crate::desk::Sharing {
             remote: remote.clone(),
-            deadline: crate::desk::git::NETWORK_DEADLINE,
+            deadline: config.deadlines.git,
         }) {
             Ok(d) => Arc::new(d),
             Err(e) => {
@@ -136,6 +136,7 @@ pub fn run(args: Args) -> ExitCode {
             .with_feed(feed)
             .with_public_url(config.web.as_ref().and_then(|w| w.public_url.clone()))
             .with_charts(config.charts)
+            .with_claim_lease(config.claim_lease)
             .with_moderators(config.moderation.moderators.clone())
             .reading(root, &report)
             .with_schedules(store)

@@ -133,9 +133,20 @@ impl ConfigCheck<'_> {
     fn config(&mut self, raw: RawConfig) -> Config {
         let choice = self.state(&raw);
         let state = choice.local;
-        let discord = raw.discord.map(|d| self.discord(d));
+        let deadlines = self.deadlines(raw.deadlines.as_ref());
+        let claim_lease = self.claim_lease(raw.schedules.as_ref());
+        let discord = raw.discord.map(|d| DiscordConfig {
+            deadline: deadlines.discord,
+            ..self.discord(d)
+        });
         let matrix_table = raw.matrix.as_ref().map(Spanned::span);
-        let matrix = raw.matrix.and_then(|m| self.matrix(m, &state));
+        let matrix = raw
+            .matrix
+            .and_then(|m| self.matrix(m, &state))
+            .map(|m| MatrixConfig {
+                deadline: deadlines.matrix,
+                ..m
+            });
         let listen = self.listen(raw.http.as_ref(), discord.as_ref());
         let moderation = raw.moderation.map_or_else(Moderation::default, |m| {
             self.moderation(m, discord.as_ref(), matrix_table.is_some())
@@ -162,6 +173,8 @@ impl ConfigCheck<'_> {
             .unwrap_or(true);
         let cards_remote = raw.cards_remote.as_ref().and_then(|r| self.cards_remote(r));
         Config {
+            deadlines,
+            claim_lease,
             cards_remote,
             postgres: choice.postgres,
             reply_cache_bytes,

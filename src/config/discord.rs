@@ -64,6 +64,7 @@ impl ConfigCheck<'_> {
             );
         }
         DiscordConfig {
+            deadline: crate::deadlines::DISCORD_REQUEST,
             application_id,
             public_key,
             token,

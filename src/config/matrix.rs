@@ -74,6 +74,7 @@ impl ConfigCheck<'_> {
                 .moderator_power_level
                 .as_ref()
                 .map_or(50, |p| *p.get_ref()),
+            deadline: crate::deadlines::MATRIX_REQUEST,
         })
     }
 

@@ -40,6 +40,31 @@ pub(super) struct RawConfig {
     pub(super) web: Option<Spanned<RawWeb>>,
     #[serde(default)]
     pub(super) charts: Option<Spanned<RawCharts>>,
+    #[serde(default)]
+    pub(super) deadlines: Option<Spanned<RawDeadlines>>,
+    /// `[schedules]`: how the daily briefings are run (the briefings are `[[schedule]]`).
+    #[serde(default)]
+    pub(super) schedules: Option<Spanned<RawSchedules>>,
+}
+
+/// `[deadlines]`: how long calls to other services may take.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawDeadlines {
+    #[serde(default)]
+    pub(super) discord: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) matrix: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) git: Option<Spanned<String>>,
+}
+
+/// `[schedules]`: how replicas share the daily briefings.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSchedules {
+    #[serde(default)]
+    pub(super) claim_lease: Option<Spanned<String>>,
 }
 
 /// `[charts]`: the pictures drawn beside answers.

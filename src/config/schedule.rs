@@ -121,3 +121,73 @@ impl ConfigCheck<'_> {
         })
     }
 }
+
+/// The bounds of `[schedules] claim_lease`: long enough that a renewal (every third of it)
+/// lands through a busy database, short enough that a dead replica's briefings are not late.
+const CLAIM_LEASE: (std::time::Duration, std::time::Duration) = (
+    std::time::Duration::from_secs(2),
+    std::time::Duration::from_secs(600),
+);
+
+impl ConfigCheck<'_> {
+    /// `[schedules] claim_lease`: 10 s unless set.
+    pub(super) fn claim_lease(&mut self, s: Option<&Spanned<RawSchedules>>) -> std::time::Duration {
+        let default = crate::scheduler::LEASE;
+        let Some(v) = s.and_then(|s| s.get_ref().claim_lease.as_ref()) else {
+            return default;
+        };
+        match crate::deadlines::parse(v.get_ref()) {
+            Some(d) if (CLAIM_LEASE.0..=CLAIM_LEASE.1).contains(&d) => d,
+            _ => {
+                self.err(
+                    v.span(),
+                    "bad-duration",
+                    format!(
+                        "`claim_lease = \"{}\"` is not a lease dossier can keep",
+                        v.get_ref().chars().take(40).collect::<String>()
+                    ),
+                    "give it from \"2s\" to \"10m\"; unset, it is \"10s\": a replica that dies hands its briefings over that long after",
+                );
+                default
+            }
+        }
+    }
+
+    /// `[deadlines]`: each from 1 s to 10 min (git to 30 min); the defaults of
+    /// `crate::deadlines` for the ones unset.
+    pub(super) fn deadlines(
+        &mut self,
+        d: Option<&Spanned<RawDeadlines>>,
+    ) -> crate::deadlines::Deadlines {
+        let mut out = crate::deadlines::Deadlines::default();
+        let Some(d) = d.map(Spanned::get_ref) else {
+            return out;
+        };
+        let second = std::time::Duration::from_secs(1);
+        let keys = [
+            ("discord", &d.discord, &mut out.discord, 600),
+            ("matrix", &d.matrix, &mut out.matrix, 600),
+            ("git", &d.git, &mut out.git, 1800),
+        ];
+        for (key, given, slot, most) in keys {
+            let Some(v) = given else { continue };
+            match crate::deadlines::parse(v.get_ref()) {
+                Some(t) if t >= second && t <= std::time::Duration::from_secs(most) => *slot = t,
+                _ => self.err(
+                    v.span(),
+                    "bad-duration",
+                    format!(
+                        "`{key} = \"{}\"` is not a deadline dossier can keep",
+                        v.get_ref().chars().take(40).collect::<String>()
+                    ),
+                    &format!(
+                        "give it from \"1s\" to \"{}m\"; unset, it is \"{}s\"",
+                        most / 60,
+                        slot.as_secs()
+                    ),
+                ),
+            }
+        }
+        out
+    }
+}

@@ -375,3 +375,51 @@ fn the_databases_sslmode_and_its_ca_file() {
         .human();
     assert!(h.contains("cannot read the CA file"), "{h}");
 }
+
+#[test]
+fn deadlines_and_the_claim_lease_default_and_are_bounded() {
+    let c = load_text("", &[]).expect("valid");
+    assert_eq!(c.deadlines, crate::deadlines::Deadlines::default());
+    assert_eq!(c.claim_lease, std::time::Duration::from_secs(10));
+    let c = load_text(
+        "[deadlines]\ndiscord = \"5s\"\nmatrix = \"1m\"\ngit = \"90s\"\n\n[schedules]\nclaim_lease = \"4s\"\n\n[matrix]\nhomeserver = \"http://127.0.0.1:8008\"\nuser = \"@dossier:localhost\"\n\n[discord]\napplication_id = \"42\"\n",
+        &[("MATRIX_PASSWORD", "pw"), ("DISCORD_TOKEN", "t")],
+    )
+    .expect("valid");
+    let secs = std::time::Duration::from_secs;
+    assert_eq!(
+        (c.deadlines.discord, c.deadlines.matrix, c.deadlines.git),
+        (secs(5), secs(60), secs(90))
+    );
+    assert_eq!(c.claim_lease, secs(4));
+    // The doors carry their own.
+    assert_eq!(c.discord.expect("discord").deadline, secs(5));
+    assert_eq!(c.matrix.expect("matrix").deadline, secs(60));
+    let r = load_text(
+        "[deadlines]\ndiscord = \"0s\"\nmatrix = \"forever\"\n\n[schedules]\nclaim_lease = \"1s\"\n",
+        &[],
+    )
+    .unwrap_err();
+    let at: Vec<(usize, usize, &str)> = r
+        .diagnostics
+        .iter()
+        .map(|d| (d.line, d.column, d.code))
+        .collect();
+    assert_eq!(
+        at,
+        [
+            (2, 11, "bad-duration"),
+            (3, 10, "bad-duration"),
+            (6, 15, "bad-duration")
+        ],
+        "{}",
+        r.human()
+    );
+    assert!(
+        r.human().contains("from \"2s\" to \"10m\""),
+        "{}",
+        r.human()
+    );
+    let r = load_text("[deadlines]\nsync = \"5s\"\n", &[]).unwrap_err();
+    assert!(r.human().contains("sync"), "{}", r.human());
+}

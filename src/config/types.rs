@@ -52,6 +52,11 @@ pub struct Config {
     /// `cards_remote`: the git remote (a name, URL or path) the replicas' card folders pull
     /// from and push edits to.
     pub cards_remote: Option<String>,
+    /// `[deadlines]`: how long a call to Discord, Matrix or the cards remote may take.
+    pub deadlines: crate::deadlines::Deadlines,
+    /// `[schedules] claim_lease`: how long a replica's claim on a briefing holds without being
+    /// renewed (so how soon another replica takes over the briefings of one that died).
+    pub claim_lease: std::time::Duration,
 }
 
 /// A PostgreSQL database for the shared state. The address holds no password.
@@ -199,6 +204,8 @@ pub struct MatrixConfig {
     /// or `*` for anyone's; by default the bot's own homeserver (its user id's server name).
     pub autojoin_from: Vec<String>,
     pub moderator_power_level: i64,
+    /// How long one request to the homeserver may take (`[deadlines] matrix`).
+    pub deadline: std::time::Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -219,6 +226,8 @@ pub struct DiscordConfig {
     /// How many gateway shards the bot runs (spread over the replicas when they share a
     /// database).
     pub shards: Shards,
+    /// How long one REST request may take (`[deadlines] discord`).
+    pub deadline: std::time::Duration,
 }
 
 /// `[discord] shards`: a count, or the count Discord recommends (`GET /gateway/bot`).

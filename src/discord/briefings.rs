@@ -43,7 +43,7 @@ fn classify(e: serenity::Error) -> PostError {
         };
     }
     PostError::Retry {
-        why: e.to_string(),
+        why: crate::deadlines::causes(&e),
         after: None,
     }
 }

@@ -36,7 +36,8 @@ pub async fn open(
     };
     let settings = Settings::from_config(&d);
     let rest = Arc::new(
-        rest::Rest::new(d.api_proxy.as_deref(), d.application_id).map_err(|e| e.to_string())?,
+        rest::Rest::within(d.api_proxy.as_deref(), d.application_id, d.deadline)
+            .map_err(|e| e.to_string())?,
     );
     // One bounded queue for everything sent after an answer, whichever door answered.
     let followups =

@@ -88,6 +88,15 @@ impl Rest {
     /// Fails rather than fall back to a client without the timeout and the User-Agent Discord
     /// requires.
     pub fn new(base: Option<&str>, application_id: u64) -> Result<Self, RestError> {
+        Rest::within(base, application_id, crate::deadlines::DISCORD_REQUEST)
+    }
+
+    /// [`Rest::new`] with each request bounded by `deadline` (`[deadlines] discord`).
+    pub fn within(
+        base: Option<&str>,
+        application_id: u64,
+        deadline: std::time::Duration,
+    ) -> Result<Self, RestError> {
         let base = base.unwrap_or(DISCORD_API).trim_end_matches('/');
         let client = reqwest::Client::builder()
             .user_agent(concat!(
@@ -96,7 +105,7 @@ impl Rest {
                 ")"
             ))
             .connect_timeout(crate::deadlines::DISCORD_CONNECT)
-            .timeout(crate::deadlines::DISCORD_REQUEST)
+            .timeout(deadline)
             .build()
             .map_err(|e| RestError::Client(e.to_string()))?;
         Ok(Rest {

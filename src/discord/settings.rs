@@ -34,12 +34,7 @@ pub fn gateway_name(shard: u32, total: u32) -> &'static str {
 /// Every request has the deadlines of `crate::deadlines` (serenity sets none of its own): a
 /// Discord that accepts a connection and never answers fails the call, it does not hold it.
 pub fn http(d: &DiscordConfig, token: &str) -> Http {
-    http_within(
-        d,
-        token,
-        crate::deadlines::DISCORD_CONNECT,
-        crate::deadlines::DISCORD_REQUEST,
-    )
+    http_within(d, token, crate::deadlines::DISCORD_CONNECT, d.deadline)
 }
 
 /// [`http`] with other deadlines.
@@ -167,6 +162,7 @@ mod deadline_tests {
                 defer_after_ms: 2000,
                 api_proxy: Some(format!("http://{addr}")),
                 shards: crate::config::Shards::Count(1),
+                deadline: Duration::from_secs(15),
             };
             let http = http_within(
                 &d,

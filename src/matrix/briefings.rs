@@ -92,7 +92,7 @@ impl crate::scheduler::Poster for MatrixPoster {
                 .await
                 .map(|r| r.response.event_id.to_string())
                 .map_err(|e| PostError::Retry {
-                    why: e.to_string(),
+                    why: crate::deadlines::causes(&e),
                     after: None,
                 })
         })

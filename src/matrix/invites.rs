@@ -72,6 +72,7 @@ mod tests {
             autojoin: true,
             autojoin_from: autojoin_from.iter().map(|s| (*s).to_owned()).collect(),
             moderator_power_level: 50,
+            deadline: crate::deadlines::MATRIX_REQUEST,
         }
     }
 

@@ -67,9 +67,7 @@ pub async fn connect(cfg: &MatrixConfig) -> anyhow::Result<Client> {
         .with_context(|| format!("creating the Matrix store {}", cfg.store.display()))?;
     let client = Client::builder()
         .homeserver_url(cfg.homeserver.as_str())
-        .request_config(
-            matrix_sdk::config::RequestConfig::new().timeout(crate::deadlines::MATRIX_REQUEST),
-        )
+        .request_config(matrix_sdk::config::RequestConfig::new().timeout(cfg.deadline))
         .sqlite_store(
             &cfg.store,
             cfg.store_passphrase.as_ref().map(|s| s.expose()),

@@ -188,6 +188,26 @@ pub struct PostOutcome<'a> {
     pub retry_at: Option<DateTime<Utc>>,
 }
 
+/// A post of an active subscription that is neither handled nor given up: what the scheduler
+/// wakes for besides the next due time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unsettled {
+    /// A process holds it; `renewed` is when it last said so (the claim lapses a lease after).
+    Claimed { renewed: Option<DateTime<Utc>> },
+    /// The last attempt failed; it may be tried again from `retry_at`.
+    Failed { retry_at: Option<DateTime<Utc>> },
+}
+
+impl Unsettled {
+    /// When this post may next be taken on, with claims lapsing `lease` after their renewal.
+    pub fn opens_at(&self, lease: Duration) -> Option<DateTime<Utc>> {
+        match *self {
+            Unsettled::Claimed { renewed } => renewed.map(|r| r + lease),
+            Unsettled::Failed { retry_at } => retry_at,
+        }
+    }
+}
+
 /// The outcome of trying to take a post on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Claim {

@@ -21,25 +21,16 @@ use std::sync::{Arc, Mutex};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-/// How long a claim holds before another process may take the post over (its owner crashed).
-/// The owner renews it every third of this while it sends, so a slow send keeps it.
-pub const LEASE: Duration = Duration::seconds(10);
-
-/// The lease in force: `LEASE`, or in debug builds `DOSSIER_CLAIM_LEASE_SECS` (for the crash
-/// tests, which should not wait a minute).
-fn lease() -> Duration {
-    #[cfg(debug_assertions)]
-    if let Some(s) = std::env::var("DOSSIER_CLAIM_LEASE_SECS")
-        .ok()
-        .and_then(|s| s.parse::<i64>().ok())
-    {
-        return Duration::seconds(s);
-    }
-    LEASE
-}
-/// The scheduler looks at least this often (so a post a dead replica claimed is taken over
-/// within a lease and this).
-const TICK: std::time::Duration = std::time::Duration::from_secs(5);
+/// How long a claim holds, unless `[schedules] claim_lease` says otherwise, before another
+/// process may take the post over (its owner died). The owner renews it every third of this
+/// while it sends, so a slow send keeps it.
+pub const LEASE: std::time::Duration = std::time::Duration::from_secs(10);
+/// The scheduler wakes at the next due time or the next claim's lapse or retry, and besides
+/// looks at least this often (or once a lease, when that is shorter): for subscriptions another
+/// replica made, and claims it made after this one last looked.
+const LOOK_AT_LEAST: std::time::Duration = std::time::Duration::from_secs(30);
+/// A wake for a lapse comes this much after it, so the claim has lapsed by the store's clock.
+const AFTER_LAPSE: std::time::Duration = std::time::Duration::from_millis(50);
 /// Posts one process works on at the same time (each holds a store connection for its claim
 /// and its record, and waits on the platform in between).
 const MAX_IN_FLIGHT: usize = 32;
@@ -125,6 +116,8 @@ pub struct Scheduler {
     slots: tokio::sync::Semaphore,
     /// What `status` and `/readyz` read without waiting on the store.
     pub watch: Arc<ScheduleWatch>,
+    /// How long a claim holds unrenewed.
+    lease: Duration,
 }
 
 /// What the scheduler last saw, for `status` and `/readyz`, which must answer while the store
@@ -155,6 +148,7 @@ impl Scheduler {
         posters: Vec<Arc<dyn Poster>>,
         public_url: Option<String>,
         watch: Arc<ScheduleWatch>,
+        lease: std::time::Duration,
     ) -> Arc<Self> {
         let owner = format!(
             "{}-{}",
@@ -173,6 +167,7 @@ impl Scheduler {
             busy: Mutex::new(Default::default()),
             slots: tokio::sync::Semaphore::new(MAX_IN_FLIGHT),
             watch,
+            lease: Duration::from_std(lease).unwrap_or(Duration::seconds(10)),
         })
     }
 
@@ -183,18 +178,25 @@ impl Scheduler {
             .cloned()
     }
 
-    /// Run until `stop`: one tick at once (catching up on downtime), then one at every tick.
+    /// Run until `stop`: one tick at once (catching up on downtime), then one at each next due
+    /// time, claim lapse or retry, and at least every [`LOOK_AT_LEAST`].
     pub async fn run(self: Arc<Self>, stop: CancellationToken) {
+        let most = LOOK_AT_LEAST.min(self.lease.to_std().unwrap_or(LOOK_AT_LEAST));
         loop {
-            let next = self.tick(Utc::now()).await;
+            let due = self.tick(Utc::now()).await;
             // A store that is down is asked again soon, so briefings resume within seconds of
             // its return.
             let wait = if self.watch.store_down() {
                 DOWN_RETRY
             } else {
-                next.map(|n| (n - Utc::now()).to_std().unwrap_or_default())
-                    .unwrap_or(TICK)
-                    .min(TICK)
+                let now = Utc::now();
+                let next = [due, self.next_opening(now).await]
+                    .into_iter()
+                    .flatten()
+                    .min();
+                next.map(|n| (n - now).to_std().unwrap_or_default())
+                    .unwrap_or(most)
+                    .min(most)
                     .max(std::time::Duration::from_millis(200))
             };
             tokio::select! {
@@ -202,6 +204,20 @@ impl Scheduler {
                 _ = tokio::time::sleep(wait) => {}
             }
         }
+    }
+
+    /// The first instant after `now` at which a claimed post lapses or a failed one may be
+    /// retried (a moment after, so it has by then).
+    async fn next_opening(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let from = now.date_naive() - Duration::days(2);
+        let unsettled = self.store.unsettled(from).await.ok()?;
+        let after = Duration::from_std(AFTER_LAPSE).unwrap_or_default();
+        unsettled
+            .iter()
+            .filter_map(|u| u.opens_at(self.lease))
+            .map(|t| t + after)
+            .filter(|t| *t > now)
+            .min()
     }
 
     /// Look at every subscription once (one query); start the posts that are due. Returns the
@@ -298,7 +314,7 @@ impl Scheduler {
         let now = Utc::now();
         let attempt = match self
             .store
-            .claim(sub, day, scheduled, &self.owner, lease(), now)
+            .claim(sub, day, scheduled, &self.owner, self.lease, now)
             .await
         {
             Ok(Claim::Won { attempt }) => {
@@ -362,7 +378,18 @@ impl Scheduler {
             }
         };
         let key = sub.post_key(day);
-        let sending = poster.post(&sub.destination, &reply, &key);
+        // Each door bounds its own requests; this bounds the whole send, whatever it does.
+        let sending = async {
+            let limit = crate::deadlines::BRIEFING_SEND;
+            tokio::time::timeout(limit, poster.post(&sub.destination, &reply, &key))
+                .await
+                .unwrap_or_else(|_| {
+                    Err(PostError::Retry {
+                        why: format!("no answer within {}", crate::deadlines::describe(limit)),
+                        after: None,
+                    })
+                })
+        };
         match self.while_held(sub.id, day, sending).await {
             Ok(message_id) => {
                 fault("after-send");
@@ -401,7 +428,7 @@ impl Scheduler {
         day: NaiveDate,
         work: impl std::future::Future<Output = T>,
     ) -> T {
-        let every = (lease() / 3)
+        let every = (self.lease / 3)
             .to_std()
             .unwrap_or(std::time::Duration::from_secs(1))
             .max(std::time::Duration::from_millis(200));

@@ -10,6 +10,7 @@ use crate::edit::Action;
 use crate::edit::Author;
 use crate::schedule::store::{
     Destination, PostRecord, PostRow, PostState, SnapshotRow, Subscription, SubscriptionRow,
+    Unsettled,
 };
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 
@@ -161,6 +162,22 @@ pub fn post_record(r: &dyn Cells, at: usize, subscription: i64) -> Result<PostRe
         attempts: u32::try_from(r.int(at + 3)?).unwrap_or(0),
         updated: r.instant(at + 6)?,
     })
+}
+
+/// The columns [`unsettled`] reads.
+pub const UNSETTLED_COLUMNS: &str = "p.state, p.claimed_at, p.retry_at";
+
+/// A post still to settle, from [`UNSETTLED_COLUMNS`]: claimed or failed.
+pub fn unsettled(r: &dyn Cells) -> Result<Unsettled, RowError> {
+    match r.text(0)?.as_str() {
+        "claimed" => Ok(Unsettled::Claimed {
+            renewed: r.opt_instant(1)?,
+        }),
+        "failed" => Ok(Unsettled::Failed {
+            retry_at: r.opt_instant(2)?,
+        }),
+        other => Err(format!("column 0: `{other}` is not a post still to settle")),
+    }
 }
 
 /// A place's own topic, from [`PLACE_COLUMNS`].

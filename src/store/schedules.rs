@@ -54,6 +54,9 @@ pub trait ScheduleStore: Send + Sync {
     async fn active_with_last(&self) -> Result<Vec<WithLast>, StoreError>;
     /// The last local day handled for a subscription (sent, skipped or missed).
     async fn last_handled(&self, subscription: i64) -> Result<Option<NaiveDate>, StoreError>;
+    /// The claimed and failed posts of active subscriptions for `from` or a later day: when
+    /// each may next be taken on is when the scheduler next looks.
+    async fn unsettled(&self, from: NaiveDate) -> Result<Vec<Unsettled>, StoreError>;
     /// Renew this process's claim on the post for `day` (it is still sending): the claim lives
     /// as long as the work, and lapses a lease after the process dies. False when the claim is
     /// no longer this process's.

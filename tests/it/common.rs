@@ -104,6 +104,14 @@ pub fn runtime() -> tokio::runtime::Runtime {
 
 /// A TCP port on 127.0.0.1 that was free a moment ago, for servers started as child processes.
 #[cfg_attr(not(any(feature = "discord", feature = "matrix")), allow(dead_code))]
+/// Add `lines` (whole tables) at the end of the config file at `cfg`.
+pub fn add_to_config(cfg: &std::path::Path, lines: &str) {
+    let mut text = std::fs::read_to_string(cfg).expect("config");
+    text.push('\n');
+    text.push_str(lines);
+    std::fs::write(cfg, text).expect("config");
+}
+
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .expect("bind")

@@ -141,6 +141,17 @@ pub struct Fake {
     control: broadcast::Sender<Control>,
     /// The shard count `GET /gateway/bot` recommends.
     shards: u32,
+    /// Channels whose messages are taken in and never answered, and how.
+    hung: Arc<Mutex<std::collections::HashMap<String, Hang>>>,
+}
+
+/// How a hung channel treats a message sent to it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hang {
+    /// The request is read and held without a word: nothing is created.
+    BeforeCreating,
+    /// The message is created (a retry with its nonce gets it back), and no answer is sent.
+    AfterCreating,
 }
 
 pub fn bot_user() -> Value {
@@ -181,6 +192,7 @@ impl Fake {
             seq: Arc::default(),
             control,
             shards,
+            hung: Arc::default(),
         };
         let app = Router::new()
             .route("/ws", get(ws))
@@ -286,6 +298,19 @@ impl Fake {
     pub fn delay_messages(&self, by: Duration) {
         self.message_delay_ms
             .store(by.as_millis() as u64, Ordering::SeqCst);
+    }
+
+    /// From now on, messages sent to `channel` are held for ever, as `how` says.
+    pub fn hang(&self, channel: &str, how: Hang) {
+        self.hung
+            .lock()
+            .expect("lock")
+            .insert(channel.to_owned(), how);
+    }
+
+    /// Answer every channel again (requests already held stay held: their senders gave up).
+    pub fn answer_again(&self) {
+        self.hung.lock().expect("lock").clear();
     }
 
     pub fn dispatch(&self, event: &str, d: Value) {
@@ -445,25 +470,38 @@ async fn rest(
             if delay > 0 {
                 tokio::time::sleep(Duration::from_millis(delay)).await;
             }
+            let hang = fake.hung.lock().expect("lock").get(*channel).copied();
+            if hang == Some(Hang::BeforeCreating) {
+                return std::future::pending().await;
+            }
             let nonce = body_json["nonce"].as_str().map(str::to_owned);
             let enforce = body_json["enforce_nonce"].as_bool() == Some(true);
-            let mut created = fake.created.lock().expect("lock");
-            if enforce
-                && let Some((_, _, m)) = created
+            // The guard lives in this block only, so the handler stays `Send` across the hang.
+            let m = {
+                let mut created = fake.created.lock().expect("lock");
+                let kept = created
                     .iter()
-                    .find(|(c, n, _)| c == channel && n.is_some() && *n == nonce)
-            {
-                return ok(m.clone());
+                    .find(|(c, n, _)| enforce && c == channel && n.is_some() && *n == nonce)
+                    .map(|(_, _, m)| m.clone());
+                match kept {
+                    Some(m) => m,
+                    None => {
+                        let mut m = message_json();
+                        m["id"] = json!(format!(
+                            "{}",
+                            1_500_000_000_000_000_100u64 + created.len() as u64
+                        ));
+                        m["channel_id"] = json!(channel);
+                        m["embeds"] = body_json["embeds"].clone();
+                        m["nonce"] = json!(nonce);
+                        created.push((channel.to_string(), nonce, m.clone()));
+                        m
+                    }
+                }
+            };
+            if hang == Some(Hang::AfterCreating) {
+                return std::future::pending().await;
             }
-            let mut m = message_json();
-            m["id"] = json!(format!(
-                "{}",
-                1_500_000_000_000_000_100u64 + created.len() as u64
-            ));
-            m["channel_id"] = json!(channel);
-            m["embeds"] = body_json["embeds"].clone();
-            m["nonce"] = json!(nonce);
-            created.push((channel.to_string(), nonce, m.clone()));
             ok(m)
         }
         _ => (

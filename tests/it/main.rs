@@ -9,6 +9,8 @@ mod cli;
 mod common;
 #[cfg(all(feature = "discord", feature = "matrix"))]
 mod compose;
+#[cfg(feature = "discord")]
+mod deadlines;
 mod digest;
 #[cfg(feature = "discord")]
 mod discord_charts;

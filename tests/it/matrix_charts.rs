@@ -62,12 +62,7 @@ async fn check_chart(user: &User, image: &SeenImage, name: &str) {
 #[test]
 fn synapse_charts_follow_their_answers() {
     runtime().block_on(async {
-        let synapse = tokio::task::spawn_blocking(Synapse::start)
-            .await
-            .expect("synapse");
-        for u in ["dossier", "alice"] {
-            synapse.register(u, PASSWORD);
-        }
+        let synapse = Synapse::with_users(&["dossier", "alice"], PASSWORD).await;
         let bot_store = tempfile::tempdir().expect("tempdir");
         let bot = start_bot(&synapse, bot_store.path());
         let bot_id: OwnedUserId = UserId::parse("@dossier:localhost").expect("id");

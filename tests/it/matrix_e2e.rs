@@ -59,7 +59,7 @@ pub(crate) struct SeenImage {
 /// A user's client that records every text message and image it sees.
 pub(crate) struct User {
     pub client: Client,
-    seen: Arc<Mutex<Vec<Seen>>>,
+    pub seen: Arc<Mutex<Vec<Seen>>>,
     pub images: Arc<Mutex<Vec<SeenImage>>>,
     _store: tempfile::TempDir,
 }
@@ -250,7 +250,7 @@ fn alice_moderates() -> dossier::config::Moderators {
     }
 }
 
-fn bot_config(synapse: &Synapse, store: &std::path::Path) -> MatrixConfig {
+pub(crate) fn bot_config(synapse: &Synapse, store: &std::path::Path) -> MatrixConfig {
     MatrixConfig {
         homeserver: url::Url::parse(&synapse.url()).expect("url"),
         user: "@dossier:localhost".into(),
@@ -261,6 +261,7 @@ fn bot_config(synapse: &Synapse, store: &std::path::Path) -> MatrixConfig {
         autojoin: true,
         autojoin_from: vec![],
         moderator_power_level: 50,
+        deadline: dossier::deadlines::MATRIX_REQUEST,
     }
 }
 
@@ -304,12 +305,7 @@ fn start_bot_with_poster(
 #[test]
 fn synapse_end_to_end() {
     runtime().block_on(async {
-        let mut synapse = tokio::task::spawn_blocking(Synapse::start)
-            .await
-            .expect("synapse");
-        for u in ["dossier", "alice", "bob"] {
-            synapse.register(u, PASSWORD);
-        }
+        let mut synapse = Synapse::with_users(&["dossier", "alice", "bob"], PASSWORD).await;
         let bot_store = tempfile::tempdir().expect("tempdir");
         let bot = start_bot(&synapse, bot_store.path());
         let bot_id: OwnedUserId = UserId::parse("@dossier:localhost").expect("id");
@@ -437,12 +433,7 @@ fn synapse_end_to_end() {
 #[test]
 fn synapse_reload_and_the_moderators_room() {
     runtime().block_on(async {
-        let synapse = tokio::task::spawn_blocking(Synapse::start)
-            .await
-            .expect("synapse");
-        for u in ["dossier", "alice"] {
-            synapse.register(u, PASSWORD);
-        }
+        let synapse = Synapse::with_users(&["dossier", "alice"], PASSWORD).await;
         let bot_id: OwnedUserId = UserId::parse("@dossier:localhost").expect("id");
         let alice = User::login(&synapse.url(), "alice").await;
         let mods = alice.create_room(vec![bot_id.clone()], false).await;
@@ -628,12 +619,7 @@ fn synapse_reload_and_the_moderators_room() {
 #[test]
 fn synapse_edits_history_and_undo() {
     runtime().block_on(async {
-        let synapse = tokio::task::spawn_blocking(Synapse::start)
-            .await
-            .expect("synapse");
-        for u in ["dossier", "alice", "bob"] {
-            synapse.register(u, PASSWORD);
-        }
+        let synapse = Synapse::with_users(&["dossier", "alice", "bob"], PASSWORD).await;
         let bot_id: OwnedUserId = UserId::parse("@dossier:localhost").expect("id");
         let alice = User::login(&synapse.url(), "alice").await;
         let bob = User::login(&synapse.url(), "bob").await;
@@ -764,12 +750,7 @@ detail: Changed from Matrix.",
 #[test]
 fn synapse_a_topic_per_room() {
     runtime().block_on(async {
-        let synapse = tokio::task::spawn_blocking(Synapse::start)
-            .await
-            .expect("synapse");
-        for u in ["dossier", "alice"] {
-            synapse.register(u, PASSWORD);
-        }
+        let synapse = Synapse::with_users(&["dossier", "alice"], PASSWORD).await;
         let bot_id: OwnedUserId = UserId::parse("@dossier:localhost").expect("id");
         let alice = User::login(&synapse.url(), "alice").await;
         let river = alice.create_room(vec![bot_id.clone()], false).await;

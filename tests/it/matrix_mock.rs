@@ -63,6 +63,7 @@ async fn setup(levels: &[(&str, i64)]) -> Setup {
         autojoin: true,
         autojoin_from: vec![],
         moderator_power_level: 50,
+        deadline: dossier::deadlines::MATRIX_REQUEST,
     };
     let app = Arc::new(App::new(
         bundled_library(),

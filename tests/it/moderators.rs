@@ -315,12 +315,11 @@ fn says(got: &[crate::matrix_e2e::Seen], text: &str) -> bool {
 #[test]
 fn synapse_only_named_moderators_change_the_shared_cards() {
     runtime().block_on(async {
-        let synapse = tokio::task::spawn_blocking(Synapse::start)
-            .await
-            .expect("synapse");
-        for u in ["dossier", "stranger", "editor", "deskmod", "desklow"] {
-            synapse.register(u, PASSWORD);
-        }
+        let synapse = Synapse::with_users(
+            &["dossier", "stranger", "editor", "deskmod", "desklow"],
+            PASSWORD,
+        )
+        .await;
         let bot_id: OwnedUserId = UserId::parse("@dossier:localhost").expect("id");
         let stranger = User::login(&synapse.url(), "stranger").await;
         let editor = User::login(&synapse.url(), "editor").await;
@@ -476,12 +475,7 @@ async fn membership_becomes(
 fn synapse_invites_come_only_from_the_servers_the_operator_allows() {
     use matrix_sdk::ruma::events::room::member::MembershipState;
     runtime().block_on(async {
-        let synapse = tokio::task::spawn_blocking(Synapse::start)
-            .await
-            .expect("synapse");
-        for u in ["dossier", "alice"] {
-            synapse.register(u, PASSWORD);
-        }
+        let synapse = Synapse::with_users(&["dossier", "alice"], PASSWORD).await;
         let bot_id: OwnedUserId = UserId::parse("@dossier:localhost").expect("id");
         let alice = User::login(&synapse.url(), "alice").await;
         let dir = tempfile::tempdir().expect("tempdir");

@@ -149,9 +149,11 @@ fn a_replica_killed_mid_drain_leaves_its_claims_to_the_other_each_posted_once() 
         let dir = tempfile::tempdir().expect("tempdir");
         let a = replica_config(dir.path(), "a", &database, &fake);
         let b = replica_config(dir.path(), "b", &database, &fake);
-        let lease = [("DOSSIER_CLAIM_LEASE_SECS", "2")];
-        let first = serve_with(&a, Some("bot-token"), &lease, &[]);
-        let second = serve_with(&b, Some("bot-token"), &lease, &[]);
+        for cfg in [&a, &b] {
+            crate::common::add_to_config(cfg, "[schedules]\nclaim_lease = \"2s\"\n");
+        }
+        let first = serve_with(&a, Some("bot-token"), &[], &[]);
+        let second = serve_with(&b, Some("bot-token"), &[], &[]);
         let started = Instant::now();
         while fake.requests_to("POST", "/channels/").len() < 20 {
             assert!(

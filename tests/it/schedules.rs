@@ -282,7 +282,8 @@ fn killed_between_intent_and_send_or_send_and_record_posts_exactly_once() {
             let fake = Fake::start().await;
             let dir = tempfile::tempdir().expect("tempdir");
             let cfg = scheduled_config(dir.path(), &dir.path().join("state"), &fake);
-            let env = [("DOSSIER_FAULT", fault), ("DOSSIER_CLAIM_LEASE_SECS", "2")];
+            crate::common::add_to_config(&cfg, "[schedules]\nclaim_lease = \"2s\"\n");
+            let env = [("DOSSIER_FAULT", fault)];
             let mut first = serve_with(&cfg, Some("bot-token"), &env, &[]);
             let status = tokio::task::spawn_blocking(move || {
                 let s = first.wait_exit(60);
@@ -295,12 +296,7 @@ fn killed_between_intent_and_send_or_send_and_record_posts_exactly_once() {
             assert_eq!(sent_before, usize::from(fault == "after-send"), "{fault}");
             // Restarted without the fault: after the dead claim's lease, the post is taken up
             // with the same nonce, so Discord keeps one message.
-            let second = serve_with(
-                &cfg,
-                Some("bot-token"),
-                &[("DOSSIER_CLAIM_LEASE_SECS", "2")],
-                &[],
-            );
+            let second = serve_with(&cfg, Some("bot-token"), &[], &[]);
             let posts = wait_for_messages(&fake, 1, 30).await;
             tokio::time::sleep(std::time::Duration::from_secs(4)).await;
             let posts_after = fake.messages_in("88");

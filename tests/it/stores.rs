@@ -485,6 +485,66 @@ async fn a_renewed_claim_holds_and_a_lapsed_one_is_taken_over(b: &Backend) {
         Claim::Won { attempt: 2 }
     ));
     assert!(!one.renew(sub.id, day, "a", at(20)).await.expect("renew"));
+
+    // What the scheduler wakes for: b's claim (renewed at 19 s) lapses a lease later; a failed
+    // post opens at its retry; a sent one, an older day's and an inactive place's are left out.
+    use dossier::schedule::store::{PostOutcome, PostState, Unsettled};
+    let opens = |u: Vec<Unsettled>| {
+        let mut o: Vec<Option<DateTime<Utc>>> = u.iter().map(|u| u.opens_at(lease)).collect();
+        o.sort();
+        o
+    };
+    assert_eq!(
+        opens(one.unsettled(day).await.expect("unsettled")),
+        [Some(at(29))]
+    );
+    let failing = one.subscribe(&new_sub(78), now()).await.expect("subscribe");
+    assert!(matches!(
+        one.claim(&failing, day, now(), "a", lease, at(0))
+            .await
+            .expect("claim"),
+        Claim::Won { .. }
+    ));
+    let failed = PostState::Failed {
+        error: "no answer within 15 s".into(),
+    };
+    let outcome = PostOutcome {
+        day,
+        scheduled: now(),
+        state: &failed,
+        snapshot: None,
+        retry_at: Some(at(45)),
+    };
+    one.record(&failing, &outcome, at(1)).await.expect("record");
+    let sent_sub = one.subscribe(&new_sub(79), now()).await.expect("subscribe");
+    let sent = PostState::Sent {
+        message_id: "1".into(),
+    };
+    let outcome = PostOutcome {
+        state: &sent,
+        retry_at: None,
+        ..outcome
+    };
+    one.record(&sent_sub, &outcome, at(1))
+        .await
+        .expect("record");
+    assert_eq!(
+        opens(other.unsettled(day).await.expect("unsettled")),
+        [Some(at(29)), Some(at(45))]
+    );
+    assert!(
+        one.unsettled(day.succ_opt().expect("day"))
+            .await
+            .expect("unsettled")
+            .is_empty()
+    );
+    one.unsubscribe(&failing.destination, None)
+        .await
+        .expect("unsubscribe");
+    assert_eq!(
+        opens(one.unsettled(day).await.expect("unsettled")),
+        [Some(at(29))]
+    );
 }
 
 #[test]

@@ -81,6 +81,17 @@ impl Synapse {
         s
     }
 
+    /// A Synapse with these users registered, each with `password`.
+    pub async fn with_users(users: &[&str], password: &str) -> Synapse {
+        let synapse = tokio::task::spawn_blocking(Synapse::start)
+            .await
+            .expect("synapse");
+        for u in users {
+            synapse.register(u, password);
+        }
+        synapse
+    }
+
     fn spawn(&mut self) {
         let log = std::fs::File::create(self.dir.path().join("synapse.out")).expect("log");
         let child = Command::new(self.venv.join("bin/python"))

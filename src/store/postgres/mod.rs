@@ -37,21 +37,7 @@ pub enum PgError {
     Refused(String, String),
 }
 
-/// An error and what caused it, in one line: "error performing TLS handshake: invalid peer
-/// certificate: UnknownIssuer" says what to fix where the first part alone does not.
-fn causes(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut next = e.source();
-    while let Some(cause) = next {
-        let text = cause.to_string();
-        if !out.ends_with(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        next = cause.source();
-    }
-    out
-}
+use crate::deadlines::causes;
 
 /// Why a connection of its own was not made.
 #[derive(Debug, thiserror::Error)]

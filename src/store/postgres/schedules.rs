@@ -489,6 +489,25 @@ impl ScheduleStore for PgStore {
             .map_err(|e| self.q(e))
     }
 
+    async fn unsettled(&self, from: NaiveDate) -> Result<Vec<Unsettled>, StoreError> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                &format!(
+                    "SELECT {} FROM posts p JOIN subscriptions s ON s.id = p.subscription_id
+                     WHERE s.active AND p.state IN ('claimed', 'failed') AND p.day >= $1",
+                    rows::UNSETTLED_COLUMNS
+                ),
+                &[&from],
+            )
+            .await
+            .map_err(|e| self.q(e))?;
+        rows.iter()
+            .map(|r| rows::unsettled(r))
+            .collect::<Result<_, _>>()
+            .map_err(|e| store_error(super::unreadable(&self.db, e)))
+    }
+
     async fn recent(&self, subscription: i64, n: usize) -> Result<Vec<PostRecord>, StoreError> {
         let client = self.client().await?;
         let rows = client

@@ -7,6 +7,7 @@ use super::{Db, DbError, Rows, mapped};
 use crate::schedule::store::*;
 use crate::store::rows::{
     self, POST_COLUMNS, POST_ROW_COLUMNS, SNAPSHOT_ROW_COLUMNS, SUBSCRIPTION_COLUMNS,
+    UNSETTLED_COLUMNS,
 };
 use crate::store::schedules::*;
 use crate::store::stamp;
@@ -357,6 +358,19 @@ impl ScheduleStore for SqliteStore {
         day.map(|d| stamp::read_day(&d))
             .transpose()
             .map_err(|e| StoreError::Query(e.to_string()))
+    }
+
+    async fn unsettled(&self, from: NaiveDate) -> Result<Vec<Unsettled>, StoreError> {
+        self.db
+            .read(move |c| {
+                c.prepare_cached(&format!(
+                    "SELECT {UNSETTLED_COLUMNS} FROM posts p JOIN subscriptions s ON s.id = p.subscription_id
+                     WHERE s.active = 1 AND p.state IN ('claimed', 'failed') AND p.day >= ?1"
+                ))?
+                .rows_of(params![stamp::write_day(from)], |r| rows::unsettled(r))
+            })
+            .await
+            .map_err(store_error)
     }
 
     async fn renew(
