@@ -133,8 +133,10 @@ pub struct Fake {
     rate_limit_edits: Arc<AtomicU32>,
     /// Milliseconds to hold each edit of an original response before answering it.
     edit_delay_ms: Arc<AtomicU64>,
-    /// Milliseconds to hold each channel message before creating it.
+    /// Milliseconds to hold each channel message before creating it, and up to how many more
+    /// (spread over the channels).
     message_delay_ms: Arc<AtomicU64>,
+    message_delay_spread_ms: Arc<AtomicU64>,
     /// Messages created in channels: (channel, nonce, message), as Discord keeps them.
     created: Arc<Mutex<Vec<Created>>>,
     seq: Arc<AtomicU64>,
@@ -188,6 +190,7 @@ impl Fake {
             rate_limit_edits: Arc::default(),
             edit_delay_ms: Arc::default(),
             message_delay_ms: Arc::default(),
+            message_delay_spread_ms: Arc::default(),
             created: Arc::default(),
             seq: Arc::default(),
             control,
@@ -311,6 +314,16 @@ impl Fake {
     /// Answer every channel again (requests already held stay held: their senders gave up).
     pub fn answer_again(&self) {
         self.hung.lock().expect("lock").clear();
+    }
+
+    /// Hold each message sent to a channel from `least` to `most` before creating it: each
+    /// channel its own time in that range, spread evenly over the channels' ids.
+    pub fn delay_messages_between(&self, least: Duration, most: Duration) {
+        self.delay_messages(least);
+        self.message_delay_spread_ms.store(
+            most.saturating_sub(least).as_millis() as u64,
+            Ordering::SeqCst,
+        );
     }
 
     pub fn dispatch(&self, event: &str, d: Value) {
@@ -466,7 +479,15 @@ async fn rest(
         }
         ("POST", ["webhooks", _, _]) => ok(message_json()),
         ("POST", ["channels", channel, "messages"]) => {
-            let delay = fake.message_delay_ms.load(Ordering::SeqCst);
+            let spread = fake.message_delay_spread_ms.load(Ordering::SeqCst);
+            let delay = fake.message_delay_ms.load(Ordering::SeqCst)
+                + if spread > 0 {
+                    // A multiplicative hash of the channel id: even over the range.
+                    let id: u64 = channel.parse().unwrap_or_default();
+                    id.wrapping_mul(0x9E37_79B9_7F4A_7C15) % (spread + 1)
+                } else {
+                    0
+                };
             if delay > 0 {
                 tokio::time::sleep(Duration::from_millis(delay)).await;
             }
