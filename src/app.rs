@@ -89,7 +89,7 @@ impl App {
             places: Arc::new(Places::in_memory()),
             feed: Arc::new(Feed::in_memory()),
             public_url: None,
-            claim_lease: crate::scheduler::LEASE,
+            claim_lease: crate::deadlines::CLAIM_LEASE,
             charts: true,
             moderators: Arc::new(Moderators::default()),
             metrics,

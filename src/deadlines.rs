@@ -21,6 +21,11 @@ pub const DATABASE: Duration = Duration::from_secs(3);
 /// A git pull or push of the cards' remote. `[deadlines] git`.
 pub const GIT_NETWORK: Duration = Duration::from_secs(30);
 
+/// How long a replica's claim on a daily briefing holds unrenewed, unless `[schedules]
+/// claim_lease` says otherwise: another replica takes the post over this long after the owner's
+/// last renewal (it renews every third of this while it sends, so a slow send keeps it).
+pub const CLAIM_LEASE: Duration = Duration::from_secs(10);
+
 /// The longest one daily briefing's send may hold a posting slot, whatever the door does
 /// inside it (several requests, key sharing in an encrypted room, waits a 429 asked for).
 pub const BRIEFING_SEND: Duration = Duration::from_secs(300);

@@ -124,7 +124,7 @@ impl ConfigCheck<'_> {
 
 /// The bounds of `[schedules] claim_lease`: long enough that a renewal (every third of it)
 /// lands through a busy database, short enough that a dead replica's briefings are not late.
-const CLAIM_LEASE: (std::time::Duration, std::time::Duration) = (
+const CLAIM_LEASE_BOUNDS: (std::time::Duration, std::time::Duration) = (
     std::time::Duration::from_secs(2),
     std::time::Duration::from_secs(600),
 );
@@ -132,12 +132,12 @@ const CLAIM_LEASE: (std::time::Duration, std::time::Duration) = (
 impl ConfigCheck<'_> {
     /// `[schedules] claim_lease`: 10 s unless set.
     pub(super) fn claim_lease(&mut self, s: Option<&Spanned<RawSchedules>>) -> std::time::Duration {
-        let default = crate::scheduler::LEASE;
+        let default = crate::deadlines::CLAIM_LEASE;
         let Some(v) = s.and_then(|s| s.get_ref().claim_lease.as_ref()) else {
             return default;
         };
         match crate::deadlines::parse(v.get_ref()) {
-            Some(d) if (CLAIM_LEASE.0..=CLAIM_LEASE.1).contains(&d) => d,
+            Some(d) if (CLAIM_LEASE_BOUNDS.0..=CLAIM_LEASE_BOUNDS.1).contains(&d) => d,
             _ => {
                 self.err(
                     v.span(),

@@ -6,4 +6,4 @@
 pub mod chat;
 pub mod run;
 
-pub use run::{LEASE, PostError, PostFuture, Poster, ScheduleWatch, Scheduler};
+pub use run::{PostError, PostFuture, Poster, ScheduleWatch, Scheduler};

@@ -21,10 +21,6 @@ use std::sync::{Arc, Mutex};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-/// How long a claim holds, unless `[schedules] claim_lease` says otherwise, before another
-/// process may take the post over (its owner died). The owner renews it every third of this
-/// while it sends, so a slow send keeps it.
-pub const LEASE: std::time::Duration = std::time::Duration::from_secs(10);
 /// The scheduler wakes at the next due time or the next claim's lapse or retry, and besides
 /// looks at least this often (or once a lease, when that is shorter): for subscriptions another
 /// replica made, and claims it made after this one last looked.

@@ -144,8 +144,12 @@ fn a_replica_killed_mid_drain_leaves_its_claims_to_the_other_each_posted_once() 
             .expect("postgres");
         let database = pg.database("killed");
         let fake = Fake::start().await;
-        // Slow sends, so the kill lands with posts claimed and in flight.
-        fake.delay_messages(std::time::Duration::from_millis(150));
+        // Slow sends, each channel its own time, so the kill lands with posts claimed and in
+        // flight.
+        fake.delay_messages_between(
+            std::time::Duration::from_millis(100),
+            std::time::Duration::from_millis(300),
+        );
         let dir = tempfile::tempdir().expect("tempdir");
         let a = replica_config(dir.path(), "a", &database, &fake);
         let b = replica_config(dir.path(), "b", &database, &fake);
