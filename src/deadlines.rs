@@ -21,6 +21,11 @@ pub const DATABASE: Duration = Duration::from_secs(3);
 /// A git pull or push of the cards' remote. `[deadlines] git`.
 pub const GIT_NETWORK: Duration = Duration::from_secs(30);
 
+/// What dossier fetches on its own account (feeds, source pages): connecting, and the whole
+/// answer, body included.
+pub const FETCH_CONNECT: Duration = Duration::from_secs(5);
+pub const FETCH: Duration = Duration::from_secs(20);
+
 /// How long a replica's claim on a daily briefing holds unrenewed, unless `[schedules]
 /// claim_lease` says otherwise: another replica takes the post over this long after the owner's
 /// last renewal (it renews every third of this while it sends, so a slow send keeps it).

@@ -20,11 +20,13 @@ pub mod digest;
 pub mod discord;
 pub mod edit;
 pub mod feed;
+pub mod fetch;
 pub mod http;
 pub mod library;
 #[cfg(feature = "matrix")]
 pub mod matrix;
 pub mod metrics;
+pub mod newsdesk;
 pub mod places;
 pub mod platform;
 pub mod reload;

@@ -35,7 +35,7 @@ pub const LAYERS: &[(&str, &[&str])] = &[
     (
         "features",
         &[
-            "commands", "digest", "render", "edit", "schedule", "config", "charts",
+            "commands", "digest", "render", "edit", "schedule", "config", "charts", "newsdesk",
         ],
     ),
     (
@@ -49,6 +49,7 @@ pub const LAYERS: &[(&str, &[&str])] = &[
             "scheduler",
             "places",
             "feed",
+            "fetch",
         ],
     ),
     ("composition", &["app"]),

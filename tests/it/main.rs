@@ -29,6 +29,7 @@ mod edit_stores;
 mod fake_discord;
 #[cfg(feature = "matrix")]
 mod feed;
+mod fetch;
 mod fixtures;
 #[cfg(feature = "matrix")]
 mod matrix_charts;

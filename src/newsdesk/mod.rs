@@ -1,0 +1,6 @@
+//! The newsdesk: news feeds read into items (`items`, with their text made plain by `text`),
+//! each scored against its topic's actors, people and keywords (`matching`), and the same story
+//! from several outlets merged into one proposed timeline event (`proposals`) for moderators
+//! to approve. Pure: fetching and keeping are the service's.
+
+pub mod text;
