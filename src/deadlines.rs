@@ -53,7 +53,7 @@ impl Default for Deadlines {
     }
 }
 
-/// "15s", "2m", "500ms", or a bare number of seconds; `None` for anything else.
+/// "15s", "2m", "2h", "500ms", or a bare number of seconds; `None` for anything else.
 pub fn parse(s: &str) -> Option<Duration> {
     let s = s.trim();
     let digits = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
@@ -63,6 +63,7 @@ pub fn parse(s: &str) -> Option<Duration> {
         "" | "s" => Some(Duration::from_secs(n)),
         "ms" => Some(Duration::from_millis(n)),
         "m" => n.checked_mul(60).map(Duration::from_secs),
+        "h" => n.checked_mul(3600).map(Duration::from_secs),
         _ => None,
     }
 }
@@ -104,13 +105,14 @@ mod tests {
         assert_eq!(parse("15s"), Some(Duration::from_secs(15)));
         assert_eq!(parse("15"), Some(Duration::from_secs(15)));
         assert_eq!(parse("2m"), Some(Duration::from_secs(120)));
+        assert_eq!(parse("2h"), Some(Duration::from_secs(7200)));
         assert_eq!(parse(" 500ms "), Some(Duration::from_millis(500)));
         for bad in [
             "",
             "s",
             "1.5s",
             "-3s",
-            "2h",
+            "2d",
             "15 seconds",
             "99999999999999999999m",
         ] {

@@ -15,11 +15,12 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// The files a topic folder may hold, besides the `actors/` folder.
-pub const TOPIC_FILES: [&str; 4] = [
+pub const TOPIC_FILES: [&str; 5] = [
     "topic.toml",
     "sources.toml",
     "timeline.toml",
     "experts.toml",
+    "feeds.toml",
 ];
 
 /// The folder of actor cards inside a topic.
@@ -353,6 +354,7 @@ fn load_topic(v: &mut Validator, name: &str, dir: &Path) -> Option<Topic> {
     let sources = card::<RawSources>(v, &dir.join("sources.toml"), true);
     let timeline = card::<RawTimeline>(v, &dir.join("timeline.toml"), false);
     let experts = card::<RawExperts>(v, &dir.join("experts.toml"), false);
+    let feeds = card::<RawFeeds>(v, &dir.join("feeds.toml"), false);
     let mut actors = Vec::new();
     let actors_dir = dir.join(ACTORS_DIR);
     let files = actor_files(v, &actors_dir);
@@ -367,6 +369,7 @@ fn load_topic(v: &mut Validator, name: &str, dir: &Path) -> Option<Topic> {
         sources.is_some(),
         timeline.is_some(),
         experts.is_some(),
+        feeds.is_some(),
     ]
     .iter()
     .filter(|read| **read)
@@ -382,6 +385,7 @@ fn load_topic(v: &mut Validator, name: &str, dir: &Path) -> Option<Topic> {
         actors,
         timeline,
         experts,
+        feeds,
     });
     (v.report.errors() == errors_before)
         .then_some(topic)

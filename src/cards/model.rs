@@ -84,6 +84,48 @@ pub struct Topic {
     pub dir: PathBuf,
     /// How many card files the topic was read from.
     pub card_files: usize,
+    /// The news feeds the newsdesk reads for it (`feeds.toml`), if any.
+    pub feeds: Option<Feeds>,
+}
+
+/// A topic's `feeds.toml`, checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Feeds {
+    pub keywords: Vec<String>,
+    pub exclude: Vec<String>,
+    /// How many distinct things an item must name to be proposed.
+    pub min_score: u32,
+    pub feeds: Vec<FeedSource>,
+}
+
+/// How many distinct things an item must name, unless `min_score` says otherwise.
+pub const DEFAULT_MIN_SCORE: u32 = 2;
+
+/// One feed of a topic.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FeedSource {
+    pub at: FeedAt,
+    pub outlet: Option<String>,
+    pub every: std::time::Duration,
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+}
+
+/// Where a feed is read from.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum FeedAt {
+    Url(String),
+    /// A file in the topic folder (the path as written, relative to the folder).
+    Path(String),
+}
+
+impl FeedAt {
+    /// The address or the path, as written.
+    pub fn as_str(&self) -> &str {
+        match self {
+            FeedAt::Url(u) | FeedAt::Path(u) => u,
+        }
+    }
 }
 
 /// Whether a claim's own words already say how it is known: "reported", "reportedly",

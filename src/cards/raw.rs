@@ -444,3 +444,66 @@ pub struct RawView {
     #[schemars(with = "Vec<String>")]
     pub sources: List,
 }
+
+/// `feeds.toml`: the news feeds the newsdesk reads for this topic, and what makes an item
+/// worth proposing.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawFeeds {
+    /// What an item must say to be proposed, besides the actors' names and aliases.
+    #[serde(default, rename = "match")]
+    #[schemars(with = "Option<RawMatch>")]
+    pub matching: Option<Spanned<RawMatch>>,
+    /// One `[[feed]]` table per feed.
+    #[serde(default)]
+    #[schemars(with = "Vec<RawFeed>")]
+    pub feed: Vec<Spanned<RawFeed>>,
+}
+
+/// `[match]`: the topic's words.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawMatch {
+    /// Words and phrases that make an item about the topic ("Hormuz", "Muscat talks").
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub keywords: Vec<Text>,
+    /// Words and phrases that rule an item out ("football").
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub exclude: Vec<Text>,
+    /// How many distinct things an item must name to be proposed (2 unless set).
+    #[serde(default)]
+    #[schemars(with = "Option<u32>")]
+    pub min_score: Option<Spanned<i64>>,
+}
+
+/// One `[[feed]]`: where it is, and its own words.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawFeed {
+    /// The feed's address (RSS, Atom or JSON Feed), https://…
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub url: Option<Text>,
+    /// Or a feed file in the topic folder (fetched by another tool, or for trying it offline).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub path: Option<Text>,
+    /// Who publishes it; the feed's own title unless set.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub outlet: Option<Text>,
+    /// How often to read it: "15m", "2h" (30m unless set, at least 5m).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub every: Option<Text>,
+    /// An item of this feed must also say one of these.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub include: Vec<Text>,
+    /// An item of this feed that says one of these is ruled out.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub exclude: Vec<Text>,
+}

@@ -4,7 +4,7 @@
 //! must look like; the checks that need the whole topic (references, dates in order, staleness)
 //! stay `dossier check`'s.
 
-use super::raw::{RawActor, RawExperts, RawSources, RawTimeline, RawTopic};
+use super::raw::{RawActor, RawExperts, RawFeeds, RawSources, RawTimeline, RawTopic};
 use schemars::generate::SchemaSettings;
 
 /// Each kind of card file: its name, the files it describes (a Taplo `include` pattern), and
@@ -73,6 +73,11 @@ pub fn all() -> Vec<CardSchema> {
             schema: schema_for::<RawExperts>("dossier expert views (experts.toml)"),
         },
         CardSchema {
+            kind: "feeds",
+            files: "**/feeds.toml",
+            schema: schema_for::<RawFeeds>("dossier news feeds of a topic (feeds.toml)"),
+        },
+        CardSchema {
             kind: "actor",
             files: "**/actors/*.toml",
             schema: schema_for::<RawActor>("dossier actor card (actors/<id>.toml)"),
@@ -98,6 +103,7 @@ pub fn kind_of(path: &std::path::Path) -> Option<&'static str> {
         "sources.toml" => Some("sources"),
         "timeline.toml" => Some("timeline"),
         "experts.toml" => Some("experts"),
+        "feeds.toml" => Some("feeds"),
         _ => None,
     }
 }

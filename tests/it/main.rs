@@ -42,6 +42,7 @@ mod moderators;
 mod never_panics;
 #[cfg(all(feature = "discord", feature = "matrix"))]
 mod new_from_chat;
+mod newsdesk;
 #[cfg(feature = "discord")]
 mod places;
 mod postgres;

@@ -48,7 +48,10 @@ fn complaints(path: &Path) -> Vec<String> {
 fn every_kind_has_a_draft_07_schema_that_forbids_unknown_keys() {
     let all = schema::all();
     let kinds: Vec<_> = all.iter().map(|s| s.kind).collect();
-    assert_eq!(kinds, ["topic", "sources", "timeline", "experts", "actor"]);
+    assert_eq!(
+        kinds,
+        ["topic", "sources", "timeline", "experts", "feeds", "actor"]
+    );
     for s in &all {
         assert!(jsonschema::draft7::meta::is_valid(&s.schema), "{}", s.kind);
         assert_eq!(s.schema["additionalProperties"], false, "{}", s.kind);

@@ -81,6 +81,7 @@ pub struct TopicCards {
     pub actors_complete: bool,
     pub timeline: Option<(RawTimeline, File)>,
     pub experts: Option<(RawExperts, File)>,
+    pub feeds: Option<(RawFeeds, File)>,
 }
 
 /// What a topic card says about dates that its other cards are checked against.

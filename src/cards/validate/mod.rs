@@ -3,12 +3,13 @@
 //! value and names the fix. Invalid values get placeholders so checking can go on; a topic with
 //! any error is never served.
 //!
-//! `checks` holds the validator and the checks of single values; `topic`, `sources`, `actors`
-//! and `events` check their cards.
+//! `checks` holds the validator and the checks of single values; `topic`, `sources`, `actors`,
+//! `events` and `feeds` check their cards.
 
 pub mod actors;
 pub mod checks;
 pub mod events;
+pub mod feeds;
 pub mod sources;
 pub mod topic;
 

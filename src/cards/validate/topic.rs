@@ -63,8 +63,10 @@ impl Validator {
         if let Some((_, f)) = &cards.sources {
             self.uncited_sources(f, &sources, &refs.cited);
         }
+        let feeds = self.feeds(cards.feeds.as_ref(), &cards.dir);
         topic.map(|t| Topic {
             sources: sources.into_iter().map(|(s, _)| s).collect(),
+            feeds,
             ..t
         })
     }
@@ -135,6 +137,7 @@ impl Validator {
             experts: Vec::new(),
             dir: cards.dir.clone(),
             card_files: 0,
+            feeds: None,
             id,
         }
     }
