@@ -3,4 +3,7 @@
 //! from several outlets merged into one proposed timeline event (`proposals`) for moderators
 //! to approve. Pure: fetching and keeping are the service's.
 
+pub mod canon;
+pub mod items;
+pub mod matching;
 pub mod text;

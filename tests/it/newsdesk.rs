@@ -100,3 +100,163 @@ fn each_mistake_in_feeds_toml_is_pointed_at() {
         "the message does not repeat the password"
     );
 }
+
+/// The bundled topic and its `feeds.toml`.
+fn bundled_topic() -> dossier::cards::model::Topic {
+    let loaded = load(&bundled());
+    assert!(!loaded.report.has_errors(), "{}", loaded.report.human());
+    loaded.topics.into_iter().next().expect("the bundled topic")
+}
+
+#[test]
+fn matching_finds_the_topic_in_labelled_headlines_with_high_precision() {
+    use dossier::newsdesk::matching::{Matcher, Verdict};
+    let topic = bundled_topic();
+    let feeds = topic.feeds.clone().expect("the bundled topic's feeds.toml");
+    let matcher = Matcher::new(&topic, &feeds);
+    let labelled = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/newsdesk/headlines.tsv"),
+    )
+    .expect("headlines");
+    let (mut tp, mut fp, mut fn_, mut tn) = (0, 0, 0, 0);
+    let mut wrong = Vec::new();
+    for line in labelled
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
+        let (label, headline) = line.split_once('\t').expect("label<TAB>headline");
+        let relevant = label == "1";
+        let verdict = matcher.judge(headline, "", None);
+        let proposed = matches!(verdict, Verdict::Matches { .. });
+        match (relevant, proposed) {
+            (true, true) => tp += 1,
+            (false, true) => fp += 1,
+            (true, false) => fn_ += 1,
+            (false, false) => tn += 1,
+        }
+        if relevant != proposed {
+            wrong.push(format!("{label} {headline}: {verdict:?}"));
+        }
+    }
+    let precision = tp as f64 / (tp + fp) as f64;
+    let recall = tp as f64 / (tp + fn_) as f64;
+    eprintln!(
+        "matching on {} labelled headlines at the default threshold: precision {precision:.3}, recall {recall:.3} (tp {tp}, fp {fp}, fn {fn_}, tn {tn})\n{}",
+        tp + fp + fn_ + tn,
+        wrong.join("\n")
+    );
+    assert_eq!(tp + fp + fn_ + tn, 150);
+    assert!(precision >= 0.9, "precision {precision:.3}");
+    assert!(recall >= 0.75, "recall {recall:.3}");
+}
+
+#[test]
+fn matching_is_whole_words_capitals_for_short_names_and_each_thing_once() {
+    use dossier::newsdesk::matching::{Matcher, Verdict};
+    let topic = bundled_topic();
+    let feeds = topic.feeds.clone().expect("feeds");
+    let m = Matcher::new(&topic, &feeds);
+    // "Iranian" is not "Iran"; "us" in lower case is not the United States.
+    assert_eq!(
+        m.judge("Iranian chefs join us in Paris", "", None).score(),
+        0
+    );
+    // The US in capitals and with stops; Iran once however often it is named.
+    let Verdict::Matches { actors, .. } =
+        m.judge("U.S. and Iran: Iran says Iran will talk", "", None)
+    else {
+        panic!("a match");
+    };
+    assert_eq!(actors, ["united-states", "iran"], "in the order named");
+    // "Muscat" inside "Muscat talks" counts once.
+    assert_eq!(m.judge("Muscat talks resume", "", None).score(), 1);
+    // Accents and case do not matter; the topic's exclude words rule an item out.
+    assert_eq!(m.judge("TÜRKIYE and QATAR", "", None).score(), 2);
+    assert!(matches!(
+        m.judge("Iran and the US meet before the World Cup", "", None),
+        Verdict::Excluded { .. }
+    ));
+    // 64 KiB of names is judged quickly and in bounds.
+    let long = "Iran US Oman Hormuz ".repeat(3300);
+    let started = std::time::Instant::now();
+    assert!(m.judge(&long, &long, None).score() >= 3);
+    assert!(started.elapsed() < std::time::Duration::from_secs(1));
+}
+
+#[test]
+fn feeds_of_every_kind_are_read_into_plain_items() {
+    use dossier::newsdesk::items::read;
+    let fixture = |name: &str| {
+        std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/newsdesk/feeds")
+                .join(name),
+        )
+        .expect("fixture")
+    };
+    let rss = read(&fixture("rss2.xml")).expect("RSS 2.0");
+    assert_eq!(rss.title.as_deref(), Some("Example World News"));
+    assert_eq!(rss.items.len(), 3);
+    let first = &rss.items[0];
+    assert_eq!(first.title, "Iran & US negotiators meet in Muscat");
+    assert_eq!(
+        first.summary,
+        "Delegations met for a new round — a test item."
+    );
+    assert_eq!(first.guid, "ex-2026-10-08-1");
+    assert_eq!(
+        first.url.as_deref(),
+        Some("https://news.example.org/world/2026/10/08/muscat-round?utm_source=rss")
+    );
+    assert_eq!(
+        first.published.map(|d| d.to_rfc3339()).as_deref(),
+        Some("2026-10-08T09:30:00+00:00")
+    );
+    assert_eq!(
+        rss.items[1].published, None,
+        "an item without a date has none"
+    );
+    assert_eq!(rss.items[1].summary, "Oman’s mediation, in a test item.");
+    assert_eq!(rss.items[2].url, None, "only http(s) links are kept");
+
+    let atom = read(&fixture("atom.xml")).expect("Atom");
+    assert_eq!(
+        atom.items[0].title,
+        "Araghchi says Tehran will reply within days"
+    );
+    assert_eq!(
+        atom.items[0].summary,
+        "Messages still go through mediators."
+    );
+    assert_eq!(
+        atom.items[0].url.as_deref(),
+        Some("https://atom.example.org/2026/10/09/reply")
+    );
+
+    let json = read(&fixture("feed.json")).expect("JSON Feed");
+    assert_eq!(json.title.as_deref(), Some("Example JSON Wire"));
+    assert_eq!(json.items[0].summary, "A test item & nothing more.");
+    assert_eq!(json.items[0].guid, "wire-1");
+
+    let rdf = read(&fixture("rdf.xml")).expect("RSS 1.0");
+    assert_eq!(rdf.items[0].title, "IRGC navy claims strike near Hormuz");
+    assert!(rdf.items[0].published.is_some());
+
+    assert!(read(&fixture("malformed.xml")).is_err());
+    assert!(read(b"").is_err());
+    assert!(read(b"<html><body>not a feed</body></html>").is_err());
+    // 64 KiB of nesting is refused before parsing; 64 KiB of items is read in bounds.
+    let deep = format!(
+        "<rss version=\"2.0\"><channel>{}</channel></rss>",
+        "<x>".repeat(21_000)
+    );
+    assert!(read(deep.as_bytes()).unwrap_err().contains("deep"));
+    let many = format!(
+        "<rss version=\"2.0\"><channel><title>t</title>{}</channel></rss>",
+        "<item><title>Iran</title></item>".repeat(2_000)
+    );
+    assert_eq!(
+        read(many.as_bytes()).expect("many").items.len(),
+        dossier::newsdesk::items::MAX_ITEMS
+    );
+}
