@@ -406,7 +406,7 @@ fn schema_prints_one_kind_writes_them_all_and_refuses_an_unknown_kind() {
     let out = dir.path().join("briefings/.schema");
     let all = run(&["schema", "--out", out.to_str().expect("utf-8 path")]);
     assert_eq!(all.status.code(), Some(0), "{}", stderr(&all));
-    for kind in ["topic", "sources", "timeline", "experts", "actor"] {
+    for kind in ["topic", "sources", "timeline", "experts", "feeds", "actor"] {
         let text = std::fs::read_to_string(out.join(format!("{kind}.schema.json")))
             .unwrap_or_else(|e| panic!("{kind}: {e}"));
         let _: serde_json::Value = serde_json::from_str(&text).expect("JSON");
@@ -414,9 +414,9 @@ fn schema_prints_one_kind_writes_them_all_and_refuses_an_unknown_kind() {
     // What it prints is a .taplo.toml that reads as TOML and points each card at its schema.
     let taplo: toml::Value = toml::from_str(&stdout(&all)).expect("TOML rules");
     let rules = taplo["rule"].as_array().expect("[[rule]]");
-    assert_eq!(rules.len(), 5);
+    assert_eq!(rules.len(), 6);
     assert!(
-        rules[4]["schema"]["path"]
+        rules[5]["schema"]["path"]
             .as_str()
             .is_some_and(|p| p.ends_with("briefings/.schema/actor.schema.json")),
         "{taplo:#?}"
