@@ -6,6 +6,7 @@ pub mod ask;
 pub mod chat;
 pub mod check;
 pub mod config;
+pub mod desk;
 pub mod digest;
 #[cfg(feature = "discord")]
 pub mod discord;
@@ -44,6 +45,9 @@ pub enum Cmd {
     Digest(digest::Args),
     /// Run the chat doors named in a config file (Discord, Matrix), reloading the cards live.
     Serve(serve::Args),
+    /// The newsdesk: `desk poll` reads every topic's feeds now and prints the proposals.
+    #[command(subcommand)]
+    Desk(desk::Cmd),
     /// Config tools: check a config file and the cards it names, without connecting anywhere.
     #[command(subcommand)]
     Config(config::Cmd),
@@ -76,6 +80,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Cmd::Digest(a) => digest::run(a),
         Cmd::Serve(a) => serve::run(a),
         Cmd::Config(c) => config::run(c),
+        Cmd::Desk(c) => desk::run(c),
         Cmd::Health(a) => health::run(a),
         Cmd::New(c) => new::run(c),
         Cmd::Schema(a) => schema::run(a),

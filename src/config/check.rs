@@ -135,6 +135,7 @@ impl ConfigCheck<'_> {
         let state = choice.local;
         let deadlines = self.deadlines(raw.deadlines.as_ref());
         let claim_lease = self.claim_lease(raw.schedules.as_ref());
+        let newsdesk = self.newsdesk(raw.newsdesk.as_ref());
         let discord = raw.discord.map(|d| DiscordConfig {
             deadline: deadlines.discord,
             ..self.discord(d)
@@ -173,6 +174,7 @@ impl ConfigCheck<'_> {
             .unwrap_or(true);
         let cards_remote = raw.cards_remote.as_ref().and_then(|r| self.cards_remote(r));
         Config {
+            newsdesk,
             deadlines,
             claim_lease,
             cards_remote,
@@ -242,6 +244,40 @@ impl ConfigCheck<'_> {
             }
         });
         WebConfig { public_url }
+    }
+
+    /// `[newsdesk]`: the contact must be an http(s) URL; at most 500 proposals a day.
+    fn newsdesk(&mut self, n: Option<&Spanned<RawNewsdesk>>) -> NewsdeskConfig {
+        let mut out = NewsdeskConfig::default();
+        let Some(n) = n.map(Spanned::get_ref) else {
+            return out;
+        };
+        out.allow_private = n.allow_private.unwrap_or(false);
+        if let Some(c) = &n.contact {
+            match url::Url::parse(c.get_ref().trim()) {
+                Ok(u) if matches!(u.scheme(), "https" | "http" | "mailto") => {
+                    out.contact = Some(u.to_string())
+                }
+                _ => self.err(
+                    c.span(),
+                    "bad-url",
+                    "`contact` is not a URL".into(),
+                    "give where the sites you fetch from can reach you, e.g. \"https://briefings.example.org/about\"",
+                ),
+            }
+        }
+        if let Some(m) = &n.max_proposals_per_day {
+            match *m.get_ref() {
+                v @ 1..=500 => out.max_proposals_per_day = v as usize,
+                v => self.err(
+                    m.span(),
+                    "bad-value",
+                    format!("`max_proposals_per_day = {v}` is outside 1–500"),
+                    "unset, it is 20",
+                ),
+            }
+        }
+        out
     }
 
     /// `[cache] max_mib`: the reply cache's budget, 32 MiB when unset, at most 4 GiB.

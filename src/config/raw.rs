@@ -42,9 +42,23 @@ pub(super) struct RawConfig {
     pub(super) charts: Option<Spanned<RawCharts>>,
     #[serde(default)]
     pub(super) deadlines: Option<Spanned<RawDeadlines>>,
+    #[serde(default)]
+    pub(super) newsdesk: Option<Spanned<RawNewsdesk>>,
     /// `[schedules]`: how the daily briefings are run (the briefings are `[[schedule]]`).
     #[serde(default)]
     pub(super) schedules: Option<Spanned<RawSchedules>>,
+}
+
+/// `[newsdesk]`: how the topics' feeds are read.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawNewsdesk {
+    #[serde(default)]
+    pub(super) allow_private: Option<bool>,
+    #[serde(default)]
+    pub(super) contact: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) max_proposals_per_day: Option<Spanned<i64>>,
 }
 
 /// `[deadlines]`: how long calls to other services may take.

@@ -52,11 +52,34 @@ pub struct Config {
     /// `cards_remote`: the git remote (a name, URL or path) the replicas' card folders pull
     /// from and push edits to.
     pub cards_remote: Option<String>,
+    /// `[newsdesk]`: how the topics' feeds are read.
+    pub newsdesk: NewsdeskConfig,
     /// `[deadlines]`: how long a call to Discord, Matrix or the cards remote may take.
     pub deadlines: crate::deadlines::Deadlines,
     /// `[schedules] claim_lease`: how long a replica's claim on a briefing holds without being
     /// renewed (so how soon another replica takes over the briefings of one that died).
     pub claim_lease: std::time::Duration,
+}
+
+/// `[newsdesk]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewsdeskConfig {
+    /// Fetch from loopback and private addresses too (an intranet; the tests).
+    pub allow_private: bool,
+    /// The operator's contact URL, in the `User-Agent` of every fetch.
+    pub contact: Option<String>,
+    /// How many proposals of one topic reach the moderators a day.
+    pub max_proposals_per_day: usize,
+}
+
+impl Default for NewsdeskConfig {
+    fn default() -> Self {
+        NewsdeskConfig {
+            allow_private: false,
+            contact: None,
+            max_proposals_per_day: 20,
+        }
+    }
 }
 
 /// A PostgreSQL database for the shared state. The address holds no password.

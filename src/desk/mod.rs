@@ -10,7 +10,8 @@
 //! refused (`target`). `new` makes topics and actor cards from the templates.
 //! `grammar` answers the chat commands. With `cards_remote`, edits travel between replicas by
 //! git: each topic is held across the replicas for an edit, pulled first and pushed after
-//! (`state`), and the others pull when told (`follow`).
+//! (`state`), and the others pull when told (`follow`). `news` polls a topic's news feeds into
+//! proposed timeline events.
 //!
 //! Platform-neutral: the router hands it a command, the doors show the [`Reply`](crate::reply::Reply).
 
@@ -22,6 +23,7 @@ pub mod follow;
 pub mod git;
 pub mod grammar;
 pub mod new;
+pub mod news;
 pub mod state;
 pub mod suggestions;
 pub mod target;

@@ -6,4 +6,5 @@
 pub mod canon;
 pub mod items;
 pub mod matching;
+pub mod proposals;
 pub mod text;

@@ -260,3 +260,138 @@ fn feeds_of_every_kind_are_read_into_plain_items() {
         dossier::newsdesk::items::MAX_ITEMS
     );
 }
+
+/// `dossier desk poll` with `args`, from `dir`.
+fn desk_poll(dir: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_dossier"))
+        .args(["desk", "poll"])
+        .args(args)
+        .current_dir(dir)
+        .env("DOSSIER_TODAY", "2026-11-25")
+        .env_remove("DOSSIER_BRIEFINGS")
+        .output()
+        .expect("run dossier")
+}
+
+#[test]
+fn desk_poll_reads_the_bundled_sample_feeds_offline() {
+    let out = desk_poll(&repo(), &["--format", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let topic = &v["topics"][0];
+    assert_eq!(topic["topic"], "iran-us-talks");
+    assert_eq!(topic["feeds"].as_array().map(Vec::len), Some(2));
+    let proposals = topic["proposals"].as_array().expect("proposals");
+    assert!(!proposals.is_empty());
+    for p in proposals {
+        for key in [
+            "id",
+            "topic",
+            "date",
+            "title",
+            "actors",
+            "score",
+            "confidence",
+            "sources",
+        ] {
+            assert!(!p[key].is_null(), "a proposal has `{key}`: {p}");
+        }
+        for s in p["sources"].as_array().expect("sources") {
+            for key in ["url", "outlet", "title", "date"] {
+                assert!(!s[key].is_null(), "a source has `{key}`: {s}");
+            }
+        }
+    }
+    // What the cards already cite is never proposed.
+    let cited = topic["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|i| i["fate"] == "already-cited")
+        .count();
+    assert!(cited >= 1, "{topic}");
+}
+
+#[test]
+fn desk_poll_fetches_feeds_merges_one_story_and_refuses_private_addresses_without_leave() {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    runtime().block_on(async {
+        let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = hits.clone();
+        let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
+            let counted = counted.clone();
+            async move {
+                counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let item = |title: &str, link: &str| {
+                    format!("<item><title>{title}</title><link>{link}</link><guid>{link}</guid><pubDate>Thu, 08 Oct 2026 09:00:00 GMT</pubDate></item>")
+                };
+                let body = match uri.path() {
+                    "/a.xml" => format!("<rss version=\"2.0\"><channel><title>Outlet A</title>{}{}</channel></rss>",
+                        item("Iran and US negotiators meet in Muscat for talks", "https://a.example.org/1"),
+                        item("Oman Air adds flights to Zurich", "https://a.example.org/2")),
+                    "/b.xml" => format!("<rss version=\"2.0\"><channel><title>Outlet B</title>{}</channel></rss>",
+                        item("US and Iran negotiators meet in Muscat", "https://b.example.org/9?utm_source=rss")),
+                    _ => return axum::http::StatusCode::NOT_FOUND.into_response(),
+                };
+                ([(header::CONTENT_TYPE, "application/rss+xml")], body).into_response()
+            }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        let dir = topic_with_feeds(&format!(
+            "[[feed]]\nurl = \"http://localhost:{port}/a.xml\"\n\n[[feed]]\nurl = \"http://localhost:{port}/b.xml\"\n"
+        ));
+        let config_dir = tempfile::tempdir().expect("config dir");
+        let cfg = config_dir.path().join("dossier.toml");
+        let briefings = dir.path().display().to_string();
+        let write_config = |allow: bool| {
+            std::fs::write(
+                &cfg,
+                format!("briefings = \"{briefings}\"\n\n[newsdesk]\nallow_private = {allow}\ncontact = \"https://briefings.example.org/about\"\n"),
+            )
+            .expect("config");
+        };
+        let poll_with = async |allow: bool| {
+            write_config(allow);
+            let dirpath = config_dir.path().to_path_buf();
+            let out = tokio::task::spawn_blocking(move || {
+                desk_poll(&dirpath, &["--config", "dossier.toml", "--format", "json"])
+            })
+            .await
+            .expect("poll");
+            let why = String::from_utf8_lossy(&out.stderr).into_owned();
+            let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+                .unwrap_or_else(|e| panic!("JSON ({e}): {why}"));
+            (out.status.code(), v)
+        };
+        // Without the operator's leave, nothing reaches 127.0.0.1.
+        let (code, v) = poll_with(false).await;
+        assert_eq!(code, Some(1), "no feed could be read");
+        let errors: Vec<String> = v["topics"][0]["feeds"]
+            .as_array()
+            .expect("feeds")
+            .iter()
+            .map(|f| f["error"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        assert!(errors.iter().all(|e| e.contains("loopback")), "{errors:?}");
+        assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 0);
+        // With it: one story from two outlets, one proposal with two sources, high confidence.
+        let (code, v) = poll_with(true).await;
+        assert_eq!(code, Some(0), "{v:#}");
+        let proposals = v["topics"][0]["proposals"].as_array().expect("proposals").clone();
+        assert_eq!(proposals.len(), 1, "{v:#}");
+        assert_eq!(proposals[0]["confidence"], "high");
+        assert_eq!(proposals[0]["sources"].as_array().map(Vec::len), Some(2));
+        assert_eq!(proposals[0]["date"], "2026-10-08");
+        assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 2);
+    });
+}

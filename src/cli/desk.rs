@@ -1,0 +1,200 @@
+//! `dossier desk poll [--config F] [--topic T] [--format human|json]`: read every feed of the
+//! topics now (`feeds.toml`), and print what the newsdesk would propose to the moderators, with
+//! what became of every item. Offline with `path =` feeds; `url =` feeds are fetched under the
+//! config's `[newsdesk]` address policy (public addresses only unless `allow_private`).
+
+use super::check::Format;
+use super::common::Common;
+use crate::desk::news::{Poll, poll};
+use crate::fetch::address::Policy;
+use crate::fetch::client::{Fetcher, Options};
+use crate::newsdesk::proposals::Fate;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Cmd {
+    /// Read every feed now and print the proposals (nothing is kept or posted).
+    Poll(PollArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PollArgs {
+    /// The config whose `[newsdesk]` settings apply (and whose `briefings` are read).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+pub fn run(cmd: Cmd) -> ExitCode {
+    match cmd {
+        Cmd::Poll(a) => run_poll(a),
+    }
+}
+
+fn run_poll(mut args: PollArgs) -> ExitCode {
+    let settings = match &args.config {
+        Some(path) => match super::common::read_config(path) {
+            Ok(c) => {
+                args.common.briefings = c.briefings.clone();
+                c.newsdesk
+            }
+            Err(code) => return code,
+        },
+        None => crate::config::NewsdeskConfig::default(),
+    };
+    let library = match args.common.library() {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let policy = Policy {
+        allow_private: settings.allow_private,
+        allowed: Vec::new(),
+    };
+    let fetcher = match Fetcher::new(Options::new(policy, settings.contact.as_deref())) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let topics: Vec<_> = library
+        .topics()
+        .iter()
+        .filter(|t| {
+            args.common
+                .default_topic
+                .as_deref()
+                .is_none_or(|id| id == t.id)
+        })
+        .filter(|t| t.feeds.is_some())
+        .collect();
+    if topics.is_empty() {
+        eprintln!(
+            "no topic has a feeds.toml with feeds: add one (see briefings/README.md, \"feeds.toml\")"
+        );
+        return ExitCode::from(1);
+    }
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let now = chrono::Utc::now();
+    let polls: Vec<Poll> = runtime.block_on(async {
+        let mut out = Vec::new();
+        for t in &topics {
+            out.push(poll(t, &fetcher, settings.max_proposals_per_day, now).await);
+        }
+        out
+    });
+    match args.format {
+        Format::Json => println!("{}", json(&polls)),
+        Format::Human => print!("{}", human(&polls)),
+    }
+    let any_read = polls
+        .iter()
+        .flat_map(|p| &p.feeds)
+        .any(|f| f.error.is_none());
+    if any_read {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+/// The polls as JSON: each proposal with an `id` (its place in this poll, from 1).
+fn json(polls: &[Poll]) -> String {
+    let mut next = 0;
+    let topics: Vec<serde_json::Value> = polls
+        .iter()
+        .map(|p| {
+            let proposals: Vec<serde_json::Value> = p
+                .proposals
+                .iter()
+                .map(|pr| {
+                    next += 1;
+                    let mut v = serde_json::to_value(pr).unwrap_or_default();
+                    v["id"] = serde_json::json!(next);
+                    v
+                })
+                .collect();
+            serde_json::json!({
+                "topic": p.topic,
+                "feeds": p.feeds,
+                "proposals": proposals,
+                "items": p.items.iter().map(|(title, outlet, fate)| {
+                    let mut v = serde_json::to_value(fate).unwrap_or_default();
+                    v["title"] = serde_json::json!(title);
+                    v["outlet"] = serde_json::json!(outlet);
+                    v
+                }).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    serde_json::to_string_pretty(&serde_json::json!({ "topics": topics })).unwrap_or_default()
+}
+
+/// The polls for a person at a terminal.
+fn human(polls: &[Poll]) -> String {
+    let mut out = String::new();
+    let mut next = 0;
+    for p in polls {
+        out.push_str(&format!("{}: {} feeds\n", p.topic, p.feeds.len()));
+        for f in &p.feeds {
+            match &f.error {
+                None => out.push_str(&format!("  {} ({}): {} items\n", f.feed, f.outlet, f.items)),
+                Some(e) => out.push_str(&format!("  {} ({}): not read: {e}\n", f.feed, f.outlet)),
+            }
+        }
+        if p.proposals.is_empty() {
+            out.push_str("  nothing to propose\n");
+        }
+        for pr in &p.proposals {
+            next += 1;
+            let confidence = match pr.confidence {
+                crate::newsdesk::proposals::Confidence::High => "high",
+                crate::newsdesk::proposals::Confidence::Medium => "medium",
+            };
+            out.push_str(&format!(
+                "\n{next}. {}  {}\n   {confidence} confidence · score {} · actors: {} · matched: {}{}\n",
+                pr.date.format("%-d %b %Y"),
+                pr.title,
+                pr.score,
+                pr.actors.join(", "),
+                pr.named.join(", "),
+                if pr.undated { " · undated: the day it was first seen" } else { "" }
+            ));
+            for (i, s) in pr.sources.iter().enumerate() {
+                out.push_str(&format!(
+                    "   [{}] {}: {} ({})\n",
+                    i + 1,
+                    s.outlet,
+                    s.title,
+                    s.url
+                ));
+            }
+        }
+        let count = |f: fn(&Fate) -> bool| p.items.iter().filter(|(_, _, x)| f(x)).count();
+        out.push_str(&format!(
+            "\n  items: {} proposed, {} merged, {} below the threshold, {} excluded, {} already cited, {} duplicates, {} waiting, {} without a link\n",
+            count(|f| matches!(f, Fate::Proposed { .. })),
+            count(|f| matches!(f, Fate::Merged { .. })),
+            count(|f| matches!(f, Fate::Below { .. })),
+            count(|f| matches!(f, Fate::Excluded { .. } | Fate::NotIncluded)),
+            count(|f| matches!(f, Fate::AlreadyCited)),
+            count(|f| matches!(f, Fate::Duplicate)),
+            count(|f| matches!(f, Fate::Waiting)),
+            count(|f| matches!(f, Fate::NoLink)),
+        ));
+    }
+    out
+}
