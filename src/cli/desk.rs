@@ -1,7 +1,9 @@
 //! `dossier desk poll [--config F] [--topic T] [--format human|json]`: read every feed of the
-//! topics now (`feeds.toml`), and print what the newsdesk would propose to the moderators, with
-//! what became of every item. Offline with `path =` feeds; `url =` feeds are fetched under the
-//! config's `[newsdesk]` address policy (public addresses only unless `allow_private`).
+//! topics now (`feeds.toml`), and print what the newsdesk proposes to the moderators, with what
+//! became of every item. Offline with `path =` feeds; `url =` feeds are fetched under the
+//! config's `[newsdesk]` address policy (public addresses only unless `allow_private`). With a
+//! config, what was fetched, seen and proposed is kept in its state (the next poll sends
+//! conditional requests and proposes nothing twice); `desk list` shows the open proposals.
 
 use super::check::Format;
 use super::common::Common;
@@ -14,8 +16,26 @@ use std::process::ExitCode;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Cmd {
-    /// Read every feed now and print the proposals (nothing is kept or posted).
+    /// Read every feed now and print the new proposals (kept in the config's state; without
+    /// `--config`, nothing is kept).
     Poll(PollArgs),
+    /// The proposals kept in the config's state, open ones unless `--all`.
+    List(ListArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    /// The config whose state holds the proposals.
+    #[arg(long, value_name = "FILE", default_value = "dossier.toml")]
+    pub config: PathBuf,
+    /// Decided ones too.
+    #[arg(long)]
+    pub all: bool,
+    /// Only this topic's.
+    #[arg(long, value_name = "TOPIC")]
+    pub topic: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
 }
 
 #[derive(Debug, clap::Args)]
@@ -32,20 +52,26 @@ pub struct PollArgs {
 pub fn run(cmd: Cmd) -> ExitCode {
     match cmd {
         Cmd::Poll(a) => run_poll(a),
+        Cmd::List(a) => run_list(a),
     }
 }
 
 fn run_poll(mut args: PollArgs) -> ExitCode {
-    let settings = match &args.config {
+    let config = match &args.config {
         Some(path) => match super::common::read_config(path) {
             Ok(c) => {
                 args.common.briefings = c.briefings.clone();
-                c.newsdesk
+                Some(c)
             }
             Err(code) => return code,
         },
-        None => crate::config::NewsdeskConfig::default(),
+        None => None,
     };
+    let settings = config
+        .as_ref()
+        .map_or_else(crate::config::NewsdeskConfig::default, |c| {
+            c.newsdesk.clone()
+        });
     let library = match args.common.library() {
         Ok(l) => l,
         Err(code) => return code,
@@ -89,13 +115,33 @@ fn run_poll(mut args: PollArgs) -> ExitCode {
         }
     };
     let now = chrono::Utc::now();
-    let polls: Vec<Poll> = runtime.block_on(async {
+    let polled: Result<Vec<Poll>, String> = runtime.block_on(async {
+        let store = match &config {
+            Some(c) => Some(crate::store::Stores::open(c).await?.news),
+            None => None,
+        };
         let mut out = Vec::new();
         for t in &topics {
-            out.push(poll(t, &fetcher, settings.max_proposals_per_day, now).await);
+            out.push(
+                poll(
+                    t,
+                    &fetcher,
+                    store.as_deref(),
+                    settings.max_proposals_per_day,
+                    now,
+                )
+                .await?,
+            );
         }
-        out
+        Ok(out)
     });
+    let polls = match polled {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
     match args.format {
         Format::Json => println!("{}", json(&polls)),
         Format::Human => print!("{}", human(&polls)),
@@ -111,7 +157,8 @@ fn run_poll(mut args: PollArgs) -> ExitCode {
     }
 }
 
-/// The polls as JSON: each proposal with an `id` (its place in this poll, from 1).
+/// The polls as JSON: each proposal with an `id` (its kept id, or its place in this poll from 1
+/// when nothing is kept).
 fn json(polls: &[Poll]) -> String {
     let mut next = 0;
     let topics: Vec<serde_json::Value> = polls
@@ -120,10 +167,11 @@ fn json(polls: &[Poll]) -> String {
             let proposals: Vec<serde_json::Value> = p
                 .proposals
                 .iter()
-                .map(|pr| {
+                .enumerate()
+                .map(|(i, pr)| {
                     next += 1;
                     let mut v = serde_json::to_value(pr).unwrap_or_default();
-                    v["id"] = serde_json::json!(next);
+                    v["id"] = serde_json::json!(p.ids.get(i).copied().unwrap_or(next));
                     v
                 })
                 .collect();
@@ -151,6 +199,9 @@ fn human(polls: &[Poll]) -> String {
         out.push_str(&format!("{}: {} feeds\n", p.topic, p.feeds.len()));
         for f in &p.feeds {
             match &f.error {
+                None if f.unchanged => {
+                    out.push_str(&format!("  {} ({}): unchanged\n", f.feed, f.outlet))
+                }
                 None => out.push_str(&format!("  {} ({}): {} items\n", f.feed, f.outlet, f.items)),
                 Some(e) => out.push_str(&format!("  {} ({}): not read: {e}\n", f.feed, f.outlet)),
             }
@@ -158,14 +209,15 @@ fn human(polls: &[Poll]) -> String {
         if p.proposals.is_empty() {
             out.push_str("  nothing to propose\n");
         }
-        for pr in &p.proposals {
+        for (i, pr) in p.proposals.iter().enumerate() {
             next += 1;
+            let id = p.ids.get(i).copied().unwrap_or(next);
             let confidence = match pr.confidence {
                 crate::newsdesk::proposals::Confidence::High => "high",
                 crate::newsdesk::proposals::Confidence::Medium => "medium",
             };
             out.push_str(&format!(
-                "\n{next}. {}  {}\n   {confidence} confidence · score {} · actors: {} · matched: {}{}\n",
+                "\n{id}. {}  {}\n   {confidence} confidence · score {} · actors: {} · matched: {}{}\n",
                 pr.date.format("%-d %b %Y"),
                 pr.title,
                 pr.score,
@@ -185,7 +237,7 @@ fn human(polls: &[Poll]) -> String {
         }
         let count = |f: fn(&Fate) -> bool| p.items.iter().filter(|(_, _, x)| f(x)).count();
         out.push_str(&format!(
-            "\n  items: {} proposed, {} merged, {} below the threshold, {} excluded, {} already cited, {} duplicates, {} waiting, {} without a link\n",
+            "\n  items: {} proposed, {} merged, {} below the threshold, {} excluded, {} already cited, {} seen before or twice, {} waiting, {} without a link\n",
             count(|f| matches!(f, Fate::Proposed { .. })),
             count(|f| matches!(f, Fate::Merged { .. })),
             count(|f| matches!(f, Fate::Below { .. })),
@@ -197,4 +249,71 @@ fn human(polls: &[Poll]) -> String {
         ));
     }
     out
+}
+
+fn run_list(args: ListArgs) -> ExitCode {
+    let config = match super::common::read_config(&args.config) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let listed = runtime.block_on(async {
+        let store = crate::store::Stores::open(&config).await?.news;
+        store
+            .proposals(args.topic.as_deref(), args.all, 500)
+            .await
+            .map_err(|e| e.to_string())
+    });
+    let proposals = match listed {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let values: Vec<serde_json::Value> = proposals
+        .iter()
+        .map(|p| {
+            let mut v: serde_json::Value = serde_json::from_str(&p.body).unwrap_or_default();
+            v["id"] = serde_json::json!(p.id);
+            v["state"] = serde_json::json!(p.state);
+            v["decided_by"] = serde_json::json!(p.decided_by);
+            v["reason"] = serde_json::json!(p.reason);
+            v
+        })
+        .collect();
+    match args.format {
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({ "proposals": values }))
+                .unwrap_or_default()
+        ),
+        Format::Human => {
+            if values.is_empty() {
+                println!("no proposals{}", if args.all { "" } else { " are open" });
+            }
+            for v in &values {
+                println!(
+                    "{}. [{}] {} {}  {} ({} sources, {} confidence)",
+                    v["id"],
+                    v["state"].as_str().unwrap_or_default(),
+                    v["topic"].as_str().unwrap_or_default(),
+                    v["date"].as_str().unwrap_or_default(),
+                    v["title"].as_str().unwrap_or_default(),
+                    v["sources"].as_array().map_or(0, Vec::len),
+                    v["confidence"].as_str().unwrap_or_default(),
+                );
+            }
+        }
+    }
+    ExitCode::SUCCESS
 }

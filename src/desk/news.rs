@@ -1,12 +1,16 @@
 //! The newsdesk's poll: every feed of a topic read now (a file in the topic folder, or fetched
-//! through [`Fetcher`] with its address policy), each item judged against the topic, and the
-//! items merged into proposals. One broken feed never stops the others: it is reported with why.
+//! through [`Fetcher`] with its address policy, conditionally on what the last fetch said),
+//! each item judged against the topic, and the items not seen before merged into proposals.
+//! With a [`NewsStore`], what was fetched, seen and proposed is kept (so the next poll proposes
+//! nothing twice); without one, nothing is. One broken feed never stops the others: it is
+//! reported with why.
 
 use crate::cards::model::{FeedAt, FeedSource, Topic};
 use crate::fetch::client::{Fetched, Fetcher, Validators};
 use crate::newsdesk::items::{Read, read};
 use crate::newsdesk::matching::Matcher;
-use crate::newsdesk::proposals::{Candidate, Fate, Proposal, merge};
+use crate::newsdesk::proposals::{Candidate, Fate, Proposal, keys, merge};
+use crate::store::news::{FeedFetch, NewsStore, SeenItem};
 use chrono::{DateTime, Utc};
 use std::collections::HashSet;
 
@@ -17,6 +21,8 @@ pub struct FeedReport {
     pub feed: String,
     pub outlet: String,
     pub items: usize,
+    /// Unchanged since the last fetch (it answered `304`).
+    pub unchanged: bool,
     /// Why nothing was read, when nothing was.
     pub error: Option<String>,
 }
@@ -27,6 +33,8 @@ pub struct Poll {
     pub topic: String,
     pub feeds: Vec<FeedReport>,
     pub proposals: Vec<Proposal>,
+    /// The kept ids of the proposals, in order (none when nothing is kept).
+    pub ids: Vec<i64>,
     /// What became of each item, with its title and outlet.
     pub items: Vec<(String, String, Fate)>,
 }
@@ -34,8 +42,20 @@ pub struct Poll {
 /// The largest feed file read from a topic folder.
 const MAX_FILE: u64 = 5 << 20;
 
-/// Read the bytes of one feed.
-async fn body(topic: &Topic, at: &FeedAt, fetcher: &Fetcher) -> Result<Vec<u8>, String> {
+/// What reading one feed brought: its bytes (none when unchanged), and the validators of the
+/// answer for next time.
+struct Body {
+    bytes: Option<Vec<u8>>,
+    validators: Validators,
+}
+
+/// Read the bytes of one feed, conditionally on `last`.
+async fn body(
+    topic: &Topic,
+    at: &FeedAt,
+    fetcher: &Fetcher,
+    last: &Validators,
+) -> Result<Body, String> {
     match at {
         FeedAt::Path(p) => {
             let path = topic.dir.join(p);
@@ -45,78 +65,171 @@ async fn body(topic: &Topic, at: &FeedAt, fetcher: &Fetcher) -> Result<Vec<u8>, 
             if size > MAX_FILE {
                 return Err(format!("{} is over {MAX_FILE} bytes", path.display()));
             }
-            std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))
+            let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            Ok(Body {
+                bytes: Some(bytes),
+                validators: Validators::default(),
+            })
         }
-        FeedAt::Url(u) => match fetcher.get(u, &Validators::default()).await {
-            Ok(Fetched::Page(page)) => Ok(page.body),
-            Ok(Fetched::NotModified) => Ok(Vec::new()),
+        FeedAt::Url(u) => match fetcher.get(u, last).await {
+            Ok(Fetched::Page(page)) => Ok(Body {
+                bytes: Some(page.body),
+                validators: page.validators,
+            }),
+            Ok(Fetched::NotModified) => Ok(Body {
+                bytes: None,
+                validators: last.clone(),
+            }),
             Err(e) => Err(e.to_string()),
         },
     }
 }
 
-/// Poll every feed of `topic` now; at most `max` proposals come out.
-pub async fn poll(topic: &Topic, fetcher: &Fetcher, max: usize, now: DateTime<Utc>) -> Poll {
+/// Poll every feed of `topic` now, keeping what it saw in `store` when there is one; at most
+/// `max` proposals come out. Fails only when the store does.
+pub async fn poll(
+    topic: &Topic,
+    fetcher: &Fetcher,
+    store: Option<&dyn NewsStore>,
+    max: usize,
+    now: DateTime<Utc>,
+) -> Result<Poll, String> {
+    let mut out = Poll {
+        topic: topic.id.clone(),
+        feeds: Vec::new(),
+        proposals: Vec::new(),
+        ids: Vec::new(),
+        items: Vec::new(),
+    };
     let Some(feeds) = &topic.feeds else {
-        return Poll {
-            topic: topic.id.clone(),
-            feeds: Vec::new(),
-            proposals: Vec::new(),
-            items: Vec::new(),
-        };
+        return Ok(out);
     };
     let matcher = Matcher::new(topic, feeds);
-    let mut reports = Vec::new();
+    let last: Vec<FeedFetch> = match store {
+        Some(s) => s.fetches(&topic.id).await.map_err(|e| e.to_string())?,
+        None => Vec::new(),
+    };
     let mut candidates = Vec::new();
     for (i, feed) in feeds.feeds.iter().enumerate() {
-        let got: Result<Read, String> = match body(topic, &feed.at, fetcher).await {
-            Ok(b) => read(&b),
-            Err(e) => Err(e),
+        let name = feed.at.as_str();
+        let before = last.iter().find(|f| f.feed == name);
+        let validators = before.map_or_else(Validators::default, |f| Validators {
+            etag: f.etag.clone(),
+            last_modified: f.last_modified.clone(),
+        });
+        let got = body(topic, &feed.at, fetcher, &validators).await;
+        let (read, unchanged, kept): (Result<Option<Read>, String>, bool, Validators) = match got {
+            Ok(Body {
+                bytes: None,
+                validators,
+            }) => (Ok(None), true, validators),
+            Ok(Body {
+                bytes: Some(b),
+                validators,
+            }) => (read(&b).map(Some), false, validators),
+            Err(e) => (Err(e), false, validators),
         };
-        let outlet = |read: Option<&Read>| outlet_of(feed, read);
-        match got {
-            Ok(r) => {
-                let name = outlet(Some(&r));
-                reports.push(FeedReport {
-                    feed: feed.at.as_str().to_owned(),
-                    outlet: name.clone(),
-                    items: r.items.len(),
-                    error: None,
-                });
+        let outlet = outlet_of(feed, read.as_ref().ok().and_then(Option::as_ref));
+        let (items, error) = match read {
+            Ok(Some(r)) => {
+                let n = r.items.len();
                 for item in r.items {
                     let verdict = matcher.judge(&item.title, &item.summary, Some(i));
                     candidates.push(Candidate {
-                        outlet: name.clone(),
+                        outlet: outlet.clone(),
                         item,
                         verdict,
                         seen_at: now,
                     });
                 }
+                (n, None)
             }
-            Err(why) => reports.push(FeedReport {
-                feed: feed.at.as_str().to_owned(),
-                outlet: outlet(None),
-                items: 0,
-                error: Some(why),
-            }),
+            Ok(None) => (0, None),
+            Err(why) => (0, Some(why)),
+        };
+        if let Some(s) = store {
+            let failing_since = match &error {
+                Some(_) => before.and_then(|f| f.failing_since).or(Some(now)),
+                None => None,
+            };
+            let fetch = FeedFetch {
+                topic: topic.id.clone(),
+                feed: name.to_owned(),
+                etag: kept.etag,
+                last_modified: kept.last_modified,
+                fetched_at: Some(now),
+                error: error.clone(),
+                failing_since,
+                items_seen: before.map_or(0, |f| f.items_seen) + items as i64,
+            };
+            s.save_fetch(&fetch).await.map_err(|e| e.to_string())?;
         }
+        out.feeds.push(FeedReport {
+            feed: name.to_owned(),
+            outlet,
+            items,
+            unchanged,
+            error,
+        });
     }
+    // Items seen by an earlier poll are not judged again.
+    let seen: HashSet<String> = match store {
+        Some(s) => {
+            let all: Vec<String> = candidates.iter().flat_map(|c| keys(&c.item)).collect();
+            let mut found = HashSet::new();
+            for chunk in all.chunks(500) {
+                found.extend(s.seen(&topic.id, chunk).await.map_err(|e| e.to_string())?);
+            }
+            found
+        }
+        None => HashSet::new(),
+    };
+    let (old, fresh): (Vec<Candidate>, Vec<Candidate>) = candidates
+        .into_iter()
+        .partition(|c| keys(&c.item).iter().any(|k| seen.contains(k)));
     let cited: HashSet<String> = topic
         .sources
         .iter()
         .filter_map(|s| crate::newsdesk::canon::canonical(&s.url))
         .collect();
-    let (proposals, fates) = merge(&topic.id, &candidates, &cited, max);
-    Poll {
-        topic: topic.id.clone(),
-        feeds: reports,
-        proposals,
-        items: candidates
-            .into_iter()
-            .zip(fates)
-            .map(|(c, f)| (c.item.title, c.outlet, f))
-            .collect(),
+    let (proposals, fates) = merge(&topic.id, &fresh, &cited, max);
+    if let Some(s) = store {
+        let bodies: Vec<String> = proposals
+            .iter()
+            .map(|p| serde_json::to_string(p).unwrap_or_default())
+            .collect();
+        let items: Vec<SeenItem> = fresh
+            .iter()
+            .zip(&fates)
+            .flat_map(|(c, f)| {
+                keys(&c.item).into_iter().map(move |key| SeenItem {
+                    topic: topic.id.clone(),
+                    key,
+                    title: c.item.title.clone(),
+                    outlet: c.outlet.clone(),
+                    fate: f.name().to_owned(),
+                    score: c.verdict.score() as i64,
+                    proposal: f.proposal().map(|n| -1 - n as i64),
+                    seen_at: now,
+                })
+            })
+            .collect();
+        out.ids = s
+            .record(&topic.id, &bodies, &items, now)
+            .await
+            .map_err(|e| e.to_string())?;
     }
+    out.proposals = proposals;
+    out.items = fresh
+        .into_iter()
+        .zip(fates)
+        .map(|(c, f)| (c.item.title, c.outlet, f))
+        .chain(
+            old.into_iter()
+                .map(|c| (c.item.title, c.outlet, Fate::Duplicate)),
+        )
+        .collect();
+    Ok(out)
 }
 
 /// Who publishes a feed: the card's `outlet`, else the feed's own title, else its host.

@@ -94,6 +94,40 @@ pub enum Fate {
     NoLink,
 }
 
+impl Fate {
+    /// Its name, as kept and as JSON says it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Fate::Proposed { .. } => "proposed",
+            Fate::Merged { .. } => "merged",
+            Fate::Duplicate => "duplicate",
+            Fate::AlreadyCited => "already-cited",
+            Fate::Waiting => "waiting",
+            Fate::Below { .. } => "below",
+            Fate::Excluded { .. } => "excluded",
+            Fate::NotIncluded => "not-included",
+            Fate::NoLink => "no-link",
+        }
+    }
+
+    /// The proposal it made or joined, as an index into the proposals returned.
+    pub fn proposal(&self) -> Option<usize> {
+        match self {
+            Fate::Proposed { n } | Fate::Merged { n } => Some(*n),
+            _ => None,
+        }
+    }
+}
+
+/// The keys an item is known by: its GUID, and its canonical address when it has one.
+pub fn keys(item: &Item) -> Vec<String> {
+    let mut k = vec![format!("guid:{}", item.guid)];
+    if let Some(u) = item.url.as_deref().and_then(canonical) {
+        k.push(format!("url:{u}"));
+    }
+    k
+}
+
 /// Words of a title that tell stories apart: folded, without the small words.
 fn title_words(title: &str) -> HashSet<String> {
     const SMALL: [&str; 24] = [
@@ -151,13 +185,7 @@ pub fn merge(
     let mut seen_keys: HashSet<String> = HashSet::new();
     for c in candidates {
         let canon = c.item.url.as_deref().and_then(canonical);
-        let keys: Vec<String> = [
-            Some(format!("guid:{}", c.item.guid)),
-            canon.clone().map(|u| format!("url:{u}")),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
+        let keys = keys(&c.item);
         if keys.iter().any(|k| seen_keys.contains(k)) {
             fates.push(Fate::Duplicate);
             continue;

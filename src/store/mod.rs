@@ -1,6 +1,7 @@
 //! The one owner of what dossier keeps: one trait per concern (the edit log and suggestions in
 //! `edits`, schedules and posts in `schedules`, the places' topics in
-//! `places`, the change feed in `feed`), each written once for SQLite (`sqlite`: one file,
+//! `places`, the change feed in `feed`, the newsdesk's fetches, items and proposals in `news`),
+//! each written once for SQLite (`sqlite`: one file,
 //! `state/dossier.sqlite3`, used off the async runtime) and once for the PostgreSQL database
 //! replicas share (`postgres`), reading rows through one mapping per type (`rows`) and one
 //! form of stored instant (`stamp`). `memory` keeps them for a run that keeps nothing.
@@ -10,6 +11,7 @@
 pub mod edits;
 pub mod feed;
 pub mod memory;
+pub mod news;
 pub mod places;
 pub mod postgres;
 pub mod rows;
@@ -32,6 +34,7 @@ pub struct Stores {
     pub schedules: Arc<dyn ScheduleStore>,
     pub places: Arc<dyn PlaceStore>,
     pub feed: Arc<dyn FeedStore>,
+    pub news: Arc<dyn news::NewsStore>,
     /// The database replicas share, when they share one (its locks and leases serve the doors
     /// and the desk too).
     pub database: Option<Database>,
@@ -73,7 +76,8 @@ impl Stores {
             edits: Arc::new(sqlite::edits::SqliteLog::new(db.clone())),
             schedules: Arc::new(sqlite::schedules::SqliteStore::new(db.clone())),
             places: Arc::new(sqlite::places::SqlitePlaces::new(db.clone())),
-            feed: Arc::new(sqlite::feed::SqliteFeed::new(db)),
+            feed: Arc::new(sqlite::feed::SqliteFeed::new(db.clone())),
+            news: Arc::new(sqlite::news::SqliteNews::new(db)),
             database: None,
         }
     }
@@ -92,7 +96,11 @@ impl Stores {
         let feed = postgres::feed::PgFeed::open(db.clone())
             .await
             .map_err(|e| e.to_string())?;
+        let news = postgres::news::PgNews::open(db.clone())
+            .await
+            .map_err(|e| e.to_string())?;
         Ok(Stores {
+            news: Arc::new(news),
             edits: Arc::new(edits),
             schedules: Arc::new(schedules),
             places: Arc::new(places),

@@ -4,6 +4,7 @@
 //! `BOOLEAN`). A value that does not read is an error naming what it is, never a default.
 
 use super::edits::{Decision, Entry, Logged, Suggestion, SuggestionRecord};
+use super::news::{FeedFetch, SeenItem, StoredProposal};
 use super::places::PlaceRow;
 use crate::digest::WhenUnchanged;
 use crate::edit::Action;
@@ -178,6 +179,59 @@ pub fn unsettled(r: &dyn Cells) -> Result<Unsettled, RowError> {
         }),
         other => Err(format!("column 0: `{other}` is not a post still to settle")),
     }
+}
+
+/// A feed's last fetch's columns, in the order [`feed_fetch`] reads them.
+pub const FEED_FETCH_COLUMNS: &str =
+    "topic, feed, etag, last_modified, fetched_at, error, failing_since, items_seen";
+
+/// A seen item's columns, in the order [`seen_item`] reads them.
+pub const SEEN_ITEM_COLUMNS: &str = "topic, key, title, outlet, fate, score, proposal_id, seen_at";
+
+/// A proposal's columns, in the order [`stored_proposal`] reads them.
+pub const PROPOSAL_COLUMNS: &str =
+    "id, topic, body, state, created_at, decided_at, decided_by, reason";
+
+/// A feed's last fetch, from [`FEED_FETCH_COLUMNS`].
+pub fn feed_fetch(r: &dyn Cells) -> Result<FeedFetch, RowError> {
+    Ok(FeedFetch {
+        topic: r.text(0)?,
+        feed: r.text(1)?,
+        etag: r.opt_text(2)?,
+        last_modified: r.opt_text(3)?,
+        fetched_at: r.opt_instant(4)?,
+        error: r.opt_text(5)?,
+        failing_since: r.opt_instant(6)?,
+        items_seen: r.int(7)?,
+    })
+}
+
+/// A seen item, from [`SEEN_ITEM_COLUMNS`].
+pub fn seen_item(r: &dyn Cells) -> Result<SeenItem, RowError> {
+    Ok(SeenItem {
+        topic: r.text(0)?,
+        key: r.text(1)?,
+        title: r.text(2)?,
+        outlet: r.text(3)?,
+        fate: r.text(4)?,
+        score: r.int(5)?,
+        proposal: r.opt_int(6)?,
+        seen_at: r.instant(7)?,
+    })
+}
+
+/// A proposal as kept, from [`PROPOSAL_COLUMNS`].
+pub fn stored_proposal(r: &dyn Cells) -> Result<StoredProposal, RowError> {
+    Ok(StoredProposal {
+        id: r.int(0)?,
+        topic: r.text(1)?,
+        body: r.text(2)?,
+        state: r.text(3)?,
+        created_at: r.instant(4)?,
+        decided_at: r.opt_instant(5)?,
+        decided_by: r.opt_text(6)?,
+        reason: r.opt_text(7)?,
+    })
 }
 
 /// A place's own topic, from [`PLACE_COLUMNS`].

@@ -324,10 +324,16 @@ fn desk_poll_fetches_feeds_merges_one_story_and_refuses_private_addresses_withou
     runtime().block_on(async {
         let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let counted = hits.clone();
-        let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
-            let counted = counted.clone();
+        let conditional = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let asked_again = conditional.clone();
+        let app = axum::Router::new().fallback(move |uri: axum::http::Uri, h: axum::http::HeaderMap| {
+            let (counted, asked_again) = (counted.clone(), asked_again.clone());
             async move {
                 counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                if h.get(header::IF_NONE_MATCH).is_some_and(|v| v == "\"v1\"") {
+                    asked_again.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    return axum::http::StatusCode::NOT_MODIFIED.into_response();
+                }
                 let item = |title: &str, link: &str| {
                     format!("<item><title>{title}</title><link>{link}</link><guid>{link}</guid><pubDate>Thu, 08 Oct 2026 09:00:00 GMT</pubDate></item>")
                 };
@@ -339,7 +345,7 @@ fn desk_poll_fetches_feeds_merges_one_story_and_refuses_private_addresses_withou
                         item("US and Iran negotiators meet in Muscat", "https://b.example.org/9?utm_source=rss")),
                     _ => return axum::http::StatusCode::NOT_FOUND.into_response(),
                 };
-                ([(header::CONTENT_TYPE, "application/rss+xml")], body).into_response()
+                ([(header::CONTENT_TYPE, "application/rss+xml"), (header::ETAG, "\"v1\"")], body).into_response()
             }
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -356,7 +362,7 @@ fn desk_poll_fetches_feeds_merges_one_story_and_refuses_private_addresses_withou
         let write_config = |allow: bool| {
             std::fs::write(
                 &cfg,
-                format!("briefings = \"{briefings}\"\n\n[newsdesk]\nallow_private = {allow}\ncontact = \"https://briefings.example.org/about\"\n"),
+                format!("briefings = \"{briefings}\"\nstate = \"state\"\n\n[newsdesk]\nallow_private = {allow}\ncontact = \"https://briefings.example.org/about\"\n"),
             )
             .expect("config");
         };
@@ -392,6 +398,32 @@ fn desk_poll_fetches_feeds_merges_one_story_and_refuses_private_addresses_withou
         assert_eq!(proposals[0]["confidence"], "high");
         assert_eq!(proposals[0]["sources"].as_array().map(Vec::len), Some(2));
         assert_eq!(proposals[0]["date"], "2026-10-08");
-        assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 2);
+        // Kept: the next poll sends conditional requests and proposes nothing again.
+        let (code, v) = poll_with(true).await;
+        assert_eq!(code, Some(0), "{v:#}");
+        assert!(v["topics"][0]["proposals"].as_array().is_some_and(Vec::is_empty), "{v:#}");
+        assert_eq!(conditional.load(std::sync::atomic::Ordering::SeqCst), 2);
+        let unchanged = v["topics"][0]["feeds"].as_array().expect("feeds").iter().filter(|f| f["unchanged"] == true).count();
+        assert_eq!(unchanged, 2);
+        // And the proposal waits for the moderators.
+        let listed = {
+            let dirpath = config_dir.path().to_path_buf();
+            tokio::task::spawn_blocking(move || {
+                std::process::Command::new(env!("CARGO_BIN_EXE_dossier"))
+                    .args(["desk", "list", "--config", "dossier.toml", "--format", "json"])
+                    .current_dir(&dirpath)
+                    .output()
+                    .expect("run dossier")
+            })
+            .await
+            .expect("list")
+        };
+        let v: serde_json::Value = serde_json::from_slice(&listed.stdout).expect("JSON");
+        let open = v["proposals"].as_array().expect("proposals");
+        assert_eq!(open.len(), 1, "{v:#}");
+        assert_eq!(open[0]["state"], "open");
+        assert_eq!(open[0]["sources"].as_array().map(Vec::len), Some(2));
+        // Two polls that reached the server, two requests each; none without leave.
+        assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 4);
     });
 }

@@ -909,3 +909,139 @@ fn rows_of_the_wrong_type_are_errors_or_left_out_never_panics() {
         assert_eq!(s.snapshot(&sub.destination, "iran-us-talks").await.expect("snapshot"), None);
     });
 }
+
+async fn the_newsdesk_keeps_fetches_items_proposals_and_one_decision(b: &Backend) {
+    use dossier::store::news::{FeedFetch, SeenItem};
+    let (one, other) = (b.open_all().await.news, b.open_all().await.news);
+    let at = |s: &str| {
+        DateTime::parse_from_rfc3339(s)
+            .expect("instant")
+            .with_timezone(&Utc)
+    };
+    let fetch = FeedFetch {
+        topic: "iran-us-talks".into(),
+        feed: "https://news.example.org/rss".into(),
+        etag: Some("\"v1\"".into()),
+        last_modified: Some("Thu, 08 Oct 2026 09:00:00 GMT".into()),
+        fetched_at: Some(at("2026-10-08T09:00:00.123Z")),
+        error: None,
+        failing_since: None,
+        items_seen: 12,
+    };
+    one.save_fetch(&fetch).await.expect("save");
+    let failing = FeedFetch {
+        error: Some("the server answered 503".into()),
+        failing_since: Some(at("2026-10-08T10:00:00Z")),
+        ..fetch.clone()
+    };
+    other.save_fetch(&failing).await.expect("replace");
+    assert_eq!(
+        one.fetches("iran-us-talks").await.expect("fetches"),
+        [failing]
+    );
+    assert!(one.fetches("other").await.expect("fetches").is_empty());
+
+    let item = |key: &str, fate: &str, proposal: Option<i64>| SeenItem {
+        topic: "iran-us-talks".into(),
+        key: key.into(),
+        title: format!("title of {key}"),
+        outlet: "Example News".into(),
+        fate: fate.into(),
+        score: 2,
+        proposal,
+        seen_at: at("2026-10-08T09:00:00Z"),
+    };
+    let ids = one
+        .record(
+            "iran-us-talks",
+            &[
+                "{\"title\":\"first\"}".into(),
+                "{\"title\":\"second\"}".into(),
+            ],
+            &[
+                item("guid:a", "proposed", Some(-1)),
+                item("url:a.example.org/1", "proposed", Some(-1)),
+                item("guid:b", "merged", Some(-1)),
+                item("guid:c", "proposed", Some(-2)),
+                item("guid:d", "below", None),
+            ],
+            at("2026-10-08T09:00:01Z"),
+        )
+        .await
+        .expect("record");
+    assert_eq!(ids.len(), 2);
+    let keys: Vec<String> = ["guid:a", "guid:c", "guid:zzz", "url:a.example.org/1"]
+        .map(String::from)
+        .to_vec();
+    let mut seen = other.seen("iran-us-talks", &keys).await.expect("seen");
+    seen.sort();
+    assert_eq!(seen, ["guid:a", "guid:c", "url:a.example.org/1"]);
+    assert!(other.seen("other", &keys).await.expect("seen").is_empty());
+    let items = other.items("iran-us-talks", 10).await.expect("items");
+    assert_eq!(items.len(), 5);
+    let by_key = |k: &str| items.iter().find(|i| i.key == k).expect("item").proposal;
+    assert_eq!(by_key("guid:b"), Some(ids[0]));
+    assert_eq!(by_key("guid:c"), Some(ids[1]));
+    assert_eq!(by_key("guid:d"), None);
+
+    let open = other
+        .proposals(Some("iran-us-talks"), false, 10)
+        .await
+        .expect("open");
+    assert_eq!(
+        open.iter().map(|p| p.id).collect::<Vec<_>>(),
+        [ids[1], ids[0]]
+    );
+    assert_eq!(open[1].body, "{\"title\":\"first\"}");
+    // Two moderators decide at once: one wins, and a second decision changes nothing.
+    let decided = at("2026-10-08T11:00:00Z");
+    let (a, b2) = tokio::join!(
+        one.decide(
+            ids[0],
+            "rejected",
+            "discord:1 (alice)",
+            Some("not news"),
+            decided
+        ),
+        other.decide(ids[0], "approved", "matrix:@bob:example.org", None, decided)
+    );
+    assert_eq!(
+        [a.expect("decide"), b2.expect("decide")]
+            .iter()
+            .filter(|won| **won)
+            .count(),
+        1
+    );
+    assert!(
+        !one.decide(ids[0], "approved", "x", None, decided)
+            .await
+            .expect("again")
+    );
+    let open = one.proposals(None, false, 10).await.expect("open");
+    assert_eq!(open.iter().map(|p| p.id).collect::<Vec<_>>(), [ids[1]]);
+    let all = one.proposals(None, true, 10).await.expect("all");
+    let first = all.iter().find(|p| p.id == ids[0]).expect("decided");
+    assert!(first.state == "rejected" || first.state == "approved");
+    assert_eq!(first.decided_at, Some(decided));
+    // Items are forgotten after their time; proposals are kept.
+    assert_eq!(
+        one.prune(at("2026-11-08T00:00:00Z")).await.expect("prune"),
+        5
+    );
+    assert!(
+        one.items("iran-us-talks", 10)
+            .await
+            .expect("items")
+            .is_empty()
+    );
+    assert_eq!(one.proposals(None, true, 10).await.expect("all").len(), 2);
+}
+
+#[test]
+fn the_newsdesk_store_on_sqlite_and_postgres() {
+    on_both(|b| {
+        Box::pin(the_newsdesk_keeps_fetches_items_proposals_and_one_decision(
+            b,
+        ))
+    });
+}

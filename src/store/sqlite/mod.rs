@@ -8,6 +8,7 @@
 
 pub mod edits;
 pub mod feed;
+pub mod news;
 pub mod places;
 pub mod schedules;
 pub mod upgrade;
@@ -32,7 +33,7 @@ const READERS: usize = 3;
 /// Each migration takes the file from the version before it to its index + 1. The first holds
 /// every table as the four files of earlier versions had them, so their rows copy across as
 /// they are.
-const MIGRATIONS: [&str; 2] = [
+const MIGRATIONS: [&str; 3] = [
     r#"
 CREATE TABLE subscriptions (
     id INTEGER PRIMARY KEY,
@@ -136,6 +137,42 @@ CREATE TABLE taken_in (
     file TEXT PRIMARY KEY,
     at TEXT NOT NULL
 );
+"#,
+    // The newsdesk: each feed's last fetch, the items seen, the proposals.
+    r#"
+CREATE TABLE news_feeds (
+    topic TEXT NOT NULL,
+    feed TEXT NOT NULL,
+    etag TEXT,
+    last_modified TEXT,
+    fetched_at TEXT,
+    error TEXT,
+    failing_since TEXT,
+    items_seen INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (topic, feed)
+);
+CREATE TABLE news_proposals (
+    id INTEGER PRIMARY KEY,
+    topic TEXT NOT NULL,
+    body TEXT NOT NULL,
+    state TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    decided_at TEXT,
+    decided_by TEXT,
+    reason TEXT
+);
+CREATE TABLE news_items (
+    topic TEXT NOT NULL,
+    key TEXT NOT NULL,
+    title TEXT NOT NULL,
+    outlet TEXT NOT NULL,
+    fate TEXT NOT NULL,
+    score INTEGER NOT NULL,
+    proposal_id INTEGER REFERENCES news_proposals(id),
+    seen_at TEXT NOT NULL,
+    PRIMARY KEY (topic, key)
+);
+CREATE INDEX news_items_seen ON news_items (seen_at);
 "#,
 ];
 
