@@ -104,15 +104,9 @@ fn run_poll(mut args: PollArgs) -> ExitCode {
         );
         return ExitCode::from(1);
     }
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match current_thread() {
         Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let now = chrono::Utc::now();
     let polled: Result<Vec<Poll>, String> = runtime.block_on(async {
@@ -256,15 +250,9 @@ fn run_list(args: ListArgs) -> ExitCode {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match current_thread() {
         Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let listed = runtime.block_on(async {
         let store = crate::store::Stores::open(&config).await?.news;
@@ -316,4 +304,15 @@ fn run_list(args: ListArgs) -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+/// A runtime on this thread, for one command's calls.
+fn current_thread() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        })
 }
