@@ -35,6 +35,8 @@ pub struct Read {
 
 /// Read a feed's bytes.
 pub fn read(body: &[u8]) -> Result<Read, String> {
+    // A byte-order mark says UTF-8, which a feed is anyway; feed-rs reads JSON only without it.
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     let depth = nesting(body);
     if depth > MAX_DEPTH {
         return Err(format!(
@@ -84,24 +86,54 @@ pub fn read(body: &[u8]) -> Result<Read, String> {
     })
 }
 
-/// How deep the elements of an XML body nest, counted in one pass over its bytes (an
-/// over-estimate is fine: it only guards the parser). JSON is counted by its brackets.
+/// How deep the elements of an XML body nest, counted in one pass over its bytes (CDATA,
+/// comments and processing instructions skipped; an over-estimate is fine: it only guards the
+/// parser). JSON is counted by its brackets, outside strings.
 fn nesting(body: &[u8]) -> usize {
-    let (mut depth, mut most) = (0usize, 0usize);
     let json = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+    let (mut depth, mut most) = (0usize, 0usize);
     let mut i = 0;
+    if json {
+        let mut in_string = false;
+        while i < body.len() {
+            match (in_string, body[i]) {
+                (true, b'\\') => i += 1,
+                (true, b'"') => in_string = false,
+                (false, b'"') => in_string = true,
+                (false, b'{' | b'[') => depth += 1,
+                (false, b'}' | b']') => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            most = most.max(depth);
+            i += 1;
+        }
+        return most;
+    }
     while i < body.len() {
-        let b = body[i];
-        let next = body.get(i + 1).copied();
-        match (json, b) {
-            (true, b'{' | b'[') => depth += 1,
-            (true, b'}' | b']') => depth = depth.saturating_sub(1),
-            (false, b'<') => match next {
-                Some(b'/') => depth = depth.saturating_sub(1),
-                Some(b'!' | b'?') => {}
-                _ => depth += 1,
-            },
-            (false, b'/') if next == Some(b'>') => depth = depth.saturating_sub(1),
+        let rest = &body[i..];
+        // Sections whose `<` are not tags: skip to their end.
+        let skip = [
+            (&b"<![CDATA["[..], &b"]]>"[..]),
+            (&b"<!--"[..], &b"-->"[..]),
+            (&b"<?"[..], &b"?>"[..]),
+        ]
+        .iter()
+        .find(|(open, _)| rest.starts_with(open))
+        .map(|(open, close)| {
+            rest[open.len()..]
+                .windows(close.len())
+                .position(|w| w == *close)
+                .map_or(rest.len(), |at| open.len() + at + close.len())
+        });
+        if let Some(n) = skip {
+            i += n;
+            continue;
+        }
+        match (body[i], body.get(i + 1).copied()) {
+            (b'<', Some(b'/')) => depth = depth.saturating_sub(1),
+            (b'<', Some(b'!')) => {}
+            (b'<', _) => depth += 1,
+            (b'/', Some(b'>')) => depth = depth.saturating_sub(1),
             _ => {}
         }
         most = most.max(depth);

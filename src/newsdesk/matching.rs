@@ -198,24 +198,9 @@ impl Matcher {
                 found.push((s, e, m.pattern().as_usize()));
             }
         }
-        // A name inside a longer one (or at the very same place) is not counted again: in
-        // order of start, longest first, a match is kept only if it reaches past every match
-        // kept before it.
-        found.sort_by_key(|(s, e, _)| (*s, std::cmp::Reverse(*e)));
-        let mut reach = 0;
-        let kept: Vec<(usize, usize, usize)> = found
-            .into_iter()
-            .filter(|(_, e, _)| {
-                let new = *e > reach;
-                reach = reach.max(*e);
-                new
-            })
-            .collect();
-        let mut actors: Vec<usize> = Vec::new();
-        let mut keywords: Vec<usize> = Vec::new();
-        let mut named: Vec<String> = Vec::new();
+        // Exclude and include words count wherever they are, even inside a longer name.
         let mut included = false;
-        for (_, _, t) in &kept {
+        for (_, _, t) in &found {
             match self.terms[*t].signal {
                 Signal::Exclude(None) => {
                     return Verdict::Excluded {
@@ -228,6 +213,33 @@ impl Matcher {
                     };
                 }
                 Signal::Include(f) if Some(f) == feed => included = true,
+                _ => {}
+            }
+        }
+        // A name inside a longer one (or at the very same place) is not counted again: in
+        // order of start, longest first, a name is kept only if it reaches past every name
+        // kept before it.
+        let mut names: Vec<(usize, usize, usize)> = found
+            .into_iter()
+            .filter(|(_, _, t)| {
+                matches!(self.terms[*t].signal, Signal::Actor(_) | Signal::Keyword(_))
+            })
+            .collect();
+        names.sort_by_key(|(s, e, _)| (*s, std::cmp::Reverse(*e)));
+        let mut reach = 0;
+        let kept: Vec<(usize, usize, usize)> = names
+            .into_iter()
+            .filter(|(_, e, _)| {
+                let new = *e > reach;
+                reach = reach.max(*e);
+                new
+            })
+            .collect();
+        let mut actors: Vec<usize> = Vec::new();
+        let mut keywords: Vec<usize> = Vec::new();
+        let mut named: Vec<String> = Vec::new();
+        for (_, _, t) in &kept {
+            match self.terms[*t].signal {
                 Signal::Actor(a) if !actors.contains(&a) => {
                     actors.push(a);
                     named.push(self.written[*t].clone());

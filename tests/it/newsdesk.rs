@@ -176,6 +176,34 @@ fn matching_is_whole_words_capitals_for_short_names_and_each_thing_once() {
         m.judge("Iran and the US meet before the World Cup", "", None),
         Verdict::Excluded { .. }
     ));
+    // A feed's own include and exclude words count even where they are an actor's name.
+    let mut own = feeds.clone();
+    own.feeds.push(dossier::cards::model::FeedSource {
+        at: FeedAt::Url("https://x.example.org/rss".into()),
+        outlet: None,
+        every: std::time::Duration::from_secs(1800),
+        include: vec!["Iran".into()],
+        exclude: vec!["Israel".into()],
+    });
+    let i = own.feeds.len() - 1;
+    let m2 = Matcher::new(&topic, &own);
+    assert!(matches!(
+        m2.judge("Iran and the US meet in Muscat", "", Some(i)),
+        Verdict::Matches { .. }
+    ));
+    assert_eq!(
+        m2.judge("Oman and Qatar meet the US", "", Some(i)),
+        Verdict::NotIncluded
+    );
+    assert!(matches!(
+        m2.judge("Iran, the US and Israel", "", Some(i)),
+        Verdict::Excluded { .. }
+    ));
+    // The other feeds are not held to them.
+    assert!(matches!(
+        m2.judge("Oman and Qatar meet the US", "", Some(0)),
+        Verdict::Matches { .. }
+    ));
     // 64 KiB of names is judged quickly and in bounds.
     let long = "Iran US Oman Hormuz ".repeat(3300);
     let started = std::time::Instant::now();
@@ -245,6 +273,16 @@ fn feeds_of_every_kind_are_read_into_plain_items() {
     assert!(read(&fixture("malformed.xml")).is_err());
     assert!(read(b"").is_err());
     assert!(read(b"<html><body>not a feed</body></html>").is_err());
+    // HTML inside CDATA is not nesting: a feed with 300 paragraphs in an item reads.
+    let html = format!(
+        "<rss version=\"2.0\"><channel><title>t</title><item><title>Iran</title><description><![CDATA[{}]]></description></item></channel></rss>",
+        "<p>a<br>b</p>".repeat(300)
+    );
+    assert_eq!(read(html.as_bytes()).expect("HTML in CDATA").items.len(), 1);
+    // A JSON Feed with a byte-order mark is JSON.
+    let mut bom = b"\xEF\xBB\xBF".to_vec();
+    bom.extend_from_slice(&fixture("feed.json"));
+    assert_eq!(read(&bom).map(|r| r.items.len()).ok(), Some(1));
     // 64 KiB of nesting is refused before parsing; 64 KiB of items is read in bounds.
     let deep = format!(
         "<rss version=\"2.0\"><channel>{}</channel></rss>",
