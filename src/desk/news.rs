@@ -136,6 +136,7 @@ pub async fn poll(
                 for item in r.items {
                     let verdict = matcher.judge(&item.title, &item.summary, Some(i));
                     candidates.push(Candidate {
+                        feed: name.to_owned(),
                         outlet: outlet.clone(),
                         item,
                         verdict,
@@ -175,7 +176,10 @@ pub async fn poll(
     // Items seen by an earlier poll are not judged again.
     let seen: HashSet<String> = match store {
         Some(s) => {
-            let all: Vec<String> = candidates.iter().flat_map(|c| keys(&c.item)).collect();
+            let all: Vec<String> = candidates
+                .iter()
+                .flat_map(|c| keys(&c.feed, &c.item))
+                .collect();
             let mut found = HashSet::new();
             for chunk in all.chunks(500) {
                 found.extend(s.seen(&topic.id, chunk).await.map_err(|e| e.to_string())?);
@@ -186,13 +190,13 @@ pub async fn poll(
     };
     let (old, fresh): (Vec<Candidate>, Vec<Candidate>) = candidates
         .into_iter()
-        .partition(|c| keys(&c.item).iter().any(|k| seen.contains(k)));
+        .partition(|c| keys(&c.feed, &c.item).iter().any(|k| seen.contains(k)));
     let cited: HashSet<String> = topic
         .sources
         .iter()
         .filter_map(|s| crate::newsdesk::canon::canonical(&s.url))
         .collect();
-    let (proposals, fates) = merge(&topic.id, &fresh, &cited, max);
+    let (proposals, fates) = merge(&topic.id, &fresh, &cited, &matcher.name_words(), max);
     if let Some(s) = store {
         let bodies: Vec<String> = proposals
             .iter()
@@ -202,7 +206,7 @@ pub async fn poll(
             .iter()
             .zip(&fates)
             .flat_map(|(c, f)| {
-                keys(&c.item).into_iter().map(move |key| SeenItem {
+                keys(&c.feed, &c.item).into_iter().map(move |key| SeenItem {
                     topic: topic.id.clone(),
                     key,
                     title: c.item.title.clone(),

@@ -265,6 +265,17 @@ impl Matcher {
         }
     }
 
+    /// Every word of the topic's names (actors, aliases, people, keywords), folded as
+    /// `crate::text::words` folds a title.
+    pub fn name_words(&self) -> std::collections::HashSet<String> {
+        self.terms
+            .iter()
+            .zip(&self.written)
+            .filter(|(t, _)| matches!(t.signal, Signal::Actor(_) | Signal::Keyword(_)))
+            .flat_map(|(_, w)| crate::text::words(w))
+            .collect()
+    }
+
     /// The topic's keywords (its title, aliases and `[match] keywords`), in order.
     pub fn keywords(&self) -> &[String] {
         &self.keywords

@@ -22,6 +22,8 @@ const SIMILAR: f64 = 0.5;
 /// An item as the newsdesk saw it: where from, and what matching made of it.
 #[derive(Clone, Debug)]
 pub struct Candidate {
+    /// The feed it came from (its address or path): GUIDs are unique within it.
+    pub feed: String,
     pub outlet: String,
     pub item: Item,
     pub verdict: Verdict,
@@ -119,39 +121,45 @@ impl Fate {
     }
 }
 
-/// The keys an item is known by: its GUID, and its canonical address when it has one.
-pub fn keys(item: &Item) -> Vec<String> {
-    let mut k = vec![format!("guid:{}", item.guid)];
+/// The keys an item of `feed` is known by: its GUID within its feed (GUIDs are unique to a
+/// feed only), and its canonical address when it has one.
+pub fn keys(feed: &str, item: &Item) -> Vec<String> {
+    let mut k = vec![format!("guid:{feed} {}", item.guid)];
     if let Some(u) = item.url.as_deref().and_then(canonical) {
         k.push(format!("url:{u}"));
     }
     k
 }
 
-/// Words of a title that tell stories apart: folded, without the small words.
-fn title_words(title: &str) -> HashSet<String> {
+/// Words of a title that tell stories apart: folded, without the small words and without the
+/// topic's own `names` (every item that matches says some of those).
+fn title_words(title: &str, names: &HashSet<String>) -> HashSet<String> {
     const SMALL: [&str; 24] = [
         "a", "an", "the", "and", "or", "of", "to", "in", "on", "at", "for", "with", "by", "as",
         "is", "are", "was", "says", "said", "after", "over", "from", "its", "it",
     ];
     crate::text::words(title)
-        .filter(|w| w.len() > 1 && !SMALL.contains(&w.as_str()))
+        .filter(|w| w.len() > 1 && !SMALL.contains(&w.as_str()) && !names.contains(w))
         .collect()
 }
 
+/// Whether two titles' words tell one story: at least two words in common, and at least half
+/// of the shorter title's.
 fn similar(a: &HashSet<String>, b: &HashSet<String>) -> bool {
-    let shared = a.intersection(b).count() as f64;
-    let smaller = a.len().min(b.len()) as f64;
-    smaller > 0.0 && shared / smaller >= SIMILAR
+    let shared = a.intersection(b).count();
+    let smaller = a.len().min(b.len());
+    shared >= 2 && shared as f64 / smaller as f64 >= SIMILAR
 }
 
 /// Merge `candidates` of `topic` into proposals. `cited` holds the canonical addresses the
-/// cards already cite; at most `max` proposals are returned. The fates are in the order of
-/// the candidates.
+/// cards already cite, `names` the words of the topic's names (left out when titles are
+/// compared); at most `max` proposals are returned. The fates are in the order of the
+/// candidates.
 pub fn merge(
     topic: &str,
     candidates: &[Candidate],
     cited: &HashSet<String>,
+    names: &HashSet<String>,
     max: usize,
 ) -> (Vec<Proposal>, Vec<Fate>) {
     let mut fates: Vec<Fate> = Vec::with_capacity(candidates.len());
@@ -174,7 +182,7 @@ pub fn merge(
         })
         .map(|c| {
             (
-                title_words(&c.item.title),
+                title_words(&c.item.title, names),
                 c.item.published.unwrap_or(c.seen_at),
             )
         })
@@ -185,7 +193,7 @@ pub fn merge(
     let mut seen_keys: HashSet<String> = HashSet::new();
     for c in candidates {
         let canon = c.item.url.as_deref().and_then(canonical);
-        let keys = keys(&c.item);
+        let keys = keys(&c.feed, &c.item);
         if keys.iter().any(|k| seen_keys.contains(k)) {
             fates.push(Fate::Duplicate);
             continue;
@@ -215,7 +223,7 @@ pub fn merge(
             continue;
         };
         let at = c.item.published.unwrap_or(c.seen_at);
-        let words = title_words(&c.item.title);
+        let words = title_words(&c.item.title, names);
         if cited.contains(&canon)
             || told
                 .iter()
@@ -345,6 +353,7 @@ mod tests {
 
     fn matched(outlet: &str, item: Item, score: u32) -> Candidate {
         Candidate {
+            feed: format!("feed of {outlet}"),
             outlet: outlet.into(),
             seen_at: item.published.unwrap_or_default(),
             item,
@@ -434,7 +443,7 @@ mod tests {
             },
         ];
         let cited = HashSet::from(["cited.example.org/x".to_owned()]);
-        let (proposals, fates) = merge("iran-us-talks", &c, &cited, 20);
+        let (proposals, fates) = merge("iran-us-talks", &c, &cited, &HashSet::new(), 20);
         assert_eq!(proposals.len(), 2, "{proposals:#?}");
         let talks = &proposals[0];
         assert_eq!(talks.sources.len(), 2);
@@ -458,10 +467,43 @@ mod tests {
             ]
         );
         // Over the limit, the weaker story waits.
-        let (one, fates) = merge("iran-us-talks", &c, &cited, 1);
+        let (one, fates) = merge("iran-us-talks", &c, &cited, &HashSet::new(), 1);
         assert_eq!(one.len(), 1);
         assert_eq!(one[0].sources.len(), 2);
         assert_eq!(fates[5], Fate::Waiting);
+    }
+
+    #[test]
+    fn the_topics_own_names_do_not_make_two_stories_one_and_guids_belong_to_their_feed() {
+        let names: HashSet<String> = ["iran", "us", "muscat"].map(String::from).into();
+        let c = [
+            matched(
+                "A",
+                item(
+                    "1",
+                    "https://a.example.org/1",
+                    "Iran, US trade accusations",
+                    8,
+                ),
+                2,
+            ),
+            matched(
+                "B",
+                item("2", "https://b.example.org/2", "US strikes Iran proxies", 8),
+                2,
+            ),
+            // Another outlet's item with the same GUID is its own item.
+            matched(
+                "C",
+                item("1", "https://c.example.org/9", "Qatar hosts envoys", 8),
+                2,
+            ),
+            // A one-word title absorbs nothing.
+            matched("D", item("4", "https://d.example.org/4", "Iran", 8), 2),
+        ];
+        let (proposals, fates) = merge("t", &c, &HashSet::new(), &names, 20);
+        assert_eq!(proposals.len(), 4, "{fates:?}");
+        assert!(fates.iter().all(|f| matches!(f, Fate::Proposed { .. })));
     }
 
     #[test]
@@ -488,7 +530,7 @@ mod tests {
                 3,
             ),
         ];
-        let (proposals, _) = merge("t", &c, &HashSet::new(), 20);
+        let (proposals, _) = merge("t", &c, &HashSet::new(), &HashSet::new(), 20);
         assert_eq!(proposals.len(), 2);
     }
 }
