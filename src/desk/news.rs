@@ -58,14 +58,7 @@ async fn body(
 ) -> Result<Body, String> {
     match at {
         FeedAt::Path(p) => {
-            let path = topic.dir.join(p);
-            let size = std::fs::metadata(&path)
-                .map_err(|e| format!("{}: {e}", path.display()))?
-                .len();
-            if size > MAX_FILE {
-                return Err(format!("{} is over {MAX_FILE} bytes", path.display()));
-            }
-            let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let bytes = read_inside(&topic.dir, p)?;
             Ok(Body {
                 bytes: Some(bytes),
                 validators: Validators::default(),
@@ -83,6 +76,31 @@ async fn body(
             Err(e) => Err(e.to_string()),
         },
     }
+}
+
+/// The feed file `relative` inside the topic folder `dir`, at most [`MAX_FILE`] bytes: a path
+/// that leads out of the folder (through a link, say) is refused.
+fn read_inside(dir: &std::path::Path, relative: &str) -> Result<Vec<u8>, String> {
+    use std::io::Read as _;
+    let path = dir.join(relative);
+    let shown = || path.display().to_string();
+    let real = path
+        .canonicalize()
+        .map_err(|e| format!("{}: {e}", shown()))?;
+    let folder = dir
+        .canonicalize()
+        .map_err(|e| format!("{}: {e}", dir.display()))?;
+    if !real.starts_with(&folder) || !real.is_file() {
+        return Err(format!("{} is not a file inside the topic folder", shown()));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(&real)
+        .and_then(|f| f.take(MAX_FILE + 1).read_to_end(&mut bytes))
+        .map_err(|e| format!("{}: {e}", shown()))?;
+    if bytes.len() as u64 > MAX_FILE {
+        return Err(format!("{} is over {MAX_FILE} bytes", shown()));
+    }
+    Ok(bytes)
 }
 
 /// Poll every feed of `topic` now, keeping what it saw in `store` when there is one; at most

@@ -2,8 +2,9 @@
 //! so a fetch must never reach the operator's own machine or network: loopback, private,
 //! link-local, carrier-grade NAT, multicast, documentation and reserved ranges are refused, in
 //! IPv4 and IPv6 alike, including IPv6 forms that carry an IPv4 address inside (mapped,
-//! compatible, NAT64, 6to4). The operator may allow private addresses (an intranet, the tests)
-//! or name single addresses that are allowed.
+//! compatible, NAT64, 6to4); in IPv6 only global unicast (2000::/3) is public. The operator
+//! may allow private and loopback addresses (an intranet, the tests) but never link-local ones,
+//! where cloud metadata services answer; or name single addresses that are allowed.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -17,12 +18,19 @@ pub struct Policy {
 }
 
 impl Policy {
-    /// Why `ip` may not be fetched from, or `None` when it may.
+    /// Why `ip` may not be fetched from, or `None` when it may. `allow_private` opens private
+    /// and loopback addresses, never link-local ones (where cloud metadata services answer),
+    /// the unspecified address or multicast.
     pub fn refuses(&self, ip: IpAddr) -> Option<&'static str> {
-        if self.allow_private || self.allowed.contains(&ip) {
+        if self.allowed.contains(&ip) {
             return None;
         }
-        not_public(ip)
+        let why = not_public(ip)?;
+        let never = matches!(
+            why,
+            "a link-local address" | "an unspecified address" | "a multicast address"
+        );
+        (never || !self.allow_private).then_some(why)
     }
 }
 
@@ -65,8 +73,8 @@ fn not_public_v6(ip: Ipv6Addr) -> Option<&'static str> {
         [0, 0, 0, 0, 0, 0, hi, lo] => {
             return Some(not_public_v4(embedded(hi, lo)).unwrap_or("an IPv4-compatible address"));
         }
-        // NAT64: reaches the IPv4 address inside.
-        [0x64, 0xff9b, 0, 0, 0, 0, hi, lo] => {
+        // NAT64, well-known and local-use (64:ff9b:1::/48): reaches the IPv4 address inside.
+        [0x64, 0xff9b, 0, 0, 0, 0, hi, lo] | [0x64, 0xff9b, 1, _, _, _, hi, lo] => {
             if let Some(why) = not_public_v4(embedded(hi, lo)) {
                 return Some(why);
             }
@@ -87,7 +95,12 @@ fn not_public_v6(ip: Ipv6Addr) -> Option<&'static str> {
         0x2001 if s[1] == 0x0db8 => "a documentation address",
         // Teredo hides the client's IPv4 address; nothing a feed needs.
         0x2001 if s[1] == 0 => "a Teredo address",
-        _ => return None,
+        // Benchmarking and ORCHID.
+        0x2001 if s[1] == 0x0002 || (0x0010..=0x002f).contains(&s[1]) => "a reserved address",
+        // Only global unicast (2000::/3) is public; the NAT64 forms above judged by their IPv4.
+        0x2000..=0x3fff => return None,
+        0x64 if s[1] == 0xff9b => return None,
+        _ => "a reserved address",
     })
 }
 
@@ -142,6 +155,13 @@ mod tests {
             "64:ff9b::192.168.0.1",
             "2002:7f00:1::1",
             "2002:c0a8:101::1",
+            "64:ff9b:1::a00:1",
+            "::ffff:0:a00:1",
+            "100::1",
+            "2001:2::1",
+            "2001:20::1",
+            "4000::1",
+            "64:abcd::1",
         ];
         let strict = Policy::default();
         for a in refused {
@@ -174,7 +194,20 @@ mod tests {
             allow_private: true,
             ..Policy::default()
         };
-        assert!(refused.iter().all(|a| intranet.refuses(ip(a)).is_none()));
+        for a in ["127.0.0.1", "10.1.2.3", "192.168.1.1", "::1", "fd00::1"] {
+            assert_eq!(intranet.refuses(ip(a)), None, "{a}");
+        }
+        // Never the metadata services, the unspecified address or multicast.
+        for a in [
+            "169.254.169.254",
+            "fe80::1",
+            "0.0.0.0",
+            "::",
+            "224.0.0.1",
+            "::ffff:169.254.169.254",
+        ] {
+            assert!(intranet.refuses(ip(a)).is_some(), "{a}");
+        }
         let one = Policy {
             allowed: vec![ip("127.0.0.2")],
             ..Policy::default()

@@ -465,3 +465,29 @@ fn desk_poll_fetches_feeds_merges_one_story_and_refuses_private_addresses_withou
         assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 4);
     });
 }
+
+#[test]
+fn a_feed_file_that_leads_out_of_the_topic_folder_is_not_read() {
+    let outside = tempfile::tempdir().expect("outside");
+    let secret = outside.path().join("secret.xml");
+    std::fs::write(
+        &secret,
+        "<rss version=\"2.0\"><channel><title>secret</title></channel></rss>",
+    )
+    .expect("write");
+    let dir = topic_with_feeds("[[feed]]\npath = \"feeds/link.xml\"\n");
+    std::os::unix::fs::symlink(&secret, dir.path().join("iran-us-talks/feeds/link.xml"))
+        .expect("link");
+    let out = desk_poll(dir.path(), &["--briefings", ".", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
+    let error = v["topics"][0]["feeds"][0]["error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        error.contains("not a file inside the topic folder"),
+        "{v:#}"
+    );
+    assert_eq!(out.status.code(), Some(1));
+}

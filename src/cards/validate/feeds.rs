@@ -157,14 +157,16 @@ impl Validator {
 
     /// A feed's `url`: http(s), a proper host, no password.
     fn feed_url(&mut self, f: &File, url: &Text) -> Option<String> {
-        let before = self.report.errors();
-        check_url(self, f, url);
         let raw = url.get_ref().trim();
+        // A user or password is refused first, and alone: other messages repeat the address.
         if let Ok(u) = url::Url::parse(raw)
             && (u.password().is_some() || !u.username().is_empty())
         {
             self.err(f, url.span(), "secret-in-card", "a feed's address must not carry a user or password".into(), "cards are shared and committed: use a feed that needs no login, or fetch it with another tool and give its file as `path`".into());
+            return None;
         }
+        let before = self.report.errors();
+        check_url(self, f, url);
         (self.report.errors() == before).then(|| raw.to_owned())
     }
 
