@@ -418,7 +418,12 @@ pub async fn respond(app: &App, cmd: &Command, asker: &Asker) -> Reply {
             None => desk::not_set_up(),
         },
         (Command::Place(q), _) => place_topic(app, &ctx, q.set.as_deref(), asker).await,
-        (Command::Subscribe(q), Some(store)) => chat::subscribe(&ctx, store, q, asker).await,
+        (Command::Subscribe(q), Some(store)) => {
+            let reply = chat::subscribe(&ctx, store, q, asker).await;
+            // A briefing due soon is not left to the scheduler's next look.
+            app.schedule_watch.wake.notify_one();
+            reply
+        }
         (Command::Unsubscribe(q), Some(store)) => chat::unsubscribe(store, q, asker).await,
         (Command::Schedules, Some(store)) => chat::schedules(store, asker).await,
         (Command::Preview(q), Some(store)) => chat::preview(&ctx, store, q, asker).await,

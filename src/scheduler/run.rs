@@ -124,6 +124,8 @@ pub struct ScheduleWatch {
     pub attention: ArcSwap<Vec<String>>,
     /// Set while the store cannot be read (logged once; `/readyz` says it is degraded).
     pub store_down: std::sync::atomic::AtomicBool,
+    /// Wakes the scheduler before its next look (a subscription made here just now).
+    pub wake: tokio::sync::Notify,
 }
 
 impl ScheduleWatch {
@@ -198,6 +200,7 @@ impl Scheduler {
             tokio::select! {
                 _ = stop.cancelled() => return,
                 _ = tokio::time::sleep(wait) => {}
+                _ = self.watch.wake.notified() => {}
             }
         }
     }
@@ -429,16 +432,28 @@ impl Scheduler {
             .unwrap_or(std::time::Duration::from_secs(1))
             .max(std::time::Duration::from_millis(200));
         tokio::pin!(work);
+        // Renewals start on a fixed beat, each within a third of the lease, and the send is
+        // polled while one is under way: a slow store cannot stretch the gap past the lease.
+        let mut beat = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 done = &mut work => return done,
-                _ = tokio::time::sleep(every) => {
-                    match self.store.renew(subscription, day, &self.owner, Utc::now()).await {
-                        Ok(true) => {}
-                        Ok(false) => tracing::warn!(subscription, %day, "the claim on a briefing being sent was taken over; the send goes on with the same key"),
-                        Err(e) => tracing::warn!(subscription, %day, error = %e, "could not renew the claim on a briefing being sent"),
-                    }
-                }
+                _ = beat.tick() => {}
+            }
+            let renewal = tokio::time::timeout(
+                every,
+                self.store.renew(subscription, day, &self.owner, Utc::now()),
+            );
+            tokio::pin!(renewal);
+            tokio::select! {
+                done = &mut work => return done,
+                renewed = &mut renewal => match renewed {
+                    Ok(Ok(true)) => {}
+                    Ok(Ok(false)) => tracing::warn!(subscription, %day, "the claim on a briefing being sent was taken over; the send goes on with the same key"),
+                    Ok(Err(e)) => tracing::warn!(subscription, %day, error = %e, "could not renew the claim on a briefing being sent"),
+                    Err(_) => tracing::warn!(subscription, %day, "renewing the claim on a briefing being sent took longer than a third of the lease"),
+                },
             }
         }
     }

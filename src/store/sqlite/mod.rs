@@ -138,8 +138,10 @@ CREATE TABLE taken_in (
     at TEXT NOT NULL
 );
 "#,
-    // The newsdesk: each feed's last fetch, the items seen, the proposals.
+    // The newsdesk: each feed's last fetch, the items seen, the proposals. And what the
+    // scheduler wakes for (`unsettled`), without reading every post ever made.
     r#"
+CREATE INDEX posts_unsettled ON posts (day) WHERE state IN ('claimed', 'failed');
 CREATE TABLE news_feeds (
     topic TEXT NOT NULL,
     feed TEXT NOT NULL,
