@@ -13,7 +13,8 @@ use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use tokio_postgres::Row;
 
 /// Each migration takes the schedule tables from the version before it to its index + 1.
-const MIGRATIONS: [&str; 2] = [r#"
+const MIGRATIONS: [&str; 2] = [
+    r#"
 CREATE TABLE subscriptions (
     id BIGSERIAL PRIMARY KEY,
     platform TEXT NOT NULL,
