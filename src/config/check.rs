@@ -261,7 +261,7 @@ impl ConfigCheck<'_> {
                 _ => self.err(
                     c.span(),
                     "bad-url",
-                    "`contact` is not a URL".into(),
+                    "`contact` is not an http(s) or mailto URL".into(),
                     "give where the sites you fetch from can reach you, e.g. \"https://briefings.example.org/about\"",
                 ),
             }

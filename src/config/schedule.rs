@@ -153,7 +153,7 @@ impl ConfigCheck<'_> {
         }
     }
 
-    /// `[deadlines]`: each from 1 s to 10 min (git to 30 min); the defaults of
+    /// `[deadlines]`: each from 1 s to 5 min (git to 30 min); the defaults of
     /// `crate::deadlines` for the ones unset.
     pub(super) fn deadlines(
         &mut self,
@@ -165,8 +165,9 @@ impl ConfigCheck<'_> {
         };
         let second = std::time::Duration::from_secs(1);
         let keys = [
-            ("discord", &d.discord, &mut out.discord, 600),
-            ("matrix", &d.matrix, &mut out.matrix, 600),
+            // A briefing's whole send is bounded by 5 min (`BRIEFING_SEND`): no request longer.
+            ("discord", &d.discord, &mut out.discord, 300),
+            ("matrix", &d.matrix, &mut out.matrix, 300),
             ("git", &d.git, &mut out.git, 1800),
         ];
         for (key, given, slot, most) in keys {

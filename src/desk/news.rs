@@ -104,7 +104,8 @@ fn read_inside(dir: &std::path::Path, relative: &str) -> Result<Vec<u8>, String>
 }
 
 /// Poll every feed of `topic` now, keeping what it saw in `store` when there is one; at most
-/// `max` proposals come out. Fails only when the store does.
+/// `max` proposals a day come out (with no store, `max` in this poll). Fails only when the
+/// store does.
 pub async fn poll(
     topic: &Topic,
     fetcher: &Fetcher,
@@ -214,15 +215,29 @@ pub async fn poll(
         .iter()
         .filter_map(|s| crate::newsdesk::canon::canonical(&s.url))
         .collect();
-    let (proposals, fates) = merge(&topic.id, &fresh, &cited, &matcher.name_words(), max);
+    // The day's limit counts what earlier polls proposed today (UTC).
+    let already_today = match store {
+        Some(s) => s
+            .proposals(Some(&topic.id), true, 500)
+            .await
+            .map_err(|e| e.to_string())?
+            .iter()
+            .filter(|p| p.created_at.date_naive() == now.date_naive())
+            .count(),
+        None => 0,
+    };
+    let room = max.saturating_sub(already_today);
+    let (proposals, fates) = merge(&topic.id, &fresh, &cited, &matcher.name_words(), room);
     if let Some(s) = store {
         let bodies: Vec<String> = proposals
             .iter()
             .map(|p| serde_json::to_string(p).unwrap_or_default())
             .collect();
+        // Items over the day's limit are not kept as seen: a later poll judges them again.
         let items: Vec<SeenItem> = fresh
             .iter()
             .zip(&fates)
+            .filter(|(_, f)| !matches!(f, Fate::Waiting))
             .flat_map(|(c, f)| {
                 keys(&c.feed, &c.item).into_iter().map(move |key| SeenItem {
                     topic: topic.id.clone(),

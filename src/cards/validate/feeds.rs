@@ -24,7 +24,6 @@ impl Validator {
         let (raw, f) = card?;
         let (keywords, exclude, min_score) = match &raw.matching {
             Some(m) => {
-                let span = m.span();
                 let m = m.get_ref();
                 let min_score = match &m.min_score {
                     None => DEFAULT_MIN_SCORE,
@@ -42,15 +41,6 @@ impl Validator {
                 };
                 let keywords = self.words(f, "keywords", &m.keywords);
                 let exclude = self.words(f, "exclude", &m.exclude);
-                if m.keywords.len() > MAX_WORDS || m.exclude.len() > MAX_WORDS {
-                    self.err(
-                        f,
-                        span,
-                        "too-many",
-                        format!("more than {MAX_WORDS} words in one list"),
-                        "keep the lists to the words that decide".into(),
-                    );
-                }
                 (keywords, exclude, min_score)
             }
             None => (Vec::new(), Vec::new(), DEFAULT_MIN_SCORE),
@@ -137,6 +127,15 @@ impl Validator {
 
     /// A list of words or phrases: each non-empty, at most 100 characters.
     fn words(&mut self, f: &File, key: &str, list: &[Text]) -> Vec<String> {
+        if let Some(over) = list.get(MAX_WORDS) {
+            self.err(
+                f,
+                over.span(),
+                "too-many",
+                format!("more than {MAX_WORDS} words in `{key}`"),
+                "keep the list to the words that decide".into(),
+            );
+        }
         let mut out = Vec::with_capacity(list.len().min(MAX_WORDS));
         for w in list.iter().take(MAX_WORDS) {
             let text = self.text(f, key, w);
