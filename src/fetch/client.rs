@@ -244,12 +244,16 @@ impl Fetcher {
                 .get(reqwest::header::LOCATION)
                 .and_then(|v| v.to_str().ok())
         {
-            // reqwest does not follow a redirect away from the web (`file:`, `ftp:`).
-            let to = response
-                .url()
-                .join(to)
-                .map_or_else(|_| to.to_owned(), String::from);
-            return Err(FetchError::NotWeb(shown(&to)));
+            // reqwest does not follow a redirect away from the web (`file:`, `ftp:`); other
+            // redirects it leaves (300, 305) are answers like any other.
+            let target = response.url().join(to);
+            if target
+                .as_ref()
+                .is_ok_and(|u| !matches!(u.scheme(), "http" | "https"))
+            {
+                let to = target.map_or_else(|_| to.to_owned(), String::from);
+                return Err(FetchError::NotWeb(shown(&to)));
+            }
         }
         if !status.is_success() {
             return Err(FetchError::Status {
