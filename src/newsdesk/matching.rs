@@ -6,7 +6,7 @@
 //! is the number of distinct things named: each actor once, each keyword once, and a name
 //! found inside a longer one ("Muscat" in "Muscat talks") not again.
 
-use crate::cards::model::{FeedSource, Feeds, Topic};
+use crate::cards::model::{Feeds, Topic};
 use aho_corasick::{AhoCorasick, MatchKind};
 
 /// The most characters of an item judged.
@@ -17,7 +17,7 @@ pub const MAX_TEXT: usize = 8192;
 enum Signal {
     /// An actor, by its index in the topic.
     Actor(usize),
-    /// One of the topic's names or keywords, by its index in `keywords`.
+    /// One of the topic's names or keywords, by its place among them.
     Keyword(usize),
     /// A word that rules an item out: the topic's (`None`) or a feed's.
     Exclude(Option<usize>),
@@ -37,7 +37,6 @@ pub struct Matcher {
     automaton: AhoCorasick,
     terms: Vec<Term>,
     actor_ids: Vec<String>,
-    keywords: Vec<String>,
     /// The words of every term, as written, for saying what matched.
     written: Vec<String>,
     min_score: u32,
@@ -136,13 +135,11 @@ impl Matcher {
                 }
             }
         }
-        let mut keywords: Vec<String> = Vec::new();
-        for k in std::iter::once(&topic.title)
+        let names = std::iter::once(&topic.title)
             .chain(&topic.aliases)
-            .chain(&feeds.keywords)
-        {
-            add(k, Signal::Keyword(keywords.len()));
-            keywords.push(k.clone());
+            .chain(&feeds.keywords);
+        for (k, name) in names.enumerate() {
+            add(name, Signal::Keyword(k));
         }
         for w in &feeds.exclude {
             add(w, Signal::Exclude(None));
@@ -167,7 +164,6 @@ impl Matcher {
             automaton,
             terms,
             actor_ids: topic.actors.iter().map(|a| a.id.clone()).collect(),
-            keywords,
             written,
             min_score: feeds.min_score,
             includes,
@@ -275,14 +271,4 @@ impl Matcher {
             .flat_map(|(_, w)| crate::text::words(w))
             .collect()
     }
-
-    /// The topic's keywords (its title, aliases and `[match] keywords`), in order.
-    pub fn keywords(&self) -> &[String] {
-        &self.keywords
-    }
-}
-
-/// The feed of `feeds` at `at`, for [`Matcher::judge`].
-pub fn feed_index(feeds: &Feeds, at: &FeedSource) -> Option<usize> {
-    feeds.feeds.iter().position(|f| f == at)
 }

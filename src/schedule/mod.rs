@@ -77,23 +77,12 @@ pub fn zones_starting(typed: &str, max: usize) -> Vec<&'static str> {
     out
 }
 
-/// "6h", "90m", "45s" or a number of seconds.
+/// "6h", "90m", "45s" or a number of seconds, as `crate::deadlines::parse` reads durations.
 pub fn parse_catch_up(s: &str) -> Result<chrono::Duration, String> {
     let s = s.trim();
-    let (n, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
-    let n: i64 = n
-        .parse()
-        .map_err(|_| format!("`{s}` is not a duration: write e.g. \"6h\" or \"90m\""))?;
-    let d = match unit {
-        "" | "s" => chrono::Duration::seconds(n),
-        "m" => chrono::Duration::minutes(n),
-        "h" => chrono::Duration::hours(n),
-        _ => {
-            return Err(format!(
-                "`{s}` is not a duration: write e.g. \"6h\" or \"90m\""
-            ));
-        }
-    };
+    let d = crate::deadlines::parse(s)
+        .and_then(|d| chrono::Duration::from_std(d).ok())
+        .ok_or_else(|| format!("`{s}` is not a duration: write e.g. \"6h\" or \"90m\""))?;
     if d > chrono::Duration::hours(23) {
         return Err(format!(
             "`{s}` is too long: a catch-up window must end before the next day's briefing (at most 23h)"
