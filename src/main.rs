@@ -49,9 +49,24 @@ fn no_huge_pages() {
     }
 }
 
+/// A command whose output is piped into `head` ends quietly when the reader goes, as other
+/// command-line tools do, instead of failing to print. Not `serve`: its sockets report a
+/// closed peer as an error to handle, never as a signal.
+fn quiet_broken_pipe(cli: &dossier::cli::Cli) {
+    #[cfg(unix)]
+    if !cli.serves() {
+        // SAFETY: restoring the default action of SIGPIPE takes plain integers and touches
+        // nothing but this process's signal table, before any thread is started.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
+}
+
 fn main() -> ExitCode {
     tune_allocator();
     no_huge_pages();
     let cli = dossier::cli::Cli::parse();
+    quiet_broken_pipe(&cli);
     dossier::cli::run(cli)
 }

@@ -456,6 +456,21 @@ pub fn prefill(
     }
 }
 
+/// The event approving the newsdesk's proposal `id` would write, as a form's values: what a
+/// door's form to change it opens with.
+pub async fn proposal_draft(
+    app: &App,
+    id: i64,
+) -> Result<Vec<(&'static str, crate::edit::form::Value)>, Reply> {
+    match app.desk.as_deref() {
+        Some(d) => d
+            .proposal_draft(&app.desk_handles(None), id)
+            .await
+            .map(|f| f.values.into_iter().map(|(s, v)| (s.key, v)).collect()),
+        None => Err(desk::not_set_up()),
+    }
+}
+
 /// A form filled in on a platform (a Discord modal): applied as `edit` with fields does, or,
 /// when `suggest`, kept for the moderators as `suggest` does.
 pub async fn submit_form(

@@ -223,25 +223,22 @@ fn check_folder(mut v: Validator, dir: &Path) -> (Option<Topic>, Report) {
     (topic, report)
 }
 
-/// Check one topic folder as `load` would, with `path` read as `text` instead of from disk
-/// (it need not exist yet): how an edit made from chat is checked before anything is written.
-/// The report holds that topic's diagnostics; the topic, when it has no errors.
+/// Check one topic folder as `load` would, with each file of `files` read as its text instead
+/// of from disk (it need not exist yet): how an edit made from chat is checked before anything
+/// is written. The report holds that topic's diagnostics; the topic, when it has no errors.
 pub fn check_topic_with(
     dir: &Path,
     today: NaiveDate,
-    path: &Path,
-    text: String,
+    files: Vec<(std::path::PathBuf, String)>,
 ) -> (Option<Topic>, Report) {
     let mut v = Validator::new(today);
-    v.overlay = Some((path.to_path_buf(), text));
+    v.overlay = files;
     check_folder(v, dir)
 }
 
 /// Read a card file: `Ok(None)` when it does not exist (the caller decides if that is fine).
 fn read_file(v: &mut Validator, path: &Path) -> Option<File> {
-    if let Some((p, text)) = &v.overlay
-        && p == path
-    {
+    if let Some((_, text)) = v.overlay.iter().find(|(p, _)| p == path) {
         return Some(File {
             path: path.to_path_buf(),
             text: text.clone(),
@@ -460,12 +457,13 @@ fn actor_files(v: &mut Validator, dir: &Path) -> Vec<PathBuf> {
             Err(e) => v.report.push(io_diag(dir, &e)),
         }
     }
-    if let Some((p, _)) = &v.overlay
-        && p.parent() == Some(dir)
-        && p.extension().is_some_and(|x| x == "toml")
-        && !files.contains(p)
-    {
-        files.push(p.clone());
+    for (p, _) in &v.overlay {
+        if p.parent() == Some(dir)
+            && p.extension().is_some_and(|x| x == "toml")
+            && !files.contains(p)
+        {
+            files.push(p.clone());
+        }
     }
     files.sort();
     files

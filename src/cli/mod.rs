@@ -71,6 +71,13 @@ pub enum Cmd {
     Discord(discord::Cmd),
 }
 
+impl Cli {
+    /// Whether the command runs the service (its own sockets, for hours), not one answer.
+    pub fn serves(&self) -> bool {
+        matches!(self.command, Cmd::Serve(_))
+    }
+}
+
 /// Run the command line; returns the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {

@@ -112,23 +112,12 @@ pub fn run(args: Args) -> ExitCode {
     };
     let db = stores.database.clone();
     let store = stores.schedules.clone();
-    let desk = crate::desk::Desk::with_log(&root, stores.edits.clone());
-    let desk = match &db {
-        Some(db) => desk.with_cluster(db.clone()),
-        None => desk,
-    };
-    let desk = match &config.cards_remote {
-        None => Arc::new(desk),
-        Some(remote) => match desk.sharing(crate::desk::Sharing {
-            remote: remote.clone(),
-            deadline: config.deadlines.git,
-        }) {
-            Ok(d) => Arc::new(d),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::from(2);
-            }
-        },
+    let desk = match open_desk(&root, &config, &stores) {
+        Ok(d) => Arc::new(d),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
     };
     let app = Arc::new(
         App::new(library, config.default_topic.clone(), clock)
@@ -143,7 +132,8 @@ pub fn run(args: Args) -> ExitCode {
             .with_desk(desk)
             .with_reply_cache(config.reply_cache_bytes),
     );
-    let code = runtime.block_on(serve(config, app, db));
+    let polling = newsdesk(&config, &stores);
+    let code = runtime.block_on(serve(config, app, db, polling));
     // Whatever is left (a sync request that outlived the grace period) is dropped here.
     runtime.shutdown_timeout(Duration::from_millis(500));
     code
@@ -206,10 +196,42 @@ async fn open_stores(
     Ok((stores, places, feed))
 }
 
+/// The newsdesk's poller, when `[newsdesk] poll` is on and a topic has feeds.
+fn newsdesk(
+    config: &Config,
+    stores: &crate::store::Stores,
+) -> Option<crate::desk::polling::Polling> {
+    if !config.newsdesk.poll {
+        return None;
+    }
+    let policy = crate::fetch::address::Policy {
+        allow_private: config.newsdesk.allow_private,
+        allowed: Vec::new(),
+    };
+    match crate::fetch::client::Fetcher::new(crate::fetch::client::Options::new(
+        policy,
+        config.newsdesk.contact.as_deref(),
+    )) {
+        Ok(fetcher) => Some(crate::desk::polling::Polling {
+            fetcher,
+            store: stores.news.clone(),
+            max: config.newsdesk.max_proposals_per_day,
+        }),
+        Err(e) => {
+            tracing::error!(error = %e, "the newsdesk cannot fetch; its feeds are not read");
+            None
+        }
+    }
+}
+
+/// The newsdesk's name as `status` lists it beside the doors, and its lease's.
+const NEWSDESK: &str = "newsdesk";
+
 async fn serve(
     config: Config,
     app: Arc<App>,
     db: Option<crate::store::postgres::Database>,
+    polling: Option<crate::desk::polling::Polling>,
 ) -> ExitCode {
     let stop = CancellationToken::new();
     let mut tasks = Tasks::new();
@@ -224,6 +246,49 @@ async fn serve(
             Ok(r) => r,
             Err(e) => return fail(e),
         };
+    if let Some(polling) = polling
+        && app.snapshot().topics().iter().any(|t| t.feeds.is_some())
+    {
+        let polling = Arc::new(polling);
+        let (shelf, notices) = (app.shelf.clone(), app.notices.clone());
+        let run = move |stop: CancellationToken| {
+            crate::desk::polling::run(polling.clone(), shelf.clone(), notices.clone(), stop)
+        };
+        tracing::info!("the newsdesk reads the topics' feeds on their `every`");
+        match db.clone() {
+            None => {
+                app.doors
+                    .set(NEWSDESK, crate::service::DoorState::Connected);
+                app.tasks.spawn(run(stop.clone()));
+            }
+            Some(db) => {
+                // One replica reads the feeds; another takes over when it stops.
+                let (app2, stop2) = (app.clone(), stop.clone());
+                app.tasks.spawn(async move {
+                    let ran = crate::service::lease::run_leased(
+                        db,
+                        NEWSDESK.to_owned(),
+                        &app2.doors,
+                        NEWSDESK,
+                        stop2,
+                        GRACE,
+                        None,
+                        |own, _handed| {
+                            let polled = run(own);
+                            async move {
+                                polled.await;
+                                Ok(())
+                            }
+                        },
+                    )
+                    .await;
+                    if let Err(e) = ran {
+                        tracing::error!(error = %e, "the newsdesk stopped");
+                    }
+                });
+            }
+        }
+    }
     let matrix_poster = match open_matrix(&config, &app, db, &stop, &mut tasks) {
         Ok(p) => p,
         Err(e) => return fail(e),
@@ -447,5 +512,30 @@ async fn shutdown_signal() -> &'static str {
     {
         let _ = tokio::signal::ctrl_c().await;
         "Ctrl-C"
+    }
+}
+
+/// The edit desk of the cards under `root`, as `config` sets it up: its log and the newsdesk's
+/// proposals in `stores`, each topic held across the replicas when they share a database, and
+/// edits pulled and pushed through `cards_remote` when it is set.
+pub(super) fn open_desk(
+    root: &std::path::Path,
+    config: &crate::config::Config,
+    stores: &crate::store::Stores,
+) -> Result<crate::desk::Desk, String> {
+    let desk =
+        crate::desk::Desk::with_log(root, stores.edits.clone()).with_news(stores.news.clone());
+    let desk = match &stores.database {
+        Some(db) => desk.with_cluster(db.clone()),
+        None => desk,
+    };
+    match &config.cards_remote {
+        None => Ok(desk),
+        Some(remote) => desk
+            .sharing(crate::desk::Sharing {
+                remote: remote.clone(),
+                deadline: config.deadlines.git,
+            })
+            .map_err(|e| e.to_string()),
     }
 }

@@ -62,12 +62,14 @@ pub enum Command {
     Undo,
     /// Anyone: propose an edit for the moderators to approve.
     Suggest(EditQuery),
-    /// Moderators: apply a suggestion.
+    /// Moderators: apply a suggestion, or add a newsdesk proposal to the timeline.
     Approve(DecideQuery),
-    /// Moderators: turn a suggestion down.
+    /// Moderators: turn a suggestion or a proposal down.
     Reject(DecideQuery),
     /// Moderators: the suggestions waiting for a decision.
     Suggestions,
+    /// Moderators: the newsdesk's proposals waiting for a decision, or one of them.
+    Proposals(ProposalsQuery),
     Help(HelpQuery),
 }
 
@@ -114,11 +116,22 @@ pub struct NewQuery {
     pub topic: Option<String>,
 }
 
-/// `approve N` and `reject N [reason …]`.
+/// `approve [proposal] N` and `reject [proposal] N [reason …]`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct DecideQuery {
     pub id: i64,
     pub reason: Option<String>,
+    /// A newsdesk proposal, not a member's suggestion.
+    pub proposal: bool,
+    /// An approved proposal's event fields to change first, as `field: value` lines.
+    pub fields: Option<String>,
+}
+
+/// `proposals [N] [topic T]`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct ProposalsQuery {
+    pub id: Option<i64>,
+    pub topic: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
@@ -257,6 +270,7 @@ impl Command {
             Command::Approve(_) => CommandKind::Approve,
             Command::Reject(_) => CommandKind::Reject,
             Command::Suggestions => CommandKind::Suggestions,
+            Command::Proposals(_) => CommandKind::Proposals,
         }
     }
 
@@ -306,6 +320,7 @@ impl Command {
                 | Command::Approve(_)
                 | Command::Reject(_)
                 | Command::Suggestions
+                | Command::Proposals(_)
         )
     }
 
@@ -333,7 +348,8 @@ impl Command {
             | Command::Undo
             | Command::Approve(_)
             | Command::Reject(_)
-            | Command::Suggestions => Scope::Shared,
+            | Command::Suggestions
+            | Command::Proposals(_) => Scope::Shared,
             c if c.spec().moderator => Scope::Shared,
             _ => Scope::Anyone,
         }
@@ -417,8 +433,17 @@ impl Command {
             }
             Command::Undo | Command::Suggestions => {}
             Command::Approve(q) | Command::Reject(q) => {
+                if q.proposal {
+                    b.positional("proposal");
+                }
                 b.positional(&q.id.to_string());
                 b.keyword("reason", q.reason.as_deref());
+            }
+            Command::Proposals(q) => {
+                if let Some(id) = q.id {
+                    b.positional(&id.to_string());
+                }
+                b.keyword("topic", q.topic.as_deref());
             }
             Command::Help(q) => {
                 if let Some(c) = &q.command {

@@ -66,6 +66,7 @@ pub enum CommandKind {
     Approve,
     Reject,
     Suggestions,
+    Proposals,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -485,21 +486,25 @@ pub const COMMANDS: &[CommandSpec] = &[
         kind: CommandKind::Approve,
         name: "approve",
         aliases: &[],
-        summary: "For moderators: apply a suggested edit (checked like an edit), credited to who suggested it and to you.",
+        summary: "For moderators: apply a suggested edit (checked like an edit), credited to who suggested it and to you; or, as `approve proposal N`, add the newsdesk's proposal N to the timeline (`field: value` lines after it change the draft first).",
         args: &[pos("id", ArgKind::Id, true, "the suggestion's number")],
-        examples: &["approve 3"],
+        examples: &["approve 3", "approve proposal 12"],
         moderator: true,
     },
     CommandSpec {
         kind: CommandKind::Reject,
         name: "reject",
         aliases: &[],
-        summary: "For moderators: turn down a suggested edit, with a reason if you like.",
+        summary: "For moderators: turn down a suggested edit, with a reason if you like; or, as `reject proposal N <why>`, the newsdesk's proposal N (the same story is never proposed again).",
         args: &[
             pos("id", ArgKind::Id, true, "the suggestion's number"),
             kw("reason", ArgKind::Text, "why, for the record"),
         ],
-        examples: &["reject 3", "reject 3 reason not in the sources"],
+        examples: &[
+            "reject 3",
+            "reject 3 reason not in the sources",
+            "reject proposal 12 not about the talks",
+        ],
         moderator: true,
     },
     CommandSpec {
@@ -509,6 +514,18 @@ pub const COMMANDS: &[CommandSpec] = &[
         summary: "For moderators: the suggested edits waiting for a decision, oldest first.",
         args: &[],
         examples: &["suggestions"],
+        moderator: true,
+    },
+    CommandSpec {
+        kind: CommandKind::Proposals,
+        name: "proposals",
+        aliases: &["proposal"],
+        summary: "For moderators: the newsdesk's proposed timeline events waiting for a decision, newest first; with a number, that one with its sources.",
+        args: &[
+            pos("id", ArgKind::Id, false, "a proposal's number"),
+            kw("topic", ArgKind::Topic, "only this topic's"),
+        ],
+        examples: &["proposals", "proposal 12"],
         moderator: true,
     },
 ];
@@ -606,6 +623,7 @@ mod tests {
             Approve,
             Reject,
             Suggestions,
+            Proposals,
             Place,
         ] {
             // An exhaustive match: a new kind must be added to the list above.
@@ -613,7 +631,7 @@ mod tests {
                 Brief | Position | Actors | Timeline | Experts | Compare | Sources | Search
                 | Topics | Help | Status | Reload | Check | Subscribe | Unsubscribe | Schedules
                 | Preview | Edit | New | History | Undo | Suggest | Approve | Reject
-                | Suggestions | Place => {}
+                | Suggestions | Proposals | Place => {}
             }
             let n = COMMANDS.iter().filter(|c| c.kind == kind).count();
             assert_eq!(n, 1, "{kind:?} has {n} entries");

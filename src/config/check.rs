@@ -253,6 +253,7 @@ impl ConfigCheck<'_> {
             return out;
         };
         out.allow_private = n.allow_private.unwrap_or(false);
+        out.poll = n.poll.unwrap_or(true);
         if let Some(c) = &n.contact {
             match url::Url::parse(c.get_ref().trim()) {
                 Ok(u) if matches!(u.scheme(), "https" | "http" | "mailto") => {

@@ -59,6 +59,8 @@ pub(super) struct RawNewsdesk {
     pub(super) contact: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) max_proposals_per_day: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub(super) poll: Option<bool>,
 }
 
 /// `[deadlines]`: how long calls to other services may take.

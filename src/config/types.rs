@@ -70,6 +70,9 @@ pub struct NewsdeskConfig {
     pub contact: Option<String>,
     /// How many proposals of one topic reach the moderators a day.
     pub max_proposals_per_day: usize,
+    /// Whether `serve` reads the feeds on their own `every` (`dossier desk poll` reads them
+    /// whenever it is run).
+    pub poll: bool,
 }
 
 impl Default for NewsdeskConfig {
@@ -78,6 +81,7 @@ impl Default for NewsdeskConfig {
             allow_private: false,
             contact: None,
             max_proposals_per_day: 20,
+            poll: true,
         }
     }
 }

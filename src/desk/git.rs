@@ -199,32 +199,34 @@ fn git_network(top: &Path, args: &[&str], deadline: Duration) -> Result<String, 
     finished(args, out)
 }
 
-/// Commit the card at `file` (absolute) alone, authored by `by`; the new commit's id.
+/// Commit the cards at `files` (absolute) alone, in one commit authored by `by`; the new
+/// commit's id.
 pub fn commit(
     top: &Path,
-    file: &Path,
+    files: &[PathBuf],
     by: &Author,
     subject: &str,
     body: &str,
 ) -> Result<String, GitError> {
-    let rel = file.strip_prefix(top).unwrap_or(file);
-    let rel = rel.to_string_lossy();
+    let rel: Vec<String> = files
+        .iter()
+        .map(|f| {
+            f.strip_prefix(top)
+                .unwrap_or(f)
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
     let message = format!("{subject}\n\n{body}\n\n{}", trailer(by));
-    git(top, &["add", "--", &rel])?;
-    git(
-        top,
-        &[
-            "commit",
-            "--quiet",
-            "--only",
-            "--author",
-            &identity(by),
-            "-m",
-            &message,
-            "--",
-            &rel,
-        ],
-    )?;
+    let mut add = vec!["add", "--"];
+    add.extend(rel.iter().map(String::as_str));
+    git(top, &add)?;
+    let author = identity(by);
+    let mut commit = vec![
+        "commit", "--quiet", "--only", "--author", &author, "-m", &message, "--",
+    ];
+    commit.extend(rel.iter().map(String::as_str));
+    git(top, &commit)?;
     git(top, &["rev-parse", "HEAD"])
 }
 
@@ -234,10 +236,10 @@ pub fn unstage(top: &Path, file: &Path) -> Result<(), GitError> {
     git(top, &["reset", "--quiet", "--", &rel.to_string_lossy()]).map(|_| ())
 }
 
-/// Commit the card as an undo put it back: a revert of `reverted`, in git's own words.
+/// Commit the cards as an undo put them back: a revert of `reverted`, in git's own words.
 pub fn revert(
     top: &Path,
-    file: &Path,
+    files: &[PathBuf],
     by: &Author,
     reverted: &str,
     reverted_subject: &str,
@@ -245,7 +247,7 @@ pub fn revert(
     let subject = format!("Revert \"{reverted_subject}\"");
     let body = format!("This reverts commit {reverted}, from chat (`undo`).");
     // `git add` of a card the undo removed stages its removal.
-    commit(top, file, by, &subject, &body)
+    commit(top, files, by, &subject, &body)
 }
 
 /// The branch checked out (`main`), to pull and push by name.

@@ -85,8 +85,31 @@ pub async fn respond(desk: &Desk, h: &Handles<'_>, cmd: &Command, asker: &Asker)
             },
         },
         Command::Suggestions => desk.pending().await,
+        Command::Approve(q) if q.proposal => {
+            match q.fields.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+                None => desk.approve_proposal(h, q.id, &Form::default(), &by).await,
+                Some(text) => match form::parse_form(FormKind::Event, text) {
+                    Ok(form) => desk.approve_proposal(h, q.id, &form, &by).await,
+                    Err(e) => user_error(
+                        "The changes could not be read",
+                        format!(
+                            "{} Nothing was changed; the proposal is still open.",
+                            e.explain(FormKind::Event)
+                        ),
+                    ),
+                },
+            }
+        }
+        Command::Reject(q) if q.proposal => {
+            desk.reject_proposal(q.id, q.reason.as_deref().unwrap_or_default(), &by)
+                .await
+        }
         Command::Approve(q) => desk.decide(h, q.id, true, None, &by).await,
         Command::Reject(q) => desk.decide(h, q.id, false, q.reason.as_deref(), &by).await,
+        Command::Proposals(q) => match q.id {
+            Some(id) => desk.show_proposal(id).await,
+            None => desk.proposals(q.topic.as_deref()).await,
+        },
         Command::History(q) => desk.history(h, q.topic.as_deref(), q.card.as_deref()).await,
         Command::Undo => desk.undo(h, &by, asker.admin).await,
         Command::New(q) => desk.new_card(h, q, &by).await,

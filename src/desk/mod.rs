@@ -11,7 +11,8 @@
 //! `grammar` answers the chat commands. With `cards_remote`, edits travel between replicas by
 //! git: each topic is held across the replicas for an edit, pulled first and pushed after
 //! (`state`), and the others pull when told (`follow`). `news` polls a topic's news feeds into
-//! proposed timeline events.
+//! proposed timeline events, and `proposals` lists them and writes the approved ones (an event
+//! and its sources, one commit, undone whole); `polling` reads the feeds inside `serve`.
 //!
 //! Platform-neutral: the router hands it a command, the doors show the [`Reply`](crate::reply::Reply).
 
@@ -24,6 +25,8 @@ pub mod git;
 pub mod grammar;
 pub mod new;
 pub mod news;
+pub mod polling;
+pub mod proposals;
 pub mod state;
 pub mod suggestions;
 pub mod target;

@@ -224,6 +224,7 @@ impl Desk {
             after: m.after,
             undoes: None,
             git_commit: committed.as_ref().and_then(|c| c.clone().ok()),
+            also: Vec::new(),
         };
         let n = self.log_entry(&entry).await;
         tracing::info!(file = %file, by = %by.describe(), edit = ?n, "{}", m.summary);

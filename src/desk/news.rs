@@ -9,7 +9,7 @@ use crate::cards::model::{FeedAt, FeedSource, Topic};
 use crate::fetch::client::{Fetched, Fetcher, Validators};
 use crate::newsdesk::items::{Read, read};
 use crate::newsdesk::matching::Matcher;
-use crate::newsdesk::proposals::{Candidate, Fate, Proposal, keys, merge};
+use crate::newsdesk::proposals::{Candidate, Fate, Known, Proposal, keys, merge};
 use crate::store::news::{FeedFetch, NewsStore, SeenItem};
 use chrono::{DateTime, Utc};
 use std::collections::HashSet;
@@ -25,7 +25,24 @@ pub struct FeedReport {
     pub unchanged: bool,
     /// Why nothing was read, when nothing was.
     pub error: Option<String>,
+    /// A day of failing began or ended with this fetch: the moderators are told once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub day: Option<FailingDay>,
 }
+
+/// A feed's day of failing, as the moderators hear of it: once when it has failed for a day,
+/// once when it works again after that.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FailingDay {
+    /// It has failed since then, for a day now.
+    Failing { since: DateTime<Utc> },
+    /// It works again, after failing since then.
+    Recovered { since: DateTime<Utc> },
+}
+
+/// How long a feed fails before the moderators are told.
+pub const FAILING_DAY: chrono::Duration = chrono::Duration::hours(24);
 
 /// One topic's poll.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -39,6 +56,9 @@ pub struct Poll {
     pub items: Vec<(String, String, Fate)>,
 }
 
+/// How many of a topic's latest proposals a poll compares its items with.
+const EARLIER: usize = 1000;
+
 /// The largest feed file read from a topic folder.
 const MAX_FILE: u64 = 5 << 20;
 
@@ -49,16 +69,19 @@ struct Body {
     validators: Validators,
 }
 
+/// Why a feed was not read: in words, and how long it asked to be left alone (`Retry-After`).
+type NotRead = (String, Option<std::time::Duration>);
+
 /// Read the bytes of one feed, conditionally on `last`.
 async fn body(
     topic: &Topic,
     at: &FeedAt,
     fetcher: &Fetcher,
     last: &Validators,
-) -> Result<Body, String> {
+) -> Result<Body, NotRead> {
     match at {
         FeedAt::Path(p) => {
-            let bytes = read_inside(&topic.dir, p)?;
+            let bytes = read_inside(&topic.dir, p).map_err(|e| (e, None))?;
             Ok(Body {
                 bytes: Some(bytes),
                 validators: Validators::default(),
@@ -73,7 +96,13 @@ async fn body(
                 bytes: None,
                 validators: last.clone(),
             }),
-            Err(e) => Err(e.to_string()),
+            Err(e) => {
+                let wait = match &e {
+                    crate::fetch::client::FetchError::Status { retry_after, .. } => *retry_after,
+                    _ => None,
+                };
+                Err((e.to_string(), wait))
+            }
         },
     }
 }
@@ -113,6 +142,24 @@ pub async fn poll(
     max: usize,
     now: DateTime<Utc>,
 ) -> Result<Poll, String> {
+    poll_due(topic, fetcher, store, max, now, &|_, _| true, None).await
+}
+
+/// The longest a feed's `Retry-After` is honoured: a server asking for more is asked again
+/// after a day.
+const LONGEST_RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+/// [`poll`] of the feeds `due` says are due (given each feed's last fetch), each host asked
+/// no sooner than `pacer` allows.
+pub async fn poll_due(
+    topic: &Topic,
+    fetcher: &Fetcher,
+    store: Option<&dyn NewsStore>,
+    max: usize,
+    now: DateTime<Utc>,
+    due: &(dyn Fn(&FeedSource, Option<&FeedFetch>) -> bool + Sync),
+    pacer: Option<&Pacer>,
+) -> Result<Poll, String> {
     let mut out = Poll {
         topic: topic.id.clone(),
         feeds: Vec::new(),
@@ -132,11 +179,18 @@ pub async fn poll(
     for (i, feed) in feeds.feeds.iter().enumerate() {
         let name = feed.at.as_str();
         let before = last.iter().find(|f| f.feed == name);
+        if !due(feed, before) {
+            continue;
+        }
+        if let (Some(p), FeedAt::Url(u)) = (pacer, &feed.at) {
+            p.wait_for(u).await;
+        }
         let validators = before.map_or_else(Validators::default, |f| Validators {
             etag: f.etag.clone(),
             last_modified: f.last_modified.clone(),
         });
         let got = body(topic, &feed.at, fetcher, &validators).await;
+        let mut retry_after = None;
         let (read, unchanged, kept): (Result<Option<Read>, String>, bool, Validators) = match got {
             Ok(Body {
                 bytes: None,
@@ -146,7 +200,10 @@ pub async fn poll(
                 bytes: Some(b),
                 validators,
             }) => (read(&b).map(Some), false, validators),
-            Err(e) => (Err(e), false, validators),
+            Err((e, wait)) => {
+                retry_after = wait;
+                (Err(e), false, validators)
+            }
         };
         let outlet = outlet_of(feed, read.as_ref().ok().and_then(Option::as_ref));
         let (items, error) = match read {
@@ -167,11 +224,12 @@ pub async fn poll(
             Ok(None) => (0, None),
             Err(why) => (0, Some(why)),
         };
+        let failing_since = match &error {
+            Some(_) => before.and_then(|f| f.failing_since).or(Some(now)),
+            None => None,
+        };
+        let day = failing_day(before, failing_since, now);
         if let Some(s) = store {
-            let failing_since = match &error {
-                Some(_) => before.and_then(|f| f.failing_since).or(Some(now)),
-                None => None,
-            };
             let fetch = FeedFetch {
                 topic: topic.id.clone(),
                 feed: name.to_owned(),
@@ -181,6 +239,10 @@ pub async fn poll(
                 error: error.clone(),
                 failing_since,
                 items_seen: before.map_or(0, |f| f.items_seen) + items as i64,
+                retry_at: retry_after.map(|w| {
+                    now + chrono::Duration::from_std(w.min(LONGEST_RETRY_AFTER))
+                        .unwrap_or(FAILING_DAY)
+                }),
             };
             s.save_fetch(&fetch).await.map_err(|e| e.to_string())?;
         }
@@ -190,6 +252,7 @@ pub async fn poll(
             items,
             unchanged,
             error,
+            day,
         });
     }
     // Items seen by an earlier poll are not judged again.
@@ -215,19 +278,32 @@ pub async fn poll(
         .iter()
         .filter_map(|s| crate::newsdesk::canon::canonical(&s.url))
         .collect();
-    // The day's limit counts what earlier polls proposed today (UTC).
-    let already_today = match store {
+    // What earlier polls proposed (the newest [`EARLIER`]), and the day's limit, which counts
+    // what they proposed today (UTC).
+    let earlier = match store {
         Some(s) => s
-            .proposals(Some(&topic.id), true, 500)
+            .proposals(Some(&topic.id), true, EARLIER)
             .await
-            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?,
+        None => Vec::new(),
+    };
+    let already_today = earlier
+        .iter()
+        .filter(|p| p.created_at.date_naive() == now.date_naive())
+        .count();
+    let known = Known {
+        cited,
+        earlier: earlier
             .iter()
-            .filter(|p| p.created_at.date_naive() == now.date_naive())
-            .count(),
-        None => 0,
+            .rev()
+            .filter_map(|p| {
+                let body = serde_json::from_str::<Proposal>(&p.body).ok()?;
+                Some((body, p.state == "rejected"))
+            })
+            .collect(),
     };
     let room = max.saturating_sub(already_today);
-    let (proposals, fates) = merge(&topic.id, &fresh, &cited, &matcher.name_words(), room);
+    let (proposals, fates) = merge(&topic.id, &fresh, &known, &matcher.name_words(), room);
     if let Some(s) = store {
         let bodies: Vec<String> = proposals
             .iter()
@@ -267,6 +343,63 @@ pub async fn poll(
         )
         .collect();
     Ok(out)
+}
+
+/// Whether this fetch begins a feed's day of failing (it has failed since `failing_since`, a day
+/// or more, and had not at the last fetch) or ends one (it works again after failing for a day
+/// or more by the last fetch). Each happens once, so the moderators hear once each way.
+fn failing_day(
+    before: Option<&FeedFetch>,
+    failing_since: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Option<FailingDay> {
+    let last = before.and_then(|b| b.fetched_at);
+    match (failing_since, before.and_then(|b| b.failing_since)) {
+        (Some(since), _) if now - since >= FAILING_DAY => {
+            let told = last.is_some_and(|l| l - since >= FAILING_DAY);
+            (!told).then_some(FailingDay::Failing { since })
+        }
+        (None, Some(since)) if last.is_some_and(|l| l - since >= FAILING_DAY) => {
+            Some(FailingDay::Recovered { since })
+        }
+        _ => None,
+    }
+}
+
+/// One request at a time per host, at least `gap` apart: feeds of one outlet, listed in several
+/// topics or several times, never arrive at its server together.
+pub struct Pacer {
+    gap: std::time::Duration,
+    last: tokio::sync::Mutex<std::collections::HashMap<String, tokio::time::Instant>>,
+}
+
+impl Pacer {
+    pub fn new(gap: std::time::Duration) -> Pacer {
+        Pacer {
+            gap,
+            last: Default::default(),
+        }
+    }
+
+    /// Wait until `url`'s host may be asked again, and mark it asked now.
+    pub async fn wait_for(&self, url: &str) {
+        let host = url::Url::parse(url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+            .unwrap_or_default();
+        let mut last = self.last.lock().await;
+        let now = tokio::time::Instant::now();
+        let at = last.get(&host).map_or(now, |t| (*t + self.gap).max(now));
+        // Hosts are few (one per feed); forget those not asked for an hour.
+        if last.len() > 10_000 {
+            last.retain(|_, t| {
+                now.saturating_duration_since(*t) < std::time::Duration::from_secs(3600)
+            });
+        }
+        last.insert(host, at);
+        drop(last);
+        tokio::time::sleep_until(at).await;
+    }
 }
 
 /// Who publishes a feed: the card's `outlet`, else the feed's own title, else its host.

@@ -68,6 +68,8 @@ pub struct Desk {
     /// The git work tree the briefings folder is in, if any: edits are committed there.
     pub(super) git: Option<PathBuf>,
     log: Arc<dyn EditStore>,
+    /// The newsdesk's proposals, decided here.
+    pub(super) news: Option<Arc<dyn crate::store::news::NewsStore>>,
     locks: Mutex<HashMap<PathBuf, Arc<tokio::sync::Mutex<()>>>>,
     /// One git command at a time in the work tree: the pull that follows the other replicas
     /// and an edit's own pull, commit or push must not overlap (a pull that sees HEAD move
@@ -108,7 +110,13 @@ impl Desk {
     pub fn open(root: &Path, state: &Path) -> Result<Desk, LogError> {
         let stores = crate::store::Stores::in_folder(state)
             .map_err(|e| LogError::Failed(state.display().to_string(), e))?;
-        Ok(Desk::with_log(root, stores.edits))
+        Ok(Desk::with_log(root, stores.edits).with_news(stores.news))
+    }
+
+    /// Decide the newsdesk's proposals kept in `news`.
+    pub fn with_news(mut self, news: Arc<dyn crate::store::news::NewsStore>) -> Desk {
+        self.news = Some(news);
+        self
     }
 
     /// Edit the cards under `root`, logging to `log` (a SQLite file, or the database the
@@ -130,6 +138,7 @@ impl Desk {
             root,
             git,
             log,
+            news: None,
             locks: Mutex::new(HashMap::new()),
             work_tree: tokio::sync::Mutex::new(()),
             sharing: None,
@@ -306,12 +315,25 @@ impl Desk {
         body: String,
         reverts: Option<String>,
     ) -> Option<Result<String, String>> {
+        self.commit_all(vec![file.to_path_buf()], by, subject, body, reverts)
+            .await
+    }
+
+    /// [`commit`](Self::commit) of several files in one commit.
+    pub(super) async fn commit_all(
+        &self,
+        files: Vec<PathBuf>,
+        by: &Author,
+        subject: String,
+        body: String,
+        reverts: Option<String>,
+    ) -> Option<Result<String, String>> {
         let top = self.git.clone()?;
-        let (file, by) = (file.to_path_buf(), by.clone());
+        let by = by.clone();
         let done = self
             .in_work_tree(move || match reverts {
-                Some(id) => git::revert(&top, &file, &by, &id, &subject),
-                None => git::commit(&top, &file, &by, &subject, &body),
+                Some(id) => git::revert(&top, &files, &by, &id, &subject),
+                None => git::commit(&top, &files, &by, &subject, &body),
             })
             .await;
         Some(match done {

@@ -58,13 +58,40 @@ impl Desk {
                 ),
             );
         }
+        // The other files the edit wrote, each as it is now: all must be as the edit left them.
+        let mut others = Vec::new();
+        for o in &edit.also {
+            let now = read_card(&self.root.join(&o.file)).unwrap_or_default();
+            if content_hash(&now) != o.after_hash {
+                return user_error(
+                    "The cards changed since that edit",
+                    format!(
+                        "{} was changed after edit #{} ({}), by hand or by another edit, so undoing it would lose that change. Edit the cards instead.",
+                        o.file, edit.id, edit.summary
+                    ),
+                );
+            }
+            others.push(now);
+        }
         let target = Target {
             topic_id: edit.topic.clone(),
-            topic_dir: dir,
+            topic_dir: dir.clone(),
             file: file.clone(),
             actor_name: None,
         };
-        if edit.existed
+        if !edit.also.is_empty() {
+            let files = std::iter::once((file.clone(), current.clone(), edit.before.clone()))
+                .chain(
+                    edit.also
+                        .iter()
+                        .zip(&others)
+                        .map(|(o, now)| (self.root.join(&o.file), now.clone(), o.before.clone())),
+                )
+                .collect();
+            if let Err(r) = self.check_files(h, &dir, files).await {
+                return r;
+            }
+        } else if edit.existed
             && let Err(r) = self.check(h, &target, &current, &edit.before).await
         {
             return r;
@@ -76,7 +103,17 @@ impl Desk {
                 Err(r) => return r,
                 Ok(()) => std::fs::remove_file(&file),
             }
-        };
+        }
+        .and_then(|()| {
+            edit.also.iter().try_for_each(|o| {
+                let path = self.root.join(&o.file);
+                if o.existed {
+                    write_atomically(&path, &o.before)
+                } else {
+                    std::fs::remove_file(&path)
+                }
+            })
+        });
         if let Err(e) = written {
             tracing::error!(file = %file.display(), error = %e, "undoing an edit failed");
             return user_error(
@@ -85,9 +122,12 @@ impl Desk {
             );
         }
         let summary = format!("undo #{}: {}", edit.id, edit.summary);
+        let files = std::iter::once(file.clone())
+            .chain(edit.also.iter().map(|o| self.root.join(&o.file)))
+            .collect();
         let committed = self
-            .commit(
-                &file,
+            .commit_all(
+                files,
                 by,
                 format!("{}: {}", edit.topic, edit.summary),
                 String::new(),
@@ -112,6 +152,18 @@ impl Desk {
             after_hash: content_hash(&edit.before),
             undoes: Some(edit.id),
             git_commit: committed.as_ref().and_then(|c| c.clone().ok()),
+            also: edit
+                .also
+                .iter()
+                .zip(others)
+                .map(|(o, now)| crate::store::edits::FileChange {
+                    file: o.file.clone(),
+                    existed: true,
+                    after_hash: content_hash(&o.before),
+                    after: o.before.clone(),
+                    before: now,
+                })
+                .collect(),
         };
         let id = self.log_entry(&entry).await;
         tracing::info!(file = %entry.file, by = %by.describe(), edit = ?id, "{summary}");
@@ -217,6 +269,7 @@ impl Desk {
             after_hash: content_hash(""),
             undoes: Some(made.id),
             git_commit: committed.as_ref().and_then(|c| c.clone().ok()),
+            also: Vec::new(),
         };
         let id = self.log_entry(&entry).await;
         tracing::info!(folder = %made.file, by = %by.describe(), edit = ?id, "{summary}");

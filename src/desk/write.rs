@@ -162,6 +162,7 @@ impl Desk {
             after_hash: content_hash(&applied.text),
             undoes: None,
             git_commit: committed.as_ref().and_then(|c| c.clone().ok()),
+            also: Vec::new(),
         };
         let id = self.log_entry(&entry).await;
         tracing::info!(file = %entry.file, by = %by.describe(), edit = ?id, "{summary}");
@@ -255,20 +256,36 @@ impl Desk {
         before: &str,
         after: &str,
     ) -> Result<(), Reply> {
+        let file = target.file.clone();
+        self.check_files(
+            h,
+            &target.topic_dir,
+            vec![(file, before.to_owned(), after.to_owned())],
+        )
+        .await
+    }
+
+    /// Check the topic folder `dir` with each `(file, before, after)` of `files` written as its
+    /// `after`; `Err` with the reply when that brings errors the cards as `before` do not have.
+    pub(super) async fn check_files(
+        &self,
+        h: &Handles<'_>,
+        dir: &std::path::Path,
+        files: Vec<(std::path::PathBuf, String, String)>,
+    ) -> Result<(), Reply> {
         let today = h.clock.today();
-        let (dir, file, before, after) = (
-            target.topic_dir.clone(),
-            target.file.clone(),
-            before.to_owned(),
-            after.to_owned(),
-        );
+        let dir = dir.to_path_buf();
         let checked = tokio::task::spawn_blocking(move || {
-            let (_, with) = check_topic_with(&dir, today, &file, after);
+            let (after, before): (Vec<_>, Vec<_>) = files
+                .into_iter()
+                .map(|(f, b, a)| ((f.clone(), a), (f, b)))
+                .unzip();
+            let (_, with) = check_topic_with(&dir, today, after);
             if !with.has_errors() {
                 return Ok(());
             }
             // Errors the topic already had are not this edit's.
-            let (_, without) = check_topic_with(&dir, today, &file, before);
+            let (_, without) = check_topic_with(&dir, today, before);
             let known: std::collections::HashSet<(String, String)> = without
                 .diagnostics
                 .iter()

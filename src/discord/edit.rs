@@ -325,11 +325,15 @@ pub async fn decide(app: Arc<App>, s: &Settings, ci: &ComponentInteraction) -> O
         crate::commands::Command::Approve(crate::commands::command::DecideQuery {
             id: n,
             reason: None,
+            proposal: false,
+            fields: None,
         })
     } else {
         crate::commands::Command::Reject(crate::commands::command::DecideQuery {
             id: n,
             reason: None,
+            proposal: false,
+            fields: None,
         })
     };
     let asker = discord_asker(
@@ -339,12 +343,7 @@ pub async fn decide(app: Arc<App>, s: &Settings, ci: &ComponentInteraction) -> O
         ci.member.as_ref(),
         s,
     );
-    let worker = app.clone();
-    let work: Answering = app.tasks.spawn(async move {
-        let reply = crate::router::respond(&worker, &cmd, &asker).await;
-        (reply.is_user_error(), reply_message(&reply))
-    });
-    Some(respond_or_defer(s, work, ci.token.clone(), false, "approve").await)
+    Some(respond::answer_command(&app, s, cmd, asker, ci.token.clone(), "approve").await)
 }
 
 #[cfg(test)]

@@ -30,14 +30,20 @@ pub async fn handle(app: Arc<App>, s: &Settings, interaction: Interaction) -> Ou
         Interaction::Ping(_) => Outcome::Respond(CreateInteractionResponse::Pong),
         Interaction::Command(ci) => command(app, s, ci).await,
         Interaction::Autocomplete(ci) => cached_autocomplete(&app, &ci),
-        Interaction::Component(ci) => match super::edit::decide(app.clone(), s, &ci).await {
+        Interaction::Component(ci) => match super::proposals::pressed(app.clone(), s, &ci).await {
             Some(o) => o,
-            None if ci.data.custom_id.starts_with(dr::MORE_FIELDS_PREFIX) => {
-                Outcome::Respond(more_fields(&app, s, &ci))
-            }
-            None => Outcome::Respond(component(&app, &ci)),
+            None => match super::edit::decide(app.clone(), s, &ci).await {
+                Some(o) => o,
+                None if ci.data.custom_id.starts_with(dr::MORE_FIELDS_PREFIX) => {
+                    Outcome::Respond(more_fields(&app, s, &ci))
+                }
+                None => Outcome::Respond(component(&app, &ci)),
+            },
         },
-        Interaction::Modal(mi) => super::edit::submit(app, s, mi).await,
+        Interaction::Modal(mi) => match super::proposals::submitted(app.clone(), s, &mi).await {
+            Some(o) => o,
+            None => super::edit::submit(app, s, mi).await,
+        },
         _ => Outcome::Ignore,
     }
 }

@@ -53,7 +53,8 @@ pub fn message(notice: &Notice) -> CreateMessage {
         NoticeKind::Broken => COLOUR_BROKEN,
         NoticeKind::Fixed => COLOUR_FIXED,
         NoticeKind::Warnings => COLOUR_WARNINGS,
-        NoticeKind::Suggestion(_) => COLOUR_SUGGESTION,
+        NoticeKind::Suggestion(_) | NoticeKind::Proposal(_) => COLOUR_SUGGESTION,
+        NoticeKind::Feed => COLOUR_WARNINGS,
     };
     let title: String = notice.title.chars().take(limits::EMBED_TITLE).collect();
     let mut embed = CreateEmbed::new().title(title).colour(colour);
@@ -69,6 +70,20 @@ pub fn message(notice: &Notice) -> CreateMessage {
                 .label("Approve")
                 .style(ButtonStyle::Success),
             CreateButton::new(format!("{}{id}", super::edit::REJECT_PREFIX))
+                .label("Reject")
+                .style(ButtonStyle::Danger),
+        ])]);
+    }
+    if let NoticeKind::Proposal(id) = notice.kind {
+        use super::proposals::{APPROVE, EDIT, REJECT, button_id};
+        m = m.components(vec![CreateActionRow::Buttons(vec![
+            CreateButton::new(button_id(APPROVE, id))
+                .label("Approve")
+                .style(ButtonStyle::Success),
+            CreateButton::new(button_id(EDIT, id))
+                .label("Edit")
+                .style(ButtonStyle::Primary),
+            CreateButton::new(button_id(REJECT, id))
                 .label("Reject")
                 .style(ButtonStyle::Danger),
         ])]);

@@ -250,6 +250,24 @@ fn apology() -> Reply {
     ))
 }
 
+/// Answer `cmd` for `asker` through the router on a tracked task, responding as
+/// [`respond_or_defer`] does; a user error is shown to the asker alone.
+pub(crate) async fn answer_command(
+    app: &Arc<crate::app::App>,
+    s: &Settings,
+    cmd: crate::commands::Command,
+    asker: Asker,
+    token: String,
+    command: &'static str,
+) -> Outcome {
+    let worker = app.clone();
+    let work: Answering = app.tasks.spawn(async move {
+        let reply = crate::router::respond(&worker, &cmd, &asker).await;
+        (reply.is_user_error(), reply_message(&reply))
+    });
+    respond_or_defer(s, work, token, false, command).await
+}
+
 /// Respond with the answer if it comes within `defer_after`; otherwise acknowledge now and
 /// complete the response when it comes.
 pub(crate) async fn respond_or_defer(

@@ -98,6 +98,10 @@ pub fn parse_with_fields(text: &str) -> Result<crate::commands::Command, ParseEr
                 q.fields = Some(rest.to_owned());
                 return Ok(Command::Suggest(q));
             }
+            Ok(Command::Approve(mut q)) if q.proposal => {
+                q.fields = Some(rest.to_owned());
+                return Ok(Command::Approve(q));
+            }
             _ => {}
         }
     }
@@ -122,7 +126,7 @@ pub(super) async fn is_moderator(room: &Room, user: &UserId, level: i64) -> bool
 /// What the router needs to know of the sender to decide on a command of `scope`: their id
 /// always; their power here and in the rooms `[moderation] matrix_rooms` names only when the
 /// command is a moderator's (room state reads the questions skip).
-async fn standing(door: &Door, room: &Room, user: &UserId, scope: Scope) -> Standing {
+pub(super) async fn standing(door: &Door, room: &Room, user: &UserId, scope: Scope) -> Standing {
     let level = door.cfg.moderator_power_level;
     let mut s = Standing {
         user: Some(user.to_string()),

@@ -8,7 +8,8 @@
 //!
 //! `door` is what the handlers share, `sync` the loop, `answer` the commands, `picture` the
 //! chart that follows an answer (`uploads` the charts already uploaded), `session` the login,
-//! `invites` the autojoin rules, `briefings` and `moderation` the posts it makes.
+//! `invites` the autojoin rules, `briefings` and `moderation` the posts it makes, `reactions` a
+//! moderator's ✅ on a newsdesk proposal's notice.
 
 pub mod answer;
 pub mod briefings;
@@ -17,6 +18,7 @@ pub mod door;
 pub mod invites;
 pub mod moderation;
 pub mod picture;
+pub mod reactions;
 pub mod session;
 pub mod sync;
 pub mod uploads;

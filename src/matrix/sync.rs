@@ -95,6 +95,7 @@ pub async fn run(door: Door, stop: CancellationToken) -> anyhow::Result<()> {
     }
     let mut since = first.next_batch.clone();
     register(&client, door.clone());
+    client.add_event_handler(super::reactions::on_reaction);
     super::catch_up::dispatch_first(&client, &door, &first);
     door.poster.connected(&client, &door.cfg.prefix);
     if let Some(room) = &door.moderation_room {

@@ -32,7 +32,7 @@ pub struct Candidate {
 }
 
 /// How sure a proposal is, by how many outlets tell it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Confidence {
     High,
@@ -40,7 +40,7 @@ pub enum Confidence {
 }
 
 /// One source of a proposal: a headline from an outlet.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ProposedSource {
     pub url: String,
     pub outlet: String,
@@ -49,7 +49,7 @@ pub struct ProposedSource {
 }
 
 /// A proposed timeline event.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Proposal {
     pub topic: String,
     /// The earliest date among its sources.
@@ -83,6 +83,10 @@ pub enum Fate {
     Duplicate,
     /// The cards already cite its address.
     AlreadyCited,
+    /// An earlier poll proposed the same story (it waits for a decision, or was approved).
+    AlreadyProposed,
+    /// A moderator turned the same story down: it is never proposed again.
+    Rejected,
     /// Over the day's limit: it waits.
     Waiting,
     Below {
@@ -104,6 +108,8 @@ impl Fate {
             Fate::Merged { .. } => "merged",
             Fate::Duplicate => "duplicate",
             Fate::AlreadyCited => "already-cited",
+            Fate::AlreadyProposed => "already-proposed",
+            Fate::Rejected => "rejected",
             Fate::Waiting => "waiting",
             Fate::Below { .. } => "below",
             Fate::Excluded { .. } => "excluded",
@@ -151,17 +157,53 @@ fn similar(a: &HashSet<String>, b: &HashSet<String>) -> bool {
     shared >= 2 && shared as f64 / smaller as f64 >= SIMILAR
 }
 
-/// Merge `candidates` of `topic` into proposals. `cited` holds the canonical addresses the
-/// cards already cite, `names` the words of the topic's names (left out when titles are
+/// What the topic already knows of the news: the canonical addresses its cards cite, and the
+/// proposals made before with whether a moderator rejected each.
+#[derive(Clone, Debug, Default)]
+pub struct Known {
+    pub cited: HashSet<String>,
+    pub earlier: Vec<(Proposal, bool)>,
+}
+
+/// An earlier proposal as items are compared with it.
+struct Earlier {
+    addresses: HashSet<String>,
+    words: HashSet<String>,
+    at: DateTime<Utc>,
+    rejected: bool,
+}
+
+/// Merge `candidates` of `topic` into proposals. `known` says what the cards cite and what was
+/// proposed before, `names` the words of the topic's names (left out when titles are
 /// compared); at most `max` proposals are returned. The fates are in the order of the
 /// candidates.
 pub fn merge(
     topic: &str,
     candidates: &[Candidate],
-    cited: &HashSet<String>,
+    known: &Known,
     names: &HashSet<String>,
     max: usize,
 ) -> (Vec<Proposal>, Vec<Fate>) {
+    let cited = &known.cited;
+    let earlier: Vec<Earlier> = known
+        .earlier
+        .iter()
+        .rev()
+        .take(COMPARED)
+        .map(|(p, rejected)| Earlier {
+            addresses: p.sources.iter().filter_map(|s| canonical(&s.url)).collect(),
+            words: p
+                .sources
+                .iter()
+                .flat_map(|s| title_words(&s.title, names))
+                .collect(),
+            at: p
+                .date
+                .and_hms_opt(12, 0, 0)
+                .map_or_else(Utc::now, |d| d.and_utc()),
+            rejected: *rejected,
+        })
+        .collect();
     let mut fates: Vec<Fate> = Vec::with_capacity(candidates.len());
     // Stories as they form: (proposal, its title words, its time, its addresses and GUIDs).
     struct Story {
@@ -230,6 +272,19 @@ pub fn merge(
                 .any(|(w, t)| (*t - at).abs() <= SAME_STORY_WITHIN && similar(w, &words))
         {
             fates.push(Fate::AlreadyCited);
+            continue;
+        }
+        // Within a day of its date either side, as an earlier proposal is dated by its day.
+        if let Some(e) = earlier.iter().find(|e| {
+            e.addresses.contains(&canon)
+                || ((e.at - at).abs() <= SAME_STORY_WITHIN + Duration::hours(12)
+                    && similar(&e.words, &words))
+        }) {
+            fates.push(if e.rejected {
+                Fate::Rejected
+            } else {
+                Fate::AlreadyProposed
+            });
             continue;
         }
         let source = ProposedSource {
@@ -351,6 +406,74 @@ mod tests {
         }
     }
 
+    fn known(cited: HashSet<String>) -> Known {
+        Known {
+            cited,
+            ..Known::default()
+        }
+    }
+
+    #[test]
+    fn a_story_proposed_or_rejected_before_is_not_proposed_again() {
+        let earlier = |title: &str, url: &str| {
+            let c = [matched("A", item("0", url, title, 8), 3)];
+            merge("t", &c, &Known::default(), &HashSet::new(), 1)
+                .0
+                .remove(0)
+        };
+        let known = Known {
+            cited: HashSet::new(),
+            earlier: vec![
+                (
+                    earlier(
+                        "Negotiators meet again in Muscat on Friday",
+                        "https://a.example.org/m",
+                    ),
+                    true,
+                ),
+                (
+                    earlier("Oman hosts a new round", "https://a.example.org/o"),
+                    false,
+                ),
+            ],
+        };
+        let c = [
+            // Another outlet, another address, the same rejected story a day later.
+            matched(
+                "B",
+                item(
+                    "1",
+                    "https://b.example.org/1",
+                    "Negotiators to meet again in Muscat",
+                    9,
+                ),
+                3,
+            ),
+            // The address of the open one, from another feed.
+            matched(
+                "C",
+                item("2", "https://a.example.org/o?utm_source=c", "Oman hosts", 9),
+                3,
+            ),
+            // A new story.
+            matched(
+                "B",
+                item("3", "https://b.example.org/3", "Qatar offers to mediate", 9),
+                3,
+            ),
+        ];
+        let (proposals, fates) = merge("t", &c, &known, &HashSet::new(), 20);
+        assert_eq!(
+            fates,
+            [
+                Fate::Rejected,
+                Fate::AlreadyProposed,
+                Fate::Proposed { n: 0 }
+            ]
+        );
+        assert_eq!(proposals.len(), 1);
+    }
+
     fn matched(outlet: &str, item: Item, score: u32) -> Candidate {
         Candidate {
             feed: format!("feed of {outlet}"),
@@ -443,7 +566,13 @@ mod tests {
             },
         ];
         let cited = HashSet::from(["cited.example.org/x".to_owned()]);
-        let (proposals, fates) = merge("iran-us-talks", &c, &cited, &HashSet::new(), 20);
+        let (proposals, fates) = merge(
+            "iran-us-talks",
+            &c,
+            &known(cited.clone()),
+            &HashSet::new(),
+            20,
+        );
         assert_eq!(proposals.len(), 2, "{proposals:#?}");
         let talks = &proposals[0];
         assert_eq!(talks.sources.len(), 2);
@@ -467,7 +596,7 @@ mod tests {
             ]
         );
         // Over the limit, the weaker story waits.
-        let (one, fates) = merge("iran-us-talks", &c, &cited, &HashSet::new(), 1);
+        let (one, fates) = merge("iran-us-talks", &c, &known(cited), &HashSet::new(), 1);
         assert_eq!(one.len(), 1);
         assert_eq!(one[0].sources.len(), 2);
         assert_eq!(fates[5], Fate::Waiting);
@@ -501,7 +630,7 @@ mod tests {
             // A one-word title absorbs nothing.
             matched("D", item("4", "https://d.example.org/4", "Iran", 8), 2),
         ];
-        let (proposals, fates) = merge("t", &c, &HashSet::new(), &names, 20);
+        let (proposals, fates) = merge("t", &c, &Known::default(), &names, 20);
         assert_eq!(proposals.len(), 4, "{fates:?}");
         assert!(fates.iter().all(|f| matches!(f, Fate::Proposed { .. })));
     }
@@ -530,7 +659,7 @@ mod tests {
                 3,
             ),
         ];
-        let (proposals, _) = merge("t", &c, &HashSet::new(), &HashSet::new(), 20);
+        let (proposals, _) = merge("t", &c, &Known::default(), &HashSet::new(), 20);
         assert_eq!(proposals.len(), 2);
     }
 }

@@ -227,9 +227,11 @@ impl Reloader {
         for n in notices {
             match n.kind {
                 NoticeKind::Broken => tracing::warn!("moderators: {}", n.title),
-                NoticeKind::Fixed | NoticeKind::Warnings | NoticeKind::Suggestion(_) => {
-                    tracing::info!("moderators: {}", n.title)
-                }
+                NoticeKind::Fixed
+                | NoticeKind::Warnings
+                | NoticeKind::Suggestion(_)
+                | NoticeKind::Proposal(_)
+                | NoticeKind::Feed => tracing::info!("moderators: {}", n.title),
             }
             self.notices.post(n);
         }

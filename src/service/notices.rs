@@ -1,5 +1,5 @@
 //! Notices for the moderators' channel or room (a broken edit, its fix, a changed set of
-//! warnings, a member's suggestion) and the one sender every service feature posts them
+//! warnings, a member's suggestion, the newsdesk's proposal, a feed failing for a day) and the one sender every service feature posts them
 //! through; the doors subscribe and deliver them.
 
 use tokio::sync::broadcast;
@@ -24,6 +24,10 @@ pub enum NoticeKind {
     Warnings,
     /// A member suggested an edit (its number): moderators approve or reject it.
     Suggestion(i64),
+    /// The newsdesk proposed a timeline event (its number): moderators approve or reject it.
+    Proposal(i64),
+    /// A news feed has failed for a day, or works again after that.
+    Feed,
 }
 
 /// Where notices are posted: any number of doors subscribe, and a notice nobody listens for

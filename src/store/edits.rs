@@ -146,6 +146,25 @@ pub struct Entry {
     pub after_hash: String,
     pub undoes: Option<i64>,
     pub git_commit: Option<String>,
+    /// The other files the same edit wrote, in the same commit (an approved proposal writes
+    /// its sources and its event): undone together with `file`.
+    pub also: Vec<FileChange>,
+}
+
+/// One more file an edit wrote, beside its `file`.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FileChange {
+    /// Relative to the briefings folder.
+    pub file: String,
+    pub existed: bool,
+    pub before: String,
+    pub after: String,
+    pub after_hash: String,
+}
+
+/// `also` as the log keeps it: JSON, or nothing when there are none.
+pub fn also_to_text(also: &[FileChange]) -> Option<String> {
+    (!also.is_empty()).then(|| serde_json::to_string(also).unwrap_or_default())
 }
 
 /// Everything a log holds, for `dossier state migrate`.

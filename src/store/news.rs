@@ -29,6 +29,8 @@ pub struct FeedFetch {
     pub failing_since: Option<DateTime<Utc>>,
     /// Items read over its life.
     pub items_seen: i64,
+    /// Not to be asked again before this (what a `429` or `503` said with `Retry-After`).
+    pub retry_at: Option<DateTime<Utc>>,
 }
 
 /// An item seen, and what became of it.
@@ -99,6 +101,11 @@ pub trait NewsStore: Send + Sync {
         reason: Option<&str>,
         at: DateTime<Utc>,
     ) -> Result<bool, NewsError>;
+    /// One proposal, whatever its state.
+    async fn proposal(&self, id: i64) -> Result<Option<StoredProposal>, NewsError>;
+    /// Open again a proposal decided `state` (an approval whose card could not be written):
+    /// true when it was so decided and is open now.
+    async fn reopen(&self, id: i64, state: &str) -> Result<bool, NewsError>;
     /// The items seen of `topic`, newest first, at most `limit`.
     async fn items(&self, topic: &str, limit: usize) -> Result<Vec<SeenItem>, NewsError>;
     /// Forget the items seen before `before` (kept 30 days); how many.

@@ -36,7 +36,7 @@ pub fn millis(t: DateTime<Utc>) -> DateTime<Utc> {
 }
 
 /// An edit's columns, in the order [`entry`] reads them.
-pub const EDIT_COLUMNS: &str = "id, at, topic, file, action, summary, platform, user_id, user_name, existed, before, after, after_hash, undoes, git_commit";
+pub const EDIT_COLUMNS: &str = "id, at, topic, file, action, summary, platform, user_id, user_name, existed, before, after, after_hash, undoes, git_commit, also";
 
 /// A suggestion's columns, in the order [`suggestion_record`] reads them.
 pub const SUGGESTION_COLUMNS: &str = "id, what, topic, actor, base, fields, platform, user_id, user_name, decision, at, decided_at, decided_by, reason, edit";
@@ -84,6 +84,11 @@ pub fn entry(r: &dyn Cells) -> Result<Entry, RowError> {
         after_hash: r.text(12)?,
         undoes: r.opt_int(13)?,
         git_commit: r.opt_text(14)?,
+        also: match r.opt_text(15)? {
+            None => Vec::new(),
+            Some(t) => serde_json::from_str(&t)
+                .map_err(|e| format!("column 15: the other files of an edit do not read ({e})"))?,
+        },
     })
 }
 
@@ -183,7 +188,7 @@ pub fn unsettled(r: &dyn Cells) -> Result<Unsettled, RowError> {
 
 /// A feed's last fetch's columns, in the order [`feed_fetch`] reads them.
 pub const FEED_FETCH_COLUMNS: &str =
-    "topic, feed, etag, last_modified, fetched_at, error, failing_since, items_seen";
+    "topic, feed, etag, last_modified, fetched_at, error, failing_since, items_seen, retry_at";
 
 /// A seen item's columns, in the order [`seen_item`] reads them.
 pub const SEEN_ITEM_COLUMNS: &str = "topic, key, title, outlet, fate, score, proposal_id, seen_at";
@@ -203,6 +208,7 @@ pub fn feed_fetch(r: &dyn Cells) -> Result<FeedFetch, RowError> {
         error: r.opt_text(5)?,
         failing_since: r.opt_instant(6)?,
         items_seen: r.int(7)?,
+        retry_at: r.opt_instant(8)?,
     })
 }
 

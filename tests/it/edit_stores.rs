@@ -34,6 +34,14 @@ fn entry(file: &str, by: &str, undoes: Option<i64>) -> Entry {
         after_hash: "h".into(),
         undoes,
         git_commit: Some("0123abcd".into()),
+        // An approved proposal's second file, undone with the first.
+        also: vec![dossier::store::edits::FileChange {
+            file: "iran-us-talks/sources.toml".into(),
+            existed: true,
+            before: "# sources\n".into(),
+            after: "# sources\n[[source]]\nid = \"ünïcode\"\n".into(),
+            after_hash: "h2".into(),
+        }],
     }
 }
 

@@ -47,6 +47,7 @@ mod newsdesk;
 mod places;
 mod postgres;
 mod postgres_tls;
+mod proposals;
 #[cfg(feature = "discord")]
 mod reload;
 #[cfg(feature = "discord")]

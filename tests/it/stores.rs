@@ -722,6 +722,7 @@ fn state_migrate_copies_sqlite_schedules_and_edits_into_postgres_once_and_refuse
                 after_hash: "h".into(),
                 undoes: None,
                 git_commit: None,
+                also: Vec::new(),
             })
             .await
             .expect("edit");
@@ -927,11 +928,13 @@ async fn the_newsdesk_keeps_fetches_items_proposals_and_one_decision(b: &Backend
         error: None,
         failing_since: None,
         items_seen: 12,
+        retry_at: None,
     };
     one.save_fetch(&fetch).await.expect("save");
     let failing = FeedFetch {
         error: Some("the server answered 503".into()),
         failing_since: Some(at("2026-10-08T10:00:00Z")),
+        retry_at: Some(at("2026-10-08T10:02:00Z")),
         ..fetch.clone()
     };
     other.save_fetch(&failing).await.expect("replace");
@@ -1023,6 +1026,24 @@ async fn the_newsdesk_keeps_fetches_items_proposals_and_one_decision(b: &Backend
     let first = all.iter().find(|p| p.id == ids[0]).expect("decided");
     assert!(first.state == "rejected" || first.state == "approved");
     assert_eq!(first.decided_at, Some(decided));
+    // One proposal is read by its number; a decision taken back opens it again, once.
+    let second = one.proposal(ids[1]).await.expect("one").expect("kept");
+    assert_eq!(second.state, "open");
+    assert!(one.proposal(ids[1] + 100).await.expect("none").is_none());
+    assert!(
+        one.decide(ids[1], "approved", "matrix:@bob:example.org", None, decided)
+            .await
+            .expect("decide")
+    );
+    assert!(
+        !other
+            .reopen(ids[1], "rejected")
+            .await
+            .expect("not so decided")
+    );
+    assert!(other.reopen(ids[1], "approved").await.expect("reopen"));
+    let again = one.proposal(ids[1]).await.expect("one").expect("kept");
+    assert_eq!((again.state.as_str(), again.decided_by), ("open", None));
     // Items are forgotten after their time; proposals are kept.
     assert_eq!(
         one.prune(at("2026-11-08T00:00:00Z")).await.expect("prune"),

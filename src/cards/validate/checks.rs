@@ -19,8 +19,8 @@ pub const DEFAULT_STALE_AFTER_DAYS: u32 = 14;
 pub struct Validator {
     pub report: Report,
     pub(super) today: NaiveDate,
-    /// A file read from memory instead of from disk: an edit being checked before it is written.
-    pub(crate) overlay: Option<(std::path::PathBuf, String)>,
+    /// Files read from memory instead of from disk: an edit being checked before it is written.
+    pub(crate) overlay: Vec<(std::path::PathBuf, String)>,
 }
 
 /// Ids known in a topic, for reference checks.
@@ -125,7 +125,7 @@ impl Validator {
         Validator {
             report: Report::default(),
             today,
-            overlay: None,
+            overlay: Vec::new(),
         }
     }
 

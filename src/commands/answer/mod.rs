@@ -75,7 +75,8 @@ pub fn answer(ctx: &Ctx<'_>, cmd: &Command) -> Reply {
         | Command::Suggest(_)
         | Command::Approve(_)
         | Command::Reject(_)
-        | Command::Suggestions => Err(user_error(
+        | Command::Suggestions
+        | Command::Proposals(_) => Err(user_error(
             format!("`{}` works where the bot runs", cmd.name()),
             format!(
                 "Moderators use it in a Discord channel or Matrix room served by `dossier serve`.{}",

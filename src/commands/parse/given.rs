@@ -168,14 +168,62 @@ pub(super) fn unsubscribe(g: &Given) -> Result<Command, ParseError> {
     Ok(Command::Unsubscribe(UnsubscribeQuery { id }))
 }
 
+pub(super) fn proposals(g: &Given) -> Result<Command, ParseError> {
+    Ok(Command::Proposals(ProposalsQuery {
+        id: g.number("id", "a proposal's number, as `proposals` shows it", true)?,
+        topic: g.get("topic"),
+    }))
+}
+
+/// `approve [proposal] N` and `reject [proposal] N [why …]`: the words after the number are
+/// the reason, as `reason …` is.
 pub(super) fn decide(g: &Given) -> Result<Command, ParseError> {
-    g.required("id")?;
-    let id = g
-        .number("id", "a suggestion's number", true)?
-        .unwrap_or_default();
+    let text = g.required("id")?;
+    let mut words = text.split_whitespace().peekable();
+    let proposal = words.next_if(|w| {
+        matches!(
+            w.to_ascii_lowercase().as_str(),
+            "proposal" | "proposals" | "p"
+        )
+    });
+    let number = words.next().unwrap_or_default();
+    let id = number
+        .trim_start_matches('#')
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| {
+            g.invalid(
+                "id",
+                format!(
+                    "`{}` is not a number: {}",
+                    truncate_words(number, 20),
+                    if proposal.is_some() {
+                        "a proposal's number, as `proposals` shows it"
+                    } else {
+                        "a suggestion's number, as `suggestions` shows it (a newsdesk proposal's: `proposal N`)"
+                    }
+                ),
+            )
+        })?;
+    let rest: Vec<&str> = words.collect();
+    let reason = g.get("reason").or_else(|| {
+        (!rest.is_empty() && g.spec.kind == CommandKind::Reject).then(|| rest.join(" "))
+    });
+    if g.spec.kind == CommandKind::Approve && !rest.is_empty() {
+        return Err(g.invalid(
+            "id",
+            format!(
+                "`approve` takes a number only; `{}` is more (a proposal's fields go on the lines after it)",
+                truncate_words(&rest.join(" "), 40)
+            ),
+        ));
+    }
     let q = DecideQuery {
         id,
-        reason: g.get("reason"),
+        reason,
+        proposal: proposal.is_some(),
+        fields: None,
     };
     Ok(match g.spec.kind {
         CommandKind::Approve => Command::Approve(q),

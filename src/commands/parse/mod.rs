@@ -280,6 +280,7 @@ pub fn from_args(spec: &'static CommandSpec, args: Args) -> Result<Command, Pars
         CommandKind::New => given::new(&g)?,
         CommandKind::Undo => Command::Undo,
         CommandKind::Suggestions => Command::Suggestions,
+        CommandKind::Proposals => given::proposals(&g)?,
         CommandKind::Help => Command::Help(HelpQuery {
             command: g.get("command"),
         }),

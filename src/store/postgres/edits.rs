@@ -8,6 +8,7 @@ use super::{Database, PgError, unreadable};
 use crate::edit::Author;
 use crate::store::edits::{
     Decision, EditStore, Entry, LogDump, LogError, LogLoaded, Suggestion, SuggestionRecord,
+    also_to_text,
 };
 use crate::store::rows::{self, Cells, EDIT_COLUMNS as COLUMNS, SUGGESTION_COLUMNS, millis};
 use crate::store::stamp;
@@ -16,7 +17,8 @@ use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 
 /// Each migration takes the edit log's tables from the version before it to its index + 1.
-const MIGRATIONS: [&str; 1] = [r#"
+const MIGRATIONS: [&str; 2] = [
+    r#"
 CREATE TABLE edits (
     id BIGSERIAL PRIMARY KEY,
     at TIMESTAMPTZ NOT NULL,
@@ -54,7 +56,10 @@ CREATE TABLE suggestions (
     edit BIGINT REFERENCES edits (id)
 );
 CREATE INDEX suggestions_pending ON suggestions (id) WHERE decision IS NULL;
-"#];
+"#,
+    // The other files an edit wrote in the same commit.
+    "ALTER TABLE edits ADD COLUMN also TEXT;",
+];
 
 /// The schema this build reads and writes.
 pub const SCHEMA_VERSION: usize = MIGRATIONS.len();
@@ -79,9 +84,9 @@ async fn insert_edit(
 ) -> Result<Option<i64>, tokio_postgres::Error> {
     c.query_opt(
         "INSERT INTO edits (id, at, topic, file, action, summary, platform, user_id, user_name,
-         existed, before, after, after_hash, undoes, git_commit)
+         existed, before, after, after_hash, undoes, git_commit, also)
          VALUES (COALESCE($1, nextval(pg_get_serial_sequence('edits', 'id'))), $2, $3, $4, $5, $6,
-         $7, $8, $9, $10, $11, $12, $13, $14, $15)
+         $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
          ON CONFLICT (id) DO NOTHING RETURNING id",
         &[
             &id,
@@ -99,6 +104,7 @@ async fn insert_edit(
             &e.after_hash,
             &e.undoes,
             &e.git_commit,
+            &also_to_text(&e.also),
         ],
     )
     .await

@@ -7,7 +7,8 @@ use crate::store::rows::{self, FEED_FETCH_COLUMNS, PROPOSAL_COLUMNS, SEEN_ITEM_C
 use chrono::{DateTime, Utc};
 
 /// Each migration takes the tables from the version before it to its index + 1.
-const MIGRATIONS: [&str; 1] = ["
+const MIGRATIONS: [&str; 2] = [
+    "
 CREATE TABLE news_feeds (
     topic TEXT NOT NULL,
     feed TEXT NOT NULL,
@@ -41,7 +42,10 @@ CREATE TABLE news_items (
     PRIMARY KEY (topic, key)
 );
 CREATE INDEX news_items_seen ON news_items (seen_at);
-"];
+",
+    // When a feed that said `Retry-After` may be asked again.
+    "ALTER TABLE news_feeds ADD COLUMN retry_at TIMESTAMPTZ;",
+];
 
 /// The newsdesk's keeping in the shared database.
 pub struct PgNews {
@@ -102,9 +106,9 @@ impl NewsStore for PgNews {
         let c = self.db.client().await.map_err(fail)?;
         c.execute(
             &format!(
-                "INSERT INTO news_feeds ({FEED_FETCH_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                "INSERT INTO news_feeds ({FEED_FETCH_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
                  ON CONFLICT (topic, feed) DO UPDATE SET etag = $3, last_modified = $4,
-                   fetched_at = $5, error = $6, failing_since = $7, items_seen = $8"
+                   fetched_at = $5, error = $6, failing_since = $7, items_seen = $8, retry_at = $9"
             ),
             &[
                 &f.topic,
@@ -115,6 +119,7 @@ impl NewsStore for PgNews {
                 &f.error,
                 &f.failing_since.map(millis),
                 &f.items_seen,
+                &f.retry_at.map(millis),
             ],
         )
         .await
@@ -205,6 +210,31 @@ impl NewsStore for PgNews {
                 "UPDATE news_proposals SET state = $2, decided_by = $3, reason = $4, decided_at = $5
                  WHERE id = $1 AND state = 'open'",
                 &[&id, &state, &by, &reason, &millis(at)],
+            )
+            .await
+            .map_err(|e| self.q(e))?;
+        Ok(n == 1)
+    }
+
+    async fn proposal(&self, id: i64) -> Result<Option<StoredProposal>, NewsError> {
+        let c = self.db.client().await.map_err(fail)?;
+        let found = c
+            .query(
+                &format!("SELECT {PROPOSAL_COLUMNS} FROM news_proposals WHERE id = $1"),
+                &[&id],
+            )
+            .await
+            .map_err(|e| self.q(e))?;
+        Ok(self.rows(&found, rows::stored_proposal)?.pop())
+    }
+
+    async fn reopen(&self, id: i64, state: &str) -> Result<bool, NewsError> {
+        let c = self.db.client().await.map_err(fail)?;
+        let n = c
+            .execute(
+                "UPDATE news_proposals SET state = 'open', decided_by = NULL, reason = NULL,
+                 decided_at = NULL WHERE id = $1 AND state = $2",
+                &[&id, &state],
             )
             .await
             .map_err(|e| self.q(e))?;

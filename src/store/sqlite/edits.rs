@@ -21,8 +21,8 @@ fn log_error(e: DbError) -> LogError {
 fn insert_edit(c: &Connection, e: &Entry, id: Option<i64>) -> rusqlite::Result<usize> {
     c.execute(
         "INSERT OR IGNORE INTO edits (id, at, topic, file, action, summary, platform, user_id,
-         user_name, existed, before, after, after_hash, undoes, git_commit)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+         user_name, existed, before, after, after_hash, undoes, git_commit, also)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
         params![
             id,
             stamp::write(e.at),
@@ -39,6 +39,7 @@ fn insert_edit(c: &Connection, e: &Entry, id: Option<i64>) -> rusqlite::Result<u
             e.after_hash,
             e.undoes,
             e.git_commit,
+            also_to_text(&e.also),
         ],
     )
 }

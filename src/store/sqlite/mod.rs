@@ -33,7 +33,7 @@ const READERS: usize = 3;
 /// Each migration takes the file from the version before it to its index + 1. The first holds
 /// every table as the four files of earlier versions had them, so their rows copy across as
 /// they are.
-const MIGRATIONS: [&str; 3] = [
+const MIGRATIONS: [&str; 4] = [
     r#"
 CREATE TABLE subscriptions (
     id INTEGER PRIMARY KEY,
@@ -176,6 +176,9 @@ CREATE TABLE news_items (
 );
 CREATE INDEX news_items_seen ON news_items (seen_at);
 "#,
+    // The other files an edit wrote in the same commit (JSON); when a feed that said
+    // `Retry-After` may be asked again.
+    "ALTER TABLE edits ADD COLUMN also TEXT; ALTER TABLE news_feeds ADD COLUMN retry_at TEXT;",
 ];
 
 /// The schema this build reads and writes.

@@ -48,9 +48,10 @@ impl NewsStore for SqliteNews {
             .write(move |c| {
                 c.execute(
                     &format!(
-                        "INSERT INTO news_feeds ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                        "INSERT INTO news_feeds ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
                          ON CONFLICT (topic, feed) DO UPDATE SET etag = ?3, last_modified = ?4,
-                           fetched_at = ?5, error = ?6, failing_since = ?7, items_seen = ?8",
+                           fetched_at = ?5, error = ?6, failing_since = ?7, items_seen = ?8,
+                           retry_at = ?9",
                         rows::FEED_FETCH_COLUMNS
                     ),
                     params![
@@ -61,7 +62,8 @@ impl NewsStore for SqliteNews {
                         f.fetched_at.map(stamp::write),
                         f.error,
                         f.failing_since.map(stamp::write),
-                        f.items_seen
+                        f.items_seen,
+                        f.retry_at.map(stamp::write)
                     ],
                 )
             })
@@ -163,6 +165,35 @@ impl NewsStore for SqliteNews {
                     "UPDATE news_proposals SET state = ?2, decided_by = ?3, reason = ?4, decided_at = ?5
                      WHERE id = ?1 AND state = 'open'",
                     params![id, state, by, reason, stamp::write(at)],
+                )
+            })
+            .await
+            .map(|n| n == 1)
+            .map_err(fail)
+    }
+
+    async fn proposal(&self, id: i64) -> Result<Option<StoredProposal>, NewsError> {
+        self.db
+            .read(move |c| {
+                c.prepare_cached(&format!(
+                    "SELECT {} FROM news_proposals WHERE id = ?1",
+                    rows::PROPOSAL_COLUMNS
+                ))?
+                .rows_of(params![id], rows::stored_proposal)
+            })
+            .await
+            .map(|mut v| v.pop())
+            .map_err(fail)
+    }
+
+    async fn reopen(&self, id: i64, state: &str) -> Result<bool, NewsError> {
+        let state = state.to_owned();
+        self.db
+            .write(move |c| {
+                c.execute(
+                    "UPDATE news_proposals SET state = 'open', decided_by = NULL, reason = NULL,
+                     decided_at = NULL WHERE id = ?1 AND state = ?2",
+                    params![id, state],
                 )
             })
             .await
