@@ -415,3 +415,44 @@ fn outlet_of(feed: &FeedSource, read: Option<&Read>) -> String {
             FeedAt::Path(p) => p.clone(),
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(h: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_790_000_000, 0).expect("instant") + chrono::Duration::hours(h)
+    }
+
+    fn fetch(fetched: i64, failing_since: Option<i64>) -> FeedFetch {
+        FeedFetch {
+            fetched_at: Some(at(fetched)),
+            failing_since: failing_since.map(at),
+            ..FeedFetch::default()
+        }
+    }
+
+    #[test]
+    fn a_day_of_failing_is_told_once_when_it_begins_and_once_when_it_ends() {
+        // Failing since hour 0: not yet at hour 23, told at 25, not again at 27.
+        assert_eq!(
+            failing_day(Some(&fetch(20, Some(0))), Some(at(0)), at(23)),
+            None
+        );
+        assert_eq!(
+            failing_day(Some(&fetch(23, Some(0))), Some(at(0)), at(25)),
+            Some(FailingDay::Failing { since: at(0) })
+        );
+        assert_eq!(
+            failing_day(Some(&fetch(25, Some(0))), Some(at(0)), at(27)),
+            None
+        );
+        // Works again after it was told: told once; after a shorter failing: nothing.
+        assert_eq!(
+            failing_day(Some(&fetch(27, Some(0))), None, at(28)),
+            Some(FailingDay::Recovered { since: at(0) })
+        );
+        assert_eq!(failing_day(Some(&fetch(5, Some(0))), None, at(6)), None);
+        assert_eq!(failing_day(None, None, at(6)), None);
+    }
+}

@@ -514,6 +514,9 @@ async fn rest(
                         ));
                         m["channel_id"] = json!(channel);
                         m["embeds"] = body_json["embeds"].clone();
+                        if body_json["components"].is_array() {
+                            m["components"] = body_json["components"].clone();
+                        }
                         m["nonce"] = json!(nonce);
                         created.push((channel.to_string(), nonce, m.clone()));
                         m

@@ -47,6 +47,7 @@ mod newsdesk;
 mod places;
 mod postgres;
 mod postgres_tls;
+#[cfg(all(feature = "discord", feature = "matrix"))]
 mod proposals;
 #[cfg(feature = "discord")]
 mod reload;

@@ -34,6 +34,7 @@ fn first_says(got: &[Seen], text: &str) -> bool {
 
 #[derive(Clone, Debug)]
 pub(crate) struct Seen {
+    pub event_id: OwnedEventId,
     pub room: OwnedRoomId,
     pub sender: OwnedUserId,
     pub plain: String,
@@ -128,6 +129,7 @@ impl User {
                         _ => None,
                     };
                     s.lock().expect("lock").push(Seen {
+                        event_id: ev.event_id.clone(),
                         room: room.room_id().to_owned(),
                         sender: ev.sender.clone(),
                         plain: body,

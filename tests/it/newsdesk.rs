@@ -491,3 +491,111 @@ fn a_feed_file_that_leads_out_of_the_topic_folder_is_not_read() {
     );
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn a_feed_that_asks_to_wait_is_left_alone_and_one_host_is_asked_one_request_at_a_time() {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    use std::sync::{Arc, Mutex};
+    runtime().block_on(async {
+        let asked: Arc<Mutex<Vec<(String, std::time::Instant)>>> = Arc::default();
+        let log = asked.clone();
+        let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
+            let log = log.clone();
+            async move {
+                log.lock()
+                    .expect("lock")
+                    .push((uri.path().to_owned(), std::time::Instant::now()));
+                match uri.path() {
+                    "/busy.xml" => (
+                        axum::http::StatusCode::TOO_MANY_REQUESTS,
+                        [(header::RETRY_AFTER, "7200")],
+                    )
+                        .into_response(),
+                    _ => (
+                        [(header::CONTENT_TYPE, "application/rss+xml")],
+                        "<rss version=\"2.0\"><channel><title>Outlet</title></channel></rss>",
+                    )
+                        .into_response(),
+                }
+            }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        let dir = topic_with_feeds(&format!(
+            "[[feed]]\nurl = \"http://localhost:{port}/busy.xml\"\n\n[[feed]]\nurl = \"http://localhost:{port}/a.xml\"\n\n[[feed]]\nurl = \"http://localhost:{port}/b.xml\"\n"
+        ));
+        let topic = load(dir.path()).topics.remove(0);
+        let state = tempfile::tempdir().expect("state");
+        let stores = state_stores(state.path()).await;
+        let fetcher = dossier::fetch::client::Fetcher::new(dossier::fetch::client::Options::new(
+            dossier::fetch::address::Policy {
+                allow_private: true,
+                allowed: Vec::new(),
+            },
+            None,
+        ))
+        .expect("fetcher");
+        let pacer = dossier::desk::news::Pacer::new(std::time::Duration::from_millis(300));
+        let now = chrono::Utc::now();
+        let polled = dossier::desk::news::poll_due(
+            &topic,
+            &fetcher,
+            Some(stores.news.as_ref()),
+            20,
+            now,
+            &|feed, last| dossier::desk::polling::due(feed, last, now),
+            Some(&pacer),
+        )
+        .await
+        .expect("poll");
+        // The busy feed fails and says so; the others are read.
+        let errors: Vec<Option<String>> = polled.feeds.iter().map(|f| f.error.clone()).collect();
+        assert!(
+            errors[0].as_deref().is_some_and(|e| e.contains("429")),
+            "{errors:?}"
+        );
+        assert_eq!(errors[1..], [None, None]);
+        // One host: each request at least the gap after the one before.
+        let times: Vec<std::time::Instant> = asked.lock().expect("lock").iter().map(|(_, t)| *t).collect();
+        assert_eq!(times.len(), 3);
+        for pair in times.windows(2) {
+            assert!(
+                pair[1] - pair[0] >= std::time::Duration::from_millis(290),
+                "{:?}",
+                pair[1] - pair[0]
+            );
+        }
+        // Its Retry-After (two hours, longer than its backing off) is kept: not due before it,
+        // due after.
+        let fetches = stores.news.fetches(&topic.id).await.expect("fetches");
+        let busy = fetches
+            .iter()
+            .find(|f| f.feed.ends_with("/busy.xml"))
+            .expect("kept");
+        let retry = busy.retry_at.expect("retry_at");
+        assert!((retry - now - chrono::Duration::seconds(7200)).num_seconds().abs() <= 1);
+        let feed = &topic.feeds.as_ref().expect("feeds").feeds[0];
+        assert!(!dossier::desk::polling::due(feed, Some(busy), now + chrono::Duration::seconds(3600)));
+        assert!(dossier::desk::polling::due(feed, Some(busy), now + chrono::Duration::seconds(7201)));
+        // A second look at once asks nobody: the busy feed waits, the others are not due.
+        let again = dossier::desk::news::poll_due(
+            &topic,
+            &fetcher,
+            Some(stores.news.as_ref()),
+            20,
+            now + chrono::Duration::seconds(5),
+            &|feed, last| dossier::desk::polling::due(feed, last, now + chrono::Duration::seconds(5)),
+            Some(&pacer),
+        )
+        .await
+        .expect("poll");
+        assert!(again.feeds.is_empty(), "{:?}", again.feeds);
+        assert_eq!(asked.lock().expect("lock").len(), 3);
+    });
+}

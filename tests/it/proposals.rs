@@ -45,6 +45,21 @@ fn id_of(p: &dossier::desk::news::Poll, start: &str) -> i64 {
     p.ids[i]
 }
 
+/// A service over the cards at `root` with `desk`, as `serve` builds it.
+fn service(root: &Path, desk: Desk, moderators: dossier::config::Moderators) -> Arc<App> {
+    let loaded = load(root, bundled_today());
+    Arc::new(
+        App::new(
+            dossier::library::Library::new(loaded.topics),
+            None,
+            Clock::Fixed(bundled_today()),
+        )
+        .reading(root.to_path_buf(), &loaded.report)
+        .with_desk(Arc::new(desk))
+        .with_moderators(moderators),
+    )
+}
+
 fn card(top: &Path, name: &str) -> String {
     std::fs::read_to_string(top.join("briefings/iran-us-talks").join(name)).expect("card")
 }
@@ -196,18 +211,7 @@ fn two_moderators_on_two_replicas_approving_one_proposal_make_one_event_and_one_
             let desk = Desk::with_log(&root, stores.edits.clone())
                 .with_news(stores.news.clone())
                 .with_cluster(db);
-            let loaded = load(&root, bundled_today());
-            let app = Arc::new(
-                App::new(
-                    dossier::library::Library::new(loaded.topics),
-                    None,
-                    Clock::Fixed(bundled_today()),
-                )
-                .reading(root.clone(), &loaded.report)
-                .with_desk(Arc::new(desk))
-                .with_moderators(named_moderators()),
-            );
-            (app, stores)
+            (service(&root, desk, named_moderators()), stores)
         };
         let ((a, stores), (b, _)) = (replica().await, replica().await);
         drop(first);
@@ -247,5 +251,234 @@ fn two_moderators_on_two_replicas_approving_one_proposal_make_one_event_and_one_
             .parse()
             .expect("count");
         assert_eq!(after, commits + 1, "one commit");
+    });
+}
+
+/// A button pressed by a member of the named server with `permissions`.
+fn press(custom_id: &str, permissions: &str) -> serde_json::Value {
+    let mut v = crate::discord_support::interaction(
+        3,
+        serde_json::json!({"custom_id": custom_id, "component_type": 2}),
+        permissions,
+        "tok-button",
+    );
+    v["message"] = crate::fake_discord::message_json();
+    v
+}
+
+#[test]
+fn serve_posts_each_proposal_with_buttons_that_approve_edit_and_reject_it() {
+    use crate::discord_support::{MANAGE_GUILD, public_key_hex};
+    use crate::edit::{input, modal_submit};
+    use crate::fake_discord::{APP_ID, Fake};
+    runtime().block_on(async {
+        let fake = Fake::start().await;
+        let (dir, _state, _app) = in_git_work_tree();
+        let top = dir.path();
+        let port = free_port();
+        let cfg = top.join("dossier.toml");
+        std::fs::write(
+            &cfg,
+            format!(
+                "briefings = \"{}\"\nstate = \"{}\"\n\n[moderation]\ndiscord_channel = \"77\"\ndiscord_guilds = [\"1300000000000000001\"]\n\n[discord]\napplication_id = \"{APP_ID}\"\npublic_key = \"{}\"\ninteractions_listen = \"127.0.0.1:{port}\"\ngateway = false\napi_proxy = \"{}\"\n",
+                top.join("briefings").display(),
+                top.join("state").display(),
+                public_key_hex(),
+                fake.base()
+            ),
+        )
+        .expect("config");
+        let timeline = card(top, "timeline.toml");
+        let served = crate::serve::serve(&cfg, Some("bot-token"));
+        // The poll at start finds the two sample stories: one notice each, with three buttons.
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+        let notices = loop {
+            let m = fake.messages_in("77");
+            if m.len() >= 2 {
+                break m;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no proposals posted; logs:\n{}",
+                served.logs()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        };
+        assert_eq!(notices.len(), 2, "{notices:#?}");
+        let notice = |start: &str| {
+            notices
+                .iter()
+                .find(|m| {
+                    m["embeds"][0]["title"]
+                        .as_str()
+                        .is_some_and(|t| t.starts_with("Proposal #") && t.contains(start))
+                })
+                .unwrap_or_else(|| panic!("a notice of {start}: {notices:#?}"))
+        };
+        let buttons = |m: &serde_json::Value| -> Vec<String> {
+            m["components"][0]["components"]
+                .as_array()
+                .expect("buttons")
+                .iter()
+                .filter_map(|b| b["custom_id"].as_str().map(str::to_owned))
+                .collect()
+        };
+        let trump = buttons(notice("Trump rules out"));
+        let n = trump[0].rsplit('|').next().expect("number").to_owned();
+        assert_eq!(
+            trump,
+            [
+                format!("dossier-proposal|approve|{n}"),
+                format!("dossier-proposal|edit|{n}"),
+                format!("dossier-proposal|reject|{n}")
+            ]
+        );
+        let description = notice("Trump rules out")["embeds"][0]["description"].to_string();
+        assert!(description.contains("[1] Middle East Eye"), "{description}");
+        let base = format!("http://127.0.0.1:{port}");
+
+        // Without the permission, a press decides nothing.
+        let body = crate::serve::post_signed(&base, &press(&trump[0], "0")).await;
+        assert!(body.to_string().contains("Only the moderators the operator names"), "{body}");
+        assert_eq!(card(top, "timeline.toml"), timeline);
+
+        // Edit opens the event's form with the draft; its submit approves as changed.
+        let modal = crate::serve::post_signed(&base, &press(&trump[1], MANAGE_GUILD)).await;
+        assert_eq!(modal["type"], 9, "{modal}");
+        let id = modal["data"]["custom_id"].as_str().expect("id").to_owned();
+        assert_eq!(id, format!("dossier-proposal|edited|{n}"));
+        assert_eq!(
+            input(&modal, "title")["value"],
+            "Trump rules out a new attack on Iran until after the US midterms"
+        );
+        assert_eq!(input(&modal, "date")["value"], "2026-10-08");
+        let value = |k: &str| input(&modal, k)["value"].as_str().unwrap_or("").to_owned();
+        let body = crate::serve::post_signed(
+            &base,
+            &modal_submit(
+                &id,
+                &[
+                    ("date", &value("date")),
+                    ("title", "Trump: no new strike on Iran before the midterms"),
+                    ("detail", &value("detail")),
+                    ("actors", &value("actors")),
+                ],
+                MANAGE_GUILD,
+            ),
+        )
+        .await;
+        assert!(
+            body.to_string().contains(&format!("Proposal #{n} approved")),
+            "{body}"
+        );
+        assert!(card(top, "timeline.toml").contains("Trump: no new strike on Iran before the midterms"));
+        let files = git(top, &["show", "--name-only", "--format=%an", "HEAD"]);
+        assert!(files.starts_with("alice\n"), "{files}");
+        assert!(files.contains("timeline.toml") && files.contains("sources.toml"), "{files}");
+        // Approve again: already decided, nothing changes.
+        let again = crate::serve::post_signed(&base, &press(&trump[0], MANAGE_GUILD)).await;
+        assert!(again.to_string().contains("was already approved"), "{again}");
+
+        // Reject asks why; the answer is kept.
+        let other = buttons(notice("CENTCOM says"));
+        let m = other[0].rsplit('|').next().expect("number").to_owned();
+        let modal = crate::serve::post_signed(&base, &press(&other[2], MANAGE_GUILD)).await;
+        assert_eq!(modal["type"], 9, "{modal}");
+        let id = modal["data"]["custom_id"].as_str().expect("id").to_owned();
+        let body = crate::serve::post_signed(
+            &base,
+            &modal_submit(&id, &[("why", "shipping figures, not the talks")], MANAGE_GUILD),
+        )
+        .await;
+        assert!(body.to_string().contains(&format!("Proposal #{m} rejected")), "{body}");
+        drop(served);
+    });
+}
+
+#[test]
+fn on_synapse_a_moderators_check_mark_or_approve_decides_and_a_members_reaction_does_nothing() {
+    use crate::matrix_e2e::{PASSWORD, User, start_bot_with, wait_joined};
+    use matrix_sdk::ruma::events::reaction::ReactionEventContent;
+    use matrix_sdk::ruma::events::relation::Annotation;
+    use matrix_sdk::ruma::{OwnedUserId, UserId};
+    runtime().block_on(async {
+        let synapse = crate::synapse::Synapse::with_users(&["dossier", "alice", "bob"], PASSWORD).await;
+        let bot_id: OwnedUserId = UserId::parse("@dossier:localhost").expect("id");
+        let alice = User::login(&synapse.url(), "alice").await;
+        let bob = User::login(&synapse.url(), "bob").await;
+        let mods = alice.create_room(vec![bot_id.clone(), bob.id()], false).await;
+
+        let (dir, state, _) = in_git_work_tree();
+        let top = dir.path();
+        let root = top.join("briefings");
+        let app = service(
+            &root,
+            Desk::open(&root, state.path()).expect("desk"),
+            dossier::config::Moderators {
+                matrix_users: vec!["@alice:localhost".into()],
+                ..Default::default()
+            },
+        );
+        let store = tempfile::tempdir().expect("store");
+        let bot = start_bot_with(&synapse, store.path(), app.clone(), Some(mods.room_id().to_string()));
+        wait_joined(&mods, &bot_id).await;
+        let joined = bob.client.join_room_by_id(mods.room_id()).await;
+        joined.expect("bob joins");
+
+        // The poll's proposals, posted to the moderators' room as `serve` posts them.
+        let stores = state_stores(state.path()).await;
+        let polled = poll(&app, &stores).await;
+        let (trump, centcom) = (id_of(&polled, "Trump rules out"), id_of(&polled, "CENTCOM says"));
+        for (p, id) in polled.proposals.iter().zip(&polled.ids) {
+            app.notices.post(dossier::desk::proposals::notice(*id, p));
+        }
+        let room = mods.room_id().to_owned();
+        let said = async |what: String, secs: u64| {
+            crate::matrix_e2e::wait_for_some(&alice.seen, secs, |s| {
+                s.room == room && s.sender == bot_id && s.plain.contains(&what)
+            })
+            .await
+        };
+        let found = said(format!("Proposal #{trump}: "), 30).await;
+        assert_eq!(found.len(), 1, "the proposal's notice");
+        let trump_notice = found[0].event_id.clone();
+        assert!(found[0].notice, "an m.notice");
+        assert!(found[0].plain.contains("a ✅ reaction"), "{}", found[0].plain);
+        let timeline = card(top, "timeline.toml");
+
+        // Bob, a member, reacts: nothing is decided, nothing is said.
+        let bobs = bob.client.get_room(mods.room_id()).expect("bob's room");
+        bobs.send(ReactionEventContent::new(Annotation::new(trump_notice.clone(), "✅".into())))
+            .await
+            .expect("react");
+        tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+        assert_eq!(card(top, "timeline.toml"), timeline);
+        assert!(said(format!("Proposal #{trump} approved"), 0).await.is_empty());
+        let open = stores.news.proposal(trump).await.expect("read").expect("kept");
+        assert_eq!(open.state, "open");
+
+        // Alice approves the other with `!approve` and a changed title.
+        alice
+            .send(
+                &mods,
+                &format!("!approve proposal {centcom}\ntitle: CENTCOM: 133 vessels turned back under the blockade"),
+            )
+            .await;
+        let approved = said(format!("Proposal #{centcom} approved"), 30).await;
+        assert_eq!(approved.len(), 1, "the answer to !approve");
+        assert!(card(top, "timeline.toml").contains("CENTCOM: 133 vessels turned back under the blockade"));
+
+        // Alice's check mark approves the first.
+        mods.send(ReactionEventContent::new(Annotation::new(trump_notice, "✅".into())))
+            .await
+            .expect("react");
+        let answered = said(format!("Proposal #{trump} approved"), 30).await;
+        assert_eq!(answered.len(), 1, "one answer to the reaction");
+        assert!(answered[0].mentions_empty, "mentions nobody");
+        let now = card(top, "timeline.toml");
+        assert!(now.contains("Trump rules out a new attack on Iran until after the US midterms"));
+        let log = git(top, &["log", "-1", "--format=%an"]);
+        assert_eq!(log.trim(), "alice");
+        bot.abort();
     });
 }
