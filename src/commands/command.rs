@@ -116,15 +116,26 @@ pub struct NewQuery {
     pub topic: Option<String>,
 }
 
-/// `approve [proposal] N` and `reject [proposal] N [reason …]`.
+/// `approve [proposal|suggestion] N` and `reject [proposal|suggestion] N [reason …]`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct DecideQuery {
     pub id: i64,
     pub reason: Option<String>,
-    /// A newsdesk proposal, not a member's suggestion.
-    pub proposal: bool,
+    /// What N numbers.
+    pub what: Decides,
     /// An approved proposal's event fields to change first, as `field: value` lines.
     pub fields: Option<String>,
+}
+
+/// What `approve N` and `reject N` decide.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Decides {
+    /// A member's suggested edit.
+    Suggestion,
+    /// A newsdesk proposal.
+    Proposal,
+    /// Whichever of the two numbered N is waiting (both waiting: the asker is asked which).
+    Either,
 }
 
 /// `proposals [N] [topic T]`.
@@ -433,8 +444,10 @@ impl Command {
             }
             Command::Undo | Command::Suggestions => {}
             Command::Approve(q) | Command::Reject(q) => {
-                if q.proposal {
-                    b.positional("proposal");
+                match q.what {
+                    Decides::Proposal => b.positional("proposal"),
+                    Decides::Suggestion => b.positional("suggestion"),
+                    Decides::Either => {}
                 }
                 b.positional(&q.id.to_string());
                 b.keyword("reason", q.reason.as_deref());

@@ -6,7 +6,7 @@
 use super::state::{Desk, Handles, user_error};
 use super::target::Prefill;
 use crate::commands::Command;
-use crate::commands::command::EditQuery;
+use crate::commands::command::{DecideQuery, Decides, EditQuery};
 use crate::edit::Author;
 use crate::edit::form::{self, Form, FormKind};
 use crate::reply::{Line, Reply, ReplyKind};
@@ -85,7 +85,20 @@ pub async fn respond(desk: &Desk, h: &Handles<'_>, cmd: &Command, asker: &Asker)
             },
         },
         Command::Suggestions => desk.pending().await,
-        Command::Approve(q) if q.proposal => {
+        Command::Approve(q) | Command::Reject(q) if q.what == Decides::Either => {
+            match desk.numbered(q.id).await {
+                Ok(what) => {
+                    let q = DecideQuery { what, ..q.clone() };
+                    let cmd = match cmd {
+                        Command::Approve(_) => Command::Approve(q),
+                        _ => Command::Reject(q),
+                    };
+                    Box::pin(respond(desk, h, &cmd, asker)).await
+                }
+                Err(r) => r,
+            }
+        }
+        Command::Approve(q) if q.what == Decides::Proposal => {
             match q.fields.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
                 None => desk.approve_proposal(h, q.id, &Form::default(), &by).await,
                 Some(text) => match form::parse_form(FormKind::Event, text) {
@@ -100,7 +113,7 @@ pub async fn respond(desk: &Desk, h: &Handles<'_>, cmd: &Command, asker: &Asker)
                 },
             }
         }
-        Command::Reject(q) if q.proposal => {
+        Command::Reject(q) if q.what == Decides::Proposal => {
             desk.reject_proposal(q.id, q.reason.as_deref().unwrap_or_default(), &by)
                 .await
         }

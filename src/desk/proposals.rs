@@ -9,6 +9,7 @@
 use super::files::{read_card, write_atomically};
 use super::state::{Desk, Handles, user_error};
 use super::write::{change_lines, committed_note, reloaded};
+use crate::commands::command::Decides;
 use crate::edit::apply::{self, ApplyError};
 use crate::edit::form::{Form, FormKind};
 use crate::edit::{Action, Author, EditRequest, Verb, content_hash};
@@ -199,6 +200,35 @@ impl Desk {
             return Err(already(&stored));
         }
         Ok((news, stored, p))
+    }
+
+    /// What `approve N` or `reject N` without a word decides: the suggestion numbered N when it
+    /// waits, else the proposal numbered N when it waits, else the suggestion (whose answer
+    /// says it was decided); both waiting, the reply that asks which.
+    pub async fn numbered(&self, id: i64) -> Result<Decides, Reply> {
+        let suggestion = match self.log().suggestion(id).await {
+            Ok(s) => s.map(|s| s.decision.is_none()),
+            Err(_) => None,
+        };
+        let proposal = match self.news.as_deref() {
+            Some(n) => match n.proposal(id).await {
+                Ok(p) => p.map(|p| p.state == "open"),
+                Err(_) => None,
+            },
+            None => None,
+        };
+        // Some(true): it waits; Some(false): it was decided; None: there is none.
+        match (suggestion, proposal) {
+            (Some(true), Some(true)) => Err(user_error(
+                format!("Suggestion #{id} and proposal #{id} are both waiting"),
+                format!(
+                    "Say which: `approve suggestion {id}` or `approve proposal {id}` (and `reject …` the same way). Nothing was changed."
+                ),
+            )),
+            (Some(true), _) => Ok(Decides::Suggestion),
+            (_, Some(true)) | (None, Some(false)) => Ok(Decides::Proposal),
+            _ => Ok(Decides::Suggestion),
+        }
     }
 
     /// A kept proposal and its body; or the reply that says why not.

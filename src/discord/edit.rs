@@ -325,14 +325,14 @@ pub async fn decide(app: Arc<App>, s: &Settings, ci: &ComponentInteraction) -> O
         crate::commands::Command::Approve(crate::commands::command::DecideQuery {
             id: n,
             reason: None,
-            proposal: false,
+            what: crate::commands::command::Decides::Suggestion,
             fields: None,
         })
     } else {
         crate::commands::Command::Reject(crate::commands::command::DecideQuery {
             id: n,
             reason: None,
-            proposal: false,
+            what: crate::commands::command::Decides::Suggestion,
             fields: None,
         })
     };

@@ -42,7 +42,7 @@ fn decide(id: i64, approve: bool, reason: Option<String>, fields: Option<String>
     let q = DecideQuery {
         id,
         reason,
-        proposal: true,
+        what: crate::commands::command::Decides::Proposal,
         fields,
     };
     if approve {

@@ -98,7 +98,7 @@ pub fn parse_with_fields(text: &str) -> Result<crate::commands::Command, ParseEr
                 q.fields = Some(rest.to_owned());
                 return Ok(Command::Suggest(q));
             }
-            Ok(Command::Approve(mut q)) if q.proposal => {
+            Ok(Command::Approve(mut q)) => {
                 q.fields = Some(rest.to_owned());
                 return Ok(Command::Approve(q));
             }

@@ -59,7 +59,7 @@ async fn approve(door: &Door, room: &Room, ev: &OriginalSyncReactionEvent) {
     let cmd = Command::Approve(DecideQuery {
         id,
         reason: None,
-        proposal: true,
+        what: crate::commands::command::Decides::Proposal,
         fields: None,
     });
     let asker = Asker {

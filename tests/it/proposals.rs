@@ -103,6 +103,18 @@ fn a_proposal_is_approved_as_one_commit_undone_whole_and_a_rejected_story_never_
         let listed = text(&send(&app, &alice, "proposals").await);
         assert!(listed.contains("2 proposals waiting"), "{listed}");
         assert!(listed.contains(&format!("#{trump}: iran-us-talks 2026-10-08")), "{listed}");
+        // A member's suggestion numbered like a proposal: a bare number asks which is meant.
+        let s = send(
+            &app,
+            &member("@mallory:elsewhere"),
+            "suggest position iran\nstance: A member's view.",
+        )
+        .await;
+        assert!(s.title.starts_with("Suggestion #1 sent"), "{}", text(&s));
+        let r = send(&app, &alice, "approve 1").await;
+        assert_eq!(r.title, "Suggestion #1 and proposal #1 are both waiting");
+        let r = send(&app, &alice, "reject suggestion 1 not in the sources").await;
+        assert_eq!(r.title, "Suggestion #1 rejected", "{}", text(&r));
         let one = text(&send(&app, &alice, &format!("proposal {centcom}")).await);
         assert!(one.contains("Middle East Eye: \"CENTCOM says"), "{one}");
         assert!(one.contains(&format!("reject proposal {centcom} <why>")), "{one}");
@@ -153,7 +165,8 @@ fn a_proposal_is_approved_as_one_commit_undone_whole_and_a_rejected_story_never_
         let r = send(
             &app,
             &bob,
-            &format!("reject proposal {centcom} a blockade figure, not the talks"),
+            // No suggestion of that number waits: a bare number is the proposal.
+            &format!("reject {centcom} a blockade figure, not the talks"),
         )
         .await;
         assert_eq!(r.kind, ReplyKind::Answer, "{}", text(&r));

@@ -180,12 +180,14 @@ pub(super) fn proposals(g: &Given) -> Result<Command, ParseError> {
 pub(super) fn decide(g: &Given) -> Result<Command, ParseError> {
     let text = g.required("id")?;
     let mut words = text.split_whitespace().peekable();
-    let proposal = words.next_if(|w| {
-        matches!(
-            w.to_ascii_lowercase().as_str(),
-            "proposal" | "proposals" | "p"
-        )
-    });
+    let what = match words.peek().map(|w| w.to_ascii_lowercase()).as_deref() {
+        Some("proposal" | "proposals") => Decides::Proposal,
+        Some("suggestion" | "suggestions") => Decides::Suggestion,
+        _ => Decides::Either,
+    };
+    if what != Decides::Either {
+        words.next();
+    }
     let number = words.next().unwrap_or_default();
     let id = number
         .trim_start_matches('#')
@@ -198,10 +200,10 @@ pub(super) fn decide(g: &Given) -> Result<Command, ParseError> {
                 format!(
                     "`{}` is not a number: {}",
                     truncate_words(number, 20),
-                    if proposal.is_some() {
-                        "a proposal's number, as `proposals` shows it"
-                    } else {
-                        "a suggestion's number, as `suggestions` shows it (a newsdesk proposal's: `proposal N`)"
+                    match what {
+                        Decides::Proposal => "a proposal's number, as `proposals` shows it",
+                        Decides::Suggestion => "a suggestion's number, as `suggestions` shows it",
+                        Decides::Either => "a suggestion's or a proposal's number, as `suggestions` and `proposals` show them",
                     }
                 ),
             )
@@ -222,7 +224,7 @@ pub(super) fn decide(g: &Given) -> Result<Command, ParseError> {
     let q = DecideQuery {
         id,
         reason,
-        proposal: proposal.is_some(),
+        what,
         fields: None,
     };
     Ok(match g.spec.kind {
