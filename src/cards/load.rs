@@ -23,6 +23,9 @@ pub const TOPIC_FILES: [&str; 5] = [
     "feeds.toml",
 ];
 
+/// The topic's news feeds, read by the newsdesk.
+pub const FEEDS_FILE: &str = "feeds.toml";
+
 /// The folder of actor cards inside a topic.
 pub const ACTORS_DIR: &str = "actors";
 
@@ -351,7 +354,7 @@ fn load_topic(v: &mut Validator, name: &str, dir: &Path) -> Option<Topic> {
     let sources = card::<RawSources>(v, &dir.join("sources.toml"), true);
     let timeline = card::<RawTimeline>(v, &dir.join("timeline.toml"), false);
     let experts = card::<RawExperts>(v, &dir.join("experts.toml"), false);
-    let feeds = card::<RawFeeds>(v, &dir.join("feeds.toml"), false);
+    let feeds = card::<RawFeeds>(v, &dir.join(FEEDS_FILE), false);
     let mut actors = Vec::new();
     let actors_dir = dir.join(ACTORS_DIR);
     let files = actor_files(v, &actors_dir);

@@ -70,6 +70,8 @@ pub enum Command {
     Suggestions,
     /// Moderators: the newsdesk's proposals waiting for a decision, or one of them.
     Proposals(ProposalsQuery),
+    /// Moderators: a topic's news feeds, listed, added or removed.
+    Feeds(FeedsQuery),
     Help(HelpQuery),
 }
 
@@ -136,6 +138,25 @@ pub enum Decides {
     Proposal,
     /// Whichever of the two numbered N is waiting (both waiting: the asker is asked which).
     Either,
+}
+
+/// `feeds [topic T]`, `feed add <url> [outlet …]`, `feed remove <n>`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct FeedsQuery {
+    /// What to change; none lists them.
+    pub change: Option<FeedChange>,
+    pub topic: Option<String>,
+}
+
+/// What `feed …` changes.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum FeedChange {
+    Add {
+        url: String,
+        outlet: Option<String>,
+    },
+    /// The n-th feed, from 1, as `feeds` numbers them.
+    Remove(usize),
 }
 
 /// `proposals [N] [topic T]`.
@@ -282,6 +303,7 @@ impl Command {
             Command::Reject(_) => CommandKind::Reject,
             Command::Suggestions => CommandKind::Suggestions,
             Command::Proposals(_) => CommandKind::Proposals,
+            Command::Feeds(_) => CommandKind::Feeds,
         }
     }
 
@@ -332,6 +354,7 @@ impl Command {
                 | Command::Reject(_)
                 | Command::Suggestions
                 | Command::Proposals(_)
+                | Command::Feeds(_)
         )
     }
 
@@ -360,7 +383,8 @@ impl Command {
             | Command::Approve(_)
             | Command::Reject(_)
             | Command::Suggestions
-            | Command::Proposals(_) => Scope::Shared,
+            | Command::Proposals(_)
+            | Command::Feeds(_) => Scope::Shared,
             c if c.spec().moderator => Scope::Shared,
             _ => Scope::Anyone,
         }
@@ -455,6 +479,23 @@ impl Command {
             Command::Proposals(q) => {
                 if let Some(id) = q.id {
                     b.positional(&id.to_string());
+                }
+                b.keyword("topic", q.topic.as_deref());
+            }
+            Command::Feeds(q) => {
+                match &q.change {
+                    None => {}
+                    Some(FeedChange::Add { url, outlet }) => {
+                        b.positional("add");
+                        b.positional(url);
+                        if let Some(o) = outlet {
+                            b.positional(o);
+                        }
+                    }
+                    Some(FeedChange::Remove(n)) => {
+                        b.positional("remove");
+                        b.positional(&n.to_string());
+                    }
                 }
                 b.keyword("topic", q.topic.as_deref());
             }

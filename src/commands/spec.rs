@@ -67,6 +67,7 @@ pub enum CommandKind {
     Reject,
     Suggestions,
     Proposals,
+    Feeds,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -528,6 +529,27 @@ pub const COMMANDS: &[CommandSpec] = &[
         examples: &["proposals", "proposal 12"],
         moderator: true,
     },
+    CommandSpec {
+        kind: CommandKind::Feeds,
+        name: "feeds",
+        aliases: &["feed"],
+        summary: "For moderators: the topic's news feeds with how each was last read; `feed add <url> [outlet]` adds one, `feed remove <n>` removes one (checked, committed, undoable).",
+        args: &[
+            pos(
+                "change",
+                ArgKind::Text,
+                false,
+                "`add <url> [outlet]` or `remove <number>`",
+            ),
+            kw("topic", ArgKind::Topic, "the topic whose feeds"),
+        ],
+        examples: &[
+            "feeds",
+            "feed add https://news.example.org/rss.xml Example News",
+            "feed remove 2",
+        ],
+        moderator: true,
+    },
 ];
 
 /// The command called `name` (or one of its aliases), ignoring case.
@@ -624,6 +646,7 @@ mod tests {
             Reject,
             Suggestions,
             Proposals,
+            Feeds,
             Place,
         ] {
             // An exhaustive match: a new kind must be added to the list above.
@@ -631,7 +654,7 @@ mod tests {
                 Brief | Position | Actors | Timeline | Experts | Compare | Sources | Search
                 | Topics | Help | Status | Reload | Check | Subscribe | Unsubscribe | Schedules
                 | Preview | Edit | New | History | Undo | Suggest | Approve | Reject
-                | Suggestions | Proposals | Place => {}
+                | Suggestions | Proposals | Feeds | Place => {}
             }
             let n = COMMANDS.iter().filter(|c| c.kind == kind).count();
             assert_eq!(n, 1, "{kind:?} has {n} entries");

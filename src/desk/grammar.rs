@@ -119,6 +119,10 @@ pub async fn respond(desk: &Desk, h: &Handles<'_>, cmd: &Command, asker: &Asker)
         }
         Command::Approve(q) => desk.decide(h, q.id, true, None, &by).await,
         Command::Reject(q) => desk.decide(h, q.id, false, q.reason.as_deref(), &by).await,
+        Command::Feeds(q) => match &q.change {
+            None => desk.feeds(h, q.topic.as_deref()).await,
+            Some(c) => desk.change_feeds(h, q.topic.as_deref(), c, &by).await,
+        },
         Command::Proposals(q) => match q.id {
             Some(id) => desk.show_proposal(id).await,
             None => desk.proposals(q.topic.as_deref()).await,

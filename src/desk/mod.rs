@@ -12,13 +12,15 @@
 //! git: each topic is held across the replicas for an edit, pulled first and pushed after
 //! (`state`), and the others pull when told (`follow`). `news` polls a topic's news feeds into
 //! proposed timeline events, and `proposals` lists them and writes the approved ones (an event
-//! and its sources, one commit, undone whole); `polling` reads the feeds inside `serve`.
+//! and its sources, one commit, undone whole); `polling` reads the feeds inside `serve`; `feeds` lists
+//! a topic's feeds and adds or removes one from chat.
 //!
 //! Platform-neutral: the router hands it a command, the doors show the [`Reply`](crate::reply::Reply).
 
 // A refused edit is a reply to show; it happens once per command, not worth a box.
 #![allow(clippy::result_large_err)]
 
+pub mod feeds;
 pub mod files;
 pub mod follow;
 pub mod git;

@@ -6,18 +6,17 @@
 //! is claimed after the check and before anything is written, so of two moderators (on two
 //! replicas) exactly one approves, and a write that fails opens it again.
 
-use super::files::{read_card, write_atomically};
+use super::files::read_card;
 use super::state::{Desk, Handles, user_error};
-use super::write::{change_lines, committed_note, reloaded};
+use super::write::{CardWrite, Described, change_lines, committed_note, reloaded};
 use crate::commands::command::Decides;
 use crate::edit::apply::{self, ApplyError};
 use crate::edit::form::{Form, FormKind};
-use crate::edit::{Action, Author, EditRequest, Verb, content_hash};
+use crate::edit::{Action, Author, EditRequest, Verb};
 use crate::newsdesk::draft::{Draft, draft};
 use crate::newsdesk::proposals::{Confidence, Proposal};
-use crate::reload::Trigger;
 use crate::reply::{Line, Reply, ReplyKind};
-use crate::store::edits::{Entry, FileChange, Logged};
+use crate::store::edits::Logged;
 use crate::store::news::{NewsError, NewsStore, StoredProposal};
 use std::collections::{HashMap, HashSet};
 
@@ -520,33 +519,6 @@ impl Desk {
             }
             Err(e) => return store_failed(&e, "recording a decision"),
         }
-        let reopen = || async {
-            if let Err(e) = news.reopen(id, "approved").await {
-                tracing::error!(proposal = id, error = %e, "could not open a proposal again after its approval failed");
-            }
-        };
-        let written = if new_sources.is_empty() {
-            Ok(())
-        } else {
-            write_atomically(&sources.file, &sources_after)
-        }
-        .and_then(|()| write_atomically(&timeline.file, &event_applied.text));
-        if let Err(e) = written {
-            tracing::error!(error = %e, "writing an approved proposal failed");
-            if !new_sources.is_empty() {
-                self.put_back(&sources.file, sources_existed, &sources_before)
-                    .await;
-            }
-            self.put_back(&timeline.file, timeline_existed, &timeline_before)
-                .await;
-            reopen().await;
-            return user_error(
-                format!("Proposal #{id} could not be saved"),
-                format!(
-                    "Writing the cards failed ({e}); nothing was changed, and the proposal is still open."
-                ),
-            );
-        }
         let title = event
             .get("title")
             .map(|v| v.as_text())
@@ -555,96 +527,66 @@ impl Desk {
             "proposal #{id} approved: {}",
             crate::text::truncate_words(&title, 80)
         );
-        let mut files = vec![timeline.file.clone()];
+        let mut writes = vec![CardWrite {
+            file: timeline.file.clone(),
+            existed: timeline_existed,
+            before: timeline_before,
+            after: event_applied.text.clone(),
+        }];
         if !new_sources.is_empty() {
-            files.push(sources.file.clone());
+            writes.push(CardWrite {
+                file: sources.file.clone(),
+                existed: sources_existed,
+                before: sources_before,
+                after: sources_after,
+            });
         }
-        let committed = self
-            .commit_all(
-                files,
-                by,
-                format!("{}: {summary}", p.topic),
-                format!(
-                    "Approved by {} ({} {}).\nProposed by the newsdesk from the feeds of {}.\nCards: {}{}",
-                    by.name,
-                    by.platform,
-                    by.id,
-                    outlets(&p).join(", "),
-                    self.relative(&timeline.file),
-                    if new_sources.is_empty() {
-                        String::new()
-                    } else {
-                        format!(", {}", self.relative(&sources.file))
-                    }
-                ),
-                None,
-            )
-            .await;
-        if let Some(Err(why)) = &committed {
-            self.put_back(&timeline.file, timeline_existed, &timeline_before)
-                .await;
-            if !new_sources.is_empty() {
-                self.put_back(&sources.file, sources_existed, &sources_before)
-                    .await;
-            }
-            reopen().await;
-            return user_error(
-                format!("Proposal #{id} was not committed"),
-                format!(
-                    "The cards' git work tree refused the commit ({}), so the cards were put back as they were and the proposal is still open.",
-                    crate::text::truncate_words(why, 300)
-                ),
-            );
-        }
-        let entry = Entry {
-            id: 0,
-            at: chrono::Utc::now(),
-            topic: p.topic.clone(),
-            file: self.relative(&timeline.file),
+        let body = format!(
+            "Approved by {} ({} {}).\nProposed by the newsdesk from the feeds of {}.",
+            by.name,
+            by.platform,
+            by.id,
+            outlets(&p).join(", "),
+        );
+        let described = Described {
             action: Logged::Edit(Action {
                 kind: FormKind::Event,
                 verb: Verb::Add,
             }),
-            summary: summary.clone(),
-            by: by.clone(),
-            existed: timeline_existed,
-            after_hash: content_hash(&event_applied.text),
-            before: timeline_before,
-            after: event_applied.text.clone(),
-            undoes: None,
-            git_commit: committed.as_ref().and_then(|c| c.clone().ok()),
-            also: if new_sources.is_empty() {
-                Vec::new()
-            } else {
-                vec![FileChange {
-                    file: self.relative(&sources.file),
-                    existed: sources_existed,
-                    after_hash: content_hash(&sources_after),
-                    before: sources_before,
-                    after: sources_after,
-                }]
-            },
+            summary,
+            body,
         };
-        let edit = self.log_entry(&entry).await;
-        tracing::info!(proposal = id, by = %by.describe(), edit = ?edit, "{summary}");
-        let record = h.reloader.reload_and_announce(Trigger::Edit).await;
+        let done = match self.write_checked(h, &p.topic, writes, by, described).await {
+            Ok(d) => d,
+            Err(mut r) => {
+                // Not written: the proposal waits again.
+                if let Err(e) = news.reopen(id, "approved").await {
+                    tracing::error!(proposal = id, error = %e, "could not open a proposal again after its approval failed");
+                }
+                r.title = format!("Proposal #{id} was not approved: {}", r.title);
+                if let Some(s) = &mut r.summary {
+                    s.text.push_str(" The proposal is still open.");
+                }
+                return r;
+            }
+        };
         let mut r = Reply::new(
             ReplyKind::Answer,
             format!("Proposal #{id} approved: event added to the timeline"),
         )
         .summary(Line::new(format!(
             "Written to {}{} by {}{}{}. {}",
-            entry.file,
-            entry
+            done.entry.file,
+            done.entry
                 .also
                 .first()
                 .map_or(String::new(), |f| format!(" and {}", f.file)),
             by.name,
-            edit.map_or(String::new(), |n| format!(
+            done.edit.map_or(String::new(), |n| format!(
                 " (edit #{n}; `undo` reverts it whole)"
             )),
-            committed_note(committed.as_ref()),
-            reloaded(&record)
+            committed_note(done.committed.as_ref()),
+            reloaded(&done.record)
         )));
         let mut lines = change_lines(&event_applied.changes);
         lines.extend(changes);

@@ -14,6 +14,7 @@ use crate::edit::{Author, EditRequest, content_hash};
 use crate::reload::{ReloadOutcome, ReloadRecord, Trigger};
 use crate::reply::{Line, Reply, ReplyKind};
 use crate::store::edits::Entry;
+use std::path::PathBuf;
 
 impl Desk {
     /// Apply an edit: check, write, log, reload; the reply says what changed or what to fix.
@@ -327,6 +328,122 @@ impl Desk {
                 ))
             }
         }
+    }
+}
+
+/// One card file an edit writes: as it was (and whether it was there) and as it will be.
+pub(super) struct CardWrite {
+    pub file: PathBuf,
+    pub existed: bool,
+    pub before: String,
+    pub after: String,
+}
+
+/// How an edit is logged and committed: its action, its one-line summary (the commit's subject
+/// after the topic's id, and the log's), and the commit message's body.
+pub(super) struct Described {
+    pub action: crate::store::edits::Logged,
+    pub summary: String,
+    pub body: String,
+}
+
+/// What writing checked cards did: the log entry (its number, when it was logged), the commit,
+/// and the reload that serves them.
+pub(super) struct Written {
+    pub entry: Entry,
+    pub edit: Option<i64>,
+    pub committed: Option<Result<String, String>>,
+    pub record: ReloadRecord,
+}
+
+impl Desk {
+    /// Write cards an edit has changed and the topic's check has passed, as one edit: each
+    /// written atomically, all committed in one commit authored by `by` as `described` says,
+    /// logged as one entry whose first file is the first of `writes`
+    /// (so `undo` reverts them together), and served by a reload. A write or commit that fails
+    /// puts every card back as it was; the reply says why.
+    pub(super) async fn write_checked(
+        &self,
+        h: &Handles<'_>,
+        topic: &str,
+        writes: Vec<CardWrite>,
+        by: &Author,
+        described: Described,
+    ) -> Result<Written, Reply> {
+        let Described {
+            action,
+            summary,
+            body,
+        } = described;
+        let put_back = async |writes: &[CardWrite]| {
+            for w in writes {
+                self.put_back(&w.file, w.existed, &w.before).await;
+            }
+        };
+        for (i, w) in writes.iter().enumerate() {
+            if let Err(e) = write_atomically(&w.file, &w.after) {
+                tracing::error!(file = %w.file.display(), error = %e, "writing an edited card failed");
+                put_back(&writes[..i]).await;
+                return Err(user_error(
+                    "The edit could not be saved",
+                    format!(
+                        "Writing {} failed ({e}); nothing was changed.",
+                        self.relative(&w.file)
+                    ),
+                ));
+            }
+        }
+        let files: Vec<PathBuf> = writes.iter().map(|w| w.file.clone()).collect();
+        let committed = self
+            .commit_all(files, by, format!("{topic}: {summary}"), body, None)
+            .await;
+        if let Some(Err(why)) = &committed {
+            put_back(&writes).await;
+            return Err(user_error(
+                "The edit was not committed",
+                format!(
+                    "The cards' git work tree refused to commit it ({}), so the cards were put back as they were and nothing changed. If a hook checks the cards, its message says what to fix.",
+                    crate::text::truncate_words(why, 300)
+                ),
+            ));
+        }
+        let mut writes = writes.into_iter();
+        let Some(first) = writes.next() else {
+            return Err(user_error("Nothing to change", "The edit writes no card."));
+        };
+        let entry = Entry {
+            id: 0,
+            at: chrono::Utc::now(),
+            topic: topic.to_owned(),
+            file: self.relative(&first.file),
+            action,
+            summary: summary.clone(),
+            by: by.clone(),
+            existed: first.existed,
+            after_hash: content_hash(&first.after),
+            before: first.before,
+            after: first.after,
+            undoes: None,
+            git_commit: committed.as_ref().and_then(|c| c.clone().ok()),
+            also: writes
+                .map(|w| crate::store::edits::FileChange {
+                    file: self.relative(&w.file),
+                    existed: w.existed,
+                    after_hash: content_hash(&w.after),
+                    before: w.before,
+                    after: w.after,
+                })
+                .collect(),
+        };
+        let edit = self.log_entry(&entry).await;
+        tracing::info!(file = %entry.file, by = %by.describe(), edit = ?edit, "{summary}");
+        let record = h.reloader.reload_and_announce(Trigger::Edit).await;
+        Ok(Written {
+            entry,
+            edit,
+            committed,
+            record,
+        })
     }
 }
 

@@ -21,6 +21,8 @@ pub enum Logged {
     NewTopic,
     /// An actor's card made from the template.
     NewActor,
+    /// A news feed added to or removed from a topic's `feeds.toml`.
+    Feeds,
 }
 
 impl Logged {
@@ -32,6 +34,7 @@ impl Logged {
             Logged::Undo => "undo",
             Logged::NewTopic => "new topic",
             Logged::NewActor => "new actor",
+            Logged::Feeds => "feeds",
         }
     }
 
@@ -40,6 +43,7 @@ impl Logged {
             "undo" => Logged::Undo,
             "new topic" => Logged::NewTopic,
             "new actor" => Logged::NewActor,
+            "feeds" => Logged::Feeds,
             "correct position" => Logged::Edit(Action {
                 kind: crate::edit::form::FormKind::Position,
                 verb: crate::edit::Verb::Correct,

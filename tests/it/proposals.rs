@@ -495,3 +495,69 @@ fn on_synapse_a_moderators_check_mark_or_approve_decides_and_a_members_reaction_
         bot.abort();
     });
 }
+
+#[test]
+fn moderators_list_add_and_remove_a_topics_feeds_from_chat_each_a_commit_undo_takes_back() {
+    runtime().block_on(async {
+        let (dir, state, app) = in_git_work_tree();
+        let top = dir.path();
+        let alice = moderator("@alice:hs", "Alice", false);
+        let feeds = card(top, "feeds.toml");
+        let commits = || {
+            git(top, &["rev-list", "--count", "HEAD"])
+                .trim()
+                .parse::<u32>()
+                .expect("count")
+        };
+        let before = commits();
+
+        // Listed with how each was read: after a poll, items seen.
+        let stores = state_stores(state.path()).await;
+        poll(&app, &stores).await;
+        let listed = text(&send(&app, &alice, "feeds").await);
+        assert!(listed.contains("News feeds of"), "{listed}");
+        assert!(
+            listed.contains("1: feeds/sample-aljazeera.xml (Al Jazeera; a file in the topic folder)"),
+            "{listed}"
+        );
+        assert!(listed.contains("items seen"), "{listed}");
+
+        // A member may not; a bad address is refused by the card's check; nothing written.
+        let r = send(&app, &member("@mallory:elsewhere"), "feed add https://news.example.org/rss").await;
+        assert_ne!(r.kind, ReplyKind::Answer, "{}", text(&r));
+        let r = send(&app, &alice, "feed add ftp://news.example.org/rss").await;
+        assert_eq!(r.kind, ReplyKind::UserError, "{}", text(&r));
+        assert!(text(&r).contains("http"), "{}", text(&r));
+        assert_eq!(card(top, "feeds.toml"), feeds);
+        assert_eq!(commits(), before);
+
+        // Added: one commit by Alice, the rest of the file kept.
+        let r = send(&app, &alice, "feed add https://news.example.org/world/rss.xml Example News").await;
+        assert_eq!(r.kind, ReplyKind::Answer, "{}", text(&r));
+        assert_eq!(r.title, "News feed added");
+        let now = card(top, "feeds.toml");
+        assert!(now.starts_with(&feeds), "appended");
+        assert!(now.contains("url = \"https://news.example.org/world/rss.xml\"\noutlet = \"Example News\""), "{now}");
+        assert_eq!(commits(), before + 1);
+        assert_eq!(git(top, &["log", "-1", "--format=%an"]).trim(), "Alice");
+        let listed = text(&send(&app, &alice, "feeds").await);
+        assert!(
+            listed.contains("3: https://news.example.org/world/rss.xml (Example News), every 30 min: not read yet"),
+            "{listed}"
+        );
+        let r = send(&app, &alice, "feed add https://news.example.org/world/rss.xml").await;
+        assert!(text(&r).contains("listed already"), "{}", text(&r));
+
+        // Removed by number; a number out of range says how many there are.
+        let r = send(&app, &alice, "feed remove 9").await;
+        assert!(text(&r).contains("no feed 9: it has 3"), "{}", text(&r));
+        let r = send(&app, &alice, "feed remove 1").await;
+        assert_eq!(r.title, "News feed removed", "{}", text(&r));
+        assert!(!card(top, "feeds.toml").contains("sample-aljazeera"));
+        // Undo brings it back.
+        let r = send(&app, &alice, "undo").await;
+        assert_eq!(r.kind, ReplyKind::Answer, "{}", text(&r));
+        assert!(card(top, "feeds.toml").contains("sample-aljazeera"));
+        assert_eq!(commits(), before + 3);
+    });
+}

@@ -76,7 +76,8 @@ pub fn answer(ctx: &Ctx<'_>, cmd: &Command) -> Reply {
         | Command::Approve(_)
         | Command::Reject(_)
         | Command::Suggestions
-        | Command::Proposals(_) => Err(user_error(
+        | Command::Proposals(_)
+        | Command::Feeds(_) => Err(user_error(
             format!("`{}` works where the bot runs", cmd.name()),
             format!(
                 "Moderators use it in a Discord channel or Matrix room served by `dossier serve`.{}",

@@ -168,6 +168,73 @@ pub(super) fn unsubscribe(g: &Given) -> Result<Command, ParseError> {
     Ok(Command::Unsubscribe(UnsubscribeQuery { id }))
 }
 
+/// `feeds`, `feed add <url> [outlet …]`, `feed remove <n>`.
+pub(super) fn feeds(g: &Given) -> Result<Command, ParseError> {
+    let topic = g.get("topic");
+    let Some(text) = g.get("change") else {
+        return Ok(Command::Feeds(FeedsQuery {
+            change: None,
+            topic,
+        }));
+    };
+    let mut words = text.split_whitespace();
+    let verb = words.next().unwrap_or_default().to_ascii_lowercase();
+    let rest: Vec<&str> = words.collect();
+    let change = match verb.as_str() {
+        "add" => {
+            let Some((url, outlet)) = rest.split_first() else {
+                return Err(g.invalid("change", "say which feed: `feed add <url> [outlet]`".into()));
+            };
+            FeedChange::Add {
+                url: (*url).to_owned(),
+                outlet: (!outlet.is_empty()).then(|| outlet.join(" ")),
+            }
+        }
+        "remove" | "rm" | "delete" => match rest.as_slice() {
+            [n] => FeedChange::Remove(
+                n.trim_start_matches('#')
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| {
+                        g.invalid(
+                            "change",
+                            format!(
+                                "`{}` is not a feed's number, as `feeds` shows them",
+                                truncate_words(n, 20)
+                            ),
+                        )
+                    })?,
+            ),
+            _ => {
+                return Err(g.invalid(
+                    "change",
+                    "say which feed by its number: `feed remove <n>` (`feeds` numbers them)".into(),
+                ));
+            }
+        },
+        "list" | "" => {
+            return Ok(Command::Feeds(FeedsQuery {
+                change: None,
+                topic,
+            }));
+        }
+        _ => {
+            return Err(g.invalid(
+                "change",
+                format!(
+                    "`{}` is not something `feed` does: `feed add <url> [outlet]` or `feed remove <n>`",
+                    truncate_words(&verb, 20)
+                ),
+            ));
+        }
+    };
+    Ok(Command::Feeds(FeedsQuery {
+        change: Some(change),
+        topic,
+    }))
+}
+
 pub(super) fn proposals(g: &Given) -> Result<Command, ParseError> {
     Ok(Command::Proposals(ProposalsQuery {
         id: g.number("id", "a proposal's number, as `proposals` shows it", true)?,

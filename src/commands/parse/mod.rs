@@ -281,6 +281,7 @@ pub fn from_args(spec: &'static CommandSpec, args: Args) -> Result<Command, Pars
         CommandKind::Undo => Command::Undo,
         CommandKind::Suggestions => Command::Suggestions,
         CommandKind::Proposals => given::proposals(&g)?,
+        CommandKind::Feeds => given::feeds(&g)?,
         CommandKind::Help => Command::Help(HelpQuery {
             command: g.get("command"),
         }),
