@@ -246,10 +246,14 @@ async fn serve(
             Ok(r) => r,
             Err(e) => return fail(e),
         };
-    if let Some(polling) = polling
-        && app.snapshot().topics().iter().any(|t| t.feeds.is_some())
-    {
-        let polling = Arc::new(polling);
+    let polling = polling.map(Arc::new);
+    // With replicas, the moderators' Matrix room hears only the replica that holds the sync, so
+    // the newsdesk runs there, under the Matrix door's lease, and its notices reach the room.
+    let (polling, beside_matrix) = match polling {
+        Some(p) if db.is_some() && config.matrix.is_some() => (None, Some(p)),
+        p => (p, None),
+    };
+    if let Some(polling) = polling {
         let (shelf, notices) = (app.shelf.clone(), app.notices.clone());
         let run = move |stop: CancellationToken| {
             crate::desk::polling::run(polling.clone(), shelf.clone(), notices.clone(), stop)
@@ -289,7 +293,7 @@ async fn serve(
             }
         }
     }
-    let matrix_poster = match open_matrix(&config, &app, db, &stop, &mut tasks) {
+    let matrix_poster = match open_matrix(&config, &app, db, beside_matrix, &stop, &mut tasks) {
         Ok(p) => p,
         Err(e) => return fail(e),
     };
@@ -387,6 +391,7 @@ fn open_matrix(
     config: &Config,
     app: &Arc<App>,
     db: Option<crate::store::postgres::Database>,
+    polling: Option<Arc<crate::desk::polling::Polling>>,
     stop: &CancellationToken,
     tasks: &mut Tasks,
 ) -> Result<BriefingPoster, String> {
@@ -441,6 +446,14 @@ fn open_matrix(
                             d.handed_over = Some(handed);
                             d
                         });
+                        if let Some(p) = &polling {
+                            app.tasks.spawn(crate::desk::polling::run(
+                                p.clone(),
+                                app.shelf.clone(),
+                                app.notices.clone(),
+                                own.clone(),
+                            ));
+                        }
                         async move { run(door?, own).await }
                     },
                 )
@@ -457,6 +470,7 @@ fn open_matrix(
     config: &Config,
     _app: &Arc<App>,
     _db: Option<crate::store::postgres::Database>,
+    _polling: Option<Arc<crate::desk::polling::Polling>>,
     _stop: &CancellationToken,
     _tasks: &mut Tasks,
 ) -> Result<BriefingPoster, String> {

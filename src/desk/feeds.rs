@@ -126,6 +126,12 @@ impl Desk {
                     }
                 }
             }
+            FeedChange::Remove(_) if !self.as_served(h, &target.topic_id, &before) => {
+                return user_error(
+                    "The feeds changed since they were listed",
+                    "feeds.toml on disk no longer lists the feeds `feeds` shows (it was edited, and is not served yet, or is broken), so a number could name the wrong one. Nothing was changed; send `feeds` again once the cards have reloaded.",
+                );
+            }
             FeedChange::Remove(n) => match feeds::remove(&before, *n) {
                 Ok((a, gone)) => (a, format!("feed remove {gone}")),
                 Err(e) => {
@@ -192,6 +198,20 @@ impl Desk {
                 FeedChange::Remove(_) => "",
             }
         )))
+    }
+}
+
+impl Desk {
+    /// Whether `text` (feeds.toml on disk) lists the feeds the served topic has, in its order:
+    /// then the numbers `feeds` shows name the same feeds in the file.
+    fn as_served(&self, h: &Handles<'_>, topic: &str, text: &str) -> bool {
+        let lib = h.shelf.snapshot();
+        let served: Vec<&str> = lib
+            .topic_index(topic)
+            .and_then(|i| lib.topic(i).feeds.as_ref())
+            .map(|f| f.feeds.iter().map(|x| x.at.as_str()).collect())
+            .unwrap_or_default();
+        feeds::listed(text).is_ok_and(|on_disk| on_disk == served)
     }
 }
 

@@ -176,6 +176,8 @@ pub async fn poll_due(
         None => Vec::new(),
     };
     let mut candidates = Vec::new();
+    // How each feed read went, kept once the items are judged.
+    let mut fetched: Vec<FeedFetch> = Vec::new();
     for (i, feed) in feeds.feeds.iter().enumerate() {
         let name = feed.at.as_str();
         let before = last.iter().find(|f| f.feed == name);
@@ -229,8 +231,8 @@ pub async fn poll_due(
             None => None,
         };
         let day = failing_day(before, failing_since, now);
-        if let Some(s) = store {
-            let fetch = FeedFetch {
+        if store.is_some() {
+            fetched.push(FeedFetch {
                 topic: topic.id.clone(),
                 feed: name.to_owned(),
                 etag: kept.etag,
@@ -243,8 +245,7 @@ pub async fn poll_due(
                     now + chrono::Duration::from_std(w.min(LONGEST_RETRY_AFTER))
                         .unwrap_or(FAILING_DAY)
                 }),
-            };
-            s.save_fetch(&fetch).await.map_err(|e| e.to_string())?;
+            });
         }
         out.feeds.push(FeedReport {
             feed: name.to_owned(),
@@ -254,6 +255,10 @@ pub async fn poll_due(
             error,
             day,
         });
+    }
+    if out.feeds.is_empty() {
+        // No feed was due: nothing to judge, keep or compare.
+        return Ok(out);
     }
     // Items seen by an earlier poll are not judged again.
     let seen: HashSet<String> = match store {
@@ -305,6 +310,21 @@ pub async fn poll_due(
     let room = max.saturating_sub(already_today);
     let (proposals, fates) = merge(&topic.id, &fresh, &known, &matcher.name_words(), room);
     if let Some(s) = store {
+        // A feed with items over the day's limit is read whole again next time (not answered
+        // `304`), so those items are judged again.
+        let waiting: HashSet<&str> = fresh
+            .iter()
+            .zip(&fates)
+            .filter(|(_, f)| matches!(f, Fate::Waiting))
+            .map(|(c, _)| c.feed.as_str())
+            .collect();
+        for f in &mut fetched {
+            if waiting.contains(f.feed.as_str()) {
+                f.etag = None;
+                f.last_modified = None;
+            }
+            s.save_fetch(f).await.map_err(|e| e.to_string())?;
+        }
         let bodies: Vec<String> = proposals
             .iter()
             .map(|p| serde_json::to_string(p).unwrap_or_default())

@@ -121,7 +121,11 @@ pub async fn look(polling: &Polling, shelf: &Shelf, notices: &Notices, pacer: &P
     }
 }
 
-/// Poll until `stop`: a look every [`LOOK_EVERY`], and the items seen pruned once a day.
+/// How long after the start the first look waits, so the doors come up first.
+pub const FIRST_LOOK_AFTER: Duration = Duration::from_secs(3);
+
+/// Poll until `stop`: a look every [`LOOK_EVERY`] (the first [`FIRST_LOOK_AFTER`] the start),
+/// and the items seen pruned once a day.
 pub async fn run(
     polling: Arc<Polling>,
     shelf: Arc<Shelf>,
@@ -130,6 +134,10 @@ pub async fn run(
 ) {
     let pacer = Pacer::new(HOST_GAP);
     let mut pruned: Option<DateTime<Utc>> = None;
+    tokio::select! {
+        _ = stop.cancelled() => return,
+        _ = tokio::time::sleep(FIRST_LOOK_AFTER) => {}
+    }
     loop {
         look(&polling, &shelf, &notices, &pacer).await;
         let now = Utc::now();

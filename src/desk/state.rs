@@ -102,6 +102,50 @@ const EDIT_WAIT: std::time::Duration = std::time::Duration::from_secs(15);
 pub(super) struct Held {
     _local: tokio::sync::OwnedMutexGuard<()>,
     _cluster: Option<crate::service::lease::Exclusive>,
+    /// The topic held against other processes on this machine (`serve` and `dossier desk
+    /// approve` on one state file): a lock on a file, released when it closes.
+    _machine: Option<std::fs::File>,
+}
+
+/// Hold the topic folder `dir` against other processes of this machine, waiting at most
+/// `wait`: an advisory lock on a file in the temporary folder named after the folder's path.
+/// `None` (and a warning) where the system cannot lock files: the process's own lock still
+/// holds.
+async fn hold_on_machine(
+    dir: &Path,
+    wait: std::time::Duration,
+) -> Result<Option<std::fs::File>, ()> {
+    use std::hash::{Hash, Hasher};
+    let real = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    real.hash(&mut h);
+    let path = std::env::temp_dir().join(format!("dossier-desk-{:016x}.lock", h.finish()));
+    let file = match std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+    {
+        Ok(f) => f,
+        Err(e) => {
+            tracing::warn!(file = %path.display(), error = %e, "cannot open the desk's lock file; edits are held in this process only");
+            return Ok(None);
+        }
+    };
+    let until = tokio::time::Instant::now() + wait;
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(Some(file)),
+            Err(std::fs::TryLockError::WouldBlock) if tokio::time::Instant::now() < until => {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            Err(std::fs::TryLockError::WouldBlock) => return Err(()),
+            Err(std::fs::TryLockError::Error(e)) => {
+                tracing::warn!(file = %path.display(), error = %e, "cannot lock the desk's lock file; edits are held in this process only");
+                return Ok(None);
+            }
+        }
+    }
 }
 
 impl Desk {
@@ -216,6 +260,23 @@ impl Desk {
             },
             None => None,
         };
+        // Without a shared database, another process on this machine may write the same cards.
+        let machine = if cluster.is_none() {
+            match hold_on_machine(dir, EDIT_WAIT).await {
+                Ok(f) => f,
+                Err(()) => {
+                    return Err(user_error(
+                        "The topic is being edited",
+                        format!(
+                            "Another dossier on this machine (a `dossier desk` command, or another `serve`) has been editing {topic} for {} s. Nothing was changed; try again in a minute.",
+                            EDIT_WAIT.as_secs()
+                        ),
+                    ));
+                }
+            }
+        } else {
+            None
+        };
         if let Some((top, remote)) = self.remote() {
             let deadline = self.network_deadline();
             let pulled = self
@@ -243,6 +304,7 @@ impl Desk {
         Ok(Held {
             _local: local,
             _cluster: cluster,
+            _machine: machine,
         })
     }
 

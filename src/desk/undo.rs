@@ -116,6 +116,11 @@ impl Desk {
         });
         if let Err(e) = written {
             tracing::error!(file = %file.display(), error = %e, "undoing an edit failed");
+            // Whatever was written goes back as it was, so the cards stay as the edit left them.
+            self.put_back(&file, true, &current).await;
+            for (o, now) in edit.also.iter().zip(&others) {
+                self.put_back(&self.root.join(&o.file), true, now).await;
+            }
             return user_error(
                 "The undo could not be saved",
                 format!("Writing {} failed ({e}); nothing was changed.", edit.file),

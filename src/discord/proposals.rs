@@ -87,7 +87,8 @@ pub async fn pressed(app: Arc<App>, s: &Settings, ci: &ComponentInteraction) -> 
 fn input(key: &str, label: &str, style: InputTextStyle, value: &str) -> CreateActionRow {
     let max = super::edit::limits::VALUE;
     let mut i = CreateInputText::new(style, label, key)
-        .required(true)
+        // An event may name no actor.
+        .required(key != "actors")
         .max_length(max as u16);
     let value: String = value.chars().take(max).collect();
     if !value.is_empty() {

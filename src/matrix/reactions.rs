@@ -53,15 +53,16 @@ async fn announced(door: &Door, room: &Room, ev: &OriginalSyncReactionEvent) -> 
 }
 
 async fn approve(door: &Door, room: &Room, ev: &OriginalSyncReactionEvent) {
-    let Some(id) = announced(door, room, ev).await else {
-        return;
+    let decide = |id| {
+        Command::Approve(DecideQuery {
+            id,
+            reason: None,
+            what: crate::commands::command::Decides::Proposal,
+            fields: None,
+        })
     };
-    let cmd = Command::Approve(DecideQuery {
-        id,
-        reason: None,
-        what: crate::commands::command::Decides::Proposal,
-        fields: None,
-    });
+    // Who reacted is asked first: a member's reaction costs no request to the homeserver.
+    let scope = decide(0).scope();
     let asker = Asker {
         platform: Platform::Matrix,
         place: Some(crate::schedule::Destination::Matrix {
@@ -74,13 +75,17 @@ async fn approve(door: &Door, room: &Room, ev: &OriginalSyncReactionEvent) {
             name: display_name(room, &ev.sender).await,
         }),
         admin: false,
-        standing: standing(door, room, &ev.sender, cmd.scope()).await,
+        standing: standing(door, room, &ev.sender, scope).await,
     };
     // A member's reaction is theirs to make: it approves nothing and says nothing.
-    if crate::router::permit(&door.app, &cmd, &asker).is_err() {
-        tracing::info!(proposal = id, user = %ev.sender, "a reaction on a proposal from someone who may not decide it; left alone");
+    if !crate::service::moderators::grant(&door.app.moderators, &asker).permits(scope) {
+        tracing::debug!(user = %ev.sender, "a check mark from someone who may not decide proposals; left alone");
         return;
     }
+    let Some(id) = announced(door, room, ev).await else {
+        return;
+    };
+    let cmd = decide(id);
     let reply = crate::router::respond(&door.app, &cmd, &asker).await;
     let m = crate::render::matrix::render(&reply, &door.cfg.prefix);
     let mut content = RoomMessageEventContent::notice_html(m.plain, m.html);

@@ -30,6 +30,10 @@ pub enum NoticeKind {
     Feed,
 }
 
+/// How many notices may wait for a slow door: a poll's proposals (up to a day's limit per
+/// topic) come together.
+const NOTICES_QUEUED: usize = 512;
+
 /// Where notices are posted: any number of doors subscribe, and a notice nobody listens for
 /// (no moderators' destination configured) is simply dropped.
 #[derive(Clone)]
@@ -37,7 +41,7 @@ pub struct Notices(broadcast::Sender<Notice>);
 
 impl Default for Notices {
     fn default() -> Self {
-        Notices(broadcast::channel(32).0)
+        Notices(broadcast::channel(NOTICES_QUEUED).0)
     }
 }
 

@@ -559,5 +559,16 @@ fn moderators_list_add_and_remove_a_topics_feeds_from_chat_each_a_commit_undo_ta
         assert_eq!(r.kind, ReplyKind::Answer, "{}", text(&r));
         assert!(card(top, "feeds.toml").contains("sample-aljazeera"));
         assert_eq!(commits(), before + 3);
+
+        // Edited by hand and not served yet: a number could name another feed, so it is refused.
+        let by_hand = card(top, "feeds.toml").replace(
+            "[[feed]]\npath = \"feeds/sample-aljazeera.xml\"",
+            "[[feed]]\npath = \"feeds/sample-middleeasteye.xml\"\n\n[[feed]]\npath = \"feeds/sample-aljazeera.xml\"",
+        );
+        let file = top.join("briefings/iran-us-talks/feeds.toml");
+        std::fs::write(&file, &by_hand).expect("by hand");
+        let r = send(&app, &alice, "feed remove 1").await;
+        assert_eq!(r.title, "The feeds changed since they were listed", "{}", text(&r));
+        assert_eq!(card(top, "feeds.toml"), by_hand);
     });
 }
