@@ -37,6 +37,7 @@ pub mod router;
 pub mod schedule;
 pub mod scheduler;
 pub mod service;
+pub mod sources;
 pub mod store;
 pub mod text;
 pub mod web;

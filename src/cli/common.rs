@@ -164,3 +164,26 @@ fn only_errors(report: &Report) -> Report {
 
 /// The exit code when the briefings folder itself cannot be read: a usage or I/O error.
 pub const UNREADABLE_FOLDER: u8 = 2;
+
+/// The config at `path` when one is given (its `briefings` then read instead of `common`'s),
+/// or none; its diagnostics printed when it does not read.
+pub fn optional_config(
+    path: Option<&std::path::Path>,
+    common: &mut Common,
+) -> Result<Option<crate::config::Config>, ExitCode> {
+    let Some(path) = path else { return Ok(None) };
+    let c = read_config(path)?;
+    common.briefings = c.briefings.clone();
+    Ok(Some(c))
+}
+
+/// A runtime on this thread, for one command's calls.
+pub fn current_thread() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        })
+}

@@ -8,7 +8,7 @@
 //! would, and `desk log` says what became of every item seen.
 
 use super::check::Format;
-use super::common::Common;
+use super::common::{Common, current_thread};
 use crate::desk::news::{Poll, poll};
 use crate::fetch::address::Policy;
 use crate::fetch::client::{Fetcher, Options};
@@ -121,15 +121,9 @@ pub fn run(cmd: Cmd) -> ExitCode {
 }
 
 fn run_poll(mut args: PollArgs) -> ExitCode {
-    let config = match &args.config {
-        Some(path) => match super::common::read_config(path) {
-            Ok(c) => {
-                args.common.briefings = c.briefings.clone();
-                Some(c)
-            }
-            Err(code) => return code,
-        },
-        None => None,
+    let config = match super::common::optional_config(args.config.as_deref(), &mut args.common) {
+        Ok(c) => c,
+        Err(code) => return code,
     };
     let settings = config
         .as_ref()
@@ -589,15 +583,4 @@ fn run_log(args: LogArgs) -> ExitCode {
         }
     }
     ExitCode::SUCCESS
-}
-
-/// A runtime on this thread, for one command's calls.
-fn current_thread() -> Result<tokio::runtime::Runtime, ExitCode> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| {
-            eprintln!("error: {e}");
-            ExitCode::from(2)
-        })
 }

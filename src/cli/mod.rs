@@ -15,6 +15,7 @@ pub mod new;
 pub mod schema;
 pub mod serve;
 pub mod site;
+pub mod sources;
 pub mod state;
 
 pub mod common;
@@ -48,6 +49,9 @@ pub enum Cmd {
     /// The newsdesk: `desk poll` reads every topic's feeds now and prints the proposals.
     #[command(subcommand)]
     Desk(desk::Cmd),
+    /// Sources that stay true: `sources check` looks at every page the cards cite.
+    #[command(subcommand)]
+    Sources(sources::Cmd),
     /// Config tools: check a config file and the cards it names, without connecting anywhere.
     #[command(subcommand)]
     Config(config::Cmd),
@@ -88,6 +92,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Cmd::Serve(a) => serve::run(a),
         Cmd::Config(c) => config::run(c),
         Cmd::Desk(c) => desk::run(c),
+        Cmd::Sources(c) => sources::run(c),
         Cmd::Health(a) => health::run(a),
         Cmd::New(c) => new::run(c),
         Cmd::Schema(a) => schema::run(a),

@@ -136,6 +136,13 @@ impl ConfigCheck<'_> {
         let deadlines = self.deadlines(raw.deadlines.as_ref());
         let claim_lease = self.claim_lease(raw.schedules.as_ref());
         let newsdesk = self.newsdesk(raw.newsdesk.as_ref());
+        let sources = SourcesConfig {
+            allow_private: raw
+                .sources
+                .as_ref()
+                .and_then(|s| s.get_ref().allow_private)
+                .unwrap_or(false),
+        };
         let discord = raw.discord.map(|d| DiscordConfig {
             deadline: deadlines.discord,
             ..self.discord(d)
@@ -175,6 +182,7 @@ impl ConfigCheck<'_> {
         let cards_remote = raw.cards_remote.as_ref().and_then(|r| self.cards_remote(r));
         Config {
             newsdesk,
+            sources,
             deadlines,
             claim_lease,
             cards_remote,

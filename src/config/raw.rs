@@ -44,9 +44,19 @@ pub(super) struct RawConfig {
     pub(super) deadlines: Option<Spanned<RawDeadlines>>,
     #[serde(default)]
     pub(super) newsdesk: Option<Spanned<RawNewsdesk>>,
+    #[serde(default)]
+    pub(super) sources: Option<Spanned<RawSources>>,
     /// `[schedules]`: how the daily briefings are run (the briefings are `[[schedule]]`).
     #[serde(default)]
     pub(super) schedules: Option<Spanned<RawSchedules>>,
+}
+
+/// `[sources]`: how the cited pages are looked at.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSources {
+    #[serde(default)]
+    pub(super) allow_private: Option<bool>,
 }
 
 /// `[newsdesk]`: how the topics' feeds are read.

@@ -54,11 +54,20 @@ pub struct Config {
     pub cards_remote: Option<String>,
     /// `[newsdesk]`: how the topics' feeds are read.
     pub newsdesk: NewsdeskConfig,
+    /// `[sources]`: how the cited pages are looked at.
+    pub sources: SourcesConfig,
     /// `[deadlines]`: how long a call to Discord, Matrix or the cards remote may take.
     pub deadlines: crate::deadlines::Deadlines,
     /// `[schedules] claim_lease`: how long a replica's claim on a briefing holds without being
     /// renewed (so how soon another replica takes over the briefings of one that died).
     pub claim_lease: std::time::Duration,
+}
+
+/// `[sources]`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SourcesConfig {
+    /// Look at pages on loopback and private addresses too (an intranet; the tests).
+    pub allow_private: bool,
 }
 
 /// `[newsdesk]`.

@@ -72,6 +72,31 @@ pub struct Page {
     pub validators: Validators,
 }
 
+/// What looking at a cited page found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Checked {
+    /// The last answer's status.
+    pub status: u16,
+    /// Where the last answer came from.
+    pub url: String,
+    /// Each redirect followed: its status and where it led.
+    pub hops: Vec<(u16, String)>,
+    /// The page, for a `GET` answered 2xx (at most the cap).
+    pub body: Vec<u8>,
+    /// What `Retry-After` asked for.
+    pub retry_after: Option<Duration>,
+}
+
+impl Checked {
+    /// The address the page moved to for good: every redirect permanent (301, 308) and the
+    /// page found there.
+    pub fn moved_to(&self) -> Option<&str> {
+        let permanent =
+            !self.hops.is_empty() && self.hops.iter().all(|(s, _)| matches!(s, 301 | 308));
+        (permanent && (200..300).contains(&self.status)).then_some(self.url.as_str())
+    }
+}
+
 /// What a fetch brought.
 #[derive(Clone, Debug)]
 pub enum Fetched {
@@ -183,6 +208,9 @@ fn shown(url: &str) -> String {
 #[derive(Clone)]
 pub struct Fetcher {
     client: reqwest::Client,
+    /// The same client that follows no redirect: [`Fetcher::check`] follows them itself, to
+    /// see whether a page moved for good.
+    direct: reqwest::Client,
     policy: Arc<Policy>,
     cap: usize,
     total: Duration,
@@ -201,21 +229,27 @@ impl Fetcher {
                 Err(e) => attempt.error(e),
             }
         });
-        let client = reqwest::Client::builder()
-            .user_agent(options.user_agent)
-            .connect_timeout(options.connect)
-            .timeout(options.total)
-            .redirect(redirects)
-            // A proxy would resolve names itself, past the policy.
-            .no_proxy()
-            .dns_resolver(Arc::new(Guarded {
-                lookup: Arc::new(options.lookup),
-                policy: policy.clone(),
-            }))
-            .build()
-            .map_err(|e| format!("cannot set up the fetcher: {e}"))?;
+        let lookup = Arc::new(options.lookup);
+        let builder = |redirect: reqwest::redirect::Policy| {
+            reqwest::Client::builder()
+                .user_agent(options.user_agent.clone())
+                .connect_timeout(options.connect)
+                .timeout(options.total)
+                .redirect(redirect)
+                // A proxy would resolve names itself, past the policy.
+                .no_proxy()
+                .dns_resolver(Arc::new(Guarded {
+                    lookup: lookup.clone(),
+                    policy: policy.clone(),
+                }))
+                .build()
+                .map_err(|e| format!("cannot set up the fetcher: {e}"))
+        };
+        let client = builder(redirects)?;
+        let direct = builder(reqwest::redirect::Policy::none())?;
         Ok(Fetcher {
             client,
+            direct,
             policy,
             cap: options.cap,
             total: options.total,
@@ -293,6 +327,58 @@ impl Fetcher {
             content_type,
             validators,
         }))
+    }
+
+    /// Look at a cited page: `HEAD`, or `GET` when `get` (then its body, to the cap), following
+    /// at most [`MAX_REDIRECTS`] redirects itself, each checked by the policy. Any answer is a
+    /// [`Checked`], whatever its status; only a page that cannot be asked is an error.
+    pub async fn check(&self, url: &str, get: bool) -> Result<Checked, FetchError> {
+        let mut at = url::Url::parse(url).map_err(|_| FetchError::NotWeb(shown(url)))?;
+        let mut hops: Vec<(u16, String)> = Vec::new();
+        loop {
+            admissible(&at, &self.policy)?;
+            let request = if get {
+                self.direct.get(at.clone())
+            } else {
+                self.direct.head(at.clone())
+            };
+            let mut response = request.send().await.map_err(|e| self.classify(&e))?;
+            let status = response.status();
+            let location = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|to| at.join(to).ok());
+            if status.is_redirection()
+                && let Some(next) = location
+            {
+                if hops.len() >= MAX_REDIRECTS {
+                    return Err(FetchError::Redirects);
+                }
+                hops.push((status.as_u16(), next.to_string()));
+                at = next;
+                continue;
+            }
+            let retry_after = retry_after(response.headers());
+            let mut body = Vec::new();
+            if get && status.is_success() {
+                while let Some(chunk) = response.chunk().await.map_err(|e| self.classify(&e))? {
+                    let room = self.cap.saturating_sub(body.len());
+                    body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                    if room <= chunk.len() {
+                        // A page's text past the cap is not needed to know it.
+                        break;
+                    }
+                }
+            }
+            return Ok(Checked {
+                status: status.as_u16(),
+                url: at.to_string(),
+                hops,
+                body,
+                retry_after,
+            });
+        }
     }
 
     /// A reqwest error as a [`FetchError`]: the policy's own refusals are found among its causes.

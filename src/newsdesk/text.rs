@@ -7,7 +7,12 @@ pub const MAX_CHARS: usize = 2000;
 
 /// `html` as plain text.
 pub fn plain(html: &str) -> String {
-    let mut out = String::with_capacity(html.len().min(MAX_CHARS * 4));
+    plain_up_to(html, MAX_CHARS)
+}
+
+/// `html` as plain text, at most `max` characters (a page's visible text, for its fingerprint).
+pub fn plain_up_to(html: &str, max: usize) -> String {
+    let mut out = String::with_capacity(html.len().min(max * 4));
     let mut rest = html;
     // Inside `<script>` or `<style>`: skip to its end tag.
     let mut skip_until: Option<&'static str> = None;
@@ -61,11 +66,11 @@ pub fn plain(html: &str) -> String {
             out.push(' ');
         }
         rest = &tag[gt + 1..];
-        if out.len() > MAX_CHARS * 4 {
+        if out.len() > max * 4 {
             break;
         }
     }
-    fold(&out)
+    fold(&out, max)
 }
 
 /// A comment (it says nothing) or a CDATA section (text as it stands) at the start of `tag`:
@@ -88,19 +93,19 @@ fn find_ascii_ci(hay: &str, needle: &str) -> Option<usize> {
         .position(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
-/// Whitespace folded to single spaces, trimmed, at most [`MAX_CHARS`] characters.
-fn fold(s: &str) -> String {
+/// Whitespace folded to single spaces, trimmed, at most `max` characters.
+fn fold(s: &str, max: usize) -> String {
     let mut out = String::new();
     for (i, word) in s.split_whitespace().enumerate() {
         if i > 0 {
             out.push(' ');
         }
         out.push_str(word);
-        if out.len() > MAX_CHARS * 4 {
+        if out.len() > max * 4 {
             break;
         }
     }
-    match out.char_indices().nth(MAX_CHARS) {
+    match out.char_indices().nth(max) {
         Some((at, _)) => {
             out.truncate(at);
             out.push('…');

@@ -124,3 +124,38 @@ impl FeedStore for MemoryFeed {
         Ok(added)
     }
 }
+
+/// The sources' looks in memory.
+#[derive(Default)]
+pub struct MemorySources {
+    rows: Mutex<Vec<super::sources::SourceCheck>>,
+}
+
+#[async_trait::async_trait]
+impl super::sources::SourceStore for MemorySources {
+    fn describe(&self) -> String {
+        "memory only".into()
+    }
+
+    async fn checks(
+        &self,
+        topic: Option<&str>,
+    ) -> Result<Vec<super::sources::SourceCheck>, super::sources::SourcesError> {
+        let rows = self.rows.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(rows
+            .iter()
+            .filter(|r| topic.is_none_or(|t| t == r.topic))
+            .cloned()
+            .collect())
+    }
+
+    async fn save(
+        &self,
+        check: &super::sources::SourceCheck,
+    ) -> Result<(), super::sources::SourcesError> {
+        let mut rows = self.rows.lock().unwrap_or_else(|e| e.into_inner());
+        rows.retain(|r| (&r.topic, &r.id) != (&check.topic, &check.id));
+        rows.push(check.clone());
+        Ok(())
+    }
+}

@@ -16,6 +16,7 @@ pub mod places;
 pub mod postgres;
 pub mod rows;
 pub mod schedules;
+pub mod sources;
 pub mod sqlite;
 pub mod stamp;
 
@@ -35,6 +36,7 @@ pub struct Stores {
     pub places: Arc<dyn PlaceStore>,
     pub feed: Arc<dyn FeedStore>,
     pub news: Arc<dyn news::NewsStore>,
+    pub sources: Arc<dyn sources::SourceStore>,
     /// The database replicas share, when they share one (its locks and leases serve the doors
     /// and the desk too).
     pub database: Option<Database>,
@@ -77,7 +79,8 @@ impl Stores {
             schedules: Arc::new(sqlite::schedules::SqliteStore::new(db.clone())),
             places: Arc::new(sqlite::places::SqlitePlaces::new(db.clone())),
             feed: Arc::new(sqlite::feed::SqliteFeed::new(db.clone())),
-            news: Arc::new(sqlite::news::SqliteNews::new(db)),
+            news: Arc::new(sqlite::news::SqliteNews::new(db.clone())),
+            sources: Arc::new(sqlite::sources::SqliteSources::new(db)),
             database: None,
         }
     }
@@ -99,8 +102,12 @@ impl Stores {
         let news = postgres::news::PgNews::open(db.clone())
             .await
             .map_err(|e| e.to_string())?;
+        let sources = postgres::sources::PgSources::open(db.clone())
+            .await
+            .map_err(|e| e.to_string())?;
         Ok(Stores {
             news: Arc::new(news),
+            sources: Arc::new(sources),
             edits: Arc::new(edits),
             schedules: Arc::new(schedules),
             places: Arc::new(places),

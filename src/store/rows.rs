@@ -197,6 +197,26 @@ pub const SEEN_ITEM_COLUMNS: &str = "topic, key, title, outlet, fate, score, pro
 pub const PROPOSAL_COLUMNS: &str =
     "id, topic, body, state, created_at, decided_at, decided_by, reason";
 
+/// A source's look's columns, in the order [`source_check`] reads them.
+pub const SOURCE_CHECK_COLUMNS: &str = "topic, id, url, status, http, checked_at, failing_since, moved_to, fingerprint, words, changed_at";
+
+/// A source's latest look, from [`SOURCE_CHECK_COLUMNS`].
+pub fn source_check(r: &dyn Cells) -> Result<crate::store::sources::SourceCheck, RowError> {
+    Ok(crate::store::sources::SourceCheck {
+        topic: r.text(0)?,
+        id: r.text(1)?,
+        url: r.text(2)?,
+        status: r.text(3)?,
+        http: r.opt_int(4)?,
+        checked_at: r.instant(5)?,
+        failing_since: r.opt_instant(6)?,
+        moved_to: r.opt_text(7)?,
+        fingerprint: r.opt_text(8)?,
+        words: r.opt_int(9)?,
+        changed_at: r.opt_instant(10)?,
+    })
+}
+
 /// A feed's last fetch, from [`FEED_FETCH_COLUMNS`].
 pub fn feed_fetch(r: &dyn Cells) -> Result<FeedFetch, RowError> {
     Ok(FeedFetch {

@@ -50,6 +50,7 @@ pub const LAYERS: &[(&str, &[&str])] = &[
             "places",
             "feed",
             "fetch",
+            "sources",
         ],
     ),
     ("composition", &["app"]),

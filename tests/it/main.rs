@@ -59,6 +59,7 @@ mod schedules;
 mod schema;
 #[cfg(feature = "discord")]
 mod serve;
+mod sources;
 mod stores;
 #[cfg(feature = "matrix")]
 mod synapse;

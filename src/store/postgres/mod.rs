@@ -11,6 +11,7 @@ pub mod feed;
 pub mod news;
 pub mod places;
 pub mod schedules;
+pub mod sources;
 pub mod tls;
 
 use crate::config::PostgresConfig;

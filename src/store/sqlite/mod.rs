@@ -11,6 +11,7 @@ pub mod feed;
 pub mod news;
 pub mod places;
 pub mod schedules;
+pub mod sources;
 pub mod upgrade;
 
 use super::rows::{Cells, RowError};
@@ -33,7 +34,7 @@ const READERS: usize = 3;
 /// Each migration takes the file from the version before it to its index + 1. The first holds
 /// every table as the four files of earlier versions had them, so their rows copy across as
 /// they are.
-const MIGRATIONS: [&str; 4] = [
+const MIGRATIONS: [&str; 5] = [
     r#"
 CREATE TABLE subscriptions (
     id INTEGER PRIMARY KEY,
@@ -179,6 +180,23 @@ CREATE INDEX news_items_seen ON news_items (seen_at);
     // The other files an edit wrote in the same commit (JSON); when a feed that said
     // `Retry-After` may be asked again.
     "ALTER TABLE edits ADD COLUMN also TEXT; ALTER TABLE news_feeds ADD COLUMN retry_at TEXT;",
+    // What is known of each cited page.
+    r#"
+CREATE TABLE source_checks (
+    topic TEXT NOT NULL,
+    id TEXT NOT NULL,
+    url TEXT NOT NULL,
+    status TEXT NOT NULL,
+    http INTEGER,
+    checked_at TEXT NOT NULL,
+    failing_since TEXT,
+    moved_to TEXT,
+    fingerprint TEXT,
+    words INTEGER,
+    changed_at TEXT,
+    PRIMARY KEY (topic, id)
+);
+"#,
 ];
 
 /// The schema this build reads and writes.

@@ -1,0 +1,140 @@
+//! `dossier sources check [--config F] [--topic T] [--format human|json]`: look at every page
+//! the cards cite now and say what became of it (ok, moved, blocked, failing, gone; changed
+//! since it was cited). With a config, the looks are kept in its state, so a page is called gone
+//! only when two looks a day apart find it so, and a page's text is compared with what it said
+//! when first seen; without one, each run is a first look. Pages are fetched under the config's
+//! `[sources]` address policy (public addresses only unless `allow_private`). Exits 0 when it
+//! could look, whatever the verdicts.
+
+use super::check::Format;
+use super::common::Common;
+use crate::fetch::address::Policy;
+use crate::fetch::client::{Fetcher, Options};
+use crate::sources::check::{Pace, Report, check};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Cmd {
+    /// Look at every cited page now.
+    Check(CheckArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// The config whose `[sources]` settings apply, whose `briefings` are read and whose state
+    /// keeps the looks.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+pub fn run(cmd: Cmd) -> ExitCode {
+    match cmd {
+        Cmd::Check(a) => run_check(a),
+    }
+}
+
+fn run_check(mut args: CheckArgs) -> ExitCode {
+    let config = match super::common::optional_config(args.config.as_deref(), &mut args.common) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let library = match args.common.library() {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let policy = Policy {
+        allow_private: config.as_ref().is_some_and(|c| c.sources.allow_private),
+        allowed: Vec::new(),
+    };
+    let contact = config.as_ref().and_then(|c| c.newsdesk.contact.clone());
+    let fetcher = match Fetcher::new(Options::new(policy, contact.as_deref())) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match super::common::current_thread() {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let topic = args.common.default_topic.clone();
+    let looked = runtime.block_on(async {
+        let store: std::sync::Arc<dyn crate::store::sources::SourceStore> = match &config {
+            Some(c) => crate::store::Stores::open(c).await?.sources,
+            None => std::sync::Arc::new(crate::store::memory::MemorySources::default()),
+        };
+        check(
+            &library,
+            topic.as_deref(),
+            &fetcher,
+            store.as_ref(),
+            Pace::default(),
+            chrono::Utc::now(),
+        )
+        .await
+    });
+    let reports = match looked {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match args.format {
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({ "sources": reports }))
+                .unwrap_or_default()
+        ),
+        Format::Human => print!("{}", human(&reports)),
+    }
+    ExitCode::SUCCESS
+}
+
+/// The reports for a person at a terminal: the ones to look at first, then a count.
+fn human(reports: &[Report]) -> String {
+    use crate::sources::verdict::Status;
+    let mut out = String::new();
+    for r in reports
+        .iter()
+        .filter(|r| r.status != Status::Ok || r.changed)
+    {
+        let what = match (&r.moved_to, &r.error, r.http) {
+            (Some(to), _, _) => format!("moved to {to}"),
+            (_, Some(e), _) => e.clone(),
+            (_, _, Some(h)) => format!("HTTP {h}"),
+            _ => String::new(),
+        };
+        out.push_str(&format!(
+            "{}/{}: {}{}  {}\n  {}\n",
+            r.topic,
+            r.id,
+            r.status.name(),
+            if r.changed {
+                ", changed since cited"
+            } else {
+                ""
+            },
+            what,
+            r.url
+        ));
+    }
+    let count = |s: Status| reports.iter().filter(|r| r.status == s).count();
+    out.push_str(&format!(
+        "{} sources: {} ok, {} moved, {} blocked, {} failing, {} gone; {} changed since cited\n",
+        reports.len(),
+        count(Status::Ok),
+        count(Status::Moved),
+        count(Status::Blocked),
+        count(Status::Failing),
+        count(Status::Gone),
+        reports.iter().filter(|r| r.changed).count()
+    ));
+    out
+}

@@ -1,0 +1,309 @@
+//! Sources that stay true: every cited page looked at against a fake origin on 127.0.0.1 (a
+//! page that answers, one moved for good, 404 and 410, a 500 that recovers, robots refused,
+//! `HEAD` refused, a page rewritten since it was cited, a redirect loop, a server that never
+//! answers), with the verdicts kept between looks in SQLite and PostgreSQL, `gone` only after
+//! looks a day apart, and nothing fetched from the test servers without the operator's leave.
+
+use crate::common::*;
+use axum::http::{Method, StatusCode, header};
+use axum::response::IntoResponse;
+use dossier::fetch::address::Policy;
+use dossier::fetch::client::{Fetcher, Lookup, Options};
+use dossier::sources::check::{Pace, Report, Told, check};
+use dossier::sources::verdict::Status;
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+/// The pages of the fake origin, and how it answers each.
+const PAGES: [&str; 11] = [
+    "ok", "moved", "gone", "dead", "flaky", "robots", "nohead", "edited", "loop", "hang", "tiny",
+];
+
+fn article(words: impl Iterator<Item = String>) -> String {
+    format!(
+        "<html><head><title>Report</title><script>track()</script></head><body><p>{}</p></body></html>",
+        words.collect::<Vec<_>>().join(" ")
+    )
+}
+
+/// The fake origin: `looks` counts the looks so far (the edited page is rewritten on the
+/// second, the flaky one recovers), `hits` every request.
+async fn origin(looks: Arc<AtomicUsize>, hits: Arc<AtomicUsize>) -> u16 {
+    let app = axum::Router::new().fallback(move |method: Method, uri: axum::http::Uri| {
+        let (looks, hits) = (looks.clone(), hits.clone());
+        async move {
+            hits.fetch_add(1, Ordering::SeqCst);
+            let round = looks.load(Ordering::SeqCst);
+            let page = |n: usize, prefix: &'static str| {
+                article((0..n).map(move |i| format!("{prefix}{i}"))).into_response()
+            };
+            match uri.path() {
+                "/ok" | "/tiny" | "/new" => page(300, "word"),
+                "/moved" => {
+                    (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, "/new")]).into_response()
+                }
+                "/gone" => StatusCode::NOT_FOUND.into_response(),
+                "/dead" => StatusCode::GONE.into_response(),
+                "/flaky" if round == 0 => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+                "/flaky" => page(300, "word"),
+                "/robots" => StatusCode::FORBIDDEN.into_response(),
+                "/nohead" if method == Method::HEAD => {
+                    StatusCode::METHOD_NOT_ALLOWED.into_response()
+                }
+                "/nohead" => page(300, "word"),
+                // Rewritten after it was cited: half its words are others.
+                "/edited" if round == 0 => page(300, "word"),
+                "/edited" => article((0..300).map(|i| {
+                    if i % 2 == 0 {
+                        format!("word{i}")
+                    } else {
+                        format!("rewritten{i}")
+                    }
+                }))
+                .into_response(),
+                "/loop" => (StatusCode::FOUND, [(header::LOCATION, "/loop")]).into_response(),
+                "/hang" => {
+                    tokio::time::sleep(Duration::from_secs(30)).await;
+                    StatusCode::OK.into_response()
+                }
+                _ => StatusCode::NOT_FOUND.into_response(),
+            }
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    port
+}
+
+/// The small fixture topic citing each page of the origin at `origin.test:port`.
+fn cards(port: u16) -> (tempfile::TempDir, dossier::library::Library) {
+    let dir = small_tree();
+    let file = dir.path().join("river-treaty/sources.toml");
+    let mut text = std::fs::read_to_string(&file).expect("sources");
+    for p in PAGES {
+        text.push_str(&format!(
+            "\n[[source]]\nid = \"page-{p}\"\ntitle = \"[The {p} page]\"\npublisher = \"Origin\"\nurl = \"http://origin.test:{port}/{p}\"\nkind = \"news\"\n"
+        ));
+    }
+    std::fs::write(&file, text).expect("write");
+    let loaded = load(dir.path(), fixture_today());
+    assert!(
+        !loaded.report.has_errors(),
+        "{}",
+        human(&loaded, dir.path())
+    );
+    let lib = dossier::library::Library::new(loaded.topics);
+    (dir, lib)
+}
+
+fn fetcher(allow_private: bool) -> Fetcher {
+    let mut o = Options::new(
+        Policy {
+            allow_private,
+            allowed: Vec::new(),
+        },
+        Some("https://briefings.example.org/about"),
+    );
+    o.lookup = Lookup::Fixed(HashMap::from([(
+        "origin.test".to_owned(),
+        vec![IpAddr::from([127, 0, 0, 1])],
+    )]));
+    o.total = Duration::from_secs(1);
+    Fetcher::new(o).expect("fetcher")
+}
+
+fn of<'a>(reports: &'a [Report], page: &str) -> &'a Report {
+    reports
+        .iter()
+        .find(|r| r.id == format!("page-{page}"))
+        .unwrap_or_else(|| panic!("no report of {page}: {reports:#?}"))
+}
+
+const PACE: Pace = Pace {
+    hosts: 4,
+    gap: Duration::from_millis(10),
+};
+
+async fn looks_on(b: &crate::stores::Backend) {
+    let looks = Arc::new(AtomicUsize::new(0));
+    let hits = Arc::new(AtomicUsize::new(0));
+    let port = origin(looks.clone(), hits.clone()).await;
+    let (_dir, lib) = cards(port);
+    let store = b.open_all().await.sources;
+    let fetcher = fetcher(true);
+    let t0 = chrono::Utc::now();
+    let first = check(&lib, None, &fetcher, store.as_ref(), PACE, t0)
+        .await
+        .expect("first look");
+    let verdict = |r: &[Report], p: &str| of(r, p).status;
+    assert_eq!(verdict(&first, "ok"), Status::Ok);
+    assert_eq!(of(&first, "ok").http, Some(200));
+    assert_eq!(verdict(&first, "moved"), Status::Moved);
+    assert_eq!(
+        of(&first, "moved").moved_to.as_deref(),
+        Some(format!("http://origin.test:{port}/new").as_str())
+    );
+    assert_eq!(verdict(&first, "robots"), Status::Blocked);
+    assert_eq!(verdict(&first, "nohead"), Status::Ok);
+    // One look never calls a page gone.
+    for p in ["gone", "dead", "flaky", "loop", "hang"] {
+        assert_eq!(verdict(&first, p), Status::Failing, "{p}");
+    }
+    assert!(of(&first, "hang").error.is_some());
+    assert!(first.iter().all(|r| !r.changed && r.told.is_none()));
+
+    // A second look within the day: still failing; the flaky page answers; the edited page is
+    // found changed, once.
+    looks.store(1, Ordering::SeqCst);
+    let t1 = t0 + chrono::Duration::hours(2);
+    let second = check(&lib, None, &fetcher, store.as_ref(), PACE, t1)
+        .await
+        .expect("second look");
+    assert_eq!(verdict(&second, "gone"), Status::Failing);
+    assert_eq!(verdict(&second, "flaky"), Status::Ok);
+    assert!(of(&second, "edited").changed);
+    assert_eq!(of(&second, "edited").told, Some(Told::Changed));
+    assert!(
+        !of(&second, "ok").changed,
+        "an unchanged page is not changed"
+    );
+
+    // A day after the first: the 404 and the 410 are gone, told once.
+    let t2 = t0 + chrono::Duration::hours(25);
+    let third = check(&lib, None, &fetcher, store.as_ref(), PACE, t2)
+        .await
+        .expect("third look");
+    assert_eq!(verdict(&third, "gone"), Status::Gone);
+    assert_eq!(verdict(&third, "dead"), Status::Gone);
+    assert_eq!(of(&third, "gone").told, Some(Told::Gone));
+    assert!(of(&third, "edited").changed);
+    assert_eq!(of(&third, "edited").told, None, "told once");
+    let t3 = t0 + chrono::Duration::hours(26);
+    let fourth = check(&lib, None, &fetcher, store.as_ref(), PACE, t3)
+        .await
+        .expect("fourth look");
+    assert_eq!(of(&fourth, "gone").told, None, "told once");
+
+    // Every replica reads the same verdicts.
+    let other = b.open_all().await.sources;
+    let kept = other.checks(Some("river-treaty")).await.expect("checks");
+    let gone = kept.iter().find(|k| k.id == "page-gone").expect("kept");
+    assert_eq!((gone.status.as_str(), gone.http), ("gone", Some(404)));
+}
+
+#[test]
+fn every_cited_page_is_judged_and_gone_needs_looks_a_day_apart_on_sqlite_and_postgres() {
+    crate::stores::on_both(|b| Box::pin(looks_on(b)));
+}
+
+#[test]
+fn without_leave_no_look_reaches_a_private_address() {
+    runtime().block_on(async {
+        let hits = Arc::new(AtomicUsize::new(0));
+        let port = origin(Arc::new(AtomicUsize::new(0)), hits.clone()).await;
+        let (_dir, lib) = cards(port);
+        let store = dossier::store::memory::MemorySources::default();
+        let reports = check(
+            &lib,
+            None,
+            &fetcher(false),
+            &store,
+            PACE,
+            chrono::Utc::now(),
+        )
+        .await
+        .expect("look");
+        for p in PAGES {
+            let r = of(&reports, p);
+            assert_eq!(r.status, Status::Failing, "{p}");
+            assert!(
+                r.error.as_deref().is_some_and(|e| e.contains("loopback")),
+                "{p}: {r:?}"
+            );
+        }
+        assert_eq!(
+            hits.load(Ordering::SeqCst),
+            0,
+            "no request reached the origin"
+        );
+    });
+}
+
+#[test]
+fn sources_check_prints_json_for_scripts_and_exits_0() {
+    runtime().block_on(async {
+        let port = origin(Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0))).await;
+        let dir = small_tree();
+        // Every source on this machine: the command resolves names itself.
+        let file = dir.path().join("river-treaty/sources.toml");
+        let mut n = 0;
+        let text: String = std::fs::read_to_string(&file)
+            .expect("sources")
+            .lines()
+            .map(|l| {
+                if l.starts_with("url = ") {
+                    n += 1;
+                    let (page, i) = (if n == 1 { "ok" } else { "gone" }, n);
+                    format!("url = \"http://127.0.0.1:{port}/{page}?line={i}\"\n")
+                } else {
+                    format!("{l}\n")
+                }
+            })
+            .collect();
+        std::fs::write(&file, text).expect("write");
+        let conf = tempfile::tempdir().expect("config dir");
+        let cfg = conf.path().join("dossier.toml");
+        std::fs::write(
+            &cfg,
+            format!(
+                "briefings = \"{}\"\nstate = \"{}\"\n\n[sources]\nallow_private = true\n",
+                dir.path().display(),
+                conf.path().join("state").display()
+            ),
+        )
+        .expect("config");
+        let out = tokio::task::spawn_blocking(move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_dossier"))
+                .args(["sources", "check", "--format", "json", "--config"])
+                .arg(&cfg)
+                .env("DOSSIER_TODAY", "2026-03-25")
+                .output()
+                .expect("run dossier")
+        })
+        .await
+        .expect("run");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        let sources = v["sources"].as_array().expect("sources");
+        assert_eq!(sources.len(), 2, "{v:#}");
+        for s in sources {
+            for key in ["topic", "id", "url", "status", "checked_at", "changed"] {
+                assert!(!s[key].is_null(), "`{key}` in {s}");
+            }
+            for key in ["http", "archived", "moved_to"] {
+                assert!(s.get(key).is_some(), "`{key}` in {s}");
+            }
+        }
+        let statuses: Vec<&str> = sources
+            .iter()
+            .filter_map(|s| s["status"].as_str())
+            .collect();
+        assert!(
+            statuses.contains(&"ok") && statuses.contains(&"failing"),
+            "{statuses:?}"
+        );
+    });
+}
