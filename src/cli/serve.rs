@@ -133,7 +133,8 @@ pub fn run(args: Args) -> ExitCode {
             .with_reply_cache(config.reply_cache_bytes),
     );
     let polling = newsdesk(&config, &stores);
-    let code = runtime.block_on(serve(config, app, db, polling));
+    let watching = sources_watch(&config, &stores);
+    let code = runtime.block_on(serve(config, app, db, polling, watching));
     // Whatever is left (a sync request that outlived the grace period) is dropped here.
     runtime.shutdown_timeout(Duration::from_millis(500));
     code
@@ -196,7 +197,26 @@ async fn open_stores(
     Ok((stores, places, feed))
 }
 
-/// The newsdesk's poller, when `[newsdesk] poll` is on and a topic has feeds.
+/// A fetcher under `allow_private`'s address policy, naming the operator's contact; none
+/// (and why, in the log) when it cannot be set up.
+fn fetcher(
+    config: &Config,
+    allow_private: bool,
+    what: &str,
+) -> Option<crate::fetch::client::Fetcher> {
+    let policy = crate::fetch::address::Policy {
+        allow_private,
+        allowed: Vec::new(),
+    };
+    crate::fetch::client::Fetcher::new(crate::fetch::client::Options::new(
+        policy,
+        config.newsdesk.contact.as_deref(),
+    ))
+    .map_err(|e| tracing::error!(error = %e, "{what} cannot fetch"))
+    .ok()
+}
+
+/// The newsdesk's poller, when `[newsdesk] poll` is on.
 fn newsdesk(
     config: &Config,
     stores: &crate::store::Stores,
@@ -204,25 +224,76 @@ fn newsdesk(
     if !config.newsdesk.poll {
         return None;
     }
-    let policy = crate::fetch::address::Policy {
-        allow_private: config.newsdesk.allow_private,
-        allowed: Vec::new(),
-    };
-    match crate::fetch::client::Fetcher::new(crate::fetch::client::Options::new(
-        policy,
-        config.newsdesk.contact.as_deref(),
-    )) {
-        Ok(fetcher) => Some(crate::desk::polling::Polling {
-            fetcher,
-            store: stores.news.clone(),
-            max: config.newsdesk.max_proposals_per_day,
-        }),
-        Err(e) => {
-            tracing::error!(error = %e, "the newsdesk cannot fetch; its feeds are not read");
-            None
+    Some(crate::desk::polling::Polling {
+        fetcher: fetcher(config, config.newsdesk.allow_private, "the newsdesk")?,
+        store: stores.news.clone(),
+        max: config.newsdesk.max_proposals_per_day,
+    })
+}
+
+/// The watcher of the cited pages, when `[sources] watch` is on.
+fn sources_watch(
+    config: &Config,
+    stores: &crate::store::Stores,
+) -> Option<crate::sources::watch::Watching> {
+    if !config.sources.watch {
+        return None;
+    }
+    Some(crate::sources::watch::Watching {
+        fetcher: fetcher(config, config.sources.allow_private, "the sources' watcher")?,
+        store: stores.sources.clone(),
+        every: config.sources.check_every,
+        pace: crate::sources::check::Pace::default(),
+    })
+}
+
+/// Run `run` in the background until `stop`: here, or, when replicas share `db`, in one replica
+/// at a time under the lease `name` (listed beside the doors as `name`).
+fn run_one_at_a_time<F, Fut>(
+    app: &Arc<App>,
+    db: Option<crate::store::postgres::Database>,
+    name: &'static str,
+    stop: &CancellationToken,
+    run: F,
+) where
+    F: Fn(CancellationToken) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    match db {
+        None => {
+            app.doors.set(name, crate::service::DoorState::Connected);
+            app.tasks.spawn(run(stop.clone()));
+        }
+        Some(db) => {
+            let (app2, stop2) = (app.clone(), stop.clone());
+            app.tasks.spawn(async move {
+                let ran = crate::service::lease::run_leased(
+                    db,
+                    name.to_owned(),
+                    &app2.doors,
+                    name,
+                    stop2,
+                    GRACE,
+                    None,
+                    |own, _handed| {
+                        let running = run(own);
+                        async move {
+                            running.await;
+                            Ok(())
+                        }
+                    },
+                )
+                .await;
+                if let Err(e) = ran {
+                    tracing::error!(error = %e, "{name} stopped");
+                }
+            });
         }
     }
 }
+
+/// The sources watcher's name beside the doors, and its lease's.
+const SOURCES: &str = "sources";
 
 /// The newsdesk's name as `status` lists it beside the doors, and its lease's.
 const NEWSDESK: &str = "newsdesk";
@@ -232,6 +303,7 @@ async fn serve(
     app: Arc<App>,
     db: Option<crate::store::postgres::Database>,
     polling: Option<crate::desk::polling::Polling>,
+    watching: Option<crate::sources::watch::Watching>,
 ) -> ExitCode {
     let stop = CancellationToken::new();
     let mut tasks = Tasks::new();
@@ -259,39 +331,19 @@ async fn serve(
             crate::desk::polling::run(polling.clone(), shelf.clone(), notices.clone(), stop)
         };
         tracing::info!("the newsdesk reads the topics' feeds on their `every`");
-        match db.clone() {
-            None => {
-                app.doors
-                    .set(NEWSDESK, crate::service::DoorState::Connected);
-                app.tasks.spawn(run(stop.clone()));
-            }
-            Some(db) => {
-                // One replica reads the feeds; another takes over when it stops.
-                let (app2, stop2) = (app.clone(), stop.clone());
-                app.tasks.spawn(async move {
-                    let ran = crate::service::lease::run_leased(
-                        db,
-                        NEWSDESK.to_owned(),
-                        &app2.doors,
-                        NEWSDESK,
-                        stop2,
-                        GRACE,
-                        None,
-                        |own, _handed| {
-                            let polled = run(own);
-                            async move {
-                                polled.await;
-                                Ok(())
-                            }
-                        },
-                    )
-                    .await;
-                    if let Err(e) = ran {
-                        tracing::error!(error = %e, "the newsdesk stopped");
-                    }
-                });
-            }
-        }
+        run_one_at_a_time(&app, db.clone(), NEWSDESK, &stop, run);
+    }
+    if let Some(w) = watching {
+        let w = Arc::new(w);
+        let (shelf, notices) = (app.shelf.clone(), app.notices.clone());
+        let run = move |stop: CancellationToken| {
+            crate::sources::watch::run(w.clone(), shelf.clone(), notices.clone(), stop)
+        };
+        tracing::info!(
+            "the cited pages are looked at every {}",
+            crate::deadlines::describe(config.sources.check_every)
+        );
+        run_one_at_a_time(&app, db.clone(), SOURCES, &stop, run);
     }
     let matrix_poster = match open_matrix(&config, &app, db, beside_matrix, &stop, &mut tasks) {
         Ok(p) => p,

@@ -136,13 +136,7 @@ impl ConfigCheck<'_> {
         let deadlines = self.deadlines(raw.deadlines.as_ref());
         let claim_lease = self.claim_lease(raw.schedules.as_ref());
         let newsdesk = self.newsdesk(raw.newsdesk.as_ref());
-        let sources = SourcesConfig {
-            allow_private: raw
-                .sources
-                .as_ref()
-                .and_then(|s| s.get_ref().allow_private)
-                .unwrap_or(false),
-        };
+        let sources = self.sources(raw.sources.as_ref());
         let discord = raw.discord.map(|d| DiscordConfig {
             deadline: deadlines.discord,
             ..self.discord(d)
@@ -252,6 +246,33 @@ impl ConfigCheck<'_> {
             }
         });
         WebConfig { public_url }
+    }
+
+    /// `[sources]`: each source looked at every `check_every`, from an hour to 90 days.
+    fn sources(&mut self, s: Option<&Spanned<RawSources>>) -> SourcesConfig {
+        let mut out = SourcesConfig::default();
+        let Some(s) = s.map(Spanned::get_ref) else {
+            return out;
+        };
+        out.allow_private = s.allow_private.unwrap_or(false);
+        out.watch = s.watch.unwrap_or(false);
+        if let Some(v) = &s.check_every {
+            let bounds =
+                std::time::Duration::from_secs(3600)..=std::time::Duration::from_secs(90 * 86_400);
+            match crate::deadlines::parse(v.get_ref()) {
+                Some(d) if bounds.contains(&d) => out.check_every = d,
+                _ => self.err(
+                    v.span(),
+                    "bad-duration",
+                    format!(
+                        "`check_every = \"{}\"` is not how often dossier can look",
+                        v.get_ref().chars().take(40).collect::<String>()
+                    ),
+                    "give it from \"1h\" to \"90d\"; unset, it is \"7d\"",
+                ),
+            }
+        }
+        out
     }
 
     /// `[newsdesk]`: the contact must be an http(s) URL; at most 500 proposals a day.

@@ -57,6 +57,10 @@ pub(super) struct RawConfig {
 pub(super) struct RawSources {
     #[serde(default)]
     pub(super) allow_private: Option<bool>,
+    #[serde(default)]
+    pub(super) check_every: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) watch: Option<bool>,
 }
 
 /// `[newsdesk]`: how the topics' feeds are read.

@@ -64,10 +64,25 @@ pub struct Config {
 }
 
 /// `[sources]`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SourcesConfig {
     /// Look at pages on loopback and private addresses too (an intranet; the tests).
     pub allow_private: bool,
+    /// Whether `serve` looks at the cited pages on its own: off unless the operator says so,
+    /// since it asks every site the cards cite.
+    pub watch: bool,
+    /// How often `serve` looks at each source (a new one within minutes).
+    pub check_every: std::time::Duration,
+}
+
+impl Default for SourcesConfig {
+    fn default() -> Self {
+        SourcesConfig {
+            allow_private: false,
+            watch: false,
+            check_every: std::time::Duration::from_secs(7 * 86_400),
+        }
+    }
 }
 
 /// `[newsdesk]`.

@@ -54,7 +54,7 @@ pub fn message(notice: &Notice) -> CreateMessage {
         NoticeKind::Fixed => COLOUR_FIXED,
         NoticeKind::Warnings => COLOUR_WARNINGS,
         NoticeKind::Suggestion(_) | NoticeKind::Proposal(_) => COLOUR_SUGGESTION,
-        NoticeKind::Feed => COLOUR_WARNINGS,
+        NoticeKind::Feed | NoticeKind::Source => COLOUR_WARNINGS,
     };
     let title: String = notice.title.chars().take(limits::EMBED_TITLE).collect();
     let mut embed = CreateEmbed::new().title(title).colour(colour);

@@ -231,7 +231,8 @@ impl Reloader {
                 | NoticeKind::Warnings
                 | NoticeKind::Suggestion(_)
                 | NoticeKind::Proposal(_)
-                | NoticeKind::Feed => tracing::info!("moderators: {}", n.title),
+                | NoticeKind::Feed
+                | NoticeKind::Source => tracing::info!("moderators: {}", n.title),
             }
             self.notices.post(n);
         }

@@ -28,6 +28,8 @@ pub enum NoticeKind {
     Proposal(i64),
     /// A news feed has failed for a day, or works again after that.
     Feed,
+    /// A cited page went, changed since it was cited, or came back.
+    Source,
 }
 
 /// How many notices may wait for a slow door: a poll's proposals (up to a day's limit per

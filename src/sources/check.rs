@@ -172,6 +172,20 @@ pub async fn check(
     pace: Pace,
     now: DateTime<Utc>,
 ) -> Result<Vec<Report>, String> {
+    check_due(lib, topic, fetcher, store, pace, now, &|_| true).await
+}
+
+/// [`check`] of the sources `due` says are due, given each one's last look (none for a source
+/// never looked at, or whose address changed since).
+pub async fn check_due(
+    lib: &Library,
+    topic: Option<&str>,
+    fetcher: &Fetcher,
+    store: &dyn SourceStore,
+    pace: Pace,
+    now: DateTime<Utc>,
+    due: &(dyn Fn(Option<&SourceCheck>) -> bool + Sync),
+) -> Result<Vec<Report>, String> {
     let last: HashMap<(String, String), SourceCheck> = store
         .checks(topic)
         .await
@@ -187,6 +201,12 @@ pub async fn check(
         .filter(|t| topic.is_none_or(|id| id == t.id))
     {
         for s in &t.sources {
+            let before = last
+                .get(&(t.id.clone(), s.id.clone()))
+                .filter(|l| l.url == s.url);
+            if !due(before) {
+                continue;
+            }
             let host = url::Url::parse(&s.url)
                 .ok()
                 .and_then(|u| u.host_str().map(str::to_ascii_lowercase))

@@ -4,8 +4,10 @@
 //! `fetch` and its address policy), judged (`verdict`: ok, moved, blocked, failing, gone; gone
 //! only on looks a day apart), and its text compared with its fingerprint as first seen
 //! (`fingerprint`) to find a page edited since it was cited. What each look found is kept in
-//! the `SourceStore`, so the next look and every replica know it.
+//! the `SourceStore`, so the next look and every replica know it. `watch` does it inside `serve`
+//! on `[sources] check_every`, and tells the moderators once of a page gone, changed or back.
 
 pub mod check;
 pub mod fingerprint;
 pub mod verdict;
+pub mod watch;

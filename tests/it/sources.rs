@@ -307,3 +307,51 @@ fn sources_check_prints_json_for_scripts_and_exits_0() {
         );
     });
 }
+
+#[test]
+fn serves_watcher_looks_at_what_is_due_and_tells_the_moderators_once() {
+    runtime().block_on(async {
+        let looks = Arc::new(AtomicUsize::new(0));
+        let hits = Arc::new(AtomicUsize::new(0));
+        let port = origin(looks.clone(), hits.clone()).await;
+        let (_dir, lib) = cards(port);
+        let shelf = dossier::service::Shelf::new(lib);
+        let notices = dossier::service::Notices::default();
+        let mut heard = notices.subscribe();
+        let store: Arc<dyn dossier::store::sources::SourceStore> =
+            Arc::new(dossier::store::memory::MemorySources::default());
+        let mut w = dossier::sources::watch::Watching {
+            fetcher: fetcher(true),
+            store: store.clone(),
+            every: Duration::ZERO,
+            pace: PACE,
+        };
+        dossier::sources::watch::look(&w, &shelf, &notices).await;
+        let first = hits.load(Ordering::SeqCst);
+        assert!(first >= PAGES.len(), "every page looked at: {first}");
+        assert!(heard.try_recv().is_err(), "a first look tells nothing");
+        // The edited page is rewritten: one notice, on the look that finds it.
+        looks.store(1, Ordering::SeqCst);
+        dossier::sources::watch::look(&w, &shelf, &notices).await;
+        let n = heard.try_recv().expect("a notice");
+        assert_eq!(n.kind, dossier::service::NoticeKind::Source);
+        assert!(
+            n.title
+                .contains("changed since it was cited: river-treaty/page-edited"),
+            "{}",
+            n.title
+        );
+        assert!(heard.try_recv().is_err(), "{:?}", heard.try_recv());
+        dossier::sources::watch::look(&w, &shelf, &notices).await;
+        assert!(heard.try_recv().is_err(), "told once");
+        // Looked at a moment ago: with a week between looks, nothing is due.
+        w.every = Duration::from_secs(7 * 86_400);
+        let before = hits.load(Ordering::SeqCst);
+        dossier::sources::watch::look(&w, &shelf, &notices).await;
+        assert_eq!(hits.load(Ordering::SeqCst), before, "nothing asked");
+        assert_eq!(
+            store.checks(None).await.expect("checks").len(),
+            PAGES.len() + 2
+        );
+    });
+}

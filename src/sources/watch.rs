@@ -1,0 +1,94 @@
+//! The sources inside `serve`: every few minutes, the sources due are looked at (each every
+//! `[sources] check_every`, one never looked at, or whose address changed, at the next look),
+//! by one replica at a time (the caller runs it under the service's lease); the moderators
+//! hear once of a page gone, changed since it was cited, or back.
+
+use super::check::{Pace, Report, Told, check_due};
+use crate::fetch::client::Fetcher;
+use crate::service::{Notice, NoticeKind, Notices, Shelf};
+use crate::store::sources::SourceStore;
+use chrono::Utc;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// How often the watcher looks for sources that are due.
+pub const LOOK_EVERY: Duration = Duration::from_secs(300);
+/// How long after the start the first look waits, so the doors come up first.
+pub const FIRST_LOOK_AFTER: Duration = Duration::from_secs(10);
+
+/// What the watcher needs.
+pub struct Watching {
+    pub fetcher: Fetcher,
+    pub store: Arc<dyn SourceStore>,
+    /// `[sources] check_every`.
+    pub every: Duration,
+    pub pace: Pace,
+}
+
+/// The notice of what one look found, when the moderators should hear of it.
+pub fn notice(r: &Report) -> Option<Notice> {
+    let (title, detail) = match r.told? {
+        Told::Gone => (
+            format!("A cited page is gone: {}/{}", r.topic, r.id),
+            format!(
+                "{}\nIt has not answered (or answered {}) on looks more than a day apart. Cite a snapshot or another source.",
+                r.url,
+                r.http.map_or("nothing".to_owned(), |h| format!("HTTP {h}"))
+            ),
+        ),
+        Told::Changed => (
+            format!(
+                "A cited page changed since it was cited: {}/{}",
+                r.topic, r.id
+            ),
+            format!(
+                "{}\nIts text differs from what it said when first seen by more than a small share of its words. Check that it still says what the cards rest on it for.",
+                r.url
+            ),
+        ),
+        Told::Back => (
+            format!("A cited page answers again: {}/{}", r.topic, r.id),
+            r.url.clone(),
+        ),
+    };
+    Some(Notice {
+        kind: NoticeKind::Source,
+        title,
+        detail,
+    })
+}
+
+/// One look: the sources due, looked at now, and what the moderators should hear posted.
+pub async fn look(w: &Watching, shelf: &Shelf, notices: &Notices) {
+    let lib = shelf.snapshot();
+    let now = Utc::now();
+    let every = chrono::Duration::from_std(w.every).unwrap_or(chrono::Duration::days(7));
+    let due = |last: Option<&crate::store::sources::SourceCheck>| {
+        last.is_none_or(|l| now - l.checked_at >= every)
+    };
+    match check_due(&lib, None, &w.fetcher, w.store.as_ref(), w.pace, now, &due).await {
+        Ok(reports) => {
+            if !reports.is_empty() {
+                tracing::info!(sources = reports.len(), "looked at the cited pages due");
+            }
+            for n in reports.iter().filter_map(notice) {
+                notices.post(n);
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "the sources' looks could not be kept"),
+    }
+}
+
+/// Look until `stop`, every [`LOOK_EVERY`] (the first [`FIRST_LOOK_AFTER`] the start).
+pub async fn run(w: Arc<Watching>, shelf: Arc<Shelf>, notices: Notices, stop: CancellationToken) {
+    let mut wait = FIRST_LOOK_AFTER;
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(wait) => {}
+        }
+        look(&w, &shelf, &notices).await;
+        wait = LOOK_EVERY;
+    }
+}
