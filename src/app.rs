@@ -48,6 +48,8 @@ pub struct App {
     pub places: Arc<Places>,
     /// What changed in each topic, reload by reload: the web door's Atom feeds.
     pub feed: Arc<Feed>,
+    /// The cited pages' latest looks, counted by verdict on `/metrics`.
+    pub sources: Option<Arc<dyn crate::store::sources::SourceStore>>,
     /// Where the web pages are reached from outside (`[web] public_url`): chat replies link
     /// to them.
     pub public_url: Option<url::Url>,
@@ -88,6 +90,7 @@ impl App {
             replies: Arc::new(ReplyCache::new(DEFAULT_BUDGET, metrics.clone())),
             places: Arc::new(Places::in_memory()),
             feed: Arc::new(Feed::in_memory()),
+            sources: None,
             public_url: None,
             claim_lease: crate::deadlines::CLAIM_LEASE,
             charts: true,
@@ -111,6 +114,12 @@ impl App {
     /// Keep the change feed in `feed` (a store under the state folder).
     pub fn with_feed(mut self, feed: Feed) -> Self {
         self.feed = Arc::new(feed);
+        self
+    }
+
+    /// Count the cited pages' looks kept in `store` on `/metrics`.
+    pub fn with_sources(mut self, store: Arc<dyn crate::store::sources::SourceStore>) -> Self {
+        self.sources = Some(store);
         self
     }
 

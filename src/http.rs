@@ -68,8 +68,35 @@ async fn metrics(State(app): State<Arc<App>>) -> Response {
     let mut body = app.metrics.render();
     // The doors' families go before OpenMetrics' closing `# EOF`.
     let end = body.rfind("# EOF").unwrap_or(body.len());
-    body.insert_str(end, &door_metrics(&app.doors.all()));
+    let mut families = door_metrics(&app.doors.all());
+    if let Some(store) = &app.sources {
+        families.push_str(&source_metrics(store.as_ref()).await);
+    }
+    body.insert_str(end, &families);
     ([(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], body).into_response()
+}
+
+/// The cited pages by their latest verdict, and how many changed since they were cited, as
+/// the store says (so every replica shows the same); nothing when it cannot be read in time.
+async fn source_metrics(store: &dyn crate::store::sources::SourceStore) -> String {
+    use std::fmt::Write as _;
+    let read = tokio::time::timeout(std::time::Duration::from_secs(2), store.checks(None)).await;
+    let Ok(Ok(checks)) = read else {
+        return String::new();
+    };
+    let mut out = String::from(
+        "# HELP dossier_sources The cited pages by the verdict of their latest look.\n# TYPE dossier_sources gauge\n",
+    );
+    for status in crate::sources::verdict::Status::ALL {
+        let n = checks.iter().filter(|c| c.status == status.name()).count();
+        let _ = writeln!(out, "dossier_sources{{status=\"{}\"}} {n}", status.name());
+    }
+    let changed = checks.iter().filter(|c| c.changed_at.is_some()).count();
+    let _ = writeln!(
+        out,
+        "# HELP dossier_sources_changed The cited pages whose text changed since they were cited.\n# TYPE dossier_sources_changed gauge\ndossier_sources_changed {changed}"
+    );
+    out
 }
 
 /// Each door's state as a gauge that is 1 for its current state: a replica whose door another

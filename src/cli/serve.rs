@@ -123,6 +123,7 @@ pub fn run(args: Args) -> ExitCode {
         App::new(library, config.default_topic.clone(), clock)
             .with_places(places)
             .with_feed(feed)
+            .with_sources(stores.sources.clone())
             .with_public_url(config.web.as_ref().and_then(|w| w.public_url.clone()))
             .with_charts(config.charts)
             .with_claim_lease(config.claim_lease)

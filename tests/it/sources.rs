@@ -355,3 +355,65 @@ fn serves_watcher_looks_at_what_is_due_and_tells_the_moderators_once() {
         );
     });
 }
+
+#[cfg(feature = "discord")]
+#[test]
+fn metrics_count_the_cited_pages_by_verdict_as_the_store_keeps_them() {
+    runtime().block_on(async {
+        let store: Arc<dyn dossier::store::sources::SourceStore> =
+            Arc::new(dossier::store::memory::MemorySources::default());
+        let now = chrono::Utc::now();
+        for (id, status, changed) in [("a", "ok", false), ("b", "gone", false), ("c", "ok", true)] {
+            store
+                .save(&dossier::store::sources::SourceCheck {
+                    topic: "t".into(),
+                    id: id.into(),
+                    url: format!("https://example.org/{id}"),
+                    status: status.into(),
+                    http: Some(200),
+                    checked_at: now,
+                    failing_since: None,
+                    moved_to: None,
+                    fingerprint: None,
+                    words: None,
+                    changed_at: changed.then_some(now),
+                })
+                .await
+                .expect("save");
+        }
+        let app = Arc::new(
+            dossier::app::App::new(
+                bundled_library(),
+                None,
+                dossier::clock::Clock::Fixed(bundled_today()),
+            )
+            .with_sources(store),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, dossier::http::router(app, None)).await;
+        });
+        let text = reqwest::get(format!("{base}/metrics"))
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("text");
+        let samples = crate::reload::parse_exposition(&text);
+        assert_eq!(
+            samples.get("dossier_sources{status=\"ok\"}"),
+            Some(&2.0),
+            "{text}"
+        );
+        assert_eq!(samples.get("dossier_sources{status=\"gone\"}"), Some(&1.0));
+        assert_eq!(
+            samples.get("dossier_sources{status=\"failing\"}"),
+            Some(&0.0)
+        );
+        assert_eq!(samples.get("dossier_sources_changed"), Some(&1.0));
+        assert!(text.trim_end().ends_with("# EOF"), "{text}");
+    });
+}
