@@ -107,13 +107,14 @@ mod tests {
         assert_eq!(parse("15"), Some(Duration::from_secs(15)));
         assert_eq!(parse("2m"), Some(Duration::from_secs(120)));
         assert_eq!(parse("2h"), Some(Duration::from_secs(7200)));
+        assert_eq!(parse("7d"), Some(Duration::from_secs(7 * 86_400)));
         assert_eq!(parse(" 500ms "), Some(Duration::from_millis(500)));
         for bad in [
             "",
             "s",
             "1.5s",
             "-3s",
-            "2d",
+            "2w",
             "15 seconds",
             "99999999999999999999m",
         ] {

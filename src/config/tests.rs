@@ -423,3 +423,28 @@ fn deadlines_and_the_claim_lease_default_and_are_bounded() {
     let r = load_text("[deadlines]\nsync = \"5s\"\n", &[]).unwrap_err();
     assert!(r.human().contains("sync"), "{}", r.human());
 }
+
+#[test]
+fn sources_are_not_watched_unless_asked_and_check_every_is_bounded() {
+    let c = load_text("", &[]).expect("valid");
+    assert!(!c.sources.watch && !c.sources.allow_private);
+    assert_eq!(
+        c.sources.check_every,
+        std::time::Duration::from_secs(7 * 86_400)
+    );
+    let c = load_text("[sources]\nwatch = true\ncheck_every = \"12h\"\n", &[]).expect("valid");
+    assert!(c.sources.watch);
+    assert_eq!(
+        c.sources.check_every,
+        std::time::Duration::from_secs(12 * 3600)
+    );
+    let r = load_text("[sources]\ncheck_every = \"10m\"\n", &[]).unwrap_err();
+    let at: Vec<(usize, usize, &str)> = r
+        .diagnostics
+        .iter()
+        .map(|d| (d.line, d.column, d.code))
+        .collect();
+    assert_eq!(at, [(2, 15, "bad-duration")]);
+    let r = load_text("[sources]\ncheck_every = \"91d\"\n", &[]).unwrap_err();
+    assert_eq!(r.diagnostics.len(), 1);
+}
