@@ -80,18 +80,16 @@ async fn metrics(State(app): State<Arc<App>>) -> Response {
 /// the store says (so every replica shows the same); nothing when it cannot be read in time.
 async fn source_metrics(store: &dyn crate::store::sources::SourceStore) -> String {
     use std::fmt::Write as _;
-    let read = tokio::time::timeout(std::time::Duration::from_secs(2), store.checks(None)).await;
-    let Ok(Ok(checks)) = read else {
+    let Some(t) = crate::sources::check::tally(store).await else {
         return String::new();
     };
     let mut out = String::from(
         "# HELP dossier_sources The cited pages by the verdict of their latest look.\n# TYPE dossier_sources gauge\n",
     );
-    for status in crate::sources::verdict::Status::ALL {
-        let n = checks.iter().filter(|c| c.status == status.name()).count();
+    for (status, n) in &t.by_status {
         let _ = writeln!(out, "dossier_sources{{status=\"{}\"}} {n}", status.name());
     }
-    let changed = checks.iter().filter(|c| c.changed_at.is_some()).count();
+    let changed = t.changed;
     let _ = writeln!(
         out,
         "# HELP dossier_sources_changed The cited pages whose text changed since they were cited.\n# TYPE dossier_sources_changed gauge\ndossier_sources_changed {changed}"

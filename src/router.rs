@@ -45,6 +45,7 @@ pub fn service_report(app: &App) -> ServiceReport {
             .into_iter()
             .map(|(platform, id, topic)| format!("{platform}:{id} → {topic}"))
             .collect(),
+        sources: None,
     }
 }
 
@@ -66,8 +67,30 @@ pub fn answer(app: &App, cmd: &Command) -> Reply {
 
 /// [`answer`], asked in `place`: a command that names no topic uses the place's.
 pub fn answer_in(app: &App, cmd: &Command, place: Option<&Destination>) -> Reply {
-    let lib = app.snapshot();
     let service = matches!(cmd, Command::Status).then(|| service_report(app));
+    answer_with(app, cmd, place, service)
+}
+
+/// `status`, with the cited pages counted from their store.
+async fn status(app: &App, cmd: &Command, place: Option<&Destination>) -> Reply {
+    let mut service = service_report(app);
+    if let Some(store) = &app.sources {
+        // Nothing to say until a page has been looked at.
+        service.sources = crate::sources::check::tally(store.as_ref())
+            .await
+            .filter(|t| t.by_status.iter().any(|(_, n)| *n > 0))
+            .map(|t| t.line());
+    }
+    answer_with(app, cmd, place, Some(service))
+}
+
+fn answer_with(
+    app: &App,
+    cmd: &Command,
+    place: Option<&Destination>,
+    service: Option<ServiceReport>,
+) -> Reply {
+    let lib = app.snapshot();
     let default = default_topic(app, place);
     let ctx = Ctx {
         library: &lib,
@@ -427,6 +450,7 @@ pub async fn respond(app: &App, cmd: &Command, asker: &Asker) -> Reply {
         (Command::Unsubscribe(q), Some(store)) => chat::unsubscribe(store, q, asker).await,
         (Command::Schedules, Some(store)) => chat::schedules(store, asker).await,
         (Command::Preview(q), Some(store)) => chat::preview(&ctx, store, q, asker).await,
+        (Command::Status, _) => status(app, cmd, asker.place.as_ref()).await,
         _ => answer_in(app, cmd, asker.place.as_ref()),
     };
     count(app, cmd.name(), platform.name(), &reply, started);

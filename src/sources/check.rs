@@ -65,6 +65,38 @@ pub struct Report {
     pub told: Option<Told>,
 }
 
+/// The sources by the verdict of their latest look, and how many changed since cited.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub by_status: Vec<(Status, usize)>,
+    pub changed: usize,
+}
+
+impl Tally {
+    /// "180 ok, 2 moved, 0 blocked, 1 failing, 3 gone; 4 changed since cited".
+    pub fn line(&self) -> String {
+        let parts: Vec<String> = self
+            .by_status
+            .iter()
+            .map(|(s, n)| format!("{n} {}", s.name()))
+            .collect();
+        format!("{}; {} changed since cited", parts.join(", "), self.changed)
+    }
+}
+
+/// The tally of what `store` keeps, read within 2 s (`None` past that, or when it fails).
+pub async fn tally(store: &dyn SourceStore) -> Option<Tally> {
+    let read = tokio::time::timeout(Duration::from_secs(2), store.checks(None)).await;
+    let checks = read.ok()?.ok()?;
+    Some(Tally {
+        by_status: Status::ALL
+            .into_iter()
+            .map(|s| (s, checks.iter().filter(|c| c.status == s.name()).count()))
+            .collect(),
+        changed: checks.iter().filter(|c| c.changed_at.is_some()).count(),
+    })
+}
+
 /// A source to look at.
 struct Cited {
     topic: String,

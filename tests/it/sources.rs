@@ -389,6 +389,26 @@ fn metrics_count_the_cited_pages_by_verdict_as_the_store_keeps_them() {
             )
             .with_sources(store),
         );
+        // `status` says the same to a moderator.
+        let asker = dossier::service::Asker {
+            standing: dossier::service::Standing {
+                user: Some("@mod:hs".into()),
+                place_moderator: true,
+                ..Default::default()
+            },
+            ..dossier::service::Asker::on(dossier::service::Platform::Matrix)
+        };
+        let r = dossier::router::respond(&app, &dossier::commands::Command::Status, &asker).await;
+        let said = r
+            .sections
+            .iter()
+            .find(|s| s.heading == "Cited pages, by their latest look")
+            .map(|s| format!("{:?}", s.body))
+            .unwrap_or_default();
+        assert!(
+            said.contains("2 ok, 0 moved, 0 blocked, 0 failing, 1 gone; 1 changed since cited"),
+            "{said:?}: {r:#?}"
+        );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");

@@ -32,6 +32,8 @@ pub struct ServiceReport {
     pub schedules: Vec<String>,
     /// The channels and rooms with a topic of their own, one line each.
     pub places: Vec<String>,
+    /// The cited pages by verdict, when they are looked at.
+    pub sources: Option<String>,
 }
 
 pub(super) fn user_error(title: impl Into<String>, summary: impl Into<String>) -> Reply {

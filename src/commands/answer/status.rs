@@ -90,6 +90,10 @@ pub(super) fn status(ctx: &Ctx<'_>) -> Reply {
             "Channels and rooms with a topic of their own",
             s.places.iter().map(Line::new).collect(),
         );
+        r.bullets(
+            "Cited pages, by their latest look",
+            s.sources.iter().map(Line::new).collect(),
+        );
     }
     r.bullets("Topics", lines);
     let n_stale = stale.len();
