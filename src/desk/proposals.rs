@@ -14,7 +14,7 @@ use crate::edit::apply::{self, ApplyError};
 use crate::edit::form::{Form, FormKind};
 use crate::edit::{Action, Author, EditRequest, Verb};
 use crate::newsdesk::draft::{Draft, draft};
-use crate::newsdesk::proposals::{Confidence, Proposal};
+use crate::newsdesk::proposals::Proposal;
 use crate::reply::{Line, Reply, ReplyKind};
 use crate::store::edits::Logged;
 use crate::store::news::{NewsError, NewsStore, StoredProposal};
@@ -66,10 +66,7 @@ fn already(s: &StoredProposal) -> Reply {
 /// A proposal as moderators read it: what happened, when, who is named, and its numbered
 /// sources; how to decide it.
 pub fn proposal_reply(id: i64, p: &Proposal) -> Reply {
-    let confidence = match p.confidence {
-        Confidence::High => "high confidence: two or more outlets",
-        Confidence::Medium => "medium confidence: one outlet",
-    };
+    let confidence = p.confidence.explained();
     let mut r = Reply::new(
         ReplyKind::Answer,
         format!(
@@ -130,10 +127,7 @@ pub fn proposal_reply(id: i64, p: &Proposal) -> Reply {
 /// what matched and its numbered sources, and how to decide it on every platform. A Matrix
 /// reaction finds the proposal by the title's "Proposal #N".
 pub fn notice(id: i64, p: &Proposal) -> crate::service::Notice {
-    let confidence = match p.confidence {
-        Confidence::High => "high confidence: two or more outlets",
-        Confidence::Medium => "medium confidence: one outlet",
-    };
+    let confidence = p.confidence.explained();
     let mut detail = format!(
         "A new event for {}, dated {}{} ({confidence}).\nMatched: {}\n",
         p.topic,
@@ -283,7 +277,7 @@ impl Desk {
                         crate::text::truncate_words(&p.title, 160),
                         p.sources.len(),
                         if p.sources.len() == 1 { "" } else { "s" },
-                        outlets(&p).join(", ")
+                        p.outlets().join(", ")
                     ),
                     Err(_) => format!("{} (cannot be read)", s.topic),
                 };
@@ -546,7 +540,7 @@ impl Desk {
             by.name,
             by.platform,
             by.id,
-            outlets(&p).join(", "),
+            p.outlets().join(", "),
         );
         let described = Described {
             action: Logged::Edit(Action {
@@ -593,15 +587,4 @@ impl Desk {
         r.bullets("What changed", lines);
         r
     }
-}
-
-/// The outlets of a proposal's sources, each once, in order.
-fn outlets(p: &Proposal) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for s in &p.sources {
-        if !out.contains(&s.outlet) {
-            out.push(s.outlet.clone());
-        }
-    }
-    out
 }

@@ -64,15 +64,7 @@ pub fn draft(
         ids.push(id);
         sources.push(f);
     }
-    let outlets: Vec<&str> = {
-        let mut seen = Vec::new();
-        for s in &p.sources {
-            if !seen.contains(&s.outlet.as_str()) {
-                seen.push(s.outlet.as_str());
-            }
-        }
-        seen
-    };
+    let outlets = p.outlets();
     let kind = FormKind::Event;
     let mut event = Form::default();
     set(

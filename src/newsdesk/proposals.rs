@@ -67,6 +67,29 @@ pub struct Proposal {
     pub undated: bool,
 }
 
+impl Confidence {
+    /// How sure, and why, as moderators read it.
+    pub fn explained(self) -> &'static str {
+        match self {
+            Confidence::High => "high confidence: two or more outlets",
+            Confidence::Medium => "medium confidence: one outlet",
+        }
+    }
+}
+
+impl Proposal {
+    /// The outlets of its sources, each once, in order.
+    pub fn outlets(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for s in &self.sources {
+            if !out.contains(&s.outlet.as_str()) {
+                out.push(&s.outlet);
+            }
+        }
+        out
+    }
+}
+
 /// What became of one item.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case", tag = "fate")]
