@@ -81,14 +81,14 @@ impl ActorField {
 }
 
 /// One indexed field of one card.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct Doc {
     topic: usize,
     place: Place,
     weight: f32,
 }
 
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 struct SearchIndex {
     docs: Vec<Doc>,
     /// The documents of each topic: a contiguous range, since topics are indexed in turn.
@@ -107,12 +107,36 @@ pub struct Hit {
     pub matched: usize,
 }
 
+#[derive(Clone)]
 struct TopicIndex {
     actors: HashMap<String, usize>,
     sources: HashMap<String, usize>,
 }
 
+/// What the latest look at a cited page found, as a reader is shown it (kept by day, so a
+/// look that finds nothing new changes nothing shown).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Liveness {
+    /// The address looked at: a look at another address than the card cites now is not shown.
+    pub url: String,
+    /// `ok`, `moved`, `blocked`, `failing` or `gone`.
+    pub status: String,
+    /// The day of the latest look.
+    pub checked_on: chrono::NaiveDate,
+    /// For a page gone: the day of the first failed look.
+    pub offline_since: Option<chrono::NaiveDate>,
+    /// Where the page moved for good.
+    pub moved_to: Option<String>,
+    /// The day its text was found changed since it was cited.
+    pub changed_on: Option<chrono::NaiveDate>,
+}
+
+/// The latest looks at the cited pages, by topic id and source id, each for the address the
+/// card cites now.
+pub type Looks = HashMap<(String, String), Liveness>;
+
 /// Every loaded topic, indexed.
+#[derive(Clone)]
 pub struct Library {
     topics: Vec<Topic>,
     index: Vec<TopicIndex>,
@@ -124,6 +148,8 @@ pub struct Library {
     /// When it was put on the shelf (when it was made, before that): what a web page of it
     /// says as `Last-Modified`.
     loaded_at: chrono::DateTime<chrono::Utc>,
+    /// The latest looks at the cited pages (none until something has looked).
+    looks: std::sync::Arc<Looks>,
 }
 
 const STOP_WORDS: [&str; 12] = [
@@ -181,6 +207,7 @@ impl Library {
             search,
             version: 0,
             loaded_at: chrono::Utc::now(),
+            looks: Default::default(),
         }
     }
 
@@ -230,6 +257,27 @@ impl Library {
             .iter()
             .flat_map(|a| std::iter::once(&a.id).chain([&a.name]).chain(&a.aliases));
         suggest_ids(name, names, |n| self.actor(t, n).map(|a| &a.id))
+    }
+
+    /// The same library, showing `looks` beside its sources.
+    pub fn with_looks(mut self, looks: std::sync::Arc<Looks>) -> Self {
+        self.looks = looks;
+        self
+    }
+
+    /// The latest looks at the cited pages.
+    pub fn looks(&self) -> &std::sync::Arc<Looks> {
+        &self.looks
+    }
+
+    /// The latest look at source `id` of topic `t`, when one was made at the address the card
+    /// cites.
+    pub fn liveness(&self, t: usize, id: &str) -> Option<&Liveness> {
+        let topic = self.topics.get(t)?;
+        let cited = self.source(t, id)?;
+        self.looks
+            .get(&(topic.id.clone(), id.to_owned()))
+            .filter(|l| l.url == cited.url)
     }
 
     /// The source with id `id` in topic `t`.
@@ -566,14 +614,31 @@ impl<'a> Cites<'a> {
                         continue;
                     };
                     let n = self.list.len() as u32 + 1;
-                    self.list.push(crate::reply::Citation {
+                    let mut c = crate::reply::Citation {
                         n,
                         source_id: s.id.clone(),
                         title: s.title.clone(),
                         publisher: s.publisher.clone(),
                         published: s.published.map(|d| d.to_string()),
                         url: s.url.clone(),
-                    });
+                        archived: s.archived.as_ref().map(|a| a.url.clone()),
+                        archived_on: s
+                            .archived
+                            .as_ref()
+                            .and_then(|a| a.on.map(|d| d.to_string())),
+                        ..Default::default()
+                    };
+                    if let Some(l) = self.lib.liveness(self.topic, id) {
+                        match l.status.as_str() {
+                            "gone" => {
+                                let since = l.offline_since.unwrap_or(l.checked_on);
+                                c.offline_since = Some(crate::date::human_day(since));
+                            }
+                            "moved" => c.moved_to = l.moved_to.clone(),
+                            _ => {}
+                        }
+                    }
+                    self.list.push(c);
                     n
                 }
             };

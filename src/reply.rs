@@ -69,7 +69,7 @@ pub struct Field {
     pub lines: Vec<Line>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Citation {
     pub n: u32,
     pub source_id: String,
@@ -78,6 +78,69 @@ pub struct Citation {
     /// "6 Feb 2026", when known.
     pub published: Option<String>,
     pub url: String,
+    /// A snapshot of the page in a web archive.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archived: Option<String>,
+    /// The day the snapshot was taken ("12 Mar 2026"), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archived_on: Option<String>,
+    /// The page is gone: the day it was first found offline ("3 Dec 2026").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offline_since: Option<String>,
+    /// The page moved for good to this address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moved_to: Option<String>,
+}
+
+/// A few words said after a citation, linked where they name another address.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Aside<'a> {
+    pub text: String,
+    pub link: Option<&'a str>,
+}
+
+impl Citation {
+    /// Where a reader is sent: the snapshot of a page gone (when there is one), the new
+    /// address of a page moved, the cited address otherwise.
+    pub fn link(&self) -> &str {
+        match (&self.offline_since, &self.archived, &self.moved_to) {
+            (Some(_), Some(snapshot), _) => snapshot,
+            (None, _, Some(new)) => new,
+            _ => &self.url,
+        }
+    }
+
+    /// What is said after the citation: that the original is offline and since when, that it
+    /// moved, or (for a page that answers) its snapshot, "archived 12 Mar 2026".
+    pub fn asides(&self) -> Vec<Aside<'_>> {
+        let mut out = Vec::new();
+        if let Some(since) = &self.offline_since {
+            let text = if self.archived.is_some() {
+                format!("archived copy; original offline since {since}")
+            } else {
+                format!("offline since {since}")
+            };
+            out.push(Aside { text, link: None });
+            return out;
+        }
+        if self.moved_to.is_some() {
+            out.push(Aside {
+                text: "moved from the cited address".into(),
+                link: Some(&self.url),
+            });
+        }
+        if let Some(snapshot) = &self.archived {
+            let text = match &self.archived_on {
+                Some(on) => format!("archived {on}"),
+                None => "archived".into(),
+            };
+            out.push(Aside {
+                text,
+                link: Some(snapshot),
+            });
+        }
+        out
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -199,6 +199,16 @@ pub struct Source {
     pub accessed: Option<Date>,
     pub kind: SourceKind,
     pub note: Option<String>,
+    /// A snapshot of the page in a web archive, where one was taken.
+    pub archived: Option<Snapshot>,
+}
+
+/// A copy of a cited page kept by a web archive.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Snapshot {
+    pub url: String,
+    /// When it was taken, where the card says.
+    pub on: Option<Date>,
 }
 
 #[derive(Clone, Debug)]

@@ -198,6 +198,15 @@ pub struct RawSource {
     pub accessed: Option<Text>,
     #[schemars(schema_with = "source_kind_schema")]
     pub kind: Text,
+    /// A snapshot of the page in a web archive (https://web.archive.org/web/…), which answers
+    /// show beside the live address and lead with when the page is gone.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub archived: Option<Text>,
+    /// When the snapshot was taken; only with `archived`.
+    #[serde(default)]
+    #[schemars(schema_with = "optional_date_schema")]
+    pub archived_on: Option<Text>,
     /// What the source is good for, or how far to trust it.
     #[serde(default)]
     #[schemars(with = "Option<String>")]

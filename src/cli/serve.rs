@@ -314,6 +314,13 @@ async fn serve(
         .spawn(crate::places::follow(app.places.clone(), stop.clone()));
     app.tasks
         .spawn(crate::feed::follow_shared(app.feed.clone(), stop.clone()));
+    if let Some(looks) = app.sources.clone() {
+        app.tasks.spawn(crate::sources::shown::follow(
+            looks,
+            app.shelf.clone(),
+            stop.clone(),
+        ));
+    }
     let (routes, discord_poster) =
         match open_discord(&config, &app, db.clone(), &stop, &mut tasks).await {
             Ok(r) => r,

@@ -252,12 +252,25 @@ fn citation_line(c: &Citation) -> String {
     let mut s = format!("{}. [", c.n);
     escape_into(&mut s, &fit_plain(&c.title, 150));
     s.push_str("](");
-    push_url(&mut s, &c.url);
+    push_url(&mut s, c.link());
     s.push_str(") — ");
     escape_into(&mut s, &fit_plain(&c.publisher, 60));
     if let Some(d) = &c.published {
         s.push_str(", ");
         escape_into(&mut s, d);
+    }
+    for a in c.asides() {
+        s.push_str(" · ");
+        match a.link {
+            Some(to) => {
+                s.push('[');
+                escape_into(&mut s, &a.text);
+                s.push_str("](");
+                push_url(&mut s, to);
+                s.push(')');
+            }
+            None => escape_into(&mut s, &a.text),
+        }
     }
     s
 }

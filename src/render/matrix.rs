@@ -239,19 +239,37 @@ pub fn render(reply: &Reply, prefix: &str) -> MatrixMessage {
                 .as_deref()
                 .map(|d| format!(", {d}"))
                 .unwrap_or_default();
+            let mut plain_asides = String::new();
+            let mut html_asides = String::new();
+            for a in c.asides() {
+                match a.link {
+                    Some(to) => {
+                        plain_asides.push_str(&format!(" ({}: {to})", plain_text(&a.text)));
+                        html_asides.push_str(&format!(
+                            " · <a href=\"{}\">{}</a>",
+                            escape_html(to),
+                            escape_html(&a.text)
+                        ));
+                    }
+                    None => {
+                        plain_asides.push_str(&format!(" ({})", plain_text(&a.text)));
+                        html_asides.push_str(&format!(" · {}", escape_html(&a.text)));
+                    }
+                }
+            }
             sources.push(Piece {
                 plain: format!(
-                    "[{}] {}. {}{}. {}",
+                    "[{}] {}. {}{}. {}{plain_asides}",
                     c.n,
                     plain_text(&c.title),
                     plain_text(&c.publisher),
                     plain_text(&date),
-                    c.url
+                    c.link()
                 ),
                 html: format!(
-                    "<ol start=\"{}\"><li><a href=\"{}\">{}</a>. {}{}.</li></ol>",
+                    "<ol start=\"{}\"><li><a href=\"{}\">{}</a>. {}{}.{html_asides}</li></ol>",
                     c.n,
-                    escape_html(&c.url),
+                    escape_html(c.link()),
                     escape_html(&c.title),
                     escape_html(&c.publisher),
                     escape_html(&date)

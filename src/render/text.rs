@@ -144,7 +144,7 @@ pub fn render(reply: &Reply, style: TextStyle) -> String {
                 // OSC 8: the title becomes a clickable link in terminals that support it.
                 format!(
                     "\x1b]8;;{}\x1b\\{title}\x1b]8;;\x1b\\",
-                    clean(&c.url).replace('\x1b', "")
+                    clean(c.link()).replace('\x1b', "")
                 )
             } else {
                 title
@@ -155,7 +155,14 @@ pub fn render(reply: &Reply, style: TextStyle) -> String {
                 .map(|d| format!(", {}", clean(d)))
                 .unwrap_or_default();
             let _ = writeln!(out, "  [{}] {shown}. {}{date}.", c.n, clean(&c.publisher));
-            let _ = writeln!(out, "      {}", style.paint(DIM, &clean(&c.url)));
+            let _ = writeln!(out, "      {}", style.paint(DIM, &clean(c.link())));
+            for a in c.asides() {
+                let text = match a.link {
+                    Some(to) => format!("{}: {}", a.text, to),
+                    None => a.text,
+                };
+                let _ = writeln!(out, "      {}", style.paint(DIM, &clean(&text)));
+            }
         }
     }
     if let Some(f) = &reply.footer {

@@ -75,6 +75,9 @@ pub async fn look(w: &Watching, shelf: &Shelf, notices: &Notices) {
             for n in reports.iter().filter_map(notice) {
                 notices.post(n);
             }
+            if !reports.is_empty() {
+                super::shown::refresh(w.store.as_ref(), shelf).await;
+            }
         }
         Err(e) => tracing::warn!(error = %e, "the sources' looks could not be kept"),
     }

@@ -390,7 +390,7 @@ async fn sources(
                 topic: Some(topic),
                 tab: "sources",
             },
-            page::sources(topic),
+            page::sources(&lib, t),
         )
     })
 }

@@ -201,9 +201,14 @@ pub fn reply(
                     ol {
                         @for c in &r.citations {
                             li value=(c.n) {
-                                a href=(c.url) rel="external noopener noreferrer" { (c.title) }
+                                a href=(c.link()) rel="external noopener noreferrer" { (c.title) }
                                 " — " (c.publisher)
                                 @if let Some(d) = &c.published { ", " (d) }
+                                @for a in c.asides() {
+                                    " · "
+                                    @if let Some(to) = a.link { a href=(to) rel="external noopener noreferrer" { (a.text) } }
+                                    @else { span class="aside" { (a.text) } }
+                                }
                                 @if links.topic.is_some() && links.cites.contains_key(&c.n) {
                                     " · " a href=(links.cites[&c.n]) { "about this source" }
                                 }
@@ -252,22 +257,62 @@ pub fn index(topics: &[Topic], today: chrono::NaiveDate) -> Markup {
     }
 }
 
-/// `/t/<topic>/sources`: every source, each with its anchor.
-pub fn sources(t: &Topic) -> Markup {
+/// `/t/<topic>/sources`: every source, each with its anchor, its snapshot where the card
+/// keeps one, and what the latest look at it found.
+pub fn sources(lib: &crate::library::Library, ti: usize) -> Markup {
+    let t = lib.topic(ti);
     html! {
         h1 { (t.title) ": sources" }
         p { (t.sources.len()) " sources, as of " (human_day(t.as_of)) ". A source marked headline was read only as a headline: what rests on it says so." }
         ol class="sources" {
             @for s in &t.sources {
+                @let look = lib.liveness(ti, &s.id);
+                @let gone = look.is_some_and(|l| l.status == "gone");
                 li id={ "src-" (s.id) } {
-                    a href=(s.url) rel="external noopener noreferrer" { (s.title) }
+                    @match (&s.archived, gone) {
+                        (Some(a), true) => { a href=(a.url) rel="external noopener noreferrer" { (s.title) } }
+                        _ => { a href=(s.url) rel="external noopener noreferrer" { (s.title) } }
+                    }
                     " — " (s.publisher)
                     @if let Some(d) = &s.published { ", " (d.to_string()) }
                     " " span class="kind" { "(" (s.kind.as_str()) ")" }
+                    @if let Some(a) = &s.archived {
+                        @if !gone {
+                            " · " a href=(a.url) rel="external noopener noreferrer" {
+                                "archived" @if let Some(on) = a.on { " " (on.to_string()) }
+                            }
+                        }
+                    }
+                    @if let Some(l) = look {
+                        p class="checked" { (look_line(l, s.archived.is_some())) }
+                    }
                     @if let Some(n) = &s.note { p { (n) } }
                 }
             }
         }
+    }
+}
+
+/// What the latest look at a source found, as its line on the sources page says it.
+fn look_line(l: &crate::library::Liveness, archived: bool) -> Markup {
+    let day = human_day(l.checked_on);
+    html! {
+        @match l.status.as_str() {
+            "gone" => {
+                "Original offline since " (human_day(l.offline_since.unwrap_or(l.checked_on)))
+                @if archived { "; the title links to the archived copy" }
+                " (last checked " (day) ")."
+            }
+            "moved" => {
+                "Moved to "
+                @if let Some(to) = &l.moved_to { a href=(to) rel="external noopener noreferrer" { (to) } }
+                " (last checked " (day) ")."
+            }
+            "blocked" => { "The site refuses automated checks (last checked " (day) ")." }
+            "failing" => { "Not answering at the last check, " (day) "." }
+            _ => { "Answering at the last check, " (day) "." }
+        }
+        @if let Some(c) = l.changed_on { " Its text changed since it was cited (found " (human_day(c)) ")." }
     }
 }
 

@@ -33,6 +33,7 @@ impl Validator {
             // Where the first one is; its line is only counted if a duplicate turns up.
             seen.entry(id.clone()).or_insert(s.id.span().start);
             check_url(self, f, &s.url);
+            let archived = self.snapshot(f, s);
             let source = Source {
                 id,
                 title: self.text(f, "title", &s.title),
@@ -48,10 +49,37 @@ impl Validator {
                     .and_then(|a| self.date(f, "accessed", a)),
                 kind: self.choice(f, "kind", &s.kind).unwrap_or(SourceKind::News),
                 note: self.opt_text(f, "note", &s.note),
+                archived,
             };
             out.push((source, s.id.span()));
         }
         out
+    }
+
+    /// A source's `archived` address and `archived_on` date: an http(s) address, and a date
+    /// only beside one.
+    fn snapshot(&mut self, f: &File, s: &RawSource) -> Option<Snapshot> {
+        let on = s
+            .archived_on
+            .as_ref()
+            .and_then(|a| self.date(f, "archived_on", a));
+        let Some(url) = &s.archived else {
+            if let Some(a) = &s.archived_on {
+                self.err(
+                    f,
+                    a.span(),
+                    "archived-on-alone",
+                    "`archived_on` without `archived`".into(),
+                    "give the snapshot's address as `archived`, or remove the date".into(),
+                );
+            }
+            return None;
+        };
+        check_url(self, f, url);
+        Some(Snapshot {
+            url: url.get_ref().trim().to_owned(),
+            on,
+        })
     }
 
     pub(super) fn uncited_sources(

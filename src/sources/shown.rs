@@ -1,0 +1,65 @@
+//! What readers are shown of the looks: every replica reads the latest looks from the store
+//! (at the start, after each look of its own, and every minute, since another replica may
+//! have looked) and puts them on the shelf, so citations lead with a snapshot when a page is
+//! gone and show where a page moved.
+
+use crate::library::{Liveness, Looks};
+use crate::service::Shelf;
+use crate::store::sources::{SourceCheck, SourceStore};
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// How often each replica reads the looks again.
+pub const READ_EVERY: Duration = Duration::from_secs(60);
+
+/// The looks as readers are shown them, by topic and source id.
+pub fn looks(checks: &[SourceCheck]) -> Looks {
+    checks
+        .iter()
+        .map(|c| {
+            (
+                (c.topic.clone(), c.id.clone()),
+                Liveness {
+                    url: c.url.clone(),
+                    status: c.status.clone(),
+                    checked_on: c.checked_at.date_naive(),
+                    offline_since: c.failing_since.map(|t| t.date_naive()),
+                    moved_to: c.moved_to.clone(),
+                    changed_on: c.changed_at.map(|t| t.date_naive()),
+                },
+            )
+        })
+        .collect()
+}
+
+/// Read the looks from `store` and show them; whether what is shown changed. A store that
+/// cannot be read within 5 s changes nothing.
+pub async fn refresh(store: &dyn SourceStore, shelf: &Shelf) -> bool {
+    let read = tokio::time::timeout(Duration::from_secs(5), store.checks(None)).await;
+    match read {
+        Ok(Ok(checks)) => shelf.show_looks(looks(&checks)).is_some(),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "the looks at the cited pages could not be read");
+            false
+        }
+        Err(_) => {
+            tracing::warn!("the looks at the cited pages could not be read within 5 s");
+            false
+        }
+    }
+}
+
+/// Show the looks now and every [`READ_EVERY`] until `stop`.
+pub async fn follow(
+    store: std::sync::Arc<dyn SourceStore>,
+    shelf: std::sync::Arc<Shelf>,
+    stop: CancellationToken,
+) {
+    loop {
+        refresh(store.as_ref(), &shelf).await;
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(READ_EVERY) => {}
+        }
+    }
+}
