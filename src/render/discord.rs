@@ -532,6 +532,7 @@ mod tests {
             publisher: "P".into(),
             published: None,
             url: format!("https://example.org/a_(b)/{n}"),
+            ..Default::default()
         }
     }
 

@@ -362,6 +362,7 @@ mod tests {
             publisher: "P".into(),
             published: None,
             url: "https://e.org/?a=1&b=\"2\"".into(),
+            ..Default::default()
         });
         let m = render(&r, "!");
         assert!(m.html.contains("&lt;b&gt;x&lt;/b&gt;"), "{}", m.html);
@@ -409,6 +410,7 @@ mod tests {
             publisher: "Dawn".into(),
             published: None,
             url: "https://www.dawn.com/news/1".into(),
+            ..Default::default()
         });
         r.footer = Some(crate::reply::Footer {
             topic: "Iran–US talks".into(),

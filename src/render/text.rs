@@ -201,6 +201,7 @@ mod tests {
             publisher: "P".into(),
             published: Some("6 Feb 2026".into()),
             url: "https://example.org/a".into(),
+            ..Default::default()
         });
         r.footer = Some(Footer {
             topic: "Topic".into(),
