@@ -23,6 +23,9 @@ pub const TOPIC_FILES: [&str; 5] = [
     "feeds.toml",
 ];
 
+/// The topic's sources, each cited page once.
+pub const SOURCES_FILE: &str = "sources.toml";
+
 /// The topic's news feeds, read by the newsdesk.
 pub const FEEDS_FILE: &str = "feeds.toml";
 

@@ -134,7 +134,7 @@ pub fn run(args: Args) -> ExitCode {
             .with_reply_cache(config.reply_cache_bytes),
     );
     let polling = newsdesk(&config, &stores);
-    let watching = sources_watch(&config, &stores);
+    let watching = sources_watch(&config, &stores, &app);
     let code = runtime.block_on(serve(config, app, db, polling, watching));
     // Whatever is left (a sync request that outlived the grace period) is dropped here.
     runtime.shutdown_timeout(Duration::from_millis(500));
@@ -232,19 +232,34 @@ fn newsdesk(
     })
 }
 
-/// The watcher of the cited pages, when `[sources] watch` is on.
+/// The watcher of the cited pages, when `[sources] watch` is on; it keeps the web archive's
+/// snapshots in the cards when the service edits them (a desk).
 fn sources_watch(
     config: &Config,
     stores: &crate::store::Stores,
+    app: &App,
 ) -> Option<crate::sources::watch::Watching> {
     if !config.sources.watch {
         return None;
     }
+    let archiving = app.desk.clone().and_then(|desk| {
+        let archive = crate::sources::archive::Archive::of(config)
+            .map_err(|e| tracing::error!(error = %e, "the web archive cannot be asked"))
+            .ok()?;
+        Some(crate::sources::watch::Archiving {
+            archive,
+            desk,
+            reloader: app.reloader.clone(),
+            clock: app.clock,
+            tried: Default::default(),
+        })
+    });
     Some(crate::sources::watch::Watching {
         fetcher: fetcher(config, config.sources.allow_private, "the sources' watcher")?,
         store: stores.sources.clone(),
         every: config.sources.check_every,
         pace: crate::sources::check::Pace::default(),
+        archiving,
     })
 }
 

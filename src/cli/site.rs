@@ -61,14 +61,16 @@ pub fn run(args: Args) -> ExitCode {
             .record(&library, chrono::Utc::now(), today)
             .await
             .map_err(|e| e.to_string())?;
-        Ok::<_, String>((feed, made))
+        // What the latest looks at the cited pages found, shown beside them as `serve` does.
+        let checks = stores.sources.checks(None).await.unwrap_or_default();
+        Ok::<_, String>((feed, made, crate::sources::shown::looks(&checks)))
     });
-    let feed = match recorded {
-        Ok((feed, made)) => {
+    let (feed, library) = match recorded {
+        Ok((feed, made, looks)) => {
             for e in made {
                 eprintln!("feed: {} (change {} of {})", e.title, e.seq, e.topic);
             }
-            feed
+            (feed, library.with_looks(Arc::new(looks)))
         }
         Err(e) => {
             eprintln!("error: {e}");

@@ -5,6 +5,10 @@
 //! when first seen; without one, each run is a first look. Pages are fetched under the config's
 //! `[sources]` address policy (public addresses only unless `allow_private`). Exits 0 when it
 //! could look, whatever the verdicts.
+//!
+//! `dossier sources archive --config F [--topic T] [--limit N]`: for each source whose card
+//! keeps no snapshot, the web archive's snapshot (found, or taken now), written into the
+//! topic's `sources.toml` through the edit desk as dossier: checked, committed, logged.
 
 use super::check::Format;
 use super::common::Common;
@@ -18,6 +22,24 @@ use std::process::ExitCode;
 pub enum Cmd {
     /// Look at every cited page now.
     Check(CheckArgs),
+    /// Find or take a web archive's snapshot of every cited page the cards keep none of, and
+    /// keep it in the card.
+    Archive(ArchiveArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ArchiveArgs {
+    /// The config whose `[sources]` names the archive and whose cards and state are edited.
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
+    /// Only this topic's sources.
+    #[arg(long, value_name = "TOPIC")]
+    pub topic: Option<String>,
+    /// At most this many pages asked for in this run.
+    #[arg(long, default_value_t = 100)]
+    pub limit: usize,
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
 }
 
 #[derive(Debug, clap::Args)]
@@ -35,6 +57,7 @@ pub struct CheckArgs {
 pub fn run(cmd: Cmd) -> ExitCode {
     match cmd {
         Cmd::Check(a) => run_check(a),
+        Cmd::Archive(a) => run_archive(a),
     }
 }
 
@@ -137,4 +160,98 @@ fn human(reports: &[Report]) -> String {
         reports.iter().filter(|r| r.changed).count()
     ));
     out
+}
+
+fn run_archive(args: ArchiveArgs) -> ExitCode {
+    use crate::sources::archive::{self, Archive};
+    let config = match super::common::read_config(&args.config) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let loaded = match crate::cards::load(&config.briefings, chrono::Utc::now().date_naive()) {
+        Ok(l) if !l.report.has_errors() => l,
+        Ok(l) => {
+            eprint!("{}", l.report.human());
+            eprintln!("the cards have errors: fix them (see `dossier check`) before archiving");
+            return ExitCode::from(1);
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let library = crate::library::Library::new(loaded.topics);
+    if let Some(t) = &args.topic
+        && !library.topics().iter().any(|x| &x.id == t)
+    {
+        eprintln!("error: no topic `{t}` in {}", config.briefings.display());
+        return ExitCode::from(2);
+    }
+    let missing = archive::missing(&library, args.topic.as_deref(), args.limit);
+    let wayback = match Archive::of(&config) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match super::common::current_thread() {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let root = config.briefings.clone();
+    let report = loaded.report;
+    let done = runtime.block_on(async {
+        let stores = crate::store::Stores::open(&config).await?;
+        let desk = super::serve::open_desk(&root, &config, &stores)?;
+        let app = crate::app::App::new(library, None, crate::clock::Clock::System)
+            .reading(root.clone(), &report);
+        let h = app.desk_handles(None);
+        let (done, stopped) = archive::archive(&wayback, missing).await;
+        let mut kept = Vec::new();
+        for (topic, list) in archive::to_keep(&done) {
+            match desk.keep_snapshots(&h, &topic, &list).await {
+                Ok(ids) => kept.extend(ids.into_iter().map(|id| (topic.clone(), id))),
+                Err(e) => eprintln!("{topic}: the snapshots were not kept: {e}"),
+            }
+        }
+        Ok::<_, String>((done, stopped, kept))
+    });
+    let (done, stopped, kept) = match done {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match args.format {
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "sources": done,
+                "kept": kept.iter().map(|(t, id)| serde_json::json!({"topic": t, "id": id})).collect::<Vec<_>>(),
+                "stopped": stopped.as_ref().map(ToString::to_string),
+            }))
+            .unwrap_or_default()
+        ),
+        Format::Human => {
+            for a in &done {
+                let what = match &a.outcome {
+                    archive::Outcome::Found(s) => format!("found, {} {}", s.on, s.url),
+                    archive::Outcome::Saved(s) => format!("taken now, {} {}", s.on, s.url),
+                    archive::Outcome::Failed { why } => format!("no snapshot: {why}"),
+                };
+                println!("{}/{}: {what}", a.topic, a.id);
+            }
+            println!(
+                "{} pages asked for; {} snapshots kept in the cards",
+                done.len(),
+                kept.len()
+            );
+            if let Some(s) = &stopped {
+                println!("{s}");
+            }
+        }
+    }
+    ExitCode::SUCCESS
 }

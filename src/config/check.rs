@@ -272,6 +272,60 @@ impl ConfigCheck<'_> {
                 ),
             }
         }
+        for (key, value, into) in [
+            ("archive", &s.archive, &mut out.archive),
+            ("availability", &s.availability, &mut out.availability),
+        ] {
+            let Some(v) = value else { continue };
+            match url::Url::parse(v.get_ref().trim()) {
+                Ok(u) if matches!(u.scheme(), "https" | "http") && u.host().is_some() => {
+                    *into = v.get_ref().trim().trim_end_matches('/').to_owned();
+                }
+                _ => self.err(
+                    v.span(),
+                    "bad-url",
+                    format!("`{key}` is not an http(s) URL"),
+                    "give the archive's address, e.g. \"https://web.archive.org\"; unset, it is the Wayback Machine",
+                ),
+            }
+        }
+        if let Some(v) = &s.archive_gap {
+            let bounds = std::time::Duration::from_millis(50)..=std::time::Duration::from_secs(600);
+            match crate::deadlines::parse(v.get_ref()) {
+                Some(d) if bounds.contains(&d) => out.archive_gap = d,
+                _ => self.err(
+                    v.span(),
+                    "bad-duration",
+                    format!(
+                        "`archive_gap = \"{}\"` is not a wait dossier can keep",
+                        v.get_ref().chars().take(40).collect::<String>()
+                    ),
+                    "give it from \"50ms\" to \"10m\"; unset, it is \"5s\"",
+                ),
+            }
+        }
+        if let Some(f) = &s.archive_keys_file {
+            match std::fs::read_to_string(self.relative(f.get_ref())) {
+                Ok(t) if t.trim().split_once(':').is_some_and(|(a, b)| {
+                    !a.trim().is_empty() && !b.trim().is_empty()
+                }) && !t.trim().contains(char::is_whitespace) =>
+                {
+                    out.archive_keys = Some(Secret::new(t.trim()));
+                }
+                Ok(_) => self.err(
+                    f.span(),
+                    "bad-value",
+                    "the archive keys file does not hold `access:secret`".into(),
+                    "write the archive account's S3-style keys into it as one line, `access:secret`",
+                ),
+                Err(e) => self.err(
+                    f.span(),
+                    "io",
+                    format!("cannot read the archive keys file: {e}"),
+                    "check the path and that the file is readable",
+                ),
+            }
+        }
         out
     }
 

@@ -61,6 +61,14 @@ pub(super) struct RawSources {
     pub(super) check_every: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) watch: Option<bool>,
+    #[serde(default)]
+    pub(super) archive: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) availability: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) archive_keys_file: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) archive_gap: Option<Spanned<String>>,
 }
 
 /// `[newsdesk]`: how the topics' feeds are read.

@@ -73,7 +73,21 @@ pub struct SourcesConfig {
     pub watch: bool,
     /// How often `serve` looks at each source (a new one within minutes).
     pub check_every: std::time::Duration,
+    /// The web archive that takes snapshots (Save Page Now 2 answers at `{archive}/save`).
+    pub archive: String,
+    /// The archive's availability API, asked for a snapshot it already has.
+    pub availability: String,
+    /// The archive's keys ("access:secret"), from `archive_keys_file`: with them, snapshots
+    /// are taken as the operator's account.
+    pub archive_keys: Option<Secret>,
+    /// The least time between two requests to the archive (5 s unless set).
+    pub archive_gap: std::time::Duration,
 }
+
+/// The public Wayback Machine.
+pub const WAYBACK: &str = "https://web.archive.org";
+/// The Wayback Machine's availability API.
+pub const WAYBACK_AVAILABILITY: &str = "https://archive.org/wayback/available";
 
 impl Default for SourcesConfig {
     fn default() -> Self {
@@ -81,6 +95,10 @@ impl Default for SourcesConfig {
             allow_private: false,
             watch: false,
             check_every: std::time::Duration::from_secs(7 * 86_400),
+            archive: WAYBACK.into(),
+            availability: WAYBACK_AVAILABILITY.into(),
+            archive_keys: None,
+            archive_gap: std::time::Duration::from_secs(5),
         }
     }
 }

@@ -13,7 +13,8 @@
 //! (`state`), and the others pull when told (`follow`). `news` polls a topic's news feeds into
 //! proposed timeline events, and `proposals` lists them and writes the approved ones (an event
 //! and its sources, one commit, undone whole); `polling` reads the feeds inside `serve`; `feeds` lists
-//! a topic's feeds and adds or removes one from chat.
+//! a topic's feeds and adds or removes one from chat; `snapshots` keeps a web archive's copies
+//! of the cited pages in `sources.toml`, as dossier.
 //!
 //! Platform-neutral: the router hands it a command, the doors show the [`Reply`](crate::reply::Reply).
 
@@ -29,6 +30,7 @@ pub mod new;
 pub mod news;
 pub mod polling;
 pub mod proposals;
+pub mod snapshots;
 pub mod state;
 pub mod suggestions;
 pub mod target;

@@ -1,5 +1,5 @@
-//! The one client for everything dossier fetches on its own account (feeds now; source pages
-//! and the archive next): only `http` and `https`, only addresses the [`Policy`] allows (checked
+//! The one client for everything dossier fetches on its own account (feeds, source pages and
+//! the web archive): only `http` and `https`, only addresses the [`Policy`] allows (checked
 //! after DNS, on every connection, and on every redirect's address), at most five redirects, a
 //! deadline to connect and one in all, a cap on the body as read (after decompression), a
 //! `User-Agent` that names dossier and the operator's contact, and conditional requests with
@@ -95,6 +95,16 @@ impl Checked {
             !self.hops.is_empty() && self.hops.iter().all(|(s, _)| matches!(s, 301 | 308));
         (permanent && (200..300).contains(&self.status)).then_some(self.url.as_str())
     }
+}
+
+/// A web API's answer, whatever its status.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Answer {
+    pub status: u16,
+    /// The body, at most the cap.
+    pub body: Vec<u8>,
+    /// What `Retry-After` asked for.
+    pub retry_after: Option<Duration>,
 }
 
 /// What a fetch brought.
@@ -379,6 +389,45 @@ impl Fetcher {
                 retry_after,
             });
         }
+    }
+
+    /// Ask a web API for JSON: `GET url`, or `POST` of `form` when given, with an
+    /// `Authorization` header when given (never sent on to another host by a redirect). Any
+    /// answer is an [`Answer`], whatever its status; a body past the cap is an error.
+    pub async fn call(
+        &self,
+        url: &str,
+        form: Option<&[(&str, &str)]>,
+        authorization: Option<&str>,
+    ) -> Result<Answer, FetchError> {
+        let parsed = url::Url::parse(url).map_err(|_| FetchError::NotWeb(shown(url)))?;
+        admissible(&parsed, &self.policy)?;
+        let mut request = match form {
+            Some(fields) => self.client.post(parsed).form(fields),
+            None => self.client.get(parsed),
+        }
+        .header(reqwest::header::ACCEPT, "application/json");
+        if let Some(a) = authorization {
+            let mut value = reqwest::header::HeaderValue::from_str(a)
+                .map_err(|_| FetchError::Network("the archive keys are not a header".into()))?;
+            value.set_sensitive(true);
+            request = request.header(reqwest::header::AUTHORIZATION, value);
+        }
+        let mut response = request.send().await.map_err(|e| self.classify(&e))?;
+        let status = response.status().as_u16();
+        let retry_after = retry_after(response.headers());
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| self.classify(&e))? {
+            if body.len() + chunk.len() > self.cap {
+                return Err(FetchError::TooLarge { cap: self.cap });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Answer {
+            status,
+            body,
+            retry_after,
+        })
     }
 
     /// A reqwest error as a [`FetchError`]: the policy's own refusals are found among its causes.

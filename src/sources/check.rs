@@ -102,6 +102,8 @@ struct Cited {
     topic: String,
     id: String,
     url: String,
+    /// The snapshot the card keeps.
+    archived: Option<String>,
 }
 
 /// Look at a page: `HEAD`, then `GET` when `HEAD` is refused (405, 501) or the page answers,
@@ -186,7 +188,7 @@ fn judged(
         http,
         checked_at: now,
         changed: changed_at.is_some(),
-        archived: None,
+        archived: c.archived.clone(),
         moved_to,
         error,
         told,
@@ -247,6 +249,7 @@ pub async fn check_due(
                 topic: t.id.clone(),
                 id: s.id.clone(),
                 url: s.url.clone(),
+                archived: s.archived.as_ref().map(|a| a.url.clone()),
             });
         }
     }

@@ -6,8 +6,10 @@
 //! (`fingerprint`) to find a page edited since it was cited. What each look found is kept in
 //! the `SourceStore`, so the next look and every replica know it. `watch` does it inside `serve`
 //! on `[sources] check_every`, and tells the moderators once of a page gone, changed or back.
-//! `shown` puts the latest looks before readers, on every replica.
+//! `shown` puts the latest looks before readers, on every replica. `archive` finds or takes a
+//! web archive's snapshot of each page the cards keep none of.
 
+pub mod archive;
 pub mod check;
 pub mod fingerprint;
 pub mod shown;

@@ -1,13 +1,18 @@
 //! The sources inside `serve`: every few minutes, the sources due are looked at (each every
 //! `[sources] check_every`, one never looked at, or whose address changed, at the next look),
 //! by one replica at a time (the caller runs it under the service's lease); the moderators
-//! hear once of a page gone, changed since it was cited, or back.
+//! hear once of a page gone, changed since it was cited, or back. Then the pages the cards keep
+//! no snapshot of are given one (found in the web archive, or taken now), a few each look,
+//! and written into the cards through the desk as dossier; a page the archive could not give
+//! one of is asked for again a day later.
 
+use super::archive::{Archive, archive, missing, to_keep};
 use super::check::{Pace, Report, Told, check_due};
 use crate::fetch::client::Fetcher;
 use crate::service::{Notice, NoticeKind, Notices, Shelf};
 use crate::store::sources::SourceStore;
 use chrono::Utc;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -17,6 +22,11 @@ pub const LOOK_EVERY: Duration = Duration::from_secs(300);
 /// How long after the start the first look waits, so the doors come up first.
 pub const FIRST_LOOK_AFTER: Duration = Duration::from_secs(10);
 
+/// How many pages are given a snapshot on one look at most.
+pub const ARCHIVED_PER_LOOK: usize = 20;
+/// How long a page the archive gave no snapshot of waits before it is asked for again.
+pub const ARCHIVE_AGAIN_AFTER: Duration = Duration::from_secs(86_400);
+
 /// What the watcher needs.
 pub struct Watching {
     pub fetcher: Fetcher,
@@ -24,6 +34,66 @@ pub struct Watching {
     /// `[sources] check_every`.
     pub every: Duration,
     pub pace: Pace,
+    /// Where snapshots are found or taken and kept, when the cards are edited by a desk.
+    pub archiving: Option<Archiving>,
+}
+
+/// The web archive, and the desk that keeps its snapshots in the cards.
+pub struct Archiving {
+    pub archive: Archive,
+    pub desk: Arc<crate::desk::state::Desk>,
+    pub reloader: Arc<crate::reload::Reloader>,
+    pub clock: crate::clock::Clock,
+    /// The pages asked for lately that got no snapshot, and when.
+    pub tried: std::sync::Mutex<HashMap<String, tokio::time::Instant>>,
+}
+
+impl Archiving {
+    /// Give the pages that have no snapshot one, a few at a time, and keep them in the cards.
+    async fn pass(&self, shelf: &Shelf, notices: &Notices) {
+        let lib = shelf.snapshot();
+        let missing: Vec<_> = {
+            let tried = self.tried.lock().unwrap_or_else(|e| e.into_inner());
+            missing(&lib, None, usize::MAX)
+                .into_iter()
+                .filter(|(_, _, url)| {
+                    tried
+                        .get(url)
+                        .is_none_or(|at| at.elapsed() >= ARCHIVE_AGAIN_AFTER)
+                })
+                .take(ARCHIVED_PER_LOOK)
+                .collect()
+        };
+        if missing.is_empty() {
+            return;
+        }
+        let (done, stopped) = archive(&self.archive, missing).await;
+        {
+            let mut tried = self.tried.lock().unwrap_or_else(|e| e.into_inner());
+            for a in done.iter().filter(|a| a.snapshot().is_none()) {
+                tried.insert(a.url.clone(), tokio::time::Instant::now());
+            }
+        }
+        if let Some(s) = stopped {
+            tracing::info!("{s}");
+        }
+        let h = crate::desk::state::Handles {
+            shelf,
+            clock: self.clock,
+            default_topic: None,
+            reloader: &self.reloader,
+            notices,
+        };
+        for (topic, kept) in to_keep(&done) {
+            match self.desk.keep_snapshots(&h, &topic, &kept).await {
+                Ok(ids) if !ids.is_empty() => {
+                    tracing::info!(topic, sources = ids.len(), "snapshots kept in the cards")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(topic, error = %e, "the snapshots could not be kept"),
+            }
+        }
+    }
 }
 
 /// The notice of what one look found, when the moderators should hear of it.
@@ -80,6 +150,9 @@ pub async fn look(w: &Watching, shelf: &Shelf, notices: &Notices) {
             }
         }
         Err(e) => tracing::warn!(error = %e, "the sources' looks could not be kept"),
+    }
+    if let Some(a) = &w.archiving {
+        a.pass(shelf, notices).await;
     }
 }
 

@@ -23,6 +23,8 @@ pub enum Logged {
     NewActor,
     /// A news feed added to or removed from a topic's `feeds.toml`.
     Feeds,
+    /// Snapshots of cited pages kept in a topic's `sources.toml`.
+    Snapshots,
 }
 
 impl Logged {
@@ -35,6 +37,7 @@ impl Logged {
             Logged::NewTopic => "new topic",
             Logged::NewActor => "new actor",
             Logged::Feeds => "feeds",
+            Logged::Snapshots => "snapshots",
         }
     }
 
@@ -44,6 +47,7 @@ impl Logged {
             "new topic" => Logged::NewTopic,
             "new actor" => Logged::NewActor,
             "feeds" => Logged::Feeds,
+            "snapshots" => Logged::Snapshots,
             "correct position" => Logged::Edit(Action {
                 kind: crate::edit::form::FormKind::Position,
                 verb: crate::edit::Verb::Correct,
