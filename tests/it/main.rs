@@ -1,6 +1,7 @@
 //! Integration tests, in one binary to keep link times down.
 
 mod architecture;
+mod archive;
 mod browser;
 #[cfg(all(feature = "discord", feature = "matrix"))]
 mod cache;

@@ -325,6 +325,7 @@ fn serves_watcher_looks_at_what_is_due_and_tells_the_moderators_once() {
             store: store.clone(),
             every: Duration::ZERO,
             pace: PACE,
+            archiving: None,
         };
         dossier::sources::watch::look(&w, &shelf, &notices).await;
         let first = hits.load(Ordering::SeqCst);
