@@ -270,34 +270,8 @@ fn tree() -> (tempfile::TempDir, std::path::PathBuf) {
         "https://gazette.example.org/kept/water-talks-resume",
     );
     std::fs::write(&file, text).expect("write");
-    let setup = [
-        "-c",
-        "user.name=Setup",
-        "-c",
-        "user.email=setup@example.invalid",
-    ];
-    git(dir.path(), &["init", "--quiet"]);
-    git(dir.path(), &[&setup[..], &["add", "."]].concat());
-    git(
-        dir.path(),
-        &[&setup[..], &["commit", "--quiet", "-m", "cards"]].concat(),
-    );
+    commit_as_setup(dir.path());
     (dir, root)
-}
-
-fn git(dir: &std::path::Path, args: &[&str]) -> String {
-    let out = std::process::Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .output()
-        .expect("git");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
 fn dossier(args: &[&str]) -> std::process::Output {
@@ -355,7 +329,10 @@ fn sources_archive_keeps_each_snapshot_in_the_card_as_dossier_and_every_surface_
     );
     assert!(card.contains("archived_on = \"2026-12-07\""), "{card}");
     let log = git(dir.path(), &["log", "-1", "--format=%an|%s"]);
-    assert_eq!(log, "dossier|river-treaty: snapshots of 2 sources kept");
+    assert_eq!(
+        log.trim(),
+        "dossier|river-treaty: snapshots of 2 sources kept"
+    );
     let root_s = root.to_str().expect("utf-8");
     let check = dossier(&["check", "--briefings", root_s]);
     assert_eq!(

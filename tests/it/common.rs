@@ -145,3 +145,35 @@ pub async fn feed_in(dir: &std::path::Path) -> dossier::feed::Feed {
 pub fn feed_in_now(dir: &std::path::Path) -> dossier::feed::Feed {
     tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(feed_in(dir)))
 }
+
+/// `git -C dir args…`, which must succeed; what it printed.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .expect("git runs (the tests need the git program)");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Make `dir` a git work tree with everything in it committed, by a setup identity.
+pub fn commit_as_setup(dir: &Path) {
+    let setup = [
+        "-c",
+        "user.name=Setup",
+        "-c",
+        "user.email=setup@example.invalid",
+    ];
+    git(dir, &["init", "--quiet"]);
+    git(dir, &[&setup[..], &["add", "."]].concat());
+    git(
+        dir,
+        &[&setup[..], &["commit", "--quiet", "-m", "cards"]].concat(),
+    );
+}

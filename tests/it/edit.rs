@@ -1155,21 +1155,6 @@ fn discord_changes_an_event_in_a_prefilled_form_and_removes_without_one() {
     });
 }
 
-pub(crate) fn git(dir: &std::path::Path, args: &[&str]) -> String {
-    let out = std::process::Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .output()
-        .expect("git runs (the tests need the git program)");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 /// A copy of the bundled topic in a fresh git work tree (`briefings/` in it, committed), and
 /// a service with an edit desk on it; the work tree, the state folder and the service.
 pub(crate) fn in_git_work_tree() -> (tempfile::TempDir, tempfile::TempDir, Arc<App>) {
@@ -1183,18 +1168,7 @@ pub(crate) fn in_git_work_tree_with(
     let dir = tempfile::tempdir().expect("tempdir");
     let root = dir.path().join("briefings");
     copy_tree(&bundled(), &root);
-    let setup = [
-        "-c",
-        "user.name=Setup",
-        "-c",
-        "user.email=setup@example.invalid",
-    ];
-    git(dir.path(), &["init", "--quiet"]);
-    git(dir.path(), &[&setup[..], &["add", "."]].concat());
-    git(
-        dir.path(),
-        &[&setup[..], &["commit", "--quiet", "-m", "cards"]].concat(),
-    );
+    commit_as_setup(dir.path());
     let loaded = load(&root, bundled_today());
     let state = tempfile::tempdir().expect("state dir");
     let desk = Desk::open(&root, state.path()).expect("desk");

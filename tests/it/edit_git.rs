@@ -3,7 +3,7 @@
 //! answers refuses an edit within the pull's deadline instead of freezing the topic.
 
 use crate::common::*;
-use crate::edit::{git, in_git_work_tree, moderator, named_moderators, send, text};
+use crate::edit::{in_git_work_tree, moderator, named_moderators, send, text};
 use dossier::app::App;
 use dossier::clock::Clock;
 use dossier::desk::{Desk, Sharing};

@@ -8,7 +8,7 @@
 use crate::common::*;
 use crate::discord_endpoint::start_with;
 use crate::discord_support::*;
-use crate::edit::{git, in_git_work_tree_with};
+use crate::edit::in_git_work_tree_with;
 use crate::fake_discord::Fake;
 use crate::matrix_e2e::{PASSWORD, User, start_bot_with, wait_joined};
 use crate::synapse::Synapse;

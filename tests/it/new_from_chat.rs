@@ -7,7 +7,7 @@
 use crate::common::*;
 use crate::discord_endpoint::start_with;
 use crate::discord_support::*;
-use crate::edit::{ask, git, in_git_work_tree, moderator, send, setup, text};
+use crate::edit::{ask, in_git_work_tree, moderator, send, setup, text};
 use dossier::reply::ReplyKind;
 use serde_json::json;
 use std::time::{Duration, Instant};

@@ -6,7 +6,7 @@
 //! commit.
 
 use crate::common::*;
-use crate::edit::{ask, git, in_git_work_tree, moderator, named_moderators, send, text};
+use crate::edit::{ask, in_git_work_tree, moderator, named_moderators, send, text};
 use dossier::app::App;
 use dossier::clock::Clock;
 use dossier::desk::Desk;

@@ -852,8 +852,8 @@ pub(crate) async fn position(base: &str, actor: &str) -> String {
 #[test]
 fn an_edit_on_one_replica_is_answered_by_the_other_within_3_s_and_concurrent_edits_both_land_in_git_and_the_log()
  {
+    use crate::common::git;
     use crate::discord_support::{MANAGE_GUILD, command};
-    use crate::edit::git;
     use crate::serve::{post_signed, wait_up};
     use dossier::desk::EditStore as _;
     runtime().block_on(async {
