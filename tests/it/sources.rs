@@ -438,3 +438,116 @@ fn metrics_count_the_cited_pages_by_verdict_as_the_store_keeps_them() {
         assert!(text.trim_end().ends_with("# EOF"), "{text}");
     });
 }
+
+/// A look kept in the store, as another replica's watcher would have kept it.
+fn kept_look(
+    id: &str,
+    url: &str,
+    status: &str,
+    since_days: i64,
+    moved_to: Option<&str>,
+) -> dossier::store::sources::SourceCheck {
+    let now = chrono::Utc::now();
+    dossier::store::sources::SourceCheck {
+        topic: "river-treaty".into(),
+        id: id.into(),
+        url: url.into(),
+        status: status.into(),
+        http: Some(if status == "gone" { 404 } else { 200 }),
+        checked_at: now,
+        failing_since: (status == "gone").then(|| now - chrono::Duration::days(since_days)),
+        moved_to: moved_to.map(str::to_owned),
+        fingerprint: None,
+        words: None,
+        changed_at: None,
+    }
+}
+
+#[test]
+fn a_page_gone_leads_with_its_snapshot_and_a_page_moved_with_its_new_address_on_every_surface() {
+    runtime().block_on(async {
+        let dir = small_tree();
+        let file = dir.path().join("river-treaty/sources.toml");
+        let snapshot = "https://web.archive.org/web/20260316090000/https://gazette.example.org/water-talks-resume";
+        let text = std::fs::read_to_string(&file).expect("sources").replace(
+            "published = \"2026-03-15\"\n",
+            &format!("published = \"2026-03-15\"\narchived = \"{snapshot}\"\narchived_on = \"2026-03-16\"\n"),
+        );
+        std::fs::write(&file, text).expect("write");
+        let loaded = load(dir.path(), fixture_today());
+        assert!(!loaded.report.has_errors(), "{}", human(&loaded, dir.path()));
+        let store: Arc<dyn dossier::store::sources::SourceStore> =
+            Arc::new(dossier::store::memory::MemorySources::default());
+        let app = Arc::new(
+            dossier::app::App::new(
+                dossier::library::Library::new(loaded.topics),
+                None,
+                dossier::clock::Clock::Fixed(fixture_today()),
+            )
+            .with_sources(store.clone()),
+        );
+        let ask = |line: &'static str| {
+            let app = app.clone();
+            async move {
+                let cmd = dossier::commands::parse(line).expect("parses");
+                let asker = dossier::service::Asker::on(dossier::service::Platform::Matrix);
+                dossier::router::respond(&app, &cmd, &asker).await
+            }
+        };
+        // Before any look: the live address first, the snapshot beside it.
+        let r = ask("sources").await;
+        let gazette = r.citations.iter().find(|c| c.source_id == "gazette-talks").expect("cited");
+        assert_eq!(gazette.link(), "https://gazette.example.org/water-talks-resume");
+        assert_eq!(gazette.asides()[0].text, "archived 16 Mar 2026");
+        let plain = dossier::render::text::render(&r, dossier::render::text::TextStyle::PLAIN);
+        assert!(plain.contains(&format!("archived 16 Mar 2026: {snapshot}")), "{plain}");
+
+        // Another replica found the gazette gone and the ministry's page moved.
+        let gone_since = (chrono::Utc::now() - chrono::Duration::days(3)).date_naive();
+        let since = dossier::date::human_day(gone_since);
+        let new_home = "https://mfa.northland.example/archive/long-river";
+        for look in [
+            kept_look("gazette-talks", "https://gazette.example.org/water-talks-resume", "gone", 3, None),
+            kept_look("northland-statement", "https://mfa.northland.example/statements/long-river", "moved", 0, Some(new_home)),
+        ] {
+            store.save(&look).await.expect("save");
+        }
+        let version = app.shelf.snapshot().version();
+        assert!(dossier::sources::shown::refresh(store.as_ref(), &app.shelf).await);
+        assert!(app.shelf.snapshot().version() > version, "the same cards, as a new version");
+        assert!(!dossier::sources::shown::refresh(store.as_ref(), &app.shelf).await, "nothing new, nothing swapped");
+
+        let r = ask("sources").await;
+        let gazette = r.citations.iter().find(|c| c.source_id == "gazette-talks").expect("cited");
+        assert_eq!(gazette.link(), snapshot, "a page gone leads with its snapshot");
+        assert_eq!(gazette.asides()[0].text, format!("archived copy; original offline since {since}"));
+        let ministry = r.citations.iter().find(|c| c.source_id == "northland-statement").expect("cited");
+        assert_eq!(ministry.link(), new_home);
+        // The terminal, Discord and Matrix say the same.
+        let plain = dossier::render::text::render(&r, dossier::render::text::TextStyle::PLAIN);
+        assert!(plain.contains(&format!("      {snapshot}\n      archived copy; original offline since {since}")), "{plain}");
+        let discord = dossier::render::discord::render(&r);
+        let sources = discord.embeds[0].fields.iter().find(|f| f.name == "Sources").expect("sources field");
+        assert!(sources.value.contains(&format!("]({snapshot}) — The River Gazette, 15 Mar 2026 · archived copy; original offline since {since}")), "{}", sources.value);
+        assert!(sources.value.contains(&format!("]({new_home}) — ")), "{}", sources.value);
+        let matrix = dossier::render::matrix::render(&r, "!");
+        assert!(matrix.html.contains(&format!("<a href=\"{snapshot}\">")), "{}", matrix.html);
+        assert!(matrix.html.contains("original offline since"), "{}", matrix.html);
+
+        // The web sources page: the snapshot first, and each source's last check.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, dossier::web::router(app)).await;
+        });
+        let page = reqwest::get(format!("{base}/t/river-treaty/sources"))
+            .await
+            .expect("page")
+            .text()
+            .await
+            .expect("text");
+        assert!(page.contains(&format!("<a href=\"{snapshot}\" rel=\"external noopener noreferrer\">Water talks resume</a>")), "{page}");
+        assert!(page.contains(&format!("Original offline since {since}; the title links to the archived copy")), "{page}");
+        assert!(page.contains(&format!("Moved to <a href=\"{new_home}\"")), "{page}");
+    });
+}
