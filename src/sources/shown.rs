@@ -1,6 +1,6 @@
 //! What readers are shown of the looks: every replica reads the latest looks from the store
-//! (at the start, after each look of its own, and every minute, since another replica may
-//! have looked) and puts them on the shelf, so citations lead with a snapshot when a page is
+//! (at the start, after each look of its own, when the replica that looked says so on the
+//! shared database, and every minute in case that was missed) and puts them on the shelf, so citations lead with a snapshot when a page is
 //! gone and show where a page moved.
 
 use crate::library::{Liveness, Looks};
@@ -49,12 +49,29 @@ pub async fn refresh(store: &dyn SourceStore, shelf: &Shelf) -> bool {
     }
 }
 
-/// Show the looks now and every [`READ_EVERY`] until `stop`.
+/// Show the looks now, whenever the replica that looks says it kept new ones, and every
+/// [`READ_EVERY`], until `stop`.
 pub async fn follow(
     store: std::sync::Arc<dyn SourceStore>,
     shelf: std::sync::Arc<Shelf>,
     stop: CancellationToken,
 ) {
+    if let Some(db) = store.shared().cloned() {
+        refresh(store.as_ref(), &shelf).await;
+        crate::store::postgres::follow_channel(
+            &db,
+            crate::store::sources::SOURCES_CHANNEL,
+            READ_EVERY,
+            &stop,
+            "read the looks at the cited pages",
+            || async {
+                refresh(store.as_ref(), &shelf).await;
+                Ok(())
+            },
+        )
+        .await;
+        return;
+    }
     loop {
         refresh(store.as_ref(), &shelf).await;
         tokio::select! {

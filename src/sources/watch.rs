@@ -147,6 +147,7 @@ pub async fn look(w: &Watching, shelf: &Shelf, notices: &Notices) {
             }
             if !reports.is_empty() {
                 super::shown::refresh(w.store.as_ref(), shelf).await;
+                w.store.tell_replicas().await;
             }
         }
         Err(e) => tracing::warn!(error = %e, "the sources' looks could not be kept"),

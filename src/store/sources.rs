@@ -38,10 +38,20 @@ pub struct SourceCheck {
     pub changed_at: Option<DateTime<Utc>>,
 }
 
+/// What the replica that looks says on the shared database when it has kept new looks.
+pub const SOURCES_CHANNEL: &str = "dossier_sources";
+
 /// Where the sources' looks are kept.
 #[async_trait::async_trait]
 pub trait SourceStore: Send + Sync {
     fn describe(&self) -> String;
+    /// The database replicas share, when the looks are kept there.
+    fn shared(&self) -> Option<&crate::store::postgres::Database> {
+        None
+    }
+    /// Tell every replica that new looks were kept (on [`SOURCES_CHANNEL`]), so each shows
+    /// them at once; nothing to do where only one process reads them.
+    async fn tell_replicas(&self) {}
     /// The looks of `topic`'s sources (every topic's when `None`), by topic and id.
     async fn checks(&self, topic: Option<&str>) -> Result<Vec<SourceCheck>, SourcesError>;
     /// Keep a source's latest look (replacing the one before).

@@ -18,14 +18,14 @@ use std::time::{Duration, Instant};
 
 /// What the fake archive was asked: when, what, and with which `Authorization`.
 #[derive(Clone, Debug)]
-struct Asked {
+pub(crate) struct Asked {
     at: Instant,
-    what: String,
+    pub(crate) what: String,
     auth: Option<String>,
 }
 
 #[derive(Clone, Default)]
-struct Wayback {
+pub(crate) struct Wayback {
     asked: Arc<Mutex<Vec<Asked>>>,
     /// Pages saved so far, by job id.
     jobs: Arc<Mutex<HashMap<String, (String, usize)>>>,
@@ -45,14 +45,14 @@ impl Wayback {
                 .map(str::to_owned),
         });
     }
-    fn asked(&self) -> Vec<Asked> {
+    pub(crate) fn asked(&self) -> Vec<Asked> {
         self.asked.lock().expect("lock").clone()
     }
 }
 
 /// The fake Wayback Machine: pages whose address holds `/kept` have a snapshot already;
 /// a page whose address holds `/unsaveable` makes a job that ends in `error`.
-async fn wayback() -> (Wayback, u16) {
+pub(crate) async fn wayback() -> (Wayback, u16) {
     let w = Wayback {
         busy_once: Arc::new(Mutex::new(true)),
         ..Default::default()

@@ -61,6 +61,7 @@ mod schema;
 #[cfg(feature = "discord")]
 mod serve;
 mod sources;
+mod sources_replicas;
 mod stores;
 #[cfg(feature = "matrix")]
 mod synapse;

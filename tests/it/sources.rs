@@ -31,7 +31,7 @@ fn article(words: impl Iterator<Item = String>) -> String {
 
 /// The fake origin: `looks` counts the looks so far (the edited page is rewritten on the
 /// second, the flaky one recovers), `hits` every request.
-async fn origin(looks: Arc<AtomicUsize>, hits: Arc<AtomicUsize>) -> u16 {
+pub(crate) async fn origin(looks: Arc<AtomicUsize>, hits: Arc<AtomicUsize>) -> u16 {
     let app = axum::Router::new().fallback(move |method: Method, uri: axum::http::Uri| {
         let (looks, hits) = (looks.clone(), hits.clone());
         async move {

@@ -49,6 +49,14 @@ impl SourceStore for PgSources {
         format!("PostgreSQL {}", self.db.name)
     }
 
+    fn shared(&self) -> Option<&Database> {
+        Some(&self.db)
+    }
+
+    async fn tell_replicas(&self) {
+        self.db.notify(SOURCES_CHANNEL).await;
+    }
+
     async fn checks(&self, topic: Option<&str>) -> Result<Vec<SourceCheck>, SourcesError> {
         let c = self.db.client().await.map_err(fail)?;
         let found = c
