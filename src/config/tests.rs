@@ -448,3 +448,48 @@ fn sources_are_not_watched_unless_asked_and_check_every_is_bounded() {
     let r = load_text("[sources]\ncheck_every = \"91d\"\n", &[]).unwrap_err();
     assert_eq!(r.diagnostics.len(), 1);
 }
+
+#[test]
+fn the_archive_is_the_wayback_machine_unless_named_and_its_keys_come_from_a_file() {
+    let c = load_text("", &[]).expect("valid");
+    assert_eq!(c.sources.archive, "https://web.archive.org");
+    assert_eq!(
+        c.sources.availability,
+        "https://archive.org/wayback/available"
+    );
+    assert!(c.sources.archive_keys.is_none());
+    assert_eq!(c.sources.archive_gap, std::time::Duration::from_secs(5));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let keys = dir.path().join("keys");
+    std::fs::write(&keys, "acc3ss:s3cret\n").expect("keys");
+    let text = format!(
+        "[sources]\narchive = \"http://127.0.0.1:8080/\"\navailability = \"http://127.0.0.1:8080/available\"\narchive_keys_file = \"{}\"\narchive_gap = \"250ms\"\n",
+        keys.display()
+    );
+    let c = load_text(&text, &[]).expect("valid");
+    assert_eq!(c.sources.archive, "http://127.0.0.1:8080");
+    assert_eq!(c.sources.availability, "http://127.0.0.1:8080/available");
+    assert_eq!(
+        c.sources.archive_keys.as_ref().map(|k| k.expose()),
+        Some("acc3ss:s3cret")
+    );
+    assert!(!format!("{c:?}").contains("s3cret"), "keys never printed");
+    assert_eq!(c.sources.archive_gap, std::time::Duration::from_millis(250));
+    std::fs::write(&keys, "just-one-part\n").expect("keys");
+    let r = load_text(
+        &format!(
+            "[sources]\narchive = \"ftp://x.example.org\"\narchive_gap = \"1ms\"\narchive_keys_file = \"{}\"\n",
+            keys.display()
+        ),
+        &[],
+    )
+    .unwrap_err();
+    let codes: Vec<(usize, &str)> = r.diagnostics.iter().map(|d| (d.line, d.code)).collect();
+    assert_eq!(
+        codes,
+        [(2, "bad-url"), (3, "bad-duration"), (4, "bad-value")],
+        "{}",
+        r.human()
+    );
+    assert!(!r.human().contains("just-one-part"), "{}", r.human());
+}

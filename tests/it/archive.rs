@@ -386,3 +386,56 @@ fn sources_archive_keeps_each_snapshot_in_the_card_as_dossier_and_every_surface_
         .expect("the sources page");
     assert!(page.contains("/web/20260312101500/https://gazette.example.org/kept/water-talks-resume\" rel=\"external noopener noreferrer\">archived 12 Mar 2026</a>"), "{page}");
 }
+
+#[test]
+fn a_snapshot_in_a_card_is_checked_with_file_line_and_column() {
+    let dir = small_tree();
+    let file = dir.path().join("river-treaty/sources.toml");
+    let good = std::fs::read_to_string(&file).expect("sources");
+    let bad = good
+        .replace(
+            "published = \"2026-03-15\"\n",
+            "published = \"2026-03-15\"\narchived = \"ftp://archive.example.org/x\"\narchived_on = \"2026-13-01\"\n",
+        )
+        .replace(
+            "accessed = \"2026-03-20\"\n",
+            "accessed = \"2026-03-20\"\narchived_on = \"2026-03-21\"\n",
+        );
+    std::fs::write(&file, &bad).expect("write");
+    let loaded = load(dir.path(), fixture_today());
+    let found: Vec<(usize, usize, &str)> = loaded
+        .report
+        .diagnostics
+        .iter()
+        .filter(|d| d.path.ends_with("sources.toml"))
+        .map(|d| (d.line, d.column, d.code))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (7, 12, "bad-url"),
+            (8, 15, "bad-date"),
+            (18, 15, "archived-on-alone")
+        ],
+        "{}",
+        human(&loaded, dir.path())
+    );
+    // A snapshot with its day is a valid card.
+    std::fs::write(
+        &file,
+        good.replace(
+            "published = \"2026-03-15\"\n",
+            "published = \"2026-03-15\"\narchived = \"https://web.archive.org/web/2026/https://gazette.example.org/water-talks-resume\"\narchived_on = \"2026\"\n",
+        ),
+    )
+    .expect("write");
+    let loaded = load(dir.path(), fixture_today());
+    assert!(
+        !loaded.report.has_errors(),
+        "{}",
+        human(&loaded, dir.path())
+    );
+    let s = &loaded.topics[0].sources[0];
+    let snap = s.archived.as_ref().expect("kept");
+    assert_eq!(snap.on.map(|d| d.to_string()).as_deref(), Some("2026"));
+}
