@@ -117,6 +117,16 @@ fn secure(url: &str) -> String {
     }
 }
 
+/// A snapshot's address as the archive gave it, when it is one a card can keep: `http` or
+/// `https` with a host, at most 2,000 characters (a hostile or broken archive's answer is
+/// refused here, not by the card's check, so one bad answer cannot hold back the others).
+fn snapshot_address(url: &str) -> Option<String> {
+    let url = secure(url.trim());
+    let parsed = url::Url::parse(&url).ok()?;
+    (url.len() <= 2000 && matches!(parsed.scheme(), "http" | "https") && parsed.host().is_some())
+        .then_some(url)
+}
+
 /// A JSON answer's field as text.
 fn text<'a>(v: &'a serde_json::Value, key: &str) -> Option<&'a str> {
     v.get(key).and_then(serde_json::Value::as_str)
@@ -202,7 +212,7 @@ impl Archive {
                 return None;
             }
             Some(Snapshot {
-                url: secure(text(c, "url")?),
+                url: snapshot_address(text(c, "url")?)?,
                 on: day_of(text(c, "timestamp")?)?,
             })
         });
@@ -255,10 +265,10 @@ impl Archive {
                     let Some(on) = day_of(ts) else {
                         return Ok(Err("Save Page Now's timestamp is not a date".into()));
                     };
-                    return Ok(Ok(Snapshot {
-                        url: secure(&format!("{base}/web/{ts}/{original}")),
-                        on,
-                    }));
+                    let Some(url) = snapshot_address(&format!("{base}/web/{ts}/{original}")) else {
+                        return Ok(Err("Save Page Now's snapshot is not a web address".into()));
+                    };
+                    return Ok(Ok(Snapshot { url, on }));
                 }
                 Some("error") => {
                     let why = text(&v, "message")
@@ -373,5 +383,21 @@ mod tests {
             secure("http://127.0.0.1:9/web/1/x"),
             "http://127.0.0.1:9/web/1/x"
         );
+    }
+
+    #[test]
+    fn only_a_web_address_of_sane_length_is_kept_as_a_snapshot() {
+        assert_eq!(
+            snapshot_address("http://web.archive.org/web/2026/https://a.example.org/"),
+            Some("https://web.archive.org/web/2026/https://a.example.org/".into())
+        );
+        for bad in [
+            "javascript:alert(1)",
+            "file:///etc/passwd",
+            "not a url",
+            &format!("https://web.archive.org/web/2026/{}", "a".repeat(2100)),
+        ] {
+            assert_eq!(snapshot_address(bad), None, "{bad}");
+        }
     }
 }
