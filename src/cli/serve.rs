@@ -258,7 +258,7 @@ fn sources_watch(
         fetcher: fetcher(config, config.sources.allow_private, "the sources' watcher")?,
         store: stores.sources.clone(),
         every: config.sources.check_every,
-        pace: crate::sources::check::Pace::default(),
+        pace: crate::sources::check::Pace::of(&config.sources),
         archiving,
     })
 }

@@ -97,7 +97,9 @@ fn run_check(mut args: CheckArgs) -> ExitCode {
             topic.as_deref(),
             &fetcher,
             store.as_ref(),
-            Pace::default(),
+            config
+                .as_ref()
+                .map_or_else(Pace::default, |c| Pace::of(&c.sources)),
             chrono::Utc::now(),
         )
         .await

@@ -289,18 +289,22 @@ impl ConfigCheck<'_> {
                 ),
             }
         }
-        if let Some(v) = &s.archive_gap {
+        for (key, value, into, unset) in [
+            ("archive_gap", &s.archive_gap, &mut out.archive_gap, "5s"),
+            ("host_gap", &s.host_gap, &mut out.host_gap, "2s"),
+        ] {
+            let Some(v) = value else { continue };
             let bounds = std::time::Duration::from_millis(50)..=std::time::Duration::from_secs(600);
             match crate::deadlines::parse(v.get_ref()) {
-                Some(d) if bounds.contains(&d) => out.archive_gap = d,
+                Some(d) if bounds.contains(&d) => *into = d,
                 _ => self.err(
                     v.span(),
                     "bad-duration",
                     format!(
-                        "`archive_gap = \"{}\"` is not a wait dossier can keep",
+                        "`{key} = \"{}\"` is not a wait dossier can keep",
                         v.get_ref().chars().take(40).collect::<String>()
                     ),
-                    "give it from \"50ms\" to \"10m\"; unset, it is \"5s\"",
+                    &format!("give it from \"50ms\" to \"10m\"; unset, it is \"{unset}\""),
                 ),
             }
         }

@@ -69,6 +69,8 @@ pub(super) struct RawSources {
     pub(super) archive_keys_file: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) archive_gap: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) host_gap: Option<Spanned<String>>,
 }
 
 /// `[newsdesk]`: how the topics' feeds are read.

@@ -459,11 +459,12 @@ fn the_archive_is_the_wayback_machine_unless_named_and_its_keys_come_from_a_file
     );
     assert!(c.sources.archive_keys.is_none());
     assert_eq!(c.sources.archive_gap, std::time::Duration::from_secs(5));
+    assert_eq!(c.sources.host_gap, std::time::Duration::from_secs(2));
     let dir = tempfile::tempdir().expect("tempdir");
     let keys = dir.path().join("keys");
     std::fs::write(&keys, "acc3ss:s3cret\n").expect("keys");
     let text = format!(
-        "[sources]\narchive = \"http://127.0.0.1:8080/\"\navailability = \"http://127.0.0.1:8080/available\"\narchive_keys_file = \"{}\"\narchive_gap = \"250ms\"\n",
+        "[sources]\narchive = \"http://127.0.0.1:8080/\"\navailability = \"http://127.0.0.1:8080/available\"\narchive_keys_file = \"{}\"\narchive_gap = \"250ms\"\nhost_gap = \"1s\"\n",
         keys.display()
     );
     let c = load_text(&text, &[]).expect("valid");
@@ -475,6 +476,7 @@ fn the_archive_is_the_wayback_machine_unless_named_and_its_keys_come_from_a_file
     );
     assert!(!format!("{c:?}").contains("s3cret"), "keys never printed");
     assert_eq!(c.sources.archive_gap, std::time::Duration::from_millis(250));
+    assert_eq!(c.sources.host_gap, std::time::Duration::from_secs(1));
     std::fs::write(&keys, "just-one-part\n").expect("keys");
     let r = load_text(
         &format!(

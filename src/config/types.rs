@@ -82,6 +82,8 @@ pub struct SourcesConfig {
     pub archive_keys: Option<Secret>,
     /// The least time between two requests to the archive (5 s unless set).
     pub archive_gap: std::time::Duration,
+    /// The least time between two requests to one cited site (2 s unless set).
+    pub host_gap: std::time::Duration,
 }
 
 /// The public Wayback Machine.
@@ -99,6 +101,7 @@ impl Default for SourcesConfig {
             availability: WAYBACK_AVAILABILITY.into(),
             archive_keys: None,
             archive_gap: std::time::Duration::from_secs(5),
+            host_gap: std::time::Duration::from_secs(2),
         }
     }
 }

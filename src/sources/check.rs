@@ -22,6 +22,16 @@ pub struct Pace {
     pub gap: Duration,
 }
 
+impl Pace {
+    /// Eight hosts at once, each host's requests `[sources] host_gap` apart.
+    pub fn of(config: &crate::config::SourcesConfig) -> Pace {
+        Pace {
+            gap: config.host_gap,
+            ..Pace::default()
+        }
+    }
+}
+
 impl Default for Pace {
     fn default() -> Self {
         Pace {
