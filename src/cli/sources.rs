@@ -8,7 +8,9 @@
 //!
 //! `dossier sources archive --config F [--topic T] [--limit N]`: for each source whose card
 //! keeps no snapshot, the web archive's snapshot (found, or taken now), written into the
-//! topic's `sources.toml` through the edit desk as dossier: checked, committed, logged.
+//! topic's `sources.toml` through the edit desk as dossier: checked, committed, logged. Exits 1
+//! when the cards refused snapshots the archive gave, 0 otherwise (a page the archive had no
+//! snapshot of is said, and asked for at the next run).
 
 use super::check::Format;
 use super::common::Common;
@@ -189,7 +191,6 @@ fn run_archive(args: ArchiveArgs) -> ExitCode {
         eprintln!("error: no topic `{t}` in {}", config.briefings.display());
         return ExitCode::from(2);
     }
-    let missing = archive::missing(&library, args.topic.as_deref(), args.limit);
     let wayback = match Archive::of(&config) {
         Ok(a) => a,
         Err(e) => {
@@ -197,6 +198,12 @@ fn run_archive(args: ArchiveArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let missing = archive::missing(
+        &library,
+        args.topic.as_deref(),
+        args.limit,
+        wayback.is_internal(),
+    );
     let runtime = match super::common::current_thread() {
         Ok(r) => r,
         Err(code) => return code,
@@ -211,15 +218,19 @@ fn run_archive(args: ArchiveArgs) -> ExitCode {
         let h = app.desk_handles(None);
         let (done, stopped) = archive::archive(&wayback, missing).await;
         let mut kept = Vec::new();
+        let mut refused = false;
         for (topic, list) in archive::to_keep(&done) {
             match desk.keep_snapshots(&h, &topic, &list).await {
                 Ok(ids) => kept.extend(ids.into_iter().map(|id| (topic.clone(), id))),
-                Err(e) => eprintln!("{topic}: the snapshots were not kept: {e}"),
+                Err(e) => {
+                    refused = true;
+                    eprintln!("{topic}: the snapshots were not kept: {e}");
+                }
             }
         }
-        Ok::<_, String>((done, stopped, kept))
+        Ok::<_, String>((done, stopped, kept, refused))
     });
-    let (done, stopped, kept) = match done {
+    let (done, stopped, kept, refused) = match done {
         Ok(d) => d,
         Err(e) => {
             eprintln!("error: {e}");
@@ -255,5 +266,9 @@ fn run_archive(args: ArchiveArgs) -> ExitCode {
             }
         }
     }
-    ExitCode::SUCCESS
+    if refused {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }

@@ -6,10 +6,13 @@
 use chrono::NaiveDate;
 use toml_edit::{DocumentMut, Item, value};
 
-/// A snapshot to keep: the source's id, the snapshot's address and the day it was taken.
+/// A snapshot to keep: the source's id, the page it is of, the snapshot's address and the day
+/// it was taken.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Kept {
     pub id: String,
+    /// The page's address: a source that cites another page by now is left alone.
+    pub page: String,
     pub url: String,
     pub on: NaiveDate,
 }
@@ -24,7 +27,8 @@ pub enum SnapshotEditError {
 }
 
 /// `text` with each of `kept` written into its source, and the ids written (a source that has
-/// a snapshot already, or is no longer in the card, is left as it is).
+/// a snapshot already, is no longer in the card, or cites another page by now, is left as it
+/// is).
 pub fn set(text: &str, kept: &[Kept]) -> Result<(String, Vec<String>), SnapshotEditError> {
     let mut doc = text
         .parse::<DocumentMut>()
@@ -41,7 +45,11 @@ pub fn set(text: &str, kept: &[Kept]) -> Result<(String, Vec<String>), SnapshotE
         if table.contains_key("archived") {
             continue;
         }
-        let Some(k) = kept.iter().find(|k| k.id == id) else {
+        let url = table.get("url").and_then(Item::as_str).map(str::trim);
+        let Some(k) = kept
+            .iter()
+            .find(|k| k.id == id && url == Some(k.page.as_str()))
+        else {
             continue;
         };
         table.insert("archived", value(k.url.as_str()));
@@ -78,6 +86,7 @@ archived_on = "2026-01-01"
     fn kept(id: &str) -> Kept {
         Kept {
             id: id.into(),
+            page: format!("https://example.org/{id}"),
             url: format!("https://web.archive.org/web/20260312101500/https://example.org/{id}"),
             on: NaiveDate::from_ymd_opt(2026, 3, 12).expect("date"),
         }
@@ -85,6 +94,16 @@ archived_on = "2026-01-01"
 
     #[test]
     fn a_snapshot_is_written_only_where_there_is_none_and_nothing_else_moves() {
+        let elsewhere = Kept {
+            page: "https://example.org/elsewhere".into(),
+            ..kept("a")
+        };
+        let (same, none) = set(CARD, &[elsewhere]).expect("set");
+        assert!(
+            none.is_empty(),
+            "a source citing another page by now is left alone"
+        );
+        assert_eq!(same, CARD);
         let (after, written) = set(CARD, &[kept("a"), kept("b"), kept("gone")]).expect("set");
         assert_eq!(written, vec!["a".to_owned()]);
         assert!(after.starts_with("# Every source once.\n"), "{after}");

@@ -3,8 +3,10 @@
 //! (`GET {availability}?url=…`, `archived_snapshots.closest`); when it has none, Save Page Now 2
 //! is asked to take one (`POST {archive}/save`, then `GET {archive}/save/status/{job}` until
 //! `success` or `error`), as the operator's account when keys are given
-//! (`Authorization: LOW access:secret`). One request at a time with a gap, never a burst; a
-//! `429` waits as long as it asks. Everything goes through `fetch` and its address policy.
+//! (`Authorization: LOW access:secret`, sent to Save Page Now only). One request at a time with a
+//! gap, never a burst; a `429` waits as long as it asks, up to ten minutes. Only the archive's
+//! own snapshot of the page asked for is kept. Everything goes through `fetch` and its
+//! address policy.
 
 use crate::fetch::client::{Answer, Fetcher};
 use crate::library::Library;
@@ -102,6 +104,21 @@ impl Archived {
 pub enum Stopped {
     #[error("the archive asked to wait {0} times in a row; the rest is left for the next pass")]
     Busy(u32),
+    #[error("the archive asked to wait {0}; the rest is left for the next pass")]
+    TooLong(String),
+}
+
+/// The longest a `429` is waited out within a pass; a longer wait ends the pass.
+pub const LONGEST_WAIT: Duration = Duration::from_secs(600);
+
+/// A page to give a snapshot: where the card cites it, and the day before which no snapshot
+/// shows what was cited (its `published` day, when the card gives one).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Page {
+    pub topic: String,
+    pub id: String,
+    pub url: String,
+    pub not_before: Option<NaiveDate>,
 }
 
 /// The day of a Wayback timestamp ("20260312101500").
@@ -117,14 +134,37 @@ fn secure(url: &str) -> String {
     }
 }
 
-/// A snapshot's address as the archive gave it, when it is one a card can keep: `http` or
-/// `https` with a host, at most 2,000 characters (a hostile or broken archive's answer is
-/// refused here, not by the card's check, so one bad answer cannot hold back the others).
-fn snapshot_address(url: &str) -> Option<String> {
-    let url = secure(url.trim());
-    let parsed = url::Url::parse(&url).ok()?;
-    (url.len() <= 2000 && matches!(parsed.scheme(), "http" | "https") && parsed.host().is_some())
-        .then_some(url)
+/// A snapshot's address as the archive gave it, when it is one a card can keep (a hostile or
+/// broken archive's answer is refused here, not by the card's check, so one bad answer cannot
+/// hold back the others): on the archive's own host, `/web/<timestamp>/` followed by an
+/// address on the page's host, at most 500 characters, with no control character or space,
+/// and as the URL parser writes it.
+fn snapshot_address(url: &str, archive_host: &str, page: &str) -> Option<String> {
+    let raw = secure(url.trim());
+    if raw.len() > 500 || raw.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return None;
+    }
+    let parsed = url::Url::parse(&raw).ok()?;
+    let page_host = url::Url::parse(page).ok()?.host_str()?.to_ascii_lowercase();
+    let rest = parsed.path().strip_prefix("/web/")?;
+    let (timestamp, original) = rest.split_once('/')?;
+    let original_host = url::Url::parse(original)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_ascii_lowercase));
+    let same_site = |h: &str| {
+        h == page_host
+            || h.strip_prefix("www.") == Some(page_host.as_str())
+            || page_host.strip_prefix("www.") == Some(h)
+    };
+    let ok = matches!(parsed.scheme(), "http" | "https")
+        && parsed
+            .host_str()
+            .is_some_and(|h| h.eq_ignore_ascii_case(archive_host))
+        && !timestamp.is_empty()
+        && timestamp.len() <= 14
+        && timestamp.chars().all(|c| c.is_ascii_digit())
+        && original_host.is_some_and(|h| same_site(&h));
+    ok.then(|| parsed.to_string())
 }
 
 /// A JSON answer's field as text.
@@ -133,6 +173,14 @@ fn text<'a>(v: &'a serde_json::Value, key: &str) -> Option<&'a str> {
 }
 
 impl Archive {
+    /// The host snapshots are kept on (`[sources] archive`'s).
+    fn host(&self) -> String {
+        url::Url::parse(&self.archive)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+            .unwrap_or_default()
+    }
+
     /// The archive `[sources]` names, asked under its address policy, as the operator's
     /// account when it gave keys.
     pub fn of(config: &crate::config::Config) -> Result<Archive, String> {
@@ -157,23 +205,38 @@ impl Archive {
         })
     }
 
+    /// Whether the archive is on this machine or the private network (then it may be told of
+    /// pages there).
+    pub fn is_internal(&self) -> bool {
+        internal(&self.archive)
+    }
+
     fn authorization(&self) -> Option<String> {
         self.keys.as_ref().map(|k| format!("LOW {k}"))
     }
 
     /// One request, after the gap, waiting out `429`s (as long as each asks, or
-    /// [`ArchivePace::busy`]) up to [`ArchivePace::busy_tries`] times.
+    /// [`ArchivePace::busy`]; longer than [`LONGEST_WAIT`] ends the pass) up to
+    /// [`ArchivePace::busy_tries`] times. The keys go only with Save Page Now's requests
+    /// (`signed`): the availability API needs none.
     async fn ask(
         &self,
         url: &str,
         form: Option<&[(&str, &str)]>,
+        signed: bool,
     ) -> Result<Result<Answer, String>, Stopped> {
-        let auth = self.authorization();
-        for _ in 0..self.pace.busy_tries {
+        let auth = self.authorization().filter(|_| signed);
+        for attempt in 1..=self.pace.busy_tries {
             tokio::time::sleep(self.pace.gap).await;
             match self.fetcher.call(url, form, auth.as_deref()).await {
                 Ok(a) if a.status == 429 => {
                     let wait = a.retry_after.unwrap_or(self.pace.busy);
+                    if wait > LONGEST_WAIT {
+                        return Err(Stopped::TooLong(crate::deadlines::describe(wait)));
+                    }
+                    if attempt == self.pace.busy_tries {
+                        break;
+                    }
                     tracing::info!(wait = ?wait, "the archive asks to wait");
                     tokio::time::sleep(wait).await;
                 }
@@ -184,14 +247,19 @@ impl Archive {
         Err(Stopped::Busy(self.pace.busy_tries))
     }
 
-    /// The archive's closest snapshot of `page` that answered 2xx, if it has one.
-    pub async fn available(&self, page: &str) -> Result<Result<Option<Snapshot>, String>, Stopped> {
+    /// The archive's closest snapshot of `page` that answered 2xx and was taken on or after
+    /// `not_before`, if it has one.
+    pub async fn available(
+        &self,
+        page: &str,
+        not_before: Option<NaiveDate>,
+    ) -> Result<Result<Option<Snapshot>, String>, Stopped> {
         let mut url = match url::Url::parse(&self.availability) {
             Ok(u) => u,
             Err(e) => return Ok(Err(format!("the availability address: {e}"))),
         };
         url.query_pairs_mut().append_pair("url", page);
-        let answer = match self.ask(url.as_str(), None).await? {
+        let answer = match self.ask(url.as_str(), None, false).await? {
             Ok(a) => a,
             Err(e) => return Ok(Err(e)),
         };
@@ -212,10 +280,11 @@ impl Archive {
                 return None;
             }
             Some(Snapshot {
-                url: snapshot_address(text(c, "url")?)?,
+                url: snapshot_address(text(c, "url")?, &self.host(), page)?,
                 on: day_of(text(c, "timestamp")?)?,
             })
         });
+        let found = found.filter(|s| not_before.is_none_or(|d| s.on >= d));
         Ok(Ok(found))
     }
 
@@ -223,7 +292,7 @@ impl Archive {
     pub async fn save(&self, page: &str) -> Result<Result<Snapshot, String>, Stopped> {
         let base = self.archive.trim_end_matches('/');
         let form = [("url", page), ("skip_first_archive", "1")];
-        let answer = match self.ask(&format!("{base}/save"), Some(&form)).await? {
+        let answer = match self.ask(&format!("{base}/save"), Some(&form), true).await? {
             Ok(a) => a,
             Err(e) => return Ok(Err(e)),
         };
@@ -249,8 +318,14 @@ impl Archive {
         let status = format!("{base}/save/status/{job}");
         let began = tokio::time::Instant::now();
         loop {
+            if began.elapsed() >= self.pace.give_up {
+                return Ok(Err(format!(
+                    "Save Page Now had not finished after {}; asked again at the next pass",
+                    crate::deadlines::describe(self.pace.give_up)
+                )));
+            }
             tokio::time::sleep(self.pace.poll.saturating_sub(self.pace.gap)).await;
-            let answer = match self.ask(&status, None).await? {
+            let answer = match self.ask(&status, None, true).await? {
                 Ok(a) => a,
                 Err(e) => return Ok(Err(e)),
             };
@@ -265,7 +340,11 @@ impl Archive {
                     let Some(on) = day_of(ts) else {
                         return Ok(Err("Save Page Now's timestamp is not a date".into()));
                     };
-                    let Some(url) = snapshot_address(&format!("{base}/web/{ts}/{original}")) else {
+                    let Some(url) = snapshot_address(
+                        &format!("{base}/web/{ts}/{original}"),
+                        &self.host(),
+                        page,
+                    ) else {
                         return Ok(Err("Save Page Now's snapshot is not a web address".into()));
                     };
                     return Ok(Ok(Snapshot { url, on }));
@@ -279,20 +358,19 @@ impl Archive {
                         crate::text::truncate_words(why, 200)
                     )));
                 }
-                _ if began.elapsed() >= self.pace.give_up => {
-                    return Ok(Err(format!(
-                        "Save Page Now had not finished after {}; asked again at the next pass",
-                        crate::deadlines::describe(self.pace.give_up)
-                    )));
-                }
                 _ => {}
             }
         }
     }
 
-    /// A snapshot of `page`: the one the archive has, or one taken now.
-    pub async fn snapshot(&self, page: &str) -> Result<Outcome, Stopped> {
-        let found = self.available(page).await?;
+    /// A snapshot of `page`: the one the archive has (taken on or after `not_before`), or
+    /// one taken now.
+    pub async fn snapshot(
+        &self,
+        page: &str,
+        not_before: Option<NaiveDate>,
+    ) -> Result<Outcome, Stopped> {
+        let found = self.available(page, not_before).await?;
         if let Ok(Some(s)) = found {
             return Ok(Outcome::Found(s));
         }
@@ -309,34 +387,58 @@ impl Archive {
 }
 
 /// The sources of `lib`'s topics (only `topic`'s when given) whose card keeps no snapshot, at
-/// most `limit`, in topic and card order: (topic, id, url).
-pub fn missing(lib: &Library, topic: Option<&str>, limit: usize) -> Vec<(String, String, String)> {
+/// most `limit`, in topic and card order. Unless the archive itself is on this machine or the
+/// private network (`internal_archive`), a page at a loopback, private or link-local address
+/// written as such is left out: a public archive cannot reach it, and should not be told of it.
+pub fn missing(
+    lib: &Library,
+    topic: Option<&str>,
+    limit: usize,
+    internal_archive: bool,
+) -> Vec<Page> {
     lib.topics()
         .iter()
         .filter(|t| topic.is_none_or(|id| id == t.id))
         .flat_map(|t| {
             t.sources
                 .iter()
-                .filter(|s| s.archived.is_none())
-                .map(|s| (t.id.clone(), s.id.clone(), s.url.clone()))
+                .filter(|s| s.archived.is_none() && (internal_archive || !internal(&s.url)))
+                .map(|s| Page {
+                    topic: t.id.clone(),
+                    id: s.id.clone(),
+                    url: s.url.clone(),
+                    not_before: s.published.map(|d| d.first_day()),
+                })
         })
         .take(limit)
         .collect()
 }
 
-/// Ask the archive for a snapshot of each source of `missing`, one after another; what became
-/// of each, and why the pass stopped early, if it did.
-pub async fn archive(
-    archive: &Archive,
-    missing: Vec<(String, String, String)>,
-) -> (Vec<Archived>, Option<Stopped>) {
-    let mut out = Vec::with_capacity(missing.len());
-    for (topic, id, url) in missing {
-        match archive.snapshot(&url).await {
+/// Whether `url` names a loopback, private or link-local address literally.
+fn internal(url: &str) -> bool {
+    let Some(host) = url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host().map(|h| h.to_owned()))
+    else {
+        return false;
+    };
+    match host {
+        url::Host::Ipv4(ip) => crate::fetch::address::not_public(ip.into()).is_some(),
+        url::Host::Ipv6(ip) => crate::fetch::address::not_public(ip.into()).is_some(),
+        url::Host::Domain(d) => d.eq_ignore_ascii_case("localhost"),
+    }
+}
+
+/// Ask the archive for a snapshot of each of `pages`, one after another; what became of each,
+/// and why the pass stopped early, if it did.
+pub async fn archive(archive: &Archive, pages: Vec<Page>) -> (Vec<Archived>, Option<Stopped>) {
+    let mut out = Vec::with_capacity(pages.len());
+    for p in pages {
+        match archive.snapshot(&p.url, p.not_before).await {
             Ok(outcome) => out.push(Archived {
-                topic,
-                id,
-                url,
+                topic: p.topic,
+                id: p.id,
+                url: p.url,
                 outcome,
             }),
             Err(stopped) => return (out, Some(stopped)),
@@ -352,6 +454,7 @@ pub fn to_keep(done: &[Archived]) -> Vec<(String, Vec<crate::edit::snapshots::Ke
         let Some(s) = a.snapshot() else { continue };
         let kept = crate::edit::snapshots::Kept {
             id: a.id.clone(),
+            page: a.url.clone(),
             url: s.url.clone(),
             on: s.on,
         };
@@ -386,18 +489,30 @@ mod tests {
     }
 
     #[test]
-    fn only_a_web_address_of_sane_length_is_kept_as_a_snapshot() {
+    fn only_the_archives_own_snapshot_of_the_page_is_kept() {
+        let page = "https://a.example.org/news/1";
+        let keep = |u: &str| snapshot_address(u, "web.archive.org", page);
         assert_eq!(
-            snapshot_address("http://web.archive.org/web/2026/https://a.example.org/"),
-            Some("https://web.archive.org/web/2026/https://a.example.org/".into())
+            keep("http://web.archive.org/web/20260312101500/https://a.example.org/news/1"),
+            Some("https://web.archive.org/web/20260312101500/https://a.example.org/news/1".into())
         );
+        assert!(keep("https://web.archive.org/web/2026/http://www.a.example.org/news/1").is_some());
         for bad in [
             "javascript:alert(1)",
             "file:///etc/passwd",
             "not a url",
-            &format!("https://web.archive.org/web/2026/{}", "a".repeat(2100)),
+            "https://evil.example/login",
+            "https://evil.example/web/20260312101500/https://a.example.org/news/1",
+            "https://web.archive.org/web/20260312101500/https://evil.example/",
+            "https://web.archive.org/web/latest/https://a.example.org/news/1",
+            "https://web.archive.org/save/https://a.example.org/news/1",
+            "https://web.archive.org/web/2026/https://a.example.org/x\n[Verify](https://evil.example",
+            &format!(
+                "https://web.archive.org/web/2026/https://a.example.org/{}",
+                "a".repeat(600)
+            ),
         ] {
-            assert_eq!(snapshot_address(bad), None, "{bad}");
+            assert_eq!(keep(bad), None, "{bad}");
         }
     }
 }

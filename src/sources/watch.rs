@@ -3,8 +3,8 @@
 //! by one replica at a time (the caller runs it under the service's lease); the moderators
 //! hear once of a page gone, changed since it was cited, or back. Then the pages the cards keep
 //! no snapshot of are given one (found in the web archive, or taken now), a few each look,
-//! and written into the cards through the desk as dossier; a page the archive could not give
-//! one of is asked for again a day later.
+//! and written into the cards through the desk as dossier; a page asked for whose snapshot was
+//! not kept (none given, or the cards refused it) is asked for again a day later.
 
 use super::archive::{Archive, archive, missing, to_keep};
 use super::check::{Pace, Report, Told, check_due};
@@ -54,11 +54,11 @@ impl Archiving {
         let lib = shelf.snapshot();
         let missing: Vec<_> = {
             let tried = self.tried.lock().unwrap_or_else(|e| e.into_inner());
-            missing(&lib, None, usize::MAX)
+            missing(&lib, None, usize::MAX, self.archive.is_internal())
                 .into_iter()
-                .filter(|(_, _, url)| {
+                .filter(|p| {
                     tried
-                        .get(url)
+                        .get(&p.url)
                         .is_none_or(|at| at.elapsed() >= ARCHIVE_AGAIN_AFTER)
                 })
                 .take(ARCHIVED_PER_LOOK)
@@ -69,8 +69,10 @@ impl Archiving {
         }
         let (done, stopped) = archive(&self.archive, missing).await;
         {
+            // Every page asked for waits a day before it is asked for again: one the archive
+            // gave no snapshot of, and one whose snapshot the cards could not keep.
             let mut tried = self.tried.lock().unwrap_or_else(|e| e.into_inner());
-            for a in done.iter().filter(|a| a.snapshot().is_none()) {
+            for a in &done {
                 tried.insert(a.url.clone(), tokio::time::Instant::now());
             }
         }
@@ -115,6 +117,14 @@ pub fn notice(r: &Report) -> Option<Notice> {
             format!(
                 "{}\nIts text differs from what it said when first seen by more than a small share of its words. Check that it still says what the cards rest on it for.",
                 r.url
+            ),
+        ),
+        Told::Moved => (
+            format!("A cited page moved: {}/{}", r.topic, r.id),
+            format!(
+                "{}\nnow redirects for good to {}. Answers say so beside the citation; if the new address is the same article, cite it instead.",
+                r.url,
+                r.moved_to.as_deref().unwrap_or("another address")
             ),
         ),
         Told::Back => (
@@ -165,7 +175,12 @@ pub async fn run(w: Arc<Watching>, shelf: Arc<Shelf>, notices: Notices, stop: Ca
             _ = stop.cancelled() => return,
             _ = tokio::time::sleep(wait) => {}
         }
-        look(&w, &shelf, &notices).await;
+        // A look (and its archive pass) ends with the task: at shutdown, or when the lease
+        // goes to another replica.
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = look(&w, &shelf, &notices) => {}
+        }
         wait = LOOK_EVERY;
     }
 }
