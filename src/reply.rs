@@ -100,12 +100,12 @@ pub struct Aside<'a> {
 }
 
 impl Citation {
-    /// Where a reader is sent: the snapshot of a page gone (when there is one), the new
-    /// address of a page moved, the cited address otherwise.
+    /// Where a reader is sent: the snapshot of a page gone (when there is one), the cited
+    /// address otherwise (a page that moved keeps it: its new address is said beside it, since
+    /// a lapsed domain redirects everything to whoever bought it).
     pub fn link(&self) -> &str {
-        match (&self.offline_since, &self.archived, &self.moved_to) {
-            (Some(_), Some(snapshot), _) => snapshot,
-            (None, _, Some(new)) => new,
+        match (&self.offline_since, &self.archived) {
+            (Some(_), Some(snapshot)) => snapshot,
             _ => &self.url,
         }
     }
@@ -123,10 +123,10 @@ impl Citation {
             out.push(Aside { text, link: None });
             return out;
         }
-        if self.moved_to.is_some() {
+        if let Some(new) = &self.moved_to {
             out.push(Aside {
-                text: "moved from the cited address".into(),
-                link: Some(&self.url),
+                text: "moved".into(),
+                link: Some(new),
             });
         }
         if let Some(snapshot) = &self.archived {

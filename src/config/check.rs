@@ -278,7 +278,13 @@ impl ConfigCheck<'_> {
         ] {
             let Some(v) = value else { continue };
             match url::Url::parse(v.get_ref().trim()) {
-                Ok(u) if matches!(u.scheme(), "https" | "http") && u.host().is_some() => {
+                // A host as cards need one (a dot, or localhost), so the snapshots it gives
+                // pass the cards' check.
+                Ok(u)
+                    if matches!(u.scheme(), "https" | "http")
+                        && u.host_str()
+                            .is_some_and(|h| h.contains('.') || h == "localhost") =>
+                {
                     *into = v.get_ref().trim().trim_end_matches('/').to_owned();
                 }
                 _ => self.err(
@@ -314,7 +320,19 @@ impl ConfigCheck<'_> {
                     !a.trim().is_empty() && !b.trim().is_empty()
                 }) && !t.trim().contains(char::is_whitespace) =>
                 {
-                    out.archive_keys = Some(Secret::new(t.trim()));
+                    let local = url::Url::parse(&out.archive).ok().is_some_and(|u| {
+                        matches!(u.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"))
+                    });
+                    if out.archive.starts_with("http://") && !local {
+                        self.err(
+                            f.span(),
+                            "insecure",
+                            "the archive keys would go over plain http".into(),
+                            "give the archive an https:// address, or drop the keys",
+                        );
+                    } else {
+                        out.archive_keys = Some(Secret::new(t.trim()));
+                    }
                 }
                 Ok(_) => self.err(
                     f.span(),

@@ -494,4 +494,24 @@ fn the_archive_is_the_wayback_machine_unless_named_and_its_keys_come_from_a_file
         r.human()
     );
     assert!(!r.human().contains("just-one-part"), "{}", r.human());
+    // Keys never go over plain http to an archive off this machine.
+    std::fs::write(&keys, "acc3ss:s3cret\n").expect("keys");
+    let r = load_text(
+        &format!(
+            "[sources]\narchive = \"http://archive.example.org\"\narchive_keys_file = \"{}\"\n",
+            keys.display()
+        ),
+        &[],
+    )
+    .unwrap_err();
+    let codes: Vec<&str> = r.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, ["insecure"], "{}", r.human());
+    assert!(!r.human().contains("s3cret"), "{}", r.human());
+    let r = load_text("[sources]\narchive = \"https://archive\"\n", &[]).unwrap_err();
+    assert_eq!(
+        r.diagnostics[0].code,
+        "bad-url",
+        "a host cards would refuse: {}",
+        r.human()
+    );
 }

@@ -15,8 +15,8 @@ use crate::store::edits::Entry;
 use std::path::Path;
 
 impl Desk {
-    /// Revert the newest edit from chat that is not yet undone: the asker's own, or anyone's
-    /// when `admin`.
+    /// Revert the newest edit from chat that is not yet undone: the asker's own, dossier's own
+    /// snapshots, or anyone's when `admin`.
     pub async fn undo(&self, h: &Handles<'_>, by: &Author, admin: bool) -> Reply {
         let last = self.log().last_undoable().await;
         let edit = match last {
@@ -26,7 +26,10 @@ impl Desk {
             }
             Err(e) => return log_failed(&e, "reading the edit log"),
         };
-        if !admin && (edit.by.platform != by.platform || edit.by.id != by.id) {
+        // Snapshots dossier kept itself are anyone's to undo, so they never stand between a
+        // moderator and their own last edit.
+        let dossiers = edit.action == crate::store::edits::Logged::Snapshots;
+        if !admin && !dossiers && (edit.by.platform != by.platform || edit.by.id != by.id) {
             return user_error(
                 "That edit is someone else's",
                 format!(

@@ -209,7 +209,16 @@ fn push_url(out: &mut String, url: &str) {
         match c {
             '(' => out.push_str("%28"),
             ')' => out.push_str("%29"),
-            ' ' => out.push_str("%20"),
+            '[' => out.push_str("%5B"),
+            ']' => out.push_str("%5D"),
+            '<' => out.push_str("%3C"),
+            '>' => out.push_str("%3E"),
+            c if c.is_whitespace() || c.is_control() => {
+                let mut buf = [0u8; 4];
+                for b in c.encode_utf8(&mut buf).bytes() {
+                    out.push_str(&format!("%{b:02X}"));
+                }
+            }
             c => out.push(c),
         }
     }
@@ -223,7 +232,7 @@ fn push_cite_links(out: &mut String, cites: &[u32], all: &[Citation]) {
             first = false;
         }
         let _ = write!(out, "[\\[{}\\]](", c.n);
-        push_url(out, &c.url);
+        push_url(out, c.link());
         out.push(')');
     }
 }
@@ -436,7 +445,7 @@ pub fn render(reply: &Reply) -> Message {
                 limits::BUTTON_LABEL,
             )
             .into_owned(),
-            url: c.url.clone(),
+            url: c.link().to_owned(),
         });
     }
     if let Some(url) = link {

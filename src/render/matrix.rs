@@ -57,7 +57,7 @@ fn cites_html(ns: &[u32], all: &[Citation]) -> String {
         .map(|c| {
             format!(
                 "<sup><a href=\"{}\">[{}]</a></sup>",
-                escape_html(&c.url),
+                escape_html(c.link()),
                 c.n
             )
         })

@@ -51,6 +51,8 @@ pub enum Told {
     Changed,
     /// It answers again after being gone.
     Back,
+    /// It moved for good to another address.
+    Moved,
 }
 
 /// One source after its look, as `sources check` reports it.
@@ -170,6 +172,8 @@ fn judged(
         Some(Told::Back)
     } else if changed_at.is_some() && last.and_then(|l| l.changed_at).is_none() {
         Some(Told::Changed)
+    } else if status == Status::Moved && was.is_some_and(|w| w != Status::Moved) {
+        Some(Told::Moved)
     } else {
         None
     };

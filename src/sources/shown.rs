@@ -37,7 +37,15 @@ pub fn looks(checks: &[SourceCheck]) -> Looks {
 pub async fn refresh(store: &dyn SourceStore, shelf: &Shelf) -> bool {
     let read = tokio::time::timeout(Duration::from_secs(5), store.checks(None)).await;
     match read {
-        Ok(Ok(checks)) => shelf.show_looks(looks(&checks)).is_some(),
+        Ok(Ok(checks)) => match shelf.show_looks(looks(&checks)) {
+            Some(old) => {
+                // The library replaced is freed off the answering threads, once the answers
+                // still reading it are done.
+                tokio::task::spawn_blocking(move || drop(old));
+                true
+            }
+            None => false,
+        },
         Ok(Err(e)) => {
             tracing::warn!(error = %e, "the looks at the cited pages could not be read");
             false

@@ -432,6 +432,11 @@ pub(super) fn line_of(text: &str, offset: usize) -> usize {
 pub(super) fn check_url(v: &mut Validator, f: &File, url: &Text) {
     let raw = url.get_ref().trim();
     let problem = match url::Url::parse(raw) {
+        // The parser drops tabs and line breaks silently; an address that holds one is not
+        // what a reader would be sent to.
+        _ if raw.chars().any(|c| c.is_control() || c.is_whitespace()) => {
+            Some("the address holds a space or a control character".to_owned())
+        }
         Ok(u) if !matches!(u.scheme(), "http" | "https") => {
             Some(format!("`{raw}` is not an http(s) URL"))
         }
