@@ -97,9 +97,23 @@ fn main() {
         &briefings,
     );
     let file = briefings.join("river-treaty/sources.toml");
-    let mut text = std::fs::read_to_string(&file).expect("sources.toml");
+    // The fixture's two sources (cited by its cards) become the first two pages of the first
+    // host, so every one of the 1,000 pages is on this machine and no name is looked up.
+    let mut text = std::fs::read_to_string(&file)
+        .expect("sources.toml")
+        .replace(
+            "https://gazette.example.org/water-talks-resume",
+            &format!("http://127.0.0.1:{port}/p/0"),
+        )
+        .replace(
+            "https://mfa.northland.example/statements/long-river",
+            &format!("http://127.0.0.1:{port}/p/1"),
+        );
     for host in 1..=HOSTS {
         for p in 0..PAGES {
+            if host == 1 && p < 2 {
+                continue;
+            }
             text.push_str(&format!(
                 "\n[[source]]\nid = \"h{host}-p{p}\"\ntitle = \"[Page {p} of host {host}]\"\npublisher = \"Origin {host}\"\nurl = \"http://127.0.0.{host}:{port}/p/{p}\"\nkind = \"news\"\n"
             ));

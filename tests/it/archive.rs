@@ -69,8 +69,8 @@ pub(crate) async fn wayback() -> (Wayback, u16) {
                 "archived_snapshots": {"closest": {
                     "status": "200",
                     "available": true,
-                    "url": format!("http://127.0.0.1:{port}/web/20260312101500/{url}"),
-                    "timestamp": "20260312101500"
+                    "url": format!("http://127.0.0.1:{port}/web/20260316101500/{url}"),
+                    "timestamp": "20260316101500"
                 }}
             }))
         } else {
@@ -142,38 +142,41 @@ fn archive(port: u16, allow_private: bool) -> Archive {
     }
 }
 
+fn page(id: &str, url: &str, not_before: Option<&str>) -> dossier::sources::archive::Page {
+    dossier::sources::archive::Page {
+        topic: "t".into(),
+        id: id.into(),
+        url: url.into(),
+        not_before: not_before.map(|d| d.parse().expect("a date")),
+    }
+}
+
 #[test]
 fn the_archive_is_asked_for_a_snapshot_first_then_to_take_one_within_its_limits() {
     runtime().block_on(async {
         let (w, port) = wayback().await;
         let a = archive(port, true);
         let pages = vec![
-            (
-                "t".to_owned(),
-                "kept".to_owned(),
-                "https://news.example.org/kept".to_owned(),
-            ),
-            (
-                "t".to_owned(),
-                "fresh".to_owned(),
-                "https://news.example.org/fresh".to_owned(),
-            ),
-            (
-                "t".to_owned(),
-                "broken".to_owned(),
-                "https://news.example.org/unsaveable".to_owned(),
+            page("kept", "https://news.example.org/kept", None),
+            page("fresh", "https://news.example.org/fresh", None),
+            page("broken", "https://news.example.org/unsaveable", None),
+            // Its snapshot was taken before it was published: not what was cited.
+            page(
+                "later",
+                "https://news.example.org/kept/later",
+                Some("2026-06-01"),
             ),
         ];
         let (done, stopped) = dossier::sources::archive::archive(&a, pages).await;
         assert!(stopped.is_none());
-        assert_eq!(done.len(), 3);
+        assert_eq!(done.len(), 4);
         // A snapshot the archive had: found, and nothing saved.
         match &done[0].outcome {
             Outcome::Found(s) => {
-                assert_eq!(s.on.to_string(), "2026-03-12");
+                assert_eq!(s.on.to_string(), "2026-03-16");
                 assert!(
                     s.url
-                        .ends_with("/web/20260312101500/https://news.example.org/kept"),
+                        .ends_with("/web/20260316101500/https://news.example.org/kept"),
                     "{}",
                     s.url
                 );
@@ -191,6 +194,10 @@ fn the_archive_is_asked_for_a_snapshot_first_then_to_take_one_within_its_limits(
                 );
                 assert_eq!(s.on.to_string(), "2026-12-07");
             }
+            other => panic!("{other:?}"),
+        }
+        match &done[3].outcome {
+            Outcome::Saved(s) => assert_eq!(s.on.to_string(), "2026-12-07"),
             other => panic!("{other:?}"),
         }
         // A job that ends in error: no snapshot, and why.
@@ -212,6 +219,10 @@ fn the_archive_is_asked_for_a_snapshot_first_then_to_take_one_within_its_limits(
                 "available https://news.example.org/unsaveable",
                 "save https://news.example.org/unsaveable",
                 "status spn2-2",
+                "available https://news.example.org/kept/later",
+                "save https://news.example.org/kept/later",
+                "status spn2-3",
+                "status spn2-3",
             ]
         );
         // Never a burst: every request at least the gap after the one before; the 429's
@@ -229,13 +240,16 @@ fn the_archive_is_asked_for_a_snapshot_first_then_to_take_one_within_its_limits(
             asked[3].at - asked[2].at >= Duration::from_secs(1),
             "the 429 was waited out"
         );
-        // As the operator's account, on every request.
-        assert!(
-            asked
-                .iter()
-                .all(|a| a.auth.as_deref() == Some("LOW acc3ss:s3cret")),
-            "{asked:?}"
-        );
+        // As the operator's account, to Save Page Now only: the availability API needs none.
+        for a in &asked {
+            let signed = !a.what.starts_with("available ");
+            assert_eq!(
+                a.auth.as_deref(),
+                signed.then_some("LOW acc3ss:s3cret"),
+                "{}",
+                a.what
+            );
+        }
     });
 }
 
@@ -244,11 +258,7 @@ fn without_leave_the_archive_on_a_private_address_is_never_asked() {
     runtime().block_on(async {
         let (w, port) = wayback().await;
         let a = archive(port, false);
-        let pages = vec![(
-            "t".to_owned(),
-            "x".to_owned(),
-            "https://news.example.org/x".to_owned(),
-        )];
+        let pages = vec![page("x", "https://news.example.org/x", None)];
         let (done, _) = dossier::sources::archive::archive(&a, pages).await;
         match &done[0].outcome {
             Outcome::Failed { why } => assert!(why.contains("loopback"), "{why}"),
@@ -323,7 +333,7 @@ fn sources_archive_keeps_each_snapshot_in_the_card_as_dossier_and_every_surface_
     let card = std::fs::read_to_string(root.join("river-treaty/sources.toml")).expect("card");
     assert!(
         card.contains(&format!(
-            "archived = \"http://127.0.0.1:{port}/web/20260312101500/https://gazette.example.org/kept/water-talks-resume\"\narchived_on = \"2026-03-12\"\n"
+            "archived = \"http://127.0.0.1:{port}/web/20260316101500/https://gazette.example.org/kept/water-talks-resume\"\narchived_on = \"2026-03-16\"\n"
         )),
         "{card}"
     );
@@ -352,7 +362,7 @@ fn sources_archive_keeps_each_snapshot_in_the_card_as_dossier_and_every_surface_
     let asked = dossier(&["ask", "--briefings", root_s, "sources"]);
     let said = String::from_utf8_lossy(&asked.stdout);
     assert!(
-        said.contains("archived 12 Mar 2026: http://127.0.0.1:"),
+        said.contains("archived 16 Mar 2026: http://127.0.0.1:"),
         "{said}"
     );
     assert!(
@@ -384,7 +394,7 @@ fn sources_archive_keeps_each_snapshot_in_the_card_as_dossier_and_every_surface_
     let page = std::fs::read_to_string(site.join("t/river-treaty/sources/index.html"))
         .or_else(|_| std::fs::read_to_string(site.join("t/river-treaty/sources.html")))
         .expect("the sources page");
-    assert!(page.contains("/web/20260312101500/https://gazette.example.org/kept/water-talks-resume\" rel=\"external noopener noreferrer\">archived 12 Mar 2026</a>"), "{page}");
+    assert!(page.contains("/web/20260316101500/https://gazette.example.org/kept/water-talks-resume\" rel=\"external noopener noreferrer\">archived 16 Mar 2026</a>"), "{page}");
 }
 
 #[test]
@@ -438,4 +448,63 @@ fn a_snapshot_in_a_card_is_checked_with_file_line_and_column() {
     let s = &loaded.topics[0].sources[0];
     let snap = s.archived.as_ref().expect("kept");
     assert_eq!(snap.on.map(|d| d.to_string()).as_deref(), Some("2026"));
+}
+
+#[test]
+fn the_archive_keys_never_follow_a_redirect_to_another_host() {
+    runtime().block_on(async {
+        let seen: Arc<Mutex<Vec<Option<String>>>> = Arc::default();
+        let log = seen.clone();
+        let other = axum::Router::new().fallback(move |headers: HeaderMap| {
+            let log = log.clone();
+            async move {
+                log.lock().expect("lock").push(
+                    headers
+                        .get(header::AUTHORIZATION)
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_owned),
+                );
+                axum::Json(serde_json::json!({"job_id": "spn2-x"}))
+            }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let other_port = listener.local_addr().expect("addr").port();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, other).await;
+        });
+        let first = axum::Router::new().fallback(move || async move {
+            (
+                StatusCode::TEMPORARY_REDIRECT,
+                [(
+                    header::LOCATION,
+                    format!("http://127.0.0.1:{other_port}/save"),
+                )],
+            )
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, first).await;
+        });
+        let a = archive(port, true);
+        let got = a
+            .fetcher
+            .call(
+                &format!("http://127.0.0.1:{port}/save"),
+                Some(&[("url", "https://news.example.org/x")]),
+                Some("LOW acc3ss:s3cret"),
+            )
+            .await
+            .expect("an answer");
+        assert_eq!(got.status, 200);
+        assert_eq!(
+            *seen.lock().expect("lock"),
+            vec![None],
+            "the keys stayed behind"
+        );
+    });
 }

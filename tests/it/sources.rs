@@ -464,7 +464,7 @@ fn kept_look(
 }
 
 #[test]
-fn a_page_gone_leads_with_its_snapshot_and_a_page_moved_with_its_new_address_on_every_surface() {
+fn a_page_gone_leads_with_its_snapshot_and_a_page_moved_shows_its_new_address_on_every_surface() {
     runtime().block_on(async {
         let dir = small_tree();
         let file = dir.path().join("river-treaty/sources.toml");
@@ -522,14 +522,18 @@ fn a_page_gone_leads_with_its_snapshot_and_a_page_moved_with_its_new_address_on_
         assert_eq!(gazette.link(), snapshot, "a page gone leads with its snapshot");
         assert_eq!(gazette.asides()[0].text, format!("archived copy; original offline since {since}"));
         let ministry = r.citations.iter().find(|c| c.source_id == "northland-statement").expect("cited");
-        assert_eq!(ministry.link(), new_home);
+        // A page that moved keeps its cited address first (a lapsed domain redirects anywhere);
+        // its new one is said beside it.
+        assert_eq!(ministry.link(), "https://mfa.northland.example/statements/long-river");
+        assert_eq!(ministry.asides()[0].text, "moved");
+        assert_eq!(ministry.asides()[0].link, Some(new_home));
         // The terminal, Discord and Matrix say the same.
         let plain = dossier::render::text::render(&r, dossier::render::text::TextStyle::PLAIN);
         assert!(plain.contains(&format!("      {snapshot}\n      archived copy; original offline since {since}")), "{plain}");
         let discord = dossier::render::discord::render(&r);
         let sources = discord.embeds[0].fields.iter().find(|f| f.name == "Sources").expect("sources field");
         assert!(sources.value.contains(&format!("]({snapshot}) — The River Gazette, 15 Mar 2026 · archived copy; original offline since {since}")), "{}", sources.value);
-        assert!(sources.value.contains(&format!("]({new_home}) — ")), "{}", sources.value);
+        assert!(sources.value.contains(&format!(" · [moved]({new_home})")), "{}", sources.value);
         let matrix = dossier::render::matrix::render(&r, "!");
         assert!(matrix.html.contains(&format!("<a href=\"{snapshot}\">")), "{}", matrix.html);
         assert!(matrix.html.contains("original offline since"), "{}", matrix.html);
