@@ -111,14 +111,8 @@ pub(crate) async fn wayback() -> (Wayback, u16) {
         .route("/save", axum::routing::post(save))
         .route("/save/status/{job}", axum::routing::get(status))
         .with_state(w.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let port = listener.local_addr().expect("addr").port();
+    let port = serve_loopback(app).await;
     *w.port.lock().expect("lock") = port;
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
     (w, port)
 }
 
@@ -467,13 +461,7 @@ fn the_archive_keys_never_follow_a_redirect_to_another_host() {
                 axum::Json(serde_json::json!({"job_id": "spn2-x"}))
             }
         });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let other_port = listener.local_addr().expect("addr").port();
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, other).await;
-        });
+        let other_port = serve_loopback(other).await;
         let first = axum::Router::new().fallback(move || async move {
             (
                 StatusCode::TEMPORARY_REDIRECT,
@@ -483,13 +471,7 @@ fn the_archive_keys_never_follow_a_redirect_to_another_host() {
                 )],
             )
         });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let port = listener.local_addr().expect("addr").port();
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, first).await;
-        });
+        let port = serve_loopback(first).await;
         let a = archive(port, true);
         let got = a
             .fetcher

@@ -177,3 +177,15 @@ pub fn commit_as_setup(dir: &Path) {
         &[&setup[..], &["commit", "--quiet", "-m", "cards"]].concat(),
     );
 }
+
+/// Serve `app` on a free port of 127.0.0.1 in the background; the port.
+pub async fn serve_loopback(app: axum::Router) -> u16 {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    port
+}

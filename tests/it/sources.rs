@@ -73,13 +73,7 @@ pub(crate) async fn origin(looks: Arc<AtomicUsize>, hits: Arc<AtomicUsize>) -> u
             }
         }
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let port = serve_loopback(app).await;
     port
 }
 
