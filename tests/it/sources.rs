@@ -73,8 +73,7 @@ pub(crate) async fn origin(looks: Arc<AtomicUsize>, hits: Arc<AtomicUsize>) -> u
             }
         }
     });
-    let port = serve_loopback(app).await;
-    port
+    serve_loopback(app).await
 }
 
 /// The small fixture topic citing each page of the origin at `origin.test:port`.
