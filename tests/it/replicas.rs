@@ -425,8 +425,11 @@ fn two_gateway_shards_split_over_two_replicas_the_survivor_holds_both_and_a_late
             (1, 1),
             "replicas starting together share the shards: a {on_a:?}, b {on_b:?}"
         );
+        // Each shard of the two identified (a session the loaded machine let lapse identifies
+        // again, as Discord asks; what matters here is which shards, in how many replicas).
         let mut asked: Vec<_> = fake.identified_shards();
         asked.sort_by_key(|s| s.to_string());
+        asked.dedup();
         assert_eq!(
             asked,
             vec![serde_json::json!([0, 2]), serde_json::json!([1, 2])]
