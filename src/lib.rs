@@ -21,6 +21,7 @@ pub mod discord;
 pub mod edit;
 pub mod feed;
 pub mod fetch;
+pub mod follows;
 pub mod http;
 pub mod library;
 #[cfg(feature = "matrix")]

@@ -36,6 +36,7 @@ pub const LAYERS: &[(&str, &[&str])] = &[
         "features",
         &[
             "commands", "digest", "render", "edit", "schedule", "config", "charts", "newsdesk",
+            "follows",
         ],
     ),
     (
