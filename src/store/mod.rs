@@ -10,6 +10,7 @@
 
 pub mod edits;
 pub mod feed;
+pub mod follows;
 pub mod memory;
 pub mod news;
 pub mod places;
@@ -37,6 +38,7 @@ pub struct Stores {
     pub feed: Arc<dyn FeedStore>,
     pub news: Arc<dyn news::NewsStore>,
     pub sources: Arc<dyn sources::SourceStore>,
+    pub follows: Arc<dyn follows::FollowStore>,
     /// The database replicas share, when they share one (its locks and leases serve the doors
     /// and the desk too).
     pub database: Option<Database>,
@@ -80,7 +82,8 @@ impl Stores {
             places: Arc::new(sqlite::places::SqlitePlaces::new(db.clone())),
             feed: Arc::new(sqlite::feed::SqliteFeed::new(db.clone())),
             news: Arc::new(sqlite::news::SqliteNews::new(db.clone())),
-            sources: Arc::new(sqlite::sources::SqliteSources::new(db)),
+            sources: Arc::new(sqlite::sources::SqliteSources::new(db.clone())),
+            follows: Arc::new(sqlite::follows::SqliteFollows::new(db)),
             database: None,
         }
     }
@@ -105,9 +108,13 @@ impl Stores {
         let sources = postgres::sources::PgSources::open(db.clone())
             .await
             .map_err(|e| e.to_string())?;
+        let follows = postgres::follows::PgFollows::open(db.clone())
+            .await
+            .map_err(|e| e.to_string())?;
         Ok(Stores {
             news: Arc::new(news),
             sources: Arc::new(sources),
+            follows: Arc::new(follows),
             edits: Arc::new(edits),
             schedules: Arc::new(schedules),
             places: Arc::new(places),

@@ -200,6 +200,21 @@ pub const PROPOSAL_COLUMNS: &str =
 /// A source's look's columns, in the order [`source_check`] reads them.
 pub const SOURCE_CHECK_COLUMNS: &str = "topic, id, url, status, http, checked_at, failing_since, moved_to, fingerprint, words, changed_at";
 
+pub const FOLLOW_COLUMNS: &str = "platform, user_id, key, topic, daily, created_at, paused_at";
+
+/// A follow, from [`FOLLOW_COLUMNS`].
+pub fn follow(r: &dyn Cells) -> Result<crate::store::follows::FollowRow, RowError> {
+    Ok(crate::store::follows::FollowRow {
+        platform: r.text(0)?,
+        user: r.text(1)?,
+        key: r.text(2)?,
+        topic: r.opt_text(3)?,
+        daily: r.opt_text(4)?,
+        created_at: r.instant(5)?,
+        paused_at: r.opt_instant(6)?,
+    })
+}
+
 /// A source's latest look, from [`SOURCE_CHECK_COLUMNS`].
 pub fn source_check(r: &dyn Cells) -> Result<crate::store::sources::SourceCheck, RowError> {
     Ok(crate::store::sources::SourceCheck {

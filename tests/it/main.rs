@@ -32,6 +32,7 @@ mod fake_discord;
 mod feed;
 mod fetch;
 mod fixtures;
+mod follows;
 #[cfg(feature = "matrix")]
 mod matrix_charts;
 #[cfg(feature = "matrix")]

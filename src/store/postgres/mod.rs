@@ -8,6 +8,7 @@
 pub mod cells;
 pub mod edits;
 pub mod feed;
+pub mod follows;
 pub mod news;
 pub mod places;
 pub mod schedules;

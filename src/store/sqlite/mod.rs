@@ -8,6 +8,7 @@
 
 pub mod edits;
 pub mod feed;
+pub mod follows;
 pub mod news;
 pub mod places;
 pub mod schedules;
@@ -34,7 +35,7 @@ const READERS: usize = 3;
 /// Each migration takes the file from the version before it to its index + 1. The first holds
 /// every table as the four files of earlier versions had them, so their rows copy across as
 /// they are.
-const MIGRATIONS: [&str; 5] = [
+const MIGRATIONS: [&str; 6] = [
     r#"
 CREATE TABLE subscriptions (
     id INTEGER PRIMARY KEY,
@@ -196,6 +197,20 @@ CREATE TABLE source_checks (
     changed_at TEXT,
     PRIMARY KEY (topic, id)
 );
+"#,
+    // Who follows what.
+    r#"
+CREATE TABLE follows (
+    platform TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    topic TEXT,
+    daily TEXT,
+    created_at TEXT NOT NULL,
+    paused_at TEXT,
+    PRIMARY KEY (platform, user_id, key)
+);
+CREATE INDEX follows_by_topic ON follows (topic);
 "#,
 ];
 
