@@ -49,7 +49,8 @@ pub enum Cmd {
     /// The newsdesk: `desk poll` reads every topic's feeds now and prints the proposals.
     #[command(subcommand)]
     Desk(desk::Cmd),
-    /// Sources that stay true: `sources check` looks at every page the cards cite.
+    /// Sources that stay true: `sources check` looks at every page the cards cite, `sources
+    /// archive` keeps a web archive's snapshot of each in the cards.
     #[command(subcommand)]
     Sources(sources::Cmd),
     /// Config tools: check a config file and the cards it names, without connecting anywhere.

@@ -434,6 +434,9 @@ fn two_gateway_shards_split_over_two_replicas_the_survivor_holds_both_and_a_late
             asked,
             vec![serde_json::json!([0, 2]), serde_json::json!([1, 2])]
         );
+        // What follows counts from here: starting together on a loaded machine, a shard may
+        // change hands once before the replicas settle.
+        let settled = fake.identified_shards().len();
 
         // In steady state: a shard identifying within 5 s of the last IDENTIFY waits its turn
         // (Discord's rule), which is not what the failover time should measure.
@@ -458,7 +461,7 @@ fn two_gateway_shards_split_over_two_replicas_the_survivor_holds_both_and_a_late
         );
         assert_eq!(
             fake.identified_shards().len(),
-            3,
+            settled + 1,
             "one new IDENTIFY, for the dead replica's shard"
         );
 
@@ -483,7 +486,7 @@ fn two_gateway_shards_split_over_two_replicas_the_survivor_holds_both_and_a_late
             .await;
         // Discord's `max_concurrency` (1 here): no two IDENTIFYs within 5 s, across replicas.
         let times = fake.identify_times();
-        assert_eq!(times.len(), 4);
+        assert_eq!(times.len(), settled + 2);
         for pair in times.windows(2) {
             assert!(
                 pair[1] - pair[0] >= 5_000,
@@ -502,7 +505,7 @@ fn two_gateway_shards_split_over_two_replicas_the_survivor_holds_both_and_a_late
         );
         assert_eq!(
             fake.identified_shards().len(),
-            4,
+            settled + 2,
             "one more IDENTIFY, for the shard handed over"
         );
         drop((first, second, third));
