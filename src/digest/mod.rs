@@ -184,6 +184,30 @@ pub fn digest(
     Some(r)
 }
 
+/// The changes `c` of topic `ti` (all of what changed since `previous`, or a part of it), told
+/// in the daily briefing's words with its numbered sources under `title`, and nothing else.
+pub fn changes_told(
+    lib: &Library,
+    ti: usize,
+    c: &Changes,
+    previous: &Previous<'_>,
+    title: String,
+    today: NaiveDate,
+) -> Reply {
+    let t = lib.topic(ti);
+    let mut cites = Cites::new(lib, ti);
+    let mut r = Reply::new(ReplyKind::Answer, title).summary(Line::new(format!(
+        "{} change{} since {}.",
+        c.count(),
+        if c.count() == 1 { "" } else { "s" },
+        human_day(previous.day)
+    )));
+    changes_sections(&mut r, t, c, previous, &mut cites);
+    r.citations = cites.list;
+    r.footer = Some(footer(t, today));
+    r
+}
+
 /// What changed in topic `ti` since `previous`, in the daily briefing's words and with its
 /// numbered sources, and nothing else (the change feed's entry); `None` when nothing did.
 pub fn changes_only(
@@ -197,18 +221,8 @@ pub fn changes_only(
     if c.is_empty() {
         return None;
     }
-    let mut cites = Cites::new(lib, ti);
-    let mut r = Reply::new(ReplyKind::Answer, format!("What changed in {}", t.title)).summary(
-        Line::new(format!(
-            "{} change{} since {}.",
-            c.count(),
-            if c.count() == 1 { "" } else { "s" },
-            human_day(previous.day)
-        )),
-    );
-    changes_sections(&mut r, t, &c, &previous, &mut cites);
-    r.citations = cites.list;
-    r.footer = Some(footer(t, today));
+    let title = format!("What changed in {}", t.title);
+    let r = changes_told(lib, ti, &c, &previous, title, today);
     Some((c, r))
 }
 

@@ -180,5 +180,57 @@ pub fn narrow(f: &Followed, t: &Topic, c: &Changes) -> Option<Changes> {
     (!out.is_empty()).then_some(out)
 }
 
+impl Followed {
+    /// The follow as its owner names it: "Iran (iran-us-talks)", "the topic iran-us-talks",
+    /// "the words oman muscat".
+    pub fn describe(&self, lib: &crate::library::Library) -> String {
+        match self {
+            Followed::Actor { topic, actor } => {
+                let name = lib
+                    .topic_index(topic)
+                    .and_then(|t| lib.actor(t, actor))
+                    .map_or(actor.as_str(), |a| a.name.as_str());
+                format!("{name} ({topic})")
+            }
+            Followed::Topic { topic } => format!("the topic {topic}"),
+            Followed::Words { words } => format!("the words {}", words.join(" ")),
+        }
+    }
+
+    /// The command that ends this follow.
+    pub fn unfollow(&self) -> String {
+        match self {
+            Followed::Actor { topic, actor } => format!("unfollow {actor} topic {topic}"),
+            Followed::Topic { topic } => format!("unfollow topic {topic}"),
+            Followed::Words { words } => format!("unfollow word {}", words.join(" ")),
+        }
+    }
+}
+
+/// The alert a follow makes of a change of topic `ti` (all of what changed since `previous`):
+/// the part it cares about, in the daily briefing's words and with its numbered sources,
+/// saying how to stop; `None` when nothing of it concerns the follow.
+pub fn alert(
+    lib: &crate::library::Library,
+    ti: usize,
+    f: &Followed,
+    c: &Changes,
+    previous: &crate::digest::Previous<'_>,
+    today: chrono::NaiveDate,
+) -> Option<crate::reply::Reply> {
+    let t = lib.topic(ti);
+    let part = narrow(f, t, c)?;
+    let title = format!("{}: what changed in {}", f.describe(lib), t.title);
+    let mut r = crate::digest::changes_told(lib, ti, &part, previous, title, today);
+    if let Some(foot) = r.footer.as_mut() {
+        foot.note = Some(format!(
+            "You follow {}. Stop: `{}`, or `unfollow all`.",
+            f.describe(lib),
+            f.unfollow()
+        ));
+    }
+    Some(r)
+}
+
 #[cfg(test)]
 mod tests;

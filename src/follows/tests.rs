@@ -130,3 +130,48 @@ fn hostile_words_are_capped_folded_and_never_patterns() {
     assert!(!edge.is_char_boundary(MAX_INPUT));
     assert!(words(&edge).is_ok());
 }
+
+#[test]
+fn an_alert_tells_its_part_in_the_briefings_words_with_sources_and_how_to_stop() {
+    let t = bundled();
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 10, 7).expect("date");
+    let snapshot = TopicSnapshot::as_on(&t, day);
+    let lib = crate::library::Library::new(vec![t]);
+    let c = diff(&snapshot, lib.topic(0));
+    let previous = crate::digest::Previous {
+        snapshot: &snapshot,
+        day,
+    };
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).expect("date");
+    let iran = Followed::Actor {
+        topic: lib.topic(0).id.clone(),
+        actor: "iran".into(),
+    };
+    let r = alert(&lib, 0, &iran, &c, &previous, today).expect("an alert");
+    assert!(
+        r.title.starts_with("Iran (iran-us-talks): what changed in"),
+        "{}",
+        r.title
+    );
+    assert!(!r.citations.is_empty(), "every alert carries its sources");
+    let text = crate::render::text::render(&r, crate::render::text::TextStyle::PLAIN);
+    assert!(text.contains("unfollow iran topic iran-us-talks"), "{text}");
+    // Only Iran's part: fewer changes than the whole briefing tells.
+    let (whole, _) = crate::digest::changes_only(&lib, 0, previous, today).expect("changes");
+    let part = narrow(&iran, lib.topic(0), &whole).expect("part");
+    assert!(
+        r.summary
+            .as_ref()
+            .is_some_and(|s| s.text.starts_with(&format!("{} change", part.count())))
+    );
+    assert!(part.count() < whole.count());
+    // Nothing of it concerns words nobody wrote.
+    let none = Followed::Words {
+        words: vec!["zanzibar".into()],
+    };
+    let previous = crate::digest::Previous {
+        snapshot: &snapshot,
+        day,
+    };
+    assert!(alert(&lib, 0, &none, &c, &previous, today).is_none());
+}
