@@ -4,6 +4,9 @@
 //! words. Pure: the changes come from the change feed, the follows from the store, and the
 //! alerts go out through the doors. Words are matched as whole folded words (case, accents and
 //! punctuation ignored), never as patterns; what a person types is capped before it is read.
+//! `calm` says when a person's waiting alerts go out (debounce, daily digest, a day's most).
+
+pub mod calm;
 
 use crate::cards::Topic;
 use crate::digest::{Changes, Correction};
