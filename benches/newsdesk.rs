@@ -7,8 +7,11 @@
 //!   cargo build --release && cargo bench --bench newsdesk
 
 use criterion::Criterion;
+mod support;
+
 use std::path::Path;
 use std::time::Instant;
+use support::copy;
 
 fn bundled_topic() -> dossier::cards::model::Topic {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("briefings");
@@ -217,18 +220,6 @@ fn poll() {
             rss_kib / 1024.0,
             out.status.code()
         );
-    }
-}
-
-fn copy(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for e in std::fs::read_dir(from).expect("read_dir").flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            copy(&p, &to.join(e.file_name()));
-        } else {
-            std::fs::copy(&p, to.join(e.file_name())).expect("copy");
-        }
     }
 }
 

@@ -8,8 +8,11 @@
 //!
 //!   cargo build --release && cargo bench --bench sources
 
+mod support;
+
 use std::path::Path;
 use std::time::{Duration, Instant};
+use support::copy;
 
 const HOSTS: usize = 50;
 const PAGES: usize = 20;
@@ -169,17 +172,5 @@ fn main() {
             count("gone"),
             out.status.code()
         );
-    }
-}
-
-fn copy(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for e in std::fs::read_dir(from).expect("read_dir").flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            copy(&p, &to.join(e.file_name()));
-        } else {
-            std::fs::copy(&p, to.join(e.file_name())).expect("copy");
-        }
     }
 }

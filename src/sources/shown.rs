@@ -65,7 +65,7 @@ pub async fn follow(
     stop: CancellationToken,
 ) {
     if let Some(db) = store.shared().cloned() {
-        refresh(store.as_ref(), &shelf).await;
+        // The channel's follower reads them as soon as it listens, and again on each word.
         crate::store::postgres::follow_channel(
             &db,
             crate::store::sources::SOURCES_CHANNEL,
